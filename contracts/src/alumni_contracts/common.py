@@ -1,0 +1,36 @@
+"""Value types shared by several contracts."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Tenant = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,32}$")]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+class Locale(StrEnum):
+    FR = "fr"
+    EN = "en"
+
+
+class Cohort(BaseModel):
+    """A graduating class (*promotion*): a program and a graduation year."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    program: str = Field(description="Program (degree course) name.", examples=["MSc Finance"],
+                         min_length=1, max_length=120)
+    graduation_year: int = Field(description="Year of graduation.", examples=[2012], ge=1900, le=2100)
+
+
+class Money(BaseModel):
+    """An amount in integer minor units (cents) of an ISO 4217 currency; never a float."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    minor_units: int = Field(description="Amount in minor units (e.g. cents).", examples=[5000], gt=0)
+    currency: CurrencyCode = Field(description="ISO 4217 currency code.", examples=["EUR"])

@@ -1,0 +1,20 @@
+"""Commands of the fundraising service."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from alumni_contracts._requests import Request, Result
+from alumni_contracts.common import Identifier, Money
+
+RECORD_DONATION = "record_donation"
+
+
+class RecordDonation(Request):
+    member_id: Identifier
+    amount: Money
+    campaign_id: Identifier | None = None
+
+
+class DonationRecordedResult(Result):
+    donation_id: Identifier

@@ -1,0 +1,25 @@
+"""Events published by the notifications service, major version 1."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from alumni_contracts.common import Identifier
+from alumni_contracts.envelope import EventData
+
+
+class NotificationSent(EventData):
+    """A message was handed over to the delivery channel (SMTP server accepted it)."""
+
+    service = "notifications"
+    event_name = "notification_sent"
+    version = 1
+
+    notification_id: Identifier = Field(description="Notification id; also its delivery key.", examples=["welcome-01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    member_id: Identifier = Field(description="Recipient's member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    channel: Literal["email"] = Field(description="Delivery channel.", examples=["email"])
+    template: str = Field(description="Template name.", examples=["welcome"])
+    locale: str = Field(description="Language the message was rendered in.", examples=["fr"])
+    sent_at: AwareDatetime = Field(description="When the channel accepted the message (UTC).")

@@ -1,0 +1,70 @@
+"""Type + version → model; bytes → typed envelope. Unknown types are a permanent error."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from alumni_contracts.envelope import CloudEvent, EventData
+
+
+class UnknownEventType(ValueError):
+    """The message carries a `type` this registry does not know: never retry it."""
+
+
+class MalformedEvent(ValueError):
+    """The bytes are not a valid CloudEvent of a known type: never retry it."""
+
+
+class EventRegistry:
+    def __init__(self) -> None:
+        self._by_type: dict[str, type[EventData]] = {}
+
+    def register(self, model: type[EventData]) -> type[EventData]:
+        type_name = model.type_name()
+        existing = self._by_type.get(type_name)
+        if existing is not None and existing is not model:
+            raise ValueError(f"{type_name} is already registered by {existing.__qualname__}")
+        self._by_type[type_name] = model
+        return model
+
+    def model_for(self, type_name: str) -> type[EventData]:
+        try:
+            return self._by_type[type_name]
+        except KeyError:
+            raise UnknownEventType(f"unknown event type {type_name!r}") from None
+
+    def models(self) -> list[type[EventData]]:
+        return sorted(self._by_type.values(), key=lambda m: m.type_name())
+
+    def parse(self, raw: bytes | str) -> CloudEvent[Any]:
+        try:
+            document = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise MalformedEvent(f"not JSON: {exc}") from None
+        if not isinstance(document, dict) or not isinstance(document.get("type"), str):
+            raise MalformedEvent("not a CloudEvent: no string `type` attribute")
+        model = self.model_for(document["type"])
+        try:
+            return CloudEvent[model].model_validate(document)  # type: ignore[valid-type]
+        except ValidationError as exc:
+            raise MalformedEvent(f"invalid {model.type_name()}: {exc}") from None
+
+
+REGISTRY = EventRegistry()
+
+
+def _register_all() -> None:
+    # Imported here so that importing the registry registers every published contract.
+    from alumni_contracts.events.v1 import EventScheduled
+    from alumni_contracts.fundraising.v1 import DonationReceived
+    from alumni_contracts.members.v1 import MemberRegistered
+    from alumni_contracts.notifications.v1 import NotificationSent
+
+    for model in (MemberRegistered, EventScheduled, DonationReceived, NotificationSent):
+        REGISTRY.register(model)
+
+
+_register_all()

@@ -1,0 +1,49 @@
+"""Who consumes which event: the durable consumers of the platform.
+
+This is the public wiring diagram, data only. The topology tooling declares one durable
+consumer per entry (`naming.durable_name`), and each service attaches to its own entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alumni_contracts import naming
+from alumni_contracts.envelope import EventData
+from alumni_contracts.members.v1 import MemberRegistered
+
+
+@dataclass(frozen=True)
+class Subscription:
+    consumer: str
+    event: type[EventData]
+
+    @property
+    def durable(self) -> str:
+        return naming.durable_name(self.consumer, self.event.event_name)
+
+    @property
+    def stream(self) -> str:
+        return naming.stream_name(self.event.service)
+
+    @property
+    def filter_subject(self) -> str:
+        return naming.event_filter(self.event.service, self.event.event_name, self.event.version)
+
+
+SUBSCRIPTIONS: tuple[Subscription, ...] = (
+    Subscription("events", MemberRegistered),
+    Subscription("fundraising", MemberRegistered),
+    Subscription("notifications", MemberRegistered),
+)
+
+
+def subscriptions_of(consumer: str) -> list[Subscription]:
+    return [s for s in SUBSCRIPTIONS if s.consumer == consumer]
+
+
+def subscription(consumer: str, event: type[EventData]) -> Subscription:
+    for s in SUBSCRIPTIONS:
+        if s.consumer == consumer and s.event is event:
+            return s
+    raise LookupError(f"{consumer} has no declared subscription to {event.key()}")

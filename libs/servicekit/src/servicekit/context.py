@@ -1,0 +1,58 @@
+"""What the current message is about, carried in a ContextVar from the edge to the outbox.
+
+The subscriber and request/reply wrappers set it; the unit of work reads it to stamp
+correlation/causation ids on outgoing events, to write the inbox row of the message being
+handled and the idempotency record of the command being served, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from alumni_contracts.envelope import new_event_id
+from alumni_contracts.rpc import Principal
+
+
+@dataclass(frozen=True)
+class InboxKey:
+    consumer: str
+    event_id: str
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    tenant: str
+    operation: str
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    correlation_id: str
+    causation_id: str | None = None
+    tenant: str | None = None
+    principal: Principal | None = None
+    inbox: InboxKey | None = None
+    idempotency: IdempotencyKey | None = None
+
+
+_current: ContextVar[MessageContext | None] = ContextVar("alumni_message_context", default=None)
+
+
+def current() -> MessageContext:
+    """The context of the message being handled, or a fresh flow when there is none."""
+    ctx = _current.get()
+    return ctx if ctx is not None else MessageContext(correlation_id=new_event_id())
+
+
+@contextmanager
+def handling(ctx: MessageContext) -> Iterator[MessageContext]:
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)

@@ -1,0 +1,90 @@
+"""Building blocks of domain models: pure Python, no I/O, importable from any `domain/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from uuid6 import uuid7
+
+
+def new_id() -> str:
+    return str(uuid7())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class DomainEvent:
+    """Marker base of the events an aggregate records (not the wire contracts)."""
+
+
+@dataclass(eq=False)
+class AggregateRoot:
+    """An aggregate records the events of its changes; the unit of work collects them.
+
+    `version` is the version persisted (0 = new); every recorded change bumps it by one, and
+    repositories update conditionally on the previous value (optimistic locking).
+    """
+
+    id: str
+    tenant: str
+    version: int = 0
+    _events: list[DomainEvent] = field(default_factory=list, init=False, repr=False)
+    _persisted_version: int = field(default=0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._persisted_version = self.version
+
+    def record(self, event: DomainEvent) -> None:
+        self.version += 1
+        self._events.append(event)
+
+    def pull_events(self) -> list[tuple[DomainEvent, int]]:
+        """Events with the aggregate version each produced, oldest first; clears them."""
+        first = self.version - len(self._events) + 1
+        out = [(e, first + i) for i, e in enumerate(self._events)]
+        self._events.clear()
+        return out
+
+    @property
+    def persisted_version(self) -> int:
+        return self._persisted_version
+
+    def mark_persisted(self) -> None:
+        self._persisted_version = self.version
+
+
+class DomainError(Exception):
+    """A business rule refused the command: never retried, reported to the caller."""
+
+    status: ClassVar[int] = 422
+    code: ClassVar[str] = "business-rule"
+    title: ClassVar[str] = "Business rule violated"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not-found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class ConcurrencyConflict(Conflict):
+    """The aggregate changed since it was read (optimistic locking)."""
+
+    code = "stale-version"
+    title = "The resource was modified concurrently"

@@ -1,0 +1,163 @@
+"""Event subscribers: the conventions every consumer follows.
+
+- Attach to a durable pull consumer declared by the topology (`JStream(declare=False)`;
+  services never create streams or consumers as a side effect).
+- `AckPolicy.MANUAL`: FastStream's default terminates on any exception and a plain NAK
+  ignores the consumer's backoff (DESIGN §9). We ack only after the handler's transaction
+  committed; a transient failure is NAKed *with a delay* taken from the consumer's backoff
+  list; after `max_deliver` attempts, or on a permanent error (malformed payload, unknown
+  type, business rejection), the message goes to the DLQ with its reason and is terminated.
+- The inbox makes a redelivery or a duplicate a no-op.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from pymongo.asynchronous.database import AsyncDatabase
+
+from alumni_contracts import naming
+from alumni_contracts.envelope import CloudEvent
+from alumni_contracts.registry import REGISTRY, MalformedEvent, UnknownEventType
+from alumni_contracts.subscriptions import Subscription
+from servicekit import context, inbox, metrics
+from servicekit.domain import DomainError
+from servicekit.logging import bound, get_logger
+from servicekit.mongo import Document
+from servicekit.settings import ConsumerConfig
+
+EventHandler = Callable[[CloudEvent[Any]], Awaitable[None]]
+log = get_logger(__name__)
+
+
+class PermanentError(Exception):
+    """Raise from a handler when retrying cannot help: the message is dead-lettered at once."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Read from the declared consumer on the server, so there is one source of truth."""
+
+    max_deliver: int
+    backoff: tuple[float, ...]
+
+    def delay(self, delivered: int) -> float:
+        if not self.backoff:
+            return 1.0
+        return self.backoff[min(delivered, len(self.backoff)) - 1]
+
+
+def create_broker(nats_url: str, name: str) -> NatsBroker:
+    import logging
+
+    return NatsBroker(
+        nats_url.split(","),
+        name=name,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        logger=logging.getLogger("faststream"),
+        log_level=logging.DEBUG,
+    )
+
+
+async def read_retry_policy(js: JetStreamContext, sub: Subscription) -> RetryPolicy:
+    info = await js.consumer_info(sub.stream, sub.durable)
+    cfg = info.config
+    return RetryPolicy(max_deliver=cfg.max_deliver or 1, backoff=tuple(cfg.backoff or ()))
+
+
+class DeliveryHandler:
+    """Handles one JetStream delivery end to end; independent of FastStream for testing."""
+
+    def __init__(self, sub: Subscription, handler: EventHandler, db: AsyncDatabase[Document],
+                 js: JetStreamContext, policy: RetryPolicy) -> None:
+        self.sub = sub
+        self._handler = handler
+        self._db = db
+        self._js = js
+        self.policy = policy
+
+    async def __call__(self, raw: Msg) -> str:
+        delivered = raw.metadata.num_delivered
+        try:
+            event = REGISTRY.parse(raw.data)
+            if type(event.data) is not self.sub.event:
+                raise MalformedEvent(f"{event.type} is not {self.sub.event.type_name()}")
+        except (UnknownEventType, MalformedEvent) as exc:
+            return await self._dead_letter(raw, f"permanent: {exc}", None)
+
+        key = context.InboxKey(self.sub.consumer, event.id)
+        if await inbox.seen(self._db, key):
+            await raw.ack()
+            return self._outcome("duplicate")
+        ctx = context.MessageContext(correlation_id=event.correlationid, causation_id=event.id,
+                                     tenant=event.tenant, inbox=key)
+        with bound(tenant=event.tenant, correlation_id=event.correlationid, causation_id=event.id,
+                   consumer=self.sub.durable), context.handling(ctx):
+            started = time.perf_counter()
+            try:
+                await self._handler(event)
+            except inbox.AlreadyProcessed:
+                await raw.ack()
+                return self._outcome("duplicate")
+            except (PermanentError, DomainError) as exc:
+                return await self._dead_letter(raw, f"rejected: {type(exc).__name__}: {exc}", event.id)
+            except Exception as exc:  # noqa: BLE001 - anything else is presumed transient
+                if delivered >= self.policy.max_deliver:
+                    return await self._dead_letter(
+                        raw, f"gave up after {delivered} deliveries: {type(exc).__name__}: {exc}", event.id)
+                delay = self.policy.delay(delivered)
+                log.warning("handler failed, will retry", event_id=event.id, delivered=delivered,
+                            retry_in=delay, error=repr(exc)[:300])
+                await raw.nak(delay=delay)
+                return self._outcome("retry")
+            finally:
+                metrics.HANDLER_SECONDS.labels(self.sub.durable).observe(time.perf_counter() - started)
+            await raw.ack()
+            return self._outcome("ok")
+
+    def _outcome(self, outcome: str) -> str:
+        metrics.MESSAGES_HANDLED.labels(self.sub.durable, outcome).inc()
+        return outcome
+
+    async def _dead_letter(self, raw: Msg, reason: str, event_id: str | None) -> str:
+        """Keep the payload and the reason in the DLQ stream, then terminate the delivery."""
+        seq = raw.metadata.sequence.stream
+        headers = {
+            naming.HEADER_MSG_ID: f"dead-{self.sub.durable}-{event_id or seq}",
+            naming.HEADER_DEAD_REASON: reason[:1000],
+            naming.HEADER_DEAD_SUBJECT: raw.subject,
+            naming.HEADER_DEAD_STREAM_SEQ: str(seq),
+            naming.HEADER_DEAD_CONSUMER: self.sub.durable,
+            naming.HEADER_DEAD_DELIVERIES: str(raw.metadata.num_delivered),
+        }
+        await self._js.publish(naming.dead_letter_subject(self.sub.stream, self.sub.durable),
+                               raw.data, headers=headers, timeout=5.0)
+        # `+TERM <reason>` puts the reason in the MSG_TERMINATED advisory too.
+        await raw._client.publish(raw.reply, b"+TERM " + reason[:200].encode())
+        raw._ackd = True
+        log.error("message dead-lettered", consumer=self.sub.durable, stream_seq=seq, reason=reason)
+        return self._outcome("dead_letter")
+
+
+def attach_event_handler(broker: NatsBroker, delivery: DeliveryHandler, config: ConsumerConfig) -> None:
+    sub = delivery.sub
+
+    @broker.subscriber(
+        sub.filter_subject,
+        stream=JStream(sub.stream, declare=False),
+        durable=sub.durable,
+        pull_sub=PullSub(batch_size=config.consumer_batch_size, timeout=config.consumer_fetch_timeout),
+        ack_policy=AckPolicy.MANUAL,
+        title=f"{sub.durable}:{sub.filter_subject}",
+        description=(sub.event.__doc__ or "").strip(),
+    )
+    async def _on_event(msg: NatsMessage) -> None:
+        await delivery(msg.raw_message)

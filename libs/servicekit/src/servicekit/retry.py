@@ -1,0 +1,45 @@
+"""Exponential backoff, used by start-up waits, the outbox relay and consumers."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from servicekit.logging import get_logger
+
+T = TypeVar("T")
+log = get_logger(__name__)
+
+
+def backoff_delay(attempt: int, base: float, cap: float, jitter: float = 0.1) -> float:
+    """Delay before retry number `attempt` (1-based): base·2^(attempt-1), capped, ±jitter."""
+    delay = min(cap, base * (2 ** max(0, attempt - 1)))
+    return max(0.0, delay * (1 + random.uniform(-jitter, jitter)))
+
+
+async def wait_until_ready(
+    what: str,
+    attempt_fn: Callable[[], Awaitable[T]],
+    *,
+    base: float = 0.2,
+    cap: float = 5.0,
+    deadline: float | None = None,
+) -> T:
+    """Call `attempt_fn` until it succeeds: a service that starts before its dependencies
+    waits for them instead of crashing. `deadline` (seconds) bounds the wait."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return await attempt_fn()
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
+            if deadline is not None and loop.time() - started > deadline:
+                raise
+            delay = backoff_delay(attempt, base, cap)
+            log.warning("dependency not ready, retrying", dependency=what, attempt=attempt,
+                        retry_in=round(delay, 2), error=str(exc)[:200])
+            await asyncio.sleep(delay)

@@ -1,0 +1,54 @@
+"""Composed settings: each concern is a small class; a service's settings inherit them all
+and set its own environment prefix (`MEMBERS_`, `EVENTS_`, …)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class NatsConfig(BaseSettings):
+    nats_url: str = Field("nats://127.0.0.1:4222", description="NATS server URL(s), comma-separated.")
+    nats_request_timeout: float = Field(5.0, description="Seconds a command/query request waits for its reply.")
+
+
+class MongoConfig(BaseSettings):
+    mongo_uri: str = Field(
+        "mongodb://127.0.0.1:27017/?replicaSet=rs0",
+        description="MongoDB URI; must reach a replica set (transactions).",
+    )
+    mongo_db: str = Field("alumni", description="Database owned by this service.")
+
+
+class HttpConfig(BaseSettings):
+    http_host: str = Field("127.0.0.1", description="Interface of the /health and /metrics endpoint.")
+    http_port: int = Field(8080, description="Port of the /health and /metrics endpoint (0: none).")
+
+
+class LoggingConfig(BaseSettings):
+    log_level: str = Field("INFO", description="Log level.")
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="`auto`: console on a terminal, JSON otherwise."
+    )
+
+
+class RelayConfig(BaseSettings):
+    relay_batch_size: int = Field(100, ge=1, le=1000, description="Outbox records claimed per round.")
+    relay_poll_seconds: float = Field(0.5, gt=0, description="Fallback polling period of the outbox relay.")
+    relay_lease_seconds: float = Field(30.0, gt=0, description="How long a claimed outbox batch is reserved.")
+    relay_backoff_base_seconds: float = Field(0.5, gt=0, description="First retry delay of a failed publish.")
+    relay_backoff_max_seconds: float = Field(60.0, gt=0, description="Cap of the publish retry delay.")
+    outbox_retention_days: int = Field(7, ge=1, description="Days sent outbox records are kept (TTL).")
+
+
+class ConsumerConfig(BaseSettings):
+    consumer_batch_size: int = Field(16, ge=1, le=256, description="Messages fetched per pull.")
+    consumer_fetch_timeout: float = Field(1.0, gt=0, description="Seconds a pull waits for messages.")
+
+
+class ServiceSettings(NatsConfig, MongoConfig, HttpConfig, LoggingConfig, RelayConfig, ConsumerConfig):
+    """Everything a worker service needs; subclasses set `env_prefix` and `mongo_db`."""
+
+    model_config = SettingsConfigDict(env_prefix="ALUMNI_", extra="ignore")

@@ -1,0 +1,122 @@
+"""The Mongo unit of work: one session, one transaction, and the delivery bookkeeping.
+
+Handlers use it as `async with uow: ...; await uow.commit()`. On commit it collects the events
+recorded by every aggregate it saw, maps them to contract events (one mapping module per
+service), and writes — in the same transaction as the aggregates — the outbox records, the
+inbox row of the event being handled, and the idempotency key of the command being served.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from alumni_contracts.envelope import CloudEvent, EventData
+from servicekit import context, idempotency, inbox
+from servicekit.domain import AggregateRoot, DomainEvent
+from servicekit.mongo import Document, transaction_options
+from servicekit.outbox import OUTBOX, OutboxWakeup, outbox_record
+
+ContractMapper = Callable[[DomainEvent], EventData]
+
+
+class DuplicateRequest(Exception):
+    """Another request with the same idempotency key committed first."""
+
+
+def wrap_events(aggregates: list[AggregateRoot], to_contract: ContractMapper) -> list[CloudEvent[Any]]:
+    """Turn the aggregates' recorded domain events into CloudEvents stamped with the context."""
+    ctx = context.current()
+    out: list[CloudEvent[Any]] = []
+    for aggregate in aggregates:
+        for event, version in aggregate.pull_events():
+            out.append(CloudEvent.wrap(
+                to_contract(event),
+                tenant=aggregate.tenant,
+                subject=aggregate.id,
+                aggregate_version=version,
+                correlation_id=ctx.correlation_id,
+                causation_id=ctx.causation_id,
+            ))
+    return out
+
+
+class MongoUnitOfWork:
+    """Subclasses open their repositories in `_open(db, session)`."""
+
+    def __init__(
+        self,
+        client: AsyncMongoClient[Document],
+        db_name: str,
+        to_contract: ContractMapper,
+        wakeup: OutboxWakeup | None = None,
+    ) -> None:
+        self._client = client
+        self.db: AsyncDatabase[Document] = client[db_name]
+        self._to_contract = to_contract
+        self._wakeup = wakeup
+        self._session: AsyncClientSession | None = None
+        self._seen: list[AggregateRoot] = []
+        self.committed_events: list[CloudEvent[Any]] = []
+
+    def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        """Hook: create the repositories bound to this session."""
+
+    @property
+    def session(self) -> AsyncClientSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._client.start_session()
+        await self._session.start_transaction(**transaction_options())
+        self._seen = []
+        self.committed_events = []
+        self._open(self.db, self._session)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            if session.in_transaction:
+                await session.abort_transaction()
+        finally:
+            await session.end_session()
+
+    def track(self, aggregate: AggregateRoot) -> None:
+        if aggregate not in self._seen:
+            self._seen.append(aggregate)
+
+    async def commit(self) -> None:
+        session = self.session
+        ctx = context.current()
+        events = wrap_events(self._seen, self._to_contract)
+        if events:
+            await self.db[OUTBOX].insert_many([outbox_record(e) for e in events], session=session)
+        if ctx.inbox is not None:
+            try:
+                await inbox.record(self.db, ctx.inbox, ctx.tenant, session)
+            except DuplicateKeyError:
+                raise inbox.AlreadyProcessed(ctx.inbox.event_id) from None
+        if ctx.idempotency is not None:
+            try:
+                await idempotency.reserve(self.db, ctx.idempotency, session)
+            except DuplicateKeyError:
+                raise DuplicateRequest(ctx.idempotency.key) from None
+        await session.commit_transaction()
+        for aggregate in self._seen:
+            aggregate.mark_persisted()
+        self.committed_events = events
+        if events and self._wakeup is not None:
+            self._wakeup.notify()

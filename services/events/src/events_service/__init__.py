@@ -1,0 +1,1 @@
+"""Events service: gatherings (reunions, conferences, afterworks), invitations, RSVP."""

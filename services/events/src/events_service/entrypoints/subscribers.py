@@ -1,0 +1,26 @@
+"""Event subscribers: thin, they turn a contract event into a command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from alumni_contracts.envelope import CloudEvent
+from alumni_contracts.members.v1 import MemberRegistered
+from alumni_contracts.subscriptions import Subscription, subscription
+from servicekit.messaging import EventHandler
+
+from events_service.service_layer import handlers
+from events_service.service_layer.commands import ProjectMember
+from events_service.service_layer.ports import EventsUnitOfWork
+
+
+def event_handlers(uow_factory: Callable[[], EventsUnitOfWork]) -> list[tuple[Subscription, EventHandler]]:
+    async def on_member_registered(event: CloudEvent[Any]) -> None:
+        data: MemberRegistered = event.data
+        await handlers.project_member(ProjectMember(
+            tenant=event.tenant, member_id=data.member_id, version=event.aggregateversion,
+            first_name=data.first_name, last_name=data.last_name, email=str(data.email), locale=data.locale.value,
+            program=data.cohort.program, graduation_year=data.cohort.graduation_year), uow_factory())
+
+    return [(subscription("events", MemberRegistered), on_member_registered)]

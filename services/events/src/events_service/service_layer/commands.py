@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class ScheduleEvent:
+    tenant: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    capacity: int
+
+
+@dataclass(frozen=True)
+class ProjectMember:
+    """A member as this service needs them (to target invitations)."""
+
+    tenant: str
+    member_id: str
+    version: int
+    first_name: str
+    last_name: str
+    email: str
+    locale: str
+    program: str
+    graduation_year: int

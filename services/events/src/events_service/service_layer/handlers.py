@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from servicekit.domain import utcnow
+
+from events_service.domain.model import Event
+from events_service.service_layer.commands import ProjectMember, ScheduleEvent
+from events_service.service_layer.ports import EventsUnitOfWork
+
+
+async def schedule_event(cmd: ScheduleEvent, uow: EventsUnitOfWork, clock: Callable[[], datetime] = utcnow) -> str:
+    async with uow:
+        event = Event.schedule(tenant=cmd.tenant, title=cmd.title, starts_at=cmd.starts_at, ends_at=cmd.ends_at,
+                               timezone=cmd.timezone, venue=cmd.venue, capacity=cmd.capacity, now=clock())
+        await uow.events.add(event)
+        await uow.commit()
+    return event.id
+
+
+async def project_member(cmd: ProjectMember, uow: EventsUnitOfWork) -> None:
+    async with uow:
+        await uow.members.apply(cmd)
+        await uow.commit()

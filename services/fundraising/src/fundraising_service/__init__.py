@@ -1,0 +1,1 @@
+"""Fundraising service: donations (*dons*), dues (*cotisations*), campaigns, tax receipts."""

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from servicekit.mongo import Document
+from servicekit.uow import MongoUnitOfWork
+
+from fundraising_service.adapters.mongo_repository import MongoDonationRepository, MongoDonorProjection
+
+
+class MongoFundraisingUnitOfWork(MongoUnitOfWork):
+    donations: MongoDonationRepository
+    members: MongoDonorProjection
+
+    def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self.donations = MongoDonationRepository(db, session, self.track)
+        self.members = MongoDonorProjection(db, session)

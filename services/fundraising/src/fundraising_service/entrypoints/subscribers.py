@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from alumni_contracts.envelope import CloudEvent
+from alumni_contracts.members.v1 import MemberRegistered
+from alumni_contracts.subscriptions import Subscription, subscription
+from servicekit.messaging import EventHandler
+
+from fundraising_service.service_layer import handlers
+from fundraising_service.service_layer.commands import ProjectMember
+from fundraising_service.service_layer.ports import FundraisingUnitOfWork
+
+
+def event_handlers(uow_factory: Callable[[], FundraisingUnitOfWork]) -> list[tuple[Subscription, EventHandler]]:
+    async def on_member_registered(event: CloudEvent[Any]) -> None:
+        data: MemberRegistered = event.data
+        await handlers.project_member(ProjectMember(
+            tenant=event.tenant, member_id=data.member_id, version=event.aggregateversion,
+            first_name=data.first_name, last_name=data.last_name), uow_factory())
+
+    return [(subscription("fundraising", MemberRegistered), on_member_registered)]

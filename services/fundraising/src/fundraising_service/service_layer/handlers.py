@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from servicekit.domain import utcnow
+
+from fundraising_service.domain.model import Donation, UnknownDonor
+from fundraising_service.service_layer.commands import ProjectMember, RecordDonation
+from fundraising_service.service_layer.ports import FundraisingUnitOfWork
+
+
+async def record_donation(cmd: RecordDonation, uow: FundraisingUnitOfWork,
+                          clock: Callable[[], datetime] = utcnow) -> str:
+    async with uow:
+        if not await uow.members.exists(cmd.tenant, cmd.member_id):
+            # The member may be registered but not yet projected here (eventual consistency):
+            # the message says so, and a retry a moment later succeeds.
+            raise UnknownDonor(f"member {cmd.member_id} is not known to fundraising (yet)")
+        donation = Donation.receive(tenant=cmd.tenant, member_id=cmd.member_id, amount=cmd.amount,
+                                    campaign_id=cmd.campaign_id, now=clock())
+        await uow.donations.add(donation)
+        await uow.commit()
+    return donation.id
+
+
+async def project_member(cmd: ProjectMember, uow: FundraisingUnitOfWork) -> None:
+    async with uow:
+        await uow.members.apply(cmd)
+        await uow.commit()

@@ -1,0 +1,1 @@
+"""Members service: the register of alumni, by cohort (*promotion*)."""

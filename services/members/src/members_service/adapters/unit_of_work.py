@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from servicekit.mongo import Document
+from servicekit.uow import MongoUnitOfWork
+
+from members_service.adapters.mongo_repository import MongoMemberRepository
+
+
+class MongoMembersUnitOfWork(MongoUnitOfWork):
+    members: MongoMemberRepository
+
+    def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self.members = MongoMemberRepository(db, session, self.track)
