@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import Identifier, Money
 

@@ -17,7 +17,8 @@ class NotificationSent(EventData):
     event_name = "notification_sent"
     version = 1
 
-    notification_id: Identifier = Field(description="Notification id; also its delivery key.", examples=["welcome-01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    notification_id: Identifier = Field(description="Notification id; also its delivery key.",
+                                        examples=["welcome-01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
     member_id: Identifier = Field(description="Recipient's member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
     channel: Literal["email"] = Field(description="Delivery channel.", examples=["email"])
     template: str = Field(description="Template name.", examples=["welcome"])

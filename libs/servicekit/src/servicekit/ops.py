@@ -108,7 +108,7 @@ async def _dlq(args: argparse.Namespace) -> int:
         # A fresh Nats-Msg-Id so JetStream accepts it; consumers that already handled the
         # event skip it through their inbox, the one that failed handles it again.
         replay_id = f"replay-{args.seq}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
-        ack = await js.publish(view["original_subject"], msg.data, headers={naming.HEADER_MSG_ID: replay_id})
+        ack = await js.publish(view["original_subject"], msg.data or b"", headers={naming.HEADER_MSG_ID: replay_id})
         print(f"replayed DLQ #{args.seq} to {view['original_subject']} as stream seq {ack.seq}")
         return 0
     finally:

@@ -16,7 +16,7 @@ log = get_logger(__name__)
 def backoff_delay(attempt: int, base: float, cap: float, jitter: float = 0.1) -> float:
     """Delay before retry number `attempt` (1-based): base·2^(attempt-1), capped, ±jitter."""
     delay = min(cap, base * (2 ** max(0, attempt - 1)))
-    return max(0.0, delay * (1 + random.uniform(-jitter, jitter)))
+    return float(max(0.0, delay * (1 + random.uniform(-jitter, jitter))))
 
 
 async def wait_until_ready(
@@ -36,7 +36,7 @@ async def wait_until_ready(
         attempt += 1
         try:
             return await attempt_fn()
-        except Exception as exc:  # noqa: BLE001 - any failure means "not ready yet"
+        except Exception as exc:
             if deadline is not None and loop.time() - started > deadline:
                 raise
             delay = backoff_delay(attempt, base, cap)

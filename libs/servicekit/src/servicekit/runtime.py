@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import nats
 import uvicorn
@@ -53,7 +54,7 @@ class ServiceParts:
     requests: Sequence[RequestHandler] = ()
     events: Sequence[tuple[Subscription, EventHandler]] = ()
     indexes: Sequence[IndexSpec] = ()
-    workers: Sequence[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    workers: Sequence[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     stoppers: Sequence[Callable[[], None]] = field(default_factory=list)
 
 
@@ -125,8 +126,9 @@ async def run_service(
                                 host=settings.http_host, port=settings.http_port, log_level="warning",
                                 lifespan="off")
         server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        tasks.append(asyncio.create_task(server.serve(), name="health"))
+        # `_serve` rather than `serve`: the latter captures SIGTERM/SIGINT, which this runtime
+        # handles itself to stop the broker, the relay and the workers in order.
+        tasks.append(asyncio.create_task(server._serve(), name="health"))
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -142,7 +144,7 @@ async def run_service(
         stopper()
     if server is not None:
         server.should_exit = True
-    done, pending = await asyncio.wait(tasks, timeout=10)
+    _, pending = await asyncio.wait(tasks, timeout=10)
     for task in pending:
         task.cancel()
     await nc.drain()

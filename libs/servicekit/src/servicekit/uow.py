@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -120,3 +120,14 @@ class MongoUnitOfWork:
         self.committed_events = events
         if events and self._wakeup is not None:
             self._wakeup.notify()
+
+
+class UnitOfWork(Protocol):
+    """What use cases see of a unit of work; services extend it with their repositories."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None: ...
+
+    async def commit(self) -> None: ...

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import asyncio
 
-from servicekit.runtime import run_service
-
 from events_service.bootstrap import build
 from events_service.config import EventsSettings
+from servicekit.runtime import run_service
 
 
 def main() -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from servicekit.runtime import Infrastructure, ServiceParts
-
 from events_service.adapters.mongo_repository import INDEXES
 from events_service.adapters.unit_of_work import MongoEventsUnitOfWork
 from events_service.entrypoints.requests import request_handlers
 from events_service.entrypoints.subscribers import event_handlers
 from events_service.service_layer.contract_mapping import to_contract
+from servicekit.runtime import Infrastructure, ServiceParts
 
 
 def build(infra: Infrastructure) -> ServiceParts:

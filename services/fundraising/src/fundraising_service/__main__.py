@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import asyncio
 
-from servicekit.runtime import run_service
-
 from fundraising_service.bootstrap import build
 from fundraising_service.config import FundraisingSettings
+from servicekit.runtime import run_service
 
 
 def main() -> None:

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import asyncio
 
-from servicekit.runtime import run_service
-
 from members_service.bootstrap import build
 from members_service.config import MembersSettings
+from servicekit.runtime import run_service
 
 
 def main() -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from servicekit.runtime import Infrastructure, ServiceParts
-
 from members_service.adapters.mongo_repository import INDEXES, MongoMemberRepository
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.entrypoints.requests import request_handlers
 from members_service.service_layer.contract_mapping import to_contract
+from servicekit.runtime import Infrastructure, ServiceParts
 
 
 def build(infra: Infrastructure) -> ServiceParts:

@@ -6,12 +6,11 @@ from dataclasses import asdict
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from events_service.domain.model import Event
+from events_service.service_layer.commands import ProjectMember
 from servicekit.domain import AggregateRoot
 from servicekit.mongo import Document, IndexSpec
 from servicekit.projections import apply_versioned
-
-from events_service.domain.model import Event
-from events_service.service_layer.commands import ProjectMember
 
 EVENTS = "events"
 MEMBERS = "members"

@@ -3,10 +3,9 @@ from __future__ import annotations
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from events_service.adapters.mongo_repository import MongoEventRepository, MongoMemberProjection
 from servicekit.mongo import Document
 from servicekit.uow import MongoUnitOfWork
-
-from events_service.adapters.mongo_repository import MongoEventRepository, MongoMemberProjection
 
 
 class MongoEventsUnitOfWork(MongoUnitOfWork):

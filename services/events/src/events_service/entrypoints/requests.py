@@ -5,11 +5,10 @@ from collections.abc import Callable
 from alumni_contracts import naming
 from alumni_contracts.events import commands as c
 from alumni_contracts.rpc import Principal, Role
-from servicekit.rpc import RequestHandler
-
 from events_service.service_layer import handlers
 from events_service.service_layer.commands import ScheduleEvent
 from events_service.service_layer.ports import EventsUnitOfWork
+from servicekit.rpc import RequestHandler
 
 STAFF = frozenset({Role.MANAGER, Role.ADMIN})
 

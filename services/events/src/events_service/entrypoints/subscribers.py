@@ -8,11 +8,10 @@ from typing import Any
 from alumni_contracts.envelope import CloudEvent
 from alumni_contracts.members.v1 import MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
-from servicekit.messaging import EventHandler
-
 from events_service.service_layer import handlers
 from events_service.service_layer.commands import ProjectMember
 from events_service.service_layer.ports import EventsUnitOfWork
+from servicekit.messaging import EventHandler
 
 
 def event_handlers(uow_factory: Callable[[], EventsUnitOfWork]) -> list[tuple[Subscription, EventHandler]]:

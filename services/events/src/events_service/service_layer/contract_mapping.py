@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events import v1
-from servicekit.domain import DomainEvent
-
 from events_service.domain.model import EventScheduled
+from servicekit.domain import DomainEvent
 
 
 def to_contract(event: DomainEvent) -> EventData:

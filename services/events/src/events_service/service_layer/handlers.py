@@ -3,11 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from servicekit.domain import utcnow
-
 from events_service.domain.model import Event
 from events_service.service_layer.commands import ProjectMember, ScheduleEvent
 from events_service.service_layer.ports import EventsUnitOfWork
+from servicekit.domain import utcnow
 
 
 async def schedule_event(cmd: ScheduleEvent, uow: EventsUnitOfWork, clock: Callable[[], datetime] = utcnow) -> str:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Protocol, Self
+from typing import Protocol
 
 from events_service.domain.model import Event
 from events_service.service_layer.commands import ProjectMember
+from servicekit.uow import UnitOfWork
 
 
 class EventRepository(Protocol):
@@ -14,10 +15,9 @@ class MemberProjection(Protocol):
     async def apply(self, member: ProjectMember) -> bool: ...
 
 
-class EventsUnitOfWork(Protocol):
-    events: EventRepository
-    members: MemberProjection
+class EventsUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def events(self) -> EventRepository: ...
 
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: object) -> None: ...
-    async def commit(self) -> None: ...
+    @property
+    def members(self) -> MemberProjection: ...

@@ -5,12 +5,11 @@ from collections.abc import Callable
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from fundraising_service.domain.model import Donation
+from fundraising_service.service_layer.commands import ProjectMember
 from servicekit.domain import AggregateRoot
 from servicekit.mongo import Document, IndexSpec
 from servicekit.projections import apply_versioned
-
-from fundraising_service.domain.model import Donation
-from fundraising_service.service_layer.commands import ProjectMember
 
 DONATIONS = "donations"
 MEMBERS = "members"

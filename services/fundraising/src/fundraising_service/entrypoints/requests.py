@@ -5,12 +5,11 @@ from collections.abc import Callable
 from alumni_contracts import naming
 from alumni_contracts.fundraising import commands as c
 from alumni_contracts.rpc import Principal, Role
-from servicekit.rpc import RequestHandler
-
 from fundraising_service.domain.model import Money
 from fundraising_service.service_layer import handlers
 from fundraising_service.service_layer.commands import RecordDonation
 from fundraising_service.service_layer.ports import FundraisingUnitOfWork
+from servicekit.rpc import RequestHandler
 
 STAFF = frozenset({Role.MANAGER, Role.ADMIN})
 

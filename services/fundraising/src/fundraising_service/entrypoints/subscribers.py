@@ -6,11 +6,10 @@ from typing import Any
 from alumni_contracts.envelope import CloudEvent
 from alumni_contracts.members.v1 import MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
-from servicekit.messaging import EventHandler
-
 from fundraising_service.service_layer import handlers
 from fundraising_service.service_layer.commands import ProjectMember
 from fundraising_service.service_layer.ports import FundraisingUnitOfWork
+from servicekit.messaging import EventHandler
 
 
 def event_handlers(uow_factory: Callable[[], FundraisingUnitOfWork]) -> list[tuple[Subscription, EventHandler]]:

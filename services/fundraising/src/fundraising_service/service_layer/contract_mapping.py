@@ -3,9 +3,8 @@ from __future__ import annotations
 from alumni_contracts.common import Money
 from alumni_contracts.envelope import EventData
 from alumni_contracts.fundraising import v1
-from servicekit.domain import DomainEvent
-
 from fundraising_service.domain.model import DonationReceived
+from servicekit.domain import DomainEvent
 
 
 def to_contract(event: DomainEvent) -> EventData:

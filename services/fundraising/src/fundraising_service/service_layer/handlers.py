@@ -3,11 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from servicekit.domain import utcnow
-
 from fundraising_service.domain.model import Donation, UnknownDonor
 from fundraising_service.service_layer.commands import ProjectMember, RecordDonation
 from fundraising_service.service_layer.ports import FundraisingUnitOfWork
+from servicekit.domain import utcnow
 
 
 async def record_donation(cmd: RecordDonation, uow: FundraisingUnitOfWork,

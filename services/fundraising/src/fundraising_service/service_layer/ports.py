@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Protocol, Self
+from typing import Protocol
 
 from fundraising_service.domain.model import Donation
 from fundraising_service.service_layer.commands import ProjectMember
+from servicekit.uow import UnitOfWork
 
 
 class DonationRepository(Protocol):
@@ -15,10 +16,9 @@ class DonorProjection(Protocol):
     async def exists(self, tenant: str, member_id: str) -> bool: ...
 
 
-class FundraisingUnitOfWork(Protocol):
-    donations: DonationRepository
-    members: DonorProjection
+class FundraisingUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def donations(self) -> DonationRepository: ...
 
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: object) -> None: ...
-    async def commit(self) -> None: ...
+    @property
+    def members(self) -> DonorProjection: ...

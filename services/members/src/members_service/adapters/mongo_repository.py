@@ -8,10 +8,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from members_service.domain.model import Cohort, EmailAlreadyRegistered, Member, search_key
 from servicekit.domain import ConcurrencyConflict
 from servicekit.mongo import Document, IndexSpec
-
-from members_service.domain.model import Cohort, EmailAlreadyRegistered, Member, search_key
 
 MEMBERS = "members"
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from members_service.adapters.mongo_repository import MongoMemberRepository
 from servicekit.mongo import Document
 from servicekit.uow import MongoUnitOfWork
-
-from members_service.adapters.mongo_repository import MongoMemberRepository
 
 
 class MongoMembersUnitOfWork(MongoUnitOfWork):

@@ -7,12 +7,11 @@ from collections.abc import Callable
 from alumni_contracts import naming
 from alumni_contracts.members import commands as c
 from alumni_contracts.rpc import Principal, Role
-from servicekit.rpc import RequestHandler
-
 from members_service.domain.model import Cohort, Member
 from members_service.service_layer import handlers
 from members_service.service_layer.commands import GetMember, ListMembers, RegisterMember
 from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
+from servicekit.rpc import RequestHandler
 
 STAFF = frozenset({Role.MANAGER, Role.ADMIN})
 ANYONE = frozenset({Role.ALUMNUS, Role.MANAGER, Role.ADMIN})

@@ -5,9 +5,8 @@ from __future__ import annotations
 from alumni_contracts.common import Cohort, Locale
 from alumni_contracts.envelope import EventData
 from alumni_contracts.members import v1
-from servicekit.domain import DomainEvent
-
 from members_service.domain.model import MemberRegistered
+from servicekit.domain import DomainEvent
 
 
 def to_contract(event: DomainEvent) -> EventData:

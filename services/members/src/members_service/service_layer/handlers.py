@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from servicekit.domain import utcnow
-
 from members_service.domain.model import EmailAlreadyRegistered, Member, MemberNotFound, normalize_email
 from members_service.service_layer.commands import GetMember, ListMembers, RegisterMember
 from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
+from servicekit.domain import utcnow
 
 
 async def register_member(cmd: RegisterMember, uow: MembersUnitOfWork,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol, Self
+from typing import Protocol
 
 from members_service.domain.model import Member
+from servicekit.uow import UnitOfWork
 
 
 class MemberRepository(Protocol):
@@ -20,9 +21,6 @@ class MemberReader(Protocol):
     async def page(self, tenant: str, limit: int, after: str | None) -> list[Member]: ...
 
 
-class MembersUnitOfWork(Protocol):
-    members: MemberRepository
-
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: object) -> None: ...
-    async def commit(self) -> None: ...
+class MembersUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def members(self) -> MemberRepository: ...

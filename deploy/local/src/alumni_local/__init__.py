@@ -1,0 +1,1 @@
+"""Local development runner of the alumni platform."""

@@ -1,0 +1,195 @@
+"""Starts the whole platform on one machine, every service as its own process.
+
+Used by `make run` (fixed ports, data under `.data/`) and by the end-to-end tests (free
+ports, a temporary directory) so that the tests exercise exactly what developers run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import nats
+
+from servicekit.devservers import ServerProcess, free_port, start_nats, start_secantus, wait_for_port
+from servicekit.topology import TopologySettings, apply
+
+SERVICES = ("members", "events", "fundraising", "notifications")
+
+
+def _die_with_parent() -> None:
+    """Children get SIGTERM if the runner dies (even by SIGKILL): no orphans."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+@dataclass
+class Ports:
+    nats: int = 4222
+    mongo: int = 27017
+    gateway: int = 8000
+    smtp: int = 1025
+    mailbox: int = 8025
+    services: dict[str, int] = field(default_factory=lambda: {s: 8101 + i for i, s in enumerate(SERVICES)})
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(nats=free_port(), mongo=free_port(), gateway=free_port(), smtp=free_port(),
+                   mailbox=free_port(), services={s: free_port() for s in SERVICES})
+
+
+@dataclass
+class Platform:
+    data_dir: Path
+    ports: Ports
+    tenants: list[str] = field(default_factory=lambda: ["demo"])
+    topology: TopologySettings = field(default_factory=TopologySettings)
+    nats_url: str | None = None
+    mongo_uri: str | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    servers: list[ServerProcess] = field(default_factory=list)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def logs(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.gateway}"
+
+    @property
+    def mailbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.mailbox}/messages"
+
+    @property
+    def dev_key(self) -> Path:
+        return self.data_dir / "dev-issuer" / "key.pem"
+
+    def start_servers(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        if self.nats_url is None:
+            nats_server = start_nats(self.data_dir / "nats", self.ports.nats, self.logs)
+            self.servers.append(nats_server)
+            self.nats_url = nats_server.url
+        if self.mongo_uri is None:
+            mongo = start_secantus(self.data_dir / "mongo", self.ports.mongo, self.logs)
+            self.servers.append(mongo)
+            self.mongo_uri = mongo.url
+        asyncio.run(self._apply_topology())
+
+    async def _apply_topology(self) -> None:
+        assert self.nats_url is not None
+        nc = await nats.connect(self.nats_url)
+        try:
+            await apply(nc.jetstream(), self.topology)
+        finally:
+            await nc.drain()
+
+    def env_for(self, name: str) -> dict[str, str]:
+        assert self.nats_url is not None and self.mongo_uri is not None
+        prefix = name.upper() + "_"
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", f"{prefix}NATS_URL": self.nats_url,
+               f"{prefix}LOG_FORMAT": "json"}
+        if name == "gateway":
+            env.update({"GATEWAY_HTTP_PORT": str(self.ports.gateway), "GATEWAY_TENANTS": _json_list(self.tenants),
+                        "GATEWAY_DEV_ISSUER_KEY_FILE": str(self.dev_key),
+                        "GATEWAY_DEV_MAILBOX_URL": self.mailbox_url})
+        else:
+            env.update({f"{prefix}MONGO_URI": self.mongo_uri, f"{prefix}HTTP_PORT": str(self.ports.services[name])})
+        if name == "notifications":
+            env.update({"NOTIFICATIONS_SMTP_PORT": str(self.ports.smtp)})
+        env.update(self.extra_env)
+        return env
+
+    def start_process(self, name: str) -> subprocess.Popen[bytes]:
+        module = "alumni_local.smtp_sink" if name == "smtp-sink" else f"{name}_service"
+        args = [sys.executable, "-m", module]
+        if name == "smtp-sink":
+            args += ["--smtp-port", str(self.ports.smtp), "--http-port", str(self.ports.mailbox),
+                     "--store", str(self.data_dir / "mailbox.jsonl")]
+        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=self.env_for(name) if name != "smtp-sink" else os.environ.copy(),
+                                start_new_session=True, preexec_fn=_die_with_parent)
+        self.processes[name] = proc
+        return proc
+
+    def start(self, timeout: float = 90) -> None:
+        self.start_servers()
+        self.start_process("smtp-sink")
+        for name in (*SERVICES, "gateway"):
+            self.start_process(name)
+        self.wait_healthy(timeout)
+
+    def health_urls(self) -> dict[str, str]:
+        urls = {s: f"http://127.0.0.1:{p}/health" for s, p in self.ports.services.items()}
+        urls["gateway"] = f"{self.gateway_url}/health"
+        return urls
+
+    def wait_healthy(self, timeout: float, names: tuple[str, ...] | None = None) -> None:
+        deadline = time.monotonic() + timeout
+        wait_for_port(self.ports.mailbox, timeout, self.processes.get("smtp-sink"))
+        pending = {n: u for n, u in self.health_urls().items() if names is None or n in names}
+        while pending and time.monotonic() < deadline:
+            for name, url in list(pending.items()):
+                proc = self.processes.get(name)
+                if proc is not None and proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited with {proc.returncode}; see {self.logs / (name + '.log')}")
+                try:
+                    if httpx.get(url, timeout=1).status_code == 200:
+                        del pending[name]
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.2)
+        if pending:
+            raise TimeoutError(f"not healthy after {timeout}s: {', '.join(pending)}; logs in {self.logs}")
+
+    def kill(self, name: str) -> None:
+        proc = self.processes[name]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+    def restart(self, name: str, timeout: float = 60) -> None:
+        self.start_process(name)
+        self.wait_healthy(timeout, (name,))
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + 15
+        for proc in self.processes.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for server in reversed(self.servers):
+            server.stop()
+
+    def issue_token(self, roles: str = "manager", tenant: str | None = None, subject: str = "dev-manager",
+                    member_id: str | None = None) -> str:
+        from gateway_service.adapters.auth import DevIssuer, load_or_create_key
+        from gateway_service.config import GatewaySettings
+
+        defaults = GatewaySettings(_env_file=None)  # type: ignore[call-arg]
+        issuer = DevIssuer(load_or_create_key(self.dev_key), defaults.jwt_issuer, defaults.jwt_audience)
+        return issuer.issue(tenant or self.tenants[0], subject, roles.split(","), member_id)
+
+
+def _json_list(values: list[str]) -> str:
+    import json
+
+    return json.dumps(values)

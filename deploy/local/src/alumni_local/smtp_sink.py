@@ -1,0 +1,97 @@
+"""A development SMTP sink: accepts every message, keeps it, and shows it over HTTP.
+
+`GET /messages` lists what was received (newest last); each message says whether its
+Message-ID was seen before (`duplicate`), which is how the tests prove no email was sent twice.
+Messages are appended to a JSON-lines file so a restart keeps them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+
+class Mailbox:
+    def __init__(self, store: Path | None) -> None:
+        self._store = store
+        self.messages: list[dict[str, Any]] = []
+        self._ids: set[str] = set()
+        if store is not None and store.exists():
+            for line in store.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    self._remember(json.loads(line))
+
+    def _remember(self, record: dict[str, Any]) -> None:
+        self.messages.append(record)
+        if record.get("message_id"):
+            self._ids.add(record["message_id"])
+
+    def add(self, mail_from: str, rcpt_tos: list[str], data: bytes) -> dict[str, Any]:
+        parsed = message_from_bytes(data, policy=policy.default)
+        body = parsed.get_body(preferencelist=("plain",))
+        message_id = str(parsed.get("Message-ID", "")).strip()
+        record = {
+            "received_at": datetime.now(UTC).isoformat(), "from": mail_from, "to": rcpt_tos,
+            "subject": str(parsed.get("Subject", "")), "message_id": message_id,
+            "language": str(parsed.get("Content-Language", "")),
+            "body": body.get_content() if body is not None else "",  # type: ignore[attr-defined]
+            "duplicate": bool(message_id) and message_id in self._ids,
+        }
+        self._remember(record)
+        if self._store is not None:
+            with self._store.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return record
+
+
+class SinkHandler:
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        assert isinstance(envelope.content, bytes)
+        self.mailbox.add(envelope.mail_from or "", list(envelope.rcpt_tos), envelope.content)
+        return "250 Message accepted for delivery"
+
+
+def http_app(mailbox: Mailbox) -> Starlette:
+    async def messages(_: Request) -> JSONResponse:
+        return JSONResponse({"count": len(mailbox.messages), "messages": mailbox.messages})
+
+    return Starlette(routes=[Route("/messages", messages)])
+
+
+async def serve(host: str, smtp_port: int, http_port: int, store: Path | None) -> None:
+    mailbox = Mailbox(store)
+    loop = asyncio.get_running_loop()
+    handler = SinkHandler(mailbox)
+    server = await loop.create_server(lambda: SMTP(handler, hostname="alumni-sink"), host, smtp_port)
+    web = uvicorn.Server(uvicorn.Config(http_app(mailbox), host=host, port=http_port, log_level="warning"))
+    async with server:
+        await web.serve()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--smtp-port", type=int, default=1025)
+    parser.add_argument("--http-port", type=int, default=8025)
+    parser.add_argument("--store", type=Path)
+    args = parser.parse_args()
+    asyncio.run(serve(args.host, args.smtp_port, args.http_port, args.store))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""HTTP gateway: the only HTTP entry point (REST API v1, authentication, console). Owns no database."""

@@ -1,0 +1,72 @@
+"""`python -m gateway_service` serves the API; `python -m gateway_service token ...` issues a
+development token signed by the local issuer (never configured in production)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from gateway_service.adapters.auth import DevIssuer, TokenVerifier, load_or_create_key
+from gateway_service.adapters.bus import NatsBus
+from gateway_service.config import GatewaySettings
+from gateway_service.entrypoints.app import create_app
+from servicekit.logging import configure_logging
+from servicekit.runtime import connect_nats
+
+
+def build_verifier(settings: GatewaySettings) -> TokenVerifier:
+    if settings.jwks_url:
+        return TokenVerifier(issuer=settings.jwt_issuer, audience=settings.jwt_audience, tenants=settings.tenants,
+                             jwks_url=settings.jwks_url)
+    if settings.dev_issuer_key_file is None:
+        raise SystemExit("configure GATEWAY_JWKS_URL (production) or GATEWAY_DEV_ISSUER_KEY_FILE (development)")
+    key = load_or_create_key(settings.dev_issuer_key_file)
+    return TokenVerifier(issuer=settings.jwt_issuer, audience=settings.jwt_audience, tenants=settings.tenants,
+                         public_key=key.public_key())
+
+
+def serve(settings: GatewaySettings) -> None:
+    configure_logging(settings.log_level, settings.log_format, service="gateway")
+    holder: dict[str, object] = {}
+
+    async def bus_factory() -> NatsBus:
+        nc = await connect_nats(settings.nats_url, "gateway")
+        holder["nc"] = nc
+        return NatsBus(nc, settings.nats_request_timeout)
+
+    async def shutdown() -> None:
+        nc = holder.get("nc")
+        if nc is not None:
+            await nc.drain()  # type: ignore[attr-defined]
+
+    app = create_app(bus_factory, build_verifier(settings), max_body_bytes=settings.max_body_bytes,
+                     dev_mailbox_url=settings.dev_mailbox_url, on_shutdown=shutdown)
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
+
+
+def issue_token(settings: GatewaySettings, argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m gateway_service token")
+    parser.add_argument("--tenant", default="demo")
+    parser.add_argument("--subject", default="dev-manager")
+    parser.add_argument("--roles", default="manager", help="comma-separated: alumnus,manager,admin,partner")
+    parser.add_argument("--member-id")
+    parser.add_argument("--ttl", type=int, default=8 * 3600)
+    args = parser.parse_args(argv)
+    if settings.dev_issuer_key_file is None:
+        raise SystemExit("GATEWAY_DEV_ISSUER_KEY_FILE is not set: there is no development issuer")
+    issuer = DevIssuer(load_or_create_key(settings.dev_issuer_key_file), settings.jwt_issuer, settings.jwt_audience)
+    print(issuer.issue(args.tenant, args.subject, args.roles.split(","), args.member_id, args.ttl))
+
+
+def main() -> None:
+    settings = GatewaySettings()
+    if len(sys.argv) > 1 and sys.argv[1] == "token":
+        issue_token(settings, sys.argv[2:])
+    else:
+        serve(settings)
+
+
+if __name__ == "__main__":
+    main()

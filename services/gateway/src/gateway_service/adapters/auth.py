@@ -1,0 +1,87 @@
+"""Bearer JWT verification (issuer, audience, expiry) and the development issuer.
+
+Production verifies against the OIDC issuer's JWKS; development and tests use a local RSA key
+(`GATEWAY_DEV_ISSUER_KEY_FILE`) that `python -m gateway_service token` signs with.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import ValidationError
+
+from alumni_contracts.rpc import Principal, Role
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return key
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    path.chmod(0o600)
+    return key
+
+
+@dataclass
+class DevIssuer:
+    """Signs development tokens. Never configured in production."""
+
+    key: rsa.RSAPrivateKey
+    issuer: str
+    audience: str
+
+    def issue(self, tenant: str, subject: str, roles: list[str], member_id: str | None = None,
+              ttl_seconds: int = 8 * 3600) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {"iss": self.issuer, "aud": self.audience, "sub": subject, "iat": now,
+                                  "exp": now + ttl_seconds, "tenant": tenant, "roles": roles}
+        if member_id:
+            claims["member_id"] = member_id
+        return jwt.encode(claims, self.key, algorithm="RS256")
+
+
+class TokenVerifier:
+    def __init__(self, *, issuer: str, audience: str, tenants: list[str], jwks_url: str | None = None,
+                 public_key: Any = None) -> None:
+        if (jwks_url is None) == (public_key is None):
+            raise ValueError("configure exactly one of a JWKS URL or a development key")
+        self._issuer, self._audience, self._tenants = issuer, audience, set(tenants)
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True) if jwks_url else None
+        self._public_key = public_key
+
+    def verify(self, authorization: str | None) -> Principal:
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise AuthError(401, "a bearer token is required")
+        token = authorization[7:].strip()
+        try:
+            key = self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._public_key
+            claims = jwt.decode(token, key, algorithms=["RS256", "ES256"], audience=self._audience,
+                                issuer=self._issuer, options={"require": ["exp", "iss", "aud", "sub"]})
+        except jwt.PyJWTError as exc:
+            raise AuthError(401, f"invalid token: {exc}") from None
+        tenant = claims.get("tenant")
+        if tenant not in self._tenants:
+            raise AuthError(403, "unknown tenant")
+        roles = {r for r in claims.get("roles", []) if r in Role._value2member_map_}
+        try:
+            return Principal(tenant=tenant, subject=claims["sub"], member_id=claims.get("member_id"),
+                             roles=frozenset(Role(r) for r in roles))
+        except ValidationError:
+            raise AuthError(401, "invalid token claims") from None

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from servicekit.settings import LoggingConfig, NatsConfig
+
+
+class GatewaySettings(NatsConfig, LoggingConfig):
+    """Environment variables prefixed `GATEWAY_`."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    http_host: str = Field("127.0.0.1", description="Interface the API listens on.")
+    http_port: int = Field(8000, description="Port the API listens on.")
+    tenants: list[str] = Field(default_factory=lambda: ["demo"], description="Tenants served (JSON list).")
+    jwt_issuer: str = Field("urn:alumni:dev-issuer", description="Expected `iss` of bearer tokens.")
+    jwt_audience: str = Field("alumni-api", description="Expected `aud` of bearer tokens.")
+    jwks_url: str | None = Field(None, description="OIDC JWKS URL of the production issuer.")
+    dev_issuer_key_file: Path | None = Field(
+        None, description="Development only: PEM key of the local issuer (created if missing).")
+    max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted.")
+    dev_mailbox_url: str | None = Field(None, description="Development only: SMTP sink's JSON API.")
+
+

@@ -1,0 +1,159 @@
+"""The REST API v1 and the console. Thin: authenticate, validate, forward, shape the reply."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from alumni_contracts import naming
+from alumni_contracts.envelope import new_event_id
+from alumni_contracts.events import commands as ev
+from alumni_contracts.fundraising import commands as fr
+from alumni_contracts.members import commands as mb
+from alumni_contracts.rpc import Principal, Reply, Role
+from gateway_service.adapters.auth import AuthError, TokenVerifier
+from gateway_service.adapters.bus import NatsBus
+from gateway_service.entrypoints.problems import make_problem, on_http_error, on_validation_error, problem_response
+from servicekit.logging import bound, get_logger
+
+log = get_logger(__name__)
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                              description="Retries with the same key return the first result.")]
+MemberId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class ApiError(Exception):
+    def __init__(self, response: JSONResponse) -> None:
+        self.response = response
+
+
+def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVerifier, *,
+               max_body_bytes: int = 64 * 1024, dev_mailbox_url: str | None = None,
+               on_shutdown: Callable[[], Awaitable[None]] | None = None) -> FastAPI:
+    state: dict[str, NatsBus] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state["bus"] = await bus_factory()
+        yield
+        if on_shutdown is not None:
+            await on_shutdown()
+
+    app = FastAPI(title="Alumni platform API", version="1.0.0", lifespan=lifespan,
+                  openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None,
+                  description="REST API v1 of the alumni platform. Errors are RFC 9457 problem+json; "
+                              "every POST honours an `Idempotency-Key` header.")
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return exc.response
+
+    @app.middleware("http")
+    async def edge(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
+            return problem_response(make_problem(413, "too-large", "Request body too large",
+                                                 f"at most {max_body_bytes} bytes"))
+        correlation_id = request.headers.get("X-Correlation-Id") or new_event_id()
+        request.state.correlation_id = correlation_id
+        with bound(correlation_id=correlation_id, path=request.url.path):
+            response = await call_next(request)
+        response.headers["X-Correlation-Id"] = correlation_id
+        return response
+
+    def principal(request: Request) -> Principal:
+        try:
+            who = verifier.verify(request.headers.get("Authorization"))
+        except AuthError as exc:
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+            slug, title = ("unauthenticated", "Authentication required") if exc.status == 401 else ("forbidden", "Forbidden")
+            raise ApiError(problem_response(make_problem(exc.status, slug, title, exc.detail), headers)) from None
+        request.state.principal = who
+        return who
+
+    Who = Annotated[Principal, Depends(principal)]  # noqa: N806 - a type alias
+
+    async def forward(request: Request, subject: str, payload: BaseModel, who: Principal,
+                      idempotency_key: str | None = None) -> dict[str, Any]:
+        with bound(tenant=who.tenant):
+            reply: Reply = await state["bus"].request(subject, payload, who, request.state.correlation_id,
+                                                      idempotency_key)
+        if not reply.ok:
+            assert reply.problem is not None
+            raise ApiError(problem_response(reply.problem))
+        return reply.result or {}
+
+    def created(result: dict[str, Any], location: str) -> JSONResponse:
+        return JSONResponse(result, status_code=201, headers={"Location": location})
+
+    @app.get("/health", tags=["ops"])
+    async def health() -> JSONResponse:
+        bus_ok = "bus" in state
+        return JSONResponse({"service": "gateway", "status": "ready" if bus_ok else "starting"},
+                            status_code=200 if bus_ok else 503)
+
+    @app.post("/api/v1/members", status_code=201, tags=["members"], response_model=mb.MemberRegisteredResult,
+              responses={409: {"description": "Email already registered"}, 422: {"description": "Invalid"}})
+    async def register_member(body: mb.RegisterMember, request: Request, who: Who,
+                              idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        result = await forward(request, naming.command_subject("members", mb.REGISTER_MEMBER), body, who,
+                               idempotency_key)
+        return created(result, f"/api/v1/members/{result['member_id']}")
+
+    @app.get("/api/v1/members", tags=["members"], response_model=mb.MemberPage)
+    async def list_members(request: Request, who: Who, limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                           after: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None
+                           ) -> dict[str, Any]:
+        return await forward(request, naming.query_subject("members", mb.LIST_MEMBERS),
+                             mb.ListMembers(limit=limit, after=after), who)
+
+    @app.get("/api/v1/members/{member_id}", tags=["members"], response_model=mb.MemberView)
+    async def get_member(member_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+        return await forward(request, naming.query_subject("members", mb.GET_MEMBER),
+                             mb.GetMember(member_id=member_id), who)
+
+    @app.post("/api/v1/events", status_code=201, tags=["events"], response_model=ev.EventScheduledResult)
+    async def schedule_event(body: ev.ScheduleEvent, request: Request, who: Who,
+                             idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        result = await forward(request, naming.command_subject("events", ev.SCHEDULE_EVENT), body, who,
+                               idempotency_key)
+        return created(result, f"/api/v1/events/{result['event_id']}")
+
+    @app.post("/api/v1/donations", status_code=201, tags=["fundraising"],
+              response_model=fr.DonationRecordedResult)
+    async def record_donation(body: fr.RecordDonation, request: Request, who: Who,
+                              idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        result = await forward(request, naming.command_subject("fundraising", fr.RECORD_DONATION), body, who,
+                               idempotency_key)
+        return created(result, f"/api/v1/donations/{result['donation_id']}")
+
+    @app.get("/api/v1/dev/mailbox", tags=["development"], include_in_schema=dev_mailbox_url is not None)
+    async def dev_mailbox(who: Who) -> JSONResponse:
+        """Development only: what the local SMTP sink received (managers)."""
+        if dev_mailbox_url is None:
+            raise StarletteHTTPException(404, "no development mailbox configured")
+        if not who.has_any(Role.MANAGER, Role.ADMIN):
+            raise ApiError(problem_response(make_problem(403, "forbidden", "Forbidden", "managers only")))
+        async with httpx.AsyncClient(timeout=5) as client:
+            response = await client.get(dev_mailbox_url)
+        return JSONResponse(response.json())
+
+    console_html = files("gateway_service").joinpath("static/console.html").read_text(encoding="utf-8")
+
+    @app.get("/", include_in_schema=False)
+    @app.get("/console", include_in_schema=False)
+    async def console() -> HTMLResponse:
+        return HTMLResponse(console_html)
+
+    return app

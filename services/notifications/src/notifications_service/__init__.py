@@ -1,0 +1,1 @@
+"""Notifications service: email (SMTP), in-app feed, newsletters, partner webhooks."""

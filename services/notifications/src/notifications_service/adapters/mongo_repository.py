@@ -1,0 +1,88 @@
+"""Notifications are stored as a leased delivery queue (collection `notifications`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from notifications_service.domain.model import Notification, OutgoingEmail, Status
+from servicekit.domain import AggregateRoot
+from servicekit.leases import LeasedQueue, queue_fields, queue_indexes
+from servicekit.mongo import Document, IndexSpec
+from servicekit.projections import apply_versioned
+
+NOTIFICATIONS = "notifications"
+CONTACTS = "contacts"
+
+INDEXES = [
+    *queue_indexes(NOTIFICATIONS),
+    IndexSpec(NOTIFICATIONS, [("tenant", 1), ("member_id", 1)], "notifications_by_member"),
+]
+
+
+def to_document(n: Notification) -> Document:
+    assert n.email is not None
+    return {
+        "_id": n.id, "tenant": n.tenant, "version": n.version, "member_id": n.member_id, "template": n.template,
+        "email": {"to": n.email.to, "subject": n.email.subject, "body_text": n.email.body_text,
+                  "locale": n.email.locale, "message_id": n.email.message_id},
+        "notification_status": n.status.value, "sent_at": n.sent_at, "failure": n.failure,
+        **queue_fields(datetime.now(UTC)),
+    }
+
+
+def from_document(doc: Document) -> Notification:
+    return Notification(
+        id=doc["_id"], tenant=doc["tenant"], version=doc["version"], member_id=doc["member_id"],
+        template=doc["template"], email=OutgoingEmail(**doc["email"]),
+        status=Status(doc["notification_status"]), sent_at=doc.get("sent_at"), failure=doc.get("failure"),
+        attempts=doc.get("attempts", 0))
+
+
+class MongoNotificationRepository:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession, lease_seconds: float,
+                 track: Callable[[AggregateRoot], None]) -> None:
+        self._col = db[NOTIFICATIONS]
+        self._queue = LeasedQueue(self._col, lease_seconds)
+        self._session = session
+        self._track = track
+
+    async def add_if_absent(self, notification: Notification) -> bool:
+        if await self._col.find_one({"_id": notification.id}, {"_id": 1}, session=self._session):
+            return False
+        await self._col.insert_one(to_document(notification), session=self._session)
+        self._track(notification)
+        return True
+
+    async def finish(self, notification: Notification, lease_token: str) -> None:
+        """Settle a claimed notification, only if this worker still holds its lease."""
+        done = await self._queue.complete([notification.id], lease_token, {
+            "notification_status": notification.status.value, "sent_at": notification.sent_at,
+            "failure": notification.failure, "version": notification.version}, session=self._session)
+        if done:
+            self._track(notification)
+
+
+class MongoContactProjection:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self._col = db[CONTACTS]
+        self._session = session
+
+    async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, Any]) -> bool:
+        return await apply_versioned(self._col, tenant, member_id, version, fields, self._session)
+
+
+class MongoDeliveryQueue:
+    def __init__(self, db: AsyncDatabase[Document], lease_seconds: float) -> None:
+        self._queue = LeasedQueue(db[NOTIFICATIONS], lease_seconds)
+
+    async def claim(self, limit: int) -> tuple[str, list[Notification]]:
+        token, docs = await self._queue.claim(limit)
+        return token, [from_document(d) for d in docs]
+
+    async def retry_later(self, notification_id: str, token: str, attempts: int, delay: float, error: str) -> None:
+        await self._queue.retry_later(notification_id, token, attempts, delay, error)

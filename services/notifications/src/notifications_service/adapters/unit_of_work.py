@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from notifications_service.adapters.mongo_repository import MongoContactProjection, MongoNotificationRepository
+from servicekit.mongo import Document
+from servicekit.outbox import OutboxWakeup
+from servicekit.uow import ContractMapper, MongoUnitOfWork
+
+
+class MongoNotificationsUnitOfWork(MongoUnitOfWork):
+    notifications: MongoNotificationRepository
+    contacts: MongoContactProjection
+
+    def __init__(self, client: AsyncMongoClient[Document], db_name: str, to_contract: ContractMapper,
+                 wakeup: OutboxWakeup | None, lease_seconds: float) -> None:
+        super().__init__(client, db_name, to_contract, wakeup)
+        self._lease_seconds = lease_seconds
+
+    def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self.notifications = MongoNotificationRepository(db, session, self._lease_seconds, self.track)
+        self.contacts = MongoContactProjection(db, session)

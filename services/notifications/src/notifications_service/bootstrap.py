@@ -1,0 +1,32 @@
+"""Composition root of the notifications service."""
+
+from __future__ import annotations
+
+from notifications_service.adapters.mongo_repository import INDEXES, MongoDeliveryQueue
+from notifications_service.adapters.smtp import SmtpMailer
+from notifications_service.adapters.templates import JinjaRenderer
+from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
+from notifications_service.config import NotificationsSettings
+from notifications_service.entrypoints.mailer_worker import MailerWorker
+from notifications_service.entrypoints.subscribers import event_handlers
+from notifications_service.service_layer.contract_mapping import to_contract
+from servicekit.runtime import Infrastructure, ServiceParts
+
+
+def build(infra: Infrastructure) -> ServiceParts:
+    settings = infra.settings
+    assert isinstance(settings, NotificationsSettings)
+
+    def uow() -> MongoNotificationsUnitOfWork:
+        return MongoNotificationsUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup,
+                                            settings.delivery_lease_seconds)
+
+    mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from,
+                        username=settings.smtp_username, password=settings.smtp_password,
+                        starttls=settings.smtp_starttls, timeout=settings.smtp_timeout)
+    worker = MailerWorker(MongoDeliveryQueue(infra.db, settings.delivery_lease_seconds), mailer, uow,
+                          batch_size=settings.delivery_batch_size, max_attempts=settings.delivery_max_attempts,
+                          poll_seconds=settings.delivery_poll_seconds)
+    return ServiceParts(
+        events=event_handlers(uow, JinjaRenderer(), settings.message_id_domain, worker.wake),
+        indexes=INDEXES, workers=[worker.run], stoppers=[worker.stop])

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from servicekit.settings import ServiceSettings
+
+
+class NotificationsSettings(ServiceSettings):
+    """Environment variables prefixed `NOTIFICATIONS_`."""
+
+    model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
+
+    mongo_db: str = "alumni_notifications"
+    http_port: int = 8104
+    smtp_host: str = Field("127.0.0.1", description="SMTP server host.")
+    smtp_port: int = Field(1025, description="SMTP server port.")
+    smtp_username: str | None = Field(None, description="SMTP login, if the server requires one.")
+    smtp_password: str | None = Field(None, description="SMTP password.")
+    smtp_starttls: bool = Field(False, description="Upgrade the connection with STARTTLS.")
+    smtp_timeout: float = Field(10.0, description="Seconds per SMTP operation.")
+    mail_from: str = Field("Alumni <alumni@localhost>", description="From header of outgoing email.")
+    message_id_domain: str = Field("alumni.local", description="Right-hand side of Message-ID headers.")
+    delivery_batch_size: int = Field(20, ge=1, description="Emails claimed per delivery round.")
+    delivery_poll_seconds: float = Field(1.0, gt=0, description="Fallback polling period of the mailer.")
+    delivery_lease_seconds: float = Field(60.0, gt=0, description="How long a claimed email is reserved.")
+    delivery_max_attempts: int = Field(8, ge=1, description="SMTP attempts before an email is marked failed.")

@@ -1,0 +1,69 @@
+"""A notification: one message to one member on one channel, with a delivery key.
+
+The id *is* the delivery key (`welcome-<event id>`): the same cause can never produce two
+notifications, and the key travels as the email's Message-ID so a receiver can deduplicate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from servicekit.domain import AggregateRoot, DomainEvent
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    to: str
+    subject: str
+    body_text: str
+    locale: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class NotificationSent(DomainEvent):
+    notification_id: str
+    member_id: str
+    template: str
+    locale: str
+    sent_at: datetime
+
+
+@dataclass(eq=False)
+class Notification(AggregateRoot):
+    member_id: str = ""
+    template: str = ""
+    email: OutgoingEmail | None = None
+    status: Status = Status.PENDING
+    sent_at: datetime | None = None
+    failure: str | None = None
+    attempts: int = 0  # delivery attempts that failed so far
+
+    @staticmethod
+    def delivery_key(template: str, cause_event_id: str) -> str:
+        return f"{template}-{cause_event_id}"
+
+    @classmethod
+    def compose(cls, *, tenant: str, member_id: str, template: str, cause_event_id: str,
+                email: OutgoingEmail) -> Notification:
+        return cls(id=cls.delivery_key(template, cause_event_id), tenant=tenant, member_id=member_id,
+                   template=template, email=email)
+
+    def mark_sent(self, now: datetime) -> None:
+        if self.status is Status.SENT:
+            return
+        assert self.email is not None
+        self.status, self.sent_at = Status.SENT, now
+        self.record(NotificationSent(self.id, self.member_id, self.template, self.email.locale, now))
+
+    def mark_failed(self, reason: str) -> None:
+        self.status, self.failure = Status.FAILED, reason
+        self.version += 1

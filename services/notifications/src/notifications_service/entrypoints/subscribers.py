@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from alumni_contracts.envelope import CloudEvent
+from alumni_contracts.members.v1 import MemberRegistered
+from alumni_contracts.subscriptions import Subscription, subscription
+from notifications_service.service_layer import handlers
+from notifications_service.service_layer.commands import SendWelcome
+from notifications_service.service_layer.ports import NotificationsUnitOfWork, Renderer
+from servicekit.messaging import EventHandler
+
+
+def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer: Renderer, message_id_domain: str,
+                   queued: Callable[[], None]) -> list[tuple[Subscription, EventHandler]]:
+    async def on_member_registered(event: CloudEvent[Any]) -> None:
+        data: MemberRegistered = event.data
+        await handlers.queue_welcome(SendWelcome(
+            tenant=event.tenant, cause_event_id=event.id, member_id=data.member_id,
+            member_version=event.aggregateversion, first_name=data.first_name, last_name=data.last_name,
+            email=str(data.email), locale=data.locale.value, program=data.cohort.program,
+            graduation_year=data.cohort.graduation_year), uow_factory(), renderer, message_id_domain)
+        queued()
+
+    return [(subscription("notifications", MemberRegistered), on_member_registered)]

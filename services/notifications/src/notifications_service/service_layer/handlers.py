@@ -1,0 +1,76 @@
+"""Use cases: queue a welcome email (in the event's transaction), then deliver it.
+
+Sending is split from queueing on purpose: the inbound event is acknowledged once the
+notification is durably queued, and delivery has its own retries. A crash after the SMTP
+server accepted the message but before it was marked sent is the one ambiguous window: the
+retry re-sends with the *same* Message-ID, which receivers can deduplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from notifications_service.domain.model import Notification, OutgoingEmail
+from notifications_service.service_layer.commands import SendWelcome
+from notifications_service.service_layer.ports import (
+    DeliveryQueue,
+    Mailer,
+    NotificationsUnitOfWork,
+    PermanentDeliveryError,
+    Renderer,
+)
+from servicekit.domain import utcnow
+from servicekit.logging import get_logger
+from servicekit.retry import backoff_delay
+
+log = get_logger(__name__)
+WELCOME = "welcome"
+
+
+async def queue_welcome(cmd: SendWelcome, uow: NotificationsUnitOfWork, renderer: Renderer,
+                        message_id_domain: str) -> str:
+    subject, body = renderer.render(WELCOME, cmd.locale, {
+        "first_name": cmd.first_name, "last_name": cmd.last_name,
+        "program": cmd.program, "graduation_year": cmd.graduation_year})
+    key = Notification.delivery_key(WELCOME, cmd.cause_event_id)
+    notification = Notification.compose(
+        tenant=cmd.tenant, member_id=cmd.member_id, template=WELCOME, cause_event_id=cmd.cause_event_id,
+        email=OutgoingEmail(to=cmd.email, subject=subject, body_text=body, locale=cmd.locale,
+                            message_id=f"<{key}@{message_id_domain}>"))
+    async with uow:
+        await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
+            "email": cmd.email, "locale": cmd.locale, "first_name": cmd.first_name, "last_name": cmd.last_name})
+        await uow.notifications.add_if_absent(notification)
+        await uow.commit()
+    return notification.id
+
+
+async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],
+                      *, batch_size: int, max_attempts: int, clock: Callable[[], datetime] = utcnow) -> int:
+    """One delivery round; returns how many notifications were settled (sent or failed)."""
+    token, due = await queue.claim(batch_size)
+    settled = 0
+    for notification in due:
+        assert notification.email is not None
+        try:
+            await mailer.send(notification.email)
+        except PermanentDeliveryError as exc:
+            notification.mark_failed(str(exc))
+            log.warning("email refused for good", notification_id=notification.id, error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - SMTP server down, timeout: retry later
+            attempts = notification.attempts + 1
+            if attempts < max_attempts:
+                delay = backoff_delay(attempts, 1.0, 300.0)
+                log.warning("email delivery failed, will retry", notification_id=notification.id,
+                            attempts=attempts, retry_in=round(delay, 1), error=repr(exc)[:200])
+                await queue.retry_later(notification.id, token, attempts, delay, repr(exc))
+                continue
+            notification.mark_failed(f"gave up after {attempts} attempts: {exc!r}")
+        else:
+            notification.mark_sent(clock())
+        async with uow_factory() as uow:
+            await uow.notifications.finish(notification, token)
+            await uow.commit()
+        settled += 1
+    return settled

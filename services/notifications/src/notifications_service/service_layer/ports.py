@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from notifications_service.domain.model import Notification, OutgoingEmail
+from servicekit.uow import UnitOfWork
+
+
+class PermanentDeliveryError(Exception):
+    """The channel refused the message for good (5xx, unknown recipient): do not retry."""
+
+
+class Mailer(Protocol):
+    async def send(self, email: OutgoingEmail) -> None: ...
+
+
+class Renderer(Protocol):
+    def render(self, template: str, locale: str, values: dict[str, Any]) -> tuple[str, str]: ...
+
+
+class NotificationRepository(Protocol):
+    async def add_if_absent(self, notification: Notification) -> bool: ...
+    async def finish(self, notification: Notification, lease_token: str) -> None: ...
+
+
+class ContactProjection(Protocol):
+    async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, Any]) -> bool: ...
+
+
+class DeliveryQueue(Protocol):
+    async def claim(self, limit: int) -> tuple[str, list[Notification]]: ...
+    async def retry_later(self, notification_id: str, token: str, attempts: int, delay: float,
+                          error: str) -> None: ...
+
+
+class NotificationsUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def contacts(self) -> ContactProjection: ...
