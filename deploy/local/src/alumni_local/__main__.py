@@ -16,15 +16,16 @@ from alumni_local.seed import seed
 def run(data_dir: Path, demo_members: int) -> int:
     platform = Platform(data_dir=data_dir.resolve(), ports=Ports())
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # SIGTERM unwinds like Ctrl-C, wherever the runner is (even mid start-up): children stop.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         print(f"Starting NATS, the MongoDB stand-in and every service (logs in {platform.logs}) ...", flush=True)
         platform.start()
         token = platform.issue_token("manager")
         if demo_members:
             print(f"Seeding {demo_members} demo alumni in tenant 'demo' ...", flush=True)
-            created = asyncio.run(seed(platform.gateway_url, token, demo_members))
-            print(f"  {created} created ({demo_members - created} already there)")
+            present, failed = asyncio.run(seed(platform.gateway_url, token, demo_members))
+            print(f"  {present} registered or already present, {failed} failed")
         print()
         print(f"  Console      {platform.gateway_url}/console#token={token}")
         print(f"  API docs     {platform.gateway_url}/api/v1/docs")

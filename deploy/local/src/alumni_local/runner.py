@@ -19,7 +19,14 @@ from pathlib import Path
 import httpx
 import nats
 
-from servicekit.devservers import ServerProcess, free_port, start_nats, start_secantus, wait_for_port
+from servicekit.devservers import (
+    ServerProcess,
+    ensure_port_free,
+    free_port,
+    start_nats,
+    start_secantus,
+    wait_for_port,
+)
 from servicekit.topology import TopologySettings, apply
 
 SERVICES = ("members", "events", "fundraising", "notifications")
@@ -127,6 +134,9 @@ class Platform:
         return proc
 
     def start(self, timeout: float = 90) -> None:
+        for port, what in ((self.ports.gateway, "the gateway"), (self.ports.smtp, "the SMTP sink"),
+                           (self.ports.mailbox, "the mailbox"), *((p, s) for s, p in self.ports.services.items())):
+            ensure_port_free(port, what)
         self.start_servers()
         self.start_process("smtp-sink")
         for name in (*SERVICES, "gateway"):
@@ -143,6 +153,9 @@ class Platform:
         wait_for_port(self.ports.mailbox, timeout, self.processes.get("smtp-sink"))
         pending = {n: u for n, u in self.health_urls().items() if names is None or n in names}
         while pending and time.monotonic() < deadline:
+            for server in self.servers:
+                if server.process.poll() is not None:
+                    raise RuntimeError(f"{server.name} exited with {server.process.returncode}; see {server.log_path}")
             for name, url in list(pending.items()):
                 proc = self.processes.get(name)
                 if proc is not None and proc.poll() is not None:

@@ -38,19 +38,21 @@ def demo_members(count: int, seed: int = 7) -> list[dict[str, object]]:
     return rows
 
 
-async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8) -> int:
-    created = 0
+async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8) -> tuple[int, int]:
+    """Returns (registered or already present, failed)."""
+    created = failed = 0
     semaphore = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30,
                                  headers={"Authorization": f"Bearer {token}"}) as client:
         async def one(i: int, row: dict[str, object]) -> None:
-            nonlocal created
+            nonlocal created, failed
             async with semaphore:
                 r = await client.post("/api/v1/members", json=row, headers={"Idempotency-Key": f"demo-seed-{i}"})
-                if r.status_code == 201:
+                if r.status_code in (201, 409):
                     created += 1
-                elif r.status_code != 409:
+                else:
+                    failed += 1
                     print(f"seed row {i}: {r.status_code} {r.text}", file=sys.stderr)
 
         await asyncio.gather(*(one(i, row) for i, row in enumerate(demo_members(count))))
-    return created
+    return created, failed

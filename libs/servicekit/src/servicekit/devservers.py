@@ -33,6 +33,13 @@ def _bin(name: str) -> str:
     return found
 
 
+def ensure_port_free(port: int, what: str) -> None:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        if s.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} for {what} is already in use: is another instance running?")
+
+
 def wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -74,6 +81,7 @@ def _spawn(name: str, args: list[str], log_path: Path) -> subprocess.Popen[bytes
 def start_nats(data_dir: Path, port: int | None = None, log_dir: Path | None = None,
                sync_always: bool = False) -> ServerProcess:
     port = port or free_port()
+    ensure_port_free(port, "nats-server")
     data_dir.mkdir(parents=True, exist_ok=True)
     config = data_dir / "nats.conf"
     # sync_interval: always where money/consent/erasure travel (DESIGN §9); optional here.
@@ -93,6 +101,7 @@ def start_nats(data_dir: Path, port: int | None = None, log_dir: Path | None = N
 def start_secantus(data_dir: Path | str, port: int | None = None, log_dir: Path | None = None) -> ServerProcess:
     """`data_dir` may be ':memory:'. Journaled commits (`--sync-on-commit`): DESIGN §9."""
     port = port or free_port()
+    ensure_port_free(port, "the MongoDB stand-in")
     if str(data_dir) != ":memory:":
         Path(data_dir).mkdir(parents=True, exist_ok=True)
     log_path = (log_dir or Path(str(data_dir) if str(data_dir) != ":memory:" else ".")) / "secantus.log"

@@ -36,6 +36,23 @@ class ApiError(Exception):
         self.response = response
 
 
+def principal(request: Request) -> Principal:
+    """Dependency: the verified principal of the request, or a 401/403 problem."""
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        who = verifier.verify(request.headers.get("Authorization"))
+    except AuthError as exc:
+        if exc.status == 401:
+            problem = make_problem(401, "unauthenticated", "Authentication required", exc.detail)
+            raise ApiError(problem_response(problem, {"WWW-Authenticate": "Bearer"})) from None
+        raise ApiError(problem_response(make_problem(exc.status, "forbidden", "Forbidden", exc.detail))) from None
+    request.state.principal = who
+    return who
+
+
+Who = Annotated[Principal, Depends(principal)]
+
+
 def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVerifier, *,
                max_body_bytes: int = 64 * 1024, dev_mailbox_url: str | None = None,
                on_shutdown: Callable[[], Awaitable[None]] | None = None) -> FastAPI:
@@ -52,6 +69,7 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
                   openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs", redoc_url=None,
                   description="REST API v1 of the alumni platform. Errors are RFC 9457 problem+json; "
                               "every POST honours an `Idempotency-Key` header.")
+    app.state.verifier = verifier
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
 
@@ -71,18 +89,6 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
             response = await call_next(request)
         response.headers["X-Correlation-Id"] = correlation_id
         return response
-
-    def principal(request: Request) -> Principal:
-        try:
-            who = verifier.verify(request.headers.get("Authorization"))
-        except AuthError as exc:
-            headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-            slug, title = ("unauthenticated", "Authentication required") if exc.status == 401 else ("forbidden", "Forbidden")
-            raise ApiError(problem_response(make_problem(exc.status, slug, title, exc.detail), headers)) from None
-        request.state.principal = who
-        return who
-
-    Who = Annotated[Principal, Depends(principal)]  # noqa: N806 - a type alias
 
     async def forward(request: Request, subject: str, payload: BaseModel, who: Principal,
                       idempotency_key: str | None = None) -> dict[str, Any]:

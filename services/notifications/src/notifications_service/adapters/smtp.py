@@ -25,9 +25,9 @@ class SmtpMailer:
         message["Subject"] = email.subject
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = email.message_id
-        message["Content-Language"] = email.locale
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(email.body_text)
+        message["Content-Language"] = email.locale  # after set_content, which clears Content-* headers
         try:
             await aiosmtplib.send(message, hostname=self._host, port=self._port, username=self._username,
                                   password=self._password, start_tls=self._starttls, timeout=self._timeout)
