@@ -14,13 +14,14 @@ from typing import Any
 
 import nats
 import uvicorn
+from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from alumni_contracts.subscriptions import Subscription
-from servicekit.health import health_app
+from servicekit.health import ReadinessCheck, health_app
 from servicekit.idempotency import idempotency_indexes
 from servicekit.inbox import inbox_indexes
 from servicekit.logging import configure_logging, get_logger
@@ -85,50 +86,87 @@ async def wait_for_consumers(js: JetStreamContext, subscriptions: Sequence[Subsc
     await wait_until_ready("nats topology (run `alumni-ops topology apply`)", all_declared)
 
 
+class ServiceHost:
+    """One service's moving parts inside an event loop: used by `run_service` and by the
+    integration tests, so tests exercise the same assembly as production."""
+
+    def __init__(self, name: str, settings: ServiceSettings, build: Callable[[Infrastructure], ServiceParts]) -> None:
+        self.name, self.settings, self._build = name, settings, build
+        self.infra: Infrastructure | None = None
+        self.parts = ServiceParts()
+        self._broker: NatsBroker | None = None
+        self._relay: OutboxRelay | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> Infrastructure:
+        settings = self.settings
+        mongo = create_client(settings.mongo_uri, self.name)
+        await wait_for_mongo(mongo)
+        db = mongo[settings.mongo_db]
+        nc = await connect_nats(settings.nats_url, self.name)
+        js = nc.jetstream()
+        self.infra = infra = Infrastructure(settings, mongo, db, nc, js, OutboxWakeup())
+        self.parts = parts = self._build(infra)
+        await ensure_indexes(db, [*outbox_indexes(settings.outbox_retention_days), *inbox_indexes(),
+                                  *idempotency_indexes(), *parts.indexes])
+        await wait_for_consumers(js, [sub for sub, _ in parts.events])
+        self._broker = broker = create_broker(settings.nats_url, self.name)
+        attach_request_handlers(broker, RequestServer(self.name, db), parts.requests, queue=self.name)
+        for sub, handler in parts.events:
+            policy = await read_retry_policy(js, sub)
+            attach_event_handler(broker, DeliveryHandler(sub, handler, db, js, policy), settings)
+        await wait_until_ready("faststream broker", broker.start)
+        self._relay = OutboxRelay(db, js, settings, infra.wakeup, self.name)
+        self._tasks = [asyncio.create_task(self._relay.run(), name="outbox-relay")]
+        self._tasks += [asyncio.create_task(w(), name=f"worker-{i}") for i, w in enumerate(parts.workers)]
+        return infra
+
+    async def ready(self) -> dict[str, ReadinessCheck]:
+        infra = self.infra
+        assert infra is not None
+
+        async def nats_ready() -> bool:
+            return bool(infra.nats.is_connected)
+
+        async def mongo_ready() -> bool:
+            await infra.mongo.admin.command("ping")
+            return True
+
+        return {"mongo": mongo_ready, "nats": nats_ready}
+
+    async def stop(self) -> None:
+        if self._broker is not None:
+            await self._broker.stop()
+        if self._relay is not None:
+            self._relay.stop()
+        for stopper in self.parts.stoppers:
+            stopper()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=10)
+            for task in pending:
+                task.cancel()
+        if self.infra is not None:
+            await self.infra.nats.drain()
+            await self.infra.mongo.close()
+
+
 async def run_service(
     name: str,
     settings: ServiceSettings,
     build: Callable[[Infrastructure], ServiceParts],
 ) -> None:
     configure_logging(settings.log_level, settings.log_format, service=name)
-    mongo = create_client(settings.mongo_uri, name)
-    await wait_for_mongo(mongo)
-    db = mongo[settings.mongo_db]
-    nc = await connect_nats(settings.nats_url, name)
-    js = nc.jetstream()
-    infra = Infrastructure(settings, mongo, db, nc, js, OutboxWakeup())
-    parts = build(infra)
-    await ensure_indexes(db, [*outbox_indexes(settings.outbox_retention_days), *inbox_indexes(),
-                              *idempotency_indexes(), *parts.indexes])
-
-    await wait_for_consumers(js, [sub for sub, _ in parts.events])
-    broker = create_broker(settings.nats_url, name)
-    attach_request_handlers(broker, RequestServer(name, db), parts.requests, queue=name)
-    for sub, handler in parts.events:
-        policy = await read_retry_policy(js, sub)
-        attach_event_handler(broker, DeliveryHandler(sub, handler, db, js, policy), settings)
-    await wait_until_ready("faststream broker", broker.start)
-
-    relay = OutboxRelay(db, js, settings, infra.wakeup, name)
-
-    async def nats_ready() -> bool:
-        return nc.is_connected
-
-    async def mongo_ready() -> bool:
-        await mongo.admin.command("ping")
-        return True
-
-    tasks = [asyncio.create_task(relay.run(), name="outbox-relay")]
-    tasks += [asyncio.create_task(worker(), name=f"worker-{i}") for i, worker in enumerate(parts.workers)]
+    host = ServiceHost(name, settings, build)
+    await host.start()
     server: uvicorn.Server | None = None
+    health_task: asyncio.Task[None] | None = None
     if settings.http_port:
-        config = uvicorn.Config(health_app(name, {"mongo": mongo_ready, "nats": nats_ready}),
-                                host=settings.http_host, port=settings.http_port, log_level="warning",
-                                lifespan="off")
+        config = uvicorn.Config(health_app(name, await host.ready()), host=settings.http_host,
+                                port=settings.http_port, log_level="warning", lifespan="off")
         server = uvicorn.Server(config)
         # `_serve` rather than `serve`: the latter captures SIGTERM/SIGINT, which this runtime
         # handles itself to stop the broker, the relay and the workers in order.
-        tasks.append(asyncio.create_task(server._serve(), name="health"))
+        health_task = asyncio.create_task(server._serve(), name="health")
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -138,15 +176,8 @@ async def run_service(
     await stop.wait()
 
     log.info("service stopping")
-    await broker.stop()
-    relay.stop()
-    for stopper in parts.stoppers:
-        stopper()
-    if server is not None:
+    if server is not None and health_task is not None:
         server.should_exit = True
-    _, pending = await asyncio.wait(tasks, timeout=10)
-    for task in pending:
-        task.cancel()
-    await nc.drain()
-    await mongo.close()
+        await asyncio.wait([health_task], timeout=5)
+    await host.stop()
     log.info("service stopped")

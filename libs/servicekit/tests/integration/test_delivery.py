@@ -4,6 +4,7 @@ retries with backoff, inbox dedup, dead letters with reasons."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -26,7 +27,7 @@ from servicekit.settings import ConsumerConfig
 from servicekit.topology import TopologySettings
 from servicekit.uow import MongoUnitOfWork
 
-from ..conftest import member_registered_event
+from servicekit.testing.factories import member_registered_event
 
 pytestmark = pytest.mark.integration
 SUB = subscription("notifications", MemberRegistered)
@@ -184,7 +185,7 @@ async def test_transient_failures_stop_at_max_deliver_then_dead_letter(
     [dead] = await dead_letters(js, 1, timeout=10)
     assert dead.headers[naming.HEADER_DEAD_REASON].startswith(f"gave up after {topology.max_deliver} deliveries")
     assert len(calls) == topology.max_deliver
-    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
     # NAK with the consumer's backoff, not an immediate redelivery (DESIGN §9).
     for gap, expected in zip(gaps, topology.backoff_seconds, strict=False):
         assert gap >= expected * 0.8

@@ -1,3 +1,5 @@
+"""Sample contract events for tests."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -8,9 +10,10 @@ from alumni_contracts.envelope import CloudEvent
 from alumni_contracts.members.v1 import MemberRegistered
 
 
-def member_registered_event(tenant: str = "demo", member_id: str = "m1", **overrides: Any) -> CloudEvent[Any]:
+def member_registered_event(tenant: str = "demo", member_id: str = "m1", locale: Locale = Locale.FR,
+                            **overrides: Any) -> CloudEvent[Any]:
     data = MemberRegistered(member_id=member_id, first_name="Béatrice", last_name="Dupont",
-                            email=f"{member_id}@example.org", locale=Locale.FR,
+                            email=f"{member_id}@example.org", locale=locale,
                             cohort=Cohort(program="MSc", graduation_year=2012),
                             registered_at=datetime(2026, 1, 2, tzinfo=UTC))
     return CloudEvent.wrap(data, tenant=tenant, subject=member_id, aggregate_version=1, correlation_id="corr-1",

@@ -1,0 +1,124 @@
+"""Request/reply conventions with a real database: principals, validation, idempotency."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+from alumni_contracts import naming
+from alumni_contracts.rpc import Principal, Role
+from servicekit.domain import AggregateRoot, Conflict, new_id
+from servicekit.idempotency import IDEMPOTENCY, idempotency_indexes
+from servicekit.mongo import ensure_indexes
+from servicekit.rpc import RequestHandler, RequestServer
+from servicekit.uow import MongoUnitOfWork
+
+pytestmark = pytest.mark.integration
+
+
+class CreateThing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+
+
+class Created(BaseModel):
+    thing_id: str
+
+
+def headers(tenant: str = "demo", roles: tuple[Role, ...] = (Role.MANAGER,), key: str | None = None,
+            principal_tenant: str | None = None) -> dict[str, str]:
+    principal = Principal(tenant=principal_tenant or tenant, subject="u1", roles=frozenset(roles))
+    out = {naming.HEADER_TENANT: tenant, naming.HEADER_PRINCIPAL: principal.model_dump_json()}
+    if key:
+        out[naming.HEADER_IDEMPOTENCY_KEY] = key
+    return out
+
+
+@pytest.fixture
+def server_and_spec(mongo_client: Any, db: Any, db_name: str) -> tuple[RequestServer, RequestHandler, list[str]]:
+    created: list[str] = []
+
+    async def create(req: CreateThing, who: Principal) -> Created:
+        if req.name == "taken":
+            raise Conflict("name taken")
+        async with MongoUnitOfWork(mongo_client, db_name, lambda e: e) as uow:  # type: ignore[arg-type,return-value]
+            thing_id = new_id()
+            await uow.db["things"].insert_one({"_id": thing_id, "tenant": who.tenant, "name": req.name},
+                                              session=uow.session)
+            uow.track(AggregateRoot(id=thing_id, tenant=who.tenant))
+            await uow.commit()
+        created.append(thing_id)
+        return Created(thing_id=thing_id)
+
+    spec = RequestHandler("cmd.members.create_thing", CreateThing, create, frozenset({Role.MANAGER}), idempotent=True)
+    return RequestServer("members", db), spec, created
+
+
+async def test_retried_request_returns_the_first_result(server_and_spec: Any, db: Any) -> None:
+    server, spec, created = server_and_spec
+    await ensure_indexes(db, idempotency_indexes())
+    first = await server.serve(spec, b'{"name": "a"}', headers(key="k1"))
+    again = await server.serve(spec, b'{ "name" : "a" }', headers(key="k1"))
+    assert first.ok and again == first
+    assert len(created) == 1 and await db["things"].count_documents({}) == 1
+
+
+async def test_concurrent_duplicates_commit_once(server_and_spec: Any, db: Any) -> None:
+    server, spec, _created = server_and_spec
+    await ensure_indexes(db, idempotency_indexes())
+    replies = await asyncio.gather(*(server.serve(spec, b'{"name": "a"}', headers(key="same")) for _ in range(4)))
+    assert await db["things"].count_documents({}) == 1
+    oks = [r for r in replies if r.ok]
+    assert oks and all(r.result == oks[0].result for r in oks)
+    assert all(r.ok or (r.problem and r.problem.status == 409) for r in replies)
+
+
+async def test_same_key_with_another_body_is_refused(server_and_spec: Any, db: Any) -> None:
+    server, spec, _ = server_and_spec
+    await ensure_indexes(db, idempotency_indexes())
+    await server.serve(spec, b'{"name": "a"}', headers(key="k1"))
+    reply = await server.serve(spec, b'{"name": "b"}', headers(key="k1"))
+    assert reply.problem is not None and reply.problem.status == 422
+    assert reply.problem.type.endswith("idempotency-key-reused")
+
+
+async def test_keys_are_scoped_per_tenant(server_and_spec: Any, db: Any) -> None:
+    server, spec, _ = server_and_spec
+    await ensure_indexes(db, idempotency_indexes())
+    a = await server.serve(spec, b'{"name": "a"}', headers(tenant="alpha", key="k"))
+    b = await server.serve(spec, b'{"name": "a"}', headers(tenant="beta", key="k"))
+    assert a.result != b.result
+
+
+async def test_failures_are_not_remembered(server_and_spec: Any, db: Any) -> None:
+    server, spec, _ = server_and_spec
+    await ensure_indexes(db, idempotency_indexes())
+    reply = await server.serve(spec, b'{"name": "taken"}', headers(key="k1"))
+    assert reply.problem is not None and reply.problem.status == 409
+    assert await db[IDEMPOTENCY].count_documents({}) == 0
+
+
+@pytest.mark.parametrize(("payload", "hdrs", "status"), [
+    (b'{"name": "a", "tenant": "other"}', headers(), 422),       # mass assignment refused
+    (b'{"name": {"$ne": null}}', headers(), 422),                # operator injection refused
+    (b"not json", headers(), 422),
+    (b'{"name": "a"}', {}, 401),
+    (b'{"name": "a"}', headers(roles=(Role.ALUMNUS,)), 403),
+    (b'{"name": "a"}', headers(tenant="alpha", principal_tenant="beta"), 403),
+])
+async def test_bad_requests_get_problems_and_store_nothing(server_and_spec: Any, db: Any, payload: bytes,
+                                                           hdrs: dict[str, str], status: int) -> None:
+    server, spec, created = server_and_spec
+    reply = await server.serve(spec, payload, hdrs)
+    assert not reply.ok and reply.problem is not None and reply.problem.status == status
+    assert created == [] and await db["things"].count_documents({}) == 0
+
+
+async def test_validation_problem_names_the_fields(server_and_spec: Any) -> None:
+    server, spec, _ = server_and_spec
+    reply = await server.serve(spec, b'{"nom": "a"}', headers())
+    assert reply.problem is not None and reply.problem.errors is not None
+    assert {tuple(e.loc) for e in reply.problem.errors} == {("name",), ("nom",)}

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+
+from alumni_contracts.members import commands as c
+from alumni_contracts.members.v1 import MemberRegistered
+from alumni_contracts.rpc import Principal, Role
+from members_service.domain.model import Cohort, EmailAlreadyRegistered, Member, MemberNotFound, search_key
+from members_service.entrypoints.requests import request_handlers
+from members_service.service_layer import handlers
+from members_service.service_layer.commands import GetMember, RegisterMember
+from members_service.service_layer.contract_mapping import to_contract
+from servicekit.testing.fakes import FakeUnitOfWork
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+class FakeMembers:
+    """In-memory member store; `track` is the unit of work's, as in the Mongo repository."""
+
+    def __init__(self, rows: dict[str, Member] | None = None, track: Callable[[Member], None] = lambda m: None) -> None:
+        self.rows = rows if rows is not None else {}
+        self._track = track
+
+    async def add(self, member: Member) -> None:
+        self.rows[member.id] = member
+        self._track(member)
+
+    async def get(self, tenant: str, member_id: str) -> Member | None:
+        m = self.rows.get(member_id)
+        return m if m and m.tenant == tenant else None
+
+    async def by_email(self, tenant: str, email: str) -> Member | None:
+        return next((m for m in self.rows.values() if m.tenant == tenant and m.email == email), None)
+
+    async def page(self, tenant: str, limit: int, after: str | None) -> list[Member]:
+        ids = sorted(i for i, m in self.rows.items() if m.tenant == tenant and (after is None or i > after))
+        return [self.rows[i] for i in ids[:limit]]
+
+
+class FakeMembersUnitOfWork(FakeUnitOfWork):
+    def __init__(self, store: FakeMembers) -> None:
+        super().__init__(to_contract)
+        self.members = FakeMembers(store.rows, self.track)
+
+
+def cmd(email: str = "Beatrice.Dupont@Example.org", tenant: str = "demo") -> RegisterMember:
+    return RegisterMember(tenant=tenant, first_name=" Béatrice ", last_name="Dupont", email=email, locale="fr",
+                          cohort=Cohort("MSc Finance", 2012))
+
+
+async def test_register_member_stores_and_publishes_exactly_one_event() -> None:
+    uow = FakeMembersUnitOfWork(FakeMembers())
+    member_id = await handlers.register_member(cmd(), uow, clock=lambda: NOW)
+    assert uow.commits == 1
+    [event] = uow.published
+    assert isinstance(event.data, MemberRegistered)
+    assert event.subject == member_id and event.tenant == "demo" and event.aggregateversion == 1
+    assert event.data.email == "beatrice.dupont@example.org"
+    assert event.data.first_name == "Béatrice"
+    assert event.data.cohort.graduation_year == 2012 and event.data.registered_at == NOW
+
+
+async def test_same_email_in_the_same_tenant_is_a_conflict_naming_the_member() -> None:
+    members = FakeMembers()
+    first = await handlers.register_member(cmd(), FakeMembersUnitOfWork(members))
+    uow = FakeMembersUnitOfWork(members)
+    with pytest.raises(EmailAlreadyRegistered, match=first):
+        await handlers.register_member(cmd(email="beatrice.dupont@example.org"), uow)
+    assert uow.commits == 0 and uow.published == []
+
+
+async def test_same_email_in_another_tenant_is_another_member() -> None:
+    members = FakeMembers()
+    await handlers.register_member(cmd(tenant="alpha"), FakeMembersUnitOfWork(members))
+    await handlers.register_member(cmd(tenant="beta"), FakeMembersUnitOfWork(members))
+    assert len(members.rows) == 2
+
+
+async def test_alumnus_cannot_read_another_member() -> None:
+    members = FakeMembers()
+    member_id = await handlers.register_member(cmd(), FakeMembersUnitOfWork(members))
+    with pytest.raises(MemberNotFound):
+        await handlers.get_member(GetMember("demo", member_id, viewer_member_id="someone-else",
+                                            viewer_is_staff=False), members)
+    own = await handlers.get_member(GetMember("demo", member_id, member_id, False), members)
+    assert own.id == member_id
+
+
+async def test_other_tenant_cannot_read_a_member() -> None:
+    members = FakeMembers()
+    member_id = await handlers.register_member(cmd(tenant="alpha"), FakeMembersUnitOfWork(members))
+    with pytest.raises(MemberNotFound):
+        await handlers.get_member(GetMember("beta", member_id, None, viewer_is_staff=True), members)
+
+
+async def test_entrypoint_uses_the_principal_tenant_and_shapes_the_result() -> None:
+    members = FakeMembers()
+    specs = {s.subject: s for s in request_handlers(lambda: FakeMembersUnitOfWork(members), members)}
+    manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))
+    register = specs["cmd.members.register_member"]
+    result = await register.handler(c.RegisterMember.model_validate(
+        {"first_name": "A", "last_name": "B", "email": "a@example.org",
+         "cohort": {"program": "P", "graduation_year": 2000}}), manager)
+    assert members.rows[result.member_id].tenant == "demo"  # type: ignore[attr-defined]
+    assert register.idempotent and Role.ALUMNUS not in register.roles
+    page = await specs["qry.members.list_members"].handler(c.ListMembers(limit=1), manager)
+    assert [m.member_id for m in page.items] == [result.member_id]  # type: ignore[attr-defined]
+
+
+def test_search_key_folds_accents_and_case() -> None:
+    assert search_key("Béatrice") == "beatrice"
+    assert search_key("ÉLODIE") == "elodie"
+    assert search_key("Müller") == "muller"

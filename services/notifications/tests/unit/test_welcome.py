@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from alumni_contracts.notifications.v1 import NotificationSent
+from notifications_service.adapters.templates import JinjaRenderer
+from notifications_service.domain.model import Notification, OutgoingEmail, Status
+from notifications_service.service_layer import handlers
+from notifications_service.service_layer.commands import SendWelcome
+from notifications_service.service_layer.contract_mapping import to_contract
+from notifications_service.service_layer.ports import PermanentDeliveryError
+from servicekit.testing.fakes import FakeUnitOfWork
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+class Store:
+    def __init__(self) -> None:
+        self.notifications: dict[str, Notification] = {}
+        self.contacts: dict[str, dict[str, object]] = {}
+        self.retries: list[tuple[str, int, float]] = []
+        self.token = "lease-1"
+
+    # DeliveryQueue
+    async def claim(self, limit: int) -> tuple[str, list[Notification]]:
+        return self.token, [n for n in self.notifications.values() if n.status is Status.PENDING][:limit]
+
+    async def retry_later(self, notification_id: str, token: str, attempts: int, delay: float, error: str) -> None:
+        self.retries.append((notification_id, attempts, delay))
+        self.notifications[notification_id].attempts = attempts
+
+
+class FakeNotificationsUnitOfWork(FakeUnitOfWork):
+    def __init__(self, store: Store) -> None:
+        super().__init__(to_contract)
+        self.store = store
+        self.notifications = self
+        self.contacts = self
+
+    async def add_if_absent(self, notification: Notification) -> bool:
+        if notification.id in self.store.notifications:
+            return False
+        self.store.notifications[notification.id] = notification
+        return True
+
+    async def finish(self, notification: Notification, lease_token: str) -> None:
+        assert lease_token == self.store.token
+        self.track(notification)
+
+    async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, object]) -> bool:
+        self.store.contacts[member_id] = fields
+        return True
+
+
+class RecordingMailer:
+    def __init__(self, fail_with: Exception | None = None) -> None:
+        self.sent: list[OutgoingEmail] = []
+        self.fail_with = fail_with
+
+    async def send(self, email: OutgoingEmail) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.sent.append(email)
+
+
+def welcome(locale: str = "fr", event_id: str = "evt-1") -> SendWelcome:
+    return SendWelcome(tenant="demo", cause_event_id=event_id, member_id="m1", member_version=1, first_name="Zoé",
+                       last_name="Martin", email="zoe@example.org", locale=locale, program="MSc Finance",
+                       graduation_year=2012)
+
+
+@pytest.mark.parametrize(("locale", "subject", "phrase"), [
+    ("fr", "Bienvenue dans le réseau des alumni, Zoé !", "promotion 2012 (MSc Finance)"),
+    ("en", "Welcome to the alumni network, Zoé!", "class of 2012 (MSc Finance)"),
+    ("de", "Bienvenue dans le réseau des alumni, Zoé !", "promotion 2012"),  # unsupported → French
+])
+async def test_welcome_is_rendered_in_the_member_language(locale: str, subject: str, phrase: str) -> None:
+    store = Store()
+    key = await handlers.queue_welcome(welcome(locale), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a.test")
+    email = store.notifications[key].email
+    assert email is not None and email.subject == subject and phrase in email.body_text
+    assert email.message_id == "<welcome-evt-1@a.test>"
+
+
+async def test_same_cause_queues_one_notification() -> None:
+    store = Store()
+    for _ in range(2):
+        await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a.test")
+    assert len(store.notifications) == 1
+
+
+async def test_delivery_sends_once_and_publishes_notification_sent() -> None:
+    store = Store()
+    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a.test")
+    mailer = RecordingMailer()
+    uows: list[FakeNotificationsUnitOfWork] = []
+
+    def uow() -> FakeNotificationsUnitOfWork:
+        uows.append(FakeNotificationsUnitOfWork(store))
+        return uows[-1]
+
+    assert await handlers.deliver_due(store, mailer, uow, batch_size=10, max_attempts=3, clock=lambda: NOW) == 1
+    assert await handlers.deliver_due(store, mailer, uow, batch_size=10, max_attempts=3) == 0
+    assert len(mailer.sent) == 1
+    [event] = [e for u in uows for e in u.published]
+    assert isinstance(event.data, NotificationSent)
+    assert event.data.notification_id == "welcome-evt-1" and event.data.sent_at == NOW
+
+
+async def test_transient_failure_is_retried_later_then_given_up() -> None:
+    store = Store()
+    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a.test")
+    mailer = RecordingMailer(fail_with=ConnectionRefusedError("smtp down"))
+    uow = lambda: FakeNotificationsUnitOfWork(store)  # noqa: E731
+    assert await handlers.deliver_due(store, mailer, uow, batch_size=10, max_attempts=2) == 0
+    assert store.retries[0][:2] == ("welcome-evt-1", 1)
+    assert await handlers.deliver_due(store, mailer, uow, batch_size=10, max_attempts=2) == 1
+    notification = store.notifications["welcome-evt-1"]
+    assert notification.status is Status.FAILED and "gave up after 2 attempts" in (notification.failure or "")
+
+
+async def test_permanent_refusal_is_not_retried_and_not_announced_as_sent() -> None:
+    store = Store()
+    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a.test")
+    uows: list[FakeNotificationsUnitOfWork] = []
+
+    def uow() -> FakeNotificationsUnitOfWork:
+        uows.append(FakeNotificationsUnitOfWork(store))
+        return uows[-1]
+
+    mailer = RecordingMailer(fail_with=PermanentDeliveryError("550 no such user"))
+    await handlers.deliver_due(store, mailer, uow, batch_size=10, max_attempts=5)
+    assert store.notifications["welcome-evt-1"].status is Status.FAILED
+    assert store.retries == [] and [e for u in uows for e in u.published] == []
