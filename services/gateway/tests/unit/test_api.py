@@ -1,0 +1,154 @@
+"""The gateway's HTTP contract with a fake bus: authentication, validation, problems,
+idempotency keys passed through, tenant taken from the token only."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from alumni_contracts.rpc import Principal, Problem, Reply, problem_type
+
+from gateway_service.adapters.auth import DevIssuer, TokenVerifier, load_or_create_key
+from gateway_service.entrypoints.app import create_app
+
+ISSUER, AUDIENCE = "urn:test-issuer", "alumni-api"
+
+
+class FakeBus:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.reply = Reply(ok=True, result={"member_id": "m1"})
+
+    async def request(self, subject: str, payload: BaseModel, principal: Principal, correlation_id: str,
+                      idempotency_key: str | None = None) -> Reply:
+        self.calls.append({"subject": subject, "payload": payload.model_dump(mode="json"), "principal": principal,
+                           "idempotency_key": idempotency_key, "correlation_id": correlation_id})
+        return self.reply
+
+
+@pytest.fixture
+def issuer(tmp_path: Path) -> DevIssuer:
+    return DevIssuer(load_or_create_key(tmp_path / "key.pem"), ISSUER, AUDIENCE)
+
+
+@pytest.fixture
+def bus() -> FakeBus:
+    return FakeBus()
+
+
+@pytest.fixture
+def client(issuer: DevIssuer, bus: FakeBus) -> Iterator[TestClient]:
+    verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, tenants=["demo", "other"],
+                             public_key=issuer.key.public_key())
+
+    async def bus_factory() -> FakeBus:
+        return bus
+
+    with TestClient(create_app(bus_factory, verifier, max_body_bytes=2048)) as c:  # type: ignore[arg-type]
+        yield c
+
+
+def auth(issuer: DevIssuer, roles: str = "manager", tenant: str = "demo") -> dict[str, str]:
+    return {"Authorization": f"Bearer {issuer.issue(tenant, 'u1', roles.split(','))}"}
+
+
+MEMBER = {"first_name": "Zoé", "last_name": "Martin", "email": "zoe@example.org",
+          "cohort": {"program": "MSc", "graduation_year": 2012}}
+
+
+def test_register_member_forwards_with_principal_and_idempotency_key(client: TestClient, issuer: DevIssuer,
+                                                                     bus: FakeBus) -> None:
+    r = client.post("/api/v1/members", json=MEMBER, headers={**auth(issuer), "Idempotency-Key": "k-1"})
+    assert r.status_code == 201 and r.json() == {"member_id": "m1"}
+    assert r.headers["Location"] == "/api/v1/members/m1" and r.headers["X-Correlation-Id"]
+    [call] = bus.calls
+    assert call["subject"] == "cmd.members.register_member" and call["idempotency_key"] == "k-1"
+    assert call["principal"].tenant == "demo" and call["payload"]["locale"] == "fr"
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic eDp5"}])
+def test_missing_or_malformed_token_is_401_problem(client: TestClient, headers: dict[str, str]) -> None:
+    r = client.post("/api/v1/members", json=MEMBER, headers=headers)
+    assert r.status_code == 401 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"] == problem_type("unauthenticated") and r.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_expired_token_wrong_audience_or_issuer_are_refused(client: TestClient, issuer: DevIssuer) -> None:
+    now = int(time.time())
+    base = {"sub": "u", "tenant": "demo", "roles": ["manager"], "iat": now}
+    for claims in ({**base, "iss": ISSUER, "aud": AUDIENCE, "exp": now - 10},
+                   {**base, "iss": ISSUER, "aud": "someone-else", "exp": now + 60},
+                   {**base, "iss": "urn:evil", "aud": AUDIENCE, "exp": now + 60}):
+        token = jwt.encode(claims, issuer.key, algorithm="RS256")
+        r = client.get("/api/v1/members/m1", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401, claims
+
+
+def test_token_signed_by_another_key_is_refused(client: TestClient, tmp_path: Path) -> None:
+    stranger = DevIssuer(load_or_create_key(tmp_path / "other.pem"), ISSUER, AUDIENCE)
+    assert client.get("/api/v1/members/m1", headers=auth(stranger)).status_code == 401
+
+
+def test_unknown_tenant_is_403(client: TestClient, issuer: DevIssuer, bus: FakeBus) -> None:
+    r = client.post("/api/v1/members", json=MEMBER, headers=auth(issuer, tenant="unknown"))
+    assert r.status_code == 403 and bus.calls == []
+
+
+@pytest.mark.parametrize("body", [
+    {**MEMBER, "tenant": "other"},                         # mass assignment
+    {**MEMBER, "email": {"$ne": None}},                    # operator injection
+    {**MEMBER, "cohort": {"program": "MSc", "graduation_year": "soon"}},
+    {k: v for k, v in MEMBER.items() if k != "email"},
+])
+def test_invalid_bodies_get_field_level_422_and_reach_no_service(client: TestClient, issuer: DevIssuer, bus: FakeBus,
+                                                                 body: dict[str, Any]) -> None:
+    r = client.post("/api/v1/members", json=body, headers=auth(issuer))
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"] and all(e["loc"][0] == "body" for e in r.json()["errors"])
+    assert bus.calls == []
+
+
+def test_oversized_body_is_413(client: TestClient, issuer: DevIssuer, bus: FakeBus) -> None:
+    r = client.post("/api/v1/members", json={**MEMBER, "first_name": "x" * 5000}, headers=auth(issuer))
+    assert r.status_code == 413 and bus.calls == []
+
+
+def test_service_problems_pass_through_unchanged(client: TestClient, issuer: DevIssuer, bus: FakeBus) -> None:
+    bus.reply = Reply.failure(Problem(type=problem_type("email-already-registered"), title="Email already registered",
+                                      status=409, detail="zoe@example.org is already registered as member m0"))
+    r = client.post("/api/v1/members", json=MEMBER, headers=auth(issuer))
+    assert r.status_code == 409 and r.json()["detail"].endswith("member m0")
+
+
+def test_path_ids_are_validated(client: TestClient, issuer: DevIssuer, bus: FakeBus) -> None:
+    assert client.get("/api/v1/members/$where", headers=auth(issuer)).status_code == 422
+    assert bus.calls == []
+
+
+def test_events_and_donations_routes(client: TestClient, issuer: DevIssuer, bus: FakeBus) -> None:
+    bus.reply = Reply(ok=True, result={"event_id": "e1"})
+    r = client.post("/api/v1/events", headers=auth(issuer), json={
+        "title": "Gala", "starts_at": "2027-06-01T19:00:00+02:00", "ends_at": "2027-06-01T18:00:00+02:00",
+        "venue": "Campus", "capacity": 10})
+    assert r.status_code == 422, "ends before it starts"
+    bus.reply = Reply(ok=True, result={"donation_id": "d1"})
+    r = client.post("/api/v1/donations", headers=auth(issuer), json={
+        "member_id": "m1", "amount": {"minor_units": 5000, "currency": "EUR"}})
+    assert r.status_code == 201 and bus.calls[-1]["subject"] == "cmd.fundraising.record_donation"
+    r = client.post("/api/v1/donations", headers=auth(issuer), json={
+        "member_id": "m1", "amount": {"minor_units": 50.5, "currency": "euro"}})
+    assert r.status_code == 422, "money is integer minor units and an ISO code"
+
+
+def test_openapi_and_console_are_served(client: TestClient) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/members", "/api/v1/members/{member_id}", "/api/v1/events", "/api/v1/donations"} <= set(spec["paths"])
+    assert "Console alumni" in client.get("/console").text
+    assert client.get("/health").status_code == 200
