@@ -42,12 +42,13 @@ class AggregateRoot:
         self.version += 1
         self._events.append(event)
 
-    def pull_events(self) -> list[tuple[DomainEvent, int]]:
-        """Events with the aggregate version each produced, oldest first; clears them."""
+    def pending_events(self) -> list[tuple[DomainEvent, int]]:
+        """Recorded, not yet persisted events with the version each produced, oldest first.
+
+        Not cleared here: if the commit fails and the unit of work runs again, they are still
+        there; `mark_persisted` clears them once the commit succeeded."""
         first = self.version - len(self._events) + 1
-        out = [(e, first + i) for i, e in enumerate(self._events)]
-        self._events.clear()
-        return out
+        return [(e, first + i) for i, e in enumerate(self._events)]
 
     @property
     def persisted_version(self) -> int:
@@ -55,6 +56,7 @@ class AggregateRoot:
 
     def mark_persisted(self) -> None:
         self._persisted_version = self.version
+        self._events.clear()
 
 
 class DomainError(Exception):

@@ -31,6 +31,7 @@ from servicekit import context, inbox, metrics
 from servicekit.domain import DomainError
 from servicekit.logging import bound, get_logger
 from servicekit.mongo import Document
+from servicekit.retry import retry_transient
 from servicekit.settings import ConsumerConfig
 
 EventHandler = Callable[[CloudEvent[Any]], Awaitable[None]]
@@ -103,7 +104,7 @@ class DeliveryHandler:
                    consumer=self.sub.durable), context.handling(ctx):
             started = time.perf_counter()
             try:
-                await self._handler(event)
+                await retry_transient(lambda: self._handler(event))
             except inbox.AlreadyProcessed:
                 await raw.ack()
                 return self._outcome("duplicate")

@@ -39,6 +39,9 @@ async def _topology(args: argparse.Namespace) -> int:
         _print({"streams": [s.as_dict() for s in topo.streams],
                 "consumers": [{"stream": st, **c.as_dict()} for st, c in topo.consumers]})
         return 0
+    if not settings.covers_transaction_lifetime():
+        print(f"warning: consumers retry for {settings.retry_window_seconds():.0f}s only; a crashed consumer's"
+              " transaction holds its keys for up to 60s (TOPOLOGY_BACKOFF_SECONDS)", file=sys.stderr)
     nc = await nats.connect(args.nats_url)
     try:
         for change in await apply(nc.jetstream(), settings):

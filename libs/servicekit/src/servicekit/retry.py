@@ -43,3 +43,26 @@ async def wait_until_ready(
             log.warning("dependency not ready, retrying", dependency=what, attempt=attempt,
                         retry_in=round(delay, 2), error=str(exc)[:200])
             await asyncio.sleep(delay)
+
+
+def is_transient_transaction_error(exc: BaseException) -> bool:
+    """MongoDB labels errors after which the whole transaction may simply be run again."""
+    from pymongo.errors import PyMongoError
+
+    return isinstance(exc, PyMongoError) and (
+        exc.has_error_label("TransientTransactionError") or exc.has_error_label("UnknownTransactionCommitResult"))
+
+
+async def retry_transient(fn: Callable[[], Awaitable[T]], attempts: int = 5, base: float = 0.02) -> T:
+    """Run a unit of work again on a transient transaction error (write conflict, failover),
+    as MongoDB recommends, before the caller treats the failure as real."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await fn()
+        except Exception as exc:
+            if attempt == attempts or not is_transient_transaction_error(exc):
+                raise
+            delay = backoff_delay(attempt, base, 1.0, jitter=0.5)
+            log.info("transient transaction error, running again", attempt=attempt, retry_in=round(delay, 3))
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")

@@ -27,11 +27,11 @@ from servicekit import context, idempotency, metrics
 from servicekit.domain import DomainError
 from servicekit.logging import bound, get_logger
 from servicekit.mongo import Document
+from servicekit.retry import retry_transient
 from servicekit.uow import DuplicateRequest
 
 log = get_logger(__name__)
 MAX_IDEMPOTENCY_KEY = 200
-TRANSIENT_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -66,10 +66,6 @@ def _principal(headers: dict[str, str]) -> Principal | Problem:
     if principal.tenant != tenant:
         return problem(403, "forbidden", "Forbidden", "principal does not belong to this tenant")
     return principal
-
-
-def _is_transient(exc: PyMongoError) -> bool:
-    return exc.has_error_label("TransientTransactionError") or exc.has_error_label("UnknownTransactionCommitResult")
 
 
 class RequestServer:
@@ -112,25 +108,20 @@ class RequestServer:
 
     async def _call(self, spec: RequestHandler, request: BaseModel, principal: Principal,
                     key: context.IdempotencyKey | None) -> Reply:
-        for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
-            try:
-                return Reply.success(await spec.handler(request, principal))
-            except DomainError as exc:
-                return Reply.failure(problem(exc.status, exc.code, exc.title, str(exc) or None))
-            except DuplicateRequest:
-                assert key is not None
-                earlier = await self._earlier_reply(key)
-                return earlier or Reply.failure(self._in_progress())
-            except PyMongoError as exc:
-                if _is_transient(exc) and attempt < TRANSIENT_ATTEMPTS:
-                    log.info("transient transaction error, retrying", attempt=attempt, error=str(exc)[:200])
-                    continue
-                log.exception("database error")
-                return Reply.failure(problem(503, "unavailable", "Service unavailable", "database error; retry later"))
-            except Exception:
-                log.exception("unexpected error")
-                return Reply.failure(problem(500, "internal", "Internal error"))
-        raise AssertionError("unreachable")
+        try:
+            return Reply.success(await retry_transient(lambda: spec.handler(request, principal)))
+        except DomainError as exc:
+            return Reply.failure(problem(exc.status, exc.code, exc.title, str(exc) or None))
+        except DuplicateRequest:
+            assert key is not None
+            earlier = await self._earlier_reply(key)
+            return earlier or Reply.failure(self._in_progress())
+        except PyMongoError:
+            log.exception("database error")
+            return Reply.failure(problem(503, "unavailable", "Service unavailable", "database error; retry later"))
+        except Exception:
+            log.exception("unexpected error")
+            return Reply.failure(problem(500, "internal", "Internal error"))
 
     def _idempotency_key(self, spec: RequestHandler, tenant: str, headers: dict[str, str],
                          payload: bytes) -> context.IdempotencyKey | Problem | None:

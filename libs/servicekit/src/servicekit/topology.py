@@ -20,6 +20,7 @@ from alumni_contracts import naming
 from alumni_contracts.subscriptions import SUBSCRIPTIONS
 
 DAY = 86400.0
+MONGO_TRANSACTION_LIFETIME_SECONDS = 60.0
 
 
 class TopologySettings(BaseSettings):
@@ -34,6 +35,17 @@ class TopologySettings(BaseSettings):
         default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0],
         description="Redelivery delays; must be shorter than max_deliver.")
     max_ack_pending: int = Field(1000, ge=1, description="Unacknowledged messages per consumer.")
+
+
+    def retry_window_seconds(self) -> float:
+        """How long a message keeps being retried before it is dead-lettered."""
+        return sum(self.backoff_seconds[: self.max_deliver - 1])
+
+    def covers_transaction_lifetime(self) -> bool:
+        """A consumer killed mid-transaction leaves it open until MongoDB reaps it (60 s by
+        default); redeliveries of that message conflict until then, so the retry window must
+        be longer or the message is dead-lettered although nothing is wrong with it."""
+        return self.retry_window_seconds() > MONGO_TRANSACTION_LIFETIME_SECONDS
 
 
 @dataclass(frozen=True)

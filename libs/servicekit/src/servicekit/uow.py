@@ -35,7 +35,7 @@ def wrap_events(aggregates: list[AggregateRoot], to_contract: ContractMapper) ->
     ctx = context.current()
     out: list[CloudEvent[Any]] = []
     for aggregate in aggregates:
-        for event, version in aggregate.pull_events():
+        for event, version in aggregate.pending_events():
             out.append(CloudEvent.wrap(
                 to_contract(event),
                 tenant=aggregate.tenant,

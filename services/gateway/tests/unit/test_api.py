@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from alumni_contracts.rpc import Principal, Problem, Reply, problem_type
-
 from gateway_service.adapters.auth import DevIssuer, TokenVerifier, load_or_create_key
 from gateway_service.entrypoints.app import create_app
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,16 +15,14 @@ from nats.js import JetStreamContext
 from alumni_contracts import naming
 from alumni_contracts.notifications.v1 import NotificationSent
 from alumni_local.smtp_sink import Mailbox, SinkHandler
-from servicekit.devservers import free_port
-from servicekit.runtime import ServiceHost
-from servicekit.testing.recorder import EventRecorder
-from servicekit.topology import TopologySettings
-
 from notifications_service.adapters.mongo_repository import NOTIFICATIONS
 from notifications_service.bootstrap import build
 from notifications_service.config import NotificationsSettings
-
+from servicekit.devservers import free_port
+from servicekit.runtime import ServiceHost
 from servicekit.testing.factories import member_registered_event
+from servicekit.testing.recorder import EventRecorder
+from servicekit.topology import TopologySettings
 
 pytestmark = pytest.mark.integration
 

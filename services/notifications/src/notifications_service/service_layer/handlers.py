@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from notifications_service.domain.model import Notification, OutgoingEmail
 from notifications_service.service_layer.commands import SendWelcome
@@ -22,7 +23,7 @@ from notifications_service.service_layer.ports import (
 )
 from servicekit.domain import utcnow
 from servicekit.logging import get_logger
-from servicekit.retry import backoff_delay
+from servicekit.retry import backoff_delay, retry_transient
 
 log = get_logger(__name__)
 WELCOME = "welcome"
@@ -69,8 +70,12 @@ async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callabl
             notification.mark_failed(f"gave up after {attempts} attempts: {exc!r}")
         else:
             notification.mark_sent(clock())
-        async with uow_factory() as uow:
-            await uow.notifications.finish(notification, token)
-            await uow.commit()
+        await retry_transient(partial(_settle, notification, token, uow_factory))
         settled += 1
     return settled
+
+
+async def _settle(notification: Notification, token: str, uow_factory: Callable[[], NotificationsUnitOfWork]) -> None:
+    async with uow_factory() as uow:
+        await uow.notifications.finish(notification, token)
+        await uow.commit()
