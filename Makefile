@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SOURCES := constraints.txt requirements-dev.txt $(wildcard */pyproject.toml */*/pyproject.toml)
 
-.PHONY: run test install lint typecheck unit integration e2e schemas bench clean
+.PHONY: run test install lint typecheck unit integration e2e schemas docs bench clean
 
 $(STAMP): $(SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ e2e: $(STAMP)
 
 schemas: $(STAMP)
 	$(BIN)/python -m alumni_contracts.schemas write contracts/schemas
+
+docs: $(STAMP)
+	$(BIN)/python -m alumni_local.docs .
 
 bench: $(STAMP)
 	$(BIN)/python bench/outbox_pipeline.py

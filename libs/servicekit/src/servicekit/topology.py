@@ -32,7 +32,7 @@ class TopologySettings(BaseSettings):
     replicas: int = Field(1, ge=1, le=5, description="Stream replicas (3 in a production cluster).")
     max_deliver: int = Field(6, ge=2, description="Deliveries before a message is dead-lettered.")
     backoff_seconds: list[float] = Field(
-        default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0],
+        default_factory=lambda: [2.0, 10.0, 30.0, 120.0, 600.0],
         description="Redelivery delays; must be shorter than max_deliver.")
     max_ack_pending: int = Field(1000, ge=1, description="Unacknowledged messages per consumer.")
 

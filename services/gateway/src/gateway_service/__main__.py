@@ -17,7 +17,7 @@ from servicekit.runtime import connect_nats
 
 
 def build_verifier(settings: GatewaySettings) -> TokenVerifier:
-    if settings.jwks_url:
+    if settings.jwks_url:  # empty means unset (compose passes an empty default)
         return TokenVerifier(issuer=settings.jwt_issuer, audience=settings.jwt_audience, tenants=settings.tenants,
                              jwks_url=settings.jwks_url)
     if settings.dev_issuer_key_file is None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -10,5 +11,5 @@ class MembersSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="MEMBERS_", extra="ignore")
 
-    mongo_db: str = "alumni_members"
-    http_port: int = 8101
+    mongo_db: str = Field("alumni_members", description="Database owned by this service.")
+    http_port: int = Field(8101, description="Port of /health and /metrics (0: none).")

@@ -11,8 +11,8 @@ class NotificationsSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="NOTIFICATIONS_", extra="ignore")
 
-    mongo_db: str = "alumni_notifications"
-    http_port: int = 8104
+    mongo_db: str = Field("alumni_notifications", description="Database owned by this service.")
+    http_port: int = Field(8104, description="Port of /health and /metrics (0: none).")
     smtp_host: str = Field("127.0.0.1", description="SMTP server host.")
     smtp_port: int = Field(1025, description="SMTP server port.")
     smtp_username: str | None = Field(None, description="SMTP login, if the server requires one.")
