@@ -15,6 +15,7 @@ from alumni_contracts.common import Cohort, Locale
 from alumni_contracts.envelope import EventData
 from alumni_contracts.members.v1 import MemberRegistered
 from servicekit.domain import AggregateRoot, DomainEvent, utcnow
+from servicekit.leases import FREE
 from servicekit.mongo import ensure_indexes
 from servicekit.outbox import OUTBOX, OutboxRelay, OutboxWakeup, outbox_indexes
 from servicekit.settings import RelayConfig
@@ -84,7 +85,7 @@ async def test_republishing_the_same_record_is_deduplicated_by_jetstream(
     relay = OutboxRelay(db, js, RelayConfig(), OutboxWakeup(), "members")
     await relay.publish_pending()
     # A relay that crashed after the PubAck but before marking the record sent publishes again.
-    await db[OUTBOX].update_many({}, {"$set": {"status": "pending", "lease_until": None}})
+    await db[OUTBOX].update_many({}, {"$set": {"status": "pending", "lease_until": FREE}})
     assert await relay.publish_pending() == 1
     assert await stream_count(js) == 1
 

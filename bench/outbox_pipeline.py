@@ -1,0 +1,177 @@
+"""Benchmark: our event pipeline against raw nats-py + raw PyMongo on the same servers.
+
+Stages, each timed for N events, ours vs the raw baseline measured in the same run:
+  write    — MongoUnitOfWork commit (aggregate + outbox row, one transaction)  vs  raw insert_one (j, majority)
+  publish  — OutboxRelay rounds (claim batch, publish with Nats-Msg-Id, await PubAcks, mark sent)
+             vs  raw js.publish of the same payloads, 100 in flight
+  consume  — FastStream pull subscriber + DeliveryHandler (inbox row + effect in one transaction, ack)
+             vs  raw nats-py pull subscription (insert_one effect, ack)
+
+Usage: python bench/outbox_pipeline.py [--events N] [--mongo-uri URI --nats-url URL]
+Without URLs it starts nats-server and SecantusDB on free ports in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform as host
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nats
+from nats.js.api import ConsumerConfig
+
+from alumni_contracts import naming
+from alumni_contracts.envelope import CloudEvent, EventData
+from alumni_contracts.members.v1 import MemberRegistered
+from alumni_contracts.subscriptions import subscription
+from servicekit.devservers import start_nats, start_secantus
+from servicekit.domain import AggregateRoot, DomainEvent
+from servicekit.inbox import inbox_indexes
+from servicekit.messaging import DeliveryHandler, attach_event_handler, create_broker, read_retry_policy
+from servicekit.mongo import create_client, ensure_indexes
+from servicekit.outbox import OutboxRelay, OutboxWakeup, outbox_indexes
+from servicekit.settings import ConsumerConfig as KitConsumerConfig
+from servicekit.settings import RelayConfig
+from servicekit.testing.factories import member_registered_event
+from servicekit.topology import TopologySettings, apply, reset
+from servicekit.uow import MongoUnitOfWork
+
+
+@dataclass(frozen=True)
+class Registered(DomainEvent):
+    event: CloudEvent[Any]
+
+
+def to_contract(event: DomainEvent) -> EventData:
+    assert isinstance(event, Registered)
+    return event.event.data  # type: ignore[no-any-return]
+
+
+@dataclass
+class Result:
+    stage: str
+    ours: float
+    raw: float
+
+    def row(self, n: int) -> str:
+        return (f"| {self.stage} | {n / self.ours:,.0f}/s | {n / self.raw:,.0f}/s | {self.raw / self.ours:.2f}× |")
+
+
+async def bench(mongo_uri: str, nats_url: str, n: int, relay_batch: int) -> list[Result]:
+    client = create_client(mongo_uri, "bench")
+    nc = await nats.connect(nats_url)
+    js = nc.jetstream()
+    await reset(js)
+    await apply(js, TopologySettings())
+    ours_db, raw_db = "bench_ours", "bench_raw"
+    for name in (ours_db, raw_db):
+        await client.drop_database(name)
+    await ensure_indexes(client[ours_db], [*outbox_indexes(7), *inbox_indexes()])
+    await ensure_indexes(client[raw_db], inbox_indexes())
+    events = [member_registered_event(member_id=f"m{i}") for i in range(n)]
+    results = []
+
+    # write
+    started = time.perf_counter()
+    for e in events:
+        async with MongoUnitOfWork(client, ours_db, to_contract) as uow:
+            agg = AggregateRoot(id=e.data.member_id, tenant="demo")
+            agg.record(Registered(e))
+            await uow.db["members"].insert_one({"_id": agg.id, "tenant": "demo"}, session=uow.session)
+            uow.track(agg)
+            await uow.commit()
+    ours = time.perf_counter() - started
+    started = time.perf_counter()
+    for e in events:
+        await client[raw_db]["members"].insert_one({"_id": e.data.member_id, "tenant": "demo"})
+    results.append(Result("write (state + outbox in one transaction)", ours, time.perf_counter() - started))
+
+    # publish
+    relay = OutboxRelay(client[ours_db], js, RelayConfig(relay_batch_size=relay_batch), OutboxWakeup(), "members")
+    started = time.perf_counter()
+    while await relay.publish_pending():
+        pass
+    ours = time.perf_counter() - started
+    await reset(js)
+    await apply(js, TopologySettings())
+    started = time.perf_counter()
+    for i in range(0, n, 100):
+        await asyncio.gather(*(js.publish(e.nats_subject(), e.to_json(), headers={naming.HEADER_MSG_ID: e.id})
+                               for e in events[i:i + 100]))
+    results.append(Result("publish (outbox relay → JetStream, PubAck)", ours, time.perf_counter() - started))
+
+    # consume: ours through FastStream + DeliveryHandler, raw through a second durable
+    sub = subscription("notifications", MemberRegistered)
+    done = asyncio.Event()
+    handled = 0
+
+    async def handler(event: CloudEvent[Any]) -> None:
+        nonlocal handled
+        async with MongoUnitOfWork(client, ours_db, to_contract) as uow:
+            await uow.db["effects"].insert_one({"event_id": event.id}, session=uow.session)
+            await uow.commit()
+        handled += 1
+        if handled == n:
+            done.set()
+
+    broker = create_broker(nats_url, "bench")
+    policy = await read_retry_policy(js, sub)
+    attach_event_handler(broker, DeliveryHandler(sub, handler, client[ours_db], js, policy),
+                         KitConsumerConfig(consumer_batch_size=64, consumer_fetch_timeout=0.5))
+    started = time.perf_counter()
+    await broker.start()
+    await asyncio.wait_for(done.wait(), 600)
+    ours = time.perf_counter() - started
+    await broker.stop()
+
+    await js.add_consumer(sub.stream, ConsumerConfig(durable_name="bench-raw", filter_subject=sub.filter_subject,
+                                                     ack_wait=30))
+    psub = await js.pull_subscribe_bind("bench-raw", sub.stream)
+    started = time.perf_counter()
+    count = 0
+    while count < n:
+        for msg in await psub.fetch(64, timeout=5):
+            await client[raw_db]["effects"].insert_one({"event_id": msg.headers[naming.HEADER_MSG_ID]})  # type: ignore[index]
+            await msg.ack()
+            count += 1
+    results.append(Result("consume (inbox + effect in one transaction, ack)", ours, time.perf_counter() - started))
+
+    await nc.drain()
+    await client.close()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--relay-batch", type=int, default=100, help="outbox records claimed per relay round")
+    parser.add_argument("--mongo-uri")
+    parser.add_argument("--nats-url")
+    args = parser.parse_args()
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        mongo_uri, nats_url = args.mongo_uri, args.nats_url
+        if not nats_url:
+            server = start_nats(Path(tmp) / "nats")
+            stack.callback(server.stop)
+            nats_url = server.url
+        if not mongo_uri:
+            mongo = start_secantus(Path(tmp) / "mongo")
+            stack.callback(mongo.stop)
+            mongo_uri = mongo.url
+        results = asyncio.run(bench(mongo_uri, nats_url, args.events, args.relay_batch))
+    print(f"{args.events} events; {host.python_implementation()} {host.python_version()}; "
+          f"MongoDB: {'external' if args.mongo_uri else 'SecantusDB (embedded)'}")
+    print("| stage | ours | raw baseline | ratio (ours/raw) |")
+    print("| --- | --- | --- | --- |")
+    for r in results:
+        print(r.row(args.events))
+
+
+if __name__ == "__main__":
+    main()
