@@ -13,8 +13,8 @@ from alumni_local.runner import Platform, Ports
 from alumni_local.seed import seed
 
 
-def run(data_dir: Path, demo_members: int) -> int:
-    platform = Platform(data_dir=data_dir.resolve(), ports=Ports())
+def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
+    platform = Platform(data_dir=data_dir.resolve(), ports=Ports.free() if free_ports else Ports())
     stop = threading.Event()
     # SIGTERM unwinds like Ctrl-C, wherever the runner is (even mid start-up): children stop.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -30,6 +30,7 @@ def run(data_dir: Path, demo_members: int) -> int:
         print(f"  Console      {platform.gateway_url}/console#token={token}")
         print(f"  API docs     {platform.gateway_url}/api/v1/docs")
         print(f"  Mailbox      {platform.mailbox_url}")
+        print(f"  Logs         {platform.logs}")
         print(f"  NATS         {platform.nats_url}")
         print(f"  MongoDB      {platform.mongo_uri}")
         print(f"\n  Manager token (tenant demo):\n  {token}\n")
@@ -55,8 +56,10 @@ def main() -> None:
     run_p = sub.add_parser("run", help="start the platform with demo data")
     run_p.add_argument("--data-dir", type=Path, default=Path(".data"))
     run_p.add_argument("--demo-members", type=int, default=200)
+    run_p.add_argument("--free-ports", action="store_true",
+                       help="pick free ports instead of 4222/27017/8000/… (printed at start-up)")
     args = parser.parse_args()
-    raise SystemExit(run(args.data_dir, args.demo_members))
+    raise SystemExit(run(args.data_dir, args.demo_members, args.free_ports))
 
 
 if __name__ == "__main__":
