@@ -1,17 +1,30 @@
-"""Composition root of the events service."""
+"""Composition root of the events service.
+
+`bootstrap` wires use cases to whatever adapters it is given (fakes in unit tests);
+`build` gives it the MongoDB ones.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from events_service.adapters.mongo_repository import INDEXES
 from events_service.adapters.unit_of_work import MongoEventsUnitOfWork
 from events_service.entrypoints.requests import request_handlers
 from events_service.entrypoints.subscribers import event_handlers
 from events_service.service_layer.contract_mapping import to_contract
+from events_service.service_layer.ports import EventsUnitOfWork
 from servicekit.runtime import Infrastructure, ServiceParts
+
+
+def bootstrap(uow_factory: Callable[[], EventsUnitOfWork]) -> ServiceParts:
+    return ServiceParts(requests=request_handlers(uow_factory), events=event_handlers(uow_factory))
 
 
 def build(infra: Infrastructure) -> ServiceParts:
     def uow() -> MongoEventsUnitOfWork:
         return MongoEventsUnitOfWork(infra.mongo, infra.settings.mongo_db, to_contract, infra.wakeup)
 
-    return ServiceParts(requests=request_handlers(uow), events=event_handlers(uow), indexes=INDEXES)
+    parts = bootstrap(uow)
+    parts.indexes = INDEXES
+    return parts

@@ -73,3 +73,26 @@ async def test_member_projection_ignores_older_versions() -> None:
     await handlers.project_member(newer, uow)
     await handlers.project_member(older, uow)
     assert uow.projected["m1"].first_name == "Zoé"
+
+
+async def test_bootstrapped_service_projects_members_and_schedules_events() -> None:
+    from alumni_contracts.events import commands as c
+    from alumni_contracts.rpc import Principal, Role
+    from events_service.bootstrap import bootstrap
+    from servicekit.testing.factories import member_registered_event
+
+    uow = FakeEventsUnitOfWork()
+    parts = bootstrap(lambda: uow)
+    [(sub, on_member_registered)] = parts.events
+    assert sub.durable == "events-member-registered"
+    await on_member_registered(member_registered_event(member_id="m9"))
+    assert uow.projected["m9"].email == "m9@example.org" and uow.projected["m9"].graduation_year == 2012
+
+    [spec] = parts.requests
+    manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))
+    request = c.ScheduleEvent(title="Afterwork", starts_at=datetime(2030, 1, 1, 18, tzinfo=UTC),
+                              ends_at=datetime(2030, 1, 1, 21, tzinfo=UTC), venue="Bar", capacity=40)
+    result = await spec.handler(request, manager)
+    [published] = uow.published
+    assert published.subject == result.event_id and published.tenant == "demo"  # type: ignore[attr-defined]
+    assert Role.ALUMNUS not in spec.roles

@@ -60,3 +60,23 @@ async def test_implausible_amounts_are_refused(amount: int) -> None:
     with pytest.raises(InvalidAmount):
         await handlers.record_donation(RecordDonation("demo", "m1", Money(amount, "EUR"), None), uow)
     assert uow.commits == 0
+
+
+async def test_bootstrapped_service_accepts_a_donation_once_the_member_is_projected() -> None:
+    from alumni_contracts.fundraising import commands as c
+    from alumni_contracts.rpc import Principal, Role
+    from fundraising_service.bootstrap import bootstrap
+    from servicekit.testing.factories import member_registered_event
+
+    uow = FakeFundraisingUnitOfWork(set())
+    parts = bootstrap(lambda: uow)
+    [spec] = parts.requests
+    [(_, on_member_registered)] = parts.events
+    manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))
+    request = c.RecordDonation.model_validate({"member_id": "m5", "amount": {"minor_units": 2500, "currency": "EUR"}})
+    with pytest.raises(UnknownDonor):
+        await spec.handler(request, manager)
+    await on_member_registered(member_registered_event(member_id="m5"))
+    await spec.handler(request, manager)
+    [event] = uow.published
+    assert isinstance(event.data, DonationReceived) and event.data.amount.minor_units == 2500

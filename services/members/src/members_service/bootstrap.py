@@ -1,17 +1,29 @@
-"""Composition root of the members service."""
+"""Composition root of the members service.
+
+`bootstrap` wires use cases to whatever adapters it is given (fakes in unit tests);
+`build` gives it the MongoDB ones.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from members_service.adapters.mongo_repository import INDEXES, MongoMemberRepository
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.entrypoints.requests import request_handlers
 from members_service.service_layer.contract_mapping import to_contract
+from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
 from servicekit.runtime import Infrastructure, ServiceParts
+
+
+def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader) -> ServiceParts:
+    return ServiceParts(requests=request_handlers(uow_factory, reader))
 
 
 def build(infra: Infrastructure) -> ServiceParts:
     def uow() -> MongoMembersUnitOfWork:
         return MongoMembersUnitOfWork(infra.mongo, infra.settings.mongo_db, to_contract, infra.wakeup)
 
-    reader = MongoMemberRepository(infra.db, None, lambda _m: None)
-    return ServiceParts(requests=request_handlers(uow, reader), indexes=INDEXES)
+    parts = bootstrap(uow, MongoMemberRepository(infra.db, None, lambda _m: None))
+    parts.indexes = INDEXES
+    return parts

@@ -8,8 +8,8 @@ import pytest
 from alumni_contracts.members import commands as c
 from alumni_contracts.members.v1 import MemberRegistered
 from alumni_contracts.rpc import Principal, Role
+from members_service.bootstrap import bootstrap
 from members_service.domain.model import Cohort, EmailAlreadyRegistered, Member, MemberNotFound, search_key
-from members_service.entrypoints.requests import request_handlers
 from members_service.service_layer import handlers
 from members_service.service_layer.commands import GetMember, RegisterMember
 from members_service.service_layer.contract_mapping import to_contract
@@ -97,9 +97,10 @@ async def test_other_tenant_cannot_read_a_member() -> None:
         await handlers.get_member(GetMember("beta", member_id, None, viewer_is_staff=True), members)
 
 
-async def test_entrypoint_uses_the_principal_tenant_and_shapes_the_result() -> None:
+async def test_bootstrapped_entrypoint_uses_the_principal_tenant_and_shapes_the_result() -> None:
     members = FakeMembers()
-    specs = {s.subject: s for s in request_handlers(lambda: FakeMembersUnitOfWork(members), members)}
+    parts = bootstrap(lambda: FakeMembersUnitOfWork(members), members)
+    specs = {s.subject: s for s in parts.requests}
     manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))
     register = specs["cmd.members.register_member"]
     result = await register.handler(c.RegisterMember.model_validate(

@@ -1,6 +1,12 @@
-"""Composition root of the notifications service."""
+"""Composition root of the notifications service.
+
+`bootstrap` wires use cases to whatever adapters it is given (fakes in unit tests);
+`build` gives it MongoDB, SMTP and the Jinja2 templates.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from notifications_service.adapters.mongo_repository import INDEXES, MongoDeliveryQueue
 from notifications_service.adapters.smtp import SmtpMailer
@@ -10,7 +16,17 @@ from notifications_service.config import NotificationsSettings
 from notifications_service.entrypoints.mailer_worker import MailerWorker
 from notifications_service.entrypoints.subscribers import event_handlers
 from notifications_service.service_layer.contract_mapping import to_contract
+from notifications_service.service_layer.ports import DeliveryQueue, Mailer, NotificationsUnitOfWork, Renderer
 from servicekit.runtime import Infrastructure, ServiceParts
+
+
+def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: DeliveryQueue, mailer: Mailer,
+              renderer: Renderer, settings: NotificationsSettings) -> tuple[ServiceParts, MailerWorker]:
+    worker = MailerWorker(queue, mailer, uow_factory, batch_size=settings.delivery_batch_size,
+                          max_attempts=settings.delivery_max_attempts, poll_seconds=settings.delivery_poll_seconds)
+    parts = ServiceParts(events=event_handlers(uow_factory, renderer, settings.message_id_domain, worker.wake),
+                         workers=[worker.run], stoppers=[worker.stop])
+    return parts, worker
 
 
 def build(infra: Infrastructure) -> ServiceParts:
@@ -24,9 +40,7 @@ def build(infra: Infrastructure) -> ServiceParts:
     mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from,
                         username=settings.smtp_username, password=settings.smtp_password,
                         starttls=settings.smtp_starttls, timeout=settings.smtp_timeout)
-    worker = MailerWorker(MongoDeliveryQueue(infra.db, settings.delivery_lease_seconds), mailer, uow,
-                          batch_size=settings.delivery_batch_size, max_attempts=settings.delivery_max_attempts,
-                          poll_seconds=settings.delivery_poll_seconds)
-    return ServiceParts(
-        events=event_handlers(uow, JinjaRenderer(), settings.message_id_domain, worker.wake),
-        indexes=INDEXES, workers=[worker.run], stoppers=[worker.stop])
+    parts, _ = bootstrap(uow, MongoDeliveryQueue(infra.db, settings.delivery_lease_seconds), mailer,
+                         JinjaRenderer(), settings)
+    parts.indexes = INDEXES
+    return parts

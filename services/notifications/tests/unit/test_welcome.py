@@ -134,3 +134,22 @@ async def test_permanent_refusal_is_not_retried_and_not_announced_as_sent() -> N
     await handlers.deliver_due(store, mailer, uow, batch_size=10, max_attempts=5)
     assert store.notifications["welcome-evt-1"].status is Status.FAILED
     assert store.retries == [] and [e for u in uows for e in u.published] == []
+
+
+async def test_bootstrapped_service_queues_on_member_registered_and_wakes_the_mailer() -> None:
+    from alumni_contracts.common import Locale
+    from notifications_service.bootstrap import bootstrap
+    from notifications_service.config import NotificationsSettings
+    from servicekit.testing.factories import member_registered_event
+
+    store = Store()
+    mailer = RecordingMailer()
+    parts, worker = bootstrap(lambda: FakeNotificationsUnitOfWork(store), store, mailer, JinjaRenderer(),
+                              NotificationsSettings(message_id_domain="a.test"))
+    [(sub, on_member_registered)] = parts.events
+    assert sub.durable == "notifications-member-registered"
+    event = member_registered_event(member_id="m3", locale=Locale.EN)
+    await on_member_registered(event)
+    assert list(store.notifications) == [f"welcome-{event.id}"]
+    assert store.contacts["m3"]["locale"] == "en"
+    assert worker.wake_pending, "the mailer is woken at once instead of waiting for its poll"

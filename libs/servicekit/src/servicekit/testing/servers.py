@@ -47,13 +47,26 @@ def provide_mongo(stack: ExitStack, tmp: Path) -> str:
     if uri := os.environ.get("ALUMNI_TEST_MONGO_URI"):
         return uri
     if docker_available():
-        from testcontainers.community.mongodb import MongoDbContainer  # type: ignore[import-not-found]
-
-        container = stack.enter_context(MongoDbContainer("mongo:8.0"))
-        return str(container.get_connection_url()) + "/?directConnection=true"
+        return _mongo_replica_set_container(stack)
     server = start_secantus(tmp / "mongo", log_dir=tmp)
     stack.callback(server.stop)
     return server.url
 
 
 Provider = Callable[[ExitStack, Path], str]
+
+
+def _mongo_replica_set_container(stack: ExitStack) -> str:
+    """A one-node MongoDB replica set (transactions need one; the stock container is standalone)."""
+    from testcontainers.core.container import DockerContainer  # type: ignore[import-not-found]
+    from testcontainers.core.waiting_utils import wait_for_logs  # type: ignore[import-not-found]
+
+    container = stack.enter_context(
+        DockerContainer("mongo:8.0").with_command("--replSet rs0 --bind_ip_all").with_exposed_ports(27017))
+    wait_for_logs(container, "Waiting for connections", timeout=120)
+    result = container.exec(["mongosh", "--quiet", "--eval",
+                             "rs.initiate({_id: 'rs0', members: [{_id: 0, host: 'localhost:27017'}]}).ok"])
+    if result.exit_code != 0:
+        raise RuntimeError(f"could not initiate the replica set: {result.output!r}")
+    host, port = container.get_container_host_ip(), container.get_exposed_port(27017)
+    return f"mongodb://{host}:{port}/?directConnection=true"

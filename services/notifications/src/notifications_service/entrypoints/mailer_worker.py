@@ -23,6 +23,11 @@ class MailerWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def wake_pending(self) -> bool:
+        """A wake-up was requested and the next round has not started yet."""
+        return self._wake.is_set()
+
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
