@@ -4,11 +4,13 @@ the configuration reference, so the docs cannot drift from what the services rea
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from pydantic_settings import BaseSettings
 
-from alumni_contracts import catalogue
+from alumni_contracts import asyncapi, catalogue, naming
 from alumni_local.manifests import topology_json
 from events_service.config import EventsSettings
 from fundraising_service.config import FundraisingSettings
@@ -43,8 +45,12 @@ def configuration() -> str:
     return "\n".join(lines)
 
 
-DOCUMENTS = {"docs/events.md": catalogue.render, "docs/configuration.md": configuration,
-             "deploy/nats/topology.json": topology_json}
+DOCUMENTS: dict[str, Callable[[], str]] = {
+    "docs/events.md": catalogue.render,
+    "docs/configuration.md": configuration,
+    "deploy/nats/topology.json": topology_json,
+    **{f"docs/asyncapi/{service}.json": partial(asyncapi.render, service) for service in naming.SERVICES},
+}
 
 
 def main() -> None:
