@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import json
 import os
 import signal
 import subprocess
@@ -110,7 +111,7 @@ class Platform:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", f"{prefix}NATS_URL": self.nats_url,
                f"{prefix}LOG_FORMAT": "json"}
         if name == "gateway":
-            env.update({"GATEWAY_HTTP_PORT": str(self.ports.gateway), "GATEWAY_TENANTS": _json_list(self.tenants),
+            env.update({"GATEWAY_HTTP_PORT": str(self.ports.gateway), "GATEWAY_TENANTS": json.dumps(self.tenants),
                         "GATEWAY_DEV_ISSUER_KEY_FILE": str(self.dev_key),
                         "GATEWAY_DEV_MAILBOX_URL": self.mailbox_url})
         else:
@@ -200,9 +201,3 @@ class Platform:
         defaults = GatewaySettings(_env_file=None)  # type: ignore[call-arg]
         issuer = DevIssuer(load_or_create_key(self.dev_key), defaults.jwt_issuer, defaults.jwt_audience)
         return issuer.issue(tenant or self.tenants[0], subject, roles.split(","), member_id)
-
-
-def _json_list(values: list[str]) -> str:
-    import json
-
-    return json.dumps(values)

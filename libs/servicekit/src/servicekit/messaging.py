@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -56,8 +57,7 @@ class RetryPolicy:
 
 
 def create_broker(nats_url: str, name: str) -> NatsBroker:
-    import logging
-
+    # FastStream logs every message at INFO; ours are structured already, so its go to DEBUG.
     return NatsBroker(
         nats_url.split(","),
         name=name,
@@ -141,7 +141,8 @@ class DeliveryHandler:
         }
         await self._js.publish(naming.dead_letter_subject(self.sub.stream, self.sub.durable),
                                raw.data, headers=headers, timeout=5.0)
-        # `+TERM <reason>` puts the reason in the MSG_TERMINATED advisory too.
+        # `+TERM <reason>` puts the reason in the MSG_TERMINATED advisory too; nats-py's `term()`
+        # takes no reason, so the ack is sent on the message's own connection and marked done.
         await raw._client.publish(raw.reply, b"+TERM " + reason[:200].encode())
         raw._ackd = True
         log.error("message dead-lettered", consumer=self.sub.durable, stream_seq=seq, reason=reason)

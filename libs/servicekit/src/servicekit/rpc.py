@@ -69,10 +69,9 @@ def _principal(headers: dict[str, str]) -> Principal | Problem:
 
 
 class RequestServer:
-    """Serves the request handlers of one service; needs the service's database for keys."""
+    """Serves the request handlers of one service; its database holds the idempotency keys."""
 
-    def __init__(self, service: str, db: AsyncDatabase[Document]) -> None:
-        self._service = service
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
         self._db = db
 
     async def serve(self, spec: RequestHandler, payload: bytes, headers: dict[str, str]) -> Reply:

@@ -111,7 +111,7 @@ class ServiceHost:
                                   *idempotency_indexes(), *parts.indexes])
         await wait_for_consumers(js, [sub for sub, _ in parts.events])
         self._broker = broker = create_broker(settings.nats_url, self.name)
-        attach_request_handlers(broker, RequestServer(self.name, db), parts.requests, queue=self.name)
+        attach_request_handlers(broker, RequestServer(db), parts.requests, queue=self.name)
         for sub, handler in parts.events:
             policy = await read_retry_policy(js, sub)
             attach_event_handler(broker, DeliveryHandler(sub, handler, db, js, policy), settings)

@@ -54,7 +54,7 @@ def server_and_spec(mongo_client: Any, db: Any, db_name: str) -> tuple[RequestSe
         return Created(thing_id=thing_id)
 
     spec = RequestHandler("cmd.members.create_thing", CreateThing, create, frozenset({Role.MANAGER}), idempotent=True)
-    return RequestServer("members", db), spec, created
+    return RequestServer(db), spec, created
 
 
 async def test_retried_request_returns_the_first_result(server_and_spec: Any, db: Any) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from alumni_contracts import naming
+from alumni_contracts.common import Cohort as ContractCohort
+from alumni_contracts.common import Locale
 from alumni_contracts.members import commands as c
 from alumni_contracts.rpc import Principal, Role
 from members_service.domain.model import Cohort, Member
@@ -21,8 +23,8 @@ def member_view(member: Member) -> c.MemberView:
     assert member.registered_at is not None
     return c.MemberView(
         member_id=member.id, first_name=member.first_name, last_name=member.last_name, email=member.email,
-        locale=member.locale,  # type: ignore[arg-type]
-        cohort={"program": member.cohort.program, "graduation_year": member.cohort.graduation_year},  # type: ignore[arg-type]
+        locale=Locale(member.locale),
+        cohort=ContractCohort(program=member.cohort.program, graduation_year=member.cohort.graduation_year),
         registered_at=member.registered_at, version=member.version)
 
 
