@@ -4,9 +4,12 @@
   services never create streams or consumers as a side effect).
 - `AckPolicy.MANUAL`: FastStream's default terminates on any exception and a plain NAK
   ignores the consumer's backoff (DESIGN §9). We ack only after the handler's transaction
-  committed; a transient failure is NAKed *with a delay* taken from the consumer's backoff
-  list; after `max_deliver` attempts, or on a permanent error (malformed payload, unknown
-  type, business rejection), the message goes to the DLQ with its reason and is terminated.
+  committed. A transient failure is *not acknowledged at all*: the server redelivers when
+  the ack wait runs out, which follows the consumer's backoff list exactly. (A NAK with a
+  delay is worse than it looks: measured on nats-server 2.15, the redelivery then waits the
+  delay *plus* the backoff entry, roughly doubling every wait.) After `max_deliver`
+  attempts, or on a permanent error (malformed payload, unknown type, business rejection),
+  the message goes to the DLQ with its reason and is terminated.
 - The inbox makes a redelivery or a duplicate a no-op.
 """
 
@@ -114,10 +117,9 @@ class DeliveryHandler:
                 if delivered >= self.policy.max_deliver:
                     return await self._dead_letter(
                         raw, f"gave up after {delivered} deliveries: {type(exc).__name__}: {exc}", event.id)
-                delay = self.policy.delay(delivered)
-                log.warning("handler failed, will retry", event_id=event.id, delivered=delivered,
-                            retry_in=delay, error=repr(exc)[:300])
-                await raw.nak(delay=delay)
+                # No ack: the ack wait (the consumer's backoff list) schedules the redelivery.
+                log.warning("handler failed, will be redelivered", event_id=event.id, delivered=delivered,
+                            retry_in=self.policy.delay(delivered), error=repr(exc)[:300])
                 return self._outcome("retry")
             finally:
                 metrics.HANDLER_SECONDS.labels(self.sub.durable).observe(time.perf_counter() - started)
