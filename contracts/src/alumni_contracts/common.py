@@ -17,6 +17,24 @@ class Locale(StrEnum):
     EN = "en"
 
 
+class Purpose(StrEnum):
+    """Purposes a member consents to, each separately."""
+
+    DIRECTORY = "directory"
+    SHOWCASE = "showcase"
+    NEWSLETTER = "newsletter"
+    PARTNERS = "partners"
+    SURVEYS = "surveys"
+    FUNDRAISING = "fundraising"
+
+
+class ConsentChannel(StrEnum):
+    WEB = "web"
+    MOBILE = "mobile"
+    CONSOLE = "console"
+    IMPORT = "import"
+
+
 class Cohort(BaseModel):
     """A graduating class (*promotion*): a program and a graduation year."""
 

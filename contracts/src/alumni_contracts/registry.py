@@ -60,10 +60,11 @@ def _register_all() -> None:
     # Imported here so that importing the registry registers every published contract.
     from alumni_contracts.events.v1 import EventScheduled
     from alumni_contracts.fundraising.v1 import DonationReceived
-    from alumni_contracts.members.v1 import MemberRegistered
+    from alumni_contracts.members.v1 import MemberConsentChanged, MemberProfileUpdated, MemberRegistered
     from alumni_contracts.notifications.v1 import NotificationSent
 
-    for model in (MemberRegistered, EventScheduled, DonationReceived, NotificationSent):
+    for model in (MemberRegistered, MemberProfileUpdated, MemberConsentChanged, EventScheduled, DonationReceived,
+                  NotificationSent):
         REGISTRY.register(model)
 
 

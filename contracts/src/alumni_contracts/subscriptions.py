@@ -10,17 +10,18 @@ from dataclasses import dataclass
 
 from alumni_contracts import naming
 from alumni_contracts.envelope import EventData
-from alumni_contracts.members.v1 import MemberRegistered
+from alumni_contracts.members.v1 import MemberConsentChanged, MemberProfileUpdated, MemberRegistered
 
 
 @dataclass(frozen=True)
 class Subscription:
     consumer: str
     event: type[EventData]
+    alias: str | None = None  # shorter event name for the durable, which must fit in 32 characters
 
     @property
     def durable(self) -> str:
-        return naming.durable_name(self.consumer, self.event.event_name)
+        return naming.durable_name(self.consumer, self.alias or self.event.event_name)
 
     @property
     def stream(self) -> str:
@@ -33,8 +34,12 @@ class Subscription:
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("events", MemberRegistered),
+    Subscription("events", MemberProfileUpdated, "profile_updated"),
     Subscription("fundraising", MemberRegistered),
+    Subscription("fundraising", MemberProfileUpdated, "profile_updated"),
     Subscription("notifications", MemberRegistered),
+    Subscription("notifications", MemberProfileUpdated, "profile_updated"),
+    Subscription("notifications", MemberConsentChanged, "consent_changed"),
 )
 
 

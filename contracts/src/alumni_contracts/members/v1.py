@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, EmailStr, Field
 
-from alumni_contracts.common import Cohort, Identifier, Locale
+from alumni_contracts.common import Cohort, ConsentChannel, Identifier, Locale, Purpose
 from alumni_contracts.envelope import EventData
 
 
@@ -22,3 +22,40 @@ class MemberRegistered(EventData):
     locale: Locale = Field(description="Preferred language of communications.", examples=["fr"])
     cohort: Cohort = Field(description="Graduating class (*promotion*).")
     registered_at: AwareDatetime = Field(description="When the member was registered (UTC).")
+
+
+class MemberProfileUpdated(EventData):
+    """What other services keep of a member changed: names, contact, cohorts or contactability."""
+
+    service = "members"
+    event_name = "member_profile_updated"
+    version = 1
+
+    member_id: Identifier = Field(description="Member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    first_name: str = Field(description="First name.", examples=["Béatrice"])
+    last_name: str = Field(description="Last name.", examples=["Dupont"])
+    usage_name: str | None = Field(None, description="Name in use (*nom d'usage*), if any.", examples=["Martin"])
+    email: EmailStr = Field(description="Primary email address.", examples=["beatrice.dupont@example.org"])
+    locale: Locale = Field(description="Preferred language.", examples=["fr"])
+    cohorts: list[Cohort] = Field(description="Graduating classes, main one first.", min_length=1)
+    email_bounced: bool = Field(description="Email to this address bounces: do not send.", examples=[False])
+    mail_returned: bool = Field(description="Postal mail came back (*NPAI*).", examples=[False])
+    deceased: bool = Field(description="A manager confirmed the member is deceased: stop all contact.",
+                           examples=[False])
+    updated_at: AwareDatetime = Field(description="When the change was made (UTC).")
+
+
+class MemberConsentChanged(EventData):
+    """A member granted or withdrew a consent; carries the new state of that purpose."""
+
+    service = "members"
+    event_name = "member_consent_changed"
+    version = 1
+
+    member_id: Identifier = Field(description="Member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    purpose: Purpose = Field(description="What the consent is for.", examples=["newsletter"])
+    granted: bool = Field(description="New state: true once granted, false once withdrawn.", examples=[True])
+    text_version: str = Field(description="Version of the consent text shown.", examples=["newsletter-2026-09"])
+    language: Locale = Field(description="Language the text was shown in.", examples=["fr"])
+    channel: ConsentChannel = Field(description="Where it was given.", examples=["web"])
+    changed_at: AwareDatetime = Field(description="When (UTC).")

@@ -13,15 +13,21 @@ from servicekit.mongo import Document
 
 
 async def apply_versioned(collection: AsyncCollection[Document], tenant: str, doc_id: str, version: int,
-                          fields: Document, session: AsyncClientSession | None) -> bool:
+                          fields: Document, session: AsyncClientSession | None, version_field: str = "version") -> bool:
     """Upsert `fields` unless the stored row is at `version` or newer; True if applied.
 
+    `version_field` names the version this group of fields follows: events of one aggregate
+    reach different consumers in any order, so a row fed by several event types keeps one
+    version per group (e.g. the profile, and each consent purpose) rather than one for all.
     Read-then-write inside the caller's transaction (a failed conditional upsert would raise
     a duplicate key error, and any write error aborts a MongoDB transaction)."""
-    current = await collection.find_one({"_id": doc_id, "tenant": tenant}, {"version": 1}, session=session)
-    if current is not None and current.get("version", 0) >= version:
+    current = await collection.find_one({"_id": doc_id, "tenant": tenant}, {version_field: 1}, session=session)
+    stored = current
+    for part in version_field.split("."):
+        stored = stored.get(part) if isinstance(stored, dict) else None
+    if isinstance(stored, int) and stored >= version:
         return False
     await collection.update_one({"_id": doc_id, "tenant": tenant},
-                                {"$set": {**fields, "tenant": tenant, "version": version}},
+                                {"$set": {**fields, "tenant": tenant, version_field: version}},
                                 upsert=True, session=session)
     return True

@@ -20,7 +20,7 @@ from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from alumni_contracts.subscriptions import Subscription
+from alumni_contracts.subscriptions import Subscription, subscriptions_of
 from servicekit.health import ReadinessCheck, health_app
 from servicekit.idempotency import idempotency_indexes
 from servicekit.inbox import inbox_indexes
@@ -107,6 +107,9 @@ class ServiceHost:
         js = nc.jetstream()
         self.infra = infra = Infrastructure(settings, mongo, db, nc, js, OutboxWakeup())
         self.parts = parts = self._build(infra)
+        missing = {s.durable for s in subscriptions_of(self.name)} - {s.durable for s, _ in parts.events}
+        if missing:
+            raise RuntimeError(f"{self.name} declares subscriptions without a handler: {sorted(missing)}")
         await ensure_indexes(db, [*outbox_indexes(settings.outbox_retention_days), *inbox_indexes(),
                                   *idempotency_indexes(), *parts.indexes])
         await wait_for_consumers(js, [sub for sub, _ in parts.events])

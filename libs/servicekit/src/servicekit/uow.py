@@ -23,7 +23,8 @@ from servicekit.domain import AggregateRoot, DomainEvent
 from servicekit.mongo import Document, transaction_options
 from servicekit.outbox import OUTBOX, OutboxWakeup, outbox_record
 
-ContractMapper = Callable[[DomainEvent], EventData]
+# Maps a domain event to the contract event it publishes, or None for internal-only events.
+ContractMapper = Callable[[DomainEvent], EventData | None]
 
 
 class DuplicateRequest(Exception):
@@ -36,8 +37,11 @@ def wrap_events(aggregates: list[AggregateRoot], to_contract: ContractMapper) ->
     out: list[CloudEvent[Any]] = []
     for aggregate in aggregates:
         for event, version in aggregate.pending_events():
+            contract = to_contract(event)
+            if contract is None:
+                continue
             out.append(CloudEvent.wrap(
-                to_contract(event),
+                contract,
                 tenant=aggregate.tenant,
                 subject=aggregate.id,
                 aggregate_version=version,

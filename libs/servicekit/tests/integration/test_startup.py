@@ -10,8 +10,7 @@ import nats
 import pytest
 
 from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.v1 import MemberRegistered
-from alumni_contracts.subscriptions import subscription
+from alumni_contracts.subscriptions import subscriptions_of
 from servicekit.devservers import free_port, start_nats
 from servicekit.runtime import Infrastructure, ServiceHost, ServiceParts
 from servicekit.settings import ServiceSettings
@@ -29,7 +28,7 @@ async def test_service_waits_for_nats_and_the_topology(tmp_path: Path, mongo_uri
         handled.append(event.id)
 
     def build(infra: Infrastructure) -> ServiceParts:
-        return ServiceParts(events=[(subscription("events", MemberRegistered), on_member_registered)])
+        return ServiceParts(events=[(sub, on_member_registered) for sub in subscriptions_of("events")])
 
     settings = ServiceSettings(nats_url=f"nats://127.0.0.1:{port}", mongo_uri=mongo_uri, mongo_db=db_name,
                                http_port=0)

@@ -68,8 +68,8 @@ async def test_invalid_schedules_are_refused_and_nothing_is_stored(overrides: di
 
 async def test_member_projection_ignores_older_versions() -> None:
     uow = FakeEventsUnitOfWork()
-    newer = ProjectMember("demo", "m1", 2, "Zoé", "Martin", "z@example.org", "fr", "MSc", 2012)
-    older = ProjectMember("demo", "m1", 1, "Old", "Name", "o@example.org", "fr", "MSc", 2012)
+    newer = ProjectMember("demo", "m1", 2, "Zoé", "Martin", "z@example.org", "fr", (("MSc", 2012),))
+    older = ProjectMember("demo", "m1", 1, "Old", "Name", "o@example.org", "fr", (("MSc", 2012),))
     await handlers.project_member(newer, uow)
     await handlers.project_member(older, uow)
     assert uow.projected["m1"].first_name == "Zoé"
@@ -83,10 +83,10 @@ async def test_bootstrapped_service_projects_members_and_schedules_events() -> N
 
     uow = FakeEventsUnitOfWork()
     parts = bootstrap(lambda: uow)
-    [(sub, on_member_registered)] = parts.events
-    assert sub.durable == "events-member-registered"
-    await on_member_registered(member_registered_event(member_id="m9"))
-    assert uow.projected["m9"].email == "m9@example.org" and uow.projected["m9"].graduation_year == 2012
+    handlers = {sub.durable: handler for sub, handler in parts.events}
+    assert set(handlers) == {"events-member-registered", "events-profile-updated"}
+    await handlers["events-member-registered"](member_registered_event(member_id="m9"))
+    assert uow.projected["m9"].email == "m9@example.org" and uow.projected["m9"].cohorts == (("MSc", 2012),)
 
     [spec] = parts.requests
     manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))

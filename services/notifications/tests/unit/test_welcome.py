@@ -49,8 +49,13 @@ class FakeNotificationsUnitOfWork(FakeUnitOfWork):
         assert lease_token == self.store.token
         self.track(notification)
 
-    async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, object]) -> bool:
-        self.store.contacts[member_id] = fields
+    async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, object],
+                    version_field: str) -> bool:
+        contact = self.store.contacts.setdefault(member_id, {})
+        if contact.get(version_field, 0) >= version:  # type: ignore[operator]
+            return False
+        contact.update(fields)
+        contact[version_field] = version
         return True
 
 
@@ -146,10 +151,28 @@ async def test_bootstrapped_service_queues_on_member_registered_and_wakes_the_ma
     mailer = RecordingMailer()
     parts, worker = bootstrap(lambda: FakeNotificationsUnitOfWork(store), store, mailer, JinjaRenderer(),
                               NotificationsSettings(message_id_domain="a.test"))
-    [(sub, on_member_registered)] = parts.events
-    assert sub.durable == "notifications-member-registered"
+    subscribers = {sub.durable: handler for sub, handler in parts.events}
+    on_member_registered = subscribers["notifications-member-registered"]
     event = member_registered_event(member_id="m3", locale=Locale.EN)
     await on_member_registered(event)
     assert list(store.notifications) == [f"welcome-{event.id}"]
     assert store.contacts["m3"]["locale"] == "en"
     assert worker.wake_pending, "the mailer is woken at once instead of waiting for its poll"
+
+
+async def test_contact_projection_follows_profile_and_consents_in_any_order() -> None:
+    from notifications_service.service_layer.commands import RecordConsentState, UpdateContact
+
+    store = Store()
+    uow = lambda: FakeNotificationsUnitOfWork(store)  # noqa: E731
+    await handlers.queue_welcome(welcome(), uow(), JinjaRenderer(), "a.test")  # member version 1
+    # Version 3 (a consent) arrives before version 2 (a profile change): both must apply.
+    await handlers.record_consent_state(RecordConsentState("demo", "m1", 3, "newsletter", True), uow())
+    await handlers.update_contact(UpdateContact("demo", "m1", 2, "Zoé", "Martin", "new@example.org", "en",
+                                                email_bounced=True, mail_returned=False, deceased=False), uow())
+    # A stale repeat of version 1's data is ignored.
+    await handlers.update_contact(UpdateContact("demo", "m1", 1, "Old", "Name", "old@example.org", "fr",
+                                                email_bounced=False, mail_returned=False, deceased=False), uow())
+    contact = store.contacts["m1"]
+    assert contact["consents.newsletter"] is True and contact["email"] == "new@example.org"
+    assert contact["contactable"] is False, "a bouncing address is not written to"

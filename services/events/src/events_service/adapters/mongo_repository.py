@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
@@ -17,7 +16,7 @@ MEMBERS = "members"
 
 INDEXES = [
     IndexSpec(EVENTS, [("tenant", 1), ("starts_at", 1)], "events_by_start"),
-    IndexSpec(MEMBERS, [("tenant", 1), ("program", 1), ("graduation_year", 1)], "members_by_cohort"),
+    IndexSpec(MEMBERS, [("tenant", 1), ("cohorts.program", 1), ("cohorts.graduation_year", 1)], "members_by_cohort"),
 ]
 
 
@@ -42,6 +41,8 @@ class MongoMemberProjection:
         self._session = session
 
     async def apply(self, member: ProjectMember) -> bool:
-        fields = {k: v for k, v in asdict(member).items() if k not in ("tenant", "member_id", "version")}
+        fields = {"first_name": member.first_name, "last_name": member.last_name, "email": member.email,
+                  "locale": member.locale, "deceased": member.deceased,
+                  "cohorts": [{"program": p, "graduation_year": y} for p, y in member.cohorts]}
         return await apply_versioned(self._col, member.tenant, member.member_id, member.version, fields,
                                      self._session)

@@ -26,5 +26,5 @@ class ProjectMember:
     last_name: str
     email: str
     locale: str
-    program: str
-    graduation_year: int
+    cohorts: tuple[tuple[str, int], ...]  # (program, graduation year), main cohort first
+    deceased: bool = False

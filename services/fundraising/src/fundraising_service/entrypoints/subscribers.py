@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.v1 import MemberRegistered
+from alumni_contracts.members.v1 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
 from fundraising_service.service_layer import handlers
 from fundraising_service.service_layer.commands import ProjectMember
@@ -19,4 +19,11 @@ def event_handlers(uow_factory: Callable[[], FundraisingUnitOfWork]) -> list[tup
             tenant=event.tenant, member_id=data.member_id, version=event.aggregateversion,
             first_name=data.first_name, last_name=data.last_name), uow_factory())
 
-    return [(subscription("fundraising", MemberRegistered), on_member_registered)]
+    async def on_member_profile_updated(event: CloudEvent[Any]) -> None:
+        data: MemberProfileUpdated = event.data
+        await handlers.project_member(ProjectMember(
+            tenant=event.tenant, member_id=data.member_id, version=event.aggregateversion,
+            first_name=data.first_name, last_name=data.last_name), uow_factory())
+
+    return [(subscription("fundraising", MemberRegistered), on_member_registered),
+            (subscription("fundraising", MemberProfileUpdated), on_member_profile_updated)]

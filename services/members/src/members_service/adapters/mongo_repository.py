@@ -1,50 +1,178 @@
-"""MongoDB persistence of members (collection `members`)."""
+"""MongoDB persistence of members (collection `members`) and their consent ledger
+(`consent_records`, append-only), plus the directory query."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from datetime import date, datetime, time
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from members_service.domain.model import Cohort, EmailAlreadyRegistered, Member, search_key
-from servicekit.domain import ConcurrencyConflict
+from members_service.domain.consent import Channel, ConsentRecord, Purpose
+from members_service.domain.model import ConsentChanged, EmailAlreadyRegistered, Member
+from members_service.domain.profile import (
+    DeceasedStatus,
+    Education,
+    EmailAddress,
+    Position,
+    Section,
+    Visibility,
+    search_key,
+)
+from members_service.service_layer.commands import SearchDirectory
+from servicekit.domain import AggregateRoot, ConcurrencyConflict
 from servicekit.mongo import Document, IndexSpec
 
 MEMBERS = "members"
+CONSENT_RECORDS = "consent_records"
+HIGH = "\uffff"
 
 INDEXES = [
     IndexSpec(MEMBERS, [("tenant", 1), ("email", 1)], "members_email_unique", unique=True),
     IndexSpec(MEMBERS, [("tenant", 1), ("_id", 1)], "members_by_tenant"),
-    IndexSpec(MEMBERS, [("tenant", 1), ("last_name_key", 1), ("first_name_key", 1)], "members_by_name"),
-    IndexSpec(MEMBERS, [("tenant", 1), ("cohort.program", 1), ("cohort.graduation_year", 1)], "members_by_cohort"),
+    # Directory: browse in name order, and the selective filters, each starting with the tenant.
+    IndexSpec(MEMBERS, [("tenant", 1), ("listed", 1), ("sort_key", 1)], "directory_browse"),
+    IndexSpec(MEMBERS, [("tenant", 1), ("name_keys", 1)], "directory_names"),
+    IndexSpec(MEMBERS, [("tenant", 1), ("education.program", 1), ("education.graduation_year", 1)],
+              "directory_cohorts"),
+    IndexSpec(MEMBERS, [("tenant", 1), ("employer_keys", 1)], "directory_employers"),
+    IndexSpec(CONSENT_RECORDS, [("tenant", 1), ("member_id", 1), ("at", 1)], "consents_by_member"),
 ]
 
 
+def _name_keys(*names: str | None) -> list[str]:
+    """Every name and every part of a compound name, folded: `Jean-Pierre` → jean-pierre, jean, pierre."""
+    keys: set[str] = set()
+    for name in names:
+        if not name:
+            continue
+        folded = search_key(name)
+        keys.add(folded)
+        keys.update(p for p in folded.replace("-", " ").replace("'", " ").split() if p)
+    return sorted(keys)
+
+
+def sort_key(member: Member) -> str:
+    return "\x1f".join((search_key(member.last_name), search_key(member.first_name), member.id))
+
+
+def _day(d: date | None) -> datetime | None:
+    return datetime.combine(d, time()) if d else None
+
+
+def _date(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
 def to_document(member: Member) -> Document:
+    current = [p for p in member.career if p.current]
     return {
         "_id": member.id, "tenant": member.tenant, "version": member.version,
         "first_name": member.first_name, "last_name": member.last_name,
-        "first_name_key": search_key(member.first_name), "last_name_key": search_key(member.last_name),
-        "email": member.email, "locale": member.locale,
-        "cohort": {"program": member.cohort.program, "graduation_year": member.cohort.graduation_year},
+        "usage_name": member.usage_name, "birth_name": member.birth_name,
+        "email": member.email, "emails": [{"address": e.address, "primary": e.primary} for e in member.emails],
+        "phone": member.phone, "locale": member.locale, "photo_url": member.photo_url,
+        "linkedin_url": member.linkedin_url, "city": member.city, "country": member.country,
+        "education": [{"program": e.program, "graduation_year": e.graduation_year, "degree": e.degree,
+                       "campus": e.campus} for e in member.education],
+        "career": [{"employer": p.employer, "job_title": p.job_title, "sector": p.sector, "city": p.city,
+                    "country": p.country, "start": _day(p.start), "end": _day(p.end)} for p in member.career],
+        "email_bounced": member.email_bounced, "mail_returned": member.mail_returned,
+        "deceased": member.deceased.value, "deceased_suggested_by": member.deceased_suggested_by,
+        "visibility": {k.value: v.value for k, v in member.visibility.items()},
+        "consents": {p.value: _consent_doc(r) for p, r in member.consents.items()},
         "registered_at": member.registered_at,
+        # Derived search fields (DESIGN §9: prefix search as ranges on folded keys).
+        "listed": member.listed,
+        "sort_key": sort_key(member),
+        "name_keys": _name_keys(member.first_name, member.last_name, member.usage_name, member.birth_name),
+        "employer_keys": sorted({search_key(p.employer) for p in current}),
+        "sectors": sorted({p.sector for p in current if p.sector}),
+        "city_key": search_key(member.city) if member.city else None,
     }
+
+
+def _consent_doc(r: ConsentRecord) -> Document:
+    return {"purpose": r.purpose.value, "granted": r.granted, "text_version": r.text_version,
+            "language": r.language, "channel": r.channel.value, "actor": r.actor, "actor_role": r.actor_role,
+            "at": r.at}
+
+
+def _consent(doc: Document) -> ConsentRecord:
+    return ConsentRecord(purpose=Purpose(doc["purpose"]), granted=doc["granted"], text_version=doc["text_version"],
+                         language=doc["language"], channel=Channel(doc["channel"]), actor=doc["actor"],
+                         actor_role=doc["actor_role"], at=doc["at"])
 
 
 def from_document(doc: Document) -> Member:
     return Member(
         id=doc["_id"], tenant=doc["tenant"], version=doc["version"], first_name=doc["first_name"],
-        last_name=doc["last_name"], email=doc["email"], locale=doc["locale"],
-        cohort=Cohort(doc["cohort"]["program"], doc["cohort"]["graduation_year"]),
+        last_name=doc["last_name"], usage_name=doc.get("usage_name"), birth_name=doc.get("birth_name"),
+        emails=tuple(EmailAddress(e["address"], e["primary"]) for e in doc.get("emails", [])) or (
+            EmailAddress(doc["email"], True),),
+        phone=doc.get("phone"), locale=doc["locale"], photo_url=doc.get("photo_url"),
+        linkedin_url=doc.get("linkedin_url"), city=doc.get("city"), country=doc.get("country"),
+        education=tuple(Education(e["program"], e["graduation_year"], e.get("degree"), e.get("campus"))
+                        for e in doc.get("education", [])),
+        career=tuple(Position(p["employer"], p["job_title"], p.get("sector"), p.get("city"), p.get("country"),
+                              _date(p.get("start")), _date(p.get("end"))) for p in doc.get("career", [])),
+        email_bounced=doc.get("email_bounced", False), mail_returned=doc.get("mail_returned", False),
+        deceased=DeceasedStatus(doc.get("deceased", "no")), deceased_suggested_by=doc.get("deceased_suggested_by"),
+        visibility={Section(k): Visibility(v) for k, v in doc.get("visibility", {}).items()},
+        consents={Purpose(k): _consent(v) for k, v in doc.get("consents", {}).items()},
         registered_at=doc["registered_at"],
     )
 
 
+def directory_filter(query: SearchDirectory) -> Document:
+    """Built from a typed query only (no client dict reaches MongoDB). Alumni viewers match only
+    listed members, and filter only on sections those members show to alumni."""
+    alumni_only = not query.viewer.staff
+    q: Document = {"tenant": query.tenant}
+    if alumni_only:
+        q["listed"] = True
+    if query.name_prefix:
+        key = search_key(query.name_prefix)
+        q["name_keys"] = {"$elemMatch": {"$gte": key, "$lt": key + HIGH}}
+    if query.program or query.year_from or query.year_to:
+        cohort: Document = {}
+        if query.program:
+            cohort["program"] = query.program
+        years: Document = {}
+        if query.year_from:
+            years["$gte"] = query.year_from
+        if query.year_to:
+            years["$lte"] = query.year_to
+        if years:
+            cohort["graduation_year"] = years
+        q["education"] = {"$elemMatch": cohort}
+    if query.employer_prefix or query.sector:
+        if query.employer_prefix:
+            key = search_key(query.employer_prefix)
+            q["employer_keys"] = {"$elemMatch": {"$gte": key, "$lt": key + HIGH}}
+        if query.sector:
+            q["sectors"] = query.sector
+        if alumni_only:
+            q[f"visibility.{Section.CAREER.value}"] = Visibility.ALUMNI.value
+    if query.city or query.country:
+        if query.city:
+            q["city_key"] = search_key(query.city)
+        if query.country:
+            q["country"] = query.country
+        if alumni_only:
+            q[f"visibility.{Section.LOCATION.value}"] = Visibility.ALUMNI.value
+    if query.after:
+        q["sort_key"] = {"$gt": query.after}
+    return q
+
+
 class MongoMemberRepository:
-    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None, track: Any) -> None:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None,
+                 track: Callable[[AggregateRoot], None]) -> None:
         self._col = db[MEMBERS]
+        self._consents = db[CONSENT_RECORDS]
         self._session = session
         self._track = track
 
@@ -59,11 +187,21 @@ class MongoMemberRepository:
 
     async def save(self, member: Member) -> None:
         """Optimistic locking: the update applies only to the version that was read."""
-        result = await self._col.replace_one(
-            {"_id": member.id, "tenant": member.tenant, "version": member.persisted_version},
-            to_document(member), session=self._session)
+        if member.version == member.persisted_version:
+            return
+        try:
+            result = await self._col.replace_one(
+                {"_id": member.id, "tenant": member.tenant, "version": member.persisted_version},
+                to_document(member), session=self._session)
+        except DuplicateKeyError:
+            raise EmailAlreadyRegistered(member.email, "another member") from None
         if result.matched_count == 0:
             raise ConcurrencyConflict(f"member {member.id} changed since version {member.persisted_version}")
+        records = [e.record for e, _ in member.pending_events() if isinstance(e, ConsentChanged)]
+        if records:
+            await self._consents.insert_many(
+                [{"tenant": member.tenant, "member_id": member.id, **_consent_doc(r)} for r in records],
+                session=self._session)
         self._track(member)
 
     async def get(self, tenant: str, member_id: str) -> Member | None:
@@ -84,3 +222,13 @@ class MongoMemberRepository:
             query["_id"] = {"$gt": after}
         cursor = self._col.find(query, session=self._session).sort([("tenant", 1), ("_id", 1)]).limit(limit)
         return [from_document(d) async for d in cursor]
+
+    async def search(self, query: SearchDirectory) -> list[tuple[str, Member]]:
+        cursor = self._col.find(directory_filter(query), session=self._session).sort("sort_key", 1).limit(query.limit)
+        return [(d["sort_key"], from_document(d)) async for d in cursor]
+
+    async def consent_history(self, tenant: str, member_id: str) -> list[ConsentRecord]:
+        cursor = self._consents.find({"tenant": tenant, "member_id": member_id}, session=self._session).sort("at", 1)
+        return [_consent(d) async for d in cursor]
+
+

@@ -1,20 +1,26 @@
-"""The member aggregate: an alumnus in a tenant's register."""
+"""The member aggregate: an alumnus in a tenant's register, with the privacy choices they made."""
 
 from __future__ import annotations
 
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from servicekit.domain import AggregateRoot, Conflict, DomainEvent, NotFound, new_id
+from members_service.domain.consent import ConsentRecord, Purpose
+from members_service.domain.profile import (
+    DEFAULT_VISIBILITY,
+    Cohort,
+    DeceasedStatus,
+    Education,
+    EmailAddress,
+    Position,
+    Section,
+    Visibility,
+    normalize_email,
+    search_key,
+)
+from servicekit.domain import AggregateRoot, Conflict, DomainError, DomainEvent, Forbidden, NotFound, new_id
 
-
-@dataclass(frozen=True)
-class Cohort:
-    """Graduating class (*promotion*): program + graduation year."""
-
-    program: str
-    graduation_year: int
+__all__ = ["Cohort", "Member", "search_key"]  # re-exported for callers of the original module
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,27 @@ class MemberRegistered(DomainEvent):
     locale: str
     cohort: Cohort
     registered_at: datetime
+
+
+@dataclass(frozen=True)
+class MemberProfileUpdated(DomainEvent):
+    """What other services keep of a member changed (names, contact, cohorts, contactability)."""
+
+    member: Member
+    at: datetime
+
+
+@dataclass(frozen=True)
+class VisibilityChanged(DomainEvent):
+    """Internal: directory choices; no other service needs them."""
+
+    visibility: dict[Section, Visibility]
+
+
+@dataclass(frozen=True)
+class ConsentChanged(DomainEvent):
+    member_id: str
+    record: ConsentRecord
 
 
 class EmailAlreadyRegistered(Conflict):
@@ -43,31 +70,155 @@ class MemberNotFound(NotFound):
     title = "Member not found"
 
 
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
+class InvalidProfile(DomainError):
+    code = "invalid-profile"
+    title = "Invalid profile"
 
 
-def search_key(text: str) -> str:
-    """Lower-cased, accent-folded form used for prefix searches (`bea` finds `Béatrice`)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+class NotAllowed(Forbidden):
+    code = "forbidden"
+    title = "Forbidden"
+
+
+@dataclass(frozen=True)
+class ProfileChanges:
+    """A partial update: `None` leaves a field as it is; lists replace the whole list."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    usage_name: str | None = None
+    birth_name: str | None = None
+    emails: tuple[EmailAddress, ...] | None = None
+    phone: str | None = None
+    locale: str | None = None
+    photo_url: str | None = None
+    linkedin_url: str | None = None
+    city: str | None = None
+    country: str | None = None
+    education: tuple[Education, ...] | None = None
+    career: tuple[Position, ...] | None = None
 
 
 @dataclass(eq=False)
 class Member(AggregateRoot):
     first_name: str = ""
     last_name: str = ""
-    email: str = ""
+    usage_name: str | None = None  # *nom d'usage*
+    birth_name: str | None = None  # *nom de naissance*
+    emails: tuple[EmailAddress, ...] = ()
+    phone: str | None = None
     locale: str = "fr"
-    cohort: Cohort = Cohort("", 0)
+    photo_url: str | None = None
+    linkedin_url: str | None = None
+    city: str | None = None
+    country: str | None = None
+    education: tuple[Education, ...] = ()
+    career: tuple[Position, ...] = ()
+    email_bounced: bool = False
+    mail_returned: bool = False  # *NPAI*: postal mail came back
+    deceased: DeceasedStatus = DeceasedStatus.NO
+    deceased_suggested_by: str | None = None
+    visibility: dict[Section, Visibility] = field(default_factory=lambda: dict(DEFAULT_VISIBILITY))
+    consents: dict[Purpose, ConsentRecord] = field(default_factory=dict)
     registered_at: datetime | None = None
 
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def email(self) -> str:
+        return next((e.address for e in self.emails if e.primary), self.emails[0].address if self.emails else "")
+
+    @property
+    def cohort(self) -> Cohort:
+        return self.education[0].cohort if self.education else Cohort("", 0)
+
+    @property
+    def listed(self) -> bool:
+        """In the directory only after opting in (CNIL), and never once known deceased."""
+        consent = self.consents.get(Purpose.DIRECTORY)
+        return bool(consent and consent.granted) and self.deceased is not DeceasedStatus.CONFIRMED
+
+    def consented(self, purpose: Purpose) -> bool:
+        consent = self.consents.get(purpose)
+        return bool(consent and consent.granted)
+
+    # -- changes -------------------------------------------------------------------------
     @classmethod
     def register(cls, *, tenant: str, first_name: str, last_name: str, email: str, locale: str,
-                 cohort: Cohort, now: datetime) -> Member:
-        member = cls(id=new_id(), tenant=tenant, first_name=first_name.strip(), last_name=last_name.strip(),
-                     email=normalize_email(email), locale=locale, cohort=cohort, registered_at=now)
+                 cohort: Cohort, now: datetime, member_id: str | None = None) -> Member:
+        member = cls(id=member_id or new_id(), tenant=tenant, first_name=first_name.strip(),
+                     last_name=last_name.strip(), emails=(EmailAddress(normalize_email(email), True),), locale=locale,
+                     education=(Education(cohort.program, cohort.graduation_year),), registered_at=now)
         member.record(MemberRegistered(
             member_id=member.id, tenant=tenant, first_name=member.first_name, last_name=member.last_name,
             email=member.email, locale=locale, cohort=cohort, registered_at=now))
         return member
+
+    def update_profile(self, changes: ProfileChanges, now: datetime) -> None:
+        values = {k: v for k, v in changes.__dict__.items() if v is not None}
+        if "emails" in values:
+            emails = tuple(EmailAddress(normalize_email(e.address), e.primary) for e in values["emails"])
+            if sum(e.primary for e in emails) != 1:
+                raise InvalidProfile("exactly one email must be primary")
+            if len({e.address for e in emails}) != len(emails):
+                raise InvalidProfile("an email is listed twice")
+            values["emails"] = emails
+        if "education" in values and not values["education"]:
+            raise InvalidProfile("at least one education record (the cohort) is required")
+        for position in values.get("career", ()):
+            if position.start and position.end and position.end < position.start:
+                raise InvalidProfile(f"{position.employer}: a position cannot end before it starts")
+        for name in ("first_name", "last_name"):
+            if name in values and not values[name].strip():
+                raise InvalidProfile(f"{name} cannot be empty")
+        if not values:
+            return
+        for name, value in values.items():
+            setattr(self, name, value.strip() if isinstance(value, str) else value)
+        self._profile_changed(now)
+
+    def set_visibility(self, choices: dict[Section, Visibility]) -> None:
+        merged = {**self.visibility, **choices}
+        if merged == self.visibility:
+            return
+        self.visibility = merged
+        self.record(VisibilityChanged(dict(merged)))
+
+    def set_contactability(self, *, email_bounced: bool | None, mail_returned: bool | None, now: datetime) -> None:
+        changed = False
+        if email_bounced is not None and email_bounced != self.email_bounced:
+            self.email_bounced, changed = email_bounced, True
+        if mail_returned is not None and mail_returned != self.mail_returned:
+            self.mail_returned, changed = mail_returned, True
+        if changed:
+            self._profile_changed(now)
+
+    def suggest_deceased(self, by: str, now: datetime) -> None:
+        if self.deceased is not DeceasedStatus.NO:
+            return
+        self.deceased, self.deceased_suggested_by = DeceasedStatus.SUGGESTED, by
+        self._profile_changed(now)
+
+    def confirm_deceased(self, now: datetime) -> None:
+        if self.deceased is DeceasedStatus.CONFIRMED:
+            return
+        self.deceased = DeceasedStatus.CONFIRMED
+        self._profile_changed(now)
+
+    def record_consent(self, record: ConsentRecord) -> None:
+        current = self.consents.get(record.purpose)
+        if current is not None and current.granted == record.granted and current.text_version == record.text_version \
+                and current.language == record.language:
+            return  # the same choice again: nothing new to record
+        self.consents = {**self.consents, record.purpose: record}
+        self.record(ConsentChanged(self.id, record))
+
+    def _profile_changed(self, now: datetime) -> None:
+        self.record(MemberProfileUpdated(self._snapshot(), now))
+
+    def _snapshot(self) -> Member:
+        """A copy frozen at the time of the change: the event must not see later changes."""
+        snapshot = Member(id=self.id, tenant=self.tenant)
+        for name in self.__dataclass_fields__:
+            if not name.startswith("_"):
+                setattr(snapshot, name, getattr(self, name))
+        return snapshot

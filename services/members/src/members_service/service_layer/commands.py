@@ -1,10 +1,30 @@
-"""Commands and queries as the use cases see them (already validated, tenant attached)."""
+"""Commands and queries as the use cases see them (validated, tenant and actor attached)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from members_service.domain.model import Cohort
+from members_service.domain.consent import Channel, Purpose
+from members_service.domain.directory import Viewer
+from members_service.domain.model import ProfileChanges
+from members_service.domain.profile import Cohort, Section, Visibility
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: their token subject, member id (alumni) and whether they are staff."""
+
+    subject: str
+    member_id: str | None
+    staff: bool
+
+    @property
+    def role(self) -> str:
+        return "staff" if self.staff else "alumnus"
+
+    @property
+    def viewer(self) -> Viewer:
+        return Viewer(self.member_id, self.staff)
 
 
 @dataclass(frozen=True)
@@ -30,3 +50,57 @@ class ListMembers:
     tenant: str
     limit: int
     after: str | None
+
+
+@dataclass(frozen=True)
+class UpdateProfile:
+    tenant: str
+    member_id: str
+    actor: Actor
+    expected_version: int
+    changes: ProfileChanges
+    visibility: dict[Section, Visibility] | None = None
+    email_bounced: bool | None = None  # staff only
+    mail_returned: bool | None = None  # staff only
+
+
+@dataclass(frozen=True)
+class SuggestDeceased:
+    tenant: str
+    member_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class ConfirmDeceased:
+    tenant: str
+    member_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class SetConsent:
+    tenant: str
+    member_id: str
+    actor: Actor
+    purpose: Purpose
+    granted: bool
+    text_version: str
+    language: str
+    channel: Channel
+
+
+@dataclass(frozen=True)
+class SearchDirectory:
+    tenant: str
+    viewer: Viewer
+    name_prefix: str | None = None
+    program: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    employer_prefix: str | None = None
+    sector: str | None = None
+    city: str | None = None
+    country: str | None = None
+    limit: int = 20
+    after: str | None = None  # sort key of the last entry of the previous page

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from alumni_contracts.common import Cohort, Locale
+from alumni_contracts.common import Cohort, ConsentChannel, Locale, Purpose
 from alumni_contracts.envelope import EventData
 from alumni_contracts.members import v1
-from members_service.domain.model import MemberRegistered
+from members_service.domain.model import ConsentChanged, MemberProfileUpdated, MemberRegistered, VisibilityChanged
+from members_service.domain.profile import DeceasedStatus
 from servicekit.domain import DomainEvent
 
 
-def to_contract(event: DomainEvent) -> EventData:
+def to_contract(event: DomainEvent) -> EventData | None:
     match event:
         case MemberRegistered():
             return v1.MemberRegistered(
@@ -17,4 +18,20 @@ def to_contract(event: DomainEvent) -> EventData:
                 email=event.email, locale=Locale(event.locale),
                 cohort=Cohort(program=event.cohort.program, graduation_year=event.cohort.graduation_year),
                 registered_at=event.registered_at)
+        case MemberProfileUpdated():
+            m = event.member
+            return v1.MemberProfileUpdated(
+                member_id=m.id, first_name=m.first_name, last_name=m.last_name, usage_name=m.usage_name,
+                email=m.email, locale=Locale(m.locale),
+                cohorts=[Cohort(program=e.program, graduation_year=e.graduation_year) for e in m.education],
+                email_bounced=m.email_bounced, mail_returned=m.mail_returned,
+                deceased=m.deceased is DeceasedStatus.CONFIRMED, updated_at=event.at)
+        case ConsentChanged():
+            r = event.record
+            return v1.MemberConsentChanged(
+                member_id=event.member_id, purpose=Purpose(r.purpose.value), granted=r.granted,
+                text_version=r.text_version, language=Locale(r.language), channel=ConsentChannel(r.channel.value),
+                changed_at=r.at)
+        case VisibilityChanged():
+            return None  # directory choices stay inside members
     raise TypeError(f"no contract for {type(event).__name__}")

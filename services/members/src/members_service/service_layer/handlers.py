@@ -5,14 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from members_service.domain.model import EmailAlreadyRegistered, Member, MemberNotFound, normalize_email
-from members_service.service_layer.commands import GetMember, ListMembers, RegisterMember
+from members_service.domain.consent import ConsentRecord
+from members_service.domain.directory import DirectoryCard, directory_card
+from members_service.domain.model import EmailAlreadyRegistered, Member, MemberNotFound, NotAllowed
+from members_service.domain.profile import normalize_email
+from members_service.service_layer.commands import (
+    Actor,
+    ConfirmDeceased,
+    GetMember,
+    ListMembers,
+    RegisterMember,
+    SearchDirectory,
+    SetConsent,
+    SuggestDeceased,
+    UpdateProfile,
+)
 from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
-from servicekit.domain import utcnow
+from servicekit.domain import ConcurrencyConflict, utcnow
+
+Clock = Callable[[], datetime]
 
 
-async def register_member(cmd: RegisterMember, uow: MembersUnitOfWork,
-                          clock: Callable[[], datetime] = utcnow) -> str:
+async def register_member(cmd: RegisterMember, uow: MembersUnitOfWork, clock: Clock = utcnow) -> str:
     async with uow:
         existing = await uow.members.by_email(cmd.tenant, normalize_email(cmd.email))
         if existing is not None:
@@ -25,8 +39,8 @@ async def register_member(cmd: RegisterMember, uow: MembersUnitOfWork,
 
 
 async def get_member(query: GetMember, reader: MemberReader) -> Member:
-    # An alumnus sees only their own record for now; others' records are "not found" rather
-    # than "forbidden" so that ids cannot be probed for existence.
+    # An alumnus reads their own full record only; another member's record is "not found"
+    # rather than "forbidden" so that ids cannot be probed (the directory shows the rest).
     if not query.viewer_is_staff and query.viewer_member_id != query.member_id:
         raise MemberNotFound(query.member_id)
     member = await reader.get(query.tenant, query.member_id)
@@ -40,3 +54,91 @@ async def list_members(query: ListMembers, reader: MemberReader) -> tuple[list[M
     more = len(page) > query.limit
     page = page[: query.limit]
     return page, (page[-1].id if more and page else None)
+
+
+async def _load_for_change(uow: MembersUnitOfWork, tenant: str, member_id: str, actor: Actor) -> Member:
+    if not actor.staff and actor.member_id != member_id:
+        raise MemberNotFound(member_id)
+    member = await uow.members.get(tenant, member_id)
+    if member is None:
+        raise MemberNotFound(member_id)
+    return member
+
+
+async def update_profile(cmd: UpdateProfile, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
+    if not cmd.actor.staff and (cmd.email_bounced is not None or cmd.mail_returned is not None):
+        raise NotAllowed("only the alumni office records bounces and returned mail")
+    async with uow:
+        member = await _load_for_change(uow, cmd.tenant, cmd.member_id, cmd.actor)
+        if member.version != cmd.expected_version:
+            raise ConcurrencyConflict(
+                f"member {member.id} is at version {member.version}, not {cmd.expected_version}: reload and retry")
+        now = clock()
+        if cmd.changes.emails is not None:
+            primary = next((e.address for e in cmd.changes.emails if e.primary), None)
+            if primary is not None:
+                owner = await uow.members.by_email(cmd.tenant, normalize_email(primary))
+                if owner is not None and owner.id != member.id:
+                    raise EmailAlreadyRegistered(primary, owner.id)
+        member.update_profile(cmd.changes, now)
+        if cmd.visibility:
+            member.set_visibility(cmd.visibility)
+        member.set_contactability(email_bounced=cmd.email_bounced, mail_returned=cmd.mail_returned, now=now)
+        await uow.members.save(member)
+        await uow.commit()
+    return member
+
+
+async def suggest_deceased(cmd: SuggestDeceased, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
+    """Anyone of the tenant may suggest it; it changes nothing visible until a manager confirms."""
+    async with uow:
+        member = await uow.members.get(cmd.tenant, cmd.member_id)
+        if member is None:
+            raise MemberNotFound(cmd.member_id)
+        member.suggest_deceased(cmd.actor.subject, clock())
+        await uow.members.save(member)
+        await uow.commit()
+    return member
+
+
+async def confirm_deceased(cmd: ConfirmDeceased, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
+    if not cmd.actor.staff:
+        raise NotAllowed("only a manager confirms a death")
+    async with uow:
+        member = await uow.members.get(cmd.tenant, cmd.member_id)
+        if member is None:
+            raise MemberNotFound(cmd.member_id)
+        member.confirm_deceased(clock())
+        await uow.members.save(member)
+        await uow.commit()
+    return member
+
+
+async def set_consent(cmd: SetConsent, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
+    async with uow:
+        member = await _load_for_change(uow, cmd.tenant, cmd.member_id, cmd.actor)
+        member.record_consent(ConsentRecord(
+            purpose=cmd.purpose, granted=cmd.granted, text_version=cmd.text_version, language=cmd.language,
+            channel=cmd.channel, actor=cmd.actor.subject, actor_role=cmd.actor.role, at=clock()))
+        await uow.members.save(member)
+        await uow.commit()
+    return member
+
+
+async def consent_ledger(tenant: str, member_id: str, actor: Actor, reader: MemberReader
+                         ) -> tuple[Member, list[ConsentRecord]]:
+    if not actor.staff and actor.member_id != member_id:
+        raise MemberNotFound(member_id)
+    member = await reader.get(tenant, member_id)
+    if member is None:
+        raise MemberNotFound(member_id)
+    return member, await reader.consent_history(tenant, member_id)
+
+
+async def search_directory(query: SearchDirectory, reader: MemberReader) -> tuple[list[DirectoryCard], str | None]:
+    """Cards shaped for the viewer; the next cursor is the sort key of the last card."""
+    found = await reader.search(SearchDirectory(**{**query.__dict__, "limit": query.limit + 1}))
+    more = len(found) > query.limit
+    found = found[: query.limit]
+    cards = [directory_card(member, query.viewer) for _, member in found]
+    return cards, (found[-1][0] if more and found else None)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from members_service.domain.consent import ConsentRecord
 from members_service.domain.model import Member
+from members_service.service_layer.commands import SearchDirectory
 from servicekit.uow import UnitOfWork
 
 
@@ -12,13 +14,16 @@ class MemberRepository(Protocol):
     async def add(self, member: Member) -> None: ...
     async def get(self, tenant: str, member_id: str) -> Member | None: ...
     async def by_email(self, tenant: str, email: str) -> Member | None: ...
+    async def save(self, member: Member) -> None: ...
 
 
 class MemberReader(Protocol):
-    """Read side (no transaction): lookups and pages for queries."""
+    """Read side (no transaction): lookups, pages and the directory."""
 
     async def get(self, tenant: str, member_id: str) -> Member | None: ...
     async def page(self, tenant: str, limit: int, after: str | None) -> list[Member]: ...
+    async def search(self, query: SearchDirectory) -> list[tuple[str, Member]]: ...
+    async def consent_history(self, tenant: str, member_id: str) -> list[ConsentRecord]: ...
 
 
 class MembersUnitOfWork(UnitOfWork, Protocol):

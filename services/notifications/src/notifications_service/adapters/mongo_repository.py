@@ -72,8 +72,9 @@ class MongoContactProjection:
         self._col = db[CONTACTS]
         self._session = session
 
-    async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, Any]) -> bool:
-        return await apply_versioned(self._col, tenant, member_id, version, fields, self._session)
+    async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, Any],
+                    version_field: str) -> bool:
+        return await apply_versioned(self._col, tenant, member_id, version, fields, self._session, version_field)
 
 
 class MongoDeliveryQueue:

@@ -4,10 +4,10 @@ from collections.abc import Callable
 from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.v1 import MemberRegistered
+from alumni_contracts.members.v1 import MemberConsentChanged, MemberProfileUpdated, MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
 from notifications_service.service_layer import handlers
-from notifications_service.service_layer.commands import SendWelcome
+from notifications_service.service_layer.commands import RecordConsentState, SendWelcome, UpdateContact
 from notifications_service.service_layer.ports import NotificationsUnitOfWork, Renderer
 from servicekit.messaging import EventHandler
 
@@ -23,4 +23,20 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
             graduation_year=data.cohort.graduation_year), uow_factory(), renderer, message_id_domain)
         queued()
 
-    return [(subscription("notifications", MemberRegistered), on_member_registered)]
+    async def on_member_profile_updated(event: CloudEvent[Any]) -> None:
+        data: MemberProfileUpdated = event.data
+        await handlers.update_contact(UpdateContact(
+            tenant=event.tenant, member_id=data.member_id, member_version=event.aggregateversion,
+            first_name=data.first_name, last_name=data.last_name, email=str(data.email), locale=data.locale.value,
+            email_bounced=data.email_bounced, mail_returned=data.mail_returned, deceased=data.deceased),
+            uow_factory())
+
+    async def on_member_consent_changed(event: CloudEvent[Any]) -> None:
+        data: MemberConsentChanged = event.data
+        await handlers.record_consent_state(RecordConsentState(
+            tenant=event.tenant, member_id=data.member_id, member_version=event.aggregateversion,
+            purpose=data.purpose.value, granted=data.granted), uow_factory())
+
+    return [(subscription("notifications", MemberRegistered), on_member_registered),
+            (subscription("notifications", MemberProfileUpdated), on_member_profile_updated),
+            (subscription("notifications", MemberConsentChanged), on_member_consent_changed)]

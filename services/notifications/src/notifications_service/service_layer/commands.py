@@ -17,3 +17,30 @@ class SendWelcome:
     locale: str
     program: str
     graduation_year: int
+
+
+@dataclass(frozen=True)
+class UpdateContact:
+    """A member's contact details or contactability changed."""
+
+    tenant: str
+    member_id: str
+    member_version: int
+    first_name: str
+    last_name: str
+    email: str
+    locale: str
+    email_bounced: bool
+    mail_returned: bool
+    deceased: bool
+
+
+@dataclass(frozen=True)
+class RecordConsentState:
+    """A member granted or withdrew a consent: marketing sends follow it."""
+
+    tenant: str
+    member_id: str
+    member_version: int
+    purpose: str
+    granted: bool

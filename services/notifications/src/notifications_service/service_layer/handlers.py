@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import partial
 
 from notifications_service.domain.model import Notification, OutgoingEmail
-from notifications_service.service_layer.commands import SendWelcome
+from notifications_service.service_layer.commands import RecordConsentState, SendWelcome, UpdateContact
 from notifications_service.service_layer.ports import (
     DeliveryQueue,
     Mailer,
@@ -27,6 +27,9 @@ from servicekit.retry import backoff_delay, retry_transient
 
 log = get_logger(__name__)
 WELCOME = "welcome"
+# Profile fields and each consent purpose follow their own aggregate version: the events that
+# carry them reach this service through different consumers, in any order.
+PROFILE_VERSION = "profile_version"
 
 
 async def queue_welcome(cmd: SendWelcome, uow: NotificationsUnitOfWork, renderer: Renderer,
@@ -41,10 +44,28 @@ async def queue_welcome(cmd: SendWelcome, uow: NotificationsUnitOfWork, renderer
                             message_id=f"<{key}@{message_id_domain}>"))
     async with uow:
         await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
-            "email": cmd.email, "locale": cmd.locale, "first_name": cmd.first_name, "last_name": cmd.last_name})
+            "email": cmd.email, "locale": cmd.locale, "first_name": cmd.first_name, "last_name": cmd.last_name,
+            "contactable": True}, PROFILE_VERSION)
         await uow.notifications.add_if_absent(notification)
         await uow.commit()
     return notification.id
+
+
+async def update_contact(cmd: UpdateContact, uow: NotificationsUnitOfWork) -> None:
+    async with uow:
+        await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
+            "email": cmd.email, "locale": cmd.locale, "first_name": cmd.first_name, "last_name": cmd.last_name,
+            "email_bounced": cmd.email_bounced, "mail_returned": cmd.mail_returned, "deceased": cmd.deceased,
+            # No email at all to a bouncing address or to a member known to be deceased.
+            "contactable": not (cmd.email_bounced or cmd.deceased)}, PROFILE_VERSION)
+        await uow.commit()
+
+
+async def record_consent_state(cmd: RecordConsentState, uow: NotificationsUnitOfWork) -> None:
+    async with uow:
+        await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version,
+                                 {f"consents.{cmd.purpose}": cmd.granted}, f"consent_versions.{cmd.purpose}")
+        await uow.commit()
 
 
 async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],

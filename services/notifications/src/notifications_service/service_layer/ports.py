@@ -24,7 +24,10 @@ class NotificationRepository(Protocol):
 
 
 class ContactProjection(Protocol):
-    async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, Any]) -> bool: ...
+    """What notifications knows of a member: how to reach them and what they agreed to."""
+
+    async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, Any],
+                    version_field: str) -> bool: ...
 
 
 class DeliveryQueue(Protocol):

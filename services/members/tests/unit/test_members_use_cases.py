@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -9,42 +8,13 @@ from alumni_contracts.members import commands as c
 from alumni_contracts.members.v1 import MemberRegistered
 from alumni_contracts.rpc import Principal, Role
 from members_service.bootstrap import bootstrap
-from members_service.domain.model import Cohort, EmailAlreadyRegistered, Member, MemberNotFound, search_key
+from members_service.domain.model import Cohort, EmailAlreadyRegistered, MemberNotFound, search_key
 from members_service.service_layer import handlers
 from members_service.service_layer.commands import GetMember, RegisterMember
-from members_service.service_layer.contract_mapping import to_contract
-from servicekit.testing.fakes import FakeUnitOfWork
+
+from .fakes import FakeMembers, FakeMembersUnitOfWork
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-
-
-class FakeMembers:
-    """In-memory member store; `track` is the unit of work's, as in the Mongo repository."""
-
-    def __init__(self, rows: dict[str, Member] | None = None, track: Callable[[Member], None] = lambda m: None) -> None:
-        self.rows = rows if rows is not None else {}
-        self._track = track
-
-    async def add(self, member: Member) -> None:
-        self.rows[member.id] = member
-        self._track(member)
-
-    async def get(self, tenant: str, member_id: str) -> Member | None:
-        m = self.rows.get(member_id)
-        return m if m and m.tenant == tenant else None
-
-    async def by_email(self, tenant: str, email: str) -> Member | None:
-        return next((m for m in self.rows.values() if m.tenant == tenant and m.email == email), None)
-
-    async def page(self, tenant: str, limit: int, after: str | None) -> list[Member]:
-        ids = sorted(i for i, m in self.rows.items() if m.tenant == tenant and (after is None or i > after))
-        return [self.rows[i] for i in ids[:limit]]
-
-
-class FakeMembersUnitOfWork(FakeUnitOfWork):
-    def __init__(self, store: FakeMembers) -> None:
-        super().__init__(to_contract)
-        self.members = FakeMembers(store.rows, self.track)
 
 
 def cmd(email: str = "Beatrice.Dupont@Example.org", tenant: str = "demo") -> RegisterMember:

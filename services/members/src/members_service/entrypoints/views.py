@@ -1,0 +1,59 @@
+"""Domain objects → reply models (the wire shapes of `alumni_contracts.members.commands`)."""
+
+from __future__ import annotations
+
+from alumni_contracts.common import Cohort as ContractCohort
+from alumni_contracts.common import ConsentChannel, Locale, Purpose
+from alumni_contracts.members import commands as c
+from members_service.domain.consent import ConsentRecord
+from members_service.domain.directory import DirectoryCard
+from members_service.domain.model import Member
+from members_service.domain.profile import Education, Position
+
+
+def _education(e: Education) -> c.EducationOut:
+    return c.EducationOut(program=e.program, graduation_year=e.graduation_year, degree=e.degree, campus=e.campus)
+
+
+def _position(p: Position) -> c.PositionOut:
+    return c.PositionOut(employer=p.employer, job_title=p.job_title, sector=p.sector, city=p.city,
+                         country=p.country, start=p.start, end=p.end)
+
+
+def _consent_state(r: ConsentRecord) -> c.ConsentStateOut:
+    return c.ConsentStateOut(purpose=Purpose(r.purpose.value), granted=r.granted, text_version=r.text_version,
+                             language=Locale(r.language), channel=ConsentChannel(r.channel.value), at=r.at)
+
+
+def member_view(m: Member) -> c.MemberView:
+    assert m.registered_at is not None
+    return c.MemberView(
+        member_id=m.id, version=m.version, first_name=m.first_name, last_name=m.last_name,
+        usage_name=m.usage_name, birth_name=m.birth_name, email=m.email,
+        emails=[c.EmailOut(address=e.address, primary=e.primary) for e in m.emails], phone=m.phone,
+        locale=Locale(m.locale), photo_url=m.photo_url, linkedin_url=m.linkedin_url, city=m.city, country=m.country,
+        cohort=ContractCohort(program=m.cohort.program, graduation_year=m.cohort.graduation_year),
+        education=[_education(e) for e in m.education], career=[_position(p) for p in m.career],
+        email_bounced=m.email_bounced, mail_returned=m.mail_returned, deceased=c.DeceasedStatus(m.deceased.value),
+        listed_in_directory=m.listed,
+        visibility={c.Section(k.value): c.Visibility(v.value) for k, v in m.visibility.items()},
+        consents=[_consent_state(r) for r in sorted(m.consents.values(), key=lambda r: r.purpose.value)],
+        registered_at=m.registered_at)
+
+
+def consent_ledger(m: Member, history: list[ConsentRecord]) -> c.ConsentLedger:
+    return c.ConsentLedger(
+        member_id=m.id, current=[_consent_state(r) for r in sorted(m.consents.values(), key=lambda r: r.purpose)],
+        history=[c.ConsentRecordOut(purpose=Purpose(r.purpose.value), granted=r.granted, text_version=r.text_version,
+                                    language=Locale(r.language), channel=ConsentChannel(r.channel.value),
+                                    actor_role=r.actor_role, at=r.at) for r in history])
+
+
+def directory_entry(card: DirectoryCard) -> c.DirectoryEntry:
+    return c.DirectoryEntry(
+        member_id=card.member_id, first_name=card.first_name, last_name=card.last_name, usage_name=card.usage_name,
+        cohorts=[ContractCohort(program=k.program, graduation_year=k.graduation_year) for k in card.cohorts],
+        education=None if card.education is None else [_education(e) for e in card.education],
+        email=card.email, phone=card.phone, photo_url=card.photo_url, linkedin_url=card.linkedin_url,
+        city=card.city, country=card.country,
+        career=None if card.career is None else [_position(p) for p in card.career])
