@@ -11,10 +11,11 @@ import httpx
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alumni_contracts import naming
+from alumni_contracts.common import ConsentChannel, Locale, Purpose
 from alumni_contracts.envelope import new_event_id
 from alumni_contracts.events import commands as ev
 from alumni_contracts.fundraising import commands as fr
@@ -51,6 +52,29 @@ def principal(request: Request) -> Principal:
 
 
 Who = Annotated[Principal, Depends(principal)]
+
+
+class ConsentChoice(BaseModel):
+    """Body of a consent call: the choice and the exact text the member saw."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    granted: bool
+    text_version: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
+    language: Locale
+    channel: ConsentChannel = ConsentChannel.WEB
+
+
+def own_member_id(who: Principal) -> str:
+    if who.member_id is None:
+        raise ApiError(problem_response(make_problem(404, "member-not-found", "Member not found",
+                                                     "this account is not linked to a member")))
+    return who.member_id
+
+
+def require_staff(who: Principal) -> None:
+    if not who.has_any(Role.MANAGER, Role.ADMIN):
+        raise ApiError(problem_response(make_problem(403, "forbidden", "Forbidden", "managers only")))
 
 
 def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVerifier, *,
@@ -128,6 +152,82 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
     async def get_member(member_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
         return await forward(request, naming.query_subject("members", mb.GET_MEMBER),
                              mb.GetMember(member_id=member_id), who)
+
+    # -- profiles ------------------------------------------------------------------------
+
+    @app.get("/api/v1/me", tags=["profile"], response_model=mb.MemberView)
+    async def get_me(request: Request, who: Who) -> dict[str, Any]:
+        """Your own full record (alumni accounts linked to a member)."""
+        return await forward(request, naming.query_subject("members", mb.GET_MEMBER),
+                             mb.GetMember(member_id=own_member_id(who)), who)
+
+    @app.patch("/api/v1/me", tags=["profile"], response_model=mb.MemberView,
+               responses={409: {"description": "Stale version: reload and retry"}})
+    async def update_me(body: mb.UpdateMyProfile, request: Request, who: Who,
+                        idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """Edit your profile and choose who sees each section. Send the `version` you read."""
+        return await forward(request, naming.command_subject("members", mb.UPDATE_MY_PROFILE), body, who,
+                             idempotency_key)
+
+    @app.patch("/api/v1/members/{member_id}", tags=["members"], response_model=mb.MemberView,
+               responses={409: {"description": "Stale version: reload and retry"}})
+    async def update_member(member_id: MemberId, body: mb.StaffProfilePatch, request: Request, who: Who,
+                            idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """Staff edit any member of the tenant, including data-hygiene flags."""
+        command = mb.UpdateMember(member_id=member_id, **body.model_dump(exclude_unset=True))
+        return await forward(request, naming.command_subject("members", mb.UPDATE_MEMBER), command, who,
+                             idempotency_key)
+
+    @app.post("/api/v1/members/{member_id}/deceased-suggestion", status_code=202, tags=["members"])
+    async def suggest_deceased(member_id: MemberId, request: Request, who: Who,
+                               idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """Anyone may suggest that a member passed away; a manager confirms."""
+        return await forward(request, naming.command_subject("members", mb.SUGGEST_DECEASED),
+                             mb.SuggestDeceased(member_id=member_id), who, idempotency_key)
+
+    @app.post("/api/v1/members/{member_id}/deceased-confirmation", tags=["members"], response_model=mb.MemberView)
+    async def confirm_deceased(member_id: MemberId, request: Request, who: Who,
+                               idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        return await forward(request, naming.command_subject("members", mb.CONFIRM_DECEASED),
+                             mb.ConfirmDeceased(member_id=member_id), who, idempotency_key)
+
+    # -- consents ------------------------------------------------------------------------
+
+    @app.get("/api/v1/me/consents", tags=["consents"], response_model=mb.ConsentLedger)
+    async def my_consents(request: Request, who: Who) -> dict[str, Any]:
+        return await forward(request, naming.query_subject("members", mb.GET_CONSENTS), mb.GetConsents(), who)
+
+    @app.put("/api/v1/me/consents/{purpose}", tags=["consents"], response_model=mb.ConsentLedger)
+    async def set_my_consent(purpose: Purpose, body: ConsentChoice, request: Request, who: Who,
+                             idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """Grant (`granted: true`) or withdraw (`false`) one purpose; every call is kept in the ledger."""
+        command = mb.SetConsent(purpose=purpose, **body.model_dump())
+        return await forward(request, naming.command_subject("members", mb.SET_CONSENT), command, who,
+                             idempotency_key)
+
+    @app.get("/api/v1/members/{member_id}/consents", tags=["consents"], response_model=mb.ConsentLedger)
+    async def member_consents(member_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+        require_staff(who)
+        return await forward(request, naming.query_subject("members", mb.GET_CONSENTS),
+                             mb.GetConsents(member_id=member_id), who)
+
+    @app.put("/api/v1/members/{member_id}/consents/{purpose}", tags=["consents"], response_model=mb.ConsentLedger)
+    async def set_member_consent(member_id: MemberId, purpose: Purpose, body: ConsentChoice, request: Request,
+                                 who: Who, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """Staff record a consent given outside the platform (paper form, phone)."""
+        require_staff(who)
+        command = mb.SetConsent(purpose=purpose, member_id=member_id, **body.model_dump())
+        return await forward(request, naming.command_subject("members", mb.SET_CONSENT), command, who,
+                             idempotency_key)
+
+    # -- directory -----------------------------------------------------------------------
+
+    @app.get("/api/v1/directory", tags=["directory"], response_model=mb.DirectoryPage,
+             response_model_exclude_none=True)
+    async def search_directory(request: Request, who: Who, query: Annotated[mb.SearchDirectory, Query()]
+                               ) -> dict[str, Any]:
+        """Alumni who opted in, with only the fields each chose to show you."""
+        return await forward(request, naming.query_subject("members", mb.SEARCH_DIRECTORY), query, who)
 
     @app.post("/api/v1/events", status_code=201, tags=["events"], response_model=ev.EventScheduledResult)
     async def schedule_event(body: ev.ScheduleEvent, request: Request, who: Who,
