@@ -37,9 +37,12 @@ def encode_cursor(key: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        key = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):
-        raise InvalidCursor("the cursor was not produced by this directory") from None
+        key = ""
+    if key.count("\x1f") != 2:  # last name, first name, id: see the repository's sort key
+        raise InvalidCursor("the cursor was not produced by this directory")
+    return key
 
 
 def own_id(who: Principal) -> str:
