@@ -13,6 +13,13 @@ from alumni_local.runner import Platform, Ports
 from alumni_local.seed import seed
 
 
+def show_progress(done: int, total: int) -> None:
+    if done == total or done % 50 == 0:
+        width = 30
+        filled = width * done // total
+        print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", flush=True)
+
+
 def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
     platform = Platform(data_dir=data_dir.resolve(), ports=Ports.free() if free_ports else Ports())
     stop = threading.Event()
@@ -22,10 +29,6 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
         print(f"Starting NATS, the MongoDB stand-in and every service (logs in {platform.logs}) ...", flush=True)
         platform.start()
         token = platform.issue_token("manager")
-        if demo_members:
-            print(f"Seeding {demo_members} demo alumni in tenant 'demo' ...", flush=True)
-            present, failed = asyncio.run(seed(platform.gateway_url, token, demo_members))
-            print(f"  {present} registered or already present, {failed} failed")
         print()
         print(f"  Console      {platform.gateway_url}/console#token={token}")
         print(f"  API docs     {platform.gateway_url}/api/v1/docs")
@@ -34,6 +37,10 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
         print(f"  NATS         {platform.nats_url}")
         print(f"  MongoDB      {platform.mongo_uri}")
         print(f"\n  Manager token (tenant demo):\n  {token}\n")
+        if demo_members:
+            print(f"Seeding {demo_members} demo alumni in tenant 'demo' (the console is already up) ...", flush=True)
+            present, failed = asyncio.run(seed(platform.gateway_url, token, demo_members, progress=show_progress))
+            print(f"\n  {present} registered or already present, {failed} failed", flush=True)
         print("Ctrl-C stops everything.", flush=True)
         try:
             while not stop.wait(1):
@@ -55,7 +62,7 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     run_p = sub.add_parser("run", help="start the platform with demo data")
     run_p.add_argument("--data-dir", type=Path, default=Path(".data"))
-    run_p.add_argument("--demo-members", type=int, default=200)
+    run_p.add_argument("--demo-members", type=int, default=2000)
     run_p.add_argument("--free-ports", action="store_true",
                        help="pick free ports instead of 4222/27017/8000/… (printed at start-up)")
     args = parser.parse_args()

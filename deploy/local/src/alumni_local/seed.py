@@ -1,4 +1,5 @@
-"""Demo data: registers alumni across cohorts through the gateway, like a real client.
+"""Demo data: alumni across 40 cohorts, registered through the gateway like a real client —
+with directory opt-ins, careers and a mix of visibility choices, so the directory is real.
 
 Idempotency keys derive from the row, so seeding twice (a second `make run`) changes nothing.
 """
@@ -9,50 +10,98 @@ import asyncio
 import random
 import sys
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
 FIRST = ["Béatrice", "Camille", "Hélène", "Zoé", "Amélie", "Léa", "Chloé", "Inès", "Jérôme", "François",
-         "Noël", "Gaëtan", "Thibault", "Mathis", "Lucas", "Hugo", "Aïcha", "Mehdi", "Yann", "Sophie"]
+         "Noël", "Gaëtan", "Thibault", "Mathis", "Lucas", "Hugo", "Aïcha", "Mehdi", "Yann", "Sophie",
+         "Jean-Pierre", "Marie-Claire", "Océane", "Loïc", "Anaïs", "Cédric", "Raphaël", "Maëlle", "Élise", "Timothée"]
 LAST = ["Dupont", "Lefèvre", "Müller", "Martin", "Bernard", "Durand", "Leroy", "Moreau", "Simon", "Laurent",
-        "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard"]
+        "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard",
+        "N'Diaye", "Le Goff", "Nguyen", "Da Silva", "Béranger", "Châtelain", "Kowalski", "Benali", "Perrin", "Faure"]
 PROGRAMS = ["Grande École", "MSc Finance", "MSc Data Science", "Executive MBA", "Bachelor BBA"]
+YEARS = list(range(2016, 2024))  # 5 programs × 8 years = 40 cohorts
+EMPLOYERS = [("Airbus", "aerospace"), ("BNP Paribas", "banking"), ("L'Oréal", "consumer-goods"),
+             ("Capgemini", "consulting"), ("TotalEnergies", "energy"), ("Société Générale", "banking"),
+             ("Doctolib", "technology"), ("Ubisoft", "technology"), ("Danone", "consumer-goods"),
+             ("Deloitte", "consulting"), ("Thales", "aerospace"), ("Ministère des Armées", "public-sector")]
+CITIES = [("Paris", "FR"), ("Lyon", "FR"), ("Lille", "FR"), ("Bordeaux", "FR"), ("Nantes", "FR"),
+          ("London", "GB"), ("Montréal", "CA"), ("Singapore", "SG"), ("Berlin", "DE"), ("Casablanca", "MA")]
+TITLES = ["Analyst", "Consultant", "Product Manager", "Engineer", "Head of Finance", "Data Scientist", "Founder"]
 
 
 def _ascii(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return folded.lower().replace(" ", "-")
+    return "".join(c for c in folded.lower() if c.isalnum() or c == "-")
 
 
-def demo_members(count: int, seed: int = 7) -> list[dict[str, object]]:
+def demo_members(count: int, seed: int = 7) -> list[dict[str, Any]]:
     rng = random.Random(seed)
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for i in range(count):
         first, last = rng.choice(FIRST), rng.choice(LAST)
+        employer, sector = rng.choice(EMPLOYERS)
+        city, country = rng.choice(CITIES)
         rows.append({
-            "first_name": first, "last_name": last,
-            "email": f"{_ascii(first)}.{_ascii(last)}.{i}@example.org",
-            "locale": "fr" if rng.random() < 0.7 else "en",
-            "cohort": {"program": PROGRAMS[i % len(PROGRAMS)], "graduation_year": 1995 + (i // len(PROGRAMS)) % 8},
+            "register": {
+                "first_name": first, "last_name": last, "email": f"{_ascii(first)}.{_ascii(last)}.{i}@example.org",
+                "locale": "fr" if rng.random() < 0.7 else "en",
+                "cohort": {"program": PROGRAMS[i % len(PROGRAMS)], "graduation_year": YEARS[(i // len(PROGRAMS)) % 8]},
+            },
+            "listed": rng.random() < 0.8,
+            "profile": {
+                "city": city, "country": country,
+                "career": [{"employer": employer, "job_title": rng.choice(TITLES), "sector": sector,
+                            "city": city, "country": country}],
+                "visibility": {"email": rng.choice(["alumni", "managers"]),
+                               "career": rng.choice(["alumni", "alumni", "managers"]),
+                               "location": rng.choice(["alumni", "hidden"])},
+            },
         })
     return rows
 
 
-async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8) -> tuple[int, int]:
+async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
+               progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
     """Returns (registered or already present, failed)."""
-    created = failed = 0
+    done = failed = 0
     semaphore = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=gateway_url, timeout=30,
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=60,
                                  headers={"Authorization": f"Bearer {token}"}) as client:
-        async def one(i: int, row: dict[str, object]) -> None:
-            nonlocal created, failed
+        async def one(i: int, row: dict[str, Any]) -> None:
+            nonlocal done, failed
             async with semaphore:
-                r = await client.post("/api/v1/members", json=row, headers={"Idempotency-Key": f"demo-seed-{i}"})
-                if r.status_code in (201, 409):
-                    created += 1
-                else:
-                    failed += 1
-                    print(f"seed row {i}: {r.status_code} {r.text}", file=sys.stderr)
+                ok = await _seed_row(client, i, row)
+            done += ok
+            failed += not ok
+            if progress is not None:
+                progress(done + failed, count)
 
         await asyncio.gather(*(one(i, row) for i, row in enumerate(demo_members(count))))
-    return created, failed
+    return done, failed
+
+
+async def _seed_row(client: httpx.AsyncClient, i: int, row: dict[str, Any]) -> bool:
+    r = await client.post("/api/v1/members", json=row["register"], headers={"Idempotency-Key": f"demo-seed-{i}"})
+    if r.status_code == 409:
+        return True  # registered by an earlier run whose idempotency keys have expired
+    if r.status_code != 201:
+        print(f"seed row {i}: {r.status_code} {r.text}", file=sys.stderr)
+        return False
+    member_id = r.json()["member_id"]
+    if row["listed"]:
+        r = await client.put(f"/api/v1/members/{member_id}/consents/directory",
+                             json={"granted": True, "text_version": "annuaire-2026", "language": "fr", "channel": "import"},
+                             headers={"Idempotency-Key": f"demo-seed-consent-{i}"})
+        if r.status_code != 200:
+            print(f"seed row {i} consent: {r.status_code} {r.text}", file=sys.stderr)
+            return False
+    current = await client.get(f"/api/v1/members/{member_id}")
+    r = await client.patch(f"/api/v1/members/{member_id}", json={"version": current.json()["version"], **row["profile"]},
+                           headers={"Idempotency-Key": f"demo-seed-profile-{i}"})
+    if r.status_code not in (200, 409):  # 409: a replay after the profile already moved on
+        print(f"seed row {i} profile: {r.status_code} {r.text}", file=sys.stderr)
+        return False
+    return True

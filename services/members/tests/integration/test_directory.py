@@ -10,7 +10,7 @@ import pytest
 
 from members_service.adapters.mongo_repository import INDEXES, MongoMemberRepository
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
-from members_service.domain.directory import Viewer
+from members_service.domain.directory import DirectoryCriteria, Viewer
 from members_service.domain.model import Member, ProfileChanges
 from members_service.domain.profile import Cohort, Education, Position, Section, Visibility
 from members_service.service_layer import handlers
@@ -54,7 +54,8 @@ async def repo(db: Any) -> MongoMemberRepository:
 
 
 async def search(repo: MongoMemberRepository, viewer: Viewer = ALUMNUS, **criteria: Any) -> list[str]:
-    cards, _ = await handlers.search_directory(SearchDirectory(tenant="demo", viewer=viewer, **criteria), repo)
+    cards, _ = await handlers.search_directory(
+        SearchDirectory(tenant="demo", viewer=viewer, criteria=DirectoryCriteria(**criteria)), repo)
     return [f"{c.first_name} {c.last_name}" for c in cards]
 
 
@@ -73,6 +74,8 @@ async def test_only_listed_members_of_the_tenant_appear_for_alumni(repo: MongoMe
 
 async def test_cohort_filters(repo: MongoMemberRepository) -> None:
     assert await search(repo, year_from=2012, year_to=2012) == ["Béatrice Dupont", "Jean-Pierre Martin"]
+    assert await search(repo, program="MSc Finance", year_from=2012, year_to=2012) == [
+        "Béatrice Dupont", "Jean-Pierre Martin"]
     assert await search(repo, program="Grande École") == ["Bernard Lefèvre"]
     assert await search(repo, year_from=2011, year_to=2016, name_prefix="b") == ["Béatrice Dupont", "Beatrix Zola"]
 
@@ -82,8 +85,8 @@ async def test_filters_never_match_on_a_hidden_section(repo: MongoMemberReposito
     assert await search(repo, employer_prefix="air") == ["Béatrice Dupont"]
     assert await search(repo, viewer=MANAGER, employer_prefix="air") == ["Béatrice Dupont", "Beatrix Zola"]
     assert await search(repo, city="toulouse") == ["Béatrice Dupont"]
-    cards, _ = await handlers.search_directory(SearchDirectory(tenant="demo", viewer=ALUMNUS, name_prefix="beatrix"),
-                                               repo)
+    cards, _ = await handlers.search_directory(
+        SearchDirectory(tenant="demo", viewer=ALUMNUS, criteria=DirectoryCriteria(name_prefix="beatrix")), repo)
     assert cards[0].career is None and cards[0].city is None
 
 
@@ -106,8 +109,8 @@ async def test_consent_ledger_is_append_only_history(repo: MongoMemberRepository
     from members_service.service_layer.commands import Actor, SetConsent
     from members_service.service_layer.contract_mapping import to_contract
 
-    [card] = (await handlers.search_directory(SearchDirectory(tenant="demo", viewer=MANAGER, name_prefix="hidden"),
-                                              repo))[0]
+    [card] = (await handlers.search_directory(
+        SearchDirectory(tenant="demo", viewer=MANAGER, criteria=DirectoryCriteria(name_prefix="hidden")), repo))[0]
     me = Actor("sub", card.member_id, staff=False)
     for granted in (True, False, True):
         await handlers.set_consent(SetConsent("demo", card.member_id, me, Purpose.NEWSLETTER, granted, "v1", "fr",

@@ -34,7 +34,7 @@ async def uow_factory(mongo_client: Any, db: Any, db_name: str) -> Any:
 async def test_registration_writes_member_and_outbox_atomically(uow_factory: Any, db: Any) -> None:
     member_id = await handlers.register_member(cmd("zoe@example.org"), uow_factory())
     doc = await db[MEMBERS].find_one({"_id": member_id})
-    assert doc["tenant"] == "demo" and "martin" in doc["name_keys"] and doc["version"] == 1
+    assert doc["tenant"] == "demo" and doc["last_key"] == "martin" and doc["version"] == 1
     [record] = await db[OUTBOX].find({}).to_list()
     assert record["subject"] == "evt.demo.members.member_registered.v1" and record["tenant"] == "demo"
 

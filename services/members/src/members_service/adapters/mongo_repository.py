@@ -11,6 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
+from members_service.domain.directory import matches
 from members_service.domain.model import ConsentChanged, EmailAlreadyRegistered, Member
 from members_service.domain.profile import (
     DeceasedStatus,
@@ -28,30 +29,29 @@ from servicekit.mongo import Document, IndexSpec
 MEMBERS = "members"
 CONSENT_RECORDS = "consent_records"
 HIGH = "\uffff"
+# Folded name fields a name prefix is searched in, each a scalar with its own index: a range on
+# one scalar key is an exact index range on MongoDB and on the stand-in alike (a multikey range
+# needs $elemMatch, which the stand-in evaluates by scanning).
+NAME_FIELDS = ("last_key", "first_key", "usage_key", "birth_key", "last_part_key", "first_part_key")
+# Windows of the directory's name order, narrowest first (see `MongoMemberRepository.search`).
+WINDOW_PREFIXES = (3, 2, 1)
 
 INDEXES = [
     IndexSpec(MEMBERS, [("tenant", 1), ("email", 1)], "members_email_unique", unique=True),
     IndexSpec(MEMBERS, [("tenant", 1), ("_id", 1)], "members_by_tenant"),
     # Directory: browse in name order, and the selective filters, each starting with the tenant.
     IndexSpec(MEMBERS, [("tenant", 1), ("listed", 1), ("sort_key", 1)], "directory_browse"),
-    IndexSpec(MEMBERS, [("tenant", 1), ("name_keys", 1)], "directory_names"),
+    IndexSpec(MEMBERS, [("tenant", 1), ("sort_key", 1)], "directory_browse_staff"),
+    *(IndexSpec(MEMBERS, [("tenant", 1), (field, 1)], f"directory_{field}") for field in NAME_FIELDS),
     IndexSpec(MEMBERS, [("tenant", 1), ("education.program", 1), ("education.graduation_year", 1)],
               "directory_cohorts"),
-    IndexSpec(MEMBERS, [("tenant", 1), ("employer_keys", 1)], "directory_employers"),
     IndexSpec(CONSENT_RECORDS, [("tenant", 1), ("member_id", 1), ("at", 1)], "consents_by_member"),
 ]
 
 
-def _name_keys(*names: str | None) -> list[str]:
-    """Every name and every part of a compound name, folded: `Jean-Pierre` → jean-pierre, jean, pierre."""
-    keys: set[str] = set()
-    for name in names:
-        if not name:
-            continue
-        folded = search_key(name)
-        keys.add(folded)
-        keys.update(p for p in folded.replace("-", " ").replace("'", " ").split() if p)
-    return sorted(keys)
+def _last_part(name: str) -> str | None:
+    parts = search_key(name).replace("-", " ").replace("'", " ").split()
+    return parts[-1] if len(parts) > 1 else None
 
 
 def sort_key(member: Member) -> str:
@@ -87,7 +87,13 @@ def to_document(member: Member) -> Document:
         # Derived search fields (DESIGN §9: prefix search as ranges on folded keys).
         "listed": member.listed,
         "sort_key": sort_key(member),
-        "name_keys": _name_keys(member.first_name, member.last_name, member.usage_name, member.birth_name),
+        "last_key": search_key(member.last_name),
+        "first_key": search_key(member.first_name),
+        "usage_key": search_key(member.usage_name) if member.usage_name else None,
+        "birth_key": search_key(member.birth_name) if member.birth_name else None,
+        # The last part of a compound name, so that `pierre` finds Jean-Pierre and `goff` Le Goff.
+        "last_part_key": _last_part(member.last_name),
+        "first_part_key": _last_part(member.first_name),
         "employer_keys": sorted({search_key(p.employer) for p in current}),
         "sectors": sorted({p.sector for p in current if p.sector}),
         "city_key": search_key(member.city) if member.city else None,
@@ -126,46 +132,28 @@ def from_document(doc: Document) -> Member:
     )
 
 
-def directory_filter(query: SearchDirectory) -> Document:
-    """Built from a typed query only (no client dict reaches MongoDB). Alumni viewers match only
-    listed members, and filter only on sections those members show to alumni."""
-    alumni_only = not query.viewer.staff
-    q: Document = {"tenant": query.tenant}
-    if alumni_only:
-        q["listed"] = True
-    if query.name_prefix:
-        key = search_key(query.name_prefix)
-        q["name_keys"] = {"$elemMatch": {"$gte": key, "$lt": key + HIGH}}
-    if query.program or query.year_from or query.year_to:
-        cohort: Document = {}
-        if query.program:
-            cohort["program"] = query.program
-        years: Document = {}
-        if query.year_from:
-            years["$gte"] = query.year_from
-        if query.year_to:
-            years["$lte"] = query.year_to
-        if years:
-            cohort["graduation_year"] = years
-        q["education"] = {"$elemMatch": cohort}
-    if query.employer_prefix or query.sector:
-        if query.employer_prefix:
-            key = search_key(query.employer_prefix)
-            q["employer_keys"] = {"$elemMatch": {"$gte": key, "$lt": key + HIGH}}
-        if query.sector:
-            q["sectors"] = query.sector
-        if alumni_only:
-            q[f"visibility.{Section.CAREER.value}"] = Visibility.ALUMNI.value
-    if query.city or query.country:
-        if query.city:
-            q["city_key"] = search_key(query.city)
-        if query.country:
-            q["country"] = query.country
-        if alumni_only:
-            q[f"visibility.{Section.LOCATION.value}"] = Visibility.ALUMNI.value
-    if query.after:
-        q["sort_key"] = {"$gt": query.after}
-    return q
+def driving_queries(query: SearchDirectory) -> tuple[str, list[Document]]:
+    """The index range(s) a directory search reads, built from the typed query only (no client
+    dict reaches MongoDB). Each filter names only the fields of one index: the stand-in plans a
+    collection scan as soon as a filter has a field outside the index (measured: 5 ms → 250 ms
+    at 5,000 members), so every other criterion is applied to the candidates by the domain rule
+    `directory.matches`. Returns the strategy and, except for the name-order walk, the filters."""
+    c = query.criteria
+    if c.name_prefix:
+        key = search_key(c.name_prefix)
+        return "names", [{"tenant": query.tenant, field: {"$gte": key, "$lt": key + HIGH}} for field in NAME_FIELDS]
+    if c.program and c.year_from and c.year_from == c.year_to:
+        return "cohort", [{"tenant": query.tenant, "education.program": c.program,
+                           "education.graduation_year": c.year_from}]
+    return "walk", []
+
+
+def _upper(key: str, width: int) -> str | None:
+    """The first sort key after every key sharing `key`'s first `width` characters."""
+    stem = key[:width]
+    if len(stem) < width:
+        return None
+    return stem[:-1] + chr(ord(stem[-1]) + 1)
 
 
 class MongoMemberRepository:
@@ -224,8 +212,53 @@ class MongoMemberRepository:
         return [from_document(d) async for d in cursor]
 
     async def search(self, query: SearchDirectory) -> list[tuple[str, Member]]:
-        cursor = self._col.find(directory_filter(query), session=self._session).sort("sort_key", 1).limit(query.limit)
-        return [(d["sort_key"], from_document(d)) async for d in cursor]
+        """Up to `query.limit` members the viewer finds, in name order after `query.after`.
+
+        The stand-in does not push `limit` into index scans (a query costs every document of its
+        index range), so the ranges read stay small: a name prefix reads each name key's range,
+        an exact cohort its cohort, and anything else walks the name order in windows — the rest
+        of the cursor's 3-letter stem, then 2-letter, then 1-letter, then one initial at a time —
+        until the page is full. On MongoDB the same queries are plain index ranges."""
+        strategy, filters = driving_queries(query)
+        after = query.after or ""
+        if strategy == "walk":
+            return await self._walk_name_order(query, after)
+        found: dict[str, Document] = {}
+        for q in filters:
+            async for d in self._col.find(q, session=self._session):
+                if d["sort_key"] > after:
+                    found[d["_id"]] = d
+        return self._keep(sorted(found.values(), key=lambda d: d["sort_key"]), query)[: query.limit]
+
+    def _keep(self, docs: list[Document], query: SearchDirectory) -> list[tuple[str, Member]]:
+        members = ((d["sort_key"], from_document(d)) for d in docs)
+        return [(k, m) for k, m in members if matches(m, query.criteria, query.viewer)]
+
+    async def _walk_name_order(self, query: SearchDirectory, after: str) -> list[tuple[str, Member]]:
+        base: Document = {"tenant": query.tenant}
+        if not query.viewer.staff:
+            base["listed"] = True  # (tenant, listed, sort_key) is an index of its own
+        kept: list[tuple[str, Member]] = []
+        lower, inclusive = after, False
+        widths = [w for w in WINDOW_PREFIXES if len(after) >= w] if after else []
+        while len(kept) < query.limit:
+            width = widths.pop(0) if widths else 1
+            upper: str | None
+            if lower == "":
+                upper = "a"  # digits and punctuation sort before letters
+            elif lower[:1] > "z":
+                upper = None  # past the letters: whatever is left, in one range
+            else:
+                upper = _upper(lower, width)
+            bounds: Document = {"$gte" if inclusive else "$gt": lower}
+            if upper is not None:
+                bounds["$lt"] = upper
+            window = self._col.find({**base, "sort_key": bounds}, session=self._session).sort("sort_key", 1)
+            kept += self._keep(await window.to_list(), query)
+            if upper is None:
+                break
+            lower, inclusive = upper, True
+        return kept[: query.limit]
 
     async def consent_history(self, tenant: str, member_id: str) -> list[ConsentRecord]:
         cursor = self._consents.find({"tenant": tenant, "member_id": member_id}, session=self._session).sort("at", 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from members_service.domain.model import Member
-from members_service.domain.profile import Cohort, Education, Position, Section, Visibility
+from members_service.domain.profile import Cohort, Education, Position, Section, Visibility, search_key
 
 
 @dataclass(frozen=True)
@@ -21,10 +21,65 @@ def can_see(member: Member, section: Section, viewer: Viewer) -> bool:
     return member.visibility.get(section) is Visibility.ALUMNI
 
 
-def searchable_by(section: Section, viewer: Viewer) -> Visibility | None:
-    """The visibility a member must have chosen for a viewer's filter on `section` to match
-    them (None: no restriction). Filtering on a hidden field would reveal it."""
-    return None if viewer.staff else Visibility.ALUMNI
+@dataclass(frozen=True)
+class DirectoryCriteria:
+    """What a directory search asks for; every text is matched accent- and case-insensitively."""
+
+    name_prefix: str | None = None
+    program: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    employer_prefix: str | None = None
+    sector: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+
+def name_keys(member: Member) -> set[str]:
+    """Folded names and the parts of compound names: `pierre` finds Jean-Pierre."""
+    keys: set[str] = set()
+    for name in (member.first_name, member.last_name, member.usage_name, member.birth_name):
+        if name:
+            folded = search_key(name)
+            keys.add(folded)
+            keys.update(folded.replace("-", " ").replace("'", " ").split())
+    return keys
+
+
+def _in_cohorts(education: Education, c: DirectoryCriteria) -> bool:
+    return ((not c.program or education.program == c.program)
+            and (not c.year_from or education.graduation_year >= c.year_from)
+            and (not c.year_to or education.graduation_year <= c.year_to))
+
+
+def matches(member: Member, criteria: DirectoryCriteria, viewer: Viewer) -> bool:
+    """Whether `viewer` finds `member` with `criteria`. Alumni find only listed members, and a
+    filter on a section matches only where that section is visible to the viewer: filtering on
+    a hidden field would reveal it."""
+    if not viewer.staff and not member.listed:
+        return False
+    c = criteria
+    if c.name_prefix and not any(k.startswith(search_key(c.name_prefix)) for k in name_keys(member)):
+        return False
+    if (c.program or c.year_from or c.year_to) and not any(_in_cohorts(e, c) for e in member.education):
+        return False
+    if c.employer_prefix or c.sector:
+        if not can_see(member, Section.CAREER, viewer):
+            return False
+        current = [p for p in member.career if p.current]
+        if c.employer_prefix and not any(search_key(p.employer).startswith(search_key(c.employer_prefix))
+                                         for p in current):
+            return False
+        if c.sector and not any(p.sector == c.sector for p in current):
+            return False
+    if c.city or c.country:
+        if not can_see(member, Section.LOCATION, viewer):
+            return False
+        if c.city and search_key(member.city or "") != search_key(c.city):
+            return False
+        if c.country and member.country != c.country:
+            return False
+    return True
 
 
 @dataclass(frozen=True)

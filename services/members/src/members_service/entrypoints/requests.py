@@ -9,6 +9,7 @@ from alumni_contracts import naming
 from alumni_contracts.members import commands as c
 from alumni_contracts.rpc import Principal, Role
 from members_service.domain.consent import Channel, Purpose
+from members_service.domain.directory import DirectoryCriteria
 from members_service.domain.model import MemberNotFound, ProfileChanges
 from members_service.domain.profile import Cohort, Education, EmailAddress, Position, Section, Visibility
 from members_service.entrypoints import views
@@ -125,10 +126,11 @@ def request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader: Membe
 
     async def search(req: c.SearchDirectory, who: Principal) -> c.DirectoryPage:
         year_from, year_to = (req.year, req.year) if req.year else (req.year_from, req.year_to)
+        criteria = DirectoryCriteria(name_prefix=req.q, program=req.program, year_from=year_from, year_to=year_to,
+                                     employer_prefix=req.employer, sector=req.sector, city=req.city, country=req.country)
         cards, after = await handlers.search_directory(cmd.SearchDirectory(
-            tenant=who.tenant, viewer=actor(who).viewer, name_prefix=req.q, program=req.program,
-            year_from=year_from, year_to=year_to, employer_prefix=req.employer, sector=req.sector, city=req.city,
-            country=req.country, limit=req.limit, after=decode_cursor(req.cursor) if req.cursor else None), reader)
+            tenant=who.tenant, viewer=actor(who).viewer, criteria=criteria, limit=req.limit,
+            after=decode_cursor(req.cursor) if req.cursor else None), reader)
         return c.DirectoryPage(items=[views.directory_entry(card) for card in cards],
                                next_cursor=encode_cursor(after) if after else None)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from members_service.domain.consent import Channel, Purpose
-from members_service.domain.directory import Viewer
+from members_service.domain.directory import DirectoryCriteria, Viewer
 from members_service.domain.model import ProfileChanges
 from members_service.domain.profile import Cohort, Section, Visibility
 
@@ -94,13 +94,6 @@ class SetConsent:
 class SearchDirectory:
     tenant: str
     viewer: Viewer
-    name_prefix: str | None = None
-    program: str | None = None
-    year_from: int | None = None
-    year_to: int | None = None
-    employer_prefix: str | None = None
-    sector: str | None = None
-    city: str | None = None
-    country: str | None = None
+    criteria: DirectoryCriteria = field(default_factory=DirectoryCriteria)
     limit: int = 20
     after: str | None = None  # sort key of the last entry of the previous page

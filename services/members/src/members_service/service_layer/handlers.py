@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from members_service.domain.consent import ConsentRecord
@@ -137,7 +138,7 @@ async def consent_ledger(tenant: str, member_id: str, actor: Actor, reader: Memb
 
 async def search_directory(query: SearchDirectory, reader: MemberReader) -> tuple[list[DirectoryCard], str | None]:
     """Cards shaped for the viewer; the next cursor is the sort key of the last card."""
-    found = await reader.search(SearchDirectory(**{**query.__dict__, "limit": query.limit + 1}))
+    found = await reader.search(replace(query, limit=query.limit + 1))
     more = len(found) > query.limit
     found = found[: query.limit]
     cards = [directory_card(member, query.viewer) for _, member in found]

@@ -1,0 +1,140 @@
+"""Benchmark: directory search latency at N members (default 100,000), p50/p99 per query kind.
+
+Raw baseline, same run, same server: the naive query — every criterion in one MongoDB filter
+($elemMatch on arrays), sorted by name, `limit(21)` — issued with raw PyMongo. Ours is the
+directory as served (driving index ranges, domain visibility rules, cards shaped per viewer).
+
+Usage: python bench/directory_search.py [--members N] [--mongo-uri URI]
+Without a URI it starts SecantusDB on a free port in a temporary directory. Members are
+written with insert_many (documents built by the real repository mapping).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alumni_local.seed import CITIES, EMPLOYERS, FIRST, LAST, PROGRAMS, TITLES
+from members_service.adapters.mongo_repository import INDEXES, MEMBERS, MongoMemberRepository, to_document
+from members_service.domain.consent import Channel, ConsentRecord, Purpose
+from members_service.domain.directory import DirectoryCriteria, Viewer
+from members_service.domain.model import Member, ProfileChanges
+from members_service.domain.profile import Cohort, Position, Section, Visibility, search_key
+from members_service.service_layer import handlers
+from members_service.service_layer.commands import SearchDirectory
+from servicekit.devservers import start_secantus
+from servicekit.mongo import create_client, ensure_indexes
+
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+YEARS = list(range(1980, 2026))
+
+
+def member(i: int, rng: random.Random) -> dict[str, Any]:
+    first, last = rng.choice(FIRST), rng.choice(LAST) + ("" if rng.random() < 0.5 else f"-{rng.randint(1, 999)}")
+    m = Member.register(tenant="bench", first_name=first, last_name=last, email=f"m{i}@example.org", locale="fr",
+                        cohort=Cohort(rng.choice(PROGRAMS), rng.choice(YEARS)), now=NOW, member_id=f"m{i:07d}")
+    employer, sector = rng.choice(EMPLOYERS)
+    city, country = rng.choice(CITIES)
+    m.update_profile(ProfileChanges(city=city, country=country,
+                                    career=(Position(f"{employer} {rng.randint(1, 300)}", rng.choice(TITLES), sector),)),
+                     NOW)
+    m.set_visibility({Section.CAREER: rng.choice([Visibility.ALUMNI, Visibility.MANAGERS])})
+    if rng.random() < 0.8:
+        m.record_consent(ConsentRecord(Purpose.DIRECTORY, True, "v1", "fr", Channel.IMPORT, "bench", "staff", NOW))
+    return to_document(m)
+
+
+def queries(rng: random.Random) -> dict[str, list[DirectoryCriteria]]:
+    prefixes = ["be", "bea", "mar", "le", "du", "jean", "lef", "gar", "no", "ch"]
+    return {
+        "browse (first page)": [DirectoryCriteria()] * 30,
+        "name prefix": [DirectoryCriteria(name_prefix=rng.choice(prefixes)) for _ in range(60)],
+        "cohort (program + year)": [DirectoryCriteria(program=rng.choice(PROGRAMS), year_from=y, year_to=y)
+                                    for y in rng.choices(YEARS, k=60)],
+        "year range + name": [DirectoryCriteria(year_from=2000, year_to=2010, name_prefix=rng.choice(prefixes))
+                              for _ in range(40)],
+        "employer prefix": [DirectoryCriteria(employer_prefix=rng.choice(EMPLOYERS)[0][:4]) for _ in range(40)],
+        "city": [DirectoryCriteria(city=rng.choice(CITIES)[0]) for _ in range(40)],
+    }
+
+
+def naive_filter(c: DirectoryCriteria) -> dict[str, Any]:
+    q: dict[str, Any] = {"tenant": "bench", "listed": True}
+    if c.name_prefix:
+        key = search_key(c.name_prefix)
+        q["$or"] = [{f: {"$gte": key, "$lt": key + "\uffff"}} for f in ("last_key", "first_key")]
+    if c.program or c.year_from:
+        q["education"] = {"$elemMatch": {k: v for k, v in (("program", c.program), ("graduation_year", {
+            "$gte": c.year_from, "$lte": c.year_to})) if v}}
+    if c.employer_prefix:
+        key = search_key(c.employer_prefix)
+        q["career"] = {"$elemMatch": {"end": None}}
+        q["employer_keys"] = {"$elemMatch": {"$gte": key, "$lt": key + "\uffff"}}
+        q["visibility.career"] = "alumni"
+    if c.city:
+        q["city_key"] = search_key(c.city)
+        q["visibility.location"] = "alumni"
+    return q
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def bench(uri: str, n: int) -> list[tuple[str, float, float, float, float]]:
+    client = create_client(uri, "bench")
+    db = client["bench_directory"]
+    await client.drop_database("bench_directory")
+    await ensure_indexes(db, INDEXES)
+    rng = random.Random(1)
+    started = time.perf_counter()
+    for start in range(0, n, 2000):
+        await db[MEMBERS].insert_many([member(i, rng) for i in range(start, min(n, start + 2000))])
+    print(f"loaded {n} members in {time.perf_counter() - started:.0f}s", flush=True)
+    repo = MongoMemberRepository(db, None, lambda _m: None)
+    rows = []
+    viewer = Viewer("viewer", staff=False)
+    for kind, specs in queries(random.Random(2)).items():
+        ours, raw = [], []
+        for criteria in specs:
+            t = time.perf_counter()
+            await handlers.search_directory(SearchDirectory("bench", viewer, criteria, limit=20), repo)
+            ours.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            await db[MEMBERS].find(naive_filter(criteria)).sort("sort_key", 1).limit(21).to_list()
+            raw.append((time.perf_counter() - t) * 1000)
+        rows.append((kind, statistics.median(ours), pct(ours, 99), pct(raw, 99), pct(raw, 99) / pct(ours, 99)))
+    await client.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--mongo-uri")
+    args = parser.parse_args()
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        uri = args.mongo_uri
+        if not uri:
+            server = start_secantus(Path(tmp) / "mongo")
+            stack.callback(server.stop)
+            uri = server.url
+        rows = asyncio.run(bench(uri, args.members))
+    print(f"{args.members} members; MongoDB: {'external' if args.mongo_uri else 'SecantusDB (embedded)'}")
+    print("| query | ours p50 | ours p99 | naive raw query p99 | ratio (raw p99 / ours p99) |")
+    print("| --- | --- | --- | --- | --- |")
+    for kind, p50, p99, raw99, ratio in rows:
+        print(f"| {kind} | {p50:.1f} ms | {p99:.1f} ms | {raw99:.1f} ms | {ratio:.2f}× |")
+
+
+if __name__ == "__main__":
+    main()
