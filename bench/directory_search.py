@@ -24,6 +24,7 @@ from typing import Any
 
 from alumni_local.seed import CITIES, EMPLOYERS, FIRST, LAST, PROGRAMS, TITLES
 from members_service.adapters.mongo_repository import INDEXES, MEMBERS, MongoMemberRepository, to_document
+from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer
 from members_service.domain.model import Member, ProfileChanges
@@ -99,8 +100,14 @@ async def bench(uri: str, n: int) -> list[tuple[str, float, float, float, float]
     started = time.perf_counter()
     for start in range(0, n, 2000):
         await db[MEMBERS].insert_many([member(i, rng) for i in range(start, min(n, start + 2000))])
+        print(f"\r  loading {min(n, start + 2000)}/{n}", end="", flush=True)
+    print()
     print(f"loaded {n} members in {time.perf_counter() - started:.0f}s", flush=True)
-    repo = MongoMemberRepository(db, None, lambda _m: None)
+    sketches = NameOrderSketches(db)
+    started = time.perf_counter()
+    await sketches.rebuild("bench")
+    print(f"name-order sketch built in {time.perf_counter() - started:.1f}s", flush=True)
+    repo = MongoMemberRepository(db, None, lambda _m: None, sketches)
     rows = []
     viewer = Viewer("viewer", staff=False)
     for kind, specs in queries(random.Random(2)).items():

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from members_service.adapters.mongo_repository import INDEXES, MongoMemberRepository
+from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
+from members_service.config import MembersSettings
 from members_service.entrypoints.requests import request_handlers
 from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
+from servicekit.periodic import Every
 from servicekit.runtime import Infrastructure, ServiceParts
 
 
@@ -21,9 +24,16 @@ def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader
 
 
 def build(infra: Infrastructure) -> ServiceParts:
-    def uow() -> MongoMembersUnitOfWork:
-        return MongoMembersUnitOfWork(infra.mongo, infra.settings.mongo_db, to_contract, infra.wakeup)
+    settings = infra.settings
+    assert isinstance(settings, MembersSettings)
 
-    parts = bootstrap(uow, MongoMemberRepository(infra.db, None, lambda _m: None))
+    def uow() -> MongoMembersUnitOfWork:
+        return MongoMembersUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup)
+
+    sketches = NameOrderSketches(infra.db)
+    refresher = Every(settings.directory_sketch_seconds, sketches.rebuild_all, "directory sketch rebuild")
+    parts = bootstrap(uow, MongoMemberRepository(infra.db, None, lambda _m: None, sketches))
     parts.indexes = INDEXES
+    parts.workers = [refresher.run]
+    parts.stoppers = [refresher.stop]
     return parts

@@ -12,4 +12,6 @@ class MembersSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MEMBERS_", extra="ignore")
 
     mongo_db: str = Field("alumni_members", description="Database owned by this service.")
+    directory_sketch_seconds: float = Field(
+        300.0, gt=0, description="How often the directory's name-order sketch is rebuilt (seconds).")
     http_port: int = Field(8101, description="Port of /health and /metrics (0: none).")

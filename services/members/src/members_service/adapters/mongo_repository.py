@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, time
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import matches
 from members_service.domain.model import ConsentChanged, EmailAlreadyRegistered, Member
@@ -33,8 +34,17 @@ HIGH = "\uffff"
 # one scalar key is an exact index range on MongoDB and on the stand-in alike (a multikey range
 # needs $elemMatch, which the stand-in evaluates by scanning).
 NAME_FIELDS = ("last_key", "first_key", "usage_key", "birth_key", "last_part_key", "first_part_key")
-# Windows of the directory's name order, narrowest first (see `MongoMemberRepository.search`).
+# Windows of the directory's name order by initial letters, narrowest first, used until the
+# tenant has a name-order sketch (see `MongoMemberRepository.search`).
 WINDOW_PREFIXES = (3, 2, 1)
+# A name prefix this long may be rare enough to read its index ranges; shorter ones match too
+# many members and are only ever found by walking the name order.
+NAME_INDEX_MIN_PREFIX = 3
+# How many candidates a walk may read before it returns what it found with a cursor to continue
+# (a rare filter must not turn one request into a full scan) — and, when an index could serve
+# the query instead, how many it reads before switching to that index.
+WALK_BUDGET = 1500
+PROBE_BUDGET = 600
 
 INDEXES = [
     IndexSpec(MEMBERS, [("tenant", 1), ("email", 1)], "members_email_unique", unique=True),
@@ -139,7 +149,7 @@ def driving_queries(query: SearchDirectory) -> tuple[str, list[Document]]:
     at 5,000 members), so every other criterion is applied to the candidates by the domain rule
     `directory.matches`. Returns the strategy and, except for the name-order walk, the filters."""
     c = query.criteria
-    if c.name_prefix:
+    if c.name_prefix and len(search_key(c.name_prefix)) >= NAME_INDEX_MIN_PREFIX:
         key = search_key(c.name_prefix)
         return "names", [{"tenant": query.tenant, field: {"$gte": key, "$lt": key + HIGH}} for field in NAME_FIELDS]
     if c.program and c.year_from and c.year_from == c.year_to:
@@ -158,11 +168,12 @@ def _upper(key: str, width: int) -> str | None:
 
 class MongoMemberRepository:
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None,
-                 track: Callable[[AggregateRoot], None]) -> None:
+                 track: Callable[[AggregateRoot], None], sketches: NameOrderSketches | None = None) -> None:
         self._col = db[MEMBERS]
         self._consents = db[CONSENT_RECORDS]
         self._session = session
         self._track = track
+        self._sketches = sketches
 
     async def add(self, member: Member) -> None:
         try:
@@ -211,54 +222,85 @@ class MongoMemberRepository:
         cursor = self._col.find(query, session=self._session).sort([("tenant", 1), ("_id", 1)]).limit(limit)
         return [from_document(d) async for d in cursor]
 
-    async def search(self, query: SearchDirectory) -> list[tuple[str, Member]]:
-        """Up to `query.limit` members the viewer finds, in name order after `query.after`.
+    async def search(self, query: SearchDirectory) -> tuple[list[tuple[str, Member]], str | None]:
+        """Up to `query.limit` members the viewer finds, in name order after `query.after`, and
+        where to resume when the read budget ran out first (None: nothing further to read).
 
-        The stand-in does not push `limit` into index scans (a query costs every document of its
-        index range), so the ranges read stay small: a name prefix reads each name key's range,
-        an exact cohort its cohort, and anything else walks the name order in windows — the rest
-        of the cursor's 3-letter stem, then 2-letter, then 1-letter, then one initial at a time —
-        until the page is full. On MongoDB the same queries are plain index ranges."""
+        The stand-in does not push `limit` into index scans (a query costs every entry of its
+        index range), so the ranges read stay small: a name prefix of 3+ letters reads each name
+        key's range, an exact cohort its cohort, and anything else walks the name order window
+        by window (the tenant's name-order sketch: ~64 members each; before it exists, initial
+        letters) until the page is full or the budget is spent. On MongoDB these are ordinary
+        index ranges."""
         strategy, filters = driving_queries(query)
         after = query.after or ""
         if strategy == "walk":
-            return await self._walk_name_order(query, after)
+            return await self._walk_name_order(query, after, WALK_BUDGET)
+        if strategy == "names":
+            # A common prefix fills the page within a few windows; a rare one has few index entries.
+            page, _ = await self._walk_name_order(query, after, PROBE_BUDGET)
+            if len(page) >= query.limit:
+                return page, None
         found: dict[str, Document] = {}
         for q in filters:
             async for d in self._col.find(q, session=self._session):
                 if d["sort_key"] > after:
                     found[d["_id"]] = d
-        return self._keep(sorted(found.values(), key=lambda d: d["sort_key"]), query)[: query.limit]
+        return self._keep(sorted(found.values(), key=lambda d: d["sort_key"]), query, query.limit), None
 
-    def _keep(self, docs: list[Document], query: SearchDirectory) -> list[tuple[str, Member]]:
-        members = ((d["sort_key"], from_document(d)) for d in docs)
-        return [(k, m) for k, m in members if matches(m, query.criteria, query.viewer)]
+    def _keep(self, docs: list[Document], query: SearchDirectory, wanted: int) -> list[tuple[str, Member]]:
+        """The first `wanted` of `docs` (in order) that the viewer finds."""
+        kept: list[tuple[str, Member]] = []
+        for d in docs:
+            member = from_document(d)
+            if matches(member, query.criteria, query.viewer):
+                kept.append((d["sort_key"], member))
+                if len(kept) == wanted:
+                    break
+        return kept
 
-    async def _walk_name_order(self, query: SearchDirectory, after: str) -> list[tuple[str, Member]]:
+    async def _windows(self, query: SearchDirectory, after: str) -> AsyncIterator[tuple[str, bool, str | None]]:
+        """(lower, lower inclusive, upper) windows covering the name order after `after`."""
+        sketch = await self._sketches.get(query.tenant, not query.viewer.staff) if self._sketches else None
+        if sketch is not None:
+            for i, (lower, upper) in enumerate(sketch.windows_after(after)):
+                yield lower, i > 0, upper
+            return
+        lower, inclusive = after, False
+        widths = [w for w in WINDOW_PREFIXES if len(after) >= w] if after else []
+        while True:
+            width = widths.pop(0) if widths else 1
+            if lower == "":
+                end: str | None = "a"  # digits and punctuation sort before letters
+            elif lower[:1] > "z":
+                end = None  # past the letters: whatever is left, in one range
+            else:
+                end = _upper(lower, width)
+            yield lower, inclusive, end
+            if end is None:
+                return
+            lower, inclusive = end, True
+
+    async def _walk_name_order(self, query: SearchDirectory, after: str, budget: int
+                               ) -> tuple[list[tuple[str, Member]], str | None]:
         base: Document = {"tenant": query.tenant}
         if not query.viewer.staff:
             base["listed"] = True  # (tenant, listed, sort_key) is an index of its own
         kept: list[tuple[str, Member]] = []
-        lower, inclusive = after, False
-        widths = [w for w in WINDOW_PREFIXES if len(after) >= w] if after else []
-        while len(kept) < query.limit:
-            width = widths.pop(0) if widths else 1
-            upper: str | None
-            if lower == "":
-                upper = "a"  # digits and punctuation sort before letters
-            elif lower[:1] > "z":
-                upper = None  # past the letters: whatever is left, in one range
-            else:
-                upper = _upper(lower, width)
+        read, last_read = 0, after
+        async for lower, inclusive, upper in self._windows(query, after):
             bounds: Document = {"$gte" if inclusive else "$gt": lower}
             if upper is not None:
                 bounds["$lt"] = upper
-            window = self._col.find({**base, "sort_key": bounds}, session=self._session).sort("sort_key", 1)
-            kept += self._keep(await window.to_list(), query)
-            if upper is None:
-                break
-            lower, inclusive = upper, True
-        return kept[: query.limit]
+            docs = await self._col.find({**base, "sort_key": bounds}, session=self._session).sort("sort_key", 1).to_list()
+            kept += self._keep(docs, query, query.limit - len(kept))
+            read += len(docs)
+            last_read = docs[-1]["sort_key"] if docs else last_read
+            if len(kept) >= query.limit:
+                return kept, None
+            if read >= budget and upper is not None:
+                return kept, last_read  # a partial page: the caller resumes from here
+        return kept, None
 
     async def consent_history(self, tenant: str, member_id: str) -> list[ConsentRecord]:
         cursor = self._consents.find({"tenant": tenant, "member_id": member_id}, session=self._session).sort("at", 1)

@@ -137,9 +137,12 @@ async def consent_ledger(tenant: str, member_id: str, actor: Actor, reader: Memb
 
 
 async def search_directory(query: SearchDirectory, reader: MemberReader) -> tuple[list[DirectoryCard], str | None]:
-    """Cards shaped for the viewer; the next cursor is the sort key of the last card."""
-    found = await reader.search(replace(query, limit=query.limit + 1))
+    """Cards shaped for the viewer, and the cursor of the next page: after the last card when
+    there is more, or where the reader stopped when it returned a partial page."""
+    found, resume_after = await reader.search(replace(query, limit=query.limit + 1))
     more = len(found) > query.limit
     found = found[: query.limit]
     cards = [directory_card(member, query.viewer) for _, member in found]
-    return cards, (found[-1][0] if more and found else None)
+    if more:
+        return cards, found[-1][0]
+    return cards, resume_after

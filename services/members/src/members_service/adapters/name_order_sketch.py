@@ -1,0 +1,76 @@
+"""A sketch of the directory's name order: every Nth sort key of a tenant, so a walk through the
+directory reads windows of about N members instead of ranges whose size nobody knows.
+
+Needed because the stand-in reads every entry of an index range whatever the `limit` (a window
+of 10,000 names costs about a second). Rebuilt in the background (a full key scan, seconds at
+100k members); members added since fall into existing windows, which grow a little until the
+next rebuild. Without a sketch yet, walks fall back to windows by initial letters.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from dataclasses import dataclass, field
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from servicekit.logging import get_logger
+from servicekit.mongo import Document
+
+SKETCHES = "directory_sketches"
+STEP = 64
+log = get_logger(__name__)
+
+
+@dataclass
+class Sketch:
+    boundaries: list[str]
+
+    def windows_after(self, after: str) -> list[tuple[str, str | None]]:
+        """Consecutive (lower, upper) windows covering everything after `after`."""
+        start = bisect.bisect_right(self.boundaries, after)
+        uppers: list[str | None] = [*self.boundaries[start:], None]
+        windows, lower = [], after
+        for upper in uppers:
+            windows.append((lower, upper))
+            lower = upper or lower
+        return windows
+
+
+@dataclass
+class NameOrderSketches:
+    db: AsyncDatabase[Document]
+    cache_seconds: float = 60.0
+    _cache: dict[str, tuple[float, Sketch | None]] = field(default_factory=dict)
+
+    @staticmethod
+    def key(tenant: str, listed_only: bool) -> str:
+        return f"{tenant}:{'listed' if listed_only else 'all'}"
+
+    async def get(self, tenant: str, listed_only: bool) -> Sketch | None:
+        key = self.key(tenant, listed_only)
+        cached = self._cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
+            return cached[1]
+        doc = await self.db[SKETCHES].find_one({"_id": key})
+        sketch = Sketch(doc["boundaries"]) if doc else None
+        self._cache[key] = (time.monotonic(), sketch)
+        return sketch
+
+    async def rebuild(self, tenant: str) -> None:
+        for listed_only in (True, False):
+            query: Document = {"tenant": tenant, **({"listed": True} if listed_only else {})}
+            keys = [d["sort_key"] async for d in self.db["members"].find(query, {"_id": 0, "sort_key": 1})
+                    .sort("sort_key", 1)]
+            boundaries = keys[STEP::STEP]
+            key = self.key(tenant, listed_only)
+            await self.db[SKETCHES].replace_one({"_id": key}, {"_id": key, "tenant": tenant, "boundaries": boundaries,
+                                                               "size": len(keys), "built_at": time.time()}, upsert=True)
+            self._cache[key] = (time.monotonic(), Sketch(boundaries))
+
+    async def rebuild_all(self) -> None:
+        for tenant in await self.db["members"].distinct("tenant"):
+            started = time.perf_counter()
+            await self.rebuild(tenant)
+            log.info("directory sketch rebuilt", tenant=tenant, seconds=round(time.perf_counter() - started, 2))
