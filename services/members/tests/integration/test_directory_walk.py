@@ -1,0 +1,91 @@
+"""Walking the directory in name order across many members: with and without the sketch,
+with full and partial (budget-limited) pages, nothing is skipped or repeated."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from members_service.adapters import mongo_repository
+from members_service.adapters.mongo_repository import INDEXES, MongoMemberRepository
+from members_service.adapters.name_order_sketch import NameOrderSketches
+from members_service.domain.consent import Channel, ConsentRecord, Purpose
+from members_service.domain.directory import DirectoryCriteria, Viewer
+from members_service.domain.model import Member
+from members_service.domain.profile import Cohort
+from members_service.service_layer import handlers
+from members_service.service_layer.commands import SearchDirectory
+from servicekit.mongo import ensure_indexes
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+LAST = ["Abadie", "Bernard", "Béranger", "Dupont", "Durand", "Lefèvre", "Martin", "Müller", "Nguyen", "Zola", "3M"]
+
+
+@pytest.fixture
+async def members(db: Any) -> list[Member]:
+    await ensure_indexes(db, INDEXES)
+    rng = random.Random(3)
+    repo = MongoMemberRepository(db, None, lambda _m: None)
+    out = []
+    for i in range(300):
+        m = Member.register(tenant="demo", first_name=rng.choice(["Léa", "Hugo", "Zoé", "Noël"]),
+                            last_name=rng.choice(LAST), email=f"m{i}@example.org", locale="fr",
+                            cohort=Cohort("MSc", 2000 + i % 20), now=NOW)
+        if i % 4:
+            m.record_consent(ConsentRecord(Purpose.DIRECTORY, True, "v1", "fr", Channel.IMPORT, "x", "staff", NOW))
+        await repo.add(m)
+        out.append(m)
+    return out
+
+
+async def walk(repo: MongoMemberRepository, criteria: DirectoryCriteria, viewer: Viewer, limit: int) -> list[str]:
+    seen: list[str] = []
+    after = None
+    for _ in range(500):
+        cards, after = await handlers.search_directory(
+            SearchDirectory("demo", viewer, criteria, limit=limit, after=after), repo)
+        seen += [c.member_id for c in cards]
+        if after is None:
+            return seen
+    raise AssertionError("the walk did not end")
+
+
+def expected(members: list[Member], keep: Any) -> list[str]:
+    return [m.id for m in sorted((m for m in members if keep(m)), key=mongo_repository.sort_key)]
+
+
+@pytest.mark.parametrize("with_sketch", [False, True])
+async def test_walk_returns_every_listed_member_once_in_name_order(members: list[Member], db: Any,
+                                                                   with_sketch: bool) -> None:
+    sketches = NameOrderSketches(db) if with_sketch else None
+    if sketches is not None:
+        await sketches.rebuild("demo")
+    repo = MongoMemberRepository(db, None, lambda _m: None, sketches)
+    alumnus = Viewer("someone", staff=False)
+    assert await walk(repo, DirectoryCriteria(), alumnus, 7) == expected(members, lambda m: m.listed)
+    assert await walk(repo, DirectoryCriteria(), Viewer(None, True), 50) == expected(members, lambda m: True)
+
+
+async def test_budget_limited_pages_resume_where_they_stopped(members: list[Member], db: Any,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mongo_repository, "WALK_BUDGET", 10)
+    sketches = NameOrderSketches(db)
+    await sketches.rebuild("demo")
+    repo = MongoMemberRepository(db, None, lambda _m: None, sketches)
+    rare = DirectoryCriteria(year_from=2019, year_to=2019)
+    found = await walk(repo, rare, Viewer("someone", staff=False), 5)
+    assert found == expected(members, lambda m: m.listed and m.education[0].graduation_year == 2019)
+
+
+async def test_name_prefixes_common_and_rare(members: list[Member], db: Any) -> None:
+    repo = MongoMemberRepository(db, None, lambda _m: None)
+    viewer = Viewer("someone", staff=False)
+    for prefix in ("mar", "mü", "nguy", "3m", "zo"):
+        found = await walk(repo, DirectoryCriteria(name_prefix=prefix), viewer, 6)
+        folded = prefix.replace("ü", "u")
+        assert found == expected(members, lambda m, p=folded: m.listed and any(
+            mongo_repository.search_key(n).startswith(p) for n in (m.first_name, m.last_name))), prefix
