@@ -35,6 +35,7 @@ from servicekit.devservers import start_secantus
 from servicekit.mongo import create_client, ensure_indexes
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
+RAW_SAMPLES = 5
 YEARS = list(range(1980, 2026))
 
 
@@ -112,13 +113,14 @@ async def bench(uri: str, n: int) -> list[tuple[str, float, float, float, float]
     viewer = Viewer("viewer", staff=False)
     for kind, specs in queries(random.Random(2)).items():
         ours, raw = [], []
-        for criteria in specs:
+        for i, criteria in enumerate(specs):
             t = time.perf_counter()
             await handlers.search_directory(SearchDirectory("bench", viewer, criteria, limit=20), repo)
             ours.append((time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            await db[MEMBERS].find(naive_filter(criteria)).sort("sort_key", 1).limit(21).to_list()
-            raw.append((time.perf_counter() - t) * 1000)
+            if i < RAW_SAMPLES:  # the naive query takes seconds at 100k: a few samples say enough
+                t = time.perf_counter()
+                await db[MEMBERS].find(naive_filter(criteria)).sort("sort_key", 1).limit(21).to_list()
+                raw.append((time.perf_counter() - t) * 1000)
         rows.append((kind, statistics.median(ours), pct(ours, 99), pct(raw, 99), pct(raw, 99) / pct(ours, 99)))
     await client.close()
     return rows
@@ -137,7 +139,7 @@ def main() -> None:
             uri = server.url
         rows = asyncio.run(bench(uri, args.members))
     print(f"{args.members} members; MongoDB: {'external' if args.mongo_uri else 'SecantusDB (embedded)'}")
-    print("| query | ours p50 | ours p99 | naive raw query p99 | ratio (raw p99 / ours p99) |")
+    print(f"| query | ours p50 | ours p99 | naive raw query, max of {RAW_SAMPLES} | ratio (raw / ours p99) |")
     print("| --- | --- | --- | --- | --- |")
     for kind, p50, p99, raw99, ratio in rows:
         print(f"| {kind} | {p50:.1f} ms | {p99:.1f} ms | {raw99:.1f} ms | {ratio:.2f}× |")

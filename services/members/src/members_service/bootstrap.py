@@ -30,8 +30,8 @@ def build(infra: Infrastructure) -> ServiceParts:
     def uow() -> MongoMembersUnitOfWork:
         return MongoMembersUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup)
 
-    sketches = NameOrderSketches(infra.db)
-    refresher = Every(settings.directory_sketch_seconds, sketches.rebuild_all, "directory sketch rebuild")
+    sketches = NameOrderSketches(infra.db, max_age_seconds=settings.directory_sketch_seconds)
+    refresher = Every(10.0, sketches.refresh_due, "directory sketch refresh")
     parts = bootstrap(uow, MongoMemberRepository(infra.db, None, lambda _m: None, sketches))
     parts.indexes = INDEXES
     parts.workers = [refresher.run]

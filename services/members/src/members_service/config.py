@@ -13,5 +13,6 @@ class MembersSettings(ServiceSettings):
 
     mongo_db: str = Field("alumni_members", description="Database owned by this service.")
     directory_sketch_seconds: float = Field(
-        300.0, gt=0, description="How often the directory's name-order sketch is rebuilt (seconds).")
+        900.0, gt=0, description="Age after which the directory's name-order sketch is rebuilt (seconds); "
+                                 "it is also rebuilt as soon as a search finds it stale.")
     http_port: int = Field(8101, description="Port of /health and /metrics (0: none).")

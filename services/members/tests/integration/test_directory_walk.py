@@ -89,3 +89,19 @@ async def test_name_prefixes_common_and_rare(members: list[Member], db: Any) -> 
         folded = prefix.replace("ü", "u")
         assert found == expected(members, lambda m, p=folded: m.listed and any(
             mongo_repository.search_key(n).startswith(p) for n in (m.first_name, m.last_name))), prefix
+
+
+async def test_sketch_is_built_on_first_refresh_and_rebuilt_when_a_walk_finds_it_stale(
+        members: list[Member], db: Any) -> None:
+    sketches = NameOrderSketches(db)
+    await sketches.refresh_due()
+    before = await sketches.get("demo", listed_only=False)
+    assert before is not None and len(before.boundaries) == 300 // 64
+    repo = MongoMemberRepository(db, None, lambda _m: None, sketches)
+    for i in range(600):  # all after the last boundary: one huge window until the rebuild
+        await repo.add(Member.register(tenant="demo", first_name="Zed", last_name=f"Zz{i:03d}",
+                                       email=f"z{i}@example.org", locale="fr", cohort=Cohort("MSc", 2001), now=NOW))
+    await walk(repo, DirectoryCriteria(name_prefix="zz"), Viewer(None, True), 50)
+    await sketches.refresh_due()
+    after = await sketches.get("demo", listed_only=False)
+    assert after is not None and len(after.boundaries) == 900 // 64

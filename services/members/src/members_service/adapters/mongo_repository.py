@@ -10,6 +10,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from members_service.adapters.name_order_sketch import STEP as SKETCH_STEP
 from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import matches
@@ -45,6 +46,8 @@ NAME_INDEX_MIN_PREFIX = 3
 # the query instead, how many it reads before switching to that index.
 WALK_BUDGET = 1500
 PROBE_BUDGET = 600
+# A window this much larger than a sketch step means the sketch predates many new members.
+STALE_WINDOW = 8 * SKETCH_STEP
 
 INDEXES = [
     IndexSpec(MEMBERS, [("tenant", 1), ("email", 1)], "members_email_unique", unique=True),
@@ -293,6 +296,8 @@ class MongoMemberRepository:
             if upper is not None:
                 bounds["$lt"] = upper
             docs = await self._col.find({**base, "sort_key": bounds}, session=self._session).sort("sort_key", 1).to_list()
+            if self._sketches is not None and len(docs) > STALE_WINDOW:
+                self._sketches.mark_stale(query.tenant)
             kept += self._keep(docs, query, query.limit - len(kept))
             read += len(docs)
             last_read = docs[-1]["sort_key"] if docs else last_read

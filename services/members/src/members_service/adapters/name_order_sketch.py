@@ -42,7 +42,14 @@ class Sketch:
 class NameOrderSketches:
     db: AsyncDatabase[Document]
     cache_seconds: float = 60.0
+    max_age_seconds: float = 900.0
     _cache: dict[str, tuple[float, Sketch | None]] = field(default_factory=dict)
+    _stale: set[str] = field(default_factory=set)
+    _built: dict[str, float] = field(default_factory=dict)
+
+    def mark_stale(self, tenant: str) -> None:
+        """A walk met a window far larger than a sketch step (many members added since)."""
+        self._stale.add(tenant)
 
     @staticmethod
     def key(tenant: str, listed_only: bool) -> str:
@@ -69,8 +76,17 @@ class NameOrderSketches:
                                                                "size": len(keys), "built_at": time.time()}, upsert=True)
             self._cache[key] = (time.monotonic(), Sketch(boundaries))
 
-    async def rebuild_all(self) -> None:
-        for tenant in await self.db["members"].distinct("tenant"):
+    async def refresh_due(self) -> None:
+        """Rebuild the sketches marked stale, and every tenant's once `max_age_seconds` passed
+        (the first call builds them all)."""
+        now = time.monotonic()
+        if not self._built or now - min(self._built.values()) > self.max_age_seconds:
+            tenants = set(await self.db["members"].distinct("tenant"))
+        else:
+            tenants = set(self._stale)
+        self._stale.clear()
+        for tenant in sorted(tenants):
             started = time.perf_counter()
             await self.rebuild(tenant)
+            self._built[tenant] = time.monotonic()
             log.info("directory sketch rebuilt", tenant=tenant, seconds=round(time.perf_counter() - started, 2))
