@@ -169,6 +169,24 @@ def _upper(key: str, width: int) -> str | None:
     return stem[:-1] + chr(ord(stem[-1]) + 1)
 
 
+class _Probe:
+    """Counts, during a walk, how many members read carry a name starting with the prefix."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = search_key(prefix)
+        self.read = 0
+        self.named = 0
+
+    def saw(self, docs: list[Document]) -> None:
+        self.read += len(docs)
+        self.named += sum(1 for d in docs if any(
+            (d.get(f) or "").startswith(self._prefix) for f in NAME_FIELDS))
+
+    @property
+    def name_share(self) -> float:
+        return self.named / self.read if self.read else 0.0
+
+
 class MongoMemberRepository:
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None,
                  track: Callable[[AggregateRoot], None], sketches: NameOrderSketches | None = None) -> None:
@@ -240,10 +258,17 @@ class MongoMemberRepository:
         if strategy == "walk":
             return await self._walk_name_order(query, after, WALK_BUDGET)
         if strategy == "names":
-            # A common prefix fills the page within a few windows; a rare one has few index entries.
-            page, _ = await self._walk_name_order(query, after, PROBE_BUDGET)
-            if len(page) >= query.limit:
+            # Walk first: a common name fills the page within a few windows. What the probe saw
+            # tells how common the name is; reading its index ranges costs about
+            # (share of members with that name) × (members of the tenant) entries.
+            probe = _Probe(query.criteria.name_prefix or "")
+            page, resume = await self._walk_name_order(query, after, PROBE_BUDGET, probe)
+            if len(page) >= query.limit or resume is None:
                 return page, None
+            size = await self._tenant_size(query)
+            if size is not None and probe.name_share * size > WALK_BUDGET:
+                more, resume = await self._walk_name_order(query, resume, WALK_BUDGET)
+                return (page + more)[: query.limit], resume
         found: dict[str, Document] = {}
         for q in filters:
             async for d in self._col.find(q, session=self._session):
@@ -284,7 +309,13 @@ class MongoMemberRepository:
                 return
             lower, inclusive = end, True
 
-    async def _walk_name_order(self, query: SearchDirectory, after: str, budget: int
+    async def _tenant_size(self, query: SearchDirectory) -> int | None:
+        if self._sketches is None:
+            return None
+        sketch = await self._sketches.get(query.tenant, not query.viewer.staff)
+        return None if sketch is None else (len(sketch.boundaries) + 1) * SKETCH_STEP
+
+    async def _walk_name_order(self, query: SearchDirectory, after: str, budget: int, probe: _Probe | None = None
                                ) -> tuple[list[tuple[str, Member]], str | None]:
         base: Document = {"tenant": query.tenant}
         if not query.viewer.staff:
@@ -299,6 +330,8 @@ class MongoMemberRepository:
             if self._sketches is not None and len(docs) > STALE_WINDOW:
                 self._sketches.mark_stale(query.tenant)
             kept += self._keep(docs, query, query.limit - len(kept))
+            if probe is not None:
+                probe.saw(docs)
             read += len(docs)
             last_read = docs[-1]["sort_key"] if docs else last_read
             if len(kept) >= query.limit:
