@@ -77,7 +77,9 @@ async def test_cohort_filters(repo: MongoMemberRepository) -> None:
     assert await search(repo, program="MSc Finance", year_from=2012, year_to=2012) == [
         "Béatrice Dupont", "Jean-Pierre Martin"]
     assert await search(repo, program="Grande École") == ["Bernard Lefèvre"]
-    assert await search(repo, year_from=2011, year_to=2016, name_prefix="b") == ["Béatrice Dupont", "Beatrix Zola"]
+    assert await search(repo, year_from=2011, year_to=2016, name_prefix="bea") == ["Béatrice Dupont", "Beatrix Zola"]
+    assert await search(repo, name_prefix="du") == ["Béatrice Dupont"], "one or two letters: last names only"
+    assert await search(repo, name_prefix="b") == []
 
 
 async def test_filters_never_match_on_a_hidden_section(repo: MongoMemberRepository) -> None:

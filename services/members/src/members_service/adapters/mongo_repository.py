@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from members_service.adapters.name_order_sketch import STEP as SKETCH_STEP
 from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
-from members_service.domain.directory import matches
+from members_service.domain.directory import ANY_NAME_MIN_PREFIX, matches
 from members_service.domain.model import ConsentChanged, EmailAlreadyRegistered, Member
 from members_service.domain.profile import (
     DeceasedStatus,
@@ -38,14 +38,13 @@ NAME_FIELDS = ("last_key", "first_key", "usage_key", "birth_key", "last_part_key
 # Windows of the directory's name order by initial letters, narrowest first, used until the
 # tenant has a name-order sketch (see `MongoMemberRepository.search`).
 WINDOW_PREFIXES = (3, 2, 1)
-# A name prefix this long may be rare enough to read its index ranges; shorter ones match too
-# many members and are only ever found by walking the name order.
-NAME_INDEX_MIN_PREFIX = 3
+# From this length on, a name prefix also searches first, usage and birth names (scattered in
+# the name order, read through their own indexes); shorter ones match the start of last names
+# only, like a phone book — a one- or two-letter first-name range is too large to read.
+NAME_INDEX_MIN_PREFIX = ANY_NAME_MIN_PREFIX
 # How many candidates a walk may read before it returns what it found with a cursor to continue
-# (a rare filter must not turn one request into a full scan) — and, when an index could serve
-# the query instead, how many it reads before switching to that index.
+# (a rare filter must not turn one request into a full scan).
 WALK_BUDGET = 1500
-PROBE_BUDGET = 600
 # A window this much larger than a sketch step means the sketch predates many new members.
 STALE_WINDOW = 8 * SKETCH_STEP
 
@@ -152,9 +151,8 @@ def driving_queries(query: SearchDirectory) -> tuple[str, list[Document]]:
     at 5,000 members), so every other criterion is applied to the candidates by the domain rule
     `directory.matches`. Returns the strategy and, except for the name-order walk, the filters."""
     c = query.criteria
-    if c.name_prefix and len(search_key(c.name_prefix)) >= NAME_INDEX_MIN_PREFIX:
-        key = search_key(c.name_prefix)
-        return "names", [{"tenant": query.tenant, field: {"$gte": key, "$lt": key + HIGH}} for field in NAME_FIELDS]
+    if c.name_prefix and search_key(c.name_prefix):
+        return "names", []
     if c.program and c.year_from and c.year_from == c.year_to:
         return "cohort", [{"tenant": query.tenant, "education.program": c.program,
                            "education.graduation_year": c.year_from}]
@@ -167,24 +165,6 @@ def _upper(key: str, width: int) -> str | None:
     if len(stem) < width:
         return None
     return stem[:-1] + chr(ord(stem[-1]) + 1)
-
-
-class _Probe:
-    """Counts, during a walk, how many members read carry a name starting with the prefix."""
-
-    def __init__(self, prefix: str) -> None:
-        self._prefix = search_key(prefix)
-        self.read = 0
-        self.named = 0
-
-    def saw(self, docs: list[Document]) -> None:
-        self.read += len(docs)
-        self.named += sum(1 for d in docs if any(
-            (d.get(f) or "").startswith(self._prefix) for f in NAME_FIELDS))
-
-    @property
-    def name_share(self) -> float:
-        return self.named / self.read if self.read else 0.0
 
 
 class MongoMemberRepository:
@@ -258,17 +238,7 @@ class MongoMemberRepository:
         if strategy == "walk":
             return await self._walk_name_order(query, after, WALK_BUDGET)
         if strategy == "names":
-            # Walk first: a common name fills the page within a few windows. What the probe saw
-            # tells how common the name is; reading its index ranges costs about
-            # (share of members with that name) × (members of the tenant) entries.
-            probe = _Probe(query.criteria.name_prefix or "")
-            page, resume = await self._walk_name_order(query, after, PROBE_BUDGET, probe)
-            if len(page) >= query.limit or resume is None:
-                return page, None
-            size = await self._tenant_size(query)
-            if size is not None and probe.name_share * size > WALK_BUDGET:
-                more, resume = await self._walk_name_order(query, resume, WALK_BUDGET)
-                return (page + more)[: query.limit], resume
+            return await self._search_names(query, after)
         found: dict[str, Document] = {}
         for q in filters:
             async for d in self._col.find(q, session=self._session):
@@ -309,20 +279,42 @@ class MongoMemberRepository:
                 return
             lower, inclusive = end, True
 
-    async def _tenant_size(self, query: SearchDirectory) -> int | None:
-        if self._sketches is None:
-            return None
-        sketch = await self._sketches.get(query.tenant, not query.viewer.staff)
-        return None if sketch is None else (len(sketch.boundaries) + 1) * SKETCH_STEP
+    async def _search_names(self, query: SearchDirectory, after: str) -> tuple[list[tuple[str, Member]], str | None]:
+        """Last names are contiguous in the name order (it starts with them): that region is
+        walked window by window and stops when the page is full. Other names (first, usage,
+        birth, parts of compound names) are scattered: their index ranges are read and merged
+        in, up to where the walk got — so the page stays in name order."""
+        key = search_key(query.criteria.name_prefix or "")
+        scattered: dict[str, Document] = {}
+        for field in NAME_FIELDS if len(key) >= NAME_INDEX_MIN_PREFIX else ():
+            if field == "last_key":
+                continue
+            async for d in self._col.find({"tenant": query.tenant, field: {"$gte": key, "$lt": key + HIGH}},
+                                          session=self._session):
+                if d["sort_key"] > after:
+                    scattered[d["_id"]] = d
+        region_start = max(after, key)
+        # Sort keys hold separators, so none equals a bare prefix: "after the prefix" is the region.
+        walked, resume = await self._walk_name_order(query, region_start, WALK_BUDGET, region_end=key + HIGH)
+        others = self._keep(sorted(scattered.values(), key=lambda d: d["sort_key"]), query, 10**9)
+        if resume is not None:  # the last-name region is not finished: nothing beyond it yet
+            others = [(k, m) for k, m in others if k <= resume]
+        merged: dict[str, tuple[str, Member]] = {m.id: (k, m) for k, m in [*walked, *others]}
+        page = sorted(merged.values(), key=lambda km: km[0])
+        if len(page) > query.limit:
+            return page[: query.limit], None
+        return page, resume
 
-    async def _walk_name_order(self, query: SearchDirectory, after: str, budget: int, probe: _Probe | None = None
-                               ) -> tuple[list[tuple[str, Member]], str | None]:
+    async def _walk_name_order(self, query: SearchDirectory, after: str, budget: int,
+                               region_end: str | None = None) -> tuple[list[tuple[str, Member]], str | None]:
         base: Document = {"tenant": query.tenant}
         if not query.viewer.staff:
             base["listed"] = True  # (tenant, listed, sort_key) is an index of its own
         kept: list[tuple[str, Member]] = []
         read, last_read = 0, after
-        async for lower, inclusive, upper in self._windows(query, after):
+        async for lower, inclusive, window_end in self._windows(query, after):
+            last_window = region_end is not None and (window_end is None or window_end >= region_end)
+            upper = region_end if last_window else window_end
             bounds: Document = {"$gte" if inclusive else "$gt": lower}
             if upper is not None:
                 bounds["$lt"] = upper
@@ -330,12 +322,12 @@ class MongoMemberRepository:
             if self._sketches is not None and len(docs) > STALE_WINDOW:
                 self._sketches.mark_stale(query.tenant)
             kept += self._keep(docs, query, query.limit - len(kept))
-            if probe is not None:
-                probe.saw(docs)
             read += len(docs)
             last_read = docs[-1]["sort_key"] if docs else last_read
             if len(kept) >= query.limit:
                 return kept, None
+            if last_window:
+                break
             if read >= budget and upper is not None:
                 return kept, last_read  # a partial page: the caller resumes from here
         return kept, None

@@ -46,6 +46,17 @@ def name_keys(member: Member) -> set[str]:
     return keys
 
 
+# One or two letters match the start of last names only (a phone book); three or more match
+# any name or part of a compound name.
+ANY_NAME_MIN_PREFIX = 3
+
+
+def _name_matches(member: Member, prefix: str) -> bool:
+    if len(prefix) < ANY_NAME_MIN_PREFIX:
+        return search_key(member.last_name).startswith(prefix)
+    return any(k.startswith(prefix) for k in name_keys(member))
+
+
 def _in_cohorts(education: Education, c: DirectoryCriteria) -> bool:
     return ((not c.program or education.program == c.program)
             and (not c.year_from or education.graduation_year >= c.year_from)
@@ -59,7 +70,7 @@ def matches(member: Member, criteria: DirectoryCriteria, viewer: Viewer) -> bool
     if not viewer.staff and not member.listed:
         return False
     c = criteria
-    if c.name_prefix and not any(k.startswith(search_key(c.name_prefix)) for k in name_keys(member)):
+    if c.name_prefix and not _name_matches(member, search_key(c.name_prefix)):
         return False
     if (c.program or c.year_from or c.year_to) and not any(_in_cohorts(e, c) for e in member.education):
         return False
