@@ -247,7 +247,8 @@ class ConsentLedger(Result):
 
 class SearchDirectory(Request):
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None = Field(
-        None, description="Name prefix, accent- and case-insensitive (`bea` finds `Béatrice`).")
+        None, description="Name prefix, accent- and case-insensitive (`bea` finds `Béatrice`). One or two "
+                          "letters match the start of last names; three or more any name or part of a compound name.")
     program: ShortText | None = None
     year: Year | None = None
     year_from: Year | None = None
