@@ -9,7 +9,8 @@ import pytest
 
 from members_service.adapters.mongo_repository import INDEXES, MEMBERS
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
-from members_service.domain.model import Cohort, EmailAlreadyRegistered
+from members_service.domain.model import EmailAlreadyRegistered
+from members_service.domain.profile import Cohort
 from members_service.service_layer import handlers
 from members_service.service_layer.commands import RegisterMember
 from members_service.service_layer.contract_mapping import to_contract

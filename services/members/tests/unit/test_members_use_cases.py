@@ -8,7 +8,8 @@ from alumni_contracts.members import commands as c
 from alumni_contracts.members.v1 import MemberRegistered
 from alumni_contracts.rpc import Principal, Role
 from members_service.bootstrap import bootstrap
-from members_service.domain.model import Cohort, EmailAlreadyRegistered, MemberNotFound, search_key
+from members_service.domain.model import EmailAlreadyRegistered, MemberNotFound
+from members_service.domain.profile import Cohort, search_key
 from members_service.service_layer import handlers
 from members_service.service_layer.commands import GetMember, RegisterMember
 

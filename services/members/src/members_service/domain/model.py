@@ -16,11 +16,8 @@ from members_service.domain.profile import (
     Section,
     Visibility,
     normalize_email,
-    search_key,
 )
 from servicekit.domain import AggregateRoot, Conflict, DomainError, DomainEvent, Forbidden, NotFound, new_id
-
-__all__ = ["Cohort", "Member", "search_key"]  # re-exported for callers of the original module
 
 
 @dataclass(frozen=True)
