@@ -87,7 +87,3 @@ class LeasedQueue:
                       "next_attempt_at": datetime.now(UTC) + timedelta(seconds=delay),
                       "last_error": error[:500]}},
         )
-
-    async def pending_estimate(self) -> int:
-        """Pending count, bounded: the status index keeps this cheap."""
-        return await self._col.count_documents({"status": PENDING}, limit=100_000)

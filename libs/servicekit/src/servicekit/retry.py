@@ -7,6 +7,8 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from pymongo.errors import PyMongoError
+
 from servicekit.logging import get_logger
 
 T = TypeVar("T")
@@ -47,8 +49,6 @@ async def wait_until_ready(
 
 def is_transient_transaction_error(exc: BaseException) -> bool:
     """MongoDB labels errors after which the whole transaction may simply be run again."""
-    from pymongo.errors import PyMongoError
-
     return isinstance(exc, PyMongoError) and (
         exc.has_error_label("TransientTransactionError") or exc.has_error_label("UnknownTransactionCommitResult"))
 

@@ -10,7 +10,6 @@ result model; they never see bytes or headers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -165,7 +164,3 @@ def _attach(broker: NatsBroker, server: RequestServer, spec: RequestHandler, que
         headers = {k: v for k, v in (msg.headers or {}).items() if isinstance(v, str)}
         reply = await server.serve(spec, msg.body, headers)
         return reply.model_dump_json(exclude_none=True).encode()
-
-
-def decode_reply(data: bytes) -> Reply:
-    return Reply.model_validate(json.loads(data))

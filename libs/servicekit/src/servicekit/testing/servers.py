@@ -11,7 +11,6 @@ Detection never hangs: without a Docker engine the client fails in milliseconds.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -52,8 +51,6 @@ def provide_mongo(stack: ExitStack, tmp: Path) -> str:
     stack.callback(server.stop)
     return server.url
 
-
-Provider = Callable[[ExitStack, Path], str]
 
 
 def _mongo_replica_set_container(stack: ExitStack) -> str:
