@@ -20,7 +20,7 @@ E2E_TOPOLOGY = TopologySettings(max_deliver=8, backoff_seconds=[0.2, 0.5, 1, 2, 
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     platform = Platform(data_dir=tmp_path_factory.mktemp("platform"), ports=Ports.free(),
                         tenants=["demo", "other"], topology=E2E_TOPOLOGY,
-                        extra_env={"NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.2"})
+                        extra_env={"NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.2", "MEMBERS_SHOWCASE_SWEEP_SECONDS": "1"})
     try:
         platform.start(timeout=120)
         yield platform

@@ -68,6 +68,18 @@ ROUTES: dict[str, tuple[Route, dict[str, int]]] = {
     "POST /members/{id}/deceased-confirmation": (
         lambda c, i, h: c.post(f"/api/v1/members/{i}/deceased-confirmation", headers=h),
         {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401}),
+    "PUT /members/{id}/showcase": (
+        lambda c, i, h: c.put(f"/api/v1/members/{i}/showcase", headers=h, json={"quote": "Merci !"}),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),
+    "DELETE /members/{id}/showcase": (
+        lambda c, i, h: c.delete(f"/api/v1/members/{i}/showcase", headers=h),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),
+    "PUT /members/{id}/ambassador": (
+        lambda c, i, h: c.put(f"/api/v1/members/{i}/ambassador", headers=h, json={"cities": ["Lyon"]}),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),
+    "DELETE /members/{id}/ambassador": (
+        lambda c, i, h: c.delete(f"/api/v1/members/{i}/ambassador", headers=h),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401}),
 }
 
 

@@ -60,10 +60,19 @@ def _register_all() -> None:
     # Imported here so that importing the registry registers every published contract.
     from alumni_contracts.events.v1 import EventScheduled
     from alumni_contracts.fundraising.v1 import DonationReceived
-    from alumni_contracts.members.v1 import MemberConsentChanged, MemberProfileUpdated, MemberRegistered
+    from alumni_contracts.members.v1 import (
+        AmbassadorAppointed,
+        AmbassadorRevoked,
+        MemberConsentChanged,
+        MemberProfileUpdated,
+        MemberRegistered,
+        ShowcasePublished,
+        ShowcaseUnpublished,
+    )
     from alumni_contracts.notifications.v1 import NotificationSent
 
-    for model in (MemberRegistered, MemberProfileUpdated, MemberConsentChanged, EventScheduled, DonationReceived,
+    for model in (MemberRegistered, MemberProfileUpdated, MemberConsentChanged, ShowcasePublished,
+                  ShowcaseUnpublished, AmbassadorAppointed, AmbassadorRevoked, EventScheduled, DonationReceived,
                   NotificationSent):
         REGISTRY.register(model)
 

@@ -19,6 +19,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     ADMIN = "admin"
     PARTNER = "partner"
+    PUBLIC = "public"  # anonymous visitors of public endpoints (the gateway sets it, never a token)
 
 
 class Principal(BaseModel):

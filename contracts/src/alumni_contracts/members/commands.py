@@ -21,6 +21,12 @@ CONFIRM_DECEASED = "confirm_deceased"
 SET_CONSENT = "set_consent"
 GET_CONSENTS = "get_consents"
 SEARCH_DIRECTORY = "search_directory"
+SET_SHOWCASE = "set_showcase"
+PUBLIC_SHOWCASE = "public_showcase"
+APPOINT_AMBASSADOR = "appoint_ambassador"
+REVOKE_AMBASSADOR = "revoke_ambassador"
+GET_SECTORS = "get_sectors"
+SET_SECTORS = "set_sectors"
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -43,6 +49,24 @@ class Visibility(StrEnum):
     ALUMNI = "alumni"
     MANAGERS = "managers"
     HIDDEN = "hidden"
+
+
+class ShowcaseField(StrEnum):
+    NAME = "name"
+    COHORT = "cohort"
+    PHOTO = "photo"
+    QUOTE = "quote"
+    STORY = "story"
+    EMPLOYER = "employer"
+
+
+class ShowcaseChannel(StrEnum):
+    WEBSITE = "website"
+    BROCHURES = "brochures"
+    PARTNERS = "partners"
+
+
+SectorCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,40}$")]
 
 
 class DeceasedStatus(StrEnum):
@@ -91,8 +115,8 @@ class EducationIn(Request):
 class PositionIn(Request):
     employer: ShortText = Field(examples=["Airbus"])
     job_title: ShortText = Field(examples=["Head of Treasury"])
-    sector: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,40}$")] | None = Field(
-        None, description="A code from the tenant's sector list.", examples=["aerospace"])
+    sector: SectorCode | None = Field(None, description="A code from the tenant's sector list.",
+                                      examples=["aerospace"])
     city: ShortText | None = Field(None, examples=["Toulouse"])
     country: CountryCode | None = Field(None, examples=["FR"])
     start: date | None = None
@@ -168,6 +192,22 @@ class PositionOut(Result):
     end: date | None = None
 
 
+class ShowcaseScopeIn(Request):
+    """What a showcase consent covers. Everything outside it stays unpublished."""
+
+    fields: list[ShowcaseField] = Field(min_length=1, description="Fields that may be shown.",
+                                        examples=[["name", "cohort", "quote"]])
+    channels: list[ShowcaseChannel] = Field(min_length=1, description="Where they may be shown.",
+                                            examples=[["website"]])
+    expires_at: AwareDatetime = Field(description="When the consent ends; the entry is unpublished then.")
+
+
+class ShowcaseScopeOut(Result):
+    fields: list[ShowcaseField]
+    channels: list[ShowcaseChannel]
+    expires_at: AwareDatetime
+
+
 class ConsentStateOut(Result):
     purpose: Purpose
     granted: bool
@@ -175,6 +215,25 @@ class ConsentStateOut(Result):
     language: Locale
     channel: ConsentChannel
     at: AwareDatetime
+    scope: ShowcaseScopeOut | None = None
+
+
+class ShowcaseOut(Result):
+    quote: str | None = None
+    story: str | None = None
+    photo_url: str | None = None
+    employer: str | None = None
+    job_title: str | None = None
+
+
+class AmbassadorScopeOut(Result):
+    cohorts: list[Cohort] = Field(default_factory=list)
+    programs: list[str] = Field(default_factory=list)
+    cities: list[str] = Field(default_factory=list)
+
+
+class AmbassadorOut(AmbassadorScopeOut):
+    appointed_at: AwareDatetime
 
 
 class MemberView(Result):
@@ -204,6 +263,9 @@ class MemberView(Result):
     visibility: dict[Section, Visibility]
     consents: list[ConsentStateOut]
     registered_at: AwareDatetime
+    showcase: ShowcaseOut | None = Field(None, description="The showcase text, published or not.")
+    showcase_published: bool = Field(False, description="Whether the showcase entry is public now.")
+    ambassador: AmbassadorOut | None = None
 
 
 class MemberPage(Result):
@@ -221,6 +283,15 @@ class SetConsent(Request):
     language: Locale = Field(description="Language the text was shown in.")
     channel: ConsentChannel = ConsentChannel.WEB
     member_id: Identifier | None = Field(None, description="Staff only: whose consent is recorded (paper form).")
+    scope: ShowcaseScopeIn | None = Field(None, description="Showcase only, required to grant it.")
+
+    @model_validator(mode="after")
+    def _scope_only_for_showcase(self) -> SetConsent:
+        if self.scope is not None and self.purpose is not Purpose.SHOWCASE:
+            raise ValueError("only the showcase consent has a scope")
+        if self.purpose is Purpose.SHOWCASE and self.granted and self.scope is None:
+            raise ValueError("granting the showcase consent requires a scope (fields, channels, expires_at)")
+        return self
 
 
 class GetConsents(Request):
@@ -235,6 +306,7 @@ class ConsentRecordOut(Result):
     channel: ConsentChannel
     actor_role: str
     at: AwareDatetime
+    scope: ShowcaseScopeOut | None = None
 
 
 class ConsentLedger(Result):
@@ -257,6 +329,7 @@ class SearchDirectory(Request):
     sector: Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,40}$")] | None = None
     city: ShortText | None = None
     country: CountryCode | None = None
+    ambassadors: bool = Field(False, description="Ambassadors only.")
     limit: int = Field(20, ge=1, le=100)
     cursor: Annotated[str, StringConstraints(max_length=400)] | None = None
 
@@ -285,8 +358,103 @@ class DirectoryEntry(Result):
     city: str | None = None
     country: str | None = None
     career: list[PositionOut] | None = None
+    ambassador: AmbassadorScopeOut | None = Field(None, description="Set when the member is an ambassador.")
 
 
 class DirectoryPage(Result):
     items: list[DirectoryEntry]
     next_cursor: str | None = None
+
+
+# -- showcase ----------------------------------------------------------------------------
+
+class ShowcaseText(Request):
+    """The showcase text an alumnus writes; shown only within their showcase consent."""
+
+    quote: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=280)] | None = None
+    story: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=3000)] | None = None
+    photo_url: HttpUrl | None = Field(None, description="Defaults to the profile photo.")
+    employer: ShortText | None = Field(None, description="Defaults to the current position.")
+    job_title: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> ShowcaseText:
+        if not (self.quote or self.story):
+            raise ValueError("a showcase entry needs a quote or a story")
+        if self.job_title and not self.employer:
+            raise ValueError("a job title goes with an employer")
+        return self
+
+
+class SetShowcase(ShowcaseText):
+    member_id: Identifier | None = Field(None, description="Staff only: whose showcase is written.")
+
+
+class RemoveShowcase(Request):
+    member_id: Identifier | None = Field(None, description="Staff only.")
+
+
+class PublicShowcaseQuery(Request):
+    channel: ShowcaseChannel = ShowcaseChannel.WEBSITE
+
+
+class ShowcaseEntryOut(Result):
+    """A public entry: fields outside the alumnus' consent are absent."""
+
+    entry_id: str
+    first_name: str | None = None
+    last_name: str | None = None
+    cohort: Cohort | None = None
+    photo_url: str | None = None
+    quote: str | None = None
+    story: str | None = None
+    employer: str | None = None
+    job_title: str | None = None
+
+
+class ShowcasePage(Result):
+    items: list[ShowcaseEntryOut]
+
+
+# -- ambassadors -------------------------------------------------------------------------
+
+class AmbassadorScopeIn(Request):
+    cohorts: list[Cohort] = Field(default_factory=list, max_length=50)
+    programs: list[ShortText] = Field(default_factory=list, max_length=50)
+    cities: list[ShortText] = Field(default_factory=list, max_length=50)
+
+
+class AppointAmbassador(AmbassadorScopeIn):
+    member_id: Identifier
+
+
+class RevokeAmbassador(Request):
+    member_id: Identifier
+
+
+# -- sectors -----------------------------------------------------------------------------
+
+class SectorIn(Request):
+    code: SectorCode = Field(examples=["aerospace"])
+    label_fr: ShortText = Field(examples=["Aéronautique et spatial"])
+    label_en: ShortText = Field(examples=["Aerospace"])
+
+
+class SectorOut(Result):
+    code: str
+    label_fr: str
+    label_en: str
+
+
+class GetSectors(Request):
+    pass
+
+
+class SetSectors(Request):
+    version: int = Field(ge=0, description="The version you read (0: the default list).")
+    sectors: list[SectorIn] = Field(min_length=1, max_length=200)
+
+
+class SectorListOut(Result):
+    version: int = Field(description="0 while the tenant uses the default list.")
+    sectors: list[SectorOut]

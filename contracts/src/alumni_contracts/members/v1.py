@@ -59,3 +59,69 @@ class MemberConsentChanged(EventData):
     language: Locale = Field(description="Language the text was shown in.", examples=["fr"])
     channel: ConsentChannel = Field(description="Where it was given.", examples=["web"])
     changed_at: AwareDatetime = Field(description="When (UTC).")
+
+
+class ShowcasePublished(EventData):
+    """A notable-alumni entry was published or updated. Carries only the fields the alumnus
+    consented to, for the listed channels, until `expires_at`: show it nowhere else, and take
+    it down at `expires_at` even if `showcase_unpublished` has not arrived yet."""
+
+    service = "members"
+    event_name = "showcase_published"
+    version = 1
+
+    member_id: Identifier = Field(description="Member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    entry_id: str = Field(description="Public id of the entry (as on the public endpoint).",
+                          examples=["5f0c2a9e41d7b3c8a6e2"])
+    channels: list[str] = Field(description="Where it may be shown: website, brochures, partners.",
+                                examples=[["website", "partners"]], min_length=1)
+    expires_at: AwareDatetime = Field(description="End of the consent (UTC).")
+    first_name: str | None = Field(None, description="Consented: name.", examples=["Béatrice"])
+    last_name: str | None = Field(None, description="Consented: name (usage name if any).", examples=["Dupont"])
+    cohort: Cohort | None = Field(None, description="Consented: cohort.")
+    photo_url: str | None = Field(None, description="Consented: photo.")
+    quote: str | None = Field(None, description="Consented: quote.", examples=["L'école m'a ouvert le monde."])
+    story: str | None = Field(None, description="Consented: story.")
+    employer: str | None = Field(None, description="Consented: employer.", examples=["Airbus"])
+    job_title: str | None = Field(None, description="Consented: job title.", examples=["Head of Treasury"])
+    published_at: AwareDatetime = Field(description="When (UTC).")
+
+
+class ShowcaseUnpublished(EventData):
+    """An entry must be taken down everywhere: consent withdrawn or expired, text removed,
+    member deceased or erased."""
+
+    service = "members"
+    event_name = "showcase_unpublished"
+    version = 1
+
+    member_id: Identifier = Field(description="Member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    entry_id: str = Field(description="Public id of the entry.", examples=["5f0c2a9e41d7b3c8a6e2"])
+    reason: str = Field(description="consent-withdrawn, consent-expired, profile-removed, deceased or erased.",
+                        examples=["consent-withdrawn"])
+    unpublished_at: AwareDatetime = Field(description="When (UTC).")
+
+
+class AmbassadorAppointed(EventData):
+    """A manager appointed an ambassador, or changed their scope (empty lists: the whole network)."""
+
+    service = "members"
+    event_name = "ambassador_appointed"
+    version = 1
+
+    member_id: Identifier = Field(description="Member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    cohorts: list[Cohort] = Field(description="Cohorts covered.")
+    programs: list[str] = Field(description="Programs covered.", examples=[["MSc Finance"]])
+    cities: list[str] = Field(description="Cities covered.", examples=[["Lyon"]])
+    appointed_at: AwareDatetime = Field(description="When (UTC).")
+
+
+class AmbassadorRevoked(EventData):
+    """The member is no longer an ambassador."""
+
+    service = "members"
+    event_name = "ambassador_revoked"
+    version = 1
+
+    member_id: Identifier = Field(description="Member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    revoked_at: AwareDatetime = Field(description="When (UTC).")

@@ -13,6 +13,7 @@ from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
 from members_service.entrypoints.requests import request_handlers
+from members_service.service_layer import handlers
 from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
 from servicekit.periodic import Every
@@ -31,9 +32,16 @@ def build(infra: Infrastructure) -> ServiceParts:
         return MongoMembersUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup)
 
     sketches = NameOrderSketches(infra.db, max_age_seconds=settings.directory_sketch_seconds)
+    reader = MongoMemberRepository(infra.db, None, lambda _m: None, sketches)
     refresher = Every(10.0, sketches.refresh_due, "directory sketch refresh")
-    parts = bootstrap(uow, MongoMemberRepository(infra.db, None, lambda _m: None, sketches))
+
+    async def expire_showcases() -> None:
+        await handlers.expire_showcases(uow, reader)
+
+    # Expired entries are already hidden from the public endpoint; this emits the event.
+    expiry = Every(settings.showcase_sweep_seconds, expire_showcases, "showcase expiry")
+    parts = bootstrap(uow, reader)
     parts.indexes = INDEXES
-    parts.workers = [refresher.run]
-    parts.stoppers = [refresher.stop]
+    parts.workers = [refresher.run, expiry.run]
+    parts.stoppers = [refresher.stop, expiry.stop]
     return parts

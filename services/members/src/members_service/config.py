@@ -15,4 +15,7 @@ class MembersSettings(ServiceSettings):
     directory_sketch_seconds: float = Field(
         900.0, gt=0, description="Age after which the directory's name-order sketch is rebuilt (seconds); "
                                  "it is also rebuilt as soon as a search finds it stale.")
+    showcase_sweep_seconds: float = Field(
+        30.0, gt=0, description="How often expired showcase consents are looked for, to emit "
+                                "`showcase_unpublished` (the public endpoint hides them at once).")
     http_port: int = Field(8101, description="Port of /health and /metrics (0: none).")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from members_service.domain.consent import ConsentRecord
 from members_service.domain.model import Member
+from members_service.domain.sectors import DEFAULT_SECTORS, SectorList
+from members_service.domain.showcase import PublicShowcase
 from members_service.service_layer.commands import SearchDirectory
 from members_service.service_layer.contract_mapping import to_contract
 from servicekit.domain import ConcurrencyConflict
@@ -18,6 +21,7 @@ class FakeMembers:
     def __init__(self, rows: dict[str, Member] | None = None, track: Callable[[Member], None] = lambda m: None) -> None:
         self.rows = rows if rows is not None else {}
         self._track = track
+        self.settings: dict[str, SectorList] = {}
 
     async def add(self, member: Member) -> None:
         self.rows[member.id] = member
@@ -49,7 +53,31 @@ class FakeMembers:
         return list(m.consents.values())
 
 
+    async def published_showcases(self, tenant: str) -> list[PublicShowcase]:
+        return [m.showcase_public for m in self.rows.values() if m.tenant == tenant and m.showcase_public]
+
+    async def showcases_expiring(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        return [(m.tenant, m.id) for m in self.rows.values()
+                if m.showcase_public and m.showcase_public.expires_at <= now][:limit]
+
+    async def sectors(self, tenant: str) -> SectorList:
+        return self.settings.get(tenant, DEFAULT_SECTORS)
+
+
+class FakeTenantSettings:
+    def __init__(self, rows: dict[str, SectorList]) -> None:
+        self.rows = rows
+
+    async def sectors(self, tenant: str) -> SectorList:
+        return self.rows.get(tenant, DEFAULT_SECTORS)
+
+    async def save_sectors(self, tenant: str, sectors: SectorList) -> None:
+        self.rows[tenant] = sectors
+
+
 class FakeMembersUnitOfWork(FakeUnitOfWork):
     def __init__(self, store: FakeMembers) -> None:
         super().__init__(to_contract)
         self.members = FakeMembers(store.rows, self.track)
+        self.members.settings = store.settings
+        self.settings = FakeTenantSettings(store.settings)

@@ -147,9 +147,9 @@ async def test_only_the_member_or_staff_record_a_consent() -> None:
     zoe = await registered(store)
     other = await registered(store, "other@example.org")
     with pytest.raises(MemberNotFound):
-        await handlers.set_consent(consent(zoe, alumnus(other), Purpose.SHOWCASE, True), FakeMembersUnitOfWork(store))
-    await handlers.set_consent(consent(zoe, MANAGER, Purpose.SHOWCASE, True), FakeMembersUnitOfWork(store))
-    assert store.rows[zoe.id].consents[Purpose.SHOWCASE].actor_role == "staff"
+        await handlers.set_consent(consent(zoe, alumnus(other), Purpose.SURVEYS, True), FakeMembersUnitOfWork(store))
+    await handlers.set_consent(consent(zoe, MANAGER, Purpose.SURVEYS, True), FakeMembersUnitOfWork(store))
+    assert store.rows[zoe.id].consents[Purpose.SURVEYS].actor_role == "staff"
 
 
 async def test_deceased_is_suggested_by_anyone_and_confirmed_by_a_manager_only() -> None:
@@ -173,7 +173,7 @@ async def test_deceased_is_suggested_by_anyone_and_confirmed_by_a_manager_only()
 SECTION_FIELDS = {Section.EMAIL: ["email"], Section.PHONE: ["phone"], Section.PHOTO: ["photo_url"],
                   Section.LINKEDIN: ["linkedin_url"], Section.LOCATION: ["city", "country"],
                   Section.CAREER: ["career"], Section.EDUCATION: ["education"]}
-ALWAYS = {"member_id", "first_name", "last_name", "usage_name", "cohorts"}
+ALWAYS = {"member_id", "first_name", "last_name", "usage_name", "cohorts", "ambassador"}
 
 
 def full_member(visibility: Visibility) -> Member:

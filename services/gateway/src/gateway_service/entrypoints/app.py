@@ -11,7 +11,7 @@ import httpx
 from fastapi import Depends, FastAPI, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alumni_contracts import naming
@@ -30,6 +30,7 @@ log = get_logger(__name__)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
                                               description="Retries with the same key return the first result.")]
 MemberId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+TenantSlug = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,32}$")]
 
 
 class ApiError(Exception):
@@ -63,6 +64,7 @@ class ConsentChoice(BaseModel):
     text_version: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
     language: Locale
     channel: ConsentChannel = ConsentChannel.WEB
+    scope: mb.ShowcaseScopeIn | None = None
 
 
 def own_member_id(who: Principal) -> str:
@@ -95,6 +97,7 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
                               "every POST honours an `Idempotency-Key` header.")
     app.state.verifier = verifier
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(ValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
 
     @app.exception_handler(ApiError)
@@ -228,6 +231,73 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
                                ) -> dict[str, Any]:
         """Alumni who opted in, with only the fields each chose to show you."""
         return await forward(request, naming.query_subject("members", mb.SEARCH_DIRECTORY), query, who)
+
+    @app.get("/api/v1/sectors", tags=["directory"], response_model=mb.SectorListOut)
+    async def get_sectors(request: Request, who: Who) -> dict[str, Any]:
+        """The tenant's sector list, for career histories and the directory filter."""
+        return await forward(request, naming.query_subject("members", mb.GET_SECTORS), mb.GetSectors(), who)
+
+    @app.put("/api/v1/sectors", tags=["directory"], response_model=mb.SectorListOut,
+             responses={409: {"description": "Stale version: reload and retry"}})
+    async def set_sectors(body: mb.SetSectors, request: Request, who: Who,
+                          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """Managers replace the list; send the `version` you read."""
+        return await forward(request, naming.command_subject("members", mb.SET_SECTORS), body, who, idempotency_key)
+
+    # -- showcase and ambassadors --------------------------------------------------------
+
+    @app.put("/api/v1/me/showcase", tags=["showcase"], response_model=mb.MemberView)
+    async def set_my_showcase(body: mb.ShowcaseText, request: Request, who: Who,
+                              idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """Your showcase text. Published only while your showcase consent (fields, channels,
+        expiry) covers it: `PUT /api/v1/me/consents/showcase` with a `scope`."""
+        command = mb.SetShowcase(**body.model_dump(mode="json", exclude_none=True))
+        return await forward(request, naming.command_subject("members", mb.SET_SHOWCASE), command, who,
+                             idempotency_key)
+
+    @app.delete("/api/v1/me/showcase", tags=["showcase"], response_model=mb.MemberView)
+    async def remove_my_showcase(request: Request, who: Who) -> dict[str, Any]:
+        """Remove your showcase text: unpublished at once."""
+        return await forward(request, naming.command_subject("members", "remove_showcase"), mb.RemoveShowcase(), who)
+
+    @app.put("/api/v1/members/{member_id}/showcase", tags=["showcase"], response_model=mb.MemberView)
+    async def set_member_showcase(member_id: MemberId, body: mb.ShowcaseText, request: Request, who: Who,
+                                  idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """Staff write the text on the alumnus' behalf (publication still needs their consent)."""
+        require_staff(who)
+        command = mb.SetShowcase(member_id=member_id, **body.model_dump(mode="json", exclude_none=True))
+        return await forward(request, naming.command_subject("members", mb.SET_SHOWCASE), command, who,
+                             idempotency_key)
+
+    @app.delete("/api/v1/members/{member_id}/showcase", tags=["showcase"], response_model=mb.MemberView)
+    async def remove_member_showcase(member_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+        require_staff(who)
+        return await forward(request, naming.command_subject("members", "remove_showcase"),
+                             mb.RemoveShowcase(member_id=member_id), who)
+
+    @app.get("/api/v1/public/{tenant}/showcase", tags=["showcase"], response_model=mb.ShowcasePage,
+             response_model_exclude_none=True)
+    async def public_showcase(tenant: TenantSlug, request: Request,
+                              channel: mb.ShowcaseChannel = mb.ShowcaseChannel.WEBSITE) -> dict[str, Any]:
+        """Public, unauthenticated: notable alumni of a tenant, with only the fields each one
+        consented to for this channel, and only until their consent expires."""
+        visitor = Principal(tenant=tenant, subject="anonymous", roles=frozenset({Role.PUBLIC}))
+        return await forward(request, naming.query_subject("members", mb.PUBLIC_SHOWCASE),
+                             mb.PublicShowcaseQuery(channel=channel), visitor)
+
+    @app.put("/api/v1/members/{member_id}/ambassador", tags=["ambassadors"], response_model=mb.MemberView)
+    async def appoint_ambassador(member_id: MemberId, body: mb.AmbassadorScopeIn, request: Request, who: Who,
+                                 idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+        """Managers appoint an ambassador, or change their scope (cohorts, programs, cities;
+        all empty: the whole network)."""
+        command = mb.AppointAmbassador(member_id=member_id, **body.model_dump())
+        return await forward(request, naming.command_subject("members", mb.APPOINT_AMBASSADOR), command, who,
+                             idempotency_key)
+
+    @app.delete("/api/v1/members/{member_id}/ambassador", tags=["ambassadors"], response_model=mb.MemberView)
+    async def revoke_ambassador(member_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+        return await forward(request, naming.command_subject("members", mb.REVOKE_AMBASSADOR),
+                             mb.RevokeAmbassador(member_id=member_id), who)
 
     @app.post("/api/v1/events", status_code=201, tags=["events"], response_model=ev.EventScheduledResult)
     async def schedule_event(body: ev.ScheduleEvent, request: Request, who: Who,

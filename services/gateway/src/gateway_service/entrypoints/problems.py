@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from alumni_contracts.rpc import FieldError, Problem, problem_type
@@ -24,7 +25,9 @@ def make_problem(status: int, slug: str, title: str, detail: str | None = None, 
 
 
 async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    """Invalid input, whether FastAPI found it or a command built from a valid body refused
+    it (rules across path and body, e.g. a showcase consent without its scope)."""
+    assert isinstance(exc, RequestValidationError | ValidationError)
     errors = [FieldError(loc=[p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
                          msg=str(e.get("msg", "")), type=str(e.get("type", ""))) for e in exc.errors()]
     return problem_response(make_problem(422, "validation", "Invalid request",

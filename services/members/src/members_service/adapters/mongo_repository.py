@@ -12,10 +12,12 @@ from pymongo.errors import DuplicateKeyError
 
 from members_service.adapters.name_order_sketch import STEP as SKETCH_STEP
 from members_service.adapters.name_order_sketch import NameOrderSketches
+from members_service.domain.ambassador import AmbassadorScope, Ambassadorship
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import ANY_NAME_MIN_PREFIX, matches
 from members_service.domain.model import ConsentChanged, EmailAlreadyRegistered, Member
 from members_service.domain.profile import (
+    Cohort,
     DeceasedStatus,
     Education,
     EmailAddress,
@@ -24,12 +26,21 @@ from members_service.domain.profile import (
     Visibility,
     search_key,
 )
+from members_service.domain.sectors import DEFAULT_SECTORS, Sector, SectorList
+from members_service.domain.showcase import (
+    PublicShowcase,
+    ShowcaseChannel,
+    ShowcaseField,
+    ShowcaseProfile,
+    ShowcaseScope,
+)
 from members_service.service_layer.commands import SearchDirectory
 from servicekit.domain import AggregateRoot, ConcurrencyConflict
 from servicekit.mongo import Document, IndexSpec
 
 MEMBERS = "members"
 CONSENT_RECORDS = "consent_records"
+TENANT_SETTINGS = "tenant_settings"
 HIGH = "\uffff"
 # Folded name fields a name prefix is searched in, each a scalar with its own index: a range on
 # one scalar key is an exact index range on MongoDB and on the stand-in alike (a multikey range
@@ -57,6 +68,9 @@ INDEXES = [
     *(IndexSpec(MEMBERS, [("tenant", 1), (field, 1)], f"directory_{field}") for field in NAME_FIELDS),
     IndexSpec(MEMBERS, [("tenant", 1), ("education.program", 1), ("education.graduation_year", 1)],
               "directory_cohorts"),
+    IndexSpec(MEMBERS, [("tenant", 1), ("is_ambassador", 1)], "directory_ambassadors"),
+    IndexSpec(MEMBERS, [("tenant", 1), ("showcase_live", 1)], "showcase_published"),
+    IndexSpec(MEMBERS, [("showcase_expires_at", 1)], "showcase_expiry"),
     IndexSpec(CONSENT_RECORDS, [("tenant", 1), ("member_id", 1), ("at", 1)], "consents_by_member"),
 ]
 
@@ -96,6 +110,9 @@ def to_document(member: Member) -> Document:
         "visibility": {k.value: v.value for k, v in member.visibility.items()},
         "consents": {p.value: _consent_doc(r) for p, r in member.consents.items()},
         "registered_at": member.registered_at,
+        "showcase": _showcase_doc(member.showcase),
+        "showcase_public": _public_doc(member.showcase_public),
+        "ambassador": _ambassador_doc(member.ambassador),
         # Derived search fields (DESIGN §9: prefix search as ranges on folded keys).
         "listed": member.listed,
         "sort_key": sort_key(member),
@@ -109,19 +126,73 @@ def to_document(member: Member) -> Document:
         "employer_keys": sorted({search_key(p.employer) for p in current}),
         "sectors": sorted({p.sector for p in current if p.sector}),
         "city_key": search_key(member.city) if member.city else None,
+        "is_ambassador": member.ambassador is not None,
+        "showcase_live": member.showcase_public is not None,
+        "showcase_expires_at": member.showcase_public.expires_at if member.showcase_public else None,
     }
+
+
+def _cohort_doc(c: Cohort) -> Document:
+    return {"program": c.program, "graduation_year": c.graduation_year}
+
+
+def _scope_doc(scope: ShowcaseScope | None) -> Document | None:
+    if scope is None:
+        return None
+    return {"fields": sorted(scope.fields), "channels": sorted(scope.channels), "expires_at": scope.expires_at}
+
+
+def _scope(doc: Document | None) -> ShowcaseScope | None:
+    if doc is None:
+        return None
+    return ShowcaseScope(frozenset(ShowcaseField(f) for f in doc["fields"]),
+                         frozenset(ShowcaseChannel(c) for c in doc["channels"]), doc["expires_at"])
+
+
+def _showcase_doc(showcase: ShowcaseProfile | None) -> Document | None:
+    return None if showcase is None else dict(showcase.__dict__)
+
+
+def _public_doc(entry: PublicShowcase | None) -> Document | None:
+    if entry is None:
+        return None
+    doc = dict(entry.__dict__)
+    doc["channels"] = sorted(entry.channels)
+    doc["cohort"] = _cohort_doc(entry.cohort) if entry.cohort else None
+    return doc
+
+
+def public_from_document(doc: Document) -> PublicShowcase:
+    values = dict(doc)
+    values["channels"] = frozenset(ShowcaseChannel(c) for c in doc["channels"])
+    values["cohort"] = Cohort(**doc["cohort"]) if doc.get("cohort") else None
+    return PublicShowcase(**values)
+
+
+def _ambassador_doc(a: Ambassadorship | None) -> Document | None:
+    if a is None:
+        return None
+    return {"cohorts": [_cohort_doc(c) for c in a.scope.cohorts], "programs": list(a.scope.programs),
+            "cities": list(a.scope.cities), "appointed_at": a.appointed_at, "appointed_by": a.appointed_by}
+
+
+def _ambassador(doc: Document | None) -> Ambassadorship | None:
+    if doc is None:
+        return None
+    scope = AmbassadorScope(tuple(Cohort(**c) for c in doc["cohorts"]), tuple(doc["programs"]), tuple(doc["cities"]))
+    return Ambassadorship(scope, doc["appointed_at"], doc["appointed_by"])
 
 
 def _consent_doc(r: ConsentRecord) -> Document:
     return {"purpose": r.purpose.value, "granted": r.granted, "text_version": r.text_version,
             "language": r.language, "channel": r.channel.value, "actor": r.actor, "actor_role": r.actor_role,
-            "at": r.at}
+            "at": r.at, "scope": _scope_doc(r.scope)}
 
 
 def _consent(doc: Document) -> ConsentRecord:
     return ConsentRecord(purpose=Purpose(doc["purpose"]), granted=doc["granted"], text_version=doc["text_version"],
                          language=doc["language"], channel=Channel(doc["channel"]), actor=doc["actor"],
-                         actor_role=doc["actor_role"], at=doc["at"])
+                         actor_role=doc["actor_role"], at=doc["at"], scope=_scope(doc.get("scope")))
 
 
 def from_document(doc: Document) -> Member:
@@ -141,6 +212,9 @@ def from_document(doc: Document) -> Member:
         visibility={Section(k): Visibility(v) for k, v in doc.get("visibility", {}).items()},
         consents={Purpose(k): _consent(v) for k, v in doc.get("consents", {}).items()},
         registered_at=doc["registered_at"],
+        showcase=ShowcaseProfile(**doc["showcase"]) if doc.get("showcase") else None,
+        showcase_public=public_from_document(doc["showcase_public"]) if doc.get("showcase_public") else None,
+        ambassador=_ambassador(doc.get("ambassador")),
     )
 
 
@@ -151,10 +225,12 @@ def driving_queries(query: SearchDirectory) -> tuple[str, list[Document]]:
     at 5,000 members), so every other criterion is applied to the candidates by the domain rule
     `directory.matches`. Returns the strategy and, except for the name-order walk, the filters."""
     c = query.criteria
+    if c.ambassadors_only:  # a few dozen per tenant: the smallest range there is
+        return "filters", [{"tenant": query.tenant, "is_ambassador": True}]
     if c.name_prefix and search_key(c.name_prefix):
         return "names", []
     if c.program and c.year_from and c.year_from == c.year_to:
-        return "cohort", [{"tenant": query.tenant, "education.program": c.program,
+        return "filters", [{"tenant": query.tenant, "education.program": c.program,
                            "education.graduation_year": c.year_from}]
     return "walk", []
 
@@ -337,3 +413,44 @@ class MongoMemberRepository:
         return [_consent(d) async for d in cursor]
 
 
+
+    async def published_showcases(self, tenant: str) -> list[PublicShowcase]:
+        cursor = self._col.find({"tenant": tenant, "showcase_live": True}, {"showcase_public": 1},
+                                session=self._session)
+        entries = [public_from_document(d["showcase_public"]) async for d in cursor]
+        return sorted(entries, key=lambda e: e.entry_id)
+
+    async def showcases_expiring(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        cursor = self._col.find({"showcase_expires_at": {"$lte": now}}, {"tenant": 1}, session=self._session)
+        return [(d["tenant"], d["_id"]) async for d in cursor.limit(limit)]
+
+    async def sectors(self, tenant: str) -> SectorList:
+        return await MongoTenantSettings(self._col.database, self._session).sectors(tenant)
+
+
+class MongoTenantSettings:
+    """One document per tenant in `tenant_settings`; the sector list is versioned."""
+
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None) -> None:
+        self._col = db[TENANT_SETTINGS]
+        self._session = session
+
+    async def sectors(self, tenant: str) -> SectorList:
+        doc = await self._col.find_one({"_id": tenant}, session=self._session)
+        if doc is None or "sectors" not in doc:
+            return DEFAULT_SECTORS
+        return SectorList(tuple(Sector(**s) for s in doc["sectors"]), doc["sectors_version"])
+
+    async def save_sectors(self, tenant: str, sectors: SectorList) -> None:
+        """Conditional on the previous version: two managers editing at once do not overwrite."""
+        values = {"sectors": [dict(s.__dict__) for s in sectors.sectors], "sectors_version": sectors.version}
+        if sectors.version == 1:  # the first list of this tenant replaces the default one
+            try:
+                await self._col.insert_one({"_id": tenant, **values}, session=self._session)
+            except DuplicateKeyError:
+                raise ConcurrencyConflict(f"the sector list of {tenant} changed meanwhile") from None
+            return
+        result = await self._col.update_one({"_id": tenant, "sectors_version": sectors.version - 1},
+                                            {"$set": values}, session=self._session)
+        if result.matched_count == 0:
+            raise ConcurrencyConflict(f"the sector list of {tenant} changed meanwhile")

@@ -3,13 +3,15 @@ from __future__ import annotations
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from members_service.adapters.mongo_repository import MongoMemberRepository
+from members_service.adapters.mongo_repository import MongoMemberRepository, MongoTenantSettings
 from servicekit.mongo import Document
 from servicekit.uow import MongoUnitOfWork
 
 
 class MongoMembersUnitOfWork(MongoUnitOfWork):
     members: MongoMemberRepository
+    settings: MongoTenantSettings
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.members = MongoMemberRepository(db, session, self.track)
+        self.settings = MongoTenantSettings(db, session)

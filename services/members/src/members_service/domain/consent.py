@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from members_service.domain.showcase import ShowcaseScope
+
 
 class Purpose(StrEnum):
     DIRECTORY = "directory"  # appear in the alumni directory (opt-in, CNIL)
@@ -35,3 +37,4 @@ class ConsentRecord:
     actor: str  # who recorded it: the member's subject, or a staff member's
     actor_role: str
     at: datetime
+    scope: ShowcaseScope | None = None  # showcase only: fields, channels and expiry consented to

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.model import Member
 from members_service.domain.profile import Cohort, Education, Position, Section, Visibility, search_key
 
@@ -33,6 +34,7 @@ class DirectoryCriteria:
     sector: str | None = None
     city: str | None = None
     country: str | None = None
+    ambassadors_only: bool = False
 
 
 def name_keys(member: Member) -> set[str]:
@@ -70,6 +72,8 @@ def matches(member: Member, criteria: DirectoryCriteria, viewer: Viewer) -> bool
     if not viewer.staff and not member.listed:
         return False
     c = criteria
+    if c.ambassadors_only and member.ambassador is None:
+        return False
     if c.name_prefix and not _name_matches(member, search_key(c.name_prefix)):
         return False
     if (c.program or c.year_from or c.year_to) and not any(_in_cohorts(e, c) for e in member.education):
@@ -110,6 +114,7 @@ class DirectoryCard:
     city: str | None = None
     country: str | None = None
     career: tuple[Position, ...] | None = None
+    ambassador: AmbassadorScope | None = None  # a public role: shown to every viewer
 
 
 def directory_card(member: Member, viewer: Viewer) -> DirectoryCard:
@@ -127,4 +132,5 @@ def directory_card(member: Member, viewer: Viewer) -> DirectoryCard:
         city=member.city if shown(Section.LOCATION) else None,
         country=member.country if shown(Section.LOCATION) else None,
         career=member.career if shown(Section.CAREER) else None,
+        ambassador=member.ambassador.scope if member.ambassador else None,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from members_service.domain.ambassador import AmbassadorScope, Ambassadorship
 from members_service.domain.consent import ConsentRecord, Purpose
 from members_service.domain.profile import (
     DEFAULT_VISIBILITY,
@@ -17,6 +18,7 @@ from members_service.domain.profile import (
     Visibility,
     normalize_email,
 )
+from members_service.domain.showcase import PublicShowcase, ShowcaseEnded, ShowcaseProfile, public_entry
 from servicekit.domain import AggregateRoot, Conflict, DomainError, DomainEvent, Forbidden, NotFound, new_id
 
 
@@ -53,6 +55,45 @@ class ConsentChanged(DomainEvent):
     record: ConsentRecord
 
 
+@dataclass(frozen=True)
+class ShowcaseTextChanged(DomainEvent):
+    """Internal: the text changed; what the public sees is `ShowcasePublished`."""
+
+    showcase: ShowcaseProfile | None
+
+
+@dataclass(frozen=True)
+class ShowcasePublished(DomainEvent):
+    """Published or updated: `entry` carries only the consented fields."""
+
+    member_id: str
+    entry: PublicShowcase
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ShowcaseUnpublished(DomainEvent):
+    member_id: str
+    entry_id: str
+    reason: ShowcaseEnded
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AmbassadorAppointed(DomainEvent):
+    """Appointed, or their scope changed."""
+
+    member_id: str
+    ambassadorship: Ambassadorship
+
+
+@dataclass(frozen=True)
+class AmbassadorRevoked(DomainEvent):
+    member_id: str
+    revoked_by: str
+    at: datetime
+
+
 class EmailAlreadyRegistered(Conflict):
     code = "email-already-registered"
     title = "Email already registered"
@@ -70,6 +111,16 @@ class MemberNotFound(NotFound):
 class InvalidProfile(DomainError):
     code = "invalid-profile"
     title = "Invalid profile"
+
+
+class InvalidConsent(DomainError):
+    code = "invalid-consent"
+    title = "Invalid consent"
+
+
+class NotAnAmbassador(Conflict):
+    code = "not-an-ambassador"
+    title = "Not an ambassador"
 
 
 class NotAllowed(Forbidden):
@@ -118,6 +169,9 @@ class Member(AggregateRoot):
     visibility: dict[Section, Visibility] = field(default_factory=lambda: dict(DEFAULT_VISIBILITY))
     consents: dict[Purpose, ConsentRecord] = field(default_factory=dict)
     registered_at: datetime | None = None
+    showcase: ShowcaseProfile | None = None
+    showcase_public: PublicShowcase | None = None  # what is published now (None: nothing)
+    ambassador: Ambassadorship | None = None
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -137,6 +191,22 @@ class Member(AggregateRoot):
     def consented(self, purpose: Purpose) -> bool:
         consent = self.consents.get(purpose)
         return bool(consent and consent.granted)
+
+    def display_names(self) -> tuple[str, str]:
+        return self.first_name, self.usage_name or self.last_name
+
+    def showcase_entry(self, now: datetime) -> PublicShowcase | None:
+        """What may be published now: a showcase profile, under a live, unexpired consent."""
+        consent = self.consents.get(Purpose.SHOWCASE)
+        if self.showcase is None or consent is None or not consent.granted or consent.scope is None \
+                or not consent.scope.active(now) or self.deceased is DeceasedStatus.CONFIRMED:
+            return None
+        current = next((p for p in self.career if p.current), None)
+        first, last = self.display_names()
+        return public_entry(
+            tenant=self.tenant, member_id=self.id, display_first=first, display_last=last, cohort=self.cohort,
+            profile_photo=self.photo_url, current_employer=(current.employer, current.job_title) if current else None,
+            showcase=self.showcase, scope=consent.scope)
 
     # -- changes -------------------------------------------------------------------------
     @classmethod
@@ -200,17 +270,79 @@ class Member(AggregateRoot):
             return
         self.deceased = DeceasedStatus.CONFIRMED
         self._profile_changed(now)
+        if self.ambassador is not None:
+            self.revoke_ambassador("system:deceased", now)
 
     def record_consent(self, record: ConsentRecord) -> None:
+        if record.scope is not None and record.purpose is not Purpose.SHOWCASE:
+            raise InvalidConsent("only the showcase consent has a scope")
+        if record.purpose is Purpose.SHOWCASE and record.granted:
+            if record.scope is None:
+                raise InvalidConsent("a showcase consent names its fields, channels and expiry date")
+            if not record.scope.fields or not record.scope.channels:
+                raise InvalidConsent("a showcase consent names at least one field and one channel")
+            if not record.scope.active(record.at):
+                raise InvalidConsent("the expiry date of a showcase consent must be in the future")
+        if not record.granted:
+            record = replace(record, scope=None)
         current = self.consents.get(record.purpose)
-        if current is not None and current.granted == record.granted and current.text_version == record.text_version \
-                and current.language == record.language:
+        if current is not None and (current.granted, current.text_version, current.language, current.scope) == (
+                record.granted, record.text_version, record.language, record.scope):
             return  # the same choice again: nothing new to record
         self.consents = {**self.consents, record.purpose: record}
         self.record(ConsentChanged(self.id, record))
+        if record.purpose is Purpose.SHOWCASE:
+            self._sync_showcase(record.at)
+
+    def set_showcase(self, showcase: ShowcaseProfile | None, now: datetime) -> None:
+        if showcase == self.showcase:
+            return
+        self.showcase = showcase
+        self.record(ShowcaseTextChanged(showcase))
+        self._sync_showcase(now)
+
+    def expire_showcase(self, now: datetime) -> None:
+        """Called when the consent's expiry passed: unpublish (idempotent)."""
+        self._sync_showcase(now)
+
+    def appoint_ambassador(self, scope: AmbassadorScope, by: str, now: datetime) -> None:
+        if self.deceased is DeceasedStatus.CONFIRMED:
+            raise InvalidProfile("a deceased member cannot be appointed")
+        if self.ambassador is not None and self.ambassador.scope == scope:
+            return
+        self.ambassador = Ambassadorship(scope, now, by)
+        self.record(AmbassadorAppointed(self.id, self.ambassador))
+
+    def revoke_ambassador(self, by: str, now: datetime) -> None:
+        if self.ambassador is None:
+            raise NotAnAmbassador(f"member {self.id} is not an ambassador")
+        self.ambassador = None
+        self.record(AmbassadorRevoked(self.id, by, now))
+
+    def _sync_showcase(self, now: datetime) -> None:
+        """Publish, update or unpublish so that `showcase_public` is what may be shown now."""
+        entry = self.showcase_entry(now)
+        if entry == self.showcase_public:
+            return
+        previous, self.showcase_public = self.showcase_public, entry
+        if entry is not None:
+            self.record(ShowcasePublished(self.id, entry, now))
+        elif previous is not None:
+            self.record(ShowcaseUnpublished(self.id, previous.entry_id, self._why_not_shown(now), now))
+
+    def _why_not_shown(self, now: datetime) -> ShowcaseEnded:
+        consent = self.consents.get(Purpose.SHOWCASE)
+        if self.deceased is DeceasedStatus.CONFIRMED:
+            return ShowcaseEnded.DECEASED
+        if consent is None or not consent.granted:
+            return ShowcaseEnded.WITHDRAWN
+        if consent.scope is not None and not consent.scope.active(now):
+            return ShowcaseEnded.EXPIRED
+        return ShowcaseEnded.PROFILE_REMOVED
 
     def _profile_changed(self, now: datetime) -> None:
         self.record(MemberProfileUpdated(self._snapshot(), now))
+        self._sync_showcase(now)
 
     def _snapshot(self) -> Member:
         """A copy frozen at the time of the change: the event must not see later changes."""

@@ -8,10 +8,13 @@ from collections.abc import Callable
 from alumni_contracts import naming
 from alumni_contracts.members import commands as c
 from alumni_contracts.rpc import Principal, Role
+from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.consent import Channel, Purpose
 from members_service.domain.directory import DirectoryCriteria
 from members_service.domain.model import MemberNotFound, ProfileChanges
 from members_service.domain.profile import Cohort, Education, EmailAddress, Position, Section, Visibility
+from members_service.domain.sectors import Sector
+from members_service.domain.showcase import ShowcaseChannel, ShowcaseField, ShowcaseProfile, ShowcaseScope
 from members_service.entrypoints import views
 from members_service.service_layer import commands as cmd
 from members_service.service_layer import handlers
@@ -69,6 +72,18 @@ def visibility(p: c.ProfilePatch) -> dict[Section, Visibility] | None:
     return None if p.visibility is None else {Section(k.value): Visibility(v.value) for k, v in p.visibility.items()}
 
 
+def showcase_scope(s: c.ShowcaseScopeIn | None) -> ShowcaseScope | None:
+    if s is None:
+        return None
+    return ShowcaseScope(frozenset(ShowcaseField(f.value) for f in s.fields),
+                         frozenset(ShowcaseChannel(x.value) for x in s.channels), s.expires_at)
+
+
+def whose(requested: str | None, who: Principal) -> str:
+    """Staff may name a member; alumni always act on themselves."""
+    return requested if (requested and who.has_any(*STAFF)) else own_id(who)
+
+
 def request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader) -> list[RequestHandler]:
     async def register(req: c.RegisterMember, who: Principal) -> c.MemberRegisteredResult:
         member_id = await handlers.register_member(cmd.RegisterMember(
@@ -110,29 +125,65 @@ def request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader: Membe
 
     async def set_consent(req: c.SetConsent, who: Principal) -> c.ConsentLedger:
         who_acts = actor(who)
-        member_id = req.member_id if (req.member_id and who_acts.staff) else own_id(who)
         member = await handlers.set_consent(cmd.SetConsent(
-            tenant=who.tenant, member_id=member_id, actor=who_acts, purpose=Purpose(req.purpose.value),
+            tenant=who.tenant, member_id=whose(req.member_id, who), actor=who_acts, purpose=Purpose(req.purpose.value),
             granted=req.granted, text_version=req.text_version, language=req.language.value,
-            channel=Channel(req.channel.value)), uow_factory())
+            channel=Channel(req.channel.value), scope=showcase_scope(req.scope)), uow_factory())
         _, history = await handlers.consent_ledger(who.tenant, member.id, who_acts, reader)
         return views.consent_ledger(member, history)
 
     async def get_consents(req: c.GetConsents, who: Principal) -> c.ConsentLedger:
-        who_acts = actor(who)
-        member_id = req.member_id if (req.member_id and who_acts.staff) else own_id(who)
-        member, history = await handlers.consent_ledger(who.tenant, member_id, who_acts, reader)
+        member, history = await handlers.consent_ledger(who.tenant, whose(req.member_id, who), actor(who), reader)
         return views.consent_ledger(member, history)
 
     async def search(req: c.SearchDirectory, who: Principal) -> c.DirectoryPage:
         year_from, year_to = (req.year, req.year) if req.year else (req.year_from, req.year_to)
         criteria = DirectoryCriteria(name_prefix=req.q, program=req.program, year_from=year_from, year_to=year_to,
-                                     employer_prefix=req.employer, sector=req.sector, city=req.city, country=req.country)
+                                     employer_prefix=req.employer, sector=req.sector, city=req.city, country=req.country,
+                                     ambassadors_only=req.ambassadors)
         cards, after = await handlers.search_directory(cmd.SearchDirectory(
             tenant=who.tenant, viewer=actor(who).viewer, criteria=criteria, limit=req.limit,
             after=decode_cursor(req.cursor) if req.cursor else None), reader)
         return c.DirectoryPage(items=[views.directory_entry(card) for card in cards],
                                next_cursor=encode_cursor(after) if after else None)
+
+    async def set_showcase(req: c.SetShowcase, who: Principal) -> c.MemberView:
+        showcase = ShowcaseProfile(quote=req.quote, story=req.story,
+                                   photo_url=str(req.photo_url) if req.photo_url else None,
+                                   employer=req.employer, job_title=req.job_title)
+        member = await handlers.set_showcase(cmd.SetShowcase(who.tenant, whose(req.member_id, who), actor(who),
+                                                             showcase), uow_factory())
+        return views.member_view(member)
+
+    async def remove_showcase(req: c.RemoveShowcase, who: Principal) -> c.MemberView:
+        member = await handlers.set_showcase(cmd.SetShowcase(who.tenant, whose(req.member_id, who), actor(who),
+                                                             None), uow_factory())
+        return views.member_view(member)
+
+    async def public_showcase(req: c.PublicShowcaseQuery, who: Principal) -> c.ShowcasePage:
+        entries = await handlers.public_showcase(cmd.PublicShowcaseQuery(who.tenant, ShowcaseChannel(req.channel.value)),
+                                                 reader)
+        return c.ShowcasePage(items=[views.showcase_entry(e) for e in entries])
+
+    async def appoint(req: c.AppointAmbassador, who: Principal) -> c.MemberView:
+        scope = AmbassadorScope(tuple(Cohort(k.program, k.graduation_year) for k in req.cohorts),
+                                tuple(req.programs), tuple(req.cities))
+        member = await handlers.appoint_ambassador(cmd.AppointAmbassador(who.tenant, req.member_id, actor(who), scope),
+                                                   uow_factory())
+        return views.member_view(member)
+
+    async def revoke(req: c.RevokeAmbassador, who: Principal) -> c.MemberView:
+        member = await handlers.revoke_ambassador(cmd.RevokeAmbassador(who.tenant, req.member_id, actor(who)),
+                                                  uow_factory())
+        return views.member_view(member)
+
+    async def get_sectors(_: c.GetSectors, who: Principal) -> c.SectorListOut:
+        return views.sector_list(await reader.sectors(who.tenant))
+
+    async def set_sectors(req: c.SetSectors, who: Principal) -> c.SectorListOut:
+        sectors = tuple(Sector(x.code, x.label_fr, x.label_en) for x in req.sectors)
+        return views.sector_list(await handlers.set_sectors(
+            cmd.SetSectors(who.tenant, actor(who), sectors, req.version), uow_factory()))
 
     def command(name: str) -> str:
         return naming.command_subject("members", name)
@@ -161,4 +212,19 @@ def request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader: Membe
                        description="Current consents and their full history."),
         RequestHandler(query(c.SEARCH_DIRECTORY), c.SearchDirectory, search, ALUMNI_AND_STAFF,
                        description="Search the directory; results carry only what the viewer may see."),
+        RequestHandler(command(c.SET_SHOWCASE), c.SetShowcase, set_showcase, ALUMNI_AND_STAFF, idempotent=True,
+                       description="Write one's showcase text (published only under a showcase consent)."),
+        RequestHandler(command("remove_showcase"), c.RemoveShowcase, remove_showcase, ALUMNI_AND_STAFF,
+                       idempotent=True, description="Remove one's showcase text: unpublished at once."),
+        RequestHandler(query(c.PUBLIC_SHOWCASE), c.PublicShowcaseQuery, public_showcase,
+                       frozenset({Role.PUBLIC, *ALUMNI_AND_STAFF}),
+                       description="Published showcase entries of one channel, consented fields only (public)."),
+        RequestHandler(command(c.APPOINT_AMBASSADOR), c.AppointAmbassador, appoint, STAFF, idempotent=True,
+                       description="Appoint an ambassador, or change their scope."),
+        RequestHandler(command(c.REVOKE_AMBASSADOR), c.RevokeAmbassador, revoke, STAFF, idempotent=True,
+                       description="Revoke an ambassador."),
+        RequestHandler(query(c.GET_SECTORS), c.GetSectors, get_sectors, ALUMNI_AND_STAFF,
+                       description="The tenant's sector list (the default one until a manager edits it)."),
+        RequestHandler(command(c.SET_SECTORS), c.SetSectors, set_sectors, STAFF, idempotent=True,
+                       description="Replace the tenant's sector list (optimistic locking on `version`)."),
     ]

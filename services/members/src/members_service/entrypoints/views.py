@@ -5,10 +5,13 @@ from __future__ import annotations
 from alumni_contracts.common import Cohort as ContractCohort
 from alumni_contracts.common import ConsentChannel, Locale, Purpose
 from alumni_contracts.members import commands as c
+from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.consent import ConsentRecord
 from members_service.domain.directory import DirectoryCard
 from members_service.domain.model import Member
-from members_service.domain.profile import Education, Position
+from members_service.domain.profile import Cohort, Education, Position
+from members_service.domain.sectors import SectorList
+from members_service.domain.showcase import PublicShowcase, ShowcaseScope
 
 
 def _education(e: Education) -> c.EducationOut:
@@ -20,9 +23,26 @@ def _position(p: Position) -> c.PositionOut:
                          country=p.country, start=p.start, end=p.end)
 
 
+def _cohort(k: Cohort) -> ContractCohort:
+    return ContractCohort(program=k.program, graduation_year=k.graduation_year)
+
+
+def _scope(s: ShowcaseScope | None) -> c.ShowcaseScopeOut | None:
+    if s is None:
+        return None
+    return c.ShowcaseScopeOut(fields=[c.ShowcaseField(f.value) for f in sorted(s.fields)],
+                              channels=[c.ShowcaseChannel(x.value) for x in sorted(s.channels)], expires_at=s.expires_at)
+
+
+def _ambassador_scope(s: AmbassadorScope) -> c.AmbassadorScopeOut:
+    return c.AmbassadorScopeOut(cohorts=[_cohort(k) for k in s.cohorts], programs=list(s.programs),
+                                cities=list(s.cities))
+
+
 def _consent_state(r: ConsentRecord) -> c.ConsentStateOut:
     return c.ConsentStateOut(purpose=Purpose(r.purpose.value), granted=r.granted, text_version=r.text_version,
-                             language=Locale(r.language), channel=ConsentChannel(r.channel.value), at=r.at)
+                             language=Locale(r.language), channel=ConsentChannel(r.channel.value), at=r.at,
+                             scope=_scope(r.scope))
 
 
 def member_view(m: Member) -> c.MemberView:
@@ -32,13 +52,17 @@ def member_view(m: Member) -> c.MemberView:
         usage_name=m.usage_name, birth_name=m.birth_name, email=m.email,
         emails=[c.EmailOut(address=e.address, primary=e.primary) for e in m.emails], phone=m.phone,
         locale=Locale(m.locale), photo_url=m.photo_url, linkedin_url=m.linkedin_url, city=m.city, country=m.country,
-        cohort=ContractCohort(program=m.cohort.program, graduation_year=m.cohort.graduation_year),
+        cohort=_cohort(m.cohort),
         education=[_education(e) for e in m.education], career=[_position(p) for p in m.career],
         email_bounced=m.email_bounced, mail_returned=m.mail_returned, deceased=c.DeceasedStatus(m.deceased.value),
         listed_in_directory=m.listed,
         visibility={c.Section(k.value): c.Visibility(v.value) for k, v in m.visibility.items()},
         consents=[_consent_state(r) for r in sorted(m.consents.values(), key=lambda r: r.purpose.value)],
-        registered_at=m.registered_at)
+        registered_at=m.registered_at,
+        showcase=c.ShowcaseOut(**m.showcase.__dict__) if m.showcase else None,
+        showcase_published=m.showcase_public is not None,
+        ambassador=None if m.ambassador is None else c.AmbassadorOut(
+            **_ambassador_scope(m.ambassador.scope).model_dump(), appointed_at=m.ambassador.appointed_at))
 
 
 def consent_ledger(m: Member, history: list[ConsentRecord]) -> c.ConsentLedger:
@@ -46,14 +70,26 @@ def consent_ledger(m: Member, history: list[ConsentRecord]) -> c.ConsentLedger:
         member_id=m.id, current=[_consent_state(r) for r in sorted(m.consents.values(), key=lambda r: r.purpose)],
         history=[c.ConsentRecordOut(purpose=Purpose(r.purpose.value), granted=r.granted, text_version=r.text_version,
                                     language=Locale(r.language), channel=ConsentChannel(r.channel.value),
-                                    actor_role=r.actor_role, at=r.at) for r in history])
+                                    actor_role=r.actor_role, at=r.at, scope=_scope(r.scope)) for r in history])
 
 
 def directory_entry(card: DirectoryCard) -> c.DirectoryEntry:
     return c.DirectoryEntry(
         member_id=card.member_id, first_name=card.first_name, last_name=card.last_name, usage_name=card.usage_name,
-        cohorts=[ContractCohort(program=k.program, graduation_year=k.graduation_year) for k in card.cohorts],
+        cohorts=[_cohort(k) for k in card.cohorts],
         education=None if card.education is None else [_education(e) for e in card.education],
         email=card.email, phone=card.phone, photo_url=card.photo_url, linkedin_url=card.linkedin_url,
         city=card.city, country=card.country,
-        career=None if card.career is None else [_position(p) for p in card.career])
+        career=None if card.career is None else [_position(p) for p in card.career],
+        ambassador=_ambassador_scope(card.ambassador) if card.ambassador else None)
+
+
+def showcase_entry(e: PublicShowcase) -> c.ShowcaseEntryOut:
+    return c.ShowcaseEntryOut(entry_id=e.entry_id, first_name=e.first_name, last_name=e.last_name,
+                              cohort=_cohort(e.cohort) if e.cohort else None, photo_url=e.photo_url, quote=e.quote,
+                              story=e.story, employer=e.employer, job_title=e.job_title)
+
+
+def sector_list(s: SectorList) -> c.SectorListOut:
+    return c.SectorListOut(version=s.version, sectors=[c.SectorOut(code=x.code, label_fr=x.label_fr,
+                                                                   label_en=x.label_en) for x in s.sectors])

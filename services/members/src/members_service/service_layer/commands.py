@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.consent import Channel, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer
 from members_service.domain.model import ProfileChanges
 from members_service.domain.profile import Cohort, Section, Visibility
+from members_service.domain.sectors import Sector
+from members_service.domain.showcase import ShowcaseChannel, ShowcaseProfile, ShowcaseScope
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,46 @@ class SetConsent:
     text_version: str
     language: str
     channel: Channel
+    scope: ShowcaseScope | None = None  # showcase consents only
+
+
+@dataclass(frozen=True)
+class SetShowcase:
+    """Write (or, with `showcase=None`, remove) a member's showcase profile."""
+
+    tenant: str
+    member_id: str
+    actor: Actor
+    showcase: ShowcaseProfile | None
+
+
+@dataclass(frozen=True)
+class AppointAmbassador:
+    tenant: str
+    member_id: str
+    actor: Actor
+    scope: AmbassadorScope
+
+
+@dataclass(frozen=True)
+class RevokeAmbassador:
+    tenant: str
+    member_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class SetSectors:
+    tenant: str
+    actor: Actor
+    sectors: tuple[Sector, ...]
+    expected_version: int  # 0 while the tenant still uses the default list
+
+
+@dataclass(frozen=True)
+class PublicShowcaseQuery:
+    tenant: str
+    channel: ShowcaseChannel
 
 
 @dataclass(frozen=True)

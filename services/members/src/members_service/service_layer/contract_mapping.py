@@ -5,7 +5,17 @@ from __future__ import annotations
 from alumni_contracts.common import Cohort, ConsentChannel, Locale, Purpose
 from alumni_contracts.envelope import EventData
 from alumni_contracts.members import v1
-from members_service.domain.model import ConsentChanged, MemberProfileUpdated, MemberRegistered, VisibilityChanged
+from members_service.domain.model import (
+    AmbassadorAppointed,
+    AmbassadorRevoked,
+    ConsentChanged,
+    MemberProfileUpdated,
+    MemberRegistered,
+    ShowcasePublished,
+    ShowcaseTextChanged,
+    ShowcaseUnpublished,
+    VisibilityChanged,
+)
 from members_service.domain.profile import DeceasedStatus
 from servicekit.domain import DomainEvent
 
@@ -32,6 +42,25 @@ def to_contract(event: DomainEvent) -> EventData | None:
                 member_id=event.member_id, purpose=Purpose(r.purpose.value), granted=r.granted,
                 text_version=r.text_version, language=Locale(r.language), channel=ConsentChannel(r.channel.value),
                 changed_at=r.at)
-        case VisibilityChanged():
-            return None  # directory choices stay inside members
+        case ShowcasePublished():
+            e = event.entry
+            return v1.ShowcasePublished(
+                member_id=event.member_id, entry_id=e.entry_id, channels=sorted(e.channels), expires_at=e.expires_at,
+                first_name=e.first_name, last_name=e.last_name,
+                cohort=Cohort(program=e.cohort.program, graduation_year=e.cohort.graduation_year) if e.cohort else None,
+                photo_url=e.photo_url, quote=e.quote, story=e.story, employer=e.employer, job_title=e.job_title,
+                published_at=event.at)
+        case ShowcaseUnpublished():
+            return v1.ShowcaseUnpublished(member_id=event.member_id, entry_id=event.entry_id,
+                                          reason=event.reason.value, unpublished_at=event.at)
+        case AmbassadorAppointed():
+            a = event.ambassadorship
+            return v1.AmbassadorAppointed(
+                member_id=event.member_id,
+                cohorts=[Cohort(program=c.program, graduation_year=c.graduation_year) for c in a.scope.cohorts],
+                programs=list(a.scope.programs), cities=list(a.scope.cities), appointed_at=a.appointed_at)
+        case AmbassadorRevoked():
+            return v1.AmbassadorRevoked(member_id=event.member_id, revoked_at=event.at)
+        case VisibilityChanged() | ShowcaseTextChanged():
+            return None  # directory choices and unpublished text stay inside members
     raise TypeError(f"no contract for {type(event).__name__}")

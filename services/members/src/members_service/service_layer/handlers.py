@@ -10,14 +10,21 @@ from members_service.domain.consent import ConsentRecord
 from members_service.domain.directory import DirectoryCard, directory_card
 from members_service.domain.model import EmailAlreadyRegistered, Member, MemberNotFound, NotAllowed
 from members_service.domain.profile import normalize_email
+from members_service.domain.sectors import SectorList
+from members_service.domain.showcase import PublicShowcase
 from members_service.service_layer.commands import (
     Actor,
+    AppointAmbassador,
     ConfirmDeceased,
     GetMember,
     ListMembers,
+    PublicShowcaseQuery,
     RegisterMember,
+    RevokeAmbassador,
     SearchDirectory,
     SetConsent,
+    SetSectors,
+    SetShowcase,
     SuggestDeceased,
     UpdateProfile,
 )
@@ -81,6 +88,10 @@ async def update_profile(cmd: UpdateProfile, uow: MembersUnitOfWork, clock: Cloc
                 owner = await uow.members.by_email(cmd.tenant, normalize_email(primary))
                 if owner is not None and owner.id != member.id:
                     raise EmailAlreadyRegistered(primary, owner.id)
+        if cmd.changes.career is not None:
+            sectors = await uow.settings.sectors(cmd.tenant)
+            sectors.check({p.sector for p in cmd.changes.career if p.sector}
+                          - {p.sector for p in member.career if p.sector})  # codes already held stay valid
         member.update_profile(cmd.changes, now)
         if cmd.visibility:
             member.set_visibility(cmd.visibility)
@@ -120,7 +131,7 @@ async def set_consent(cmd: SetConsent, uow: MembersUnitOfWork, clock: Clock = ut
         member = await _load_for_change(uow, cmd.tenant, cmd.member_id, cmd.actor)
         member.record_consent(ConsentRecord(
             purpose=cmd.purpose, granted=cmd.granted, text_version=cmd.text_version, language=cmd.language,
-            channel=cmd.channel, actor=cmd.actor.subject, actor_role=cmd.actor.role, at=clock()))
+            channel=cmd.channel, actor=cmd.actor.subject, actor_role=cmd.actor.role, at=clock(), scope=cmd.scope))
         await uow.members.save(member)
         await uow.commit()
     return member
@@ -146,3 +157,80 @@ async def search_directory(query: SearchDirectory, reader: MemberReader) -> tupl
     if more:
         return cards, found[-1][0]
     return cards, resume_after
+
+
+async def set_showcase(cmd: SetShowcase, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
+    """The alumnus (or the office, on their behalf) writes the showcase text; it is published
+    only while a showcase consent covers it."""
+    async with uow:
+        member = await _load_for_change(uow, cmd.tenant, cmd.member_id, cmd.actor)
+        member.set_showcase(cmd.showcase, clock())
+        await uow.members.save(member)
+        await uow.commit()
+    return member
+
+
+async def public_showcase(query: PublicShowcaseQuery, reader: MemberReader, clock: Clock = utcnow
+                          ) -> list[PublicShowcase]:
+    """Entries consented for this channel and not expired *now* — expiry takes effect at once,
+    before the sweeper has unpublished them."""
+    now = clock()
+    return [e for e in await reader.published_showcases(query.tenant)
+            if query.channel in e.channels and now < e.expires_at]
+
+
+async def expire_showcases(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader,
+                           clock: Clock = utcnow, batch: int = 100) -> int:
+    """Unpublish entries whose consent expired (emits `showcase_unpublished`); returns how many."""
+    done = 0
+    for tenant, member_id in await reader.showcases_expiring(clock(), batch):
+        uow = uow_factory()
+        async with uow:
+            member = await uow.members.get(tenant, member_id)
+            if member is None:
+                continue
+            member.expire_showcase(clock())
+            await uow.members.save(member)
+            await uow.commit()
+        done += 1
+    return done
+
+
+async def appoint_ambassador(cmd: AppointAmbassador, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
+    if not cmd.actor.staff:
+        raise NotAllowed("only managers appoint ambassadors")
+    async with uow:
+        member = await uow.members.get(cmd.tenant, cmd.member_id)
+        if member is None:
+            raise MemberNotFound(cmd.member_id)
+        member.appoint_ambassador(cmd.scope, cmd.actor.subject, clock())
+        await uow.members.save(member)
+        await uow.commit()
+    return member
+
+
+async def revoke_ambassador(cmd: RevokeAmbassador, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
+    if not cmd.actor.staff:
+        raise NotAllowed("only managers revoke ambassadors")
+    async with uow:
+        member = await uow.members.get(cmd.tenant, cmd.member_id)
+        if member is None:
+            raise MemberNotFound(cmd.member_id)
+        member.revoke_ambassador(cmd.actor.subject, clock())
+        await uow.members.save(member)
+        await uow.commit()
+    return member
+
+
+async def set_sectors(cmd: SetSectors, uow: MembersUnitOfWork) -> SectorList:
+    if not cmd.actor.staff:
+        raise NotAllowed("only managers edit the sector list")
+    async with uow:
+        current = await uow.settings.sectors(cmd.tenant)
+        if current.version != cmd.expected_version:
+            raise ConcurrencyConflict(
+                f"the sector list is at version {current.version}, not {cmd.expected_version}: reload and retry")
+        updated = SectorList(cmd.sectors, current.version + 1)
+        await uow.settings.save_sectors(cmd.tenant, updated)
+        await uow.commit()
+    return updated
