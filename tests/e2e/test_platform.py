@@ -137,7 +137,7 @@ async def test_sigkill_of_notifications_during_200_registrations_loses_and_dupli
 
         await asyncio.gather(*(register(i) for i in range(200)))
     assert killed.is_set()
-    await asyncio.to_thread(platform.restart, "notifications")
+    platform.restart("notifications")  # main thread: see `Platform.start_process`
 
     def all_delivered() -> bool:
         received = {to for m in mailbox(platform) for to in m["to"]}

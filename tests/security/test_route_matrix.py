@@ -68,6 +68,13 @@ ROUTES: dict[str, tuple[Route, dict[str, int]]] = {
     "POST /members/{id}/deceased-confirmation": (
         lambda c, i, h: c.post(f"/api/v1/members/{i}/deceased-confirmation", headers=h),
         {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401}),
+    "GET /members/{id}/export": (
+        lambda c, i, h: c.get(f"/api/v1/members/{i}/export", headers=h),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),
+    # Not as the manager: it would erase the target for the other routes.
+    "POST /members/{id}/erasure": (
+        lambda c, i, h: c.post(f"/api/v1/members/{i}/erasure", headers=h),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401}),
     "PUT /members/{id}/showcase": (
         lambda c, i, h: c.put(f"/api/v1/members/{i}/showcase", headers=h, json={"quote": "Merci !"}),
         {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),

@@ -58,22 +58,26 @@ REGISTRY = EventRegistry()
 
 def _register_all() -> None:
     # Imported here so that importing the registry registers every published contract.
-    from alumni_contracts.events.v1 import EventScheduled
-    from alumni_contracts.fundraising.v1 import DonationReceived
+    from alumni_contracts.events import v1 as events_v1
+    from alumni_contracts.fundraising import v1 as fundraising_v1
     from alumni_contracts.members.v1 import (
         AmbassadorAppointed,
         AmbassadorRevoked,
         MemberConsentChanged,
+        MemberErased,
+        MemberErasureRequested,
         MemberProfileUpdated,
         MemberRegistered,
         ShowcasePublished,
         ShowcaseUnpublished,
     )
-    from alumni_contracts.notifications.v1 import NotificationSent
+    from alumni_contracts.notifications import v1 as notifications_v1
 
     for model in (MemberRegistered, MemberProfileUpdated, MemberConsentChanged, ShowcasePublished,
-                  ShowcaseUnpublished, AmbassadorAppointed, AmbassadorRevoked, EventScheduled, DonationReceived,
-                  NotificationSent):
+                  ShowcaseUnpublished, AmbassadorAppointed, AmbassadorRevoked, MemberErasureRequested, MemberErased,
+                  events_v1.EventScheduled, events_v1.MemberDataErased, fundraising_v1.DonationReceived,
+                  fundraising_v1.MemberDataErased, notifications_v1.NotificationSent,
+                  notifications_v1.MemberDataErased):
         REGISTRY.register(model)
 
 

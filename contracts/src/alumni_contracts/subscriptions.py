@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from alumni_contracts import naming
 from alumni_contracts.envelope import EventData
-from alumni_contracts.members.v1 import MemberConsentChanged, MemberProfileUpdated, MemberRegistered
+from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
+from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
+from alumni_contracts.members.v1 import (
+    MemberConsentChanged,
+    MemberErasureRequested,
+    MemberProfileUpdated,
+    MemberRegistered,
+)
+from alumni_contracts.notifications.v1 import MemberDataErased as NotificationsDataErased
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("notifications", MemberRegistered),
     Subscription("notifications", MemberProfileUpdated, "profile_updated"),
     Subscription("notifications", MemberConsentChanged, "consent_changed"),
+    # GDPR erasure: every service holding member data erases it and confirms to members.
+    Subscription("events", MemberErasureRequested, "erasure_requested"),
+    Subscription("fundraising", MemberErasureRequested, "erasure_requested"),
+    Subscription("notifications", MemberErasureRequested, "erasure_requested"),
+    Subscription("members", EventsDataErased, "events_erased"),
+    Subscription("members", FundraisingDataErased, "fundraising_erased"),
+    Subscription("members", NotificationsDataErased, "notifs_erased"),
 )
 
 
@@ -52,3 +67,8 @@ def subscription(consumer: str, event: type[EventData]) -> Subscription:
         if s.consumer == consumer and s.event is event:
             return s
     raise LookupError(f"{consumer} has no declared subscription to {event.key()}")
+
+
+def erasure_confirmers() -> tuple[str, ...]:
+    """Services that must confirm an erasure: those subscribed to `member_erasure_requested`."""
+    return tuple(s.consumer for s in SUBSCRIPTIONS if s.event is MemberErasureRequested)

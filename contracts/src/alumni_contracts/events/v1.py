@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, Field
 
 from alumni_contracts.common import Identifier
 from alumni_contracts.envelope import EventData
+from alumni_contracts.privacy import MemberDataErasedBase
 
 
 class EventScheduled(EventData):
@@ -22,3 +23,11 @@ class EventScheduled(EventData):
     timezone: str = Field(description="IANA timezone the event is held in.", examples=["Europe/Paris"])
     venue: str = Field(description="Venue name and address.", examples=["Campus de Cergy"], max_length=300)
     capacity: int = Field(description="Number of seats.", examples=[120], ge=1)
+
+
+class MemberDataErased(MemberDataErasedBase):
+    """The events service erased its copies of a member's data."""
+
+    service = "events"
+    event_name = "member_data_erased"
+    version = 1

@@ -6,6 +6,7 @@ from pydantic import AwareDatetime, Field
 
 from alumni_contracts.common import Identifier, Money
 from alumni_contracts.envelope import EventData
+from alumni_contracts.privacy import MemberDataErasedBase
 
 
 class DonationReceived(EventData):
@@ -20,3 +21,12 @@ class DonationReceived(EventData):
     amount: Money = Field(description="Amount given.")
     campaign_id: Identifier | None = Field(None, description="Campaign the gift goes to, if any.", examples=["bourses-2026"])
     received_at: AwareDatetime = Field(description="When the donation was recorded (UTC).")
+
+
+class MemberDataErased(MemberDataErasedBase):
+    """The fundraising service erased its copies of a member's data; donations are kept under
+    a pseudonym (accounting records must be kept)."""
+
+    service = "fundraising"
+    event_name = "member_data_erased"
+    version = 1

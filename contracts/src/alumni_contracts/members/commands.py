@@ -27,6 +27,8 @@ APPOINT_AMBASSADOR = "appoint_ambassador"
 REVOKE_AMBASSADOR = "revoke_ambassador"
 GET_SECTORS = "get_sectors"
 SET_SECTORS = "set_sectors"
+REQUEST_ERASURE = "request_erasure"
+GET_ERASURE = "get_erasure"
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -458,3 +460,24 @@ class SetSectors(Request):
 class SectorListOut(Result):
     version: int = Field(description="0 while the tenant uses the default list.")
     sectors: list[SectorOut]
+
+
+# -- GDPR erasure ------------------------------------------------------------------------
+
+class RequestErasure(Request):
+    member_id: Identifier | None = Field(None, description="Staff only; alumni erase themselves.")
+
+
+class GetErasure(Request):
+    erasure_id: Identifier
+
+
+class ErasureStatus(Result):
+    erasure_id: Identifier
+    status: str = Field(description="`in-progress` until every service confirmed, then `completed`.")
+    requested_at: AwareDatetime
+    deadline: AwareDatetime = Field(description="When it must be complete (one month, GDPR art. 12(3)).")
+    overdue: bool = Field(description="Past the deadline and not completed: the office must act.")
+    confirmations: dict[str, AwareDatetime | None] = Field(
+        description="Service → when it confirmed (null: not yet).")
+    completed_at: AwareDatetime | None = None

@@ -125,3 +125,31 @@ class AmbassadorRevoked(EventData):
 
     member_id: Identifier = Field(description="Member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
     revoked_at: AwareDatetime = Field(description="When (UTC).")
+
+
+class MemberErasureRequested(EventData):
+    """Erase this member's data: every service deletes its copies (accounting records are
+    pseudonymised) and confirms with its `member_data_erased` event. Partners: erase too."""
+
+    service = "members"
+    event_name = "member_erasure_requested"
+    version = 1
+
+    erasure_id: Identifier = Field(description="Id of the erasure; confirmations carry it.",
+                                   examples=["01938f70-0000-7000-8000-000000000001"])
+    member_id: Identifier = Field(description="Member to erase.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    requested_at: AwareDatetime = Field(description="When (UTC).")
+    deadline: AwareDatetime = Field(description="When the erasure must be complete (UTC).")
+
+
+class MemberErased(EventData):
+    """Every service confirmed the erasure: the member no longer exists on the platform."""
+
+    service = "members"
+    event_name = "member_erased"
+    version = 1
+
+    erasure_id: Identifier = Field(description="Id of the erasure.", examples=["01938f70-0000-7000-8000-000000000001"])
+    member_id: Identifier = Field(description="The member that was erased.",
+                                  examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    erased_at: AwareDatetime = Field(description="When the last service confirmed (UTC).")

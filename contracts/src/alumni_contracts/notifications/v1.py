@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, Field
 
 from alumni_contracts.common import Identifier
 from alumni_contracts.envelope import EventData
+from alumni_contracts.privacy import MemberDataErasedBase
 
 
 class NotificationSent(EventData):
@@ -24,3 +25,11 @@ class NotificationSent(EventData):
     template: str = Field(description="Template name.", examples=["welcome"])
     locale: str = Field(description="Language the message was rendered in.", examples=["fr"])
     sent_at: AwareDatetime = Field(description="When the channel accepted the message (UTC).")
+
+
+class MemberDataErased(MemberDataErasedBase):
+    """The notifications service erased a member's contact data and message history."""
+
+    service = "notifications"
+    event_name = "member_data_erased"
+    version = 1

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +123,10 @@ class Platform:
         return env
 
     def start_process(self, name: str) -> subprocess.Popen[bytes]:
+        # PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, not the process:
+        # a child started from a worker thread (e.g. `asyncio.to_thread`) dies with that thread.
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("start processes from the main thread (they die with the thread that started them)")
         module = "alumni_local.smtp_sink" if name == "smtp-sink" else f"{name}_service"
         args = [sys.executable, "-m", module]
         if name == "smtp-sink":

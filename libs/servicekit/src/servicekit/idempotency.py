@@ -52,5 +52,6 @@ async def reserve(db: AsyncDatabase[Document], key: IdempotencyKey, session: Asy
 
 async def complete(db: AsyncDatabase[Document], key: IdempotencyKey, reply: dict[str, Any]) -> None:
     await db[IDEMPOTENCY].update_one(
-        {"tenant": key.tenant, "operation": key.operation, "key": key.key}, {"$set": {"reply": reply}}
+        # Stored as JSON text: an erasure finds the replies that mention a member by searching it.
+        {"tenant": key.tenant, "operation": key.operation, "key": key.key}, {"$set": {"reply": json.dumps(reply)}}
     )

@@ -45,7 +45,8 @@ def outbox_record(event: CloudEvent[Any]) -> Document:
         "tenant": event.tenant,
         "type": event.type,
         "subject": event.nats_subject(),
-        "payload": event.to_json(),
+        # JSON text, not bytes: readable in the database, and searchable by an erasure.
+        "payload": event.model_dump_json(),
         "correlation_id": event.correlationid,
         "created_at": now,
         "sent_at": None,
@@ -125,7 +126,9 @@ class OutboxRelay:
 
     async def _publish(self, record: Document) -> None:
         headers = {naming.HEADER_MSG_ID: record["_id"], naming.HEADER_CORRELATION: record["correlation_id"]}
-        await self._js.publish(record["subject"], bytes(record["payload"]), headers=headers, timeout=5.0)
+        payload = record["payload"]
+        data = payload.encode() if isinstance(payload, str) else bytes(payload)  # bytes: rows of earlier versions
+        await self._js.publish(record["subject"], data, headers=headers, timeout=5.0)
 
 
 async def outbox_status(db: AsyncDatabase[Document]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
 from servicekit.mongo import Document
+from servicekit.personal_data import is_erased
 
 
 async def apply_versioned(collection: AsyncCollection[Document], tenant: str, doc_id: str, version: int,
@@ -21,6 +22,8 @@ async def apply_versioned(collection: AsyncCollection[Document], tenant: str, do
     version per group (e.g. the profile, and each consent purpose) rather than one for all.
     Read-then-write inside the caller's transaction (a failed conditional upsert would raise
     a duplicate key error, and any write error aborts a MongoDB transaction)."""
+    if await is_erased(collection.database, tenant, doc_id, session):
+        return False  # a late event about an erased member must not bring their data back
     current = await collection.find_one({"_id": doc_id, "tenant": tenant}, {version_field: 1}, session=session)
     stored = current
     for part in version_field.split("."):

@@ -140,7 +140,7 @@ class RequestServer:
                                          "this key was used with a different request body"))
         if record["reply"] is None:
             return Reply.failure(self._in_progress())
-        return Reply.model_validate(record["reply"])
+        return Reply.model_validate_json(record["reply"])
 
     def _in_progress(self) -> Problem:
         return problem(409, "request-in-progress", "Request in progress",

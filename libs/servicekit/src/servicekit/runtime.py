@@ -28,6 +28,7 @@ from servicekit.logging import configure_logging, get_logger
 from servicekit.messaging import DeliveryHandler, EventHandler, attach_event_handler, create_broker, read_retry_policy
 from servicekit.mongo import Document, IndexSpec, create_client, ensure_indexes, wait_for_mongo
 from servicekit.outbox import OutboxRelay, OutboxWakeup, outbox_indexes
+from servicekit.personal_data import TOMBSTONE_INDEXES
 from servicekit.retry import wait_until_ready
 from servicekit.rpc import RequestHandler, RequestServer, attach_request_handlers
 from servicekit.settings import ServiceSettings
@@ -111,7 +112,7 @@ class ServiceHost:
         if missing:
             raise RuntimeError(f"{self.name} declares subscriptions without a handler: {sorted(missing)}")
         await ensure_indexes(db, [*outbox_indexes(settings.outbox_retention_days), *inbox_indexes(),
-                                  *idempotency_indexes(), *parts.indexes])
+                                  *idempotency_indexes(), *TOMBSTONE_INDEXES, *parts.indexes])
         await wait_for_consumers(js, [sub for sub, _ in parts.events])
         self._broker = broker = create_broker(settings.nats_url, self.name)
         attach_request_handlers(broker, RequestServer(db), parts.requests, queue=self.name)

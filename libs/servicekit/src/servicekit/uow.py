@@ -18,7 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from alumni_contracts.envelope import CloudEvent, EventData
-from servicekit import context, idempotency, inbox
+from servicekit import context, idempotency, inbox, personal_data
 from servicekit.domain import AggregateRoot, DomainEvent
 from servicekit.mongo import Document, transaction_options
 from servicekit.outbox import OUTBOX, OutboxWakeup, outbox_record
@@ -102,6 +102,14 @@ class MongoUnitOfWork:
         if aggregate not in self._seen:
             self._seen.append(aggregate)
 
+    async def scrub_member(self, tenant: str, member_id: str,
+                           keep_types: frozenset[str] = frozenset()) -> dict[str, int]:
+        """GDPR erasure: the delivery bookkeeping that mentions the member goes too, and a
+        tombstone stops late events from re-creating projections (see `servicekit.personal_data`)."""
+        scrubbed = await personal_data.scrub_delivery_records(self.db, tenant, member_id, self.session, keep_types)
+        await personal_data.tombstone(self.db, tenant, member_id, self.session)
+        return scrubbed
+
     async def commit(self) -> None:
         session = self.session
         ctx = context.current()
@@ -135,3 +143,10 @@ class UnitOfWork(Protocol):
                         tb: TracebackType | None) -> None: ...
 
     async def commit(self) -> None: ...
+
+
+class ErasingUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work that can run a GDPR erasure (see `servicekit.erasure`)."""
+
+    def track(self, aggregate: AggregateRoot) -> None: ...
+    async def scrub_member(self, tenant: str, member_id: str) -> dict[str, int]: ...

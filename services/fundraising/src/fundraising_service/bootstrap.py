@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fundraising_service.adapters.mongo_repository import INDEXES
+from fundraising_service.adapters.mongo_repository import DONATIONS, INDEXES, MEMBERS
 from fundraising_service.adapters.unit_of_work import MongoFundraisingUnitOfWork
 from fundraising_service.entrypoints.requests import request_handlers
 from fundraising_service.entrypoints.subscribers import event_handlers
 from fundraising_service.service_layer.contract_mapping import to_contract
 from fundraising_service.service_layer.ports import FundraisingUnitOfWork
+from servicekit.data_export import export_handler
+from servicekit.mongo import Document
 from servicekit.runtime import Infrastructure, ServiceParts
+
+
+def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
+    return {MEMBERS: {"tenant": tenant, "_id": member_id}, DONATIONS: {"tenant": tenant, "member_id": member_id}}
 
 
 def bootstrap(uow_factory: Callable[[], FundraisingUnitOfWork]) -> ServiceParts:
@@ -26,5 +32,6 @@ def build(infra: Infrastructure) -> ServiceParts:
         return MongoFundraisingUnitOfWork(infra.mongo, infra.settings.mongo_db, to_contract, infra.wakeup)
 
     parts = bootstrap(uow)
+    parts.requests = [*parts.requests, export_handler("fundraising", infra.db, export_queries)]
     parts.indexes = INDEXES
     return parts

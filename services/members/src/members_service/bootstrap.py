@@ -8,20 +8,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from members_service.adapters.mongo_repository import INDEXES, MongoMemberRepository
+from members_service.adapters.mongo_repository import CONSENT_RECORDS, INDEXES, MEMBERS, MongoMemberRepository
 from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
 from members_service.entrypoints.requests import request_handlers
+from members_service.entrypoints.subscribers import event_handlers
 from members_service.service_layer import handlers
 from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
+from servicekit.data_export import export_handler
+from servicekit.mongo import Document
 from servicekit.periodic import Every
 from servicekit.runtime import Infrastructure, ServiceParts
 
 
 def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader) -> ServiceParts:
-    return ServiceParts(requests=request_handlers(uow_factory, reader))
+    return ServiceParts(requests=request_handlers(uow_factory, reader), events=event_handlers(uow_factory))
+
+
+def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
+    return {MEMBERS: {"tenant": tenant, "_id": member_id},
+            CONSENT_RECORDS: {"tenant": tenant, "member_id": member_id}}
 
 
 def build(infra: Infrastructure) -> ServiceParts:
@@ -40,8 +48,14 @@ def build(infra: Infrastructure) -> ServiceParts:
 
     # Expired entries are already hidden from the public endpoint; this emits the event.
     expiry = Every(settings.showcase_sweep_seconds, expire_showcases, "showcase expiry")
+
+    async def watch_erasures() -> None:
+        await handlers.watch_erasure_deadlines(reader)
+
+    deadlines = Every(3600.0, watch_erasures, "erasure deadline watch")
     parts = bootstrap(uow, reader)
+    parts.requests = [*parts.requests, export_handler("members", infra.db, export_queries, required=MEMBERS)]
     parts.indexes = INDEXES
-    parts.workers = [refresher.run, expiry.run]
-    parts.stoppers = [refresher.stop, expiry.stop]
+    parts.workers = [refresher.run, expiry.run, deadlines.run]
+    parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop]
     return parts

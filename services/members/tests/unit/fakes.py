@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from members_service.domain.consent import ConsentRecord
+from members_service.domain.erasure import Erasure
 from members_service.domain.model import Member
 from members_service.domain.sectors import DEFAULT_SECTORS, SectorList
 from members_service.domain.showcase import PublicShowcase
@@ -22,10 +23,18 @@ class FakeMembers:
         self.rows = rows if rows is not None else {}
         self._track = track
         self.settings: dict[str, SectorList] = {}
+        self.erasures: dict[str, Erasure] = {}
 
     async def add(self, member: Member) -> None:
         self.rows[member.id] = member
         self._track(member)
+
+    async def delete(self, member: Member) -> None:
+        del self.rows[member.id]
+        self._track(member)
+
+    async def overdue_erasures(self, now: datetime) -> list[tuple[str, str]]:
+        return [(e.tenant, e.id) for e in self.erasures.values() if e.overdue(now)]
 
     async def get(self, tenant: str, member_id: str) -> Member | None:
         m = self.rows.get(member_id)
@@ -64,6 +73,30 @@ class FakeMembers:
         return self.settings.get(tenant, DEFAULT_SECTORS)
 
 
+class FakeErasures:
+    def __init__(self, rows: dict[str, Erasure], track: Callable[[Erasure], None]) -> None:
+        self.rows = rows
+        self._track = track
+
+    async def add(self, erasure: Erasure) -> None:
+        self.rows[erasure.id] = erasure
+        self._track(erasure)
+
+    async def save(self, erasure: Erasure) -> None:
+        self.rows[erasure.id] = erasure
+        self._track(erasure)
+
+    async def get(self, tenant: str, erasure_id: str) -> Erasure | None:
+        e = self.rows.get(erasure_id)
+        if e is not None and e.tenant == tenant:
+            self._track(e)
+            return e
+        return None
+
+    async def overdue(self, now: datetime) -> list[tuple[str, str]]:
+        return [(e.tenant, e.id) for e in self.rows.values() if e.overdue(now)]
+
+
 class FakeTenantSettings:
     def __init__(self, rows: dict[str, SectorList]) -> None:
         self.rows = rows
@@ -81,3 +114,4 @@ class FakeMembersUnitOfWork(FakeUnitOfWork):
         self.members = FakeMembers(store.rows, self.track)
         self.members.settings = store.settings
         self.settings = FakeTenantSettings(store.settings)
+        self.erasures = FakeErasures(store.erasures, self.track)

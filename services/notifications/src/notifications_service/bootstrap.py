@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from notifications_service.adapters.mongo_repository import INDEXES, MongoDeliveryQueue
+from notifications_service.adapters.mongo_repository import CONTACTS, INDEXES, NOTIFICATIONS, MongoDeliveryQueue
 from notifications_service.adapters.smtp import SmtpMailer
 from notifications_service.adapters.templates import JinjaRenderer
 from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
@@ -17,7 +17,14 @@ from notifications_service.entrypoints.mailer_worker import MailerWorker
 from notifications_service.entrypoints.subscribers import event_handlers
 from notifications_service.service_layer.contract_mapping import to_contract
 from notifications_service.service_layer.ports import DeliveryQueue, Mailer, NotificationsUnitOfWork, Renderer
+from servicekit.data_export import export_handler
+from servicekit.mongo import Document
 from servicekit.runtime import Infrastructure, ServiceParts
+
+
+def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
+    return {CONTACTS: {"tenant": tenant, "_id": member_id},
+            NOTIFICATIONS: {"tenant": tenant, "member_id": member_id}}
 
 
 def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: DeliveryQueue, mailer: Mailer,
@@ -42,5 +49,6 @@ def build(infra: Infrastructure) -> ServiceParts:
                         starttls=settings.smtp_starttls, timeout=settings.smtp_timeout)
     parts, _ = bootstrap(uow, MongoDeliveryQueue(infra.db, settings.delivery_lease_seconds), mailer,
                          JinjaRenderer(), settings)
+    parts.requests = [*parts.requests, export_handler("notifications", infra.db, export_queries)]
     parts.indexes = INDEXES
     return parts

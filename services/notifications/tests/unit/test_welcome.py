@@ -22,6 +22,7 @@ class Store:
         self.contacts: dict[str, dict[str, object]] = {}
         self.retries: list[tuple[str, int, float]] = []
         self.token = "lease-1"
+        self.erased: set[str] = set()
 
     # DeliveryQueue
     async def claim(self, limit: int) -> tuple[str, list[Notification]]:
@@ -48,6 +49,22 @@ class FakeNotificationsUnitOfWork(FakeUnitOfWork):
     async def finish(self, notification: Notification, lease_token: str) -> None:
         assert lease_token == self.store.token
         self.track(notification)
+
+    async def erased(self, tenant: str, member_id: str) -> bool:
+        return member_id in self.store.erased
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        return 1 if self.store.contacts.pop(member_id, None) is not None else 0
+
+    async def erase_for(self, tenant: str, member_id: str) -> int:
+        mine = [k for k, n in self.store.notifications.items() if n.member_id == member_id]
+        for k in mine:
+            del self.store.notifications[k]
+        return len(mine)
+
+    async def scrub_member(self, tenant: str, member_id: str, keep_types: frozenset[str] = frozenset()) -> dict[str, int]:
+        self.store.erased.add(member_id)  # the Mongo unit of work leaves a tombstone
+        return await super().scrub_member(tenant, member_id, keep_types)
 
     async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, object],
                     version_field: str) -> bool:
@@ -176,3 +193,23 @@ async def test_contact_projection_follows_profile_and_consents_in_any_order() ->
     contact = store.contacts["m1"]
     assert contact["consents.newsletter"] is True and contact["email"] == "new@example.org"
     assert contact["contactable"] is False, "a bouncing address is not written to"
+
+
+async def test_erasure_deletes_contact_and_messages_confirms_and_ignores_late_events() -> None:
+    from alumni_contracts.notifications.v1 import MemberDataErased
+    from servicekit.erasure import EraseMemberData, erase_member_data
+
+    store = Store()
+    renderer = JinjaRenderer()
+    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), renderer, "alumni.test")
+    assert store.contacts and store.notifications
+    uow = FakeNotificationsUnitOfWork(store)
+    await erase_member_data(EraseMemberData("demo", "erasure-1", "m1"), uow, handlers.erase_recipient)
+    assert store.contacts == {} and store.notifications == {}
+    [confirmation] = [e.data for e in uow.published]
+    assert isinstance(confirmation, MemberDataErased) and confirmation.erasure_id == "erasure-1"
+    assert confirmation.erased == {"contacts": 1, "notifications": 1}
+    assert "m1" not in confirmation.model_dump_json(), "the confirmation names nobody"
+    # A redelivered registration event after the erasure must not bring the member back.
+    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), renderer, "alumni.test")
+    assert store.contacts == {} and store.notifications == {}

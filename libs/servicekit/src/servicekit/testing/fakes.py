@@ -17,6 +17,7 @@ class FakeUnitOfWork:
         self._seen: list[AggregateRoot] = []
         self.commits = 0
         self.published: list[CloudEvent[Any]] = []
+        self.scrubbed: list[tuple[str, str]] = []
 
     async def __aenter__(self) -> Self:
         self._seen = []
@@ -25,6 +26,11 @@ class FakeUnitOfWork:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         self._seen = []
+
+    async def scrub_member(self, tenant: str, member_id: str,
+                           keep_types: frozenset[str] = frozenset()) -> dict[str, int]:
+        self.scrubbed.append((tenant, member_id))
+        return {}
 
     def track(self, aggregate: AggregateRoot) -> None:
         if aggregate not in self._seen:

@@ -46,3 +46,7 @@ class MongoMemberProjection:
                   "cohorts": [{"program": p, "graduation_year": y} for p, y in member.cohorts]}
         return await apply_versioned(self._col, member.tenant, member.member_id, member.version, fields,
                                      self._session)
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        result = await self._col.delete_one({"_id": member_id, "tenant": tenant}, session=self._session)
+        return result.deleted_count

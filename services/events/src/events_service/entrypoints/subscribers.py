@@ -11,6 +11,7 @@ from alumni_contracts.subscriptions import Subscription, subscription
 from events_service.service_layer import handlers
 from events_service.service_layer.commands import ProjectMember
 from events_service.service_layer.ports import EventsUnitOfWork
+from servicekit.erasure import erasure_subscriber
 from servicekit.messaging import EventHandler
 
 
@@ -31,4 +32,5 @@ def event_handlers(uow_factory: Callable[[], EventsUnitOfWork]) -> list[tuple[Su
             uow_factory())
 
     return [(subscription("events", MemberRegistered), on_member_registered),
-            (subscription("events", MemberProfileUpdated), on_member_profile_updated)]
+            (subscription("events", MemberProfileUpdated), on_member_profile_updated),
+            erasure_subscriber("events", uow_factory, handlers.erase_attendee)]

@@ -7,6 +7,7 @@ from events_service.domain.model import Event
 from events_service.service_layer.commands import ProjectMember, ScheduleEvent
 from events_service.service_layer.ports import EventsUnitOfWork
 from servicekit.domain import utcnow
+from servicekit.erasure import EraseMemberData
 
 
 async def schedule_event(cmd: ScheduleEvent, uow: EventsUnitOfWork, clock: Callable[[], datetime] = utcnow) -> str:
@@ -22,3 +23,8 @@ async def project_member(cmd: ProjectMember, uow: EventsUnitOfWork) -> None:
     async with uow:
         await uow.members.apply(cmd)
         await uow.commit()
+
+
+async def erase_attendee(uow: EventsUnitOfWork, cmd: EraseMemberData) -> tuple[dict[str, int], dict[str, int]]:
+    """Events keeps a copy of members (names, email, cohorts) to target invitations: it goes."""
+    return {"members": await uow.members.erase(cmd.tenant, cmd.member_id)}, {}

@@ -4,7 +4,7 @@ from typing import Protocol
 
 from events_service.domain.model import Event
 from events_service.service_layer.commands import ProjectMember
-from servicekit.uow import UnitOfWork
+from servicekit.uow import ErasingUnitOfWork
 
 
 class EventRepository(Protocol):
@@ -13,9 +13,10 @@ class EventRepository(Protocol):
 
 class MemberProjection(Protocol):
     async def apply(self, member: ProjectMember) -> bool: ...
+    async def erase(self, tenant: str, member_id: str) -> int: ...
 
 
-class EventsUnitOfWork(UnitOfWork, Protocol):
+class EventsUnitOfWork(ErasingUnitOfWork, Protocol):
     @property
     def events(self) -> EventRepository: ...
 

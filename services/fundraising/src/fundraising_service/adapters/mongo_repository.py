@@ -35,6 +35,13 @@ class MongoDonationRepository:
             "campaign_id": donation.campaign_id, "received_at": donation.received_at}, session=self._session)
         self._track(donation)
 
+    async def pseudonymise(self, tenant: str, member_id: str, pseudonym: str) -> int:
+        """Accounting records stay (the law requires keeping them); the donor becomes a pseudonym."""
+        result = await self._col.update_many({"tenant": tenant, "member_id": member_id},
+                                             {"$set": {"member_id": pseudonym, "pseudonymised": True}},
+                                             session=self._session)
+        return result.modified_count
+
 
 class MongoDonorProjection:
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
@@ -45,6 +52,10 @@ class MongoDonorProjection:
         return await apply_versioned(self._col, member.tenant, member.member_id, member.version,
                                      {"first_name": member.first_name, "last_name": member.last_name},
                                      self._session)
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        result = await self._col.delete_one({"_id": member_id, "tenant": tenant}, session=self._session)
+        return result.deleted_count
 
     async def exists(self, tenant: str, member_id: str) -> bool:
         return await self._col.find_one({"_id": member_id, "tenant": tenant}, {"_id": 1},

@@ -9,6 +9,7 @@ from alumni_contracts.subscriptions import Subscription, subscription
 from fundraising_service.service_layer import handlers
 from fundraising_service.service_layer.commands import ProjectMember
 from fundraising_service.service_layer.ports import FundraisingUnitOfWork
+from servicekit.erasure import erasure_subscriber
 from servicekit.messaging import EventHandler
 
 
@@ -26,4 +27,5 @@ def event_handlers(uow_factory: Callable[[], FundraisingUnitOfWork]) -> list[tup
             first_name=data.first_name, last_name=data.last_name), uow_factory())
 
     return [(subscription("fundraising", MemberRegistered), on_member_registered),
-            (subscription("fundraising", MemberProfileUpdated), on_member_profile_updated)]
+            (subscription("fundraising", MemberProfileUpdated), on_member_profile_updated),
+            erasure_subscriber("fundraising", uow_factory, handlers.erase_donor)]

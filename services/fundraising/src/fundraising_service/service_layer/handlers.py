@@ -7,6 +7,8 @@ from fundraising_service.domain.model import Donation, UnknownDonor
 from fundraising_service.service_layer.commands import ProjectMember, RecordDonation
 from fundraising_service.service_layer.ports import FundraisingUnitOfWork
 from servicekit.domain import utcnow
+from servicekit.erasure import EraseMemberData
+from servicekit.personal_data import pseudonym
 
 
 async def record_donation(cmd: RecordDonation, uow: FundraisingUnitOfWork,
@@ -27,3 +29,10 @@ async def project_member(cmd: ProjectMember, uow: FundraisingUnitOfWork) -> None
     async with uow:
         await uow.members.apply(cmd)
         await uow.commit()
+
+
+async def erase_donor(uow: FundraisingUnitOfWork, cmd: EraseMemberData) -> tuple[dict[str, int], dict[str, int]]:
+    """The donor's identity goes; their donations stay under a pseudonym (accounting law)."""
+    erased = {"members": await uow.members.erase(cmd.tenant, cmd.member_id)}
+    kept = {"donations": await uow.donations.pseudonymise(cmd.tenant, cmd.member_id, pseudonym(cmd.erasure_id))}
+    return erased, kept

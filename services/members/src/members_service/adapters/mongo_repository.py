@@ -10,11 +10,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from members_service.adapters.name_order_sketch import SKETCHES, NameOrderSketches
 from members_service.adapters.name_order_sketch import STEP as SKETCH_STEP
-from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.domain.ambassador import AmbassadorScope, Ambassadorship
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import ANY_NAME_MIN_PREFIX, matches
+from members_service.domain.erasure import Erasure
 from members_service.domain.model import ConsentChanged, EmailAlreadyRegistered, Member
 from members_service.domain.profile import (
     Cohort,
@@ -41,6 +42,7 @@ from servicekit.mongo import Document, IndexSpec
 MEMBERS = "members"
 CONSENT_RECORDS = "consent_records"
 TENANT_SETTINGS = "tenant_settings"
+ERASURES = "erasures"
 HIGH = "\uffff"
 # Folded name fields a name prefix is searched in, each a scalar with its own index: a range on
 # one scalar key is an exact index range on MongoDB and on the stand-in alike (a multikey range
@@ -72,6 +74,7 @@ INDEXES = [
     IndexSpec(MEMBERS, [("tenant", 1), ("showcase_live", 1)], "showcase_published"),
     IndexSpec(MEMBERS, [("showcase_expires_at", 1)], "showcase_expiry"),
     IndexSpec(CONSENT_RECORDS, [("tenant", 1), ("member_id", 1), ("at", 1)], "consents_by_member"),
+    IndexSpec(ERASURES, [("state", 1), ("deadline", 1)], "erasures_by_deadline"),
 ]
 
 
@@ -280,6 +283,13 @@ class MongoMemberRepository:
                 session=self._session)
         self._track(member)
 
+    async def delete(self, member: Member) -> None:
+        """Erasure: the member, their consent ledger and the directory sketch (it holds names)."""
+        await self._col.delete_one({"_id": member.id, "tenant": member.tenant}, session=self._session)
+        await self._consents.delete_many({"tenant": member.tenant, "member_id": member.id}, session=self._session)
+        await self._col.database[SKETCHES].delete_many({"tenant": member.tenant}, session=self._session)
+        self._track(member)
+
     async def get(self, tenant: str, member_id: str) -> Member | None:
         doc = await self._col.find_one({"tenant": tenant, "_id": member_id}, session=self._session)
         if doc is None:
@@ -427,6 +437,9 @@ class MongoMemberRepository:
     async def sectors(self, tenant: str) -> SectorList:
         return await MongoTenantSettings(self._col.database, self._session).sectors(tenant)
 
+    async def overdue_erasures(self, now: datetime) -> list[tuple[str, str]]:
+        return await MongoErasureRepository(self._col.database, self._session, self._track).overdue(now)
+
 
 class MongoTenantSettings:
     """One document per tenant in `tenant_settings`; the sector list is versioned."""
@@ -454,3 +467,46 @@ class MongoTenantSettings:
                                             {"$set": values}, session=self._session)
         if result.matched_count == 0:
             raise ConcurrencyConflict(f"the sector list of {tenant} changed meanwhile")
+
+
+class MongoErasureRepository:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None,
+                 track: Callable[[AggregateRoot], None]) -> None:
+        self._col = db[ERASURES]
+        self._session = session
+        self._track = track
+
+    @staticmethod
+    def _doc(e: Erasure) -> Document:
+        return {"_id": e.id, "tenant": e.tenant, "version": e.version, "member_id": e.member_id,
+                "member_ref": e.member_ref, "requested_at": e.requested_at, "deadline": e.deadline,
+                "requested_by_role": e.requested_by_role, "confirmations": e.confirmations,
+                "completed_at": e.completed_at, "state": e.state.value}
+
+    async def add(self, erasure: Erasure) -> None:
+        await self._col.insert_one(self._doc(erasure), session=self._session)
+        self._track(erasure)
+
+    async def save(self, erasure: Erasure) -> None:
+        result = await self._col.replace_one(
+            {"_id": erasure.id, "tenant": erasure.tenant, "version": erasure.persisted_version},
+            self._doc(erasure), session=self._session)
+        if result.matched_count == 0:
+            raise ConcurrencyConflict(f"erasure {erasure.id} changed since version {erasure.persisted_version}")
+        self._track(erasure)
+
+    async def get(self, tenant: str, erasure_id: str) -> Erasure | None:
+        doc = await self._col.find_one({"_id": erasure_id, "tenant": tenant}, session=self._session)
+        if doc is None:
+            return None
+        erasure = Erasure(id=doc["_id"], tenant=doc["tenant"], version=doc["version"], member_id=doc["member_id"],
+                          member_ref=doc["member_ref"], requested_at=doc["requested_at"], deadline=doc["deadline"],
+                          requested_by_role=doc["requested_by_role"], confirmations=doc["confirmations"],
+                          completed_at=doc["completed_at"])
+        self._track(erasure)
+        return erasure
+
+    async def overdue(self, now: datetime) -> list[tuple[str, str]]:
+        cursor = self._col.find({"state": "in-progress", "deadline": {"$lt": now}}, {"tenant": 1},
+                                session=self._session)
+        return [(d["tenant"], d["_id"]) async for d in cursor]

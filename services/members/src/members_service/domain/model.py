@@ -319,6 +319,13 @@ class Member(AggregateRoot):
         self.ambassador = None
         self.record(AmbassadorRevoked(self.id, by, now))
 
+    def erase(self, now: datetime) -> None:
+        """The member is being erased: take the showcase down everywhere (partners follow
+        `showcase_unpublished`); the records themselves are deleted by the repository."""
+        if self.showcase_public is not None:
+            self.record(ShowcaseUnpublished(self.id, self.showcase_public.entry_id, ShowcaseEnded.ERASED, now))
+            self.showcase_public = None
+
     def _sync_showcase(self, now: datetime) -> None:
         """Publish, update or unpublish so that `showcase_public` is what may be shown now."""
         entry = self.showcase_entry(now)

@@ -7,7 +7,9 @@ from collections.abc import Callable
 
 from alumni_contracts import naming
 from alumni_contracts.members import commands as c
+from alumni_contracts.privacy import ERASURE_DEADLINE_DAYS
 from alumni_contracts.rpc import Principal, Role
+from alumni_contracts.subscriptions import erasure_confirmers
 from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.consent import Channel, Purpose
 from members_service.domain.directory import DirectoryCriteria
@@ -19,7 +21,7 @@ from members_service.entrypoints import views
 from members_service.service_layer import commands as cmd
 from members_service.service_layer import handlers
 from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
-from servicekit.domain import DomainError
+from servicekit.domain import DomainError, utcnow
 from servicekit.rpc import RequestHandler
 
 STAFF = frozenset({Role.MANAGER, Role.ADMIN})
@@ -185,6 +187,16 @@ def request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader: Membe
         return views.sector_list(await handlers.set_sectors(
             cmd.SetSectors(who.tenant, actor(who), sectors, req.version), uow_factory()))
 
+    async def request_erasure(req: c.RequestErasure, who: Principal) -> c.ErasureStatus:
+        erasure = await handlers.request_erasure(cmd.RequestErasure(
+            tenant=who.tenant, member_id=whose(req.member_id, who), actor=actor(who),
+            confirmers=erasure_confirmers(), deadline_days=ERASURE_DEADLINE_DAYS), uow_factory())
+        return views.erasure_status(erasure, utcnow())
+
+    async def get_erasure(req: c.GetErasure, who: Principal) -> c.ErasureStatus:
+        erasure = await handlers.get_erasure(cmd.GetErasure(who.tenant, req.erasure_id, actor(who)), uow_factory())
+        return views.erasure_status(erasure, utcnow())
+
     def command(name: str) -> str:
         return naming.command_subject("members", name)
 
@@ -227,4 +239,8 @@ def request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader: Membe
                        description="The tenant's sector list (the default one until a manager edits it)."),
         RequestHandler(command(c.SET_SECTORS), c.SetSectors, set_sectors, STAFF, idempotent=True,
                        description="Replace the tenant's sector list (optimistic locking on `version`)."),
+        RequestHandler(command(c.REQUEST_ERASURE), c.RequestErasure, request_erasure, ALUMNI_AND_STAFF,
+                       idempotent=True, description="Erase a member everywhere (GDPR art. 17); returns the status."),
+        RequestHandler(query(c.GET_ERASURE), c.GetErasure, get_erasure, ALUMNI_AND_STAFF,
+                       description="Status of an erasure: which services confirmed, deadline, completion."),
     ]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from alumni_contracts.common import Cohort as ContractCohort
 from alumni_contracts.common import ConsentChannel, Locale, Purpose
 from alumni_contracts.members import commands as c
 from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.consent import ConsentRecord
 from members_service.domain.directory import DirectoryCard
+from members_service.domain.erasure import Erasure
 from members_service.domain.model import Member
 from members_service.domain.profile import Cohort, Education, Position
 from members_service.domain.sectors import SectorList
@@ -93,3 +96,10 @@ def showcase_entry(e: PublicShowcase) -> c.ShowcaseEntryOut:
 def sector_list(s: SectorList) -> c.SectorListOut:
     return c.SectorListOut(version=s.version, sectors=[c.SectorOut(code=x.code, label_fr=x.label_fr,
                                                                    label_en=x.label_en) for x in s.sectors])
+
+
+
+def erasure_status(e: Erasure, now: datetime) -> c.ErasureStatus:
+    assert e.requested_at is not None and e.deadline is not None
+    return c.ErasureStatus(erasure_id=e.id, status=e.state.value, requested_at=e.requested_at, deadline=e.deadline,
+                           overdue=e.overdue(now), confirmations=dict(e.confirmations), completed_at=e.completed_at)

@@ -140,3 +140,26 @@ class SearchDirectory:
     criteria: DirectoryCriteria = field(default_factory=DirectoryCriteria)
     limit: int = 20
     after: str | None = None  # sort key of the last entry of the previous page
+
+
+@dataclass(frozen=True)
+class RequestErasure:
+    tenant: str
+    member_id: str
+    actor: Actor
+    confirmers: tuple[str, ...]  # the services that must confirm (from the contracts)
+    deadline_days: int
+
+
+@dataclass(frozen=True)
+class ConfirmErasure:
+    tenant: str
+    erasure_id: str
+    service: str
+
+
+@dataclass(frozen=True)
+class GetErasure:
+    tenant: str
+    erasure_id: str
+    actor: Actor

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alumni_contracts.common import Cohort, ConsentChannel, Locale, Purpose
 from alumni_contracts.envelope import EventData
 from alumni_contracts.members import v1
+from members_service.domain.erasure import ErasureConfirmed, ErasureRequested, MemberErased
 from members_service.domain.model import (
     AmbassadorAppointed,
     AmbassadorRevoked,
@@ -18,6 +19,10 @@ from members_service.domain.model import (
 )
 from members_service.domain.profile import DeceasedStatus
 from servicekit.domain import DomainEvent
+
+# Events whose purpose is to name an erased member to consumers: an erasure keeps them in the
+# outbox (they expire with its retention, like every sent record).
+NAMING_THE_ERASED = frozenset({v1.MemberErasureRequested.type_name(), v1.MemberErased.type_name()})
 
 
 def to_contract(event: DomainEvent) -> EventData | None:
@@ -61,6 +66,11 @@ def to_contract(event: DomainEvent) -> EventData | None:
                 programs=list(a.scope.programs), cities=list(a.scope.cities), appointed_at=a.appointed_at)
         case AmbassadorRevoked():
             return v1.AmbassadorRevoked(member_id=event.member_id, revoked_at=event.at)
-        case VisibilityChanged() | ShowcaseTextChanged():
+        case ErasureRequested():
+            return v1.MemberErasureRequested(erasure_id=event.erasure_id, member_id=event.member_id,
+                                             requested_at=event.requested_at, deadline=event.deadline)
+        case MemberErased():
+            return v1.MemberErased(erasure_id=event.erasure_id, member_id=event.member_id, erased_at=event.at)
+        case VisibilityChanged() | ShowcaseTextChanged() | ErasureConfirmed():
             return None  # directory choices and unpublished text stay inside members
     raise TypeError(f"no contract for {type(event).__name__}")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from members_service.domain.consent import ConsentRecord
 from members_service.domain.directory import DirectoryCard, directory_card
+from members_service.domain.erasure import Erasure, ErasureNotFound
 from members_service.domain.model import EmailAlreadyRegistered, Member, MemberNotFound, NotAllowed
 from members_service.domain.profile import normalize_email
 from members_service.domain.sectors import SectorList
@@ -16,10 +17,13 @@ from members_service.service_layer.commands import (
     Actor,
     AppointAmbassador,
     ConfirmDeceased,
+    ConfirmErasure,
+    GetErasure,
     GetMember,
     ListMembers,
     PublicShowcaseQuery,
     RegisterMember,
+    RequestErasure,
     RevokeAmbassador,
     SearchDirectory,
     SetConsent,
@@ -28,8 +32,13 @@ from members_service.service_layer.commands import (
     SuggestDeceased,
     UpdateProfile,
 )
+from members_service.service_layer.contract_mapping import NAMING_THE_ERASED
 from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
 from servicekit.domain import ConcurrencyConflict, utcnow
+from servicekit.logging import get_logger
+from servicekit.personal_data import subject_hash
+
+log = get_logger(__name__)
 
 Clock = Callable[[], datetime]
 
@@ -234,3 +243,57 @@ async def set_sectors(cmd: SetSectors, uow: MembersUnitOfWork) -> SectorList:
         await uow.settings.save_sectors(cmd.tenant, updated)
         await uow.commit()
     return updated
+
+
+async def request_erasure(cmd: RequestErasure, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Erasure:
+    """Members erases its records now (the member disappears from the directory, the showcase
+    and every list at once) and asks every other service to erase theirs."""
+    async with uow:
+        member = await _load_for_change(uow, cmd.tenant, cmd.member_id, cmd.actor)
+        now = clock()
+        erasure = Erasure.request(tenant=cmd.tenant, member_id=member.id,
+                                  member_ref=subject_hash(cmd.tenant, member.id), by_role=cmd.actor.role,
+                                  confirmers=cmd.confirmers, now=now, deadline_days=cmd.deadline_days)
+        member.erase(now)
+        await uow.members.delete(member)
+        await uow.erasures.add(erasure)
+        await uow.commit()
+    log.info("erasure requested", erasure_id=erasure.id, deadline=str(erasure.deadline))
+    return erasure
+
+
+async def confirm_erasure(cmd: ConfirmErasure, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Erasure:
+    """One service confirmed. With the last one, members also scrubs its own delivery records
+    (by then the events it published about the member are sent) and publishes `member_erased`."""
+    async with uow:
+        erasure = await uow.erasures.get(cmd.tenant, cmd.erasure_id)
+        if erasure is None:
+            raise ErasureNotFound(cmd.erasure_id)
+        member_id = erasure.member_id
+        erasure.confirm(cmd.service, clock())
+        if erasure.completed_at is not None and member_id is not None:
+            await uow.scrub_member(cmd.tenant, member_id, NAMING_THE_ERASED)
+        await uow.erasures.save(erasure)
+        await uow.commit()
+    if erasure.completed_at is not None:
+        log.info("erasure completed", erasure_id=erasure.id)
+    return erasure
+
+
+async def get_erasure(query: GetErasure, uow: MembersUnitOfWork) -> Erasure:
+    """Staff read any erasure of their tenant; an alumnus only their own."""
+    async with uow:
+        erasure = await uow.erasures.get(query.tenant, query.erasure_id)
+    mine = query.actor.member_id is not None and erasure is not None \
+        and erasure.member_ref == subject_hash(query.tenant, query.actor.member_id)
+    if erasure is None or not (query.actor.staff or mine):
+        raise ErasureNotFound(query.erasure_id)
+    return erasure
+
+
+async def watch_erasure_deadlines(reader: MemberReader, clock: Clock = utcnow) -> int:
+    """Log every erasure past its deadline (ops alert on it); returns how many."""
+    late = await reader.overdue_erasures(clock())
+    for tenant, erasure_id in late:
+        log.error("erasure overdue", tenant=tenant, erasure_id=erasure_id)
+    return len(late)

@@ -13,6 +13,7 @@ from notifications_service.domain.model import Notification, OutgoingEmail, Stat
 from servicekit.domain import AggregateRoot
 from servicekit.leases import LeasedQueue, queue_fields, queue_indexes
 from servicekit.mongo import Document, IndexSpec
+from servicekit.personal_data import is_erased
 from servicekit.projections import apply_versioned
 
 NOTIFICATIONS = "notifications"
@@ -58,6 +59,11 @@ class MongoNotificationRepository:
         self._track(notification)
         return True
 
+    async def erase_for(self, tenant: str, member_id: str) -> int:
+        """Every message to the member, sent or not (a pending one is never sent then)."""
+        result = await self._col.delete_many({"tenant": tenant, "member_id": member_id}, session=self._session)
+        return result.deleted_count
+
     async def finish(self, notification: Notification, lease_token: str) -> None:
         """Settle a claimed notification, only if this worker still holds its lease."""
         done = await self._queue.complete([notification.id], lease_token, {
@@ -75,6 +81,13 @@ class MongoContactProjection:
     async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, Any],
                     version_field: str) -> bool:
         return await apply_versioned(self._col, tenant, member_id, version, fields, self._session, version_field)
+
+    async def erased(self, tenant: str, member_id: str) -> bool:
+        return await is_erased(self._col.database, tenant, member_id, self._session)
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        result = await self._col.delete_one({"_id": member_id, "tenant": tenant}, session=self._session)
+        return result.deleted_count
 
 
 class MongoDeliveryQueue:

@@ -9,6 +9,7 @@ from alumni_contracts.subscriptions import Subscription, subscription
 from notifications_service.service_layer import handlers
 from notifications_service.service_layer.commands import RecordConsentState, SendWelcome, UpdateContact
 from notifications_service.service_layer.ports import NotificationsUnitOfWork, Renderer
+from servicekit.erasure import erasure_subscriber
 from servicekit.messaging import EventHandler
 
 
@@ -39,4 +40,5 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
 
     return [(subscription("notifications", MemberRegistered), on_member_registered),
             (subscription("notifications", MemberProfileUpdated), on_member_profile_updated),
-            (subscription("notifications", MemberConsentChanged), on_member_consent_changed)]
+            (subscription("notifications", MemberConsentChanged), on_member_consent_changed),
+            erasure_subscriber("notifications", uow_factory, handlers.erase_recipient)]

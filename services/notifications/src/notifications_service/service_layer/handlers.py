@@ -22,6 +22,7 @@ from notifications_service.service_layer.ports import (
     Renderer,
 )
 from servicekit.domain import utcnow
+from servicekit.erasure import EraseMemberData
 from servicekit.logging import get_logger
 from servicekit.retry import backoff_delay, retry_transient
 
@@ -43,10 +44,11 @@ async def queue_welcome(cmd: SendWelcome, uow: NotificationsUnitOfWork, renderer
         email=OutgoingEmail(to=cmd.email, subject=subject, body_text=body, locale=cmd.locale,
                             message_id=f"<{key}@{message_id_domain}>"))
     async with uow:
-        await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
-            "email": cmd.email, "locale": cmd.locale, "first_name": cmd.first_name, "last_name": cmd.last_name,
-            "contactable": True}, PROFILE_VERSION)
-        await uow.notifications.add_if_absent(notification)
+        if not await uow.contacts.erased(cmd.tenant, cmd.member_id):  # a late event about an erased member
+            await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
+                "email": cmd.email, "locale": cmd.locale, "first_name": cmd.first_name, "last_name": cmd.last_name,
+                "contactable": True}, PROFILE_VERSION)
+            await uow.notifications.add_if_absent(notification)
         await uow.commit()
     return notification.id
 
@@ -66,6 +68,13 @@ async def record_consent_state(cmd: RecordConsentState, uow: NotificationsUnitOf
         await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version,
                                  {f"consents.{cmd.purpose}": cmd.granted}, f"consent_versions.{cmd.purpose}")
         await uow.commit()
+
+
+async def erase_recipient(uow: NotificationsUnitOfWork, cmd: EraseMemberData
+                          ) -> tuple[dict[str, int], dict[str, int]]:
+    """Contact details, consent states and every message (the rendered text names them)."""
+    return {"contacts": await uow.contacts.erase(cmd.tenant, cmd.member_id),
+            "notifications": await uow.notifications.erase_for(cmd.tenant, cmd.member_id)}, {}
 
 
 async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],

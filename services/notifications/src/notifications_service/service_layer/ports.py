@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from notifications_service.domain.model import Notification, OutgoingEmail
-from servicekit.uow import UnitOfWork
+from servicekit.uow import ErasingUnitOfWork
 
 
 class PermanentDeliveryError(Exception):
@@ -20,6 +20,7 @@ class Renderer(Protocol):
 
 class NotificationRepository(Protocol):
     async def add_if_absent(self, notification: Notification) -> bool: ...
+    async def erase_for(self, tenant: str, member_id: str) -> int: ...
     async def finish(self, notification: Notification, lease_token: str) -> None: ...
 
 
@@ -28,6 +29,8 @@ class ContactProjection(Protocol):
 
     async def apply(self, tenant: str, member_id: str, version: int, fields: dict[str, Any],
                     version_field: str) -> bool: ...
+    async def erased(self, tenant: str, member_id: str) -> bool: ...
+    async def erase(self, tenant: str, member_id: str) -> int: ...
 
 
 class DeliveryQueue(Protocol):
@@ -36,7 +39,7 @@ class DeliveryQueue(Protocol):
                           error: str) -> None: ...
 
 
-class NotificationsUnitOfWork(UnitOfWork, Protocol):
+class NotificationsUnitOfWork(ErasingUnitOfWork, Protocol):
     @property
     def notifications(self) -> NotificationRepository: ...
 

@@ -1,0 +1,42 @@
+"""The request handler through which a service hands over what it holds about a member
+(GDPR access and portability); the gateway asks every service and assembles the answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from alumni_contracts import naming
+from alumni_contracts.privacy import EXPORT_MEMBER_DATA, ExportMemberData, MemberDataExport
+from alumni_contracts.rpc import Principal, Role
+from servicekit.domain import NotFound
+from servicekit.mongo import Document
+from servicekit.personal_data import export_records
+from servicekit.rpc import RequestHandler
+
+# Collection → the query finding one member's records in it, for (tenant, member id).
+ExportQueries = Callable[[str, str], dict[str, Document]]
+
+
+class MemberDataNotFound(NotFound):
+    code = "member-not-found"
+    title = "Member not found"
+
+
+def export_handler(service: str, db: AsyncDatabase[Document], queries: ExportQueries,
+                   required: str | None = None) -> RequestHandler:
+    """`required`: the collection that holds the member record itself (members): no record
+    there means no such member in this tenant, a 404 rather than an empty export."""
+    async def export(req: ExportMemberData, who: Principal) -> MemberDataExport:
+        # Alumni export themselves only; another id is "not found", as everywhere else.
+        if not who.has_any(Role.MANAGER, Role.ADMIN) and who.member_id != req.member_id:
+            raise MemberDataNotFound(req.member_id)
+        records = await export_records(db, queries(who.tenant, req.member_id))
+        if required is not None and not records.get(required):
+            raise MemberDataNotFound(req.member_id)
+        return MemberDataExport(service=service, records=records)
+
+    return RequestHandler(naming.query_subject(service, EXPORT_MEMBER_DATA), ExportMemberData, export,
+                          frozenset({Role.ALUMNUS, Role.MANAGER, Role.ADMIN}),
+                          description=f"Everything {service} holds about one member (GDPR access).")

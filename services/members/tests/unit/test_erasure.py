@@ -1,0 +1,74 @@
+"""The members side of a GDPR erasure: request, confirmations, completion, status access."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from alumni_contracts.members.v1 import MemberErased, MemberErasureRequested, ShowcaseUnpublished
+from members_service.domain.erasure import ErasureNotFound, ErasureState
+from members_service.domain.model import MemberNotFound
+from members_service.domain.showcase import ShowcaseField
+from members_service.service_layer import handlers
+from members_service.service_layer.commands import ConfirmErasure, GetErasure, RequestErasure
+from servicekit.personal_data import subject_hash
+
+from .fakes import FakeMembers, FakeMembersUnitOfWork
+from .test_profiles_and_consents import MANAGER, alumnus, registered
+from .test_showcase_ambassadors_sectors import published, scope
+
+NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
+CONFIRMERS = ("events", "fundraising", "notifications")
+
+
+async def test_request_erases_members_records_at_once_and_asks_the_others() -> None:
+    store = FakeMembers()
+    member = await published(store, scope(ShowcaseField.QUOTE))
+    uow = FakeMembersUnitOfWork(store)
+    erasure = await handlers.request_erasure(RequestErasure("demo", member.id, alumnus(member), CONFIRMERS, 30), uow,
+                                             clock=lambda: NOW)
+    assert member.id not in store.rows, "the member record is gone"
+    events = {type(e.data): e.data for e in uow.published}
+    assert events[ShowcaseUnpublished].reason == "erased"
+    requested = events[MemberErasureRequested]
+    assert requested.member_id == member.id and requested.deadline == NOW + timedelta(days=30)
+    assert erasure.confirmations == {"members": NOW, "events": None, "fundraising": None, "notifications": None}
+    assert erasure.member_ref == subject_hash("demo", member.id)
+
+
+async def test_last_confirmation_completes_forgets_the_member_and_tells_partners() -> None:
+    store = FakeMembers()
+    member = await registered(store)
+    erasure = await handlers.request_erasure(RequestErasure("demo", member.id, MANAGER, CONFIRMERS, 30),
+                                             FakeMembersUnitOfWork(store), clock=lambda: NOW)
+    for service in ("events", "events", "fundraising"):  # a redelivered confirmation changes nothing
+        uow = FakeMembersUnitOfWork(store)
+        await handlers.confirm_erasure(ConfirmErasure("demo", erasure.id, service), uow, clock=lambda: NOW)
+        assert uow.published == [] and uow.scrubbed == []
+    uow = FakeMembersUnitOfWork(store)
+    done = await handlers.confirm_erasure(ConfirmErasure("demo", erasure.id, "notifications"), uow, clock=lambda: NOW)
+    [erased] = [e.data for e in uow.published]
+    assert isinstance(erased, MemberErased) and erased.member_id == member.id
+    assert uow.scrubbed == [("demo", member.id)], "members scrubs its own delivery records last"
+    assert done.state is ErasureState.COMPLETED and done.member_id is None and not done.overdue(NOW + timedelta(days=99))
+    with pytest.raises(ErasureNotFound):
+        await handlers.confirm_erasure(ConfirmErasure("other", erasure.id, "events"), FakeMembersUnitOfWork(store))
+
+
+async def test_only_the_member_or_staff_erase_and_read_the_status() -> None:
+    store = FakeMembers()
+    zoe = await registered(store)
+    other = await registered(store, "other@example.org")
+    with pytest.raises(MemberNotFound):
+        await handlers.request_erasure(RequestErasure("demo", zoe.id, alumnus(other), CONFIRMERS, 30),
+                                       FakeMembersUnitOfWork(store))
+    erasure = await handlers.request_erasure(RequestErasure("demo", zoe.id, alumnus(zoe), CONFIRMERS, 30),
+                                             FakeMembersUnitOfWork(store), clock=lambda: NOW)
+    assert (await handlers.get_erasure(GetErasure("demo", erasure.id, alumnus(zoe)), FakeMembersUnitOfWork(store))) \
+        is erasure
+    assert await handlers.get_erasure(GetErasure("demo", erasure.id, MANAGER), FakeMembersUnitOfWork(store))
+    with pytest.raises(ErasureNotFound):
+        await handlers.get_erasure(GetErasure("demo", erasure.id, alumnus(other)), FakeMembersUnitOfWork(store))
+    assert erasure.overdue(NOW + timedelta(days=31))
+    assert await handlers.watch_erasure_deadlines(store, clock=lambda: NOW + timedelta(days=31)) == 1
