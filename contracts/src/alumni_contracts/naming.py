@@ -16,6 +16,8 @@ _NATS_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 MAX_NAME_LENGTH = 32
 DLQ_STREAM = "DLQ"
+# JetStream object store holding uploaded import files until their import completes.
+IMPORTS_BUCKET = "imports"
 DEAD_LETTER_PREFIX = "dlq"
 MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>"
 TERMINATED_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.>"

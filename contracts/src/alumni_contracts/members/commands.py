@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, EmailStr, Field, HttpUrl, StringConstraints, model_validator
 
@@ -27,6 +27,14 @@ APPOINT_AMBASSADOR = "appoint_ambassador"
 REVOKE_AMBASSADOR = "revoke_ambassador"
 GET_SECTORS = "get_sectors"
 SET_SECTORS = "set_sectors"
+CREATE_IMPORT = "create_import"
+GET_IMPORT = "get_import"
+LIST_IMPORTS = "list_imports"
+VALIDATE_IMPORT = "validate_import"
+IMPORT_ROWS = "import_rows"
+DECIDE_IMPORT_ROW = "decide_import_row"
+COMMIT_IMPORT = "commit_import"
+ABANDON_IMPORT = "abandon_import"
 REQUEST_ERASURE = "request_erasure"
 GET_ERASURE = "get_erasure"
 
@@ -481,3 +489,147 @@ class ErasureStatus(Result):
     confirmations: dict[str, AwareDatetime | None] = Field(
         description="Service → when it confirmed (null: not yet).")
     completed_at: AwareDatetime | None = None
+
+
+# -- CSV import --------------------------------------------------------------------------
+
+class ImportField(StrEnum):
+    FIRST_NAME = "first_name"
+    LAST_NAME = "last_name"
+    EMAIL = "email"
+    PROGRAM = "program"
+    GRADUATION_YEAR = "graduation_year"
+    USAGE_NAME = "usage_name"
+    BIRTH_NAME = "birth_name"
+    PHONE = "phone"
+    LOCALE = "locale"
+    CITY = "city"
+    COUNTRY = "country"
+    EMPLOYER = "employer"
+    JOB_TITLE = "job_title"
+    SECTOR = "sector"
+    LINKEDIN_URL = "linkedin_url"
+    DEGREE = "degree"
+    CAMPUS = "campus"
+
+
+class ImportRowStatus(StrEnum):
+    NEW = "new"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    REVIEW = "review"
+    ERROR = "error"
+
+
+class ImportDecision(StrEnum):
+    CREATE = "create"
+    MERGE = "merge"
+    SKIP = "skip"
+
+
+Encoding = Literal["utf-8", "windows-1252"]
+Delimiter = Literal[";", ",", "\t"]
+ImportId = Identifier
+
+
+class CreateImport(Request):
+    """Sent by the gateway once the uploaded file is in the object store."""
+
+    import_id: ImportId
+    object_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,200}$")]
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    size: int = Field(ge=0)
+    encoding: Encoding | None = Field(None, description="Detected when absent (UTF-8, else Windows-1252).")
+    delimiter: Delimiter | None = Field(None, description="Detected from the header when absent.")
+
+
+class GetImport(Request):
+    import_id: ImportId
+
+
+class ListImports(Request):
+    limit: int = Field(20, ge=1, le=100)
+
+
+class ColumnMapping(Request):
+    mapping: dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], ImportField] | None = Field(
+        None, description="Column header → field; absent: the suggested mapping. Unmapped columns are ignored.",
+        examples=[{"Prénom": "first_name", "Nom": "last_name", "Courriel": "email", "Programme": "program",
+                   "Promotion": "graduation_year"}])
+
+
+class ValidateImport(ColumnMapping):
+    import_id: ImportId
+
+
+class ImportRowsQuery(Request):
+    import_id: ImportId
+    status: ImportRowStatus | None = None
+    after_line: int = Field(0, ge=0, description="Cursor: the last line of the previous page.")
+    limit: int = Field(100, ge=1, le=500)
+
+
+class DecisionBody(Request):
+    decision: ImportDecision = Field(description="create: another person; merge: the matched member; skip.")
+
+
+class DecideImportRow(DecisionBody):
+    import_id: ImportId
+    line: int = Field(ge=2)
+
+
+class CommitBody(Request):
+    undecided: Literal["refuse", "skip"] = Field(
+        "refuse", description="Rows still to review: refuse to commit (default), or skip them.")
+
+
+class CommitImport(CommitBody):
+    import_id: ImportId
+
+
+class AbandonImport(Request):
+    import_id: ImportId
+
+
+class SampleRow(Result):
+    line: int
+    cells: list[str]
+
+
+class ImportView(Result):
+    import_id: ImportId
+    filename: str
+    state: str = Field(description="uploaded → validating → validated → committing → completed (or failed).")
+    encoding: str
+    delimiter: str
+    columns: list[str]
+    mapping: dict[str, ImportField] = Field(description="Current (or suggested) column mapping.")
+    required_fields: list[ImportField]
+    total: int = Field(description="Data rows in the file.")
+    done: int = Field(description="Rows validated (validating) or committed (committing) so far.")
+    progress_percent: float
+    counts: dict[str, int] = Field(description="Rows by status after validation (the dry-run report), "
+                                               "decisions taken, and outcomes once committed.")
+    created_at: AwareDatetime
+    finished_at: AwareDatetime | None = None
+    failure: str | None = None
+    sample: list[SampleRow] | None = Field(None, description="First rows, right after the upload.")
+
+
+class ImportList(Result):
+    items: list[ImportView]
+
+
+class ImportRowOut(Result):
+    line: int = Field(description="Line in the file (the header is line 1).")
+    status: ImportRowStatus
+    values: dict[str, str | int]
+    errors: list[str]
+    reason: str | None = None
+    match_member_id: str | None = None
+    decision: ImportDecision | None = None
+
+
+class ImportRowsPage(Result):
+    items: list[ImportRowOut]
+    next_after_line: int | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AwareDatetime, EmailStr, Field
 
 from alumni_contracts.common import Cohort, ConsentChannel, Identifier, Locale, Purpose
@@ -22,6 +24,9 @@ class MemberRegistered(EventData):
     locale: Locale = Field(description="Preferred language of communications.", examples=["fr"])
     cohort: Cohort = Field(description="Graduating class (*promotion*).")
     registered_at: AwareDatetime = Field(description="When the member was registered (UTC).")
+    origin: Literal["registration", "import"] = Field(
+        "registration", description="`import`: created by a bulk import of the office's register (no welcome "
+                                    "email is sent for those).", examples=["registration"])
 
 
 class MemberProfileUpdated(EventData):

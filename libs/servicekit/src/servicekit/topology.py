@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    ObjectStoreConfig,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
 from nats.js.errors import NotFoundError
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +43,9 @@ class TopologySettings(BaseSettings):
         default_factory=lambda: [2.0, 10.0, 30.0, 120.0, 600.0],
         description="Redelivery delays; must be shorter than max_deliver.")
     max_ack_pending: int = Field(1000, ge=1, description="Unacknowledged messages per consumer.")
+    import_files_max_age_days: float = Field(
+        7, gt=0, description="Days an uploaded import file may stay in the object store (it holds personal "
+                             "data; completed or abandoned imports delete theirs at once).")
 
 
     def retry_window_seconds(self) -> float:
@@ -111,11 +122,22 @@ async def apply(js: JetStreamContext, settings: TopologySettings) -> list[str]:
     for stream, consumer in topology.consumers:
         await js.add_consumer(stream, consumer)  # creates, or updates the editable fields
         changes.append(f"declared consumer {stream}/{consumer.durable_name}")
+    try:
+        await js.object_store(naming.IMPORTS_BUCKET)
+    except NotFoundError:
+        await js.create_object_store(naming.IMPORTS_BUCKET, ObjectStoreConfig(
+            ttl=settings.import_files_max_age_days * DAY, storage=StorageType.FILE, replicas=settings.replicas,
+            description="Uploaded import files (personal data): deleted when their import ends"))
+        changes.append(f"created object store {naming.IMPORTS_BUCKET}")
     return changes
 
 
 async def reset(js: JetStreamContext) -> None:
-    """Delete every declared stream (tests only)."""
+    """Delete every declared stream and the import files (tests only)."""
+    try:
+        await js.delete_object_store(naming.IMPORTS_BUCKET)
+    except NotFoundError:
+        pass
     for config in declare(TopologySettings()).streams:
         assert config.name is not None
         try:

@@ -42,6 +42,7 @@ def serve(settings: GatewaySettings) -> None:
             await nc.drain()  # type: ignore[attr-defined]
 
     app = create_app(bus_factory, build_verifier(settings), max_body_bytes=settings.max_body_bytes,
+                     max_upload_bytes=settings.max_upload_bytes,
                      dev_mailbox_url=settings.dev_mailbox_url, on_shutdown=shutdown)
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
 

@@ -22,6 +22,7 @@ class GatewaySettings(NatsConfig, LoggingConfig):
     dev_issuer_key_file: Path | None = Field(
         None, description="Development only: PEM key of the local issuer (created if missing).")
     max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted.")
+    max_upload_bytes: int = Field(64 * 1024 * 1024, description="Largest CSV file accepted by `POST /api/v1/imports`.")
     dev_mailbox_url: str | None = Field(None, description="Development only: SMTP sink's JSON API.")
 
 

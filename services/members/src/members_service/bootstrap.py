@@ -8,23 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
+from members_service.adapters.import_store import ImportJobQueue, NatsFileStore
 from members_service.adapters.mongo_repository import CONSENT_RECORDS, INDEXES, MEMBERS, MongoMemberRepository
 from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
+from members_service.entrypoints.import_requests import import_request_handlers
+from members_service.entrypoints.import_worker import ImportWorker
 from members_service.entrypoints.requests import request_handlers
 from members_service.entrypoints.subscribers import event_handlers
-from members_service.service_layer import handlers
+from members_service.service_layer import handlers, imports
 from members_service.service_layer.contract_mapping import to_contract
-from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
+from members_service.service_layer.imports import StillMine
+from members_service.service_layer.ports import FileStore, MemberReader, MembersUnitOfWork
 from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.periodic import Every
 from servicekit.runtime import Infrastructure, ServiceParts
 
 
-def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader) -> ServiceParts:
-    return ServiceParts(requests=request_handlers(uow_factory, reader), events=event_handlers(uow_factory))
+def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader, files: FileStore,
+              wake_import_worker: Callable[[], None] = lambda: None) -> ServiceParts:
+    return ServiceParts(
+        requests=[*request_handlers(uow_factory, reader),
+                  *import_request_handlers(uow_factory, files, wake_import_worker)],
+        events=event_handlers(uow_factory))
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
@@ -53,9 +62,15 @@ def build(infra: Infrastructure) -> ServiceParts:
         await handlers.watch_erasure_deadlines(reader)
 
     deadlines = Every(3600.0, watch_erasures, "erasure deadline watch")
-    parts = bootstrap(uow, reader)
+    files = NatsFileStore(infra.js)
+
+    async def run_import_job(tenant: str, job_id: str, still_mine: StillMine) -> None:
+        await imports.run_import_job(tenant, job_id, uow, reader, files, still_mine)
+
+    importer = ImportWorker(ImportJobQueue(infra.db, settings.import_lease_seconds), run_import_job)
+    parts = bootstrap(uow, reader, files, importer.wake)
     parts.requests = [*parts.requests, export_handler("members", infra.db, export_queries, required=MEMBERS)]
-    parts.indexes = INDEXES
-    parts.workers = [refresher.run, expiry.run, deadlines.run]
-    parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop]
+    parts.indexes = [*INDEXES, *IMPORT_INDEXES]
+    parts.workers = [refresher.run, expiry.run, deadlines.run, importer.run]
+    parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop, importer.stop]
     return parts

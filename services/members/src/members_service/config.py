@@ -18,4 +18,7 @@ class MembersSettings(ServiceSettings):
     showcase_sweep_seconds: float = Field(
         30.0, gt=0, description="How often expired showcase consents are looked for, to emit "
                                 "`showcase_unpublished` (the public endpoint hides them at once).")
+    import_lease_seconds: float = Field(
+        120.0, gt=0, description="Lease of the import worker on a job; another replica takes a job over "
+                                 "when its worker stopped renewing it for this long.")
     http_port: int = Field(8101, description="Port of /health and /metrics (0: none).")

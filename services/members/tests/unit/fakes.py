@@ -115,3 +115,17 @@ class FakeMembersUnitOfWork(FakeUnitOfWork):
         self.members.settings = store.settings
         self.settings = FakeTenantSettings(store.settings)
         self.erasures = FakeErasures(store.erasures, self.track)
+
+
+class FakeFileStore:
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    async def put(self, name: str, data: bytes) -> None:
+        self.files[name] = data
+
+    async def get(self, name: str) -> bytes | None:
+        return self.files.get(name)
+
+    async def delete(self, name: str) -> None:
+        self.files.pop(name, None)

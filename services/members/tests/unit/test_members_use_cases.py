@@ -13,7 +13,7 @@ from members_service.domain.profile import Cohort, search_key
 from members_service.service_layer import handlers
 from members_service.service_layer.commands import GetMember, RegisterMember
 
-from .fakes import FakeMembers, FakeMembersUnitOfWork
+from .fakes import FakeFileStore, FakeMembers, FakeMembersUnitOfWork
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -70,7 +70,7 @@ async def test_other_tenant_cannot_read_a_member() -> None:
 
 async def test_bootstrapped_entrypoint_uses_the_principal_tenant_and_shapes_the_result() -> None:
     members = FakeMembers()
-    parts = bootstrap(lambda: FakeMembersUnitOfWork(members), members)
+    parts = bootstrap(lambda: FakeMembersUnitOfWork(members), members, FakeFileStore())
     specs = {s.subject: s for s in parts.requests}
     manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))
     register = specs["cmd.members.register_member"]

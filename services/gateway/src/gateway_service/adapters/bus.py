@@ -35,3 +35,8 @@ class NatsBus:
             return Reply.failure(Problem(type=problem_type("timeout"), title="Service timeout", status=504,
                                          detail=f"{subject} did not answer in {self._timeout}s"))
         return Reply.model_validate_json(msg.data)
+
+    async def put_file(self, name: str, data: bytes) -> None:
+        """Store an upload in the JetStream object store (chunked: larger than a NATS message)."""
+        store = await self._nc.jetstream().object_store(naming.IMPORTS_BUCKET)
+        await store.put(name, data)

@@ -33,6 +33,8 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
                                               description="Retries with the same key return the first result.")]
 MemberId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 TenantSlug = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,32}$")]
+ImportId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+IMPORTS_PATH = "/api/v1/imports"
 
 
 class ApiError(Exception):
@@ -82,7 +84,8 @@ def require_staff(who: Principal) -> None:
 
 
 def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVerifier, *,
-               max_body_bytes: int = 64 * 1024, dev_mailbox_url: str | None = None,
+               max_body_bytes: int = 64 * 1024, max_upload_bytes: int = 64 * 1024 * 1024,
+               dev_mailbox_url: str | None = None,
                on_shutdown: Callable[[], Awaitable[None]] | None = None) -> FastAPI:
     state: dict[str, NatsBus] = {}
 
@@ -109,9 +112,9 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
     @app.middleware("http")
     async def edge(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
-            return problem_response(make_problem(413, "too-large", "Request body too large",
-                                                 f"at most {max_body_bytes} bytes"))
+        limit = max_upload_bytes if (request.method, request.url.path) == ("POST", IMPORTS_PATH) else max_body_bytes
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return problem_response(make_problem(413, "too-large", "Request body too large", f"at most {limit} bytes"))
         correlation_id = request.headers.get("X-Correlation-Id") or new_event_id()
         request.state.correlation_id = correlation_id
         with bound(correlation_id=correlation_id, path=request.url.path):
@@ -350,6 +353,93 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
 
     def accepted(result: dict[str, Any]) -> JSONResponse:
         return JSONResponse(result, status_code=202, headers={"Location": f"/api/v1/erasures/{result['erasure_id']}"})
+
+    # -- CSV import ------------------------------------------------------------------------
+
+    @app.post(IMPORTS_PATH, status_code=201, tags=["imports"], response_model=mb.ImportView,
+              openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {
+                  "type": "string", "format": "binary"}}}}})
+    async def upload_import(request: Request, who: Who,
+                            filename: Annotated[str, Query(min_length=1, max_length=200)] = "import.csv",
+                            encoding: Annotated[mb.Encoding | None, Query()] = None,
+                            delimiter: Annotated[mb.Delimiter | None, Query()] = None,
+                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        """Upload a CSV file (the raw bytes as the body, e.g. `curl --data-binary @alumni.csv`).
+        UTF-8 or Windows-1252, `;` or `,` separated: detected unless given. Returns the columns,
+        a suggested mapping and the first rows; nothing is imported yet."""
+        require_staff(who)
+        received = bytearray()
+        async for part in request.stream():  # a chunked body has no Content-Length: count as it comes
+            received += part
+            if len(received) > max_upload_bytes:
+                raise ApiError(problem_response(make_problem(413, "too-large", "File too large",
+                                                             f"at most {max_upload_bytes} bytes")))
+        data = bytes(received)
+        if not data.strip():
+            raise ApiError(problem_response(make_problem(422, "invalid-file", "The file cannot be read",
+                                                         "the body is empty: send the CSV file as the body")))
+        import_id = new_event_id()
+        object_name = f"{who.tenant}.{import_id}"
+        await state["bus"].put_file(object_name, data)
+        command = mb.CreateImport(import_id=import_id, object_name=object_name, filename=filename, size=len(data),
+                                  encoding=encoding, delimiter=delimiter)
+        result = await forward(request, naming.command_subject("members", mb.CREATE_IMPORT), command, who,
+                               idempotency_key)
+        return created(result, f"{IMPORTS_PATH}/{result['import_id']}")
+
+    @app.get(IMPORTS_PATH, tags=["imports"], response_model=mb.ImportList)
+    async def list_imports(request: Request, who: Who,
+                           limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+        return await forward(request, naming.query_subject("members", mb.LIST_IMPORTS), mb.ListImports(limit=limit),
+                             who)
+
+    @app.get(IMPORTS_PATH + "/{import_id}", tags=["imports"], response_model=mb.ImportView)
+    async def get_import(import_id: ImportId, request: Request, who: Who) -> dict[str, Any]:
+        """State, progress (`done` of `total`, `progress_percent`) and the report (`counts`)."""
+        return await forward(request, naming.query_subject("members", mb.GET_IMPORT),
+                             mb.GetImport(import_id=import_id), who)
+
+    @app.put(IMPORTS_PATH + "/{import_id}/mapping", status_code=202, tags=["imports"], response_model=mb.ImportView)
+    async def validate_import(import_id: ImportId, body: mb.ColumnMapping, request: Request, who: Who,
+                              idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        """Set the column mapping and check every row (the preview and dry run): nothing is
+        written to the register. Follow the progress at `GET /api/v1/imports/{id}`."""
+        command = mb.ValidateImport(import_id=import_id, mapping=body.mapping)
+        result = await forward(request, naming.command_subject("members", mb.VALIDATE_IMPORT), command, who,
+                               idempotency_key)
+        return JSONResponse(result, status_code=202)
+
+    @app.get(IMPORTS_PATH + "/{import_id}/rows", tags=["imports"], response_model=mb.ImportRowsPage)
+    async def import_rows(import_id: ImportId, request: Request, who: Who,
+                          status: mb.ImportRowStatus | None = None,
+                          after_line: Annotated[int, Query(ge=0)] = 0,
+                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+        """The preview's rows: `status=error` for the errors with their line numbers,
+        `status=review` for the possible duplicates to decide."""
+        return await forward(request, naming.query_subject("members", mb.IMPORT_ROWS), mb.ImportRowsQuery(
+            import_id=import_id, status=status, after_line=after_line, limit=limit), who)
+
+    @app.put(IMPORTS_PATH + "/{import_id}/rows/{line}/decision", tags=["imports"], response_model=mb.ImportRowOut)
+    async def decide_import_row(import_id: ImportId, line: Annotated[int, Path(ge=2)], body: mb.DecisionBody,
+                                request: Request, who: Who) -> dict[str, Any]:
+        """Merge review: `merge` into the matched member, `create` a new member, or `skip`."""
+        return await forward(request, naming.command_subject("members", mb.DECIDE_IMPORT_ROW), mb.DecideImportRow(
+            import_id=import_id, line=line, decision=body.decision), who)
+
+    @app.post(IMPORTS_PATH + "/{import_id}/commit", status_code=202, tags=["imports"], response_model=mb.ImportView)
+    async def commit_import(import_id: ImportId, body: mb.CommitBody, request: Request, who: Who,
+                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        """Write the validated rows, in the background; resumable, and idempotent (a second
+        import of the same file changes nothing)."""
+        result = await forward(request, naming.command_subject("members", mb.COMMIT_IMPORT), mb.CommitImport(
+            import_id=import_id, undecided=body.undecided), who, idempotency_key)
+        return JSONResponse(result, status_code=202)
+
+    @app.delete(IMPORTS_PATH + "/{import_id}", tags=["imports"], response_model=mb.ImportView)
+    async def abandon_import(import_id: ImportId, request: Request, who: Who) -> dict[str, Any]:
+        """Drop an import that was not committed: its rows and its file are deleted."""
+        return await forward(request, naming.command_subject("members", mb.ABANDON_IMPORT),
+                             mb.AbandonImport(import_id=import_id), who)
 
     @app.post("/api/v1/events", status_code=201, tags=["events"], response_model=ev.EventScheduledResult)
     async def schedule_event(body: ev.ScheduleEvent, request: Request, who: Who,

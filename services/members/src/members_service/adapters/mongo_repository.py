@@ -8,8 +8,9 @@ from datetime import date, datetime, time
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from members_service.adapters.import_store import IMPORT_ROWS
 from members_service.adapters.name_order_sketch import SKETCHES, NameOrderSketches
 from members_service.adapters.name_order_sketch import STEP as SKETCH_STEP
 from members_service.domain.ambassador import AmbassadorScope, Ambassadorship
@@ -64,6 +65,7 @@ STALE_WINDOW = 8 * SKETCH_STEP
 INDEXES = [
     IndexSpec(MEMBERS, [("tenant", 1), ("email", 1)], "members_email_unique", unique=True),
     IndexSpec(MEMBERS, [("tenant", 1), ("_id", 1)], "members_by_tenant"),
+    IndexSpec(MEMBERS, [("tenant", 1), ("emails.address", 1)], "members_any_email"),
     # Directory: browse in name order, and the selective filters, each starting with the tenant.
     IndexSpec(MEMBERS, [("tenant", 1), ("listed", 1), ("sort_key", 1)], "directory_browse"),
     IndexSpec(MEMBERS, [("tenant", 1), ("sort_key", 1)], "directory_browse_staff"),
@@ -264,6 +266,32 @@ class MongoMemberRepository:
             raise EmailAlreadyRegistered(member.email, existing["_id"] if existing else "?") from None
         self._track(member)
 
+    async def add_many(self, members: list[Member]) -> None:
+        """Bulk creation (imports). A duplicate email fails the whole call: the caller falls back
+        to one member at a time to tell which."""
+        if not members:
+            return
+        try:
+            await self._col.insert_many([to_document(m) for m in members], session=self._session)
+        except (DuplicateKeyError, BulkWriteError) as exc:
+            raise EmailAlreadyRegistered("one of the batch", "?") from exc
+        for member in members:
+            self._track(member)
+
+    async def by_emails(self, tenant: str, emails: list[str]) -> dict[str, Member]:
+        """Address → member, for primary and secondary addresses alike."""
+        wanted = set(emails)
+        found: dict[str, Member] = {}
+        async for d in self._col.find({"tenant": tenant, "emails.address": {"$in": emails}}, session=self._session):
+            member = from_document(d)
+            found.update({e.address: member for e in member.emails if e.address in wanted})
+        return found
+
+    async def by_last_names(self, tenant: str, last_keys: list[str]) -> list[Member]:
+        """Members whose folded last name is one of these (duplicate detection by name)."""
+        cursor = self._col.find({"tenant": tenant, "last_key": {"$in": last_keys}}, session=self._session)
+        return [from_document(d) async for d in cursor]
+
     async def save(self, member: Member) -> None:
         """Optimistic locking: the update applies only to the version that was read."""
         if member.version == member.persisted_version:
@@ -288,6 +316,8 @@ class MongoMemberRepository:
         await self._col.delete_one({"_id": member.id, "tenant": member.tenant}, session=self._session)
         await self._consents.delete_many({"tenant": member.tenant, "member_id": member.id}, session=self._session)
         await self._col.database[SKETCHES].delete_many({"tenant": member.tenant}, session=self._session)
+        await self._col.database[IMPORT_ROWS].delete_many(  # an import in progress holds a copy of the row
+            {"tenant": member.tenant, "email": {"$in": [e.address for e in member.emails]}}, session=self._session)
         self._track(member)
 
     async def get(self, tenant: str, member_id: str) -> Member | None:

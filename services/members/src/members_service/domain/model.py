@@ -32,6 +32,7 @@ class MemberRegistered(DomainEvent):
     locale: str
     cohort: Cohort
     registered_at: datetime
+    origin: str = "registration"  # or "import": no welcome email for a register handed over in bulk
 
 
 @dataclass(frozen=True)
@@ -211,14 +212,29 @@ class Member(AggregateRoot):
     # -- changes -------------------------------------------------------------------------
     @classmethod
     def register(cls, *, tenant: str, first_name: str, last_name: str, email: str, locale: str,
-                 cohort: Cohort, now: datetime, member_id: str | None = None) -> Member:
+                 cohort: Cohort, now: datetime, member_id: str | None = None, origin: str = "registration") -> Member:
         member = cls(id=member_id or new_id(), tenant=tenant, first_name=first_name.strip(),
                      last_name=last_name.strip(), emails=(EmailAddress(normalize_email(email), True),), locale=locale,
                      education=(Education(cohort.program, cohort.graduation_year),), registered_at=now)
         member.record(MemberRegistered(
             member_id=member.id, tenant=tenant, first_name=member.first_name, last_name=member.last_name,
-            email=member.email, locale=locale, cohort=cohort, registered_at=now))
+            email=member.email, locale=locale, cohort=cohort, registered_at=now, origin=origin))
         return member
+
+    def fill_imported_profile(self, *, usage_name: str | None, birth_name: str | None, phone: str | None,
+                              city: str | None, country: str | None, linkedin_url: str | None, degree: str | None,
+                              campus: str | None, position: Position | None, now: datetime) -> None:
+        """The rest of an imported row, on a member just registered from it: part of the
+        registration (version 1), except a usage name, which other services must learn."""
+        assert self.version == 1 and len(self.education) == 1, "only right after registration"
+        self.birth_name, self.phone, self.city, self.country = birth_name, phone, city, country
+        self.linkedin_url = linkedin_url
+        first = self.education[0]
+        self.education = (Education(first.program, first.graduation_year, degree, campus),)
+        self.career = (position,) if position else ()
+        if usage_name:
+            self.usage_name = usage_name
+            self._profile_changed(now)
 
     def update_profile(self, changes: ProfileChanges, now: datetime) -> None:
         values = {k: v for k, v in changes.__dict__.items() if v is not None}

@@ -9,8 +9,10 @@ from alumni_contracts.common import ConsentChannel, Locale, Purpose
 from alumni_contracts.members import commands as c
 from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.consent import ConsentRecord
+from members_service.domain.csv_import import REQUIRED
 from members_service.domain.directory import DirectoryCard
 from members_service.domain.erasure import Erasure
+from members_service.domain.import_plan import ImportJob, PlannedRow
 from members_service.domain.model import Member
 from members_service.domain.profile import Cohort, Education, Position
 from members_service.domain.sectors import SectorList
@@ -103,3 +105,21 @@ def erasure_status(e: Erasure, now: datetime) -> c.ErasureStatus:
     assert e.requested_at is not None and e.deadline is not None
     return c.ErasureStatus(erasure_id=e.id, status=e.state.value, requested_at=e.requested_at, deadline=e.deadline,
                            overdue=e.overdue(now), confirmations=dict(e.confirmations), completed_at=e.completed_at)
+
+
+def import_view(job: ImportJob, sample: list[tuple[int, list[str]]] | None = None) -> c.ImportView:
+    assert job.created_at is not None
+    return c.ImportView(
+        import_id=job.id, filename=job.filename, state=job.state.value, encoding=job.encoding,
+        delimiter=job.delimiter, columns=job.header,
+        mapping={k: c.ImportField(v.value) for k, v in job.mapping.items()},
+        required_fields=[c.ImportField(f.value) for f in REQUIRED], total=job.total, done=job.done,
+        progress_percent=round(100.0 * job.done / job.total, 1) if job.total else 100.0, counts=job.counts,
+        created_at=job.created_at, finished_at=job.finished_at, failure=job.failure,
+        sample=None if sample is None else [c.SampleRow(line=line, cells=cells) for line, cells in sample])
+
+
+def import_row(r: PlannedRow) -> c.ImportRowOut:
+    return c.ImportRowOut(line=r.line, status=c.ImportRowStatus(r.status.value), values=r.values, errors=r.errors,
+                          reason=r.reason, match_member_id=r.match_member_id,
+                          decision=c.ImportDecision(r.decision.value) if r.decision else None)

@@ -32,7 +32,7 @@ def to_contract(event: DomainEvent) -> EventData | None:
                 member_id=event.member_id, first_name=event.first_name, last_name=event.last_name,
                 email=event.email, locale=Locale(event.locale),
                 cohort=Cohort(program=event.cohort.program, graduation_year=event.cohort.graduation_year),
-                registered_at=event.registered_at)
+                registered_at=event.registered_at, origin="import" if event.origin == "import" else "registration")
         case MemberProfileUpdated():
             m = event.member
             return v1.MemberProfileUpdated(

@@ -21,7 +21,8 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
             tenant=event.tenant, cause_event_id=event.id, member_id=data.member_id,
             member_version=event.aggregateversion, first_name=data.first_name, last_name=data.last_name,
             email=str(data.email), locale=data.locale.value, program=data.cohort.program,
-            graduation_year=data.cohort.graduation_year), uow_factory(), renderer, message_id_domain)
+            graduation_year=data.cohort.graduation_year, imported=data.origin == "import"), uow_factory(), renderer,
+            message_id_domain)
         queued()
 
     async def on_member_profile_updated(event: CloudEvent[Any]) -> None:

@@ -17,6 +17,7 @@ class SendWelcome:
     locale: str
     program: str
     graduation_year: int
+    imported: bool = False  # created by a bulk import: the office invites them its own way
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,8 @@ async def queue_welcome(cmd: SendWelcome, uow: NotificationsUnitOfWork, renderer
             await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
                 "email": cmd.email, "locale": cmd.locale, "first_name": cmd.first_name, "last_name": cmd.last_name,
                 "contactable": True}, PROFILE_VERSION)
-            await uow.notifications.add_if_absent(notification)
+            if not cmd.imported:  # no welcome for a register handed over in bulk (nobody asked for it)
+                await uow.notifications.add_if_absent(notification)
         await uow.commit()
     return notification.id
 

@@ -1,0 +1,224 @@
+"""Import jobs (`import_jobs`), their rows (`import_rows`) and the uploaded files (NATS object
+store). Rows hold personal data copied from the file: they are deleted with the file when the
+import completes or is abandoned; the job keeps only counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+from pymongo import UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from alumni_contracts import naming
+from members_service.domain.csv_import import ImportField
+from members_service.domain.import_plan import Decision, ImportJob, ImportState, Outcome, PlannedRow, RowStatus
+from servicekit.domain import ConcurrencyConflict, new_id
+from servicekit.leases import FREE, queue_fields, queue_indexes
+from servicekit.mongo import Document, IndexSpec
+
+IMPORT_JOBS = "import_jobs"
+IMPORT_ROWS = "import_rows"
+INDEXES = [
+    *queue_indexes(IMPORT_JOBS),
+    IndexSpec(IMPORT_JOBS, [("tenant", 1), ("created_at", 1)], "imports_by_tenant"),
+    IndexSpec(IMPORT_ROWS, [("job_id", 1), ("line", 1)], "import_rows_by_line"),
+    IndexSpec(IMPORT_ROWS, [("job_id", 1), ("status", 1), ("line", 1)], "import_rows_by_status"),
+    IndexSpec(IMPORT_ROWS, [("tenant", 1), ("email", 1)], "import_rows_by_email"),  # erasures
+]
+WORKING = (ImportState.VALIDATING, ImportState.COMMITTING)
+
+
+def _job_doc(job: ImportJob) -> Document:
+    return {"_id": job.id, "tenant": job.tenant, "revision": job.revision, "filename": job.filename,
+            "object_name": job.object_name, "size": job.size, "encoding": job.encoding, "delimiter": job.delimiter,
+            "header": job.header, "mapping": {k: v.value for k, v in job.mapping.items()}, "state": job.state.value,
+            "counts": job.counts, "total": job.total, "done": job.done, "created_by": job.created_by,
+            "created_at": job.created_at, "finished_at": job.finished_at, "failure": job.failure}
+
+
+def _job(doc: Document) -> ImportJob:
+    return ImportJob(id=doc["_id"], tenant=doc["tenant"], revision=doc["revision"], filename=doc["filename"],
+                     object_name=doc["object_name"], size=doc["size"], encoding=doc["encoding"],
+                     delimiter=doc["delimiter"], header=doc["header"],
+                     mapping={k: ImportField(v) for k, v in doc["mapping"].items()}, state=ImportState(doc["state"]),
+                     counts=doc["counts"], total=doc["total"], done=doc["done"], created_by=doc["created_by"],
+                     created_at=doc["created_at"], finished_at=doc.get("finished_at"), failure=doc.get("failure"))
+
+
+def _row_doc(job_id: str, tenant: str, row: PlannedRow, identity: str) -> Document:
+    return {"_id": f"{job_id}:{row.line:08d}", "job_id": job_id, "tenant": tenant, "line": row.line,
+            "values": row.values, "errors": row.errors, "status": row.status.value,
+            "match_member_id": row.match_member_id, "reason": row.reason, "decision": None, "outcome": None,
+            "member_id": None, "email": row.values.get(ImportField.EMAIL.value), "identity": identity}
+
+
+def _row(doc: Document) -> PlannedRow:
+    return PlannedRow(line=doc["line"], values=doc["values"], errors=doc["errors"], status=RowStatus(doc["status"]),
+                      match_member_id=doc.get("match_member_id"), reason=doc.get("reason"),
+                      decision=Decision(doc["decision"]) if doc.get("decision") else None,
+                      outcome=Outcome(doc["outcome"]) if doc.get("outcome") else None, member_id=doc.get("member_id"))
+
+
+class MongoImportJobs:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None) -> None:
+        self._col = db[IMPORT_JOBS]
+        self._session = session
+
+    async def add(self, job: ImportJob) -> None:
+        job.revision = 1
+        await self._col.insert_one({**_job_doc(job), **queue_fields(datetime.now(UTC)), "status": "idle"},
+                                   session=self._session)
+
+    async def get(self, tenant: str, job_id: str) -> ImportJob | None:
+        doc = await self._col.find_one({"_id": job_id, "tenant": tenant}, session=self._session)
+        return _job(doc) if doc else None
+
+    async def save(self, job: ImportJob) -> None:
+        """Conditional on the revision read; a job entering a working state is queued for the worker."""
+        queue: Document = {"status": "pending", "next_attempt_at": datetime.now(UTC)} if job.state in WORKING \
+            else {"status": "idle"}
+        result = await self._col.update_one(
+            {"_id": job.id, "tenant": job.tenant, "revision": job.revision},
+            {"$set": {**_job_doc(job), "revision": job.revision + 1, **queue}}, session=self._session)
+        if result.matched_count == 0:
+            raise ConcurrencyConflict(f"import {job.id} changed meanwhile: reload and retry")
+        job.revision += 1
+
+    async def progress(self, job: ImportJob) -> None:
+        """Progress only (no revision change: a manager's concurrent read stays valid)."""
+        await self._col.update_one({"_id": job.id, "tenant": job.tenant},
+                                   {"$set": {"done": job.done}}, session=self._session)
+
+    async def list(self, tenant: str, limit: int) -> list[ImportJob]:
+        cursor = self._col.find({"tenant": tenant}, session=self._session).sort([("tenant", 1), ("created_at", -1)])
+        return [_job(d) async for d in cursor.limit(limit)]
+
+
+class MongoImportRows:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None) -> None:
+        self._col = db[IMPORT_ROWS]
+        self._session = session
+
+    async def add_many(self, job: ImportJob, rows: Iterable[tuple[PlannedRow, str]]) -> None:
+        docs = [_row_doc(job.id, job.tenant, r, identity) for r, identity in rows]
+        if docs:
+            await self._col.insert_many(docs, ordered=False, session=self._session)
+
+    async def seen(self, job_id: str) -> tuple[int, dict[str, int], dict[str, int]]:
+        """Where validation got to: last line, emails and identities already seen (by line)."""
+        last, emails, identities = 0, dict[str, int](), dict[str, int]()
+        cursor = self._col.find({"job_id": job_id}, {"line": 1, "email": 1, "identity": 1, "status": 1},
+                                session=self._session)
+        async for d in cursor:
+            last = max(last, d["line"])
+            if d["status"] != RowStatus.ERROR.value:  # a row that will not be imported takes nothing
+                emails.setdefault(d["email"], d["line"])
+                identities.setdefault(d["identity"], d["line"])
+        return last, emails, identities
+
+    async def counts(self, job_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        async for d in self._col.find({"job_id": job_id}, {"status": 1, "decision": 1}, session=self._session):
+            counts[d["status"]] = counts.get(d["status"], 0) + 1
+            if d.get("decision"):
+                counts[f"decided_{d['decision']}"] = counts.get(f"decided_{d['decision']}", 0) + 1
+        return counts
+
+    async def page(self, job_id: str, status: RowStatus | None, after_line: int, limit: int) -> list[PlannedRow]:
+        query: Document = {"job_id": job_id, "line": {"$gt": after_line}}
+        if status is not None:
+            query["status"] = status.value
+        cursor = self._col.find(query, session=self._session).sort("line", 1).limit(limit)
+        return [_row(d) async for d in cursor]
+
+    async def get(self, job_id: str, line: int) -> PlannedRow | None:
+        doc = await self._col.find_one({"_id": f"{job_id}:{line:08d}"}, session=self._session)
+        return _row(doc) if doc else None
+
+    async def decide(self, job_id: str, line: int, decision: Decision) -> None:
+        await self._col.update_one({"_id": f"{job_id}:{line:08d}"}, {"$set": {"decision": decision.value}},
+                                   session=self._session)
+
+    async def undecided_reviews(self, job_id: str) -> int:
+        return await self._col.count_documents({"job_id": job_id, "status": RowStatus.REVIEW.value, "decision": None},
+                                               session=self._session)
+
+    async def next_to_commit(self, job_id: str, limit: int) -> list[PlannedRow]:
+        """Rows without an outcome yet, in file order (what a crashed commit left is picked up)."""
+        cursor = self._col.find({"job_id": job_id, "outcome": None}, session=self._session).sort("line", 1).limit(limit)
+        return [_row(d) async for d in cursor]
+
+    async def settle(self, job_id: str, rows: list[PlannedRow]) -> None:
+        if rows:
+            await self._col.bulk_write([UpdateOne({"_id": f"{job_id}:{r.line:08d}"}, {"$set": {
+                "outcome": r.outcome.value if r.outcome else None, "member_id": r.member_id, "errors": r.errors}})
+                for r in rows], ordered=False, session=self._session)
+
+    async def outcomes(self, job_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        async for d in self._col.find({"job_id": job_id}, {"outcome": 1}, session=self._session):
+            if d.get("outcome"):
+                counts[d["outcome"]] = counts.get(d["outcome"], 0) + 1
+        return counts
+
+    async def delete_job_rows(self, job_id: str) -> None:
+        await self._col.delete_many({"job_id": job_id}, session=self._session)
+
+
+class ImportJobQueue:
+    """The worker's side: claim a job in a working state under a lease, renew it, release it."""
+
+    def __init__(self, db: AsyncDatabase[Document], lease_seconds: float) -> None:
+        self._col = db[IMPORT_JOBS]
+        self._lease = timedelta(seconds=lease_seconds)
+
+    async def claim(self) -> tuple[str, str, str] | None:
+        """(tenant, job id, lease token) of a job to work on, or None."""
+        now = datetime.now(UTC)
+        token = new_id()
+        doc = await self._col.find_one_and_update(
+            {"status": "pending", "next_attempt_at": {"$lte": now}, "lease_until": {"$lt": now}},
+            {"$set": {"lease_token": token, "lease_until": now + self._lease}}, projection={"tenant": 1})
+        return (doc["tenant"], doc["_id"], token) if doc else None
+
+    async def renew(self, job_id: str, token: str) -> bool:
+        result = await self._col.update_one({"_id": job_id, "lease_token": token},
+                                            {"$set": {"lease_until": datetime.now(UTC) + self._lease}})
+        return result.matched_count == 1
+
+    async def release(self, job_id: str, token: str, error: str | None = None, delay: float = 0.0) -> None:
+        update: dict[str, Any] = {"lease_token": None, "lease_until": FREE}
+        if error is not None:
+            update |= {"last_error": error[:500], "next_attempt_at": datetime.now(UTC) + timedelta(seconds=delay)}
+        await self._col.update_one({"_id": job_id, "lease_token": token}, {"$set": update})
+
+
+class NatsFileStore:
+    """Uploaded files, in the JetStream object store (chunked: files larger than a message)."""
+
+    def __init__(self, js: JetStreamContext) -> None:
+        self._js = js
+
+    async def put(self, name: str, data: bytes) -> None:
+        store = await self._js.object_store(naming.IMPORTS_BUCKET)
+        await store.put(name, data)
+
+    async def get(self, name: str) -> bytes | None:
+        store = await self._js.object_store(naming.IMPORTS_BUCKET)
+        try:
+            result = await store.get(name)
+        except NotFoundError:
+            return None
+        return result.data or b""
+
+    async def delete(self, name: str) -> None:
+        store = await self._js.object_store(naming.IMPORTS_BUCKET)
+        try:
+            await store.delete(name)
+        except NotFoundError:
+            pass

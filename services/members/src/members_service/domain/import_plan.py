@@ -1,0 +1,230 @@
+"""What an import will do with each row, and the job that carries it out.
+
+Every row is classified before anything is written — this is the preview and the dry run:
+`new` (a member to create), `update` (an existing member, same email, whose profile the row
+changes), `unchanged` (the same data again: importing a file twice changes nothing), `review`
+(probably someone already known — same name and cohort, another email — or listed twice in the
+file: a manager decides `create`, `merge` or `skip`), `error` (the row cannot be imported; the
+message names the field and the line).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from members_service.domain.csv_import import ImportField, RowCheck
+from members_service.domain.model import Member, ProfileChanges
+from members_service.domain.profile import Cohort, Education, EmailAddress, Position, search_key
+from servicekit.domain import Conflict, NotFound, new_id
+
+
+class RowStatus(StrEnum):
+    NEW = "new"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    REVIEW = "review"
+    ERROR = "error"
+
+
+class Decision(StrEnum):
+    CREATE = "create"  # a different person: create them
+    MERGE = "merge"  # the same person: update the matched member
+    SKIP = "skip"
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+@dataclass
+class PlannedRow:
+    line: int
+    values: dict[str, str | int]
+    errors: list[str] = field(default_factory=list)
+    status: RowStatus = RowStatus.NEW
+    match_member_id: str | None = None
+    reason: str | None = None
+    decision: Decision | None = None
+    outcome: Outcome | None = None
+    member_id: str | None = None
+
+    def action(self) -> RowStatus | Decision | None:
+        """What the commit does with it: NEW/UPDATE, or the decision taken on a review."""
+        if self.status in (RowStatus.NEW, RowStatus.UPDATE):
+            return self.status
+        if self.status is RowStatus.REVIEW:
+            return self.decision
+        return None
+
+
+def classify(check: RowCheck, *, earlier_email_line: int | None, earlier_identity_line: int | None,
+             by_email: Member | None, by_identity: Member | None) -> PlannedRow:
+    row = PlannedRow(check.line, dict(check.values), list(check.errors))
+    if row.errors:
+        row.status = RowStatus.ERROR
+    elif earlier_email_line is not None:
+        row.status, row.errors = RowStatus.ERROR, [f"email: same address as line {earlier_email_line}"]
+    elif by_email is not None:
+        row.match_member_id = by_email.id
+        row.status = RowStatus.UPDATE if import_changes(by_email, row.values) else RowStatus.UNCHANGED
+    elif by_identity is not None:
+        row.status, row.match_member_id = RowStatus.REVIEW, by_identity.id
+        row.reason = f"same name and cohort as member {by_identity.id} ({by_identity.email})"
+    elif earlier_identity_line is not None:
+        row.status, row.reason = RowStatus.REVIEW, f"same name and cohort as line {earlier_identity_line}"
+    return row
+
+
+@dataclass(frozen=True)
+class ImportChanges:
+    profile: ProfileChanges
+    any: bool
+
+
+def _text(values: dict[str, str | int], f: ImportField) -> str | None:
+    v = values.get(f.value)
+    return str(v) if v not in (None, "") else None
+
+
+def import_changes(member: Member, values: dict[str, str | int]) -> ProfileChanges | None:
+    """The changes a row brings to an existing member, or None: present cells overwrite,
+    empty cells leave the profile alone, a new cohort or employer is added to the history."""
+    def differs(f: ImportField, current: str | None) -> str | None:
+        new = _text(values, f)
+        return new if new is not None and new != current else None
+
+    emails = None
+    email = _text(values, ImportField.EMAIL)
+    if email and email not in {e.address for e in member.emails}:  # a merge found by name and cohort
+        emails = (*member.emails, EmailAddress(email, False))
+    education = None
+    program, year = _text(values, ImportField.PROGRAM), values.get(ImportField.GRADUATION_YEAR.value)
+    if program and isinstance(year, int) and Cohort(program, year) not in {e.cohort for e in member.education}:
+        education = (*member.education, Education(program, year, _text(values, ImportField.DEGREE),
+                                                  _text(values, ImportField.CAMPUS)))
+    career = None
+    employer = _text(values, ImportField.EMPLOYER)
+    if employer and not any(p.current and search_key(p.employer) == search_key(employer) for p in member.career):
+        career = (*member.career, Position(employer, _text(values, ImportField.JOB_TITLE) or "—",
+                                           _text(values, ImportField.SECTOR)))
+    changes = ProfileChanges(
+        first_name=differs(ImportField.FIRST_NAME, member.first_name),
+        last_name=differs(ImportField.LAST_NAME, member.last_name),
+        usage_name=differs(ImportField.USAGE_NAME, member.usage_name),
+        birth_name=differs(ImportField.BIRTH_NAME, member.birth_name),
+        emails=emails, phone=differs(ImportField.PHONE, member.phone),
+        locale=differs(ImportField.LOCALE, member.locale),
+        linkedin_url=differs(ImportField.LINKEDIN_URL, member.linkedin_url),
+        city=differs(ImportField.CITY, member.city), country=differs(ImportField.COUNTRY, member.country),
+        education=education, career=career)
+    return changes if any(v is not None for v in changes.__dict__.values()) else None
+
+
+def new_member(tenant: str, values: dict[str, str | int], now: datetime) -> Member:
+    """A member created from a row: registered (one `member_registered`, origin "import"),
+    with the rest of the row as their profile."""
+    year = values[ImportField.GRADUATION_YEAR.value]
+    assert isinstance(year, int)
+    member = Member.register(
+        tenant=tenant, first_name=str(values[ImportField.FIRST_NAME.value]),
+        last_name=str(values[ImportField.LAST_NAME.value]), email=str(values[ImportField.EMAIL.value]),
+        locale=_text(values, ImportField.LOCALE) or "fr",
+        cohort=Cohort(str(values[ImportField.PROGRAM.value]), year), now=now, origin="import")
+    member.fill_imported_profile(
+        usage_name=_text(values, ImportField.USAGE_NAME), birth_name=_text(values, ImportField.BIRTH_NAME),
+        phone=_text(values, ImportField.PHONE), city=_text(values, ImportField.CITY),
+        country=_text(values, ImportField.COUNTRY), linkedin_url=_text(values, ImportField.LINKEDIN_URL),
+        degree=_text(values, ImportField.DEGREE), campus=_text(values, ImportField.CAMPUS),
+        position=Position(employer, _text(values, ImportField.JOB_TITLE) or "—", _text(values, ImportField.SECTOR))
+        if (employer := _text(values, ImportField.EMPLOYER)) else None, now=now)
+    return member
+
+
+# -- the job ------------------------------------------------------------------------------
+
+class ImportState(StrEnum):
+    UPLOADED = "uploaded"  # file stored, columns read, mapping suggested
+    VALIDATING = "validating"  # rows being checked (the dry run)
+    VALIDATED = "validated"  # report ready; reviews can be decided; commit can start
+    COMMITTING = "committing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class ImportNotFound(NotFound):
+    code = "import-not-found"
+    title = "Import not found"
+
+
+class InvalidImportState(Conflict):
+    code = "invalid-import-state"
+    title = "Not possible in this state of the import"
+
+
+@dataclass(eq=False)
+class ImportJob:
+    """Publishes nothing itself: the members it creates or changes publish their own events.
+    `revision` guards concurrent changes (the worker and a manager's decisions)."""
+
+    id: str
+    tenant: str
+    revision: int = 0
+    filename: str = ""
+    object_name: str = ""
+    size: int = 0
+    encoding: str = ""
+    delimiter: str = ","
+    header: list[str] = field(default_factory=list)
+    mapping: dict[str, ImportField] = field(default_factory=dict)
+    state: ImportState = ImportState.UPLOADED
+    counts: dict[str, int] = field(default_factory=dict)  # rows by status, then by outcome
+    total: int = 0
+    done: int = 0  # rows validated, or committed, in the current phase
+    created_by: str = ""
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    failure: str | None = None
+
+    @classmethod
+    def upload(cls, *, tenant: str, job_id: str | None, filename: str, object_name: str, size: int, encoding: str,
+               delimiter: str, header: list[str], mapping: dict[str, ImportField], by: str, now: datetime) -> ImportJob:
+        return cls(id=job_id or new_id(), tenant=tenant, filename=filename, object_name=object_name, size=size,
+                   encoding=encoding, delimiter=delimiter, header=header, mapping=mapping, created_by=by,
+                   created_at=now)
+
+    def _require(self, *states: ImportState) -> None:
+        if self.state not in states:
+            raise InvalidImportState(f"the import is {self.state.value}; this needs {' or '.join(states)}")
+
+    def start_validation(self, mapping: dict[str, ImportField]) -> None:
+        """(Re)validate with this mapping: the preview starts over."""
+        self._require(ImportState.UPLOADED, ImportState.VALIDATED)
+        self.mapping, self.state, self.counts, self.done, self.total = dict(mapping), ImportState.VALIDATING, {}, 0, 0
+
+    def validated(self, counts: dict[str, int], total: int) -> None:
+        self._require(ImportState.VALIDATING)
+        self.state, self.counts, self.total, self.done = ImportState.VALIDATED, counts, total, total
+
+    def start_commit(self, undecided_reviews: int, skip_undecided: bool) -> None:
+        self._require(ImportState.VALIDATED)
+        if undecided_reviews and not skip_undecided:
+            raise InvalidImportState(f"{undecided_reviews} row(s) to review: decide them, or commit with "
+                                     "undecided=skip")
+        self.state, self.done = ImportState.COMMITTING, 0
+
+    def progressed(self, done: int) -> None:
+        self.done = done
+
+    def completed(self, outcomes: dict[str, int], now: datetime) -> None:
+        self._require(ImportState.COMMITTING)
+        self.state, self.finished_at = ImportState.COMPLETED, now
+        self.counts = {**self.counts, **{f"outcome_{k}": v for k, v in outcomes.items()}}
+
+    def fail(self, reason: str, now: datetime) -> None:
+        self.state, self.failure, self.finished_at = ImportState.FAILED, reason, now

@@ -1,0 +1,320 @@
+"""Use cases of CSV imports: upload, validate (the preview and dry run), review, commit.
+
+Validation and commit are long: a manager's call only moves the job to a working state; the
+import worker (`run_import_job`) does the work chunk by chunk, each chunk committed with its
+progress, so a crash resumes where it stopped and re-running a chunk cannot apply it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from members_service.domain.csv_import import (
+    ImportField,
+    RowCheck,
+    check_mapping,
+    check_row,
+    decode,
+    detect_delimiter,
+    rows,
+    suggest_mapping,
+)
+from members_service.domain.import_plan import (
+    Decision,
+    ImportJob,
+    ImportNotFound,
+    ImportState,
+    InvalidImportState,
+    Outcome,
+    PlannedRow,
+    RowStatus,
+    classify,
+    import_changes,
+    new_member,
+)
+from members_service.domain.model import EmailAlreadyRegistered, Member, NotAllowed
+from members_service.domain.profile import search_key
+from members_service.service_layer.commands import Actor
+from members_service.service_layer.ports import FileStore, MemberReader, MembersUnitOfWork
+from servicekit.domain import utcnow
+from servicekit.logging import get_logger
+
+log = get_logger(__name__)
+Clock = Callable[[], datetime]
+StillMine = Callable[[], Awaitable[bool]]  # renews the worker's lease; False once it was lost
+VALIDATION_CHUNK = 1000
+COMMIT_BATCH = 250
+SAMPLE_ROWS = 5
+
+
+@dataclass(frozen=True)
+class UploadImport:
+    tenant: str
+    actor: Actor
+    job_id: str
+    filename: str
+    object_name: str
+    size: int
+    encoding: str | None
+    delimiter: str | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    job: ImportJob
+    sample: list[tuple[int, list[str]]]
+
+
+def _staff(actor: Actor) -> None:
+    if not actor.staff:
+        raise NotAllowed("imports are for the alumni office")
+
+
+async def _file_rows(files: FileStore, job: ImportJob) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    data = await files.get(job.object_name)
+    if data is None:
+        raise InvalidImportState("the uploaded file is gone (expired or the import ended): upload it again")
+    text, _ = decode(data, job.encoding)
+    return rows(text, job.delimiter)
+
+
+async def upload_import(cmd: UploadImport, uow: MembersUnitOfWork, files: FileStore, clock: Clock = utcnow) -> Preview:
+    """Read the stored file's encoding, separator and header; suggest a mapping."""
+    _staff(cmd.actor)
+    data = await files.get(cmd.object_name)
+    if data is None:
+        raise ImportNotFound(f"no uploaded file {cmd.object_name}")
+    text, encoding = decode(data, cmd.encoding)
+    delimiter = cmd.delimiter or detect_delimiter(text)
+    header, body = rows(text, delimiter)
+    sample: list[tuple[int, list[str]]] = []
+    total = 0
+    for line, cells in body:  # counted once here, so that progress has a total from the start
+        total += 1
+        if len(sample) < SAMPLE_ROWS:
+            sample.append((line, cells))
+    job = ImportJob.upload(tenant=cmd.tenant, job_id=cmd.job_id, filename=cmd.filename, object_name=cmd.object_name,
+                           size=cmd.size, encoding=encoding, delimiter=delimiter, header=header,
+                           mapping=suggest_mapping(header), by=cmd.actor.subject, now=clock())
+    job.total = total
+    async with uow:
+        await uow.import_jobs.add(job)
+        await uow.commit()
+    return Preview(job, sample)
+
+
+async def _job(uow: MembersUnitOfWork, tenant: str, job_id: str) -> ImportJob:
+    job = await uow.import_jobs.get(tenant, job_id)
+    if job is None:
+        raise ImportNotFound(job_id)
+    return job
+
+
+async def validate_import(tenant: str, job_id: str, mapping: dict[str, ImportField] | None, actor: Actor,
+                          uow: MembersUnitOfWork) -> ImportJob:
+    """Start the preview (dry run) with this mapping (or the suggested one)."""
+    _staff(actor)
+    async with uow:
+        job = await _job(uow, tenant, job_id)
+        mapping = mapping if mapping is not None else job.mapping
+        check_mapping(job.header, mapping)
+        job.start_validation(mapping)
+        await uow.import_rows.delete_job_rows(job.id)
+        await uow.import_jobs.save(job)
+        await uow.commit()
+    return job
+
+
+async def decide(tenant: str, job_id: str, line: int, decision: Decision, actor: Actor,
+                 uow: MembersUnitOfWork) -> PlannedRow:
+    _staff(actor)
+    async with uow:
+        job = await _job(uow, tenant, job_id)
+        if job.state is not ImportState.VALIDATED:
+            raise InvalidImportState(f"the import is {job.state.value}: decisions are taken on a validated import")
+        row = await uow.import_rows.get(job.id, line)
+        if row is None or row.status is not RowStatus.REVIEW:
+            raise ImportNotFound(f"line {line} is not a row to review")
+        if decision is Decision.MERGE and row.match_member_id is None:
+            raise InvalidImportState(f"line {line} matches another line of the file, not a member: create or skip")
+        await uow.import_rows.decide(job.id, line, decision)
+        job.counts = await uow.import_rows.counts(job.id)
+        await uow.import_jobs.save(job)
+        await uow.commit()
+    row.decision = decision
+    return row
+
+
+async def commit_import(tenant: str, job_id: str, skip_undecided: bool, actor: Actor,
+                        uow: MembersUnitOfWork) -> ImportJob:
+    _staff(actor)
+    async with uow:
+        job = await _job(uow, tenant, job_id)
+        job.start_commit(await uow.import_rows.undecided_reviews(job.id), skip_undecided)
+        await uow.import_jobs.save(job)
+        await uow.commit()
+    return job
+
+
+async def abandon_import(tenant: str, job_id: str, actor: Actor, uow: MembersUnitOfWork, files: FileStore,
+                         clock: Clock = utcnow) -> ImportJob:
+    """Drop an import that was not committed: its rows and file go (they hold personal data)."""
+    _staff(actor)
+    async with uow:
+        job = await _job(uow, tenant, job_id)
+        if job.state in (ImportState.COMMITTING, ImportState.COMPLETED):
+            raise InvalidImportState(f"the import is {job.state.value}: it cannot be abandoned")
+        job.fail("abandoned", clock())
+        await uow.import_rows.delete_job_rows(job.id)
+        await uow.import_jobs.save(job)
+        await uow.commit()
+    await files.delete(job.object_name)
+    return job
+
+
+# -- the worker's side ----------------------------------------------------------------------
+
+async def run_import_job(tenant: str, job_id: str, uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader,
+                         files: FileStore, still_mine: StillMine, clock: Clock = utcnow) -> None:
+    """Carry a job in a working state to its end, chunk by chunk; `still_mine` is called
+    between chunks (it renews the worker's lease) and stops the work once it was lost."""
+    uow = uow_factory()
+    async with uow:
+        job = await _job(uow, tenant, job_id)
+    if job.state is ImportState.VALIDATING:
+        await _validate(job, uow_factory, reader, files, still_mine)
+    elif job.state is ImportState.COMMITTING:
+        await _commit(job, uow_factory, files, still_mine, clock)
+
+
+async def _validate(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader,
+                    files: FileStore, still_mine: StillMine) -> None:
+    uow = uow_factory()
+    async with uow:
+        last, emails, identities = await uow.import_rows.seen(job.id)
+    header, body = await _file_rows(files, job)
+    sectors = frozenset(s.code for s in (await reader.sectors(job.tenant)).sectors)
+    chunk: list[RowCheck] = []
+    for line, cells in body:
+        if line <= last:
+            continue  # validated before a restart
+        chunk.append(check_row(line, cells, header, job.mapping, sectors))
+        if len(chunk) == VALIDATION_CHUNK:
+            await _classify_and_store(job, chunk, emails, identities, uow_factory, reader)
+            chunk = []
+            if not await still_mine():
+                return
+    await _classify_and_store(job, chunk, emails, identities, uow_factory, reader)
+    uow = uow_factory()
+    async with uow:
+        current = await _job(uow, job.tenant, job.id)
+        counts = await uow.import_rows.counts(job.id)
+        current.validated(counts, sum(v for k, v in counts.items() if not k.startswith("decided_")))
+        await uow.import_jobs.save(current)
+        await uow.commit()
+    log.info("import validated", import_id=job.id, counts=counts)
+
+
+async def _classify_and_store(job: ImportJob, checks: list[RowCheck], emails: dict[str, int],
+                              identities: dict[str, int], uow_factory: Callable[[], MembersUnitOfWork],
+                              reader: MemberReader) -> None:
+    if not checks:
+        return
+    known = await reader.by_emails(job.tenant, sorted({c.email for c in checks if c.email}))
+    namesakes: dict[str, Member] = {}
+    last_keys = sorted({search_key(str(c.values.get(ImportField.LAST_NAME.value, ""))) for c in checks})
+    for member in await reader.by_last_names(job.tenant, last_keys):
+        for education in member.education:
+            key = "|".join((search_key(member.first_name), search_key(member.last_name), education.program,
+                            str(education.graduation_year)))
+            namesakes.setdefault(key, member)
+    planned = []
+    for c in checks:
+        identity = c.identity_key()
+        row = classify(c, earlier_email_line=emails.get(c.email), earlier_identity_line=identities.get(identity),
+                       by_email=known.get(c.email), by_identity=namesakes.get(identity))
+        if row.status is not RowStatus.ERROR:
+            emails.setdefault(c.email, c.line)
+            identities.setdefault(identity, c.line)
+        planned.append((row, identity))
+    uow = uow_factory()
+    async with uow:
+        await uow.import_rows.add_many(job, planned)
+        job.progressed(job.done + len(planned))
+        await uow.import_jobs.progress(job)
+        await uow.commit()
+
+
+async def _commit(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork], files: FileStore,
+                  still_mine: StillMine, clock: Clock) -> None:
+    while True:
+        uow = uow_factory()
+        async with uow:
+            batch = await uow.import_rows.next_to_commit(job.id, COMMIT_BATCH)
+        if not batch:
+            break
+        try:
+            await _commit_batch(job, batch, uow_factory(), clock)
+        except EmailAlreadyRegistered:
+            # Someone registered one of these emails since the preview: one row at a time tells which.
+            for row in batch:
+                try:
+                    await _commit_batch(job, [row], uow_factory(), clock)
+                except EmailAlreadyRegistered:
+                    row.outcome, row.errors = Outcome.FAILED, ["email: registered since the preview"]
+                    await _settle_only(job, [row], uow_factory())
+        if not await still_mine():
+            return
+    uow = uow_factory()
+    async with uow:
+        current = await _job(uow, job.tenant, job.id)
+        current.completed(await uow.import_rows.outcomes(job.id), clock())
+        await uow.import_rows.delete_job_rows(job.id)  # personal data copied from the file
+        await uow.import_jobs.save(current)
+        await uow.commit()
+    await files.delete(job.object_name)
+    log.info("import completed", import_id=job.id, counts=current.counts)
+
+
+async def _commit_batch(job: ImportJob, batch: list[PlannedRow], uow: MembersUnitOfWork, clock: Clock) -> None:
+    """One transaction: the members created or changed (with their events), the rows' outcomes
+    and the progress. Re-running it after a crash finds the rows already settled."""
+    async with uow:
+        now = clock()
+        created: list[Member] = []
+        for row in batch:
+            action = row.action()
+            if action in (RowStatus.NEW, Decision.CREATE):
+                member = new_member(job.tenant, row.values, now)
+                created.append(member)
+                row.outcome, row.member_id = Outcome.CREATED, member.id
+            elif action in (RowStatus.UPDATE, Decision.MERGE) and row.match_member_id:
+                existing = await uow.members.get(job.tenant, row.match_member_id)
+                changes = import_changes(existing, row.values) if existing else None
+                if existing is None:
+                    row.outcome, row.errors = Outcome.FAILED, ["the matched member no longer exists"]
+                elif changes is None:
+                    row.outcome, row.member_id = Outcome.UNCHANGED, existing.id
+                else:
+                    existing.update_profile(changes, now)
+                    await uow.members.save(existing)
+                    row.outcome, row.member_id = Outcome.UPDATED, existing.id
+            elif row.status is RowStatus.UNCHANGED:
+                row.outcome, row.member_id = Outcome.UNCHANGED, row.match_member_id
+            else:  # errors, skipped or undecided reviews
+                row.outcome = Outcome.FAILED if row.status is RowStatus.ERROR else Outcome.SKIPPED
+        await uow.members.add_many(created)
+        await uow.import_rows.settle(job.id, batch)
+        job.progressed(job.done + len(batch))
+        await uow.import_jobs.progress(job)
+        await uow.commit()
+
+
+async def _settle_only(job: ImportJob, rows_: list[PlannedRow], uow: MembersUnitOfWork) -> None:
+    async with uow:
+        await uow.import_rows.settle(job.id, rows_)
+        job.progressed(job.done + len(rows_))
+        await uow.import_jobs.progress(job)
+        await uow.commit()
