@@ -9,15 +9,16 @@ import sys
 import threading
 from pathlib import Path
 
+from alumni_local.progress import ProgressBar
 from alumni_local.runner import Platform, Ports
 from alumni_local.seed import seed
+
+SEED_BAR = ProgressBar("  seeding")
 
 
 def show_progress(done: int, total: int) -> None:
     if done == total or done % 50 == 0:
-        width = 30
-        filled = width * done // total
-        print(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", flush=True)
+        SEED_BAR.update(done, total)
 
 
 def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:

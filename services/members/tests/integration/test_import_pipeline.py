@@ -93,7 +93,7 @@ async def test_preview_review_commit_and_a_second_import_changes_nothing(env: di
     done = await job(env, "job-1")
     assert done.state is ImportState.COMPLETED
     assert {k: v for k, v in done.counts.items() if k.startswith("outcome_")} == {
-        "outcome_created": 2, "outcome_updated": 1, "outcome_skipped": 1, "outcome_failed": 1}
+        "outcome_created": 2, "outcome_updated": 1, "outcome_skipped": 1, "outcome_rejected": 1}
     assert await env["db"][MEMBERS].count_documents({}) == 3
     zoe = await env["db"][MEMBERS].find_one({"email": "zoe@example.org"})
     assert [e["address"] for e in zoe["emails"]] == ["zoe@example.org", "zoe.new@example.org"], "merged"

@@ -39,7 +39,8 @@ class Outcome(StrEnum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     SKIPPED = "skipped"
-    FAILED = "failed"
+    REJECTED = "rejected"  # a row with errors (reported by the preview)
+    FAILED = "failed"  # could not be written (e.g. its email was registered since the preview)
 
 
 @dataclass

@@ -304,7 +304,7 @@ async def _commit_batch(job: ImportJob, batch: list[PlannedRow], uow: MembersUni
             elif row.status is RowStatus.UNCHANGED:
                 row.outcome, row.member_id = Outcome.UNCHANGED, row.match_member_id
             else:  # errors, skipped or undecided reviews
-                row.outcome = Outcome.FAILED if row.status is RowStatus.ERROR else Outcome.SKIPPED
+                row.outcome = Outcome.REJECTED if row.status is RowStatus.ERROR else Outcome.SKIPPED
         await uow.members.add_many(created)
         await uow.import_rows.settle(job.id, batch)
         job.progressed(job.done + len(batch))

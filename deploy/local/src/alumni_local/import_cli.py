@@ -1,0 +1,154 @@
+"""`alumni-import`: import a CSV file through the API, with progress bars.
+
+    alumni-import alumni.csv --gateway http://127.0.0.1:8000 --token "$TOKEN" [--dry-run]
+
+Uploads the file, shows the detected encoding, separator and column mapping (override with
+`--map "Column=field"`), validates every row (the dry run: nothing is written), prints the
+report with the errors and the rows to review by line number, then — unless `--dry-run` —
+commits and follows the import to the end. Exit status: 0 done, 1 failure, 2 rows to review
+(decide them in the console or via the API, or pass `--undecided skip`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from alumni_local.progress import ProgressBar
+
+POLL_SECONDS = 0.5
+
+
+class ImportFailed(Exception):
+    pass
+
+
+class Client:
+    def __init__(self, gateway: str, token: str) -> None:
+        self._http = httpx.Client(base_url=gateway, timeout=120, headers={"Authorization": f"Bearer {token}"})
+
+    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        r = self._http.request(method, path, **kwargs)
+        if r.status_code >= 400:
+            try:
+                problem = r.json()
+                message = f"{problem.get('title')}: {problem.get('detail') or ''}"
+                for e in problem.get("errors") or []:
+                    message += f"\n  {'.'.join(map(str, e['loc']))}: {e['msg']}"
+            except ValueError:
+                message = r.text[:300]
+            raise ImportFailed(f"{method} {path} → {r.status_code} {message}")
+        result: dict[str, Any] = r.json()
+        return result
+
+    def follow(self, import_id: str, label: str, until: set[str]) -> dict[str, Any]:
+        bar = ProgressBar(label)
+        while True:
+            job = self.call("GET", f"/api/v1/imports/{import_id}")
+            bar.update(job["done"], job["total"])
+            if job["state"] in until or job["state"] == "failed":
+                bar.close()
+                if job["state"] == "failed":
+                    raise ImportFailed(f"the import failed: {job.get('failure')}")
+                return job
+            time.sleep(POLL_SECONDS)
+
+
+def parse_mapping(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        column, sep, field = pair.rpartition("=")
+        if not sep or not column or not field:
+            raise ImportFailed(f"--map expects \"Column=field\", not {pair!r}")
+        mapping[column] = field
+    return mapping
+
+
+def print_rows(client: Client, import_id: str, status: str, title: str, limit: int = 20) -> None:
+    page = client.call("GET", f"/api/v1/imports/{import_id}/rows", params={"status": status, "limit": limit})
+    if not page["items"]:
+        return
+    print(title)
+    for row in page["items"]:
+        detail = "; ".join(row["errors"]) if row["errors"] else row.get("reason") or ""
+        print(f"  line {row['line']}: {detail}")
+    if page.get("next_after_line"):
+        print(f"  … more: GET /api/v1/imports/{import_id}/rows?status={status}")
+
+
+def run(args: argparse.Namespace) -> int:
+    client = Client(args.gateway, args.token)
+    data = Path(args.file).read_bytes()
+    params = {"filename": Path(args.file).name}
+    if args.encoding:
+        params["encoding"] = args.encoding
+    if args.delimiter:
+        params["delimiter"] = "\t" if args.delimiter == "tab" else args.delimiter
+    job = client.call("POST", "/api/v1/imports", content=data, params=params,
+                      headers={"Content-Type": "text/csv"})
+    import_id = job["import_id"]
+    print(f"Import {import_id}: {job['total']} rows, {job['encoding']}, separator {job['delimiter']!r}")
+    mapping = {**job["mapping"], **parse_mapping(args.map or [])}
+    for column in job["columns"]:
+        print(f"  {column!r:<28} → {mapping.get(column, '(ignored)')}")
+    client.call("PUT", f"/api/v1/imports/{import_id}/mapping", json={"mapping": mapping})
+    job = client.follow(import_id, "Checking  ", {"validated"})
+    counts = job["counts"]
+    print("Dry run: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("new", "update", "unchanged", "review", "error")))
+    print_rows(client, import_id, "error", "Rows with errors (not imported):")
+    print_rows(client, import_id, "review", "Rows to review (possible duplicates):")
+    if args.dry_run:
+        client.call("DELETE", f"/api/v1/imports/{import_id}")
+        print("Dry run only: nothing was written.")
+        return 0
+    undecided = counts.get("review", 0) - sum(v for k, v in counts.items() if k.startswith("decided_"))
+    if undecided and args.undecided == "refuse":
+        print(f"{undecided} row(s) to review: decide them (console or API), then run `alumni-import --commit "
+              f"{import_id}`, or pass --undecided skip.")
+        return 2
+    return commit(client, import_id, args.undecided)
+
+
+def commit(client: Client, import_id: str, undecided: str) -> int:
+    client.call("POST", f"/api/v1/imports/{import_id}/commit", json={"undecided": undecided})
+    job = client.follow(import_id, "Importing ", {"completed"})
+    counts = job["counts"]
+    print("Done: " + ", ".join(f"{v} {k.removeprefix('outcome_')}" for k, v in sorted(counts.items())
+                               if k.startswith("outcome_")))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="alumni-import", description=__doc__.split("\n\n")[0])
+    parser.add_argument("file", nargs="?", help="CSV file (UTF-8 or Windows-1252, ; or , separated)")
+    parser.add_argument("--gateway", default=os.environ.get("ALUMNI_GATEWAY", "http://127.0.0.1:8000"))
+    parser.add_argument("--token", default=os.environ.get("ALUMNI_TOKEN"), help="manager token (or ALUMNI_TOKEN)")
+    parser.add_argument("--encoding", choices=["utf-8", "windows-1252"])
+    parser.add_argument("--delimiter", choices=[";", ",", "tab"])
+    parser.add_argument("--map", action="append", metavar="COLUMN=FIELD", help="override the suggested mapping")
+    parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+    parser.add_argument("--undecided", choices=["refuse", "skip"], default="refuse",
+                        help="rows to review that nobody decided: stop (default) or skip them")
+    parser.add_argument("--commit", metavar="IMPORT_ID", help="commit an import validated earlier")
+    args = parser.parse_args(argv)
+    if not args.token:
+        parser.error("a manager token is required (--token or ALUMNI_TOKEN)")
+    if not args.file and not args.commit:
+        parser.error("give a CSV file, or --commit IMPORT_ID")
+    try:
+        if args.commit:
+            return commit(Client(args.gateway, args.token), args.commit, args.undecided)
+        return run(args)
+    except (ImportFailed, OSError, httpx.HTTPError) as exc:
+        print(f"\nalumni-import: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
