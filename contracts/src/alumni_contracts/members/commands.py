@@ -613,6 +613,7 @@ class ImportView(Result):
     created_at: AwareDatetime
     finished_at: AwareDatetime | None = None
     failure: str | None = None
+    failures: list[str] = Field(default_factory=list, description="Rows that could not be written, by line.")
     sample: list[SampleRow] | None = Field(None, description="First rows, right after the upload.")
 
 

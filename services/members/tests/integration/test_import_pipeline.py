@@ -141,3 +141,21 @@ async def test_a_worker_that_loses_its_job_midway_is_resumed_without_duplicates(
     assert (await job(env, "job-big")).state is ImportState.COMPLETED
     assert await env["db"][MEMBERS].count_documents({}) == 2600
     assert await env["db"][OUTBOX].count_documents({}) == 2600, "one member_registered each, no more"
+
+
+async def test_an_email_registered_after_the_preview_fails_that_row_only(env: dict[str, Any]) -> None:
+    data = (b"first_name,last_name,email,program,graduation_year\n"
+            b"Ana,Late,ana.late@example.org,MSc,2010\nBob,Late,bob.late@example.org,MSc,2010\n")
+    await upload(env, data, "job-race")
+    await imports.validate_import("demo", "job-race", None, STAFF, env["uow"]())
+    await run(env, "job-race")
+    await handlers.register_member(RegisterMember("demo", "Bob", "Faster", "bob.late@example.org", "fr",
+                                                  Cohort("MSc", 2010)), env["uow"]())
+    await imports.commit_import("demo", "job-race", False, STAFF, env["uow"]())
+    await run(env, "job-race")
+    done = await job(env, "job-race")
+    assert done.state is ImportState.COMPLETED
+    assert {k: v for k, v in done.counts.items() if k.startswith("outcome_")} == {"outcome_created": 1,
+                                                                                 "outcome_failed": 1}
+    assert done.failures == ["line 3: email: registered since the preview"]
+    assert await env["db"][MEMBERS].count_documents({}) == 2

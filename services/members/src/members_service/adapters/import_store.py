@@ -10,7 +10,6 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
-from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -31,14 +30,17 @@ INDEXES = [
     IndexSpec(IMPORT_ROWS, [("tenant", 1), ("email", 1)], "import_rows_by_email"),  # erasures
 ]
 WORKING = (ImportState.VALIDATING, ImportState.COMMITTING)
+MAX_FAILURES = 200
 
 
 def _job_doc(job: ImportJob) -> Document:
     return {"_id": job.id, "tenant": job.tenant, "revision": job.revision, "filename": job.filename,
             "object_name": job.object_name, "size": job.size, "encoding": job.encoding, "delimiter": job.delimiter,
             "header": job.header, "mapping": {k: v.value for k, v in job.mapping.items()}, "state": job.state.value,
-            "counts": job.counts, "total": job.total, "done": job.done, "created_by": job.created_by,
-            "created_at": job.created_at, "finished_at": job.finished_at, "failure": job.failure}
+            "counts": job.counts, "total": job.total, "last_line": job.last_line, "done": job.done,
+            "committed_through": job.committed_through, "created_by": job.created_by,
+            "created_at": job.created_at, "finished_at": job.finished_at, "failure": job.failure,
+            "failures": job.failures}
 
 
 def _job(doc: Document) -> ImportJob:
@@ -46,8 +48,10 @@ def _job(doc: Document) -> ImportJob:
                      object_name=doc["object_name"], size=doc["size"], encoding=doc["encoding"],
                      delimiter=doc["delimiter"], header=doc["header"],
                      mapping={k: ImportField(v) for k, v in doc["mapping"].items()}, state=ImportState(doc["state"]),
-                     counts=doc["counts"], total=doc["total"], done=doc["done"], created_by=doc["created_by"],
-                     created_at=doc["created_at"], finished_at=doc.get("finished_at"), failure=doc.get("failure"))
+                     counts=doc["counts"], total=doc["total"], last_line=doc.get("last_line", 0), done=doc["done"],
+                     committed_through=doc.get("committed_through", 0), created_by=doc["created_by"],
+                     created_at=doc["created_at"], finished_at=doc.get("finished_at"), failure=doc.get("failure"),
+                     failures=doc.get("failures", []))
 
 
 def _row_doc(job_id: str, tenant: str, row: PlannedRow, identity: str) -> Document:
@@ -93,6 +97,13 @@ class MongoImportJobs:
         """Progress only (no revision change: a manager's concurrent read stays valid)."""
         await self._col.update_one({"_id": job.id, "tenant": job.tenant},
                                    {"$set": {"done": job.done}}, session=self._session)
+
+    async def committed(self, job: ImportJob, through_line: int, rows: int, outcomes: dict[str, int]) -> None:
+        """A commit window settled: in the window's own transaction, so it is counted once."""
+        increments = {"done": rows, **{f"counts.outcome_{k}": v for k, v in outcomes.items()}}
+        await self._col.update_one({"_id": job.id, "tenant": job.tenant},
+                                   {"$set": {"committed_through": through_line}, "$inc": increments},
+                                   session=self._session)
 
     async def list(self, tenant: str, limit: int) -> list[ImportJob]:
         cursor = self._col.find({"tenant": tenant}, session=self._session).sort([("tenant", 1), ("created_at", -1)])
@@ -148,23 +159,19 @@ class MongoImportRows:
         return await self._col.count_documents({"job_id": job_id, "status": RowStatus.REVIEW.value, "decision": None},
                                                session=self._session)
 
-    async def next_to_commit(self, job_id: str, limit: int) -> list[PlannedRow]:
-        """Rows without an outcome yet, in file order (what a crashed commit left is picked up)."""
-        cursor = self._col.find({"job_id": job_id, "outcome": None}, session=self._session).sort("line", 1).limit(limit)
+    async def window(self, job_id: str, after_line: int, until_line: int) -> list[PlannedRow]:
+        """Rows with `after_line < line <= until_line`, in file order: a bounded index range
+        (the stand-in reads a whole range whatever the limit, and scans when a filter names a
+        field outside the index — so the outcome is filtered by the caller)."""
+        cursor = self._col.find({"job_id": job_id, "line": {"$gt": after_line, "$lte": until_line}},
+                                session=self._session).sort("line", 1)
         return [_row(d) async for d in cursor]
 
-    async def settle(self, job_id: str, rows: list[PlannedRow]) -> None:
-        if rows:
-            await self._col.bulk_write([UpdateOne({"_id": f"{job_id}:{r.line:08d}"}, {"$set": {
-                "outcome": r.outcome.value if r.outcome else None, "member_id": r.member_id, "errors": r.errors}})
-                for r in rows], ordered=False, session=self._session)
-
-    async def outcomes(self, job_id: str) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        async for d in self._col.find({"job_id": job_id}, {"outcome": 1}, session=self._session):
-            if d.get("outcome"):
-                counts[d["outcome"]] = counts.get(d["outcome"], 0) + 1
-        return counts
+    async def record_failure(self, job_id: str, row: PlannedRow) -> None:
+        """Kept on the job (line and reason, no personal data): the rows are deleted at the end."""
+        await self._col.database[IMPORT_JOBS].update_one(
+            {"_id": job_id}, {"$push": {"failures": {"$each": [f"line {row.line}: {'; '.join(row.errors)}"],
+                                                     "$slice": -MAX_FAILURES}}}, session=self._session)
 
     async def delete_job_rows(self, job_id: str) -> None:
         await self._col.delete_many({"job_id": job_id}, session=self._session)

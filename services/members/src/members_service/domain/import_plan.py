@@ -186,11 +186,14 @@ class ImportJob:
     state: ImportState = ImportState.UPLOADED
     counts: dict[str, int] = field(default_factory=dict)  # rows by status, then by outcome
     total: int = 0
+    last_line: int = 0  # line of the last data row (lines count the header and multi-line cells)
     done: int = 0  # rows validated, or committed, in the current phase
+    committed_through: int = 0  # commit: every row up to this line is settled
     created_by: str = ""
     created_at: datetime | None = None
     finished_at: datetime | None = None
     failure: str | None = None
+    failures: list[str] = field(default_factory=list)  # rows that could not be written, by line
 
     @classmethod
     def upload(cls, *, tenant: str, job_id: str | None, filename: str, object_name: str, size: int, encoding: str,
@@ -206,7 +209,7 @@ class ImportJob:
     def start_validation(self, mapping: dict[str, ImportField]) -> None:
         """(Re)validate with this mapping: the preview starts over."""
         self._require(ImportState.UPLOADED, ImportState.VALIDATED)
-        self.mapping, self.state, self.counts, self.done, self.total = dict(mapping), ImportState.VALIDATING, {}, 0, 0
+        self.mapping, self.state, self.counts, self.done = dict(mapping), ImportState.VALIDATING, {}, 0
 
     def validated(self, counts: dict[str, int], total: int) -> None:
         self._require(ImportState.VALIDATING)
@@ -217,15 +220,14 @@ class ImportJob:
         if undecided_reviews and not skip_undecided:
             raise InvalidImportState(f"{undecided_reviews} row(s) to review: decide them, or commit with "
                                      "undecided=skip")
-        self.state, self.done = ImportState.COMMITTING, 0
+        self.state, self.done, self.committed_through, self.failures = ImportState.COMMITTING, 0, 0, []
 
     def progressed(self, done: int) -> None:
         self.done = done
 
-    def completed(self, outcomes: dict[str, int], now: datetime) -> None:
+    def completed(self, now: datetime) -> None:
         self._require(ImportState.COMMITTING)
         self.state, self.finished_at = ImportState.COMPLETED, now
-        self.counts = {**self.counts, **{f"outcome_{k}": v for k, v in outcomes.items()}}
 
     def fail(self, reason: str, now: datetime) -> None:
         self.state, self.failure, self.finished_at = ImportState.FAILED, reason, now

@@ -115,7 +115,7 @@ def import_view(job: ImportJob, sample: list[tuple[int, list[str]]] | None = Non
         mapping={k: c.ImportField(v.value) for k, v in job.mapping.items()},
         required_fields=[c.ImportField(f.value) for f in REQUIRED], total=job.total, done=job.done,
         progress_percent=round(100.0 * job.done / job.total, 1) if job.total else 100.0, counts=job.counts,
-        created_at=job.created_at, finished_at=job.finished_at, failure=job.failure,
+        created_at=job.created_at, finished_at=job.finished_at, failure=job.failure, failures=job.failures,
         sample=None if sample is None else [c.SampleRow(line=line, cells=cells) for line, cells in sample])
 
 

@@ -90,15 +90,15 @@ async def upload_import(cmd: UploadImport, uow: MembersUnitOfWork, files: FileSt
     delimiter = cmd.delimiter or detect_delimiter(text)
     header, body = rows(text, delimiter)
     sample: list[tuple[int, list[str]]] = []
-    total = 0
+    total = last_line = 0
     for line, cells in body:  # counted once here, so that progress has a total from the start
-        total += 1
+        total, last_line = total + 1, line
         if len(sample) < SAMPLE_ROWS:
             sample.append((line, cells))
     job = ImportJob.upload(tenant=cmd.tenant, job_id=cmd.job_id, filename=cmd.filename, object_name=cmd.object_name,
                            size=cmd.size, encoding=encoding, delimiter=delimiter, header=header,
                            mapping=suggest_mapping(header), by=cmd.actor.subject, now=clock())
-    job.total = total
+    job.total, job.last_line = total, last_line
     async with uow:
         await uow.import_jobs.add(job)
         await uow.commit()
@@ -249,28 +249,33 @@ async def _classify_and_store(job: ImportJob, checks: list[RowCheck], emails: di
 
 async def _commit(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork], files: FileStore,
                   still_mine: StillMine, clock: Clock) -> None:
-    while True:
+    """Windows of lines, each in one transaction with the job's `committed_through` mark: a
+    restart resumes after the last committed window and never writes a row twice."""
+    after = job.committed_through
+    while after < job.last_line:
+        until = after + COMMIT_BATCH
         uow = uow_factory()
         async with uow:
-            batch = await uow.import_rows.next_to_commit(job.id, COMMIT_BATCH)
-        if not batch:
-            break
+            window = await uow.import_rows.window(job.id, after, until)
         try:
-            await _commit_batch(job, batch, uow_factory(), clock)
+            await _commit_window(job, window, until, uow_factory(), clock)
         except EmailAlreadyRegistered:
             # Someone registered one of these emails since the preview: one row at a time tells which.
-            for row in batch:
+            for row in window:
+                row.outcome = row.member_id = None  # the failed transaction wrote nothing
+            for row in window:
                 try:
-                    await _commit_batch(job, [row], uow_factory(), clock)
+                    await _commit_window(job, [row], row.line, uow_factory(), clock)
                 except EmailAlreadyRegistered:
                     row.outcome, row.errors = Outcome.FAILED, ["email: registered since the preview"]
-                    await _settle_only(job, [row], uow_factory())
+                    await _commit_window(job, [row], row.line, uow_factory(), clock)
+        after = until
         if not await still_mine():
             return
     uow = uow_factory()
     async with uow:
         current = await _job(uow, job.tenant, job.id)
-        current.completed(await uow.import_rows.outcomes(job.id), clock())
+        current.completed(clock())
         await uow.import_rows.delete_job_rows(job.id)  # personal data copied from the file
         await uow.import_jobs.save(current)
         await uow.commit()
@@ -278,43 +283,45 @@ async def _commit(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork], 
     log.info("import completed", import_id=job.id, counts=current.counts)
 
 
-async def _commit_batch(job: ImportJob, batch: list[PlannedRow], uow: MembersUnitOfWork, clock: Clock) -> None:
-    """One transaction: the members created or changed (with their events), the rows' outcomes
-    and the progress. Re-running it after a crash finds the rows already settled."""
+async def _commit_window(job: ImportJob, window: list[PlannedRow], through_line: int, uow: MembersUnitOfWork,
+                         clock: Clock) -> None:
+    """One transaction: the members created or changed (with their events), the outcome counts
+    and the `committed_through` mark."""
     async with uow:
         now = clock()
         created: list[Member] = []
-        for row in batch:
-            action = row.action()
-            if action in (RowStatus.NEW, Decision.CREATE):
-                member = new_member(job.tenant, row.values, now)
-                created.append(member)
-                row.outcome, row.member_id = Outcome.CREATED, member.id
-            elif action in (RowStatus.UPDATE, Decision.MERGE) and row.match_member_id:
-                existing = await uow.members.get(job.tenant, row.match_member_id)
-                changes = import_changes(existing, row.values) if existing else None
-                if existing is None:
-                    row.outcome, row.errors = Outcome.FAILED, ["the matched member no longer exists"]
-                elif changes is None:
-                    row.outcome, row.member_id = Outcome.UNCHANGED, existing.id
-                else:
-                    existing.update_profile(changes, now)
-                    await uow.members.save(existing)
-                    row.outcome, row.member_id = Outcome.UPDATED, existing.id
-            elif row.status is RowStatus.UNCHANGED:
-                row.outcome, row.member_id = Outcome.UNCHANGED, row.match_member_id
-            else:  # errors, skipped or undecided reviews
-                row.outcome = Outcome.REJECTED if row.status is RowStatus.ERROR else Outcome.SKIPPED
+        outcomes: dict[str, int] = {}
+        for row in window:
+            if row.outcome is None:
+                await _apply(job, row, uow, created, now)
+            assert row.outcome is not None
+            outcomes[row.outcome.value] = outcomes.get(row.outcome.value, 0) + 1
+            if row.outcome is Outcome.FAILED:
+                await uow.import_rows.record_failure(job.id, row)
         await uow.members.add_many(created)
-        await uow.import_rows.settle(job.id, batch)
-        job.progressed(job.done + len(batch))
-        await uow.import_jobs.progress(job)
+        await uow.import_jobs.committed(job, through_line, len(window), outcomes)
         await uow.commit()
 
 
-async def _settle_only(job: ImportJob, rows_: list[PlannedRow], uow: MembersUnitOfWork) -> None:
-    async with uow:
-        await uow.import_rows.settle(job.id, rows_)
-        job.progressed(job.done + len(rows_))
-        await uow.import_jobs.progress(job)
-        await uow.commit()
+async def _apply(job: ImportJob, row: PlannedRow, uow: MembersUnitOfWork, created: list[Member],
+                 now: datetime) -> None:
+    action = row.action()
+    if action in (RowStatus.NEW, Decision.CREATE):
+        member = new_member(job.tenant, row.values, now)
+        created.append(member)
+        row.outcome, row.member_id = Outcome.CREATED, member.id
+    elif action in (RowStatus.UPDATE, Decision.MERGE) and row.match_member_id:
+        existing = await uow.members.get(job.tenant, row.match_member_id)
+        changes = import_changes(existing, row.values) if existing else None
+        if existing is None:
+            row.outcome, row.errors = Outcome.FAILED, ["the matched member no longer exists"]
+        elif changes is None:
+            row.outcome, row.member_id = Outcome.UNCHANGED, existing.id
+        else:
+            existing.update_profile(changes, now)
+            await uow.members.save(existing)
+            row.outcome, row.member_id = Outcome.UPDATED, existing.id
+    elif row.status is RowStatus.UNCHANGED:
+        row.outcome, row.member_id = Outcome.UNCHANGED, row.match_member_id
+    else:  # errors, skipped or undecided reviews
+        row.outcome = Outcome.REJECTED if row.status is RowStatus.ERROR else Outcome.SKIPPED
