@@ -63,6 +63,8 @@ def _register_all() -> None:
     from alumni_contracts.members.v1 import (
         AmbassadorAppointed,
         AmbassadorRevoked,
+        GroupCreated,
+        GroupMembershipChanged,
         MemberConsentChanged,
         MemberErased,
         MemberErasureRequested,
@@ -75,6 +77,7 @@ def _register_all() -> None:
 
     for model in (MemberRegistered, MemberProfileUpdated, MemberConsentChanged, ShowcasePublished,
                   ShowcaseUnpublished, AmbassadorAppointed, AmbassadorRevoked, MemberErasureRequested, MemberErased,
+                  GroupCreated, GroupMembershipChanged,
                   events_v1.EventScheduled, events_v1.MemberDataErased, fundraising_v1.DonationReceived,
                   fundraising_v1.MemberDataErased, notifications_v1.NotificationSent,
                   notifications_v1.MemberDataErased):

@@ -158,3 +158,35 @@ class MemberErased(EventData):
     member_id: Identifier = Field(description="The member that was erased.",
                                   examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
     erased_at: AwareDatetime = Field(description="When the last service confirmed (UTC).")
+
+
+class GroupCreated(EventData):
+    """A group was created: a cohort group (automatically, with the cohort's first member), a
+    regional chapter or a club."""
+
+    service = "members"
+    event_name = "group_created"
+    version = 1
+
+    group_id: Identifier = Field(description="Group id.", examples=["cohort-3f9a0c1d2e4b5a6978a1b2c3"])
+    kind: Literal["cohort", "region", "club"] = Field(description="Kind of group.", examples=["cohort"])
+    name: str = Field(description="Name.", examples=["MSc Finance 2012"])
+    cohort: Cohort | None = Field(None, description="The cohort, for a cohort group.")
+    created_at: AwareDatetime = Field(description="When (UTC).")
+
+
+class GroupMembershipChanged(EventData):
+    """A member joined, left, was invited to a group, or got another role in it."""
+
+    service = "members"
+    event_name = "group_membership_changed"
+    version = 1
+
+    group_id: Identifier = Field(description="Group id.", examples=["cohort-3f9a0c1d2e4b5a6978a1b2c3"])
+    member_id: Identifier = Field(description="Member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    change: Literal["joined", "left", "invited", "role-changed"] = Field(description="What happened.",
+                                                                        examples=["joined"])
+    status: Literal["active", "invited", "left"] = Field(description="Membership status after it.",
+                                                         examples=["active"])
+    role: Literal["member", "moderator", "manager"] = Field(description="Role after it.", examples=["member"])
+    changed_at: AwareDatetime = Field(description="When (UTC).")

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from members_service.adapters.group_store import INDEXES as GROUP_INDEXES
+from members_service.adapters.group_store import MEMBERSHIPS
 from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
 from members_service.adapters.import_store import ImportJobQueue, NatsFileStore
 from members_service.adapters.mongo_repository import CONSENT_RECORDS, INDEXES, MEMBERS, MongoMemberRepository
 from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
+from members_service.entrypoints.group_requests import group_request_handlers
 from members_service.entrypoints.import_requests import import_request_handlers
 from members_service.entrypoints.import_worker import ImportWorker
 from members_service.entrypoints.requests import request_handlers
@@ -31,14 +34,15 @@ from servicekit.runtime import Infrastructure, ServiceParts
 def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader, files: FileStore,
               wake_import_worker: Callable[[], None] = lambda: None) -> ServiceParts:
     return ServiceParts(
-        requests=[*request_handlers(uow_factory, reader),
+        requests=[*request_handlers(uow_factory, reader), *group_request_handlers(uow_factory, reader),
                   *import_request_handlers(uow_factory, files, wake_import_worker)],
         events=event_handlers(uow_factory))
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id},
-            CONSENT_RECORDS: {"tenant": tenant, "member_id": member_id}}
+            CONSENT_RECORDS: {"tenant": tenant, "member_id": member_id},
+            MEMBERSHIPS: {"tenant": tenant, "member_id": member_id}}
 
 
 def build(infra: Infrastructure) -> ServiceParts:
@@ -70,7 +74,7 @@ def build(infra: Infrastructure) -> ServiceParts:
     importer = ImportWorker(ImportJobQueue(infra.db, settings.import_lease_seconds), run_import_job)
     parts = bootstrap(uow, reader, files, importer.wake)
     parts.requests = [*parts.requests, export_handler("members", infra.db, export_queries, required=MEMBERS)]
-    parts.indexes = [*INDEXES, *IMPORT_INDEXES]
+    parts.indexes = [*INDEXES, *IMPORT_INDEXES, *GROUP_INDEXES]
     parts.workers = [refresher.run, expiry.run, deadlines.run, importer.run]
     parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop, importer.stop]
     return parts

@@ -140,7 +140,8 @@ async def test_a_worker_that_loses_its_job_midway_is_resumed_without_duplicates(
     await run(env, "job-big")
     assert (await job(env, "job-big")).state is ImportState.COMPLETED
     assert await env["db"][MEMBERS].count_documents({}) == 2600
-    assert await env["db"][OUTBOX].count_documents({}) == 2600, "one member_registered each, no more"
+    registered = await env["db"][OUTBOX].count_documents({"type": {"$regex": "member_registered"}})
+    assert registered == 2600, "one member_registered each, no more"
 
 
 async def test_an_email_registered_after_the_preview_fails_that_row_only(env: dict[str, Any]) -> None:

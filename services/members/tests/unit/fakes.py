@@ -7,7 +7,9 @@ from datetime import datetime
 
 from members_service.domain.consent import ConsentRecord
 from members_service.domain.erasure import Erasure
+from members_service.domain.groups import Group, GroupKind, Membership, cohort_group_id
 from members_service.domain.model import Member
+from members_service.domain.profile import Cohort
 from members_service.domain.sectors import DEFAULT_SECTORS, SectorList
 from members_service.domain.showcase import PublicShowcase
 from members_service.service_layer.commands import SearchDirectory
@@ -24,6 +26,8 @@ class FakeMembers:
         self._track = track
         self.settings: dict[str, SectorList] = {}
         self.erasures: dict[str, Erasure] = {}
+        self.groups: dict[str, Group] = {}
+        self.memberships: dict[str, Membership] = {}
 
     async def add(self, member: Member) -> None:
         self.rows[member.id] = member
@@ -32,6 +36,12 @@ class FakeMembers:
     async def delete(self, member: Member) -> None:
         del self.rows[member.id]
         self._track(member)
+
+    async def in_cohort(self, tenant: str, cohort: Cohort) -> list[Member]:
+        return [m for m in self.rows.values() if m.tenant == tenant and cohort in {e.cohort for e in m.education}]
+
+    async def get_many(self, tenant: str, member_ids: list[str]) -> list[Member]:
+        return [m for i, m in self.rows.items() if i in member_ids and m.tenant == tenant]
 
     async def overdue_erasures(self, now: datetime) -> list[tuple[str, str]]:
         return [(e.tenant, e.id) for e in self.erasures.values() if e.overdue(now)]
@@ -97,6 +107,52 @@ class FakeErasures:
         return [(e.tenant, e.id) for e in self.rows.values() if e.overdue(now)]
 
 
+class FakeGroups:
+    def __init__(self, rows: dict[str, Group], track: Callable[[Group], None]) -> None:
+        self.rows, self._track = rows, track
+
+    async def add(self, group: Group) -> None:
+        self.rows[group.id] = group
+        self._track(group)
+
+    async def ensure_cohort_groups(self, tenant: str, cohorts: set[Cohort], now: datetime) -> None:
+        for cohort in cohorts:
+            group = Group.for_cohort(tenant, cohort, now)
+            if group.id not in self.rows:
+                await self.add(group)
+
+    async def get(self, tenant: str, group_id: str) -> Group | None:
+        g = self.rows.get(group_id)
+        return g if g and g.tenant == tenant else None
+
+    async def cohort_group(self, tenant: str, cohort: Cohort) -> Group | None:
+        return await self.get(tenant, cohort_group_id(tenant, cohort))
+
+    async def list(self, tenant: str, kind: GroupKind | None) -> list[Group]:
+        return [g for g in self.rows.values() if g.tenant == tenant and (kind is None or g.kind is kind)]
+
+
+class FakeMemberships:
+    def __init__(self, rows: dict[str, Membership], track: Callable[[Membership], None]) -> None:
+        self.rows, self._track = rows, track
+
+    async def get(self, tenant: str, group_id: str, member_id: str) -> Membership | None:
+        m = self.rows.get(f"{group_id}:{member_id}")
+        if m is not None:
+            self._track(m)
+        return m
+
+    async def save(self, membership: Membership) -> None:
+        self.rows[membership.id] = membership
+        self._track(membership)
+
+    async def of_group(self, tenant: str, group_id: str) -> list[Membership]:
+        return [m for m in self.rows.values() if m.group_id == group_id]
+
+    async def of_member(self, tenant: str, member_id: str) -> list[Membership]:
+        return [m for m in self.rows.values() if m.member_id == member_id]
+
+
 class FakeTenantSettings:
     def __init__(self, rows: dict[str, SectorList]) -> None:
         self.rows = rows
@@ -115,6 +171,8 @@ class FakeMembersUnitOfWork(FakeUnitOfWork):
         self.members.settings = store.settings
         self.settings = FakeTenantSettings(store.settings)
         self.erasures = FakeErasures(store.erasures, self.track)
+        self.groups = FakeGroups(store.groups, self.track)
+        self.memberships = FakeMemberships(store.memberships, self.track)
 
 
 class FakeFileStore:

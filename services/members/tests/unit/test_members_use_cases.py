@@ -23,11 +23,12 @@ def cmd(email: str = "Beatrice.Dupont@Example.org", tenant: str = "demo") -> Reg
                           cohort=Cohort("MSc Finance", 2012))
 
 
-async def test_register_member_stores_and_publishes_exactly_one_event() -> None:
+async def test_register_member_stores_and_publishes_exactly_one_member_event() -> None:
     uow = FakeMembersUnitOfWork(FakeMembers())
     member_id = await handlers.register_member(cmd(), uow, clock=lambda: NOW)
     assert uow.commits == 1
-    [event] = uow.published
+    event, group = uow.published  # the member, and the cohort group (the cohort's first member)
+    assert group.type.endswith("group_created.v1")
     assert isinstance(event.data, MemberRegistered)
     assert event.subject == member_id and event.tenant == "demo" and event.aggregateversion == 1
     assert event.data.email == "beatrice.dupont@example.org"

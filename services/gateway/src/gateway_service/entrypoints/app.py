@@ -354,6 +354,59 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
     def accepted(result: dict[str, Any]) -> JSONResponse:
         return JSONResponse(result, status_code=202, headers={"Location": f"/api/v1/erasures/{result['erasure_id']}"})
 
+    # -- groups and chapters ---------------------------------------------------------------
+
+    @app.get("/api/v1/groups", tags=["groups"], response_model=mb.GroupList)
+    async def list_groups(request: Request, who: Who, kind: mb.GroupKind | None = None) -> dict[str, Any]:
+        """Cohort groups (one per cohort, automatic), regional chapters and clubs."""
+        return await forward(request, naming.query_subject("members", mb.LIST_GROUPS), mb.ListGroups(kind=kind), who)
+
+    @app.post("/api/v1/groups", status_code=201, tags=["groups"], response_model=mb.GroupOut)
+    async def create_group(body: mb.NewGroup, request: Request, who: Who,
+                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        """Managers create a regional chapter or a club."""
+        result = await forward(request, naming.command_subject("members", mb.CREATE_GROUP),
+                               mb.CreateGroup(**body.model_dump()), who, idempotency_key)
+        return created(result, f"/api/v1/groups/{result['group_id']}")
+
+    @app.get("/api/v1/me/groups", tags=["groups"], response_model=mb.MyGroupList)
+    async def my_groups(request: Request, who: Who) -> dict[str, Any]:
+        return await forward(request, naming.query_subject("members", mb.MY_GROUPS), mb.MyGroups(), who)
+
+    @app.get("/api/v1/groups/{group_id}", tags=["groups"], response_model=mb.GroupMembers)
+    async def group_members(group_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+        """The group and its active members (alumni see the members listed in the directory)."""
+        return await forward(request, naming.query_subject("members", mb.GROUP_MEMBERS),
+                             mb.GroupRef(group_id=group_id), who)
+
+    @app.put("/api/v1/groups/{group_id}/membership", tags=["groups"], response_model=mb.MembershipOut)
+    async def join_group(group_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+        """Join (open groups; invitation groups once invited; cohort groups of one's cohorts)."""
+        return await forward(request, naming.command_subject("members", mb.JOIN_GROUP),
+                             mb.GroupRef(group_id=group_id), who)
+
+    @app.delete("/api/v1/groups/{group_id}/membership", tags=["groups"], response_model=mb.MembershipOut)
+    async def leave_group(group_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+        """Leave the group, or decline an invitation."""
+        return await forward(request, naming.command_subject("members", mb.LEAVE_GROUP),
+                             mb.GroupRef(group_id=group_id), who)
+
+    @app.post("/api/v1/groups/{group_id}/invitations", status_code=201, tags=["groups"],
+              response_model=mb.MembershipOut)
+    async def invite_to_group(group_id: MemberId, body: mb.Invitation, request: Request, who: Who,
+                              idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        """The group's moderators and managers (and staff) invite a member."""
+        result = await forward(request, naming.command_subject("members", mb.INVITE_TO_GROUP),
+                               mb.InviteToGroup(group_id=group_id, member_id=body.member_id), who, idempotency_key)
+        return JSONResponse(result, status_code=201)
+
+    @app.put("/api/v1/groups/{group_id}/members/{member_id}/role", tags=["groups"], response_model=mb.MembershipOut)
+    async def set_group_role(group_id: MemberId, member_id: MemberId, body: mb.RoleBody, request: Request,
+                             who: Who) -> dict[str, Any]:
+        """The group's managers (and staff) make a member moderator or manager."""
+        return await forward(request, naming.command_subject("members", mb.SET_GROUP_ROLE), mb.SetGroupRole(
+            group_id=group_id, member_id=member_id, role=body.role), who)
+
     # -- CSV import ------------------------------------------------------------------------
 
     @app.post(IMPORTS_PATH, status_code=201, tags=["imports"], response_model=mb.ImportView,

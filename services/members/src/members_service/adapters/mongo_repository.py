@@ -10,6 +10,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from members_service.adapters.group_store import MEMBERSHIPS
 from members_service.adapters.import_store import IMPORT_ROWS
 from members_service.adapters.name_order_sketch import SKETCHES, NameOrderSketches
 from members_service.adapters.name_order_sketch import STEP as SKETCH_STEP
@@ -287,6 +288,17 @@ class MongoMemberRepository:
             found.update({e.address: member for e in member.emails if e.address in wanted})
         return found
 
+    async def in_cohort(self, tenant: str, cohort: Cohort) -> list[Member]:
+        cursor = self._col.find({"tenant": tenant, "education.program": cohort.program,
+                                 "education.graduation_year": cohort.graduation_year}, session=self._session)
+        # Both fields in one element: the index finds candidates, the cohort check decides.
+        members = [from_document(d) async for d in cursor]
+        return [m for m in members if cohort in {e.cohort for e in m.education}]
+
+    async def get_many(self, tenant: str, member_ids: list[str]) -> list[Member]:
+        cursor = self._col.find({"tenant": tenant, "_id": {"$in": member_ids}}, session=self._session)
+        return [from_document(d) async for d in cursor]
+
     async def by_last_names(self, tenant: str, last_keys: list[str]) -> list[Member]:
         """Members whose folded last name is one of these (duplicate detection by name)."""
         cursor = self._col.find({"tenant": tenant, "last_key": {"$in": last_keys}}, session=self._session)
@@ -316,6 +328,8 @@ class MongoMemberRepository:
         await self._col.delete_one({"_id": member.id, "tenant": member.tenant}, session=self._session)
         await self._consents.delete_many({"tenant": member.tenant, "member_id": member.id}, session=self._session)
         await self._col.database[SKETCHES].delete_many({"tenant": member.tenant}, session=self._session)
+        await self._col.database[MEMBERSHIPS].delete_many({"tenant": member.tenant, "member_id": member.id},
+                                                          session=self._session)
         await self._col.database[IMPORT_ROWS].delete_many(  # an import in progress holds a copy of the row
             {"tenant": member.tenant, "email": {"$in": [e.address for e in member.emails]}}, session=self._session)
         self._track(member)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from members_service.adapters.group_store import MongoGroups, MongoMemberships
 from members_service.adapters.import_store import MongoImportJobs, MongoImportRows
 from members_service.adapters.mongo_repository import (
     MongoErasureRepository,
@@ -18,6 +19,8 @@ class MongoMembersUnitOfWork(MongoUnitOfWork):
     settings: MongoTenantSettings
     erasures: MongoErasureRepository
     import_jobs: MongoImportJobs
+    groups: MongoGroups
+    memberships: MongoMemberships
     import_rows: MongoImportRows
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
@@ -26,3 +29,5 @@ class MongoMembersUnitOfWork(MongoUnitOfWork):
         self.erasures = MongoErasureRepository(db, session, self.track)
         self.import_jobs = MongoImportJobs(db, session)
         self.import_rows = MongoImportRows(db, session)
+        self.groups = MongoGroups(db, session, self.track)
+        self.memberships = MongoMemberships(db, session, self.track)

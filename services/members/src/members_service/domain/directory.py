@@ -65,6 +65,11 @@ def _in_cohorts(education: Education, c: DirectoryCriteria) -> bool:
             and (not c.year_to or education.graduation_year <= c.year_to))
 
 
+def can_be_listed_to(member: Member, viewer: Viewer) -> bool:
+    """Listings (directory, group members) show alumni only the members who opted in."""
+    return viewer.staff or viewer.member_id == member.id or member.listed
+
+
 def matches(member: Member, criteria: DirectoryCriteria, viewer: Viewer) -> bool:
     """Whether `viewer` finds `member` with `criteria`. Alumni find only listed members, and a
     filter on a section matches only where that section is visible to the viewer: filtering on

@@ -12,6 +12,7 @@ from members_service.domain.consent import ConsentRecord
 from members_service.domain.csv_import import REQUIRED
 from members_service.domain.directory import DirectoryCard
 from members_service.domain.erasure import Erasure
+from members_service.domain.groups import Group, Membership
 from members_service.domain.import_plan import ImportJob, PlannedRow
 from members_service.domain.model import Member
 from members_service.domain.profile import Cohort, Education, Position
@@ -123,3 +124,15 @@ def import_row(r: PlannedRow) -> c.ImportRowOut:
     return c.ImportRowOut(line=r.line, status=c.ImportRowStatus(r.status.value), values=r.values, errors=r.errors,
                           reason=r.reason, match_member_id=r.match_member_id,
                           decision=c.ImportDecision(r.decision.value) if r.decision else None)
+
+
+def group(g: Group) -> c.GroupOut:
+    assert g.created_at is not None
+    return c.GroupOut(group_id=g.id, kind=c.GroupKind(g.kind.value), name=g.name, description=g.description,
+                      policy=c.JoinPolicy(g.policy.value), cohort=_cohort(g.cohort) if g.cohort else None,
+                      created_at=g.created_at)
+
+
+def membership(m: Membership) -> c.MembershipOut:
+    return c.MembershipOut(group_id=m.group_id, member_id=m.member_id, status=m.status.value,  # type: ignore[arg-type]
+                           role=c.GroupRole(m.role.value))

@@ -6,6 +6,7 @@ from alumni_contracts.common import Cohort, ConsentChannel, Locale, Purpose
 from alumni_contracts.envelope import EventData
 from alumni_contracts.members import v1
 from members_service.domain.erasure import ErasureConfirmed, ErasureRequested, MemberErased
+from members_service.domain.groups import GroupCreated, MembershipChanged
 from members_service.domain.model import (
     AmbassadorAppointed,
     AmbassadorRevoked,
@@ -71,6 +72,15 @@ def to_contract(event: DomainEvent) -> EventData | None:
                                              requested_at=event.requested_at, deadline=event.deadline)
         case MemberErased():
             return v1.MemberErased(erasure_id=event.erasure_id, member_id=event.member_id, erased_at=event.at)
+        case GroupCreated():
+            cohort = None if event.cohort is None else Cohort(program=event.cohort.program,
+                                                                graduation_year=event.cohort.graduation_year)
+            return v1.GroupCreated(group_id=event.group_id, kind=event.kind.value, name=event.name, cohort=cohort,
+                                   created_at=event.at)
+        case MembershipChanged():
+            return v1.GroupMembershipChanged(group_id=event.group_id, member_id=event.member_id,
+                                             change=event.change, status=event.status.value,  # type: ignore[arg-type]
+                                             role=event.role.value, changed_at=event.at)  # type: ignore[arg-type]
         case VisibilityChanged() | ShowcaseTextChanged() | ErasureConfirmed():
             return None  # directory choices and unpublished text stay inside members
     raise TypeError(f"no contract for {type(event).__name__}")

@@ -51,6 +51,7 @@ async def register_member(cmd: RegisterMember, uow: MembersUnitOfWork, clock: Cl
         member = Member.register(tenant=cmd.tenant, first_name=cmd.first_name, last_name=cmd.last_name,
                                  email=cmd.email, locale=cmd.locale, cohort=cmd.cohort, now=clock())
         await uow.members.add(member)
+        await uow.groups.ensure_cohort_groups(cmd.tenant, {cmd.cohort}, member.registered_at or clock())
         await uow.commit()
     return member.id
 
@@ -102,6 +103,8 @@ async def update_profile(cmd: UpdateProfile, uow: MembersUnitOfWork, clock: Cloc
             sectors.check({p.sector for p in cmd.changes.career if p.sector}
                           - {p.sector for p in member.career if p.sector})  # codes already held stay valid
         member.update_profile(cmd.changes, now)
+        if cmd.changes.education is not None:
+            await uow.groups.ensure_cohort_groups(cmd.tenant, {e.cohort for e in member.education}, now)
         if cmd.visibility:
             member.set_visibility(cmd.visibility)
         member.set_contactability(email_bounced=cmd.email_bounced, mail_returned=cmd.mail_returned, now=now)

@@ -299,6 +299,7 @@ async def _commit_window(job: ImportJob, window: list[PlannedRow], through_line:
             if row.outcome is Outcome.FAILED:
                 await uow.import_rows.record_failure(job.id, row)
         await uow.members.add_many(created)
+        await uow.groups.ensure_cohort_groups(job.tenant, {e.cohort for m in created for e in m.education}, now)
         await uow.import_jobs.committed(job, through_line, len(window), outcomes)
         await uow.commit()
 

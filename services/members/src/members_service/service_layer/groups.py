@@ -1,0 +1,178 @@
+"""Use cases of groups: create, join, leave, invite, roles, listings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from members_service.domain.directory import can_be_listed_to
+from members_service.domain.groups import (
+    Group,
+    GroupForbidden,
+    GroupKind,
+    GroupNotFound,
+    GroupRole,
+    JoinPolicy,
+    Membership,
+    MembershipStatus,
+    may_invite,
+    may_manage,
+)
+from members_service.domain.model import Member, MemberNotFound, NotAllowed
+from members_service.domain.profile import Cohort
+from members_service.service_layer.commands import Actor
+from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
+from servicekit.domain import utcnow
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class CreateGroup:
+    tenant: str
+    actor: Actor
+    kind: GroupKind
+    name: str
+    description: str
+    policy: JoinPolicy
+
+
+@dataclass(frozen=True)
+class GroupMember:
+    member: Member
+    role: GroupRole
+
+
+def in_cohort(member: Member, group: Group) -> bool:
+    return group.cohort is not None and group.cohort in {e.cohort for e in member.education}
+
+
+async def create_group(cmd: CreateGroup, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Group:
+    if not cmd.actor.staff:
+        raise NotAllowed("groups are created by the alumni office")
+    async with uow:
+        group = Group.create(tenant=cmd.tenant, kind=cmd.kind, name=cmd.name, description=cmd.description,
+                             policy=cmd.policy, now=clock())
+        await uow.groups.add(group)
+        await uow.commit()
+    return group
+
+
+async def _group(uow: MembersUnitOfWork, tenant: str, group_id: str) -> Group:
+    group = await uow.groups.get(tenant, group_id)
+    if group is None:
+        raise GroupNotFound(group_id)
+    return group
+
+
+async def _membership(uow: MembersUnitOfWork, group: Group, member: Member) -> Membership:
+    found = await uow.memberships.get(group.tenant, group.id, member.id)
+    return found or Membership.blank(group.tenant, group.id, member.id, in_cohort(member, group))
+
+
+async def _member(uow: MembersUnitOfWork, tenant: str, member_id: str | None) -> Member:
+    member = await uow.members.get(tenant, member_id) if member_id else None
+    if member is None:
+        raise MemberNotFound(member_id or "this account is not linked to a member")
+    return member
+
+
+async def join_group(tenant: str, group_id: str, actor: Actor, uow: MembersUnitOfWork,
+                     clock: Clock = utcnow) -> Membership:
+    async with uow:
+        group = await _group(uow, tenant, group_id)
+        me = await _member(uow, tenant, actor.member_id)
+        membership = await _membership(uow, group, me)
+        membership.join(group, in_cohort(me, group), clock())
+        await uow.memberships.save(membership)
+        await uow.commit()
+    return membership
+
+
+async def leave_group(tenant: str, group_id: str, actor: Actor, uow: MembersUnitOfWork,
+                      clock: Clock = utcnow) -> Membership:
+    async with uow:
+        group = await _group(uow, tenant, group_id)
+        me = await _member(uow, tenant, actor.member_id)
+        membership = await _membership(uow, group, me)
+        membership.leave(clock())
+        await uow.memberships.save(membership)
+        await uow.commit()
+    return membership
+
+
+async def invite(tenant: str, group_id: str, member_id: str, actor: Actor, uow: MembersUnitOfWork,
+                 clock: Clock = utcnow) -> Membership:
+    async with uow:
+        group = await _group(uow, tenant, group_id)
+        mine = await uow.memberships.get(tenant, group.id, actor.member_id) if actor.member_id else None
+        if not may_invite(actor.staff, mine):
+            raise GroupForbidden("moderators and managers of the group invite")
+        guest = await _member(uow, tenant, member_id)
+        membership = await _membership(uow, group, guest)
+        membership.invite(actor.subject, clock())
+        await uow.memberships.save(membership)
+        await uow.commit()
+    return membership
+
+
+async def set_role(tenant: str, group_id: str, member_id: str, role: GroupRole, actor: Actor,
+                   uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
+    async with uow:
+        group = await _group(uow, tenant, group_id)
+        mine = await uow.memberships.get(tenant, group.id, actor.member_id) if actor.member_id else None
+        if not may_manage(actor.staff, mine):
+            raise GroupForbidden("managers of the group set roles")
+        target = await _member(uow, tenant, member_id)
+        membership = await _membership(uow, group, target)
+        membership.set_role(role, actor.subject, clock())
+        await uow.memberships.save(membership)
+        await uow.commit()
+    return membership
+
+
+async def list_groups(tenant: str, kind: GroupKind | None, uow: MembersUnitOfWork) -> list[Group]:
+    async with uow:
+        return await uow.groups.list(tenant, kind)
+
+
+async def my_groups(tenant: str, actor: Actor, uow: MembersUnitOfWork) -> list[tuple[Group, Membership]]:
+    """Cohort groups of my cohorts (unless I left) and the groups I joined or was invited to."""
+    async with uow:
+        me = await _member(uow, tenant, actor.member_id)
+        explicit = {m.group_id: m for m in await uow.memberships.of_member(tenant, me.id)}
+        out: list[tuple[Group, Membership]] = []
+        for cohort in dict.fromkeys(e.cohort for e in me.education):
+            group = await uow.groups.cohort_group(tenant, cohort)
+            if group is not None:
+                membership = explicit.pop(group.id) if group.id in explicit else None
+                out.append((group, membership or Membership.blank(tenant, group.id, me.id, True)))
+        for membership in explicit.values():
+            group = await uow.groups.get(tenant, membership.group_id)
+            if group is not None and membership.status is not MembershipStatus.LEFT:
+                out.append((group, membership))
+    return out
+
+
+async def group_members(tenant: str, group_id: str, actor: Actor, uow: MembersUnitOfWork,
+                        reader: MemberReader) -> tuple[Group, list[GroupMember]]:
+    """Active members, in name order; alumni see those listed in the directory (and themselves)."""
+    async with uow:
+        group = await _group(uow, tenant, group_id)
+        explicit = {m.member_id: m for m in await uow.memberships.of_group(tenant, group.id)}
+    if group.cohort is not None:
+        candidates = await reader.in_cohort(tenant, group.cohort)
+    else:
+        candidates = await reader.get_many(tenant, [i for i, m in explicit.items() if m.active])
+    out = []
+    for member in candidates:
+        membership = explicit.get(member.id) or Membership.blank(tenant, group.id, member.id, in_cohort(member, group))
+        if membership.active and can_be_listed_to(member, actor.viewer):
+            out.append(GroupMember(member, membership.role))
+    out.sort(key=lambda gm: (gm.member.display_names()[1].casefold(), gm.member.first_name.casefold(), gm.member.id))
+    return group, out
+
+
+def cohorts_of(members: list[Member]) -> set[Cohort]:
+    return {e.cohort for m in members for e in m.education}
