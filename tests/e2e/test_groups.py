@@ -11,7 +11,8 @@ pytestmark = pytest.mark.e2e
 
 
 def headers(platform: Platform, roles: str, member_id: str | None = None, tenant: str = "demo") -> dict[str, str]:
-    return {"Authorization": f"Bearer {platform.issue_token(roles, tenant=tenant, subject=f'g-{member_id}', member_id=member_id)}"}
+    token = platform.issue_token(roles, tenant=tenant, subject=f"g-{member_id}", member_id=member_id)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_cohort_groups_chapters_invitations_and_roles(platform: Platform) -> None:
