@@ -146,3 +146,61 @@ def test_stale_update_gets_409(platform: Platform, ids: dict[str, str]) -> None:
                             json={"version": current, "city": "Lille"}).status_code == 200
         stale = client.patch("/api/v1/me", headers=people["other alumnus"], json={"version": current, "city": "Metz"})
         assert stale.status_code == 409 and stale.json()["type"].endswith("stale-version")
+
+
+@pytest.fixture(scope="module")
+def club(platform: Platform) -> str:
+    r = httpx.post(f"{platform.gateway_url}/api/v1/groups", headers=bearer(platform, "manager"),
+                   json={"kind": "club", "name": "Matrix club", "policy": "invitation"})
+    assert r.status_code == 201, r.text
+    return str(r.json()["group_id"])
+
+
+@pytest.fixture(scope="module")
+def import_id(platform: Platform) -> str:
+    r = httpx.post(f"{platform.gateway_url}/api/v1/imports", headers=bearer(platform, "manager"),
+                   content=b"first_name,last_name,email,program,graduation_year\nA,B,a.b@example.org,MSc,2001\n")
+    assert r.status_code == 201, r.text
+    return str(r.json()["import_id"])
+
+
+OTHER_ROUTES: dict[str, tuple[Callable[[httpx.Client, dict[str, str], dict[str, str]], httpx.Response],
+                              dict[str, int]]] = {
+    "GET /groups/{id}": (
+        lambda c, ref, h: c.get(f"/api/v1/groups/{ref['club']}", headers=h),
+        {"owner": 200, "other alumnus": 200, "other tenant manager": 404, "anonymous": 401, "manager": 200}),
+    "POST /groups/{id}/invitations": (
+        lambda c, ref, h: c.post(f"/api/v1/groups/{ref['club']}/invitations", headers=h,
+                                 json={"member_id": ref["target"]}),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 201}),
+    "PUT /groups/{id}/members/{id}/role": (
+        lambda c, ref, h: c.put(f"/api/v1/groups/{ref['club']}/members/{ref['other']}/role", headers=h,
+                                json={"role": "moderator"}),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 409}),
+    "PUT /groups/{id}/membership": (
+        lambda c, ref, h: c.put(f"/api/v1/groups/{ref['club']}/membership", headers=h),
+        {"other alumnus": 403, "other tenant manager": 404, "anonymous": 401}),
+    "GET /imports/{id}": (
+        lambda c, ref, h: c.get(f"/api/v1/imports/{ref['import']}", headers=h),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),
+    "GET /imports/{id}/rows": (
+        lambda c, ref, h: c.get(f"/api/v1/imports/{ref['import']}/rows", headers=h),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),
+    "DELETE /imports/{id}": (
+        lambda c, ref, h: c.delete(f"/api/v1/imports/{ref['import']}", headers=h),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401}),
+}
+
+
+@pytest.mark.parametrize("route", list(OTHER_ROUTES))
+def test_group_and_import_route_matrix(platform: Platform, ids: dict[str, str], club: str, import_id: str,
+                                       route: str) -> None:
+    call, expected = OTHER_ROUTES[route]
+    people = callers(platform, ids)
+    refs = {**ids, "club": club, "import": import_id}
+    with Client(platform) as client:
+        for who, status in expected.items():
+            r = call(client, refs, people[who])
+            assert r.status_code == status, f"{route} as {who}: {r.status_code} {r.text[:200]}"
+            if status >= 400:
+                assert r.headers["content-type"] == "application/problem+json"
