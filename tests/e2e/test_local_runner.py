@@ -71,6 +71,10 @@ def test_make_run_serves_the_console_stops_cleanly_and_reuses_its_data(tmp_path:
         assert "Console alumni" in httpx.get(url).text
         members = httpx.get(url.replace("/console", "/api/v1/members"), headers={"Authorization": f"Bearer {token}"})
         assert members.status_code == 200 and len(members.json()["items"]) == 5
+        showcase = httpx.get(url.replace("/console", "/api/v1/public/demo/showcase")).json()["items"]
+        assert len(showcase) == 1 and showcase[0]["quote"], "the demo tenant has a showcase entry"
+        groups = httpx.get(url.replace("/console", "/api/v1/groups"), headers={"Authorization": f"Bearer {token}"})
+        assert {"Alumni de Lyon", "Club Finance"} <= {g["name"] for g in groups.json()["items"]}
         assert len(children) >= 8, "nats, mongo, sink, four services and the gateway are separate processes"
         assert mailbox
         deadline = time.monotonic() + 30

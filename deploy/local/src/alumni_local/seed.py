@@ -51,6 +51,9 @@ def demo_members(count: int, seed: int = 7) -> list[dict[str, Any]]:
                 "cohort": {"program": PROGRAMS[i % len(PROGRAMS)], "graduation_year": YEARS[(i // len(PROGRAMS)) % 8]},
             },
             "listed": rng.random() < 0.8,
+            # A few notable alumni on the showcase, and a few ambassadors (for their city).
+            "showcase": i % 200 == 0,
+            "ambassador": i % 250 == 5,
             "profile": {
                 "city": city, "country": country,
                 "career": [{"employer": employer, "job_title": rng.choice(TITLES), "sector": sector,
@@ -79,8 +82,39 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
             if progress is not None:
                 progress(done + failed, count)
 
+        for key, group in DEMO_GROUPS.items():
+            await client.post("/api/v1/groups", json=group, headers={"Idempotency-Key": key})
         await asyncio.gather(*(one(i, row) for i, row in enumerate(demo_members(count))))
     return done, failed
+
+
+DEMO_GROUPS = {
+    "demo-seed-group-lyon": {"kind": "region", "name": "Alumni de Lyon", "policy": "open",
+                             "description": "Le groupe régional lyonnais / The Lyon chapter"},
+    "demo-seed-group-finance": {"kind": "club", "name": "Club Finance", "policy": "invitation",
+                                "description": "Finance professionals / Professionnels de la finance"},
+}
+QUOTES = ["L'école m'a ouvert les portes de l'international.", "Des amitiés pour la vie, un réseau pour la carrière.",
+          "What I learnt here, I use every day.", "Un réseau qui répond toujours présent."]
+
+
+async def _seed_extras(client: httpx.AsyncClient, i: int, member_id: str, row: dict[str, Any]) -> bool:
+    calls: list[tuple[str, str, dict[str, Any]]] = []
+    if row["showcase"]:
+        until = f"{2027 + i % 2}-12-31T23:59:59Z"
+        calls += [("PUT", f"/api/v1/members/{member_id}/showcase", {"quote": QUOTES[i % len(QUOTES)]}),
+                  ("PUT", f"/api/v1/members/{member_id}/consents/showcase", {
+                      "granted": True, "text_version": "vitrine-2026", "language": "fr", "channel": "console",
+                      "scope": {"fields": ["name", "cohort", "quote", "employer"], "channels": ["website", "partners"],
+                                "expires_at": until}})]
+    if row["ambassador"]:
+        calls.append(("PUT", f"/api/v1/members/{member_id}/ambassador", {"cities": [row["profile"]["city"]]}))
+    for n, (method, path, body) in enumerate(calls):
+        r = await client.request(method, path, json=body, headers={"Idempotency-Key": f"demo-seed-extra-{i}-{n}"})
+        if r.status_code != 200:
+            print(f"seed row {i} {path}: {r.status_code} {r.text}", file=sys.stderr)
+            return False
+    return True
 
 
 async def _seed_row(client: httpx.AsyncClient, i: int, row: dict[str, Any]) -> bool:
@@ -106,4 +140,4 @@ async def _seed_row(client: httpx.AsyncClient, i: int, row: dict[str, Any]) -> b
     if r.status_code not in (200, 409):  # 409: edited since by someone else; nothing to seed
         print(f"seed row {i} profile: {r.status_code} {r.text}", file=sys.stderr)
         return False
-    return True
+    return await _seed_extras(client, i, member_id, row)
