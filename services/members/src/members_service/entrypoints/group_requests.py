@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from alumni_contracts import naming
 from alumni_contracts.members import commands as c
 from alumni_contracts.rpc import Principal, Role
 from members_service.domain.groups import GroupKind, GroupRole, JoinPolicy
 from members_service.entrypoints import views
-from members_service.entrypoints.requests import actor
+from members_service.entrypoints.requests import actor, command, query
 from members_service.service_layer import groups
 from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
 from servicekit.rpc import RequestHandler
@@ -51,12 +50,6 @@ def group_request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader:
     async def set_role(req: c.SetGroupRole, who: Principal) -> c.MembershipOut:
         return views.membership(await groups.set_role(who.tenant, req.group_id, req.member_id,
                                                       GroupRole(req.role.value), actor(who), uow_factory()))
-
-    def command(name: str) -> str:
-        return naming.command_subject("members", name)
-
-    def query(name: str) -> str:
-        return naming.query_subject("members", name)
 
     return [
         RequestHandler(command(c.CREATE_GROUP), c.CreateGroup, create, STAFF, idempotent=True,

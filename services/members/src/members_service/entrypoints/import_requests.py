@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from alumni_contracts import naming
 from alumni_contracts.members import commands as c
 from alumni_contracts.rpc import Principal, Role
 from members_service.domain.csv_import import ImportField
 from members_service.domain.import_plan import Decision, ImportNotFound, RowStatus
 from members_service.entrypoints import views
-from members_service.entrypoints.requests import actor
+from members_service.entrypoints.requests import actor, command, query
 from members_service.service_layer import imports
 from members_service.service_layer.ports import FileStore, MembersUnitOfWork
 from servicekit.rpc import RequestHandler
@@ -74,12 +73,6 @@ def import_request_handlers(uow_factory: Callable[[], MembersUnitOfWork], files:
     async def abandon(req: c.AbandonImport, who: Principal) -> c.ImportView:
         return views.import_view(await imports.abandon_import(who.tenant, req.import_id, actor(who), uow_factory(),
                                                               files))
-
-    def command(name: str) -> str:
-        return naming.command_subject("members", name)
-
-    def query(name: str) -> str:
-        return naming.query_subject("members", name)
 
     return [
         RequestHandler(command(c.CREATE_IMPORT), c.CreateImport, create, STAFF, idempotent=True,

@@ -51,6 +51,14 @@ def decode_cursor(cursor: str) -> str:
     return key
 
 
+def command(name: str) -> str:
+    return naming.command_subject("members", name)
+
+
+def query(name: str) -> str:
+    return naming.query_subject("members", name)
+
+
 def own_id(who: Principal) -> str:
     if who.member_id is None:
         raise MemberNotFound("this account is not linked to a member")
@@ -196,12 +204,6 @@ def request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader: Membe
     async def get_erasure(req: c.GetErasure, who: Principal) -> c.ErasureStatus:
         erasure = await handlers.get_erasure(cmd.GetErasure(who.tenant, req.erasure_id, actor(who)), uow_factory())
         return views.erasure_status(erasure, utcnow())
-
-    def command(name: str) -> str:
-        return naming.command_subject("members", name)
-
-    def query(name: str) -> str:
-        return naming.query_subject("members", name)
 
     return [
         RequestHandler(command(c.REGISTER_MEMBER), c.RegisterMember, register, STAFF, idempotent=True,

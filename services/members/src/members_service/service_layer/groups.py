@@ -78,25 +78,40 @@ async def _member(uow: MembersUnitOfWork, tenant: str, member_id: str | None) ->
     return member
 
 
-async def join_group(tenant: str, group_id: str, actor: Actor, uow: MembersUnitOfWork,
-                     clock: Clock = utcnow) -> Membership:
+async def _on_myself(tenant: str, group_id: str, actor: Actor, uow: MembersUnitOfWork,
+                     change: Callable[[Group, Member, Membership], None]) -> Membership:
     async with uow:
         group = await _group(uow, tenant, group_id)
         me = await _member(uow, tenant, actor.member_id)
         membership = await _membership(uow, group, me)
-        membership.join(group, in_cohort(me, group), clock())
+        change(group, me, membership)
         await uow.memberships.save(membership)
         await uow.commit()
     return membership
 
 
+async def join_group(tenant: str, group_id: str, actor: Actor, uow: MembersUnitOfWork,
+                     clock: Clock = utcnow) -> Membership:
+    return await _on_myself(tenant, group_id, actor, uow,
+                            lambda group, me, membership: membership.join(group, in_cohort(me, group), clock()))
+
+
 async def leave_group(tenant: str, group_id: str, actor: Actor, uow: MembersUnitOfWork,
                       clock: Clock = utcnow) -> Membership:
+    return await _on_myself(tenant, group_id, actor, uow, lambda _group, _me, membership: membership.leave(clock()))
+
+
+async def _on_someone(tenant: str, group_id: str, member_id: str, actor: Actor, uow: MembersUnitOfWork,
+                      allowed: Callable[[bool, Membership | None], bool], refusal: str,
+                      change: Callable[[Membership], None]) -> Membership:
+    """A change to another member's membership, by someone the group's rules allow."""
     async with uow:
         group = await _group(uow, tenant, group_id)
-        me = await _member(uow, tenant, actor.member_id)
-        membership = await _membership(uow, group, me)
-        membership.leave(clock())
+        mine = await uow.memberships.get(tenant, group.id, actor.member_id) if actor.member_id else None
+        if not allowed(actor.staff, mine):
+            raise GroupForbidden(refusal)
+        membership = await _membership(uow, group, await _member(uow, tenant, member_id))
+        change(membership)
         await uow.memberships.save(membership)
         await uow.commit()
     return membership
@@ -104,32 +119,14 @@ async def leave_group(tenant: str, group_id: str, actor: Actor, uow: MembersUnit
 
 async def invite(tenant: str, group_id: str, member_id: str, actor: Actor, uow: MembersUnitOfWork,
                  clock: Clock = utcnow) -> Membership:
-    async with uow:
-        group = await _group(uow, tenant, group_id)
-        mine = await uow.memberships.get(tenant, group.id, actor.member_id) if actor.member_id else None
-        if not may_invite(actor.staff, mine):
-            raise GroupForbidden("moderators and managers of the group invite")
-        guest = await _member(uow, tenant, member_id)
-        membership = await _membership(uow, group, guest)
-        membership.invite(actor.subject, clock())
-        await uow.memberships.save(membership)
-        await uow.commit()
-    return membership
+    return await _on_someone(tenant, group_id, member_id, actor, uow, may_invite,
+                             "moderators and managers of the group invite", lambda m: m.invite(actor.subject, clock()))
 
 
 async def set_role(tenant: str, group_id: str, member_id: str, role: GroupRole, actor: Actor,
                    uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
-    async with uow:
-        group = await _group(uow, tenant, group_id)
-        mine = await uow.memberships.get(tenant, group.id, actor.member_id) if actor.member_id else None
-        if not may_manage(actor.staff, mine):
-            raise GroupForbidden("managers of the group set roles")
-        target = await _member(uow, tenant, member_id)
-        membership = await _membership(uow, group, target)
-        membership.set_role(role, actor.subject, clock())
-        await uow.memberships.save(membership)
-        await uow.commit()
-    return membership
+    return await _on_someone(tenant, group_id, member_id, actor, uow, may_manage, "managers of the group set roles",
+                             lambda m: m.set_role(role, actor.subject, clock()))
 
 
 async def list_groups(tenant: str, kind: GroupKind | None, uow: MembersUnitOfWork) -> list[Group]:

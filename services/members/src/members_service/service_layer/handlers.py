@@ -113,29 +113,32 @@ async def update_profile(cmd: UpdateProfile, uow: MembersUnitOfWork, clock: Cloc
     return member
 
 
-async def suggest_deceased(cmd: SuggestDeceased, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
-    """Anyone of the tenant may suggest it; it changes nothing visible until a manager confirms."""
+async def _change(uow: MembersUnitOfWork, tenant: str, member_id: str, change: Callable[[Member], None]) -> Member:
+    """Load any member of the tenant, apply one domain change, save, commit (the caller
+    checked who may make it)."""
     async with uow:
-        member = await uow.members.get(cmd.tenant, cmd.member_id)
+        member = await uow.members.get(tenant, member_id)
         if member is None:
-            raise MemberNotFound(cmd.member_id)
-        member.suggest_deceased(cmd.actor.subject, clock())
+            raise MemberNotFound(member_id)
+        change(member)
         await uow.members.save(member)
         await uow.commit()
     return member
+
+
+def _staff_only(actor: Actor, what: str) -> None:
+    if not actor.staff:
+        raise NotAllowed(f"only the alumni office {what}")
+
+
+async def suggest_deceased(cmd: SuggestDeceased, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
+    """Anyone of the tenant may suggest it; it changes nothing visible until a manager confirms."""
+    return await _change(uow, cmd.tenant, cmd.member_id, lambda m: m.suggest_deceased(cmd.actor.subject, clock()))
 
 
 async def confirm_deceased(cmd: ConfirmDeceased, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
-    if not cmd.actor.staff:
-        raise NotAllowed("only a manager confirms a death")
-    async with uow:
-        member = await uow.members.get(cmd.tenant, cmd.member_id)
-        if member is None:
-            raise MemberNotFound(cmd.member_id)
-        member.confirm_deceased(clock())
-        await uow.members.save(member)
-        await uow.commit()
-    return member
+    _staff_only(cmd.actor, "confirms a death")
+    return await _change(uow, cmd.tenant, cmd.member_id, lambda m: m.confirm_deceased(clock()))
 
 
 async def set_consent(cmd: SetConsent, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
@@ -209,34 +212,18 @@ async def expire_showcases(uow_factory: Callable[[], MembersUnitOfWork], reader:
 
 
 async def appoint_ambassador(cmd: AppointAmbassador, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
-    if not cmd.actor.staff:
-        raise NotAllowed("only managers appoint ambassadors")
-    async with uow:
-        member = await uow.members.get(cmd.tenant, cmd.member_id)
-        if member is None:
-            raise MemberNotFound(cmd.member_id)
-        member.appoint_ambassador(cmd.scope, cmd.actor.subject, clock())
-        await uow.members.save(member)
-        await uow.commit()
-    return member
+    _staff_only(cmd.actor, "appoints ambassadors")
+    return await _change(uow, cmd.tenant, cmd.member_id,
+                         lambda m: m.appoint_ambassador(cmd.scope, cmd.actor.subject, clock()))
 
 
 async def revoke_ambassador(cmd: RevokeAmbassador, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
-    if not cmd.actor.staff:
-        raise NotAllowed("only managers revoke ambassadors")
-    async with uow:
-        member = await uow.members.get(cmd.tenant, cmd.member_id)
-        if member is None:
-            raise MemberNotFound(cmd.member_id)
-        member.revoke_ambassador(cmd.actor.subject, clock())
-        await uow.members.save(member)
-        await uow.commit()
-    return member
+    _staff_only(cmd.actor, "revokes ambassadors")
+    return await _change(uow, cmd.tenant, cmd.member_id, lambda m: m.revoke_ambassador(cmd.actor.subject, clock()))
 
 
 async def set_sectors(cmd: SetSectors, uow: MembersUnitOfWork) -> SectorList:
-    if not cmd.actor.staff:
-        raise NotAllowed("only managers edit the sector list")
+    _staff_only(cmd.actor, "edits the sector list")
     async with uow:
         current = await uow.settings.sectors(cmd.tenant)
         if current.version != cmd.expected_version:
