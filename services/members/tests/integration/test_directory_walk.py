@@ -92,6 +92,25 @@ async def test_name_prefixes_common_and_rare(members: list[Member], db: Any) -> 
             mongo_repository.search_key(n).startswith(p) for n in names(m))), prefix
 
 
+@pytest.mark.parametrize("threshold", [10**6, 20])
+async def test_common_first_names_walk_the_name_order_with_the_same_results(
+        members: list[Member], db: Any, monkeypatch: pytest.MonkeyPatch, threshold: int) -> None:
+    """Above the threshold the scattered name ranges are not read: the name order is walked
+    instead. Both strategies return the same members, in the same order, across pages."""
+    monkeypatch.setattr(mongo_repository, "SCATTERED_READ_MAX", threshold)
+    sketches = NameOrderSketches(db)
+    await sketches.rebuild("demo")
+    sketch = await sketches.get("demo", listed_only=True)
+    assert sketch is not None and sketch.scattered_matches("zoe") > 20 and sketch.scattered_matches("qqq") == 0
+    repo = MongoMemberRepository(db, None, lambda _m: None, sketches)
+    viewer = Viewer("someone", staff=False)
+    for prefix in ("zoé", "noe", "mar", "lea"):
+        found = await walk(repo, DirectoryCriteria(name_prefix=prefix), viewer, 6)
+        folded = mongo_repository.search_key(prefix)
+        assert found == expected(members, lambda m, p=folded: m.listed and any(
+            mongo_repository.search_key(n).startswith(p) for n in (m.first_name, m.last_name))), prefix
+
+
 async def test_sketch_is_built_on_first_refresh_and_rebuilt_when_a_walk_finds_it_stale(
         members: list[Member], db: Any) -> None:
     sketches = NameOrderSketches(db)

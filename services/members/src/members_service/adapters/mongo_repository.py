@@ -60,6 +60,9 @@ NAME_INDEX_MIN_PREFIX = ANY_NAME_MIN_PREFIX
 # How many candidates a walk may read before it returns what it found with a cursor to continue
 # (a rare filter must not turn one request into a full scan).
 WALK_BUDGET = 1500
+# Above this many entries in the scattered name indexes (first, usage, birth names, parts of
+# compound names), a name search walks the name order instead of reading those ranges.
+SCATTERED_READ_MAX = 400
 # A window this much larger than a sketch step means the sketch predates many new members.
 STALE_WINDOW = 8 * SKETCH_STEP
 
@@ -415,6 +418,12 @@ class MongoMemberRepository:
         birth, parts of compound names) are scattered: their index ranges are read and merged
         in, up to where the walk got — so the page stays in name order."""
         key = search_key(query.criteria.name_prefix or "")
+        if len(key) >= NAME_INDEX_MIN_PREFIX and self._sketches is not None:
+            sketch = await self._sketches.get(query.tenant, not query.viewer.staff)
+            if sketch is not None and sketch.scattered_matches(key) > SCATTERED_READ_MAX:
+                # A common first name: its matches are dense enough in the name order that
+                # walking it finds a page sooner than reading thousands of index entries.
+                return await self._walk_name_order(query, after, WALK_BUDGET)
         scattered: dict[str, Document] = {}
         for field in NAME_FIELDS if len(key) >= NAME_INDEX_MIN_PREFIX else ():
             if field == "last_key":
