@@ -11,11 +11,11 @@ from alumni_local import import_cli
 from alumni_local.runner import Platform
 
 pytestmark = pytest.mark.e2e
-CSV = ("Prénom;Nom;Courriel;Programme;Promotion;Ville;Téléphone\r\n"
-       "Amélie;Importée;amelie.importee@example.org;MSc Data Science;2018;Nantes;+33 6 11 22 33 44\r\n"
-       "Bruno;Importé;bruno.importe@example.org;MSc Data Science;2018;Lille;\r\n"
-       "Chloé;Sans-Promo;chloe.importee@example.org;MSc Data Science;deux mille;;\r\n"
-       "Amélie;Importée;amelie.bis@example.org;MSc Data Science;2018;;\r\n")
+CSV = ("Prénom;Nom;Courriel;Programme;Promotion;Ville;Téléphone;N° adh.;$notes\r\n"
+       "Amélie;Importée;amelie.importee@example.org;MSc Data Science;2018;Nantes;+33 6 11 22 33 44;12;\r\n"
+       "Bruno;Importé;bruno.importe@example.org;MSc Data Science;2018;Lille;;13;x\r\n"
+       "Chloé;Sans-Promo;chloe.importee@example.org;MSc Data Science;deux mille;;;;\r\n"
+       "Amélie;Importée;amelie.bis@example.org;MSc Data Science;2018;;;;\r\n")  # columns with "." and "$" are ignored
 
 
 def manager(platform: Platform) -> dict[str, str]:
@@ -76,4 +76,9 @@ def test_upload_is_for_managers_and_needs_a_file(platform: Platform) -> None:
     r = httpx.put(f"{url}/{job['import_id']}/mapping", headers=manager(platform),
                   json={"mapping": {"Prénom": "first_name"}})
     assert r.status_code == 422 and "required fields without a column" in r.json()["detail"]
+    r = httpx.put(f"{url}/{job['import_id']}/mapping", headers=manager(platform), json={"mapping": {
+        "Prénom": "first_name", "Nom": "last_name", "Courriel": "email", "Programme": "program",
+        "Promotion": "graduation_year", "N° adh.": "degree", "$notes": "campus"}})
+    assert r.status_code == 202, "column names with '.' or '$' are data, not keys"
+    assert r.json()["mapping"]["$notes"] == "campus"
     assert httpx.delete(f"{url}/{job['import_id']}", headers=manager(platform)).json()["state"] == "failed"

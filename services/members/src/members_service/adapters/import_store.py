@@ -36,7 +36,9 @@ MAX_FAILURES = 200
 def _job_doc(job: ImportJob) -> Document:
     return {"_id": job.id, "tenant": job.tenant, "revision": job.revision, "filename": job.filename,
             "object_name": job.object_name, "size": job.size, "encoding": job.encoding, "delimiter": job.delimiter,
-            "header": job.header, "mapping": {k: v.value for k, v in job.mapping.items()}, "state": job.state.value,
+            "header": job.header,
+            # Pairs, not a document: column names come from the file and may hold `.` or `$`.
+            "mapping": [[column, f.value] for column, f in job.mapping.items()], "state": job.state.value,
             "counts": job.counts, "total": job.total, "last_line": job.last_line, "done": job.done,
             "committed_through": job.committed_through, "created_by": job.created_by,
             "created_at": job.created_at, "finished_at": job.finished_at, "failure": job.failure,
@@ -47,7 +49,7 @@ def _job(doc: Document) -> ImportJob:
     return ImportJob(id=doc["_id"], tenant=doc["tenant"], revision=doc["revision"], filename=doc["filename"],
                      object_name=doc["object_name"], size=doc["size"], encoding=doc["encoding"],
                      delimiter=doc["delimiter"], header=doc["header"],
-                     mapping={k: ImportField(v) for k, v in doc["mapping"].items()}, state=ImportState(doc["state"]),
+                     mapping={column: ImportField(f) for column, f in doc["mapping"]}, state=ImportState(doc["state"]),
                      counts=doc["counts"], total=doc["total"], last_line=doc.get("last_line", 0), done=doc["done"],
                      committed_through=doc.get("committed_through", 0), created_by=doc["created_by"],
                      created_at=doc["created_at"], finished_at=doc.get("finished_at"), failure=doc.get("failure"),
