@@ -191,6 +191,22 @@ OTHER_ROUTES: dict[str, tuple[Callable[[httpx.Client, dict[str, str], dict[str, 
     "GET /imports/{id}/rows": (
         lambda c, ref, h: c.get(f"/api/v1/imports/{ref['import']}/rows", headers=h),
         {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),
+    "PUT /imports/{id}/mapping": (
+        lambda c, ref, h: c.put(f"/api/v1/imports/{ref['import']}/mapping", headers=h, json={}),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401}),
+    "PUT /imports/{id}/rows/{line}/decision": (
+        lambda c, ref, h: c.put(f"/api/v1/imports/{ref['import']}/rows/2/decision", headers=h,
+                                json={"decision": "skip"}),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 409}),
+    "POST /imports/{id}/commit": (
+        lambda c, ref, h: c.post(f"/api/v1/imports/{ref['import']}/commit", headers=h, json={}),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 409}),
+    "DELETE /groups/{id}/membership": (
+        lambda c, ref, h: c.delete(f"/api/v1/groups/{ref['club']}/membership", headers=h),
+        {"other tenant manager": 404, "anonymous": 401}),
+    "GET /erasures/{id}": (
+        lambda c, ref, h: c.get(f"/api/v1/erasures/{ref['target']}", headers=h),
+        {"owner": 404, "other alumnus": 404, "other tenant manager": 404, "anonymous": 401, "manager": 404}),
     "DELETE /imports/{id}": (
         lambda c, ref, h: c.delete(f"/api/v1/imports/{ref['import']}", headers=h),
         {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401}),
