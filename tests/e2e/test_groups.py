@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -42,6 +44,12 @@ def test_cohort_groups_chapters_invitations_and_roles(platform: Platform) -> Non
         assert http.put(f"/api/v1/groups/{chapter}/membership", headers=hugo).status_code == 403
         r = http.post(f"/api/v1/groups/{chapter}/invitations", headers=manager, json={"member_id": ids[1]})
         assert r.status_code == 201 and r.json()["status"] == "invited"
+        deadline = time.monotonic() + 30
+        while not any(m["subject"] == "Invitation à rejoindre « Alumni de Bordeaux »" and
+                      "hugo.groupe@example.org" in m["to"]
+                      for m in http.get("/api/v1/dev/mailbox", headers=manager).json()["messages"]):
+            assert time.monotonic() < deadline, "the invitation email, in French"
+            time.sleep(0.3)
         r = http.put(f"/api/v1/groups/{chapter}/membership", headers=hugo)
         assert r.status_code == 200 and r.json()["status"] == "active"
         r = http.put(f"/api/v1/groups/{chapter}/members/{ids[1]}/role", headers=manager, json={"role": "manager"})

@@ -13,6 +13,7 @@ from alumni_contracts.envelope import EventData
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
 from alumni_contracts.members.v1 import (
+    GroupMembershipChanged,
     MemberConsentChanged,
     MemberErasureRequested,
     MemberProfileUpdated,
@@ -48,6 +49,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("notifications", MemberRegistered),
     Subscription("notifications", MemberProfileUpdated, "profile_updated"),
     Subscription("notifications", MemberConsentChanged, "consent_changed"),
+    Subscription("notifications", GroupMembershipChanged, "group_membership"),  # invitation emails
     # GDPR erasure: every service holding member data erases it and confirms to members.
     Subscription("events", MemberErasureRequested, "erasure_requested"),
     Subscription("fundraising", MemberErasureRequested, "erasure_requested"),

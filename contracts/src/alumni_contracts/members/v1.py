@@ -183,6 +183,7 @@ class GroupMembershipChanged(EventData):
     version = 1
 
     group_id: Identifier = Field(description="Group id.", examples=["cohort-3f9a0c1d2e4b5a6978a1b2c3"])
+    group_name: str = Field(description="Name of the group.", examples=["Alumni de Lyon"])
     member_id: Identifier = Field(description="Member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
     change: Literal["joined", "left", "invited", "role-changed"] = Field(description="What happened.",
                                                                         examples=["joined"])

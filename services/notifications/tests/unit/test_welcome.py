@@ -50,6 +50,9 @@ class FakeNotificationsUnitOfWork(FakeUnitOfWork):
         assert lease_token == self.store.token
         self.track(notification)
 
+    async def get(self, tenant: str, member_id: str) -> dict[str, object] | None:
+        return self.store.contacts.get(member_id)
+
     async def erased(self, tenant: str, member_id: str) -> bool:
         return member_id in self.store.erased
 
@@ -213,3 +216,25 @@ async def test_erasure_deletes_contact_and_messages_confirms_and_ignores_late_ev
     # A redelivered registration event after the erasure must not bring the member back.
     await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), renderer, "alumni.test")
     assert store.contacts == {} and store.notifications == {}
+
+
+async def test_group_invitation_is_written_to_known_contactable_members_in_their_language() -> None:
+    from notifications_service.service_layer.commands import SendGroupInvitation, UpdateContact
+
+    store = Store()
+    renderer = JinjaRenderer()
+    await handlers.queue_welcome(welcome("en"), FakeNotificationsUnitOfWork(store), renderer, "alumni.test")
+    invite = SendGroupInvitation("demo", "evt-9", "m1", "Alumni de Lyon")
+    queued = await handlers.queue_group_invitation(invite, FakeNotificationsUnitOfWork(store), renderer, "alumni.test")
+    assert queued == "group_invitation-evt-9"
+    email = store.notifications[queued].email
+    assert email is not None and email.subject == 'Invitation to join "Alumni de Lyon"' and email.to == "zoe@example.org"
+    assert await handlers.queue_group_invitation(SendGroupInvitation("demo", "evt-10", "nobody", "X"),
+                                                 FakeNotificationsUnitOfWork(store), renderer, "alumni.test") is None
+    await handlers.update_contact(UpdateContact(tenant="demo", member_id="m1", member_version=5, first_name="Zoé",
+                                                last_name="Martin", email="zoe@example.org", locale="en",
+                                                email_bounced=True, mail_returned=False, deceased=False),
+                                  FakeNotificationsUnitOfWork(store))
+    assert await handlers.queue_group_invitation(SendGroupInvitation("demo", "evt-11", "m1", "X"),
+                                                 FakeNotificationsUnitOfWork(store), renderer, "alumni.test") is None, \
+        "no email to a bouncing address"

@@ -70,6 +70,7 @@ class MembershipChanged(DomainEvent):
     """joined, left, invited or role changed — the status and role after the change."""
 
     group_id: str
+    group_name: str
     member_id: str
     change: str
     status: MembershipStatus
@@ -120,14 +121,16 @@ class Membership(AggregateRoot):
     exists only once the member left, rejoined or got a role: the cohort is the membership."""
 
     group_id: str = ""
+    group_name: str = ""  # carried by the events (invitation emails name the group)
     member_id: str = ""
     status: MembershipStatus = MembershipStatus.LEFT
     role: GroupRole = GroupRole.MEMBER
     since: datetime | None = None
 
     @classmethod
-    def blank(cls, tenant: str, group_id: str, member_id: str, implicit_member: bool) -> Membership:
-        return cls(id=f"{group_id}:{member_id}", tenant=tenant, group_id=group_id, member_id=member_id,
+    def blank(cls, tenant: str, group: Group, member_id: str, implicit_member: bool) -> Membership:
+        return cls(id=f"{group.id}:{member_id}", tenant=tenant, group_id=group.id, group_name=group.name,
+                   member_id=member_id,
                    status=MembershipStatus.ACTIVE if implicit_member else MembershipStatus.LEFT)
 
     @property
@@ -136,7 +139,7 @@ class Membership(AggregateRoot):
 
     def _change(self, change: str, status: MembershipStatus, role: GroupRole, by: str, now: datetime) -> None:
         self.status, self.role, self.since = status, role, now
-        self.record(MembershipChanged(self.group_id, self.member_id, change, status, role, by, now))
+        self.record(MembershipChanged(self.group_id, self.group_name, self.member_id, change, status, role, by, now))
 
     def join(self, group: Group, in_cohort: bool, now: datetime) -> None:
         if self.active:

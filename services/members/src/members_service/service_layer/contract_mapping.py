@@ -78,7 +78,8 @@ def to_contract(event: DomainEvent) -> EventData | None:
             return v1.GroupCreated(group_id=event.group_id, kind=event.kind.value, name=event.name, cohort=cohort,
                                    created_at=event.at)
         case MembershipChanged():
-            return v1.GroupMembershipChanged(group_id=event.group_id, member_id=event.member_id,
+            return v1.GroupMembershipChanged(group_id=event.group_id, group_name=event.group_name,
+                                             member_id=event.member_id,
                                              change=event.change, status=event.status.value,  # type: ignore[arg-type]
                                              role=event.role.value, changed_at=event.at)  # type: ignore[arg-type]
         case VisibilityChanged() | ShowcaseTextChanged() | ErasureConfirmed():

@@ -68,7 +68,10 @@ async def _group(uow: MembersUnitOfWork, tenant: str, group_id: str) -> Group:
 
 async def _membership(uow: MembersUnitOfWork, group: Group, member: Member) -> Membership:
     found = await uow.memberships.get(group.tenant, group.id, member.id)
-    return found or Membership.blank(group.tenant, group.id, member.id, in_cohort(member, group))
+    if found is not None:
+        found.group_name = group.name
+        return found
+    return Membership.blank(group.tenant, group, member.id, in_cohort(member, group))
 
 
 async def _member(uow: MembersUnitOfWork, tenant: str, member_id: str | None) -> Member:
@@ -144,7 +147,7 @@ async def my_groups(tenant: str, actor: Actor, uow: MembersUnitOfWork) -> list[t
             group = await uow.groups.cohort_group(tenant, cohort)
             if group is not None:
                 membership = explicit.pop(group.id) if group.id in explicit else None
-                out.append((group, membership or Membership.blank(tenant, group.id, me.id, True)))
+                out.append((group, membership or Membership.blank(tenant, group, me.id, True)))
         for membership in explicit.values():
             group = await uow.groups.get(tenant, membership.group_id)
             if group is not None and membership.status is not MembershipStatus.LEFT:
@@ -164,7 +167,7 @@ async def group_members(tenant: str, group_id: str, actor: Actor, uow: MembersUn
         candidates = await reader.get_many(tenant, [i for i, m in explicit.items() if m.active])
     out = []
     for member in candidates:
-        membership = explicit.get(member.id) or Membership.blank(tenant, group.id, member.id, in_cohort(member, group))
+        membership = explicit.get(member.id) or Membership.blank(tenant, group, member.id, in_cohort(member, group))
         if membership.active and can_be_listed_to(member, actor.viewer):
             out.append(GroupMember(member, membership.role))
     out.sort(key=lambda gm: (gm.member.display_names()[1].casefold(), gm.member.first_name.casefold(), gm.member.id))

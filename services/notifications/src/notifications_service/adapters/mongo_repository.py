@@ -82,6 +82,9 @@ class MongoContactProjection:
                     version_field: str) -> bool:
         return await apply_versioned(self._col, tenant, member_id, version, fields, self._session, version_field)
 
+    async def get(self, tenant: str, member_id: str) -> dict[str, Any] | None:
+        return await self._col.find_one({"_id": member_id, "tenant": tenant}, session=self._session)
+
     async def erased(self, tenant: str, member_id: str) -> bool:
         return await is_erased(self._col.database, tenant, member_id, self._session)
 

@@ -4,10 +4,20 @@ from collections.abc import Callable
 from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.v1 import MemberConsentChanged, MemberProfileUpdated, MemberRegistered
+from alumni_contracts.members.v1 import (
+    GroupMembershipChanged,
+    MemberConsentChanged,
+    MemberProfileUpdated,
+    MemberRegistered,
+)
 from alumni_contracts.subscriptions import Subscription, subscription
 from notifications_service.service_layer import handlers
-from notifications_service.service_layer.commands import RecordConsentState, SendWelcome, UpdateContact
+from notifications_service.service_layer.commands import (
+    RecordConsentState,
+    SendGroupInvitation,
+    SendWelcome,
+    UpdateContact,
+)
 from notifications_service.service_layer.ports import NotificationsUnitOfWork, Renderer
 from servicekit.erasure import erasure_subscriber
 from servicekit.messaging import EventHandler
@@ -39,7 +49,17 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
             tenant=event.tenant, member_id=data.member_id, member_version=event.aggregateversion,
             purpose=data.purpose.value, granted=data.granted), uow_factory())
 
+    async def on_group_membership_changed(event: CloudEvent[Any]) -> None:
+        data: GroupMembershipChanged = event.data
+        if data.change != "invited":
+            return
+        if await handlers.queue_group_invitation(SendGroupInvitation(
+                tenant=event.tenant, cause_event_id=event.id, member_id=data.member_id, group_name=data.group_name),
+                uow_factory(), renderer, message_id_domain):
+            queued()
+
     return [(subscription("notifications", MemberRegistered), on_member_registered),
+            (subscription("notifications", GroupMembershipChanged), on_group_membership_changed),
             (subscription("notifications", MemberProfileUpdated), on_member_profile_updated),
             (subscription("notifications", MemberConsentChanged), on_member_consent_changed),
             erasure_subscriber("notifications", uow_factory, handlers.erase_recipient)]

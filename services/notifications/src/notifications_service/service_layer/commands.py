@@ -45,3 +45,13 @@ class RecordConsentState:
     member_version: int
     purpose: str
     granted: bool
+
+
+@dataclass(frozen=True)
+class SendGroupInvitation:
+    """Tell a member they were invited to a group, in their language."""
+
+    tenant: str
+    cause_event_id: str
+    member_id: str
+    group_name: str

@@ -13,7 +13,12 @@ from datetime import datetime
 from functools import partial
 
 from notifications_service.domain.model import Notification, OutgoingEmail
-from notifications_service.service_layer.commands import RecordConsentState, SendWelcome, UpdateContact
+from notifications_service.service_layer.commands import (
+    RecordConsentState,
+    SendGroupInvitation,
+    SendWelcome,
+    UpdateContact,
+)
 from notifications_service.service_layer.ports import (
     DeliveryQueue,
     Mailer,
@@ -28,6 +33,7 @@ from servicekit.retry import backoff_delay, retry_transient
 
 log = get_logger(__name__)
 WELCOME = "welcome"
+GROUP_INVITATION = "group_invitation"
 # Profile fields and each consent purpose follow their own aggregate version: the events that
 # carry them reach this service through different consumers, in any order.
 PROFILE_VERSION = "profile_version"
@@ -52,6 +58,28 @@ async def queue_welcome(cmd: SendWelcome, uow: NotificationsUnitOfWork, renderer
                 await uow.notifications.add_if_absent(notification)
         await uow.commit()
     return notification.id
+
+
+async def queue_group_invitation(cmd: SendGroupInvitation, uow: NotificationsUnitOfWork, renderer: Renderer,
+                                 message_id_domain: str) -> str | None:
+    """A service message (no marketing consent needed), sent only to a contactable member this
+    service knows; returns the notification id, or None when nobody is to be written to."""
+    key = Notification.delivery_key(GROUP_INVITATION, cmd.cause_event_id)
+    async with uow:
+        contact = await uow.contacts.get(cmd.tenant, cmd.member_id)
+        queued = None
+        if contact is not None and contact.get("contactable", True) and contact.get("email"):
+            locale = str(contact.get("locale") or "fr")
+            subject, body = renderer.render(GROUP_INVITATION, locale, {
+                "first_name": contact.get("first_name", ""), "group_name": cmd.group_name})
+            notification = Notification.compose(
+                tenant=cmd.tenant, member_id=cmd.member_id, template=GROUP_INVITATION, cause_event_id=cmd.cause_event_id,
+                email=OutgoingEmail(to=str(contact["email"]), subject=subject, body_text=body, locale=locale,
+                                    message_id=f"<{key}@{message_id_domain}>"))
+            await uow.notifications.add_if_absent(notification)
+            queued = notification.id
+        await uow.commit()
+    return queued
 
 
 async def update_contact(cmd: UpdateContact, uow: NotificationsUnitOfWork) -> None:
