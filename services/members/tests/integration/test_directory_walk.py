@@ -125,3 +125,13 @@ async def test_sketch_is_built_on_first_refresh_and_rebuilt_when_a_walk_finds_it
     await sketches.refresh_due()
     after = await sketches.get("demo", listed_only=False)
     assert after is not None and len(after.boundaries) == 900 // 64
+
+
+async def test_a_sketch_deleted_by_an_erasure_is_rebuilt_on_the_next_refresh(members: list[Member], db: Any) -> None:
+    from members_service.adapters.name_order_sketch import SKETCHES
+
+    sketches = NameOrderSketches(db)
+    await sketches.refresh_due()
+    await db[SKETCHES].delete_many({"tenant": "demo"})
+    await sketches.refresh_due()
+    assert await db[SKETCHES].count_documents({"tenant": "demo"}) == 2

@@ -107,7 +107,9 @@ class NameOrderSketches:
         if not self._built or now - min(self._built.values()) > self.max_age_seconds:
             tenants = set(await self.db["members"].distinct("tenant"))
         else:
-            tenants = set(self._stale)
+            # An erasure deletes the tenant's sketches (they hold names): rebuild those at once.
+            present = {d["tenant"] async for d in self.db[SKETCHES].find({}, {"tenant": 1})}
+            tenants = set(self._stale) | (set(self._built) - present)
         self._stale.clear()
         for tenant in sorted(tenants):
             started = time.perf_counter()
