@@ -82,12 +82,6 @@ def classify(check: RowCheck, *, earlier_email_line: int | None, earlier_identit
     return row
 
 
-@dataclass(frozen=True)
-class ImportChanges:
-    profile: ProfileChanges
-    any: bool
-
-
 def _text(values: dict[str, str | int], f: ImportField) -> str | None:
     v = values.get(f.value)
     return str(v) if v not in (None, "") else None

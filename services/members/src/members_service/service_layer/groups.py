@@ -20,7 +20,6 @@ from members_service.domain.groups import (
     may_manage,
 )
 from members_service.domain.model import Member, MemberNotFound, NotAllowed
-from members_service.domain.profile import Cohort
 from members_service.service_layer.commands import Actor
 from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
 from servicekit.domain import utcnow
@@ -173,6 +172,3 @@ async def group_members(tenant: str, group_id: str, actor: Actor, uow: MembersUn
     out.sort(key=lambda gm: (gm.member.display_names()[1].casefold(), gm.member.first_name.casefold(), gm.member.id))
     return group, out
 
-
-def cohorts_of(members: list[Member]) -> set[Cohort]:
-    return {e.cohort for m in members for e in m.education}
