@@ -1,0 +1,82 @@
+"""What every route shares: authentication, forwarding to a service over NATS, and
+problem responses. Routes live in one module per area and only parse, forward and shape."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from alumni_contracts.rpc import Principal, Reply, Role
+from gateway_service.adapters.auth import AuthError, TokenVerifier
+from gateway_service.adapters.bus import NatsBus
+from gateway_service.entrypoints.problems import make_problem, problem_response
+from servicekit.logging import bound
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                              description="Retries with the same key return the first result.")]
+MemberId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+TenantSlug = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,32}$")]
+ImportId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+IMPORTS_PATH = "/api/v1/imports"
+
+
+class ApiError(Exception):
+    def __init__(self, response: JSONResponse) -> None:
+        self.response = response
+
+
+def principal(request: Request) -> Principal:
+    """Dependency: the verified principal of the request, or a 401/403 problem."""
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        who = verifier.verify(request.headers.get("Authorization"))
+    except AuthError as exc:
+        if exc.status == 401:
+            problem = make_problem(401, "unauthenticated", "Authentication required", exc.detail)
+            raise ApiError(problem_response(problem, {"WWW-Authenticate": "Bearer"})) from None
+        raise ApiError(problem_response(make_problem(exc.status, "forbidden", "Forbidden", exc.detail))) from None
+    request.state.principal = who
+    return who
+
+
+Who = Annotated[Principal, Depends(principal)]
+
+
+def own_member_id(who: Principal) -> str:
+    if who.member_id is None:
+        raise ApiError(problem_response(make_problem(404, "member-not-found", "Member not found",
+                                                     "this account is not linked to a member")))
+    return who.member_id
+
+
+def require_staff(who: Principal) -> None:
+    if not who.has_any(Role.MANAGER, Role.ADMIN):
+        raise ApiError(problem_response(make_problem(403, "forbidden", "Forbidden", "managers only")))
+
+
+def bus(request: Request) -> NatsBus:
+    bus: NatsBus = request.app.state.bus
+    return bus
+
+
+async def forward(request: Request, subject: str, payload: BaseModel, who: Principal,
+                  idempotency_key: str | None = None) -> dict[str, Any]:
+    """Send a command or query to its service; a failure becomes the service's problem."""
+    with bound(tenant=who.tenant):
+        reply: Reply = await bus(request).request(subject, payload, who, request.state.correlation_id,
+                                                  idempotency_key)
+    if not reply.ok:
+        assert reply.problem is not None
+        raise ApiError(problem_response(reply.problem))
+    return reply.result or {}
+
+
+def created(result: dict[str, Any], location: str) -> JSONResponse:
+    return JSONResponse(result, status_code=201, headers={"Location": location})
+
+
+def accepted(result: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(result, status_code=202, headers={"Location": f"/api/v1/erasures/{result['erasure_id']}"})
