@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from alumni_local.seed import CITIES, EMPLOYERS, FIRST, LAST, PROGRAMS, TITLES
-from members_service.adapters.mongo_repository import INDEXES, MEMBERS, MongoMemberRepository, to_document
+from members_service.adapters.member_documents import to_document
+from members_service.adapters.mongo_repository import INDEXES, MEMBERS, MongoMemberRepository
 from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer

@@ -30,7 +30,8 @@ import nats
 from alumni_local.seed import CITIES, EMPLOYERS, FIRST, LAST, PROGRAMS, TITLES
 from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
 from members_service.adapters.import_store import NatsFileStore
-from members_service.adapters.mongo_repository import INDEXES, MEMBERS, MongoMemberRepository, to_document
+from members_service.adapters.member_documents import to_document
+from members_service.adapters.mongo_repository import INDEXES, MEMBERS, MongoMemberRepository
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.domain.import_plan import new_member
 from members_service.service_layer import imports

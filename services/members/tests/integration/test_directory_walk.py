@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from members_service.adapters import mongo_repository
+from members_service.adapters import member_documents, mongo_repository
 from members_service.adapters.mongo_repository import INDEXES, MongoMemberRepository
 from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
@@ -55,7 +55,7 @@ async def walk(repo: MongoMemberRepository, criteria: DirectoryCriteria, viewer:
 
 
 def expected(members: list[Member], keep: Any) -> list[str]:
-    return [m.id for m in sorted((m for m in members if keep(m)), key=mongo_repository.sort_key)]
+    return [m.id for m in sorted((m for m in members if keep(m)), key=member_documents.sort_key)]
 
 
 @pytest.mark.parametrize("with_sketch", [False, True])
