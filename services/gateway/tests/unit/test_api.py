@@ -151,3 +151,58 @@ def test_openapi_and_console_are_served(client: TestClient) -> None:
     assert {"/api/v1/members", "/api/v1/members/{member_id}", "/api/v1/events", "/api/v1/donations"} <= set(spec["paths"])
     assert "Console alumni" in client.get("/console").text
     assert client.get("/health").status_code == 200
+
+
+class ImportBus(FakeBus):
+    def __init__(self) -> None:
+        super().__init__()
+        self.files: dict[str, bytes] = {}
+
+    async def put_file(self, name: str, data: bytes) -> None:
+        self.files[name] = data
+
+
+def test_upload_streams_into_the_object_store_then_opens_the_import(issuer: DevIssuer) -> None:
+    bus = ImportBus()
+    bus.reply = Reply(ok=True, result={"import_id": "i1"})
+    verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, tenants=["demo"], public_key=issuer.key.public_key())
+
+    async def bus_factory() -> ImportBus:
+        return bus
+
+    app = create_app(bus_factory, verifier, max_body_bytes=64, max_upload_bytes=1000)  # type: ignore[arg-type]
+    with TestClient(app) as c:
+        csv = b"first_name;last_name\n" + b"A;B\n" * 50
+        r = c.post("/api/v1/imports", content=csv, params={"filename": "x.csv", "delimiter": ";"},
+                   headers=auth(issuer))
+        assert r.status_code == 201 and r.headers["Location"] == "/api/v1/imports/i1"
+        [(name, data)] = bus.files.items()
+        assert name.startswith("demo.") and data == csv, "larger than the ordinary body limit, within the upload one"
+        [call] = bus.calls
+        assert call["subject"] == "cmd.members.create_import" and call["payload"]["delimiter"] == ";"
+        assert call["payload"]["object_name"] == name and call["payload"]["size"] == len(csv)
+
+        too_big = c.post("/api/v1/imports", content=b"x" * 1001, headers=auth(issuer))
+        assert too_big.status_code == 413
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: the limit is counted as the body comes
+            for _ in range(20):
+                yield b"y" * 100
+
+        assert c.post("/api/v1/imports", content=chunks(), headers=auth(issuer)).status_code == 413
+        assert c.post("/api/v1/imports", content=b"a;b\n", headers=auth(issuer, "alumnus")).status_code == 403
+        assert c.post("/api/v1/imports", content=b"a;b\n", params={"delimiter": "|"},
+                      headers=auth(issuer)).status_code == 422
+        assert len(bus.files) == 1, "nothing stored for refused uploads"
+
+
+def test_export_asks_every_data_holder_and_fails_rather_than_return_a_partial_export(
+        client: TestClient, issuer: DevIssuer, bus: FakeBus) -> None:
+    bus.reply = Reply(ok=True, result={"service": "x", "records": {}})
+    r = client.get("/api/v1/members/m1/export", headers=auth(issuer))
+    assert r.status_code == 200
+    assert sorted(c["subject"] for c in bus.calls) == [f"qry.{s}.export_member_data" for s in
+                                                      ("events", "fundraising", "members", "notifications")]
+    bus.reply = Reply(ok=False, problem=Problem(type=problem_type("unavailable"), title="Service unavailable",
+                                                status=503))
+    assert client.get("/api/v1/members/m1/export", headers=auth(issuer)).status_code == 503
