@@ -59,9 +59,15 @@ class MongoGroups:
         self._track(group)
 
     async def ensure_cohort_groups(self, tenant: str, cohorts: set[Cohort], now: datetime) -> None:
-        """Create the cohort groups not created yet. An upsert, not an insert: two first
+        """Create the cohort groups not created yet. One read finds those that exist (an import
+        window touches many cohorts); the others are upserted, not inserted: two first
         registrations of a cohort at once conflict (and are retried) rather than fail."""
-        for cohort in cohorts:
+        wanted = {cohort_group_id(tenant, c): c for c in cohorts}
+        existing = {d["_id"] async for d in self._col.find({"_id": {"$in": list(wanted)}}, {"_id": 1},
+                                                            session=self._session)}
+        for group_id, cohort in wanted.items():
+            if group_id in existing:
+                continue
             group = Group.for_cohort(tenant, cohort, now)
             result = await self._col.update_one({"_id": group.id}, {"$setOnInsert": {
                 "tenant": tenant, "version": group.version, "kind": group.kind.value, "name": group.name,
