@@ -42,7 +42,8 @@ def serve(settings: GatewaySettings) -> None:
             await nc.drain()  # type: ignore[attr-defined]
 
     app = create_app(bus_factory, build_verifier(settings), max_body_bytes=settings.max_body_bytes,
-                     max_upload_bytes=settings.max_upload_bytes,
+                     max_upload_bytes=settings.max_upload_bytes, rate_limit_per_minute=settings.rate_limit_per_minute,
+                     public_rate_limit_per_minute=settings.public_rate_limit_per_minute,
                      dev_mailbox_url=settings.dev_mailbox_url, on_shutdown=shutdown)
     uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
 

@@ -23,6 +23,12 @@ class GatewaySettings(NatsConfig, LoggingConfig):
         None, description="Development only: PEM key of the local issuer (created if missing).")
     max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted.")
     max_upload_bytes: int = Field(64 * 1024 * 1024, description="Largest CSV file accepted by `POST /api/v1/imports`.")
+    rate_limit_per_minute: int = Field(
+        6000, ge=0, description="Requests per minute per client (token, else address) on the API; 0: no limit. "
+                                "Per gateway replica.")
+    public_rate_limit_per_minute: int = Field(
+        120, ge=0, description="Requests per minute per address on the unauthenticated `/api/v1/public/` routes; "
+                               "0: no limit.")
     dev_mailbox_url: str | None = Field(None, description="Development only: SMTP sink's JSON API.")
 
 

@@ -3,6 +3,8 @@ correlation ids, problem responses) and the routers of each area."""
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -17,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from alumni_contracts.envelope import new_event_id
 from gateway_service.adapters.auth import TokenVerifier
 from gateway_service.adapters.bus import NatsBus
+from gateway_service.adapters.rate_limit import RateLimiter
 from gateway_service.entrypoints import (
     activity_routes,
     imports_routes,
@@ -33,7 +36,7 @@ log = get_logger(__name__)
 
 def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVerifier, *,
                max_body_bytes: int = 64 * 1024, max_upload_bytes: int = 64 * 1024 * 1024,
-               dev_mailbox_url: str | None = None,
+               dev_mailbox_url: str | None = None, rate_limit_per_minute: int = 0, public_rate_limit_per_minute: int = 0,
                on_shutdown: Callable[[], Awaitable[None]] | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,8 +60,32 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return exc.response
 
+    api_limiter = RateLimiter(rate_limit_per_minute, burst=max(1, rate_limit_per_minute // 10)) \
+        if rate_limit_per_minute else None
+    public_limiter = RateLimiter(public_rate_limit_per_minute, burst=max(1, public_rate_limit_per_minute // 4)) \
+        if public_rate_limit_per_minute else None
+
+    def too_many(request: Request) -> Response | None:
+        if not request.url.path.startswith("/api/v1/"):
+            return None
+        address = request.client.host if request.client else "unknown"
+        if request.url.path.startswith("/api/v1/public/"):
+            limiter, client = public_limiter, f"address:{address}"
+        else:
+            token = request.headers.get("Authorization")
+            limiter = api_limiter
+            client = f"token:{hashlib.sha256(token.encode()).hexdigest()}" if token else f"address:{address}"
+        wait = limiter.allow(client) if limiter else 0.0
+        if not wait:
+            return None
+        return problem_response(make_problem(429, "rate-limited", "Too many requests", f"retry in {wait:.1f} s"),
+                                {"Retry-After": str(max(1, math.ceil(wait)))})
+
     @app.middleware("http")
     async def edge(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        limited = too_many(request)
+        if limited is not None:
+            return limited
         length = request.headers.get("content-length")
         limit = max_upload_bytes if (request.method, request.url.path) == ("POST", IMPORTS_PATH) else max_body_bytes
         if length is not None and (not length.isdigit() or int(length) > limit):
