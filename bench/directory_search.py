@@ -15,12 +15,11 @@ import argparse
 import asyncio
 import random
 import statistics
-import tempfile
 import time
-from contextlib import ExitStack
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
+
+from benchservers import servers
 
 from alumni_local.seed import CITIES, EMPLOYERS, FIRST, LAST, PROGRAMS, TITLES
 from members_service.adapters.member_documents import to_document
@@ -32,7 +31,6 @@ from members_service.domain.model import Member, ProfileChanges
 from members_service.domain.profile import Cohort, Position, Section, Visibility, search_key
 from members_service.service_layer import handlers
 from members_service.service_layer.commands import SearchDirectory
-from servicekit.devservers import start_secantus
 from servicekit.mongo import create_client, ensure_indexes
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -132,12 +130,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--mongo-uri")
     args = parser.parse_args()
-    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        uri = args.mongo_uri
-        if not uri:
-            server = start_secantus(Path(tmp) / "mongo")
-            stack.callback(server.stop)
-            uri = server.url
+    with servers(args.mongo_uri, None, with_nats=False) as (uri, _):
         rows = asyncio.run(bench(uri, args.members))
     print(f"{args.members} members; MongoDB: {'external' if args.mongo_uri else 'SecantusDB (embedded)'}")
     print(f"| query | ours p50 | ours p99 | naive raw query, max of {RAW_SAMPLES} | ratio (raw / ours p99) |")

@@ -19,13 +19,11 @@ import asyncio
 import csv
 import io
 import random
-import tempfile
 import time
-from contextlib import ExitStack
 from datetime import UTC, datetime
-from pathlib import Path
 
 import nats
+from benchservers import servers
 
 from alumni_local.seed import CITIES, EMPLOYERS, FIRST, LAST, PROGRAMS, TITLES
 from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
@@ -37,7 +35,6 @@ from members_service.domain.import_plan import new_member
 from members_service.service_layer import imports
 from members_service.service_layer.commands import Actor
 from members_service.service_layer.contract_mapping import to_contract
-from servicekit.devservers import start_nats, start_secantus
 from servicekit.mongo import create_client, ensure_indexes
 from servicekit.outbox import outbox_indexes
 from servicekit.topology import TopologySettings, apply
@@ -140,16 +137,7 @@ def main() -> None:
     parser.add_argument("--nats-url")
     args = parser.parse_args()
     data = make_csv(args.rows)
-    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        uri, nats_url = args.mongo_uri, args.nats_url
-        if not uri:
-            mongo = start_secantus(Path(tmp) / "mongo")
-            stack.callback(mongo.stop)
-            uri = mongo.url
-        if not nats_url:
-            server = start_nats(Path(tmp) / "nats")
-            stack.callback(server.stop)
-            nats_url = server.url
+    with servers(args.mongo_uri, args.nats_url) as (uri, nats_url):
         t = asyncio.run(ours(uri, nats_url, data))
         r = asyncio.run(raw(uri, data))
     n = args.rows

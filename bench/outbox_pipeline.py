@@ -16,21 +16,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import platform as host
-import tempfile
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import nats
+from benchservers import servers
 from nats.js.api import ConsumerConfig
 
 from alumni_contracts import naming
 from alumni_contracts.envelope import CloudEvent, EventData
 from alumni_contracts.members.v1 import MemberRegistered
 from alumni_contracts.subscriptions import subscription
-from servicekit.devservers import start_nats, start_secantus
 from servicekit.domain import AggregateRoot, DomainEvent
 from servicekit.inbox import inbox_indexes
 from servicekit.messaging import DeliveryHandler, attach_event_handler, create_broker, read_retry_policy
@@ -154,16 +151,7 @@ def main() -> None:
     parser.add_argument("--mongo-uri")
     parser.add_argument("--nats-url")
     args = parser.parse_args()
-    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
-        mongo_uri, nats_url = args.mongo_uri, args.nats_url
-        if not nats_url:
-            server = start_nats(Path(tmp) / "nats")
-            stack.callback(server.stop)
-            nats_url = server.url
-        if not mongo_uri:
-            mongo = start_secantus(Path(tmp) / "mongo")
-            stack.callback(mongo.stop)
-            mongo_uri = mongo.url
+    with servers(args.mongo_uri, args.nats_url) as (mongo_uri, nats_url):
         results = asyncio.run(bench(mongo_uri, nats_url, args.events, args.relay_batch))
     print(f"{args.events} events; {host.python_implementation()} {host.python_version()}; "
           f"MongoDB: {'external' if args.mongo_uri else 'SecantusDB (embedded)'}")
