@@ -66,6 +66,18 @@ async def test_retried_request_returns_the_first_result(server_and_spec: Any, db
     assert len(created) == 1 and await db["things"].count_documents({}) == 1
 
 
+async def test_replies_are_stored_as_searchable_text_and_older_document_replies_still_replay(
+        server_and_spec: Any, db: Any) -> None:
+    server, spec, created = server_and_spec
+    await ensure_indexes(db, idempotency_indexes())
+    first = await server.serve(spec, b'{"name": "a"}', headers(key="k1"))
+    record = await db["idempotency_keys"].find_one({"key": "k1"})
+    assert isinstance(record["reply"], str) and first.result and first.result["thing_id"] in record["reply"]
+    await db["idempotency_keys"].update_one({"key": "k1"}, {"$set": {"reply": first.model_dump(mode="json")}})
+    assert await server.serve(spec, b'{"name": "a"}', headers(key="k1")) == first
+    assert len(created) == 1
+
+
 async def test_concurrent_duplicates_commit_once(server_and_spec: Any, db: Any) -> None:
     server, spec, _created = server_and_spec
     await ensure_indexes(db, idempotency_indexes())

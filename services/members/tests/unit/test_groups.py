@@ -10,6 +10,7 @@ from alumni_contracts.members.v1 import GroupCreated, GroupMembershipChanged
 from members_service.domain.consent import Channel, Purpose
 from members_service.domain.groups import GroupForbidden, GroupKind, GroupRole, JoinPolicy, MembershipStatus
 from members_service.domain.model import NotAllowed
+from members_service.domain.profile import Cohort
 from members_service.service_layer import groups, handlers
 from members_service.service_layer.commands import Actor, RegisterMember, SetConsent
 
@@ -22,8 +23,6 @@ NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 async def test_registration_creates_the_cohort_group_once_and_members_belong_to_it() -> None:
     store = FakeMembers()
     uow = FakeMembersUnitOfWork(store)
-    from members_service.domain.profile import Cohort
-
     await handlers.register_member(RegisterMember("demo", "Zoé", "Martin", "zoe@example.org", "fr",
                                                   Cohort("MSc Finance", 2012)), uow)
     created = [e.data for e in uow.published if isinstance(e.data, GroupCreated)]
@@ -83,14 +82,12 @@ async def test_invitation_groups_roles_and_who_may_do_what() -> None:
     mine = await groups.my_groups("demo", alumnus(leo), FakeMembersUnitOfWork(store))
     assert [(g.name, m.status) for g, m in mine if g.kind is GroupKind.CLUB] == [("Club Finance",
                                                                                  MembershipStatus.INVITED)]
-    with pytest.raises(GroupForbidden, match="cohort"):
-        other_cohort = await groups.create_group(groups.CreateGroup("demo", MANAGER, GroupKind.REGION, "Lyon", "",
-                                                                    JoinPolicy.OPEN), FakeMembersUnitOfWork(store))
-        assert other_cohort  # an open chapter: anyone joins
-        await groups.join_group("demo", other_cohort.id, alumnus(leo), FakeMembersUnitOfWork(store))
-        from members_service.domain.profile import Cohort
-
-        await handlers.register_member(RegisterMember("demo", "Al", "Bo", "al@example.org", "fr", Cohort("MBA", 2001)),
-                                       FakeMembersUnitOfWork(store))
-        mba = next(g for g in store.groups.values() if g.name == "MBA 2001")
+    chapter = await groups.create_group(groups.CreateGroup("demo", MANAGER, GroupKind.REGION, "Lyon", "",
+                                                           JoinPolicy.OPEN), FakeMembersUnitOfWork(store))
+    joined = await groups.join_group("demo", chapter.id, alumnus(leo), FakeMembersUnitOfWork(store))
+    assert joined.status is MembershipStatus.ACTIVE, "an open chapter: anyone joins"
+    await handlers.register_member(RegisterMember("demo", "Al", "Bo", "al@example.org", "fr", Cohort("MBA", 2001)),
+                                   FakeMembersUnitOfWork(store))
+    mba = next(g for g in store.groups.values() if g.name == "MBA 2001")
+    with pytest.raises(GroupForbidden, match="cohort"):  # a cohort group is for its cohort only
         await groups.join_group("demo", mba.id, alumnus(leo), FakeMembersUnitOfWork(store))
