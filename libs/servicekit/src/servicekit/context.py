@@ -24,7 +24,11 @@ class InboxKey:
 
 @dataclass(frozen=True)
 class IdempotencyKey:
+    """Scoped to (tenant, principal subject, operation, key): another principal replaying a
+    key sends its own new command and never reads someone else's reply."""
+
     tenant: str
+    principal: str
     operation: str
     key: str
     request_hash: str

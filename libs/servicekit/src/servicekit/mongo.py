@@ -12,6 +12,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
@@ -59,3 +60,16 @@ async def ensure_indexes(db: AsyncDatabase[Document], specs: Sequence[IndexSpec]
         await db[spec.collection].create_index(
             list(spec.keys), name=spec.name, unique=spec.unique, **spec.options
         )
+
+
+async def drop_indexes(db: AsyncDatabase[Document], obsolete: Sequence[tuple[str, str]]) -> None:
+    """Drop indexes (collection, name) that a newer one replaced; idempotent (a missing one is fine).
+    Call after `ensure_indexes`, so the replacement exists before the old one goes."""
+    for collection, name in obsolete:
+        if name not in await db[collection].index_information():
+            continue
+        try:
+            await db[collection].drop_index(name)
+        except OperationFailure as exc:
+            if exc.code != 27:  # IndexNotFound: another replica dropped it first
+                raise

@@ -86,7 +86,7 @@ class RequestServer:
         except ValidationError as exc:
             return self._done(operation, Reply.failure(validation_problem(exc)))
 
-        key = self._idempotency_key(spec, principal.tenant, headers, payload)
+        key = self._idempotency_key(spec, principal, headers, payload)
         if isinstance(key, Problem):
             return self._done(operation, Reply.failure(key))
         if key is not None:
@@ -121,7 +121,7 @@ class RequestServer:
             log.exception("unexpected error")
             return Reply.failure(problem(500, "internal", "Internal error"))
 
-    def _idempotency_key(self, spec: RequestHandler, tenant: str, headers: dict[str, str],
+    def _idempotency_key(self, spec: RequestHandler, principal: Principal, headers: dict[str, str],
                          payload: bytes) -> context.IdempotencyKey | Problem | None:
         raw = headers.get(naming.HEADER_IDEMPOTENCY_KEY)
         if raw is None or not spec.idempotent:
@@ -129,7 +129,8 @@ class RequestServer:
         if not raw or len(raw) > MAX_IDEMPOTENCY_KEY or not raw.isprintable():
             return problem(400, "bad-idempotency-key", "Invalid Idempotency-Key",
                            f"1 to {MAX_IDEMPOTENCY_KEY} printable characters")
-        return context.IdempotencyKey(tenant, spec.subject, raw, idempotency.request_hash(payload))
+        return context.IdempotencyKey(principal.tenant, principal.subject, spec.subject, raw,
+                                      idempotency.request_hash(payload))
 
     async def _earlier_reply(self, key: context.IdempotencyKey) -> Reply | None:
         record = await idempotency.find(self._db, key)

@@ -22,11 +22,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from alumni_contracts.subscriptions import Subscription, subscriptions_of
 from servicekit.health import ReadinessCheck, health_app
+from servicekit.idempotency import OBSOLETE_INDEXES as OBSOLETE_IDEMPOTENCY_INDEXES
 from servicekit.idempotency import idempotency_indexes
 from servicekit.inbox import inbox_indexes
 from servicekit.logging import configure_logging, get_logger
 from servicekit.messaging import DeliveryHandler, EventHandler, attach_event_handler, create_broker, read_retry_policy
-from servicekit.mongo import Document, IndexSpec, create_client, ensure_indexes, wait_for_mongo
+from servicekit.mongo import Document, IndexSpec, create_client, drop_indexes, ensure_indexes, wait_for_mongo
 from servicekit.outbox import OutboxRelay, OutboxWakeup, outbox_indexes
 from servicekit.personal_data import TOMBSTONE_INDEXES
 from servicekit.retry import wait_until_ready
@@ -113,6 +114,7 @@ class ServiceHost:
             raise RuntimeError(f"{self.name} declares subscriptions without a handler: {sorted(missing)}")
         await ensure_indexes(db, [*outbox_indexes(settings.outbox_retention_days), *inbox_indexes(),
                                   *idempotency_indexes(), *TOMBSTONE_INDEXES, *parts.indexes])
+        await drop_indexes(db, OBSOLETE_IDEMPOTENCY_INDEXES)
         await wait_for_consumers(js, [sub for sub, _ in parts.events])
         self._broker = broker = create_broker(settings.nats_url, self.name)
         attach_request_handlers(broker, RequestServer(db), parts.requests, queue=self.name)

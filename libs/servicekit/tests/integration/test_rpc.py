@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict
 from alumni_contracts import naming
 from alumni_contracts.rpc import Principal, Role
 from servicekit.domain import AggregateRoot, Conflict, new_id
-from servicekit.idempotency import IDEMPOTENCY, idempotency_indexes
-from servicekit.mongo import ensure_indexes
+from servicekit.idempotency import IDEMPOTENCY, OBSOLETE_INDEXES, idempotency_indexes
+from servicekit.mongo import drop_indexes, ensure_indexes
 from servicekit.rpc import RequestHandler, RequestServer
 from servicekit.uow import MongoUnitOfWork
 
@@ -29,8 +29,8 @@ class Created(BaseModel):
 
 
 def headers(tenant: str = "demo", roles: tuple[Role, ...] = (Role.MANAGER,), key: str | None = None,
-            principal_tenant: str | None = None) -> dict[str, str]:
-    principal = Principal(tenant=principal_tenant or tenant, subject="u1", roles=frozenset(roles))
+            principal_tenant: str | None = None, subject: str = "u1") -> dict[str, str]:
+    principal = Principal(tenant=principal_tenant or tenant, subject=subject, roles=frozenset(roles))
     out = {naming.HEADER_TENANT: tenant, naming.HEADER_PRINCIPAL: principal.model_dump_json()}
     if key:
         out[naming.HEADER_IDEMPOTENCY_KEY] = key
@@ -103,6 +103,33 @@ async def test_keys_are_scoped_per_tenant(server_and_spec: Any, db: Any) -> None
     a = await server.serve(spec, b'{"name": "a"}', headers(tenant="alpha", key="k"))
     b = await server.serve(spec, b'{"name": "a"}', headers(tenant="beta", key="k"))
     assert a.result != b.result
+
+
+async def test_keys_are_scoped_per_principal(server_and_spec: Any, db: Any) -> None:
+    """Another principal replaying a key (same body) runs its own command, never gets the first reply."""
+    server, spec, created = server_and_spec
+    await ensure_indexes(db, idempotency_indexes())
+    a = await server.serve(spec, b'{"name": "a"}', headers(key="k", subject="alice"))
+    b = await server.serve(spec, b'{"name": "a"}', headers(key="k", subject="bob"))
+    assert a.ok and b.ok and a.result != b.result and len(created) == 2
+    assert await server.serve(spec, b'{"name": "a"}', headers(key="k", subject="bob")) == b, "bob's own retry"
+    other_body = await server.serve(spec, b'{"name": "z"}', headers(key="k", subject="carol"))
+    assert other_body.ok, "a body differing from another principal's is not a reused key"
+
+
+async def test_rows_from_before_principal_scoping_are_harmless(server_and_spec: Any, db: Any) -> None:
+    """An old unique index over (tenant, operation, key) is replaced; old rows replay to no one."""
+    server, spec, created = server_and_spec
+    await db[IDEMPOTENCY].create_index([("tenant", 1), ("operation", 1), ("key", 1)], name="idempotency_unique",
+                                       unique=True)
+    await db[IDEMPOTENCY].insert_one({"tenant": "demo", "operation": spec.subject, "key": "old",
+                                      "request_hash": "x", "reply": '{"ok": true, "result": {"thing_id": "t0"}}'})
+    await ensure_indexes(db, idempotency_indexes())
+    await drop_indexes(db, OBSOLETE_INDEXES)
+    await drop_indexes(db, OBSOLETE_INDEXES)  # idempotent
+    assert "idempotency_unique" not in await db[IDEMPOTENCY].index_information()
+    reply = await server.serve(spec, b'{"name": "a"}', headers(key="old"))
+    assert reply.ok and reply.result and reply.result["thing_id"] != "t0" and len(created) == 1
 
 
 async def test_failures_are_not_remembered(server_and_spec: Any, db: Any) -> None:
