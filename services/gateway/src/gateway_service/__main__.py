@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 import uvicorn
 
@@ -44,8 +45,17 @@ def serve(settings: GatewaySettings) -> None:
     app = create_app(bus_factory, build_verifier(settings), max_body_bytes=settings.max_body_bytes,
                      max_upload_bytes=settings.max_upload_bytes, rate_limit_per_minute=settings.rate_limit_per_minute,
                      public_rate_limit_per_minute=settings.public_rate_limit_per_minute,
+                     rate_limit_exempt_subjects=settings.rate_limit_exempt_subjects,
                      dev_mailbox_url=settings.dev_mailbox_url, on_shutdown=shutdown)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
+    uvicorn.run(app, **uvicorn_options(settings))
+
+
+def uvicorn_options(settings: GatewaySettings) -> dict[str, Any]:
+    """No `server` banner; forwarded headers believed only from the configured proxies (uvicorn
+    otherwise trusts 127.0.0.1, or `$FORWARDED_ALLOW_IPS`, by default)."""
+    return {"host": settings.http_host, "port": settings.http_port, "log_level": "warning", "server_header": False,
+            "proxy_headers": bool(settings.trusted_proxies),
+            "forwarded_allow_ips": list(settings.trusted_proxies)}
 
 
 def issue_token(settings: GatewaySettings, argv: list[str]) -> None:

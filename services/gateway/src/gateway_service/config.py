@@ -24,11 +24,18 @@ class GatewaySettings(NatsConfig, LoggingConfig):
     max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted.")
     max_upload_bytes: int = Field(64 * 1024 * 1024, description="Largest CSV file accepted by `POST /api/v1/imports`.")
     rate_limit_per_minute: int = Field(
-        6000, ge=0, description="Requests per minute per client (token, else address) on the API; 0: no limit. "
-                                "Per gateway replica.")
+        6000, ge=0, description="Requests per minute per client on the API (a verified token's tenant and "
+                                "subject; else the client address); 0: no limit. Per gateway replica.")
+    rate_limit_exempt_subjects: list[str] = Field(
+        default_factory=list, description="Token subjects (`sub`) exempt from the API rate limit (JSON list), "
+                                          "e.g. a trusted seeding job; only verified tokens count.")
     public_rate_limit_per_minute: int = Field(
         120, ge=0, description="Requests per minute per address on the unauthenticated `/api/v1/public/` routes; "
                                "0: no limit.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or networks of reverse proxies whose `X-Forwarded-For` and "
+                                          "`X-Forwarded-Proto` are believed (JSON list, e.g. `[\"10.0.0.0/8\"]`); "
+                                          "empty: the headers are ignored and the peer address is the client.")
     dev_mailbox_url: str | None = Field(None, description="Development only: SMTP sink's JSON API.")
 
 

@@ -54,8 +54,9 @@ def client(issuer: DevIssuer, bus: FakeBus) -> Iterator[TestClient]:
         yield c
 
 
-def auth(issuer: DevIssuer, roles: str = "manager", tenant: str = "demo") -> dict[str, str]:
-    return {"Authorization": f"Bearer {issuer.issue(tenant, 'u1', roles.split(','))}"}
+def auth(issuer: DevIssuer, roles: str = "manager", tenant: str = "demo", subject: str = "u1",
+         member_id: str | None = None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issuer.issue(tenant, subject, roles.split(','), member_id)}"}
 
 
 MEMBER = {"first_name": "Zoé", "last_name": "Martin", "email": "zoe@example.org",

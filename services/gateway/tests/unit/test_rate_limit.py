@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from alumni_contracts.rpc import Reply
+from gateway_service.__main__ import uvicorn_options
 from gateway_service.adapters.auth import DevIssuer, TokenVerifier, load_or_create_key
 from gateway_service.adapters.rate_limit import RateLimiter
+from gateway_service.config import GatewaySettings
 from gateway_service.entrypoints.app import create_app
 
 from .test_api import AUDIENCE, ISSUER, FakeBus, auth
@@ -52,6 +56,50 @@ def test_public_and_api_routes_answer_429_with_retry_after(tmp_path: Path) -> No
         assert limited.json()["type"].endswith("rate-limited") and int(limited.headers["Retry-After"]) >= 1
         token = auth(issuer)
         assert [c.get("/api/v1/groups", headers=token).status_code for _ in range(3)] == [200, 200, 429]
-        other = auth(issuer, "alumnus")
-        assert c.get("/api/v1/groups", headers=other).status_code == 200, "another token, another bucket"
+        assert c.get("/api/v1/groups", headers=auth(issuer)).status_code == 429, "a new token of the same subject"
+        other = auth(issuer, "alumnus", subject="u2")
+        assert c.get("/api/v1/groups", headers=other).status_code == 200, "another subject, another bucket"
         assert c.get("/health").status_code == 200 and c.get("/console").status_code == 200, "not limited"
+
+
+def _limited_app(tmp_path: Path, **options: Any) -> tuple[DevIssuer, TestClient]:
+    issuer = DevIssuer(load_or_create_key(tmp_path / "key.pem"), ISSUER, AUDIENCE)
+    verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, tenants=["demo"], public_key=issuer.key.public_key())
+    bus = FakeBus()
+    bus.reply = Reply(ok=True, result={"items": []})
+
+    async def bus_factory() -> FakeBus:
+        return bus
+
+    return issuer, TestClient(create_app(bus_factory, verifier, **options))  # type: ignore[arg-type]
+
+
+def test_junk_tokens_share_the_bucket_of_their_address(tmp_path: Path) -> None:
+    """A new invalid token per request is not a new client: invalid or absent tokens are keyed
+    by address, so the flood is limited (and a verified client elsewhere is not)."""
+    issuer, client = _limited_app(tmp_path, rate_limit_per_minute=20)
+    with client as c:
+        statuses = [c.get("/api/v1/groups", headers={"Authorization": f"Bearer junk-{i}"}).status_code
+                    for i in range(4)]
+        assert statuses == [401, 401, 429, 429]
+        assert c.get("/api/v1/groups").status_code == 429, "no token: the same address bucket"
+        assert c.get("/api/v1/groups", headers=auth(issuer)).status_code == 200, "a verified token has its own"
+
+
+def test_exempt_subjects_skip_the_api_limit_only_with_a_verified_token(tmp_path: Path) -> None:
+    issuer, client = _limited_app(tmp_path, rate_limit_per_minute=20, rate_limit_exempt_subjects=["local-seed"])
+    with client as c:
+        seed = auth(issuer, subject="local-seed")
+        assert {c.get("/api/v1/groups", headers=seed).status_code for _ in range(10)} == {200}
+        assert [c.get("/api/v1/groups", headers=auth(issuer)).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_settings_read_exempt_subjects_and_trusted_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_RATE_LIMIT_EXEMPT_SUBJECTS", '["local-seed"]')
+    settings = GatewaySettings()
+    assert settings.rate_limit_exempt_subjects == ["local-seed"] and settings.trusted_proxies == []
+    options = uvicorn_options(settings)
+    assert options["server_header"] is False and options["proxy_headers"] is False, "X-Forwarded-For ignored"
+    monkeypatch.setenv("GATEWAY_TRUSTED_PROXIES", '["10.0.0.0/8"]')
+    options = uvicorn_options(GatewaySettings())
+    assert options["proxy_headers"] is True and options["forwarded_allow_ips"] == ["10.0.0.0/8"]

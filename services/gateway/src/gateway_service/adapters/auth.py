@@ -76,12 +76,21 @@ class TokenVerifier:
                                 issuer=self._issuer, options={"require": ["exp", "iss", "aud", "sub"]})
         except jwt.PyJWTError as exc:
             raise AuthError(401, f"invalid token: {exc}") from None
-        tenant = claims.get("tenant")
+        return self._principal(claims)
+
+    def _principal(self, claims: dict[str, Any]) -> Principal:
+        """Claims of the wrong type (`tenant: ["demo"]`, `roles: 5`, `sub: 1`, `member_id: {}`)
+        make the token invalid: a 401, never an exception further down."""
+        tenant, subject = claims.get("tenant"), claims.get("sub")
+        roles, member_id = claims.get("roles", []), claims.get("member_id")
+        if not isinstance(tenant, str) or not isinstance(subject, str) \
+                or not isinstance(roles, list) or not all(isinstance(r, str) for r in roles) \
+                or not (member_id is None or isinstance(member_id, str)):
+            raise AuthError(401, "invalid token claims")
         if tenant not in self._tenants:
             raise AuthError(403, "unknown tenant")
-        roles = {r for r in claims.get("roles", []) if r in Role._value2member_map_}
         try:
-            return Principal(tenant=tenant, subject=claims["sub"], member_id=claims.get("member_id"),
-                             roles=frozenset(Role(r) for r in roles))
+            return Principal(tenant=tenant, subject=subject, member_id=member_id,
+                             roles=frozenset(Role(r) for r in roles if r in Role._value2member_map_))
         except ValidationError:
             raise AuthError(401, "invalid token claims") from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nats.aio.client import Client as NatsClient
-from nats.errors import NoRespondersError
+from nats.errors import MaxPayloadError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from pydantic import BaseModel
 
@@ -31,6 +31,9 @@ class NatsBus:
         except NoRespondersError:
             return Reply.failure(Problem(type=problem_type("unavailable"), title="Service unavailable",
                                          status=503, detail=f"no service answers {subject}"))
+        except MaxPayloadError:
+            return Reply.failure(Problem(type=problem_type("too-large"), title="Request body too large", status=413,
+                                         detail="the request is larger than a message to the services may be"))
         except NatsTimeout:
             return Reply.failure(Problem(type=problem_type("timeout"), title="Service timeout", status=504,
                                          detail=f"{subject} did not answer in {self._timeout}s"))

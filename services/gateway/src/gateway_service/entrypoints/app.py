@@ -3,20 +3,17 @@ correlation ids, problem responses) and the routers of each area."""
 
 from __future__ import annotations
 
-import hashlib
-import math
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from importlib.resources import files
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from alumni_contracts.envelope import new_event_id
 from gateway_service.adapters.auth import TokenVerifier
 from gateway_service.adapters.bus import NatsBus
 from gateway_service.adapters.rate_limit import RateLimiter
@@ -27,9 +24,11 @@ from gateway_service.entrypoints import (
     privacy_routes,
     relations_routes,
 )
-from gateway_service.entrypoints.edge import IMPORTS_PATH, ApiError, Who, require_staff
-from gateway_service.entrypoints.problems import make_problem, on_http_error, on_validation_error, problem_response
-from servicekit.logging import bound, get_logger
+from gateway_service.entrypoints.edge import ApiError, Who, require_staff
+from gateway_service.entrypoints.middleware import Edge, EdgeConfig
+from gateway_service.entrypoints.openapi import document_problems
+from gateway_service.entrypoints.problems import on_http_error, on_validation_error
+from servicekit.logging import get_logger
 
 log = get_logger(__name__)
 
@@ -37,6 +36,7 @@ log = get_logger(__name__)
 def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVerifier, *,
                max_body_bytes: int = 64 * 1024, max_upload_bytes: int = 64 * 1024 * 1024,
                dev_mailbox_url: str | None = None, rate_limit_per_minute: int = 0, public_rate_limit_per_minute: int = 0,
+               rate_limit_exempt_subjects: Iterable[str] = (),
                on_shutdown: Callable[[], Awaitable[None]] | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,38 +64,10 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
         if rate_limit_per_minute else None
     public_limiter = RateLimiter(public_rate_limit_per_minute, burst=max(1, public_rate_limit_per_minute // 4)) \
         if public_rate_limit_per_minute else None
-
-    def too_many(request: Request) -> Response | None:
-        if not request.url.path.startswith("/api/v1/"):
-            return None
-        address = request.client.host if request.client else "unknown"
-        if request.url.path.startswith("/api/v1/public/"):
-            limiter, client = public_limiter, f"address:{address}"
-        else:
-            token = request.headers.get("Authorization")
-            limiter = api_limiter
-            client = f"token:{hashlib.sha256(token.encode()).hexdigest()}" if token else f"address:{address}"
-        wait = limiter.allow(client) if limiter else 0.0
-        if not wait:
-            return None
-        return problem_response(make_problem(429, "rate-limited", "Too many requests", f"retry in {wait:.1f} s"),
-                                {"Retry-After": str(max(1, math.ceil(wait)))})
-
-    @app.middleware("http")
-    async def edge(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        limited = too_many(request)
-        if limited is not None:
-            return limited
-        length = request.headers.get("content-length")
-        limit = max_upload_bytes if (request.method, request.url.path) == ("POST", IMPORTS_PATH) else max_body_bytes
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return problem_response(make_problem(413, "too-large", "Request body too large", f"at most {limit} bytes"))
-        correlation_id = request.headers.get("X-Correlation-Id") or new_event_id()
-        request.state.correlation_id = correlation_id
-        with bound(correlation_id=correlation_id, path=request.url.path):
-            response = await call_next(request)
-        response.headers["X-Correlation-Id"] = correlation_id
-        return response
+    app.add_middleware(Edge, config=EdgeConfig(
+        verifier=verifier, max_body_bytes=max_body_bytes, max_upload_bytes=max_upload_bytes,
+        api_limiter=api_limiter, public_limiter=public_limiter,
+        rate_limit_exempt_subjects=frozenset(rate_limit_exempt_subjects)))
 
     @app.get("/health", tags=["ops"])
     async def health() -> JSONResponse:
@@ -123,4 +95,5 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
     async def console() -> HTMLResponse:
         return HTMLResponse(console_html)
 
+    document_problems(app)
     return app
