@@ -5,11 +5,23 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 Tenant = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,32}$")]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _not_a_number(value: object) -> object:
+    if isinstance(value, int | float):  # bool too
+        raise ValueError("expected an ISO 8601 date-time string, not a number")
+    return value
+
+
+# A date-time in a request: an ISO 8601 string with its offset, as the JSON Schema says.
+# Plain `AwareDatetime` also takes a number (Unix seconds) in lax mode, which a client's bug
+# then stores as 1970-01-01 without a word.
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
 
 
 class Locale(StrEnum):

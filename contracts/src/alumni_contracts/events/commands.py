@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from alumni_contracts._requests import Request, Result
-from alumni_contracts.common import Identifier
+from alumni_contracts.common import Identifier, Timestamp
 
 SCHEDULE_EVENT = "schedule_event"
 
 
 class ScheduleEvent(Request):
     title: str = Field(min_length=1, max_length=200, examples=["Gala des 10 ans"])
-    starts_at: AwareDatetime = Field(description="Start, with its UTC offset.")
-    ends_at: AwareDatetime = Field(description="End, with its UTC offset.")
+    starts_at: Timestamp = Field(description="Start, with its UTC offset.")
+    ends_at: Timestamp = Field(description="End, with its UTC offset.")
     timezone: str = Field("Europe/Paris", description="IANA timezone the event is held in.")
     venue: str = Field(min_length=1, max_length=300)
     capacity: int = Field(ge=1, le=100_000)

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, EmailStr, Field, HttpUrl, StringConstraints, model_validator
 
 from alumni_contracts._requests import Request, Result
-from alumni_contracts.common import Cohort, ConsentChannel, Identifier, Locale, Purpose
+from alumni_contracts.common import Cohort, ConsentChannel, Identifier, Locale, Purpose, Timestamp
 
 REGISTER_MEMBER = "register_member"
 GET_MEMBER = "get_member"
@@ -217,7 +217,7 @@ class ShowcaseScopeIn(Request):
                                         examples=[["name", "cohort", "quote"]])
     channels: list[ShowcaseChannel] = Field(min_length=1, description="Where they may be shown.",
                                             examples=[["website"]])
-    expires_at: AwareDatetime = Field(description="When the consent ends; the entry is unpublished then.")
+    expires_at: Timestamp = Field(description="When the consent ends; the entry is unpublished then.")
 
 
 class ShowcaseScopeOut(Result):

@@ -262,3 +262,9 @@ def test_openapi_declares_the_bearer_scheme_and_the_problem_responses(client: Te
         assert content == {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}, code
     showcase = spec["paths"]["/api/v1/public/{tenant}/showcase"]["get"]
     assert "security" not in showcase and "401" not in showcase["responses"] and "429" in showcase["responses"]
+
+
+def test_405_lists_every_method_of_the_resource(client: TestClient, issuer: DevIssuer) -> None:
+    r = client.delete("/api/v1/members", headers=auth(issuer))
+    assert r.status_code == 405 and r.headers["content-type"] == PROBLEM
+    assert r.headers["Allow"] == "GET, POST", "not only the methods of the first route on the path"

@@ -26,7 +26,7 @@ from gateway_service.entrypoints import (
 )
 from gateway_service.entrypoints.edge import ApiError, Who, require_staff
 from gateway_service.entrypoints.middleware import Edge, EdgeConfig
-from gateway_service.entrypoints.openapi import document_problems
+from gateway_service.entrypoints.openapi import allowed_methods, document_problems
 from gateway_service.entrypoints.problems import on_http_error, on_validation_error
 from servicekit.logging import get_logger
 
@@ -54,7 +54,14 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
     app.state.max_upload_bytes = max_upload_bytes
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(ValidationError, on_validation_error)
-    app.add_exception_handler(StarletteHTTPException, on_http_error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:  # the resource's methods, not only those of the first matching route
+            allow = allowed_methods(app.openapi(), request.url.path)
+            if allow:
+                exc = StarletteHTTPException(405, exc.detail, headers={**(exc.headers or {}), "Allow": ", ".join(allow)})
+        return await on_http_error(request, exc)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:

@@ -4,6 +4,7 @@ all as `application/problem+json` with one `Problem` schema."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -76,3 +77,13 @@ def document_problems(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def allowed_methods(document: dict[str, Any], path: str) -> list[str]:
+    """Every method the document declares on the path (FastAPI's 405 names only the methods of
+    the first route matching the path, not the resource's)."""
+    methods: set[str] = set()
+    for template, item in document.get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            methods |= {m.upper() for m in item if m in _METHODS}
+    return sorted(methods)
