@@ -76,10 +76,11 @@ class Edge:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                out = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _OURS]
-                out += [(b"x-correlation-id", correlation_id.encode()), (b"x-content-type-options", b"nosniff")]
+                ours = [(b"x-correlation-id", correlation_id.encode()), (b"x-content-type-options", b"nosniff")]
                 if path.startswith(API_PREFIX) and not path.startswith(PUBLIC_PREFIX):
-                    out.append((b"cache-control", b"no-store"))  # personal data and exports
+                    ours.append((b"cache-control", b"no-store"))  # personal data and exports
+                replaced = {name for name, _ in ours}
+                out = [(k, v) for k, v in message.get("headers", []) if k.lower() not in replaced] + ours
                 message = {**message, "headers": out}
             await send(message)
 
@@ -183,8 +184,6 @@ class Edge:
         return problem_response(make_problem(429, "rate-limited", "Too many requests", f"retry in {wait:.1f} s"),
                                 {"Retry-After": str(max(1, math.ceil(wait)))})
 
-
-_OURS = {b"x-correlation-id", b"x-content-type-options"}
 
 
 def _headers(scope: Scope) -> dict[str, str]:
