@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from alumni_contracts.rpc import Reply
 from gateway_service.__main__ import uvicorn_options
@@ -100,6 +102,22 @@ def test_settings_read_exempt_subjects_and_trusted_proxies(monkeypatch: pytest.M
     assert settings.rate_limit_exempt_subjects == ["local-seed"] and settings.trusted_proxies == []
     options = uvicorn_options(settings)
     assert options["server_header"] is False and options["proxy_headers"] is False, "X-Forwarded-For ignored"
+    assert not _has_proxy_headers_middleware(options), "not even from 127.0.0.1 (uvicorn's own default)"
     monkeypatch.setenv("GATEWAY_TRUSTED_PROXIES", '["10.0.0.0/8"]')
     options = uvicorn_options(GatewaySettings())
     assert options["proxy_headers"] is True and options["forwarded_allow_ips"] == ["10.0.0.0/8"]
+    assert _has_proxy_headers_middleware(options)
+
+
+def _has_proxy_headers_middleware(options: dict[str, Any]) -> bool:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+    config = uvicorn.Config(app, **options)
+    config.load()
+    layer: Any = config.loaded_app
+    while layer is not None:
+        if isinstance(layer, ProxyHeadersMiddleware):
+            return True
+        layer = getattr(layer, "app", None)
+    return False
