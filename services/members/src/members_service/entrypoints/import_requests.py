@@ -24,7 +24,7 @@ def import_request_handlers(uow_factory: Callable[[], MembersUnitOfWork], files:
             tenant=who.tenant, actor=actor(who), job_id=req.import_id, filename=req.filename,
             object_name=req.object_name, size=req.size, encoding=req.encoding, delimiter=req.delimiter),
             uow_factory(), files)
-        return views.import_view(preview.job, preview.sample)
+        return views.import_view(preview.job, preview.sample, preview.understood)
 
     async def get(req: c.GetImport, who: Principal) -> c.ImportView:
         uow = uow_factory()

@@ -31,14 +31,14 @@ def to_contract(event: DomainEvent) -> EventData | None:
         case MemberRegistered():
             return v1.MemberRegistered(
                 member_id=event.member_id, first_name=event.first_name, last_name=event.last_name,
-                email=event.email, locale=Locale(event.locale),
+                email=event.email or None, locale=Locale(event.locale),
                 cohort=Cohort(program=event.cohort.program, graduation_year=event.cohort.graduation_year),
                 registered_at=event.registered_at, origin="import" if event.origin == "import" else "registration")
         case MemberProfileUpdated():
             m = event.member
             return v1.MemberProfileUpdated(
                 member_id=m.id, first_name=m.first_name, last_name=m.last_name, usage_name=m.usage_name,
-                email=m.email, locale=Locale(m.locale),
+                email=m.email or None, locale=Locale(m.locale),
                 cohorts=[Cohort(program=e.program, graduation_year=e.graduation_year) for e in m.education],
                 email_bounced=m.email_bounced, mail_returned=m.mail_returned,
                 deceased=m.deceased is DeceasedStatus.CONFIRMED, updated_at=event.at)
