@@ -20,14 +20,16 @@ def event_handlers(uow_factory: Callable[[], EventsUnitOfWork]) -> list[tuple[Su
         data: MemberRegistered = event.data
         await handlers.project_member(ProjectMember(
             tenant=event.tenant, member_id=data.member_id, version=event.aggregateversion,
-            first_name=data.first_name, last_name=data.last_name, email=str(data.email), locale=data.locale.value,
+            first_name=data.first_name, last_name=data.last_name, email=str(data.email) if data.email else None,
+            locale=data.locale.value,
             cohorts=((data.cohort.program, data.cohort.graduation_year),)), uow_factory())
 
     async def on_member_profile_updated(event: CloudEvent[Any]) -> None:
         data: MemberProfileUpdated = event.data
         await handlers.project_member(ProjectMember(
             tenant=event.tenant, member_id=data.member_id, version=event.aggregateversion,
-            first_name=data.first_name, last_name=data.last_name, email=str(data.email), locale=data.locale.value,
+            first_name=data.first_name, last_name=data.last_name, email=str(data.email) if data.email else None,
+            locale=data.locale.value,
             cohorts=tuple((c.program, c.graduation_year) for c in data.cohorts), deceased=data.deceased),
             uow_factory())
 
