@@ -11,7 +11,8 @@ from alumni_contracts.envelope import EventData
 
 
 class MemberRegistered(EventData):
-    """An alumnus was added to the tenant's register."""
+    """An alumnus was added to the tenant's register. Not published for a member without an
+    email (imported from an old register): `member_registered.v2` carries every member."""
 
     service = "members"
     event_name = "member_registered"
@@ -20,9 +21,7 @@ class MemberRegistered(EventData):
     member_id: Identifier = Field(description="Member id (UUIDv7).", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
     first_name: str = Field(description="First name.", examples=["Béatrice"], min_length=1, max_length=100)
     last_name: str = Field(description="Last name.", examples=["Dupont"], min_length=1, max_length=100)
-    email: EmailStr | None = Field(
-        None, description="Primary email address; absent for a member imported from a register that had none "
-                          "(cannot be contacted by email).", examples=["beatrice.dupont@example.org"])
+    email: EmailStr = Field(description="Primary email address.", examples=["beatrice.dupont@example.org"])
     locale: Locale = Field(description="Preferred language of communications.", examples=["fr"])
     cohort: Cohort = Field(description="Graduating class (*promotion*).")
     registered_at: AwareDatetime = Field(description="When the member was registered (UTC).")
@@ -32,7 +31,8 @@ class MemberRegistered(EventData):
 
 
 class MemberProfileUpdated(EventData):
-    """What other services keep of a member changed: names, contact, cohorts or contactability."""
+    """What other services keep of a member changed: names, contact, cohorts or contactability.
+    Not published for a member without an email: `member_profile_updated.v2` carries every member."""
 
     service = "members"
     event_name = "member_profile_updated"
@@ -42,9 +42,7 @@ class MemberProfileUpdated(EventData):
     first_name: str = Field(description="First name.", examples=["Béatrice"])
     last_name: str = Field(description="Last name.", examples=["Dupont"])
     usage_name: str | None = Field(None, description="Name in use (*nom d'usage*), if any.", examples=["Martin"])
-    email: EmailStr | None = Field(
-        None, description="Primary email address; absent when the member has none (imported without one).",
-        examples=["beatrice.dupont@example.org"])
+    email: EmailStr = Field(description="Primary email address.", examples=["beatrice.dupont@example.org"])
     locale: Locale = Field(description="Preferred language.", examples=["fr"])
     cohorts: list[Cohort] = Field(description="Graduating classes, main one first.", min_length=1)
     email_bounced: bool = Field(description="Email to this address bounces: do not send.", examples=[False])

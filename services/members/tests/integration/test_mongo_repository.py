@@ -36,8 +36,9 @@ async def test_registration_writes_member_and_outbox_atomically(uow_factory: Any
     member_id = await handlers.register_member(cmd("zoe@example.org"), uow_factory())
     doc = await db[MEMBERS].find_one({"_id": member_id})
     assert doc["tenant"] == "demo" and doc["last_key"] == "martin" and doc["version"] == 1
-    record, group = await db[OUTBOX].find({}).sort("_id", 1).to_list()
+    record, record_v2, group = await db[OUTBOX].find({}).sort("_id", 1).to_list()
     assert record["subject"] == "evt.demo.members.member_registered.v1" and record["tenant"] == "demo"
+    assert record_v2["subject"] == "evt.demo.members.member_registered.v2", "v1 and v2 until consumers moved"
     assert group["subject"] == "evt.demo.members.group_created.v1", "the cohort's first member creates its group"
     assert await db["groups"].count_documents({"kind": "cohort"}) == 1
 

@@ -172,7 +172,7 @@ async def test_bootstrapped_service_queues_on_member_registered_and_wakes_the_ma
     parts, worker = bootstrap(lambda: FakeNotificationsUnitOfWork(store), store, mailer, JinjaRenderer(),
                               NotificationsSettings(message_id_domain="a.test"))
     subscribers = {sub.durable: handler for sub, handler in parts.events}
-    on_member_registered = subscribers["notifications-member-registered"]
+    on_member_registered = subscribers["notifications-registered-v2"]
     event = member_registered_event(member_id="m3", locale=Locale.EN)
     await on_member_registered(event)
     assert list(store.notifications) == [f"welcome-{event.id}"]

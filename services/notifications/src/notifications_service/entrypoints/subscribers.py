@@ -4,12 +4,8 @@ from collections.abc import Callable
 from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.v1 import (
-    GroupMembershipChanged,
-    MemberConsentChanged,
-    MemberProfileUpdated,
-    MemberRegistered,
-)
+from alumni_contracts.members.v1 import GroupMembershipChanged, MemberConsentChanged
+from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
 from notifications_service.service_layer import handlers
 from notifications_service.service_layer.commands import (
