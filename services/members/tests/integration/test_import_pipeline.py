@@ -277,3 +277,21 @@ async def test_reports_expire_with_their_job(env: dict[str, Any]) -> None:
     assert await imports.expire_import_reports(env["uow"], env["files"], clock=lambda: later) == 1
     assert await job(env, "job-old") is None
     assert await env["db"][IMPORT_ROWS].count_documents({"job_id": "job-old"}) == 0
+
+
+async def test_erasing_a_member_without_email_drops_the_import_rows_about_them(env: dict[str, Any]) -> None:
+    data = "Nom;Prénom;Programme;Promotion;Né le\r\nAncien;Jean;MSc;Promo 1968;14/03/1946\r\n".encode("cp1252")
+    await import_file(env, data, "job-first")
+    await upload(env, data, "job-pending")  # a second import, validated, not committed: it holds a copy
+    await imports.validate_import("demo", "job-pending", None, STAFF, env["uow"]())
+    await run(env, "job-pending")
+    assert (await job(env, "job-pending")).counts == {"unchanged": 1}, "same name, cohort and birth date"
+    assert await env["db"][IMPORT_ROWS].count_documents({"job_id": "job-pending"}) == 1
+    [doc] = await env["db"][MEMBERS].find({}).to_list()
+    uow = env["uow"]()
+    async with uow:
+        member = await uow.members.get("demo", doc["_id"])
+        assert member is not None and member.emails == ()
+        await uow.members.delete(member)
+        await uow.commit()
+    assert await env["db"][IMPORT_ROWS].count_documents({"job_id": "job-pending"}) == 0
