@@ -44,8 +44,10 @@ async def upload_import(request: Request, who: Who,
                         delimiter: Annotated[mb.Delimiter | None, Query()] = None,
                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Upload a CSV file (the raw bytes as the body, e.g. `curl --data-binary @alumni.csv`).
-    UTF-8 or Windows-1252, `;` or `,` separated: detected unless given. Returns the columns,
-    a suggested mapping and the first rows; nothing is imported yet."""
+    As Excel writes it — "CSV UTF-8" (BOM), "CSV" (Windows-1252, `;`), "Unicode text" (UTF-16,
+    tabs): encoding and separator are detected unless given. Returns the columns, a suggested
+    mapping and the first rows with what would be understood of them (`sample[].values`,
+    e.g. `Promo 2012` → 2012); nothing is imported yet."""
     require_staff(who)
     received = bytearray()
     async for part in request.stream():  # a chunked body has no Content-Length: count as it comes
