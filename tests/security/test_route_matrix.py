@@ -201,6 +201,9 @@ OTHER_ROUTES: dict[str, tuple[Callable[[httpx.Client, dict[str, str], dict[str, 
     "POST /imports/{id}/commit": (
         lambda c, ref, h: c.post(f"/api/v1/imports/{ref['import']}/commit", headers=h, json={}),
         {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 409}),
+    "GET /imports/{id}/rejected.csv": (
+        lambda c, ref, h: c.get(f"/api/v1/imports/{ref['import']}/rejected.csv", headers=h),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),
     "DELETE /groups/{id}/membership": (
         lambda c, ref, h: c.delete(f"/api/v1/groups/{ref['club']}/membership", headers=h),
         {"other tenant manager": 404, "anonymous": 401}),

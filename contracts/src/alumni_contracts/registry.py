@@ -60,6 +60,7 @@ def _register_all() -> None:
     # Imported here so that importing the registry registers every published contract.
     from alumni_contracts.events import v1 as events_v1
     from alumni_contracts.fundraising import v1 as fundraising_v1
+    from alumni_contracts.members import v2 as members_v2
     from alumni_contracts.members.v1 import (
         AmbassadorAppointed,
         AmbassadorRevoked,
@@ -75,7 +76,8 @@ def _register_all() -> None:
     )
     from alumni_contracts.notifications import v1 as notifications_v1
 
-    for model in (MemberRegistered, MemberProfileUpdated, MemberConsentChanged, ShowcasePublished,
+    for model in (MemberRegistered, MemberProfileUpdated, members_v2.MemberRegistered,
+                  members_v2.MemberProfileUpdated, MemberConsentChanged, ShowcasePublished,
                   ShowcaseUnpublished, AmbassadorAppointed, AmbassadorRevoked, MemberErasureRequested, MemberErased,
                   GroupCreated, GroupMembershipChanged,
                   events_v1.EventScheduled, events_v1.MemberDataErased, fundraising_v1.DonationReceived,

@@ -12,13 +12,8 @@ from alumni_contracts import naming
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
-from alumni_contracts.members.v1 import (
-    GroupMembershipChanged,
-    MemberConsentChanged,
-    MemberErasureRequested,
-    MemberProfileUpdated,
-    MemberRegistered,
-)
+from alumni_contracts.members.v1 import GroupMembershipChanged, MemberConsentChanged, MemberErasureRequested
+from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.notifications.v1 import MemberDataErased as NotificationsDataErased
 
 
@@ -42,12 +37,14 @@ class Subscription:
 
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
-    Subscription("events", MemberRegistered),
-    Subscription("events", MemberProfileUpdated, "profile_updated"),
-    Subscription("fundraising", MemberRegistered),
-    Subscription("fundraising", MemberProfileUpdated, "profile_updated"),
-    Subscription("notifications", MemberRegistered),
-    Subscription("notifications", MemberProfileUpdated, "profile_updated"),
+    # v2 of the member events (members without an email): new durables, so that a deployment
+    # moving from v1 starts them at v2's first message while the v1 durables drain.
+    Subscription("events", MemberRegistered, "registered_v2"),
+    Subscription("events", MemberProfileUpdated, "profile_updated_v2"),
+    Subscription("fundraising", MemberRegistered, "registered_v2"),
+    Subscription("fundraising", MemberProfileUpdated, "profile_updated_v2"),
+    Subscription("notifications", MemberRegistered, "registered_v2"),
+    Subscription("notifications", MemberProfileUpdated, "profile_updated_v2"),
     Subscription("notifications", MemberConsentChanged, "consent_changed"),
     Subscription("notifications", GroupMembershipChanged, "group_membership"),  # invitation emails
     # GDPR erasure: every service holding member data erases it and confirms to members.

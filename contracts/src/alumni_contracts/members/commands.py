@@ -263,7 +263,8 @@ class MemberView(Result):
     last_name: str
     usage_name: str | None = None
     birth_name: str | None = None
-    email: str
+    birth_date: date | None = Field(None, description="Birth date, when an import gave one.")
+    email: str | None = Field(None, description="Primary email; null for a member imported without one.")
     emails: list[EmailOut]
     phone: str | None = None
     locale: Locale
@@ -276,6 +277,9 @@ class MemberView(Result):
     career: list[PositionOut]
     email_bounced: bool
     mail_returned: bool
+    hygiene: list[Literal["missing-email", "email-bounced", "mail-returned"]] = Field(
+        default_factory=list, description="Data-hygiene flags for the office: `missing-email` (cannot be "
+                                          "contacted by email), `email-bounced`, `mail-returned` (*NPAI*).")
     deceased: DeceasedStatus
     listed_in_directory: bool
     visibility: dict[Section, Visibility]
@@ -519,6 +523,7 @@ class ImportField(StrEnum):
     LINKEDIN_URL = "linkedin_url"
     DEGREE = "degree"
     CAMPUS = "campus"
+    BIRTH_DATE = "birth_date"
 
 
 class ImportRowStatus(StrEnum):
@@ -535,7 +540,7 @@ class ImportDecision(StrEnum):
     SKIP = "skip"
 
 
-Encoding = Literal["utf-8", "windows-1252"]
+Encoding = Literal["utf-8", "windows-1252", "utf-16"]
 Delimiter = Literal[";", ",", "\t"]
 ImportId = Identifier
 
@@ -547,7 +552,8 @@ class CreateImport(Request):
     object_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,200}$")]
     filename: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     size: int = Field(ge=0)
-    encoding: Encoding | None = Field(None, description="Detected when absent (UTF-8, else Windows-1252).")
+    encoding: Encoding | None = Field(None, description="Detected when absent: a byte order mark (UTF-8, UTF-16), "
+                                                        "else UTF-8 if it decodes, else Windows-1252.")
     delimiter: Delimiter | None = Field(None, description="Detected from the header when absent.")
 
 
@@ -602,6 +608,11 @@ class AbandonImport(Request):
 class SampleRow(Result):
     line: int
     cells: list[str]
+    values: dict[str, str | int] = Field(
+        default_factory=dict, description="The row read with the suggested mapping: what would be imported "
+                                          "(e.g. `graduation_year` 2012 for the cell `Promo 2012`).")
+    errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="E.g. a cell a spreadsheet runs as a formula.")
 
 
 class ImportView(Result):
@@ -621,7 +632,14 @@ class ImportView(Result):
     created_at: AwareDatetime
     finished_at: AwareDatetime | None = None
     failure: str | None = None
-    failures: list[str] = Field(default_factory=list, description="Rows that could not be written, by line.")
+    failures: list[str] = Field(default_factory=list, description="Rows not imported, by line, with the reason "
+                                                                  "(the first 200; all of them in `rejected_csv`).")
+    rejected: int = Field(0, description="Rows not imported: with errors (preview), or failed at commit.")
+    rejected_csv: str | None = Field(None, description="Where to download the rejected rows (the file's columns "
+                                                       "plus an error column, UTF-8 with BOM, `;`), to fix and "
+                                                       "import again.")
+    report_expires_at: AwareDatetime | None = Field(
+        None, description="When the import, its report and its rejected rows are deleted (bounded retention).")
     sample: list[SampleRow] | None = Field(None, description="First rows, right after the upload.")
 
 
@@ -632,8 +650,10 @@ class ImportList(Result):
 class ImportRowOut(Result):
     line: int = Field(description="Line in the file (the header is line 1).")
     status: ImportRowStatus
-    values: dict[str, str | int]
+    values: dict[str, str | int] = Field(description="What was understood, by field (e.g. `graduation_year`).")
     errors: list[str]
+    warnings: list[str] = Field(default_factory=list, description="E.g. a cell a spreadsheet runs as a formula.")
+    cells: list[str] = Field(default_factory=list, description="The row as in the file, in its column order.")
     reason: str | None = None
     match_member_id: str | None = None
     decision: ImportDecision | None = None

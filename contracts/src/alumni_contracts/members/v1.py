@@ -11,7 +11,8 @@ from alumni_contracts.envelope import EventData
 
 
 class MemberRegistered(EventData):
-    """An alumnus was added to the tenant's register."""
+    """An alumnus was added to the tenant's register. Not published for a member without an
+    email (imported from an old register): `member_registered.v2` carries every member."""
 
     service = "members"
     event_name = "member_registered"
@@ -30,7 +31,8 @@ class MemberRegistered(EventData):
 
 
 class MemberProfileUpdated(EventData):
-    """What other services keep of a member changed: names, contact, cohorts or contactability."""
+    """What other services keep of a member changed: names, contact, cohorts or contactability.
+    Not published for a member without an email: `member_profile_updated.v2` carries every member."""
 
     service = "members"
     event_name = "member_profile_updated"

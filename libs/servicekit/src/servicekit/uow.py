@@ -8,7 +8,7 @@ inbox row of the event being handled, and the idempotency key of the command bei
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -23,8 +23,9 @@ from servicekit.domain import AggregateRoot, DomainEvent
 from servicekit.mongo import Document, transaction_options
 from servicekit.outbox import OUTBOX, OutboxWakeup, outbox_record
 
-# Maps a domain event to the contract event it publishes, or None for internal-only events.
-ContractMapper = Callable[[DomainEvent], EventData | None]
+# Maps a domain event to the contract event it publishes, or None for internal-only events, or
+# several (one per published major version, while consumers move from one to the next).
+ContractMapper = Callable[[DomainEvent], EventData | Sequence[EventData] | None]
 
 
 class DuplicateRequest(Exception):
@@ -37,17 +38,16 @@ def wrap_events(aggregates: list[AggregateRoot], to_contract: ContractMapper) ->
     out: list[CloudEvent[Any]] = []
     for aggregate in aggregates:
         for event, version in aggregate.pending_events():
-            contract = to_contract(event)
-            if contract is None:
-                continue
-            out.append(CloudEvent.wrap(
+            mapped = to_contract(event)
+            contracts = [] if mapped is None else [mapped] if isinstance(mapped, EventData) else mapped
+            out.extend(CloudEvent.wrap(
                 contract,
                 tenant=aggregate.tenant,
                 subject=aggregate.id,
                 aggregate_version=version,
                 correlation_id=ctx.correlation_id,
                 causation_id=ctx.causation_id,
-            ))
+            ) for contract in contracts)
     return out
 
 

@@ -17,7 +17,7 @@ from pymongo import AsyncMongoClient
 
 from alumni_contracts import naming
 from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.v1 import MemberRegistered
+from alumni_contracts.members.v2 import MemberRegistered
 from alumni_contracts.subscriptions import subscription
 from servicekit.domain import DomainError
 from servicekit.inbox import INBOX, inbox_indexes
@@ -158,7 +158,7 @@ async def test_malformed_payload_is_terminated_on_first_delivery(consume: Any, j
         calls.append(1)
 
     await consume(handler)
-    await js.publish("evt.demo.members.member_registered.v1", b'{"type": "org.alumni.members.member_registered.v1"}',
+    await js.publish("evt.demo.members.member_registered.v2", b'{"type": "org.alumni.members.member_registered.v2"}',
                      headers={naming.HEADER_MSG_ID: "bad-1"})
     [dead] = await dead_letters(js, 1)
     assert dead.headers[naming.HEADER_DEAD_REASON].startswith("permanent: invalid")

@@ -84,8 +84,8 @@ async def test_bootstrapped_service_projects_members_and_schedules_events() -> N
     uow = FakeEventsUnitOfWork()
     parts = bootstrap(lambda: uow)
     handlers = {sub.durable: handler for sub, handler in parts.events}
-    assert set(handlers) == {"events-member-registered", "events-profile-updated", "events-erasure-requested"}
-    await handlers["events-member-registered"](member_registered_event(member_id="m9"))
+    assert set(handlers) == {"events-registered-v2", "events-profile-updated-v2", "events-erasure-requested"}
+    await handlers["events-registered-v2"](member_registered_event(member_id="m9"))
     assert uow.projected["m9"].email == "m9@example.org" and uow.projected["m9"].cohorts == (("MSc", 2012),)
 
     [spec] = parts.requests

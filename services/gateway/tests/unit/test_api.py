@@ -207,3 +207,43 @@ def test_export_asks_every_data_holder_and_fails_rather_than_return_a_partial_ex
     bus.reply = Reply(ok=False, problem=Problem(type=problem_type("unavailable"), title="Service unavailable",
                                                 status=503))
     assert client.get("/api/v1/members/m1/export", headers=auth(issuer)).status_code == 503
+
+
+class RejectedRowsBus(FakeBus):
+    """Answers the import and two pages of its rows with errors."""
+
+    async def request(self, subject: str, payload: BaseModel, principal: Principal, correlation_id: str,
+                      idempotency_key: str | None = None) -> Reply:
+        await super().request(subject, payload, principal, correlation_id, idempotency_key)
+        if subject == "qry.members.get_import":
+            return Reply(ok=True, result={"import_id": "i1", "filename": "registre (2).csv",
+                                          "columns": ["Nom", "Prénom", "Téléphone", "Erreur · Error"]})
+        after = payload.model_dump()["after_line"]
+        pages = {0: {"items": [{"line": 3, "cells": ["=1+2", "Zoé", "+33 6", "old error"],
+                                "errors": ["program: starts with '='", "email: not valid"]}], "next_after_line": 3},
+                 3: {"items": [{"line": 9, "cells": ["Martin"], "errors": ["x"]},
+                               {"line": 10, "cells": ["A", "B", "C", "old", "extra"], "errors": ["y"]}],
+                     "next_after_line": None}}
+        return Reply(ok=True, result=pages[after])
+
+
+def test_rejected_rows_download_as_a_csv_french_excel_opens_with_formulas_neutralised(issuer: DevIssuer) -> None:
+    bus = RejectedRowsBus()
+    verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, tenants=["demo"], public_key=issuer.key.public_key())
+
+    async def bus_factory() -> RejectedRowsBus:
+        return bus
+
+    with TestClient(create_app(bus_factory, verifier)) as c:  # type: ignore[arg-type]
+        assert c.get("/api/v1/imports/i1/rejected.csv", headers=auth(issuer, "alumnus")).status_code == 403
+        r = c.get("/api/v1/imports/i1/rejected.csv", headers=auth(issuer))
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    assert r.headers["content-disposition"] == 'attachment; filename="registre_2_-rejected.csv"'
+    assert r.content.decode("utf-8").split("\r\n") == [
+        "\ufeffNom;Prénom;Téléphone;Erreur · Error",  # a rejected-rows file imported again: one error column
+        "'=1+2;Zoé;'+33 6;\"program: starts with '='; email: not valid\"",  # quoted: it holds a ;
+        "Martin;;;x",  # short rows padded: the error stays under its header
+        "A;B;C;y;extra",  # cells beyond the header kept, after the error
+        ""]
+    queries = [call["payload"] for call in bus.calls if call["subject"] == "qry.members.import_rows"]
+    assert [(q["status"], q["after_line"]) for q in queries] == [("error", 0), ("error", 3)]

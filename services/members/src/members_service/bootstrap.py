@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from members_service.adapters.group_store import INDEXES as GROUP_INDEXES
 from members_service.adapters.group_store import MEMBERSHIPS
@@ -16,6 +17,7 @@ from members_service.adapters.mongo_repository import CONSENT_RECORDS, INDEXES, 
 from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
+from members_service.domain.import_plan import REPORT_RETENTION
 from members_service.entrypoints.group_requests import group_request_handlers
 from members_service.entrypoints.import_requests import import_request_handlers
 from members_service.entrypoints.import_worker import ImportWorker
@@ -32,10 +34,11 @@ from servicekit.runtime import Infrastructure, ServiceParts
 
 
 def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader, files: FileStore,
-              wake_import_worker: Callable[[], None] = lambda: None) -> ServiceParts:
+              wake_import_worker: Callable[[], None] = lambda: None,
+              import_retention: timedelta = REPORT_RETENTION) -> ServiceParts:
     return ServiceParts(
         requests=[*request_handlers(uow_factory, reader), *group_request_handlers(uow_factory, reader),
-                  *import_request_handlers(uow_factory, files, wake_import_worker)],
+                  *import_request_handlers(uow_factory, files, wake_import_worker, import_retention)],
         events=event_handlers(uow_factory))
 
 
@@ -68,13 +71,20 @@ def build(infra: Infrastructure) -> ServiceParts:
     deadlines = Every(3600.0, watch_erasures, "erasure deadline watch")
     files = NatsFileStore(infra.js)
 
+    retention = timedelta(days=settings.import_report_retention_days)
+
     async def run_import_job(tenant: str, job_id: str, still_mine: StillMine) -> None:
-        await imports.run_import_job(tenant, job_id, uow, reader, files, still_mine)
+        await imports.run_import_job(tenant, job_id, uow, reader, files, still_mine, retention=retention)
+
+    async def expire_import_reports() -> None:
+        await imports.expire_import_reports(uow, files)
+
+    report_expiry = Every(600.0, expire_import_reports, "import report expiry")
 
     importer = ImportWorker(ImportJobQueue(infra.db, settings.import_lease_seconds), run_import_job)
-    parts = bootstrap(uow, reader, files, importer.wake)
+    parts = bootstrap(uow, reader, files, importer.wake, import_retention=retention)
     parts.requests = [*parts.requests, export_handler("members", infra.db, export_queries, required=MEMBERS)]
     parts.indexes = [*INDEXES, *IMPORT_INDEXES, *GROUP_INDEXES]
-    parts.workers = [refresher.run, expiry.run, deadlines.run, importer.run]
-    parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop, importer.stop]
+    parts.workers = [refresher.run, expiry.run, deadlines.run, importer.run, report_expiry.run]
+    parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop, importer.stop, report_expiry.stop]
     return parts

@@ -21,4 +21,8 @@ class MembersSettings(ServiceSettings):
     import_lease_seconds: float = Field(
         120.0, gt=0, description="Lease of the import worker on a job; another replica takes a job over "
                                  "when its worker stopped renewing it for this long.")
+    import_report_retention_days: float = Field(
+        7.0, gt=0, description="How long an import job, its report and its rejected rows (personal data copied "
+                               "from the file) are kept: from the upload while nobody commits it, from the end of "
+                               "the commit afterwards. Then they are deleted.")
     http_port: int = Field(8101, description="Port of /health and /metrics (0: none).")

@@ -36,8 +36,9 @@ async def test_registration_writes_member_and_outbox_atomically(uow_factory: Any
     member_id = await handlers.register_member(cmd("zoe@example.org"), uow_factory())
     doc = await db[MEMBERS].find_one({"_id": member_id})
     assert doc["tenant"] == "demo" and doc["last_key"] == "martin" and doc["version"] == 1
-    record, group = await db[OUTBOX].find({}).sort("_id", 1).to_list()
+    record, record_v2, group = await db[OUTBOX].find({}).sort("_id", 1).to_list()
     assert record["subject"] == "evt.demo.members.member_registered.v1" and record["tenant"] == "demo"
+    assert record_v2["subject"] == "evt.demo.members.member_registered.v2", "v1 and v2 until consumers moved"
     assert group["subject"] == "evt.demo.members.group_created.v1", "the cohort's first member creates its group"
     assert await db["groups"].count_documents({"kind": "cohort"}) == 1
 
@@ -50,7 +51,7 @@ async def test_concurrent_registrations_of_one_email_leave_one_member(uow_factor
     assert len(winners) == 1
     assert all(isinstance(e, EmailAlreadyRegistered | Exception) for e in losers)
     assert await db[MEMBERS].count_documents({}) == 1
-    assert await db[OUTBOX].count_documents({}) == 2, "the losers' events were never written (winner: member + group)"
+    assert await db[OUTBOX].count_documents({}) == 3, "the losers' events were never written (winner: member v1+v2, group)"
 
 
 async def test_stale_update_is_a_conflict_not_an_overwrite(uow_factory: Any, db: Any) -> None:

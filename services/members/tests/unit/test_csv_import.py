@@ -14,6 +14,7 @@ from members_service.domain.csv_import import (
     check_row,
     decode,
     detect_delimiter,
+    parse_graduation_year,
     rows,
     suggest_mapping,
 )
@@ -117,3 +118,107 @@ def test_import_changes_fill_and_add_but_never_erase() -> None:
     assert changes is not None and changes.education is not None and len(changes.education) == 2
     assert changes.career is not None and [p.employer for p in changes.career] == ["Airbus", "Thales"]
     assert changes.emails is not None and [e.primary for e in changes.emails] == [True, False]
+
+
+# -- issue 8: files as Excel writes them -------------------------------------------------------
+
+def test_the_encoding_a_job_keeps_reads_the_file_as_the_upload_did() -> None:
+    """Upload and validation decode alike: the BOM of "CSV UTF-8" is never part of a header."""
+    data = b"\xef\xbb\xbf" + FRENCH_EXCEL.replace(";", ",").encode()
+    text, encoding = decode(data)
+    again, _ = decode(data, encoding)  # what validation does with the job's encoding
+    assert again == text and rows(again, ",")[0][1] == "Nom"
+    header, body = rows(again, ",")
+    [(line, cells)] = list(body)
+    check = check_row(line, cells, header, suggest_mapping(header), SECTORS)
+    assert check.errors == [] and check.values["last_name"] == "Dupont"
+
+
+def test_excel_unicode_text_is_utf16_with_tabs() -> None:
+    data = FRENCH_EXCEL.replace(";", "\t").encode("utf-16")  # with its byte order mark
+    text, encoding = decode(data)
+    assert (text, encoding) == (FRENCH_EXCEL.replace(";", "\t"), "utf-16")
+    assert detect_delimiter(text) == "\t"
+    assert decode(data, "utf-16")[0] == text
+
+
+@pytest.mark.parametrize(("cell", "year"), [
+    ("2012", 2012), ("2012.0", 2012), ("Promo 2012", 2012), ("promo2012", 2012), ("PROMO  2012", 2012),
+    ("P2012", 2012), ("p 2012", 2012), ("Promotion 2012", 2012), ("Class of 2012", 2012), ("class of 2012", 2012),
+    ("Année 2012", 2012), ("Classe 2012", 2012), ("2011-2012", 2012), ("2011 - 2012", 2012), ("2011/2012", 2012),
+    ("2011/12", 2012), ("Promo 2011-2012", 2012), ("2011–2012", 2012), ("1999/00", 2000), ("Promo 1978", 1978),
+    ("Promo", None), ("20122", None), ("1850", None), ("2101", None), ("2011-2013", None), ("2012-2011", None),
+    ("Promo 12", None), ("deux mille", None), ("", None), ("=1+2 2011", None), ("2012 Promo", None),
+])
+def test_cohorts_as_offices_write_them(cell: str, year: int | None) -> None:
+    assert parse_graduation_year(cell) == year
+
+
+def test_the_parsed_cohort_is_what_the_row_carries() -> None:
+    header = ["prenom", "nom", "programme", "promotion"]
+    check = check_row(2, ["Zoé", "Martin", "MSc", "Promo 2011-2012"], header, suggest_mapping(header), SECTORS)
+    assert check.errors == [] and check.values["graduation_year"] == 2012
+    bad = check_row(3, ["Zoé", "Martin", "MSc", "Promo"], header, suggest_mapping(header), SECTORS)
+    assert bad.errors == ["graduation_year: a graduation year between 1900 and 2100 (2012, Promo 2012, P2012, "
+                          "2011-2012…) ('Promo')"]
+
+
+def test_formula_cells_are_refused_in_names_and_cohorts_and_flagged_elsewhere() -> None:
+    header = ["prenom", "nom", "programme", "promotion", "ville", "telephone", "entreprise"]
+    mapping = suggest_mapping(header)
+    ok = check_row(2, ["Zoé", "Martin", "MSc", "2012", "=HYPERLINK(\"http://x\")", "+33 6 11 22 33 44", "-Airbus"],
+                   header, mapping, SECTORS)
+    assert ok.errors == [] and ok.values["phone"] == "+33 6 11 22 33 44", "a phone may start with +"
+    assert [w.split(":")[0] for w in ok.warnings] == ["ville", "entreprise"]
+    assert ok.values["city"] == "=HYPERLINK(\"http://x\")", "kept as text; neutralised when written"
+    for program in ("=1+2", "@SUM(A1)", "\t=x", "\rx"):
+        bad = check_row(3, ["Zoé", "Martin", program, "2011", "", "", ""], header, mapping, SECTORS)
+        assert len(bad.errors) == 1 and bad.errors[0].startswith("program: starts with"), program
+        assert "formula" in bad.errors[0]
+    for name in ("=cmd|' /C calc'!A0", "@x"):
+        bad = check_row(4, [name, "Martin", "MSc", "2011", "", "", ""], header, mapping, SECTORS)
+        assert bad.errors[0].startswith("first_name: starts with")
+    neutralised = check_row(5, ["Zoé", "Martin", "MSc", "2012", "", "'+33 6 11 22 33 44", ""], header, mapping,
+                            SECTORS)
+    assert neutralised.values["phone"] == "+33 6 11 22 33 44", "a cell the platform neutralised reads back"
+
+
+def test_a_row_without_email_is_imported_and_never_matched_by_email() -> None:
+    header = ["prenom", "nom", "courriel", "programme", "promotion", "date de naissance"]
+    mapping = suggest_mapping(header)
+    assert mapping["date de naissance"] is ImportField.BIRTH_DATE
+    check_mapping(header, {k: v for k, v in mapping.items() if v is not ImportField.EMAIL})  # no email column
+    row = check_row(2, ["Jean", "Ancien", "", "Grande École", "Promo 1968", "14/03/1946"], header, mapping, SECTORS)
+    assert row.errors == [] and row.email == "" and row.values["birth_date"] == "1946-03-14"
+    args = {"earlier_email_line": None, "earlier_identity_line": None, "by_email": None, "by_identity": None}
+    assert classify(row, **args).status is RowStatus.NEW  # type: ignore[arg-type]
+    member = new_member("demo", row.values, NOW)
+    assert member.emails == () and member.email == "" and [f.value for f in member.hygiene] == ["missing-email"]
+    assert member.birth_date is not None and member.birth_date.isoformat() == "1946-03-14"
+    [registered] = [e for e, _ in member.pending_events()]
+    assert registered.email is None  # type: ignore[attr-defined]
+
+    same = classify(row, **{**args, "by_identity": member})  # type: ignore[arg-type]
+    assert (same.status, same.match_member_id) == (RowStatus.UNCHANGED, member.id), "name, cohort and birth date"
+    twin = check_row(3, ["Jean", "Ancien", "", "Grande École", "1968", "02/01/1947"], header, mapping, SECTORS)
+    assert classify(twin, **{**args, "by_identity": member}).status is RowStatus.NEW  # type: ignore[arg-type]
+    undated = check_row(4, ["Jean", "Ancien", "", "Grande École", "1968", ""], header, mapping, SECTORS)
+    review = classify(undated, **{**args, "by_identity": member})  # type: ignore[arg-type]
+    assert review.status is RowStatus.REVIEW and "no email" in (review.reason or "")
+    assert row.file_identity_key() != twin.file_identity_key() and row.identity_key() == twin.identity_key()
+    bad = check_row(5, ["Jean", "Ancien", "", "Grande École", "1968", "31/02/1946"], header, mapping, SECTORS)
+    assert bad.errors == ["birth_date: a date (14/03/1956) ('31/02/1946')"]
+
+
+def test_members_without_an_email_are_published_in_v2_only() -> None:
+    from alumni_contracts.members import v1, v2
+    from members_service.service_layer.contract_mapping import to_contract
+
+    values: dict[str, str | int] = {"first_name": "Jean", "last_name": "Ancien", "program": "MSc",
+                                    "graduation_year": 1968}
+    [(event, _)] = new_member("demo", values, NOW).pending_events()
+    [only] = to_contract(event)  # type: ignore[misc]
+    assert isinstance(only, v2.MemberRegistered) and only.email is None and only.origin == "import"
+    [(event, _)] = new_member("demo", {**values, "email": "jean@example.org"}, NOW).pending_events()
+    first, second = to_contract(event)  # type: ignore[misc]
+    assert isinstance(first, v1.MemberRegistered) and isinstance(second, v2.MemberRegistered)

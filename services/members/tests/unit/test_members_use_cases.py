@@ -27,9 +27,11 @@ async def test_register_member_stores_and_publishes_exactly_one_member_event() -
     uow = FakeMembersUnitOfWork(FakeMembers())
     member_id = await handlers.register_member(cmd(), uow, clock=lambda: NOW)
     assert uow.commits == 1
-    event, group = uow.published  # the member, and the cohort group (the cohort's first member)
+    # The member (v1 and v2 while consumers move), and the cohort group (the cohort's first member).
+    event, event_v2, group = uow.published
     assert group.type.endswith("group_created.v1")
-    assert isinstance(event.data, MemberRegistered)
+    assert isinstance(event.data, MemberRegistered) and event_v2.type.endswith("member_registered.v2")
+    assert event_v2.data.model_dump() == event.data.model_dump() and event_v2.aggregateversion == 1
     assert event.subject == member_id and event.tenant == "demo" and event.aggregateversion == 1
     assert event.data.email == "beatrice.dupont@example.org"
     assert event.data.first_name == "Béatrice"

@@ -59,8 +59,9 @@ async def test_alumnus_updates_own_profile_and_other_services_are_told() -> None
     updated = await handlers.update_profile(update(member, alumnus(member), usage_name="Dupont", career=career,
                                                    city="Toulouse", country="FR"), uow, clock=lambda: NOW)
     assert updated.version == 2 and updated.usage_name == "Dupont" and updated.career == career
-    [event] = uow.published
+    event, event_v2 = uow.published
     assert isinstance(event.data, MemberProfileUpdated) and event.aggregateversion == 2
+    assert event_v2.type.endswith("member_profile_updated.v2") and event_v2.aggregateversion == 2
     assert event.data.usage_name == "Dupont" and event.data.cohorts[0].graduation_year == 2012
 
 
@@ -164,7 +165,7 @@ async def test_deceased_is_suggested_by_anyone_and_confirmed_by_a_manager_only()
     uow = FakeMembersUnitOfWork(store)
     await handlers.confirm_deceased(ConfirmDeceased("demo", member.id, MANAGER), uow)
     assert not store.rows[member.id].listed
-    [event] = uow.published
+    event, _v2 = uow.published
     assert isinstance(event.data, MemberProfileUpdated) and event.data.deceased
 
 

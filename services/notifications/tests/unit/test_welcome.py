@@ -172,7 +172,7 @@ async def test_bootstrapped_service_queues_on_member_registered_and_wakes_the_ma
     parts, worker = bootstrap(lambda: FakeNotificationsUnitOfWork(store), store, mailer, JinjaRenderer(),
                               NotificationsSettings(message_id_domain="a.test"))
     subscribers = {sub.durable: handler for sub, handler in parts.events}
-    on_member_registered = subscribers["notifications-member-registered"]
+    on_member_registered = subscribers["notifications-registered-v2"]
     event = member_registered_event(member_id="m3", locale=Locale.EN)
     await on_member_registered(event)
     assert list(store.notifications) == [f"welcome-{event.id}"]
@@ -238,3 +238,22 @@ async def test_group_invitation_is_written_to_known_contactable_members_in_their
     assert await handlers.queue_group_invitation(SendGroupInvitation("demo", "evt-11", "m1", "X"),
                                                  FakeNotificationsUnitOfWork(store), renderer, "alumni.test") is None, \
         "no email to a bouncing address"
+
+
+async def test_a_member_without_an_email_gets_no_welcome_and_is_not_contactable() -> None:
+    from dataclasses import replace
+
+    from notifications_service.service_layer.commands import UpdateContact
+
+    store = Store()
+    key = await handlers.queue_welcome(replace(welcome(), email=None), FakeNotificationsUnitOfWork(store),
+                                       JinjaRenderer(), "a.test")
+    assert key is None and store.notifications == {}, "nowhere to send it: skipped, not failed"
+    assert store.contacts["m1"]["contactable"] is False and store.contacts["m1"]["email"] is None
+    await handlers.update_contact(UpdateContact(
+        tenant="demo", member_id="m1", member_version=2, first_name="Zoé", last_name="Martin", email=None,
+        locale="fr", email_bounced=False, mail_returned=False, deceased=False), FakeNotificationsUnitOfWork(store))
+    assert store.contacts["m1"]["contactable"] is False
+    imported = await handlers.queue_welcome(replace(welcome(event_id="evt-2"), imported=True),
+                                            FakeNotificationsUnitOfWork(Store()), JinjaRenderer(), "a.test")
+    assert imported is None, "imported members get no welcome email either"

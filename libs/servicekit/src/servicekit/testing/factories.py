@@ -7,7 +7,7 @@ from typing import Any
 
 from alumni_contracts.common import Cohort, Locale
 from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.v1 import MemberRegistered
+from alumni_contracts.members.v2 import MemberRegistered
 
 
 def member_registered_event(tenant: str = "demo", member_id: str = "m1", locale: Locale = Locale.FR,

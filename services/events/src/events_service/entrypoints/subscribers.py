@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.v1 import MemberProfileUpdated, MemberRegistered
+from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
 from events_service.service_layer import handlers
 from events_service.service_layer.commands import ProjectMember
@@ -20,14 +20,16 @@ def event_handlers(uow_factory: Callable[[], EventsUnitOfWork]) -> list[tuple[Su
         data: MemberRegistered = event.data
         await handlers.project_member(ProjectMember(
             tenant=event.tenant, member_id=data.member_id, version=event.aggregateversion,
-            first_name=data.first_name, last_name=data.last_name, email=str(data.email), locale=data.locale.value,
+            first_name=data.first_name, last_name=data.last_name, email=str(data.email) if data.email else None,
+            locale=data.locale.value,
             cohorts=((data.cohort.program, data.cohort.graduation_year),)), uow_factory())
 
     async def on_member_profile_updated(event: CloudEvent[Any]) -> None:
         data: MemberProfileUpdated = event.data
         await handlers.project_member(ProjectMember(
             tenant=event.tenant, member_id=data.member_id, version=event.aggregateversion,
-            first_name=data.first_name, last_name=data.last_name, email=str(data.email), locale=data.locale.value,
+            first_name=data.first_name, last_name=data.last_name, email=str(data.email) if data.email else None,
+            locale=data.locale.value,
             cohorts=tuple((c.program, c.graduation_year) for c in data.cohorts), deceased=data.deceased),
             uow_factory())
 

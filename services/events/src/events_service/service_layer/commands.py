@@ -24,7 +24,7 @@ class ProjectMember:
     version: int
     first_name: str
     last_name: str
-    email: str
+    email: str | None  # None: a member imported without one
     locale: str
     cohorts: tuple[tuple[str, int], ...]  # (program, graduation year), main cohort first
     deceased: bool = False

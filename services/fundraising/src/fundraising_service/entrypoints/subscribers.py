@@ -4,7 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.v1 import MemberProfileUpdated, MemberRegistered
+from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
 from fundraising_service.service_layer import handlers
 from fundraising_service.service_layer.commands import ProjectMember

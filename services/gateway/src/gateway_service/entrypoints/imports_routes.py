@@ -1,11 +1,13 @@
-"""CSV imports: upload, mapping and preview, review, commit, progress."""
+"""CSV imports: upload, mapping and preview, review, commit, progress, rejected rows."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from alumni_contracts import naming
 from alumni_contracts.envelope import new_event_id
@@ -22,8 +24,15 @@ from gateway_service.entrypoints.edge import (
     require_staff,
 )
 from gateway_service.entrypoints.problems import make_problem, problem_response
+from servicekit.csv_cells import csv_text
 
 router = APIRouter()
+ERROR_COLUMN = "Erreur · Error"  # added after the file's columns in the rejected-rows file
+ROWS_PAGE = 500
+
+
+def _with_links(view: dict[str, Any]) -> dict[str, Any]:
+    return {**view, "rejected_csv": f"{IMPORTS_PATH}/{view['import_id']}/rejected.csv"}
 
 
 @router.post(IMPORTS_PATH, status_code=201, tags=["imports"], response_model=mb.ImportView,
@@ -35,8 +44,10 @@ async def upload_import(request: Request, who: Who,
                         delimiter: Annotated[mb.Delimiter | None, Query()] = None,
                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Upload a CSV file (the raw bytes as the body, e.g. `curl --data-binary @alumni.csv`).
-    UTF-8 or Windows-1252, `;` or `,` separated: detected unless given. Returns the columns,
-    a suggested mapping and the first rows; nothing is imported yet."""
+    As Excel writes it — "CSV UTF-8" (BOM), "CSV" (Windows-1252, `;`), "Unicode text" (UTF-16,
+    tabs): encoding and separator are detected unless given. Returns the columns, a suggested
+    mapping and the first rows with what would be understood of them (`sample[].values`,
+    e.g. `Promo 2012` → 2012); nothing is imported yet."""
     require_staff(who)
     received = bytearray()
     async for part in request.stream():  # a chunked body has no Content-Length: count as it comes
@@ -55,21 +66,67 @@ async def upload_import(request: Request, who: Who,
                               encoding=encoding, delimiter=delimiter)
     result = await forward(request, naming.command_subject("members", mb.CREATE_IMPORT), command, who,
                            idempotency_key)
-    return created(result, f"{IMPORTS_PATH}/{result['import_id']}")
+    return created(_with_links(result), f"{IMPORTS_PATH}/{result['import_id']}")
 
 
 @router.get(IMPORTS_PATH, tags=["imports"], response_model=mb.ImportList)
 async def list_imports(request: Request, who: Who,
                        limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
-    return await forward(request, naming.query_subject("members", mb.LIST_IMPORTS), mb.ListImports(limit=limit),
-                         who)
+    result = await forward(request, naming.query_subject("members", mb.LIST_IMPORTS), mb.ListImports(limit=limit),
+                           who)
+    return {**result, "items": [_with_links(v) for v in result.get("items", [])]}
 
 
 @router.get(IMPORTS_PATH + "/{import_id}", tags=["imports"], response_model=mb.ImportView)
 async def get_import(import_id: ImportId, request: Request, who: Who) -> dict[str, Any]:
-    """State, progress (`done` of `total`, `progress_percent`) and the report (`counts`)."""
-    return await forward(request, naming.query_subject("members", mb.GET_IMPORT),
-                         mb.GetImport(import_id=import_id), who)
+    """State, progress (`done` of `total`, `progress_percent`) and the report (`counts`,
+    `failures`, `rejected`, and `rejected_csv` to download the rejected rows)."""
+    return _with_links(await forward(request, naming.query_subject("members", mb.GET_IMPORT),
+                                     mb.GetImport(import_id=import_id), who))
+
+
+@router.get(IMPORTS_PATH + "/{import_id}/rejected.csv", tags=["imports"], response_class=StreamingResponse,
+            responses={200: {"description": "The rejected rows: the file's columns in its order, then an error "
+                                            "column. UTF-8 with BOM, `;`, CRLF (French Excel opens it as is); "
+                                            "cells a spreadsheet would run as formulas are prefixed with `'`.",
+                             "content": {"text/csv": {"schema": {"type": "string"}}}}})
+async def rejected_rows(import_id: ImportId, request: Request, who: Who) -> StreamingResponse:
+    """The rows not imported (errors of the preview, rows that failed at commit), to fix in a
+    spreadsheet and import again. Available from the end of validation for the life of the
+    import (`report_expires_at`); deleted with it."""
+    require_staff(who)
+    job = await forward(request, naming.query_subject("members", mb.GET_IMPORT), mb.GetImport(import_id=import_id),
+                        who)
+    columns: list[str] = list(job["columns"])
+    redo = bool(columns) and columns[-1] == ERROR_COLUMN  # a rejected-rows file imported again
+    if redo:
+        columns = columns[:-1]
+
+    def record(row: dict[str, Any]) -> list[str]:
+        cells: list[str] = list(row.get("cells") or [])
+        if redo and len(cells) >= len(columns) + 1:
+            del cells[len(columns)]
+        mine, extra = cells[:len(columns)], cells[len(columns):]
+        return [*mine, *[""] * (len(columns) - len(mine)), "; ".join(row.get("errors") or []), *extra]
+
+    async def page(after: int) -> dict[str, Any]:
+        return await forward(request, naming.query_subject("members", mb.IMPORT_ROWS), mb.ImportRowsQuery(
+            import_id=import_id, status=mb.ImportRowStatus.ERROR, after_line=after, limit=ROWS_PAGE), who)
+
+    first = await page(0)  # before the response starts, so that a failure is still a problem
+
+    async def body() -> AsyncIterator[str]:
+        yield csv_text([[*columns, ERROR_COLUMN]])
+        current = first
+        while True:
+            yield csv_text([record(r) for r in current["items"]], bom=False)
+            if current.get("next_after_line") is None:
+                return
+            current = await page(current["next_after_line"])
+
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(job.get("filename") or "import")).removesuffix(".csv")[:80]
+    return StreamingResponse(body(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{stem}-rejected.csv"', "Cache-Control": "no-store"})
 
 
 @router.put(IMPORTS_PATH + "/{import_id}/mapping", status_code=202, tags=["imports"], response_model=mb.ImportView)

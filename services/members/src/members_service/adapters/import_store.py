@@ -1,6 +1,8 @@
 """Import jobs (`import_jobs`), their rows (`import_rows`) and the uploaded files (NATS object
 store). Rows hold personal data copied from the file: they are deleted with the file when the
-import completes or is abandoned; the job keeps only counts."""
+import completes or is abandoned — except the rejected rows, the job's report, which live as
+long as the job: until `report_expires_at` (a bounded retention), when a sweep deletes the job
+and its rows."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ IMPORT_ROWS = "import_rows"
 INDEXES = [
     *queue_indexes(IMPORT_JOBS),
     IndexSpec(IMPORT_JOBS, [("tenant", 1), ("created_at", 1)], "imports_by_tenant"),
+    IndexSpec(IMPORT_JOBS, [("report_expires_at", 1)], "imports_by_expiry"),
     IndexSpec(IMPORT_ROWS, [("job_id", 1), ("line", 1)], "import_rows_by_line"),
     IndexSpec(IMPORT_ROWS, [("job_id", 1), ("status", 1), ("line", 1)], "import_rows_by_status"),
     IndexSpec(IMPORT_ROWS, [("tenant", 1), ("email", 1)], "import_rows_by_email"),  # erasures
@@ -42,7 +45,7 @@ def _job_doc(job: ImportJob) -> Document:
             "counts": job.counts, "total": job.total, "last_line": job.last_line, "done": job.done,
             "committed_through": job.committed_through, "created_by": job.created_by,
             "created_at": job.created_at, "finished_at": job.finished_at, "failure": job.failure,
-            "failures": job.failures}
+            "failures": job.failures, "rejected": job.rejected, "report_expires_at": job.report_expires_at}
 
 
 def _job(doc: Document) -> ImportJob:
@@ -53,21 +56,24 @@ def _job(doc: Document) -> ImportJob:
                      counts=doc["counts"], total=doc["total"], last_line=doc.get("last_line", 0), done=doc["done"],
                      committed_through=doc.get("committed_through", 0), created_by=doc["created_by"],
                      created_at=doc["created_at"], finished_at=doc.get("finished_at"), failure=doc.get("failure"),
-                     failures=doc.get("failures", []))
+                     failures=doc.get("failures", []), rejected=doc.get("rejected", 0),
+                     report_expires_at=doc.get("report_expires_at"))
 
 
 def _row_doc(job_id: str, tenant: str, row: PlannedRow, identity: str) -> Document:
     return {"_id": f"{job_id}:{row.line:08d}", "job_id": job_id, "tenant": tenant, "line": row.line,
             "values": row.values, "errors": row.errors, "status": row.status.value,
             "match_member_id": row.match_member_id, "reason": row.reason, "decision": None, "outcome": None,
-            "member_id": None, "email": row.values.get(ImportField.EMAIL.value), "identity": identity}
+            "member_id": None, "email": row.values.get(ImportField.EMAIL.value), "identity": identity,
+            "warnings": row.warnings, "cells": row.cells}
 
 
 def _row(doc: Document) -> PlannedRow:
     return PlannedRow(line=doc["line"], values=doc["values"], errors=doc["errors"], status=RowStatus(doc["status"]),
                       match_member_id=doc.get("match_member_id"), reason=doc.get("reason"),
                       decision=Decision(doc["decision"]) if doc.get("decision") else None,
-                      outcome=Outcome(doc["outcome"]) if doc.get("outcome") else None, member_id=doc.get("member_id"))
+                      outcome=Outcome(doc["outcome"]) if doc.get("outcome") else None, member_id=doc.get("member_id"),
+                      warnings=doc.get("warnings", []), cells=doc.get("cells", []))
 
 
 class MongoImportJobs:
@@ -102,14 +108,23 @@ class MongoImportJobs:
 
     async def committed(self, job: ImportJob, through_line: int, rows: int, outcomes: dict[str, int]) -> None:
         """A commit window settled: in the window's own transaction, so it is counted once."""
-        increments = {"done": rows, **{f"counts.outcome_{k}": v for k, v in outcomes.items()}}
+        increments = {"done": rows, **{f"counts.outcome_{k}": v for k, v in outcomes.items()},
+                      "rejected": outcomes.get(Outcome.REJECTED.value, 0) + outcomes.get(Outcome.FAILED.value, 0)}
         await self._col.update_one({"_id": job.id, "tenant": job.tenant},
                                    {"$set": {"committed_through": through_line}, "$inc": increments},
                                    session=self._session)
 
+    async def expired(self, now: datetime, limit: int) -> list[ImportJob]:
+        """Jobs whose report outlived its retention (any tenant: the retention sweep)."""
+        cursor = self._col.find({"report_expires_at": {"$lt": now}}, session=self._session).limit(limit)
+        return [_job(d) async for d in cursor]
+
     async def list(self, tenant: str, limit: int) -> list[ImportJob]:
         cursor = self._col.find({"tenant": tenant}, session=self._session).sort([("tenant", 1), ("created_at", -1)])
         return [_job(d) async for d in cursor.limit(limit)]
+
+    async def delete(self, job: ImportJob) -> None:
+        await self._col.delete_one({"_id": job.id, "tenant": job.tenant}, session=self._session)
 
 
 class MongoImportRows:
@@ -130,14 +145,18 @@ class MongoImportRows:
         async for d in cursor:
             last = max(last, d["line"])
             if d["status"] != RowStatus.ERROR.value:  # a row that will not be imported takes nothing
-                emails.setdefault(d["email"], d["line"])
+                if d.get("email"):
+                    emails.setdefault(d["email"], d["line"])
                 identities.setdefault(d["identity"], d["line"])
         return last, emails, identities
 
     async def counts(self, job_id: str) -> dict[str, int]:
         counts: dict[str, int] = {}
-        async for d in self._col.find({"job_id": job_id}, {"status": 1, "decision": 1}, session=self._session):
+        async for d in self._col.find({"job_id": job_id}, {"status": 1, "decision": 1, "warnings": 1},
+                                      session=self._session):
             counts[d["status"]] = counts.get(d["status"], 0) + 1
+            if d.get("warnings"):
+                counts["warned"] = counts.get("warned", 0) + 1
             if d.get("decision"):
                 counts[f"decided_{d['decision']}"] = counts.get(f"decided_{d['decision']}", 0) + 1
         return counts
@@ -169,14 +188,26 @@ class MongoImportRows:
                                 session=self._session).sort("line", 1)
         return [_row(d) async for d in cursor]
 
-    async def record_failure(self, job_id: str, row: PlannedRow) -> None:
-        """Kept on the job (line and reason, no personal data): the rows are deleted at the end."""
+    async def record_failures(self, job_id: str, rows: list[PlannedRow]) -> None:
+        """Rows rejected or failed at commit: the first ones on the job (line and message), every
+        one kept as a row with status `error` (the rejected-rows file) until the job expires."""
+        if not rows:
+            return
+        failed = [r for r in rows if r.outcome is Outcome.FAILED]
+        for row in failed:
+            await self._col.update_one({"_id": f"{job_id}:{row.line:08d}"},
+                                       {"$set": {"status": RowStatus.ERROR.value, "errors": row.errors}},
+                                       session=self._session)
         await self._col.database[IMPORT_JOBS].update_one(
-            {"_id": job_id}, {"$push": {"failures": {"$each": [f"line {row.line}: {'; '.join(row.errors)}"],
-                                                     "$slice": -MAX_FAILURES}}}, session=self._session)
+            {"_id": job_id}, {"$push": {"failures": {"$each": [f"line {r.line}: {'; '.join(r.errors)}" for r in rows],
+                                                     "$slice": MAX_FAILURES}}}, session=self._session)
 
-    async def delete_job_rows(self, job_id: str) -> None:
-        await self._col.delete_many({"job_id": job_id}, session=self._session)
+    async def delete_job_rows(self, job_id: str, keep_rejected: bool = False) -> None:
+        """All rows, or (at the end of a commit) all but the rejected ones: the job's report."""
+        query: Document = {"job_id": job_id}
+        if keep_rejected:
+            query["status"] = {"$ne": RowStatus.ERROR.value}
+        await self._col.delete_many(query, session=self._session)
 
 
 class ImportJobQueue:

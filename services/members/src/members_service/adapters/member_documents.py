@@ -27,6 +27,8 @@ from members_service.domain.showcase import (
 )
 from servicekit.mongo import Document
 
+NO_EMAIL_PREFIX = "no-email:"  # never an address: addresses are validated and hold an "@"
+
 
 def _last_part(name: str) -> str | None:
     parts = search_key(name).replace("-", " ").replace("'", " ").split()
@@ -50,8 +52,11 @@ def to_document(member: Member) -> Document:
     return {
         "_id": member.id, "tenant": member.tenant, "version": member.version,
         "first_name": member.first_name, "last_name": member.last_name,
-        "usage_name": member.usage_name, "birth_name": member.birth_name,
-        "email": member.email, "emails": [{"address": e.address, "primary": e.primary} for e in member.emails],
+        "usage_name": member.usage_name, "birth_name": member.birth_name, "birth_date": _day(member.birth_date),
+        # The unique key of the address; a member without any gets a key no address can take
+        # (the unique index then needs no partial filter, on MongoDB and the stand-in alike).
+        "email": member.email or f"{NO_EMAIL_PREFIX}{member.id}",
+        "emails": [{"address": e.address, "primary": e.primary} for e in member.emails],
         "phone": member.phone, "locale": member.locale, "photo_url": member.photo_url,
         "linkedin_url": member.linkedin_url, "city": member.city, "country": member.country,
         "education": [{"program": e.program, "graduation_year": e.graduation_year, "degree": e.degree,
@@ -152,8 +157,9 @@ def from_document(doc: Document) -> Member:
     return Member(
         id=doc["_id"], tenant=doc["tenant"], version=doc["version"], first_name=doc["first_name"],
         last_name=doc["last_name"], usage_name=doc.get("usage_name"), birth_name=doc.get("birth_name"),
-        emails=tuple(EmailAddress(e["address"], e["primary"]) for e in doc.get("emails", [])) or (
+        emails=tuple(EmailAddress(e["address"], e["primary"]) for e in doc["emails"]) if "emails" in doc else (
             EmailAddress(doc["email"], True),),
+        birth_date=_date(doc.get("birth_date")),
         phone=doc.get("phone"), locale=doc["locale"], photo_url=doc.get("photo_url"),
         linkedin_url=doc.get("linkedin_url"), city=doc.get("city"), country=doc.get("country"),
         education=tuple(Education(e["program"], e["graduation_year"], e.get("degree"), e.get("campus"))

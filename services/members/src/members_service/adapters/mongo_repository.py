@@ -22,6 +22,7 @@ from members_service.adapters.member_documents import (
 from members_service.adapters.name_order_sketch import SKETCHES, NameOrderSketches
 from members_service.adapters.name_order_sketch import STEP as SKETCH_STEP
 from members_service.domain.consent import ConsentRecord
+from members_service.domain.csv_import import identity_key
 from members_service.domain.directory import ANY_NAME_MIN_PREFIX, matches
 from members_service.domain.erasure import Erasure
 from members_service.domain.model import ConsentChanged, EmailAlreadyRegistered, Member
@@ -188,6 +189,12 @@ class MongoMemberRepository:
                                                           session=self._session)
         await self._col.database[IMPORT_ROWS].delete_many(  # an import in progress holds a copy of the row
             {"tenant": member.tenant, "email": {"$in": [e.address for e in member.emails]}}, session=self._session)
+        if not member.emails:  # rows without an email are known by name and cohort (rare: no index)
+            keys = [identity_key(member.first_name, member.last_name, e.program, e.graduation_year)
+                    for e in member.education]
+            keys += [f"{k}|{member.birth_date.isoformat()}" for k in keys if member.birth_date]
+            await self._col.database[IMPORT_ROWS].delete_many(
+                {"tenant": member.tenant, "email": None, "identity": {"$in": keys}}, session=self._session)
         self._track(member)
 
     async def get(self, tenant: str, member_id: str) -> Member | None:

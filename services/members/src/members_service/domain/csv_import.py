@@ -12,11 +12,13 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
 
 from members_service.domain.profile import normalize_email, search_key
+from servicekit.csv_cells import is_formula_like, restore
 from servicekit.domain import DomainError
 
 
@@ -38,10 +40,15 @@ class ImportField(StrEnum):
     LINKEDIN_URL = "linkedin_url"
     DEGREE = "degree"
     CAMPUS = "campus"
+    BIRTH_DATE = "birth_date"
 
 
-REQUIRED = (ImportField.FIRST_NAME, ImportField.LAST_NAME, ImportField.EMAIL, ImportField.PROGRAM,
-            ImportField.GRADUATION_YEAR)
+# Older alumni often have no email: a row without one is imported all the same (a member who
+# cannot be contacted, flagged `missing-email`), so email is not required.
+REQUIRED = (ImportField.FIRST_NAME, ImportField.LAST_NAME, ImportField.PROGRAM, ImportField.GRADUATION_YEAR)
+# Text that becomes names and cohort groups: a formula there is refused, not just flagged.
+NO_FORMULA = (ImportField.FIRST_NAME, ImportField.LAST_NAME, ImportField.USAGE_NAME, ImportField.BIRTH_NAME,
+              ImportField.PROGRAM, ImportField.GRADUATION_YEAR)
 
 # Folded header → field: what offices actually write in their exports, in French and English.
 HEADER_ALIASES: dict[str, ImportField] = {alias: f for f, aliases in {
@@ -63,9 +70,19 @@ HEADER_ALIASES: dict[str, ImportField] = {alias: f for f, aliases in {
     ImportField.LINKEDIN_URL: ("linkedin", "profil linkedin", "linkedin url", "linkedin_url"),
     ImportField.DEGREE: ("diplome", "degree"),
     ImportField.CAMPUS: ("campus", "site"),
+    ImportField.BIRTH_DATE: ("date de naissance", "ne le", "nee le", "ne(e) le", "naissance", "birth date",
+                             "birthdate", "date of birth", "dob", "birth_date"),
 }.items() for alias in aliases}
 
 PHONE = re.compile(r"^\+?[0-9 ().-]{6,20}$")
+# A graduating class as offices write it, once folded (lower case, no accents): "Promo 2012",
+# "P2012", "Promotion 2012", "Class of 2012", "2012", or a school year "2011-2012" / "2011/12".
+COHORT_YEAR = re.compile(
+    r"^(?:(?:promotion|promo|classe de|classe|class of|class|annee|year|p)\s*[.:#n°-]?\s*)?"
+    r"(?P<year>\d{4})(?:\s*[-/\u2010-\u2015]\s*(?P<end>\d{4}|\d{2}))?(?:\.0)?$")
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+BIRTH_DATE = re.compile(r"^(?:(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})|(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2}))"
+                        r"(?: 00:00(?::00)?)?$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 MAX_CELL = 200
 
@@ -80,22 +97,33 @@ class InvalidMapping(DomainError):
     title = "Invalid column mapping"
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """The text and the encoding it was read with: UTF-8 if it decodes, else Windows-1252
-    (what French Excel writes as "CSV (séparateur : point-virgule)")."""
-    if encoding is not None:
-        try:
-            return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise InvalidFile(f"not valid {encoding}: {exc}") from None
+    """The text and the encoding it was read with — the one place a file is decoded, for the
+    upload preview and for validation alike. A byte order mark decides (UTF-8 "CSV UTF-8",
+    UTF-16 "Unicode text") and is never part of the text; else UTF-8 if it decodes, else
+    Windows-1252 (French Excel's "CSV (séparateur : point-virgule)")."""
+    if encoding is None:
+        if data.startswith(UTF16_BOMS):
+            encoding = "utf-16"
+        else:
+            try:
+                return data.decode("utf-8-sig"), "utf-8"
+            except UnicodeDecodeError:
+                pass
+            try:
+                return data.decode("cp1252"), "windows-1252"
+            except UnicodeDecodeError as exc:
+                raise InvalidFile(f"neither UTF-8 nor Windows-1252 (byte {exc.start}): save the file as CSV "
+                                  "UTF-8") from None
+    codec = {"utf-8": "utf-8-sig", "utf-16": "utf-16", "windows-1252": "cp1252"}.get(encoding, encoding)
     try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "windows-1252"
-    except UnicodeDecodeError as exc:
-        raise InvalidFile(f"neither UTF-8 nor Windows-1252 (byte {exc.start}): save the file as CSV UTF-8") from None
+        text = data.decode(codec)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise InvalidFile(f"not valid {encoding}: {exc}") from None
+    return text.removeprefix("\ufeff"), encoding
 
 
 def detect_delimiter(text: str) -> str:
@@ -167,27 +195,82 @@ class RowCheck:
     line: int
     values: dict[str, str | int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. a cell a spreadsheet would run as a formula
+    cells: list[str] = field(default_factory=list)  # as in the file: the rejected-rows CSV gives them back
 
     @property
     def email(self) -> str:
+        """The row's email, or "" (rows without one are never matched by email)."""
         return str(self.values.get(ImportField.EMAIL, ""))
+
+    @property
+    def birth_date(self) -> str:
+        return str(self.values.get(ImportField.BIRTH_DATE, ""))
 
     def identity_key(self) -> str:
         """Same person, probably: folded first + last name and the cohort."""
-        return "|".join((search_key(str(self.values.get(ImportField.FIRST_NAME, ""))),
-                         search_key(str(self.values.get(ImportField.LAST_NAME, ""))),
-                         str(self.values.get(ImportField.PROGRAM, "")),
-                         str(self.values.get(ImportField.GRADUATION_YEAR, ""))))
+        return identity_key(str(self.values.get(ImportField.FIRST_NAME, "")),
+                            str(self.values.get(ImportField.LAST_NAME, "")),
+                            str(self.values.get(ImportField.PROGRAM, "")),
+                            str(self.values.get(ImportField.GRADUATION_YEAR, "")))
+
+    def file_identity_key(self) -> str:
+        """Within one file: name and cohort, and the birth date when the file gives one (two
+        namesakes of a class born on different days are two people)."""
+        return self.identity_key() + (f"|{self.birth_date}" if self.birth_date else "")
+
+
+def identity_key(first_name: str, last_name: str, program: str, year: int | str) -> str:
+    return "|".join((search_key(first_name), search_key(last_name), program, str(year)))
+
+
+def parse_birth_date(raw: str) -> date | None:
+    """A birth date as French offices write it (14/03/1956, 14-03-1956, 14.03.1956) or ISO."""
+    match = BIRTH_DATE.match(raw.strip())
+    if match is None:
+        return None
+    try:
+        if match["y"]:
+            return date(int(match["y"]), int(match["m"]), int(match["d"]))
+        return date(int(match["iy"]), int(match["im"]), int(match["id"]))
+    except ValueError:
+        return None
+
+
+def parse_graduation_year(raw: str) -> int | None:
+    """The graduation year a cohort cell means, or None. For a school year ("2011-2012",
+    "2011/12") it is the later year, the one the class graduated in."""
+    match = COHORT_YEAR.match(search_key(raw))
+    if match is None:
+        return None
+    year = int(match["year"])
+    if (end := match["end"]) is not None:
+        later = int(end) if len(end) == 4 else year - year % 100 + int(end)
+        if later < year and len(end) == 2:
+            later += 100  # "1999/00"
+        if later != year + 1:
+            return None  # not a school year
+        year = later
+    return year if FIRST_YEAR <= year <= LAST_YEAR else None
 
 
 def check_row(line: int, cells: list[str], header: list[str], mapping: dict[str, ImportField],
               sectors: frozenset[str]) -> RowCheck:
-    check = RowCheck(line)
+    check = RowCheck(line, cells=list(cells))
     by_column = dict(zip(header, cells, strict=False))
     if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
         check.errors.append(f"{len(cells)} cells for {len(header)} columns (a separator inside an unquoted cell?)")
     for column, f in mapping.items():
-        raw = " ".join((by_column.get(column) or "").split())
+        cell = restore(by_column.get(column) or "")  # a cell the platform neutralised in a CSV it wrote
+        raw = " ".join(cell.split())
+        if is_formula_like(cell) or is_formula_like(raw):
+            if f in NO_FORMULA and (cell[:1] in ("=", "@", "\t", "\r") or raw[:1] in ("=", "@")):
+                check.errors.append(f"{f.value}: starts with {cell[:1]!r}, which a spreadsheet runs as a formula: "
+                                    f"remove it ({raw!r})")
+                continue
+            if not (f is ImportField.PHONE and raw.startswith("+")):
+                check.warnings.append(f"{column}: starts with {raw[:1] or cell[:1]!r}, which a spreadsheet runs "
+                                      "as a formula: kept as text, and neutralised (') in every CSV written")
         if not raw:
             if f in REQUIRED:
                 check.errors.append(f"{f.value}: required ({column!r} is empty)")
@@ -211,10 +294,11 @@ def _normalise(f: ImportField, raw: str, sectors: frozenset[str]) -> tuple[str |
             except EmailNotValidError as exc:
                 return raw, str(exc)
         case ImportField.GRADUATION_YEAR:
-            year = raw.removesuffix(".0")
-            if not year.isdigit() or not 1900 <= int(year) <= 2100:
-                return raw, "a year between 1900 and 2100"
-            return int(year), None
+            year = parse_graduation_year(raw)
+            if year is None:
+                return raw, (f"a graduation year between {FIRST_YEAR} and {LAST_YEAR} (2012, Promo 2012, P2012, "
+                             "2011-2012…)")
+            return year, None
         case ImportField.PHONE:
             return (raw, None) if PHONE.match(raw) else (raw, "not a phone number")
         case ImportField.COUNTRY:
@@ -224,7 +308,11 @@ def _normalise(f: ImportField, raw: str, sectors: frozenset[str]) -> tuple[str |
             code = raw.lower()[:2]
             return (code, None) if code in ("fr", "en") else (raw, "fr or en")
         case ImportField.SECTOR:
-            return (raw, None) if raw in sectors else (raw, "not in the tenant's sector list")
+            # An empty list: read before the tenant's list is at hand (the upload's sample).
+            return (raw, None) if raw in sectors or not sectors else (raw, "not in the tenant's sector list")
+        case ImportField.BIRTH_DATE:
+            born = parse_birth_date(raw)
+            return (born.isoformat(), None) if born and born.year >= FIRST_YEAR else (raw, "a date (14/03/1956)")
         case ImportField.LINKEDIN_URL:
             return (raw, None) if raw.startswith(("https://", "http://")) else (raw, "a URL (https://…)")
         case _:

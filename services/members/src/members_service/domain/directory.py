@@ -130,7 +130,7 @@ def directory_card(member: Member, viewer: Viewer) -> DirectoryCard:
         member_id=member.id, first_name=member.first_name, last_name=member.last_name,
         usage_name=member.usage_name, cohorts=tuple(e.cohort for e in member.education),
         education=member.education if shown(Section.EDUCATION) else None,
-        email=member.email if shown(Section.EMAIL) else None,
+        email=(member.email or None) if shown(Section.EMAIL) else None,
         phone=member.phone if shown(Section.PHONE) else None,
         photo_url=member.photo_url if shown(Section.PHOTO) else None,
         linkedin_url=member.linkedin_url if shown(Section.LINKEDIN) else None,

@@ -6,12 +6,16 @@ changes), `unchanged` (the same data again: importing a file twice changes nothi
 (probably someone already known — same name and cohort, another email — or listed twice in the
 file: a manager decides `create`, `merge` or `skip`), `error` (the row cannot be imported; the
 message names the field and the line).
+
+A row without an email is never matched by email: it is the member of the same name and cohort
+when both have the same birth date, another person when both have a birth date and they differ,
+and a row to review otherwise.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from members_service.domain.csv_import import ImportField, RowCheck
@@ -54,6 +58,8 @@ class PlannedRow:
     decision: Decision | None = None
     outcome: Outcome | None = None
     member_id: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
 
     def action(self) -> RowStatus | Decision | None:
         """What the commit does with it: NEW/UPDATE, or the decision taken on a review."""
@@ -66,17 +72,24 @@ class PlannedRow:
 
 def classify(check: RowCheck, *, earlier_email_line: int | None, earlier_identity_line: int | None,
              by_email: Member | None, by_identity: Member | None) -> PlannedRow:
-    row = PlannedRow(check.line, dict(check.values), list(check.errors))
+    row = PlannedRow(check.line, dict(check.values), list(check.errors), warnings=list(check.warnings),
+                     cells=list(check.cells))
+    born = check.birth_date
     if row.errors:
         row.status = RowStatus.ERROR
-    elif earlier_email_line is not None:
+    elif check.email and earlier_email_line is not None:
         row.status, row.errors = RowStatus.ERROR, [f"email: same address as line {earlier_email_line}"]
-    elif by_email is not None:
+    elif check.email and by_email is not None:
         row.match_member_id = by_email.id
         row.status = RowStatus.UPDATE if import_changes(by_email, row.values) else RowStatus.UNCHANGED
+    elif by_identity is not None and not check.email and born and by_identity.birth_date is not None:
+        if by_identity.birth_date.isoformat() == born:  # name, cohort and birth date: the same person
+            row.match_member_id = by_identity.id
+            row.status = RowStatus.UPDATE if import_changes(by_identity, row.values) else RowStatus.UNCHANGED
+        # else a namesake of the class born another day: someone else (NEW)
     elif by_identity is not None:
         row.status, row.match_member_id = RowStatus.REVIEW, by_identity.id
-        row.reason = f"same name and cohort as member {by_identity.id} ({by_identity.email})"
+        row.reason = f"same name and cohort as member {by_identity.id} ({by_identity.email or 'no email'})"
     elif earlier_identity_line is not None:
         row.status, row.reason = RowStatus.REVIEW, f"same name and cohort as line {earlier_identity_line}"
     return row
@@ -103,6 +116,8 @@ def import_changes(member: Member, values: dict[str, str | int]) -> ProfileChang
     if program and isinstance(year, int) and Cohort(program, year) not in {e.cohort for e in member.education}:
         education = (*member.education, Education(program, year, _text(values, ImportField.DEGREE),
                                                   _text(values, ImportField.CAMPUS)))
+    born = _text(values, ImportField.BIRTH_DATE)
+    birth_date = date.fromisoformat(born) if born and member.birth_date is None else None
     career = None
     employer = _text(values, ImportField.EMPLOYER)
     if employer and not any(p.current and search_key(p.employer) == search_key(employer) for p in member.career):
@@ -117,18 +132,18 @@ def import_changes(member: Member, values: dict[str, str | int]) -> ProfileChang
         locale=differs(ImportField.LOCALE, member.locale),
         linkedin_url=differs(ImportField.LINKEDIN_URL, member.linkedin_url),
         city=differs(ImportField.CITY, member.city), country=differs(ImportField.COUNTRY, member.country),
-        education=education, career=career)
+        education=education, career=career, birth_date=birth_date)
     return changes if any(v is not None for v in changes.__dict__.values()) else None
 
 
 def new_member(tenant: str, values: dict[str, str | int], now: datetime) -> Member:
     """A member created from a row: registered (one `member_registered`, origin "import"),
-    with the rest of the row as their profile."""
+    with the rest of the row as their profile; without an email when the row has none."""
     year = values[ImportField.GRADUATION_YEAR.value]
     assert isinstance(year, int)
     member = Member.register(
         tenant=tenant, first_name=str(values[ImportField.FIRST_NAME.value]),
-        last_name=str(values[ImportField.LAST_NAME.value]), email=str(values[ImportField.EMAIL.value]),
+        last_name=str(values[ImportField.LAST_NAME.value]), email=_text(values, ImportField.EMAIL),
         locale=_text(values, ImportField.LOCALE) or "fr",
         cohort=Cohort(str(values[ImportField.PROGRAM.value]), year), now=now, origin="import")
     member.fill_imported_profile(
@@ -136,12 +151,18 @@ def new_member(tenant: str, values: dict[str, str | int], now: datetime) -> Memb
         phone=_text(values, ImportField.PHONE), city=_text(values, ImportField.CITY),
         country=_text(values, ImportField.COUNTRY), linkedin_url=_text(values, ImportField.LINKEDIN_URL),
         degree=_text(values, ImportField.DEGREE), campus=_text(values, ImportField.CAMPUS),
+        birth_date=date.fromisoformat(born) if (born := _text(values, ImportField.BIRTH_DATE)) else None,
         position=Position(employer, _text(values, ImportField.JOB_TITLE) or "—", _text(values, ImportField.SECTOR))
         if (employer := _text(values, ImportField.EMPLOYER)) else None, now=now)
     return member
 
 
 # -- the job ------------------------------------------------------------------------------
+
+# How long a job and its report (the rejected rows, personal data copied from the file) live:
+# from the upload while nobody commits, from the end of the commit once committed.
+REPORT_RETENTION = timedelta(days=7)
+
 
 class ImportState(StrEnum):
     UPLOADED = "uploaded"  # file stored, columns read, mapping suggested
@@ -187,14 +208,17 @@ class ImportJob:
     created_at: datetime | None = None
     finished_at: datetime | None = None
     failure: str | None = None
-    failures: list[str] = field(default_factory=list)  # rows that could not be written, by line
+    failures: list[str] = field(default_factory=list)  # rows not imported, by line (the first ones)
+    rejected: int = 0  # rows not imported at commit: errors of the preview, and rows that failed
+    report_expires_at: datetime | None = None  # then the job and its rejected rows are deleted
 
     @classmethod
     def upload(cls, *, tenant: str, job_id: str | None, filename: str, object_name: str, size: int, encoding: str,
-               delimiter: str, header: list[str], mapping: dict[str, ImportField], by: str, now: datetime) -> ImportJob:
+               delimiter: str, header: list[str], mapping: dict[str, ImportField], by: str, now: datetime,
+               retention: timedelta = REPORT_RETENTION) -> ImportJob:
         return cls(id=job_id or new_id(), tenant=tenant, filename=filename, object_name=object_name, size=size,
                    encoding=encoding, delimiter=delimiter, header=header, mapping=mapping, created_by=by,
-                   created_at=now)
+                   created_at=now, report_expires_at=now + retention)
 
     def _require(self, *states: ImportState) -> None:
         if self.state not in states:
@@ -204,10 +228,13 @@ class ImportJob:
         """(Re)validate with this mapping: the preview starts over."""
         self._require(ImportState.UPLOADED, ImportState.VALIDATED)
         self.mapping, self.state, self.counts, self.done = dict(mapping), ImportState.VALIDATING, {}, 0
+        self.failures = []
 
-    def validated(self, counts: dict[str, int], total: int) -> None:
+    def validated(self, counts: dict[str, int], total: int, failures: list[str]) -> None:
+        """The dry-run report: counts by status, the first rows with errors."""
         self._require(ImportState.VALIDATING)
         self.state, self.counts, self.total, self.done = ImportState.VALIDATED, counts, total, total
+        self.failures = failures
 
     def start_commit(self, undecided_reviews: int, skip_undecided: bool) -> None:
         self._require(ImportState.VALIDATED)
@@ -215,13 +242,15 @@ class ImportJob:
             raise InvalidImportState(f"{undecided_reviews} row(s) to review: decide them, or commit with "
                                      "undecided=skip")
         self.state, self.done, self.committed_through, self.failures = ImportState.COMMITTING, 0, 0, []
+        self.rejected = 0
 
     def progressed(self, done: int) -> None:
         self.done = done
 
-    def completed(self, now: datetime) -> None:
+    def completed(self, now: datetime, retention: timedelta = REPORT_RETENTION) -> None:
         self._require(ImportState.COMMITTING)
         self.state, self.finished_at = ImportState.COMPLETED, now
+        self.report_expires_at = now + retention
 
     def fail(self, reason: str, now: datetime) -> None:
         self.state, self.failure, self.finished_at = ImportState.FAILED, reason, now

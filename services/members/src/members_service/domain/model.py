@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
 from members_service.domain.ambassador import AmbassadorScope, Ambassadorship
 from members_service.domain.consent import ConsentRecord, Purpose
@@ -28,7 +29,7 @@ class MemberRegistered(DomainEvent):
     tenant: str
     first_name: str
     last_name: str
-    email: str
+    email: str | None  # None: imported from a register that had none (never through registration)
     locale: str
     cohort: Cohort
     registered_at: datetime
@@ -146,6 +147,15 @@ class ProfileChanges:
     country: str | None = None
     education: tuple[Education, ...] | None = None
     career: tuple[Position, ...] | None = None
+    birth_date: date | None = None  # imports only (not editable through the API yet)
+
+
+class HygieneFlag(StrEnum):
+    """What the office should fix or know about a record."""
+
+    MISSING_EMAIL = "missing-email"  # cannot be contacted by email (often older alumni)
+    EMAIL_BOUNCED = "email-bounced"
+    MAIL_RETURNED = "mail-returned"
 
 
 @dataclass(eq=False)
@@ -154,6 +164,7 @@ class Member(AggregateRoot):
     last_name: str = ""
     usage_name: str | None = None  # *nom d'usage*
     birth_name: str | None = None  # *nom de naissance*
+    birth_date: date | None = None  # from imports: tells namesakes of a class apart
     emails: tuple[EmailAddress, ...] = ()
     phone: str | None = None
     locale: str = "fr"
@@ -178,6 +189,15 @@ class Member(AggregateRoot):
     @property
     def email(self) -> str:
         return next((e.address for e in self.emails if e.primary), self.emails[0].address if self.emails else "")
+
+    @property
+    def hygiene(self) -> list[HygieneFlag]:
+        flags = [HygieneFlag.MISSING_EMAIL] if not self.emails else []
+        if self.email_bounced:
+            flags.append(HygieneFlag.EMAIL_BOUNCED)
+        if self.mail_returned:
+            flags.append(HygieneFlag.MAIL_RETURNED)
+        return flags
 
     @property
     def cohort(self) -> Cohort:
@@ -211,23 +231,27 @@ class Member(AggregateRoot):
 
     # -- changes -------------------------------------------------------------------------
     @classmethod
-    def register(cls, *, tenant: str, first_name: str, last_name: str, email: str, locale: str,
+    def register(cls, *, tenant: str, first_name: str, last_name: str, email: str | None, locale: str,
                  cohort: Cohort, now: datetime, member_id: str | None = None, origin: str = "registration") -> Member:
+        """`email` None: a member imported without one (registration always has one)."""
         member = cls(id=member_id or new_id(), tenant=tenant, first_name=first_name.strip(),
-                     last_name=last_name.strip(), emails=(EmailAddress(normalize_email(email), True),), locale=locale,
+                     last_name=last_name.strip(), emails=(EmailAddress(normalize_email(email), True),) if email else (),
+                     locale=locale,
                      education=(Education(cohort.program, cohort.graduation_year),), registered_at=now)
         member.record(MemberRegistered(
             member_id=member.id, tenant=tenant, first_name=member.first_name, last_name=member.last_name,
-            email=member.email, locale=locale, cohort=cohort, registered_at=now, origin=origin))
+            email=member.email or None, locale=locale, cohort=cohort, registered_at=now, origin=origin))
         return member
 
     def fill_imported_profile(self, *, usage_name: str | None, birth_name: str | None, phone: str | None,
                               city: str | None, country: str | None, linkedin_url: str | None, degree: str | None,
-                              campus: str | None, position: Position | None, now: datetime) -> None:
+                              campus: str | None, position: Position | None, now: datetime,
+                              birth_date: date | None = None) -> None:
         """The rest of an imported row, on a member just registered from it: part of the
         registration (version 1), except a usage name, which other services must learn."""
         assert self.version == 1 and len(self.education) == 1, "only right after registration"
         self.birth_name, self.phone, self.city, self.country = birth_name, phone, city, country
+        self.birth_date = birth_date
         self.linkedin_url = linkedin_url
         first = self.education[0]
         self.education = (Education(first.program, first.graduation_year, degree, campus),)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from alumni_contracts.members import commands as c
 from alumni_contracts.rpc import Principal, Role
 from members_service.domain.csv_import import ImportField
-from members_service.domain.import_plan import Decision, ImportNotFound, RowStatus
+from members_service.domain.import_plan import REPORT_RETENTION, Decision, ImportNotFound, RowStatus
 from members_service.entrypoints import views
 from members_service.entrypoints.requests import actor, command, query
 from members_service.service_layer import imports
@@ -18,13 +19,14 @@ STAFF = frozenset({Role.MANAGER, Role.ADMIN})
 
 
 def import_request_handlers(uow_factory: Callable[[], MembersUnitOfWork], files: FileStore,
-                            wake_worker: Callable[[], None]) -> list[RequestHandler]:
+                            wake_worker: Callable[[], None],
+                            retention: timedelta = REPORT_RETENTION) -> list[RequestHandler]:
     async def create(req: c.CreateImport, who: Principal) -> c.ImportView:
         preview = await imports.upload_import(imports.UploadImport(
             tenant=who.tenant, actor=actor(who), job_id=req.import_id, filename=req.filename,
             object_name=req.object_name, size=req.size, encoding=req.encoding, delimiter=req.delimiter),
-            uow_factory(), files)
-        return views.import_view(preview.job, preview.sample)
+            uow_factory(), files, retention=retention)
+        return views.import_view(preview.job, preview.sample, preview.understood)
 
     async def get(req: c.GetImport, who: Principal) -> c.ImportView:
         uow = uow_factory()

@@ -9,11 +9,11 @@ from alumni_contracts.common import ConsentChannel, Locale, Purpose
 from alumni_contracts.members import commands as c
 from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.consent import ConsentRecord
-from members_service.domain.csv_import import REQUIRED
+from members_service.domain.csv_import import REQUIRED, RowCheck
 from members_service.domain.directory import DirectoryCard
 from members_service.domain.erasure import Erasure
 from members_service.domain.groups import Group, Membership
-from members_service.domain.import_plan import ImportJob, PlannedRow
+from members_service.domain.import_plan import ImportJob, ImportState, PlannedRow, RowStatus
 from members_service.domain.model import Member
 from members_service.domain.profile import Cohort, Education, Position
 from members_service.domain.sectors import SectorList
@@ -55,7 +55,8 @@ def member_view(m: Member) -> c.MemberView:
     assert m.registered_at is not None
     return c.MemberView(
         member_id=m.id, version=m.version, first_name=m.first_name, last_name=m.last_name,
-        usage_name=m.usage_name, birth_name=m.birth_name, email=m.email,
+        usage_name=m.usage_name, birth_name=m.birth_name, birth_date=m.birth_date, email=m.email or None,
+        hygiene=[f.value for f in m.hygiene],
         emails=[c.EmailOut(address=e.address, primary=e.primary) for e in m.emails], phone=m.phone,
         locale=Locale(m.locale), photo_url=m.photo_url, linkedin_url=m.linkedin_url, city=m.city, country=m.country,
         cohort=_cohort(m.cohort),
@@ -108,7 +109,8 @@ def erasure_status(e: Erasure, now: datetime) -> c.ErasureStatus:
                            overdue=e.overdue(now), confirmations=dict(e.confirmations), completed_at=e.completed_at)
 
 
-def import_view(job: ImportJob, sample: list[tuple[int, list[str]]] | None = None) -> c.ImportView:
+def import_view(job: ImportJob, sample: list[tuple[int, list[str]]] | None = None,
+                understood: list[RowCheck] | None = None) -> c.ImportView:
     assert job.created_at is not None
     return c.ImportView(
         import_id=job.id, filename=job.filename, state=job.state.value, encoding=job.encoding,
@@ -117,12 +119,21 @@ def import_view(job: ImportJob, sample: list[tuple[int, list[str]]] | None = Non
         required_fields=[c.ImportField(f.value) for f in REQUIRED], total=job.total, done=job.done,
         progress_percent=round(100.0 * job.done / job.total, 1) if job.total else 100.0, counts=job.counts,
         created_at=job.created_at, finished_at=job.finished_at, failure=job.failure, failures=job.failures,
-        sample=None if sample is None else [c.SampleRow(line=line, cells=cells) for line, cells in sample])
+        rejected=job.rejected if job.state is ImportState.COMPLETED else job.counts.get(RowStatus.ERROR.value, 0),
+        report_expires_at=job.report_expires_at,
+        sample=None if sample is None else [_sample_row(line, cells, understood) for line, cells in sample])
+
+
+def _sample_row(line: int, cells: list[str], understood: list[RowCheck] | None) -> c.SampleRow:
+    check = next((u for u in understood or [] if u.line == line), None)
+    if check is None:
+        return c.SampleRow(line=line, cells=cells)
+    return c.SampleRow(line=line, cells=cells, values=check.values, errors=check.errors, warnings=check.warnings)
 
 
 def import_row(r: PlannedRow) -> c.ImportRowOut:
     return c.ImportRowOut(line=r.line, status=c.ImportRowStatus(r.status.value), values=r.values, errors=r.errors,
-                          reason=r.reason, match_member_id=r.match_member_id,
+                          warnings=r.warnings, cells=r.cells, reason=r.reason, match_member_id=r.match_member_id,
                           decision=c.ImportDecision(r.decision.value) if r.decision else None)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alumni_contracts.common import Cohort, ConsentChannel, Locale, Purpose
 from alumni_contracts.envelope import EventData
-from alumni_contracts.members import v1
+from alumni_contracts.members import v1, v2
 from members_service.domain.erasure import ErasureConfirmed, ErasureRequested, MemberErased
 from members_service.domain.groups import GroupCreated, MembershipChanged
 from members_service.domain.model import (
@@ -26,22 +26,24 @@ from servicekit.domain import DomainEvent
 NAMING_THE_ERASED = frozenset({v1.MemberErasureRequested.type_name(), v1.MemberErased.type_name()})
 
 
-def to_contract(event: DomainEvent) -> EventData | None:
+def to_contract(event: DomainEvent) -> EventData | list[EventData] | None:
     match event:
         case MemberRegistered():
-            return v1.MemberRegistered(
+            registered = v2.MemberRegistered(
                 member_id=event.member_id, first_name=event.first_name, last_name=event.last_name,
-                email=event.email, locale=Locale(event.locale),
+                email=event.email or None, locale=Locale(event.locale),
                 cohort=Cohort(program=event.cohort.program, graduation_year=event.cohort.graduation_year),
                 registered_at=event.registered_at, origin="import" if event.origin == "import" else "registration")
+            return _with_v1(registered, v1.MemberRegistered)
         case MemberProfileUpdated():
             m = event.member
-            return v1.MemberProfileUpdated(
+            updated = v2.MemberProfileUpdated(
                 member_id=m.id, first_name=m.first_name, last_name=m.last_name, usage_name=m.usage_name,
-                email=m.email, locale=Locale(m.locale),
+                email=m.email or None, locale=Locale(m.locale),
                 cohorts=[Cohort(program=e.program, graduation_year=e.graduation_year) for e in m.education],
                 email_bounced=m.email_bounced, mail_returned=m.mail_returned,
                 deceased=m.deceased is DeceasedStatus.CONFIRMED, updated_at=event.at)
+            return _with_v1(updated, v1.MemberProfileUpdated)
         case ConsentChanged():
             r = event.record
             return v1.MemberConsentChanged(
@@ -85,3 +87,12 @@ def to_contract(event: DomainEvent) -> EventData | None:
         case VisibilityChanged() | ShowcaseTextChanged() | ErasureConfirmed():
             return None  # directory choices and unpublished text stay inside members
     raise TypeError(f"no contract for {type(event).__name__}")
+
+
+def _with_v1(current: v2.MemberRegistered | v2.MemberProfileUpdated,
+             previous: type[v1.MemberRegistered] | type[v1.MemberProfileUpdated]) -> list[EventData]:
+    """v2, and v1 for the consumers that have not moved yet — which cannot express a member
+    without an email, so they do not hear of one."""
+    if current.email is None:
+        return [current]
+    return [previous.model_validate(current.model_dump()), current]

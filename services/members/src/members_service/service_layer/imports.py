@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from members_service.domain.csv_import import (
     ImportField,
@@ -18,10 +18,12 @@ from members_service.domain.csv_import import (
     check_row,
     decode,
     detect_delimiter,
+    identity_key,
     rows,
     suggest_mapping,
 )
 from members_service.domain.import_plan import (
+    REPORT_RETENTION,
     Decision,
     ImportJob,
     ImportNotFound,
@@ -47,6 +49,7 @@ StillMine = Callable[[], Awaitable[bool]]  # renews the worker's lease; False on
 VALIDATION_CHUNK = 1000
 COMMIT_BATCH = 250
 SAMPLE_ROWS = 5
+REPORT_LINES = 200  # rows with errors listed on the job itself (all of them: the rows, rejected.csv)
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class UploadImport:
 class Preview:
     job: ImportJob
     sample: list[tuple[int, list[str]]]
+    understood: list[RowCheck]  # the sample read with the suggested mapping: what would be imported
 
 
 def _staff(actor: Actor) -> None:
@@ -80,7 +84,8 @@ async def _file_rows(files: FileStore, job: ImportJob) -> tuple[list[str], Itera
     return rows(text, job.delimiter)
 
 
-async def upload_import(cmd: UploadImport, uow: MembersUnitOfWork, files: FileStore, clock: Clock = utcnow) -> Preview:
+async def upload_import(cmd: UploadImport, uow: MembersUnitOfWork, files: FileStore, clock: Clock = utcnow,
+                        retention: timedelta = REPORT_RETENTION) -> Preview:
     """Read the stored file's encoding, separator and header; suggest a mapping."""
     _staff(cmd.actor)
     data = await files.get(cmd.object_name)
@@ -97,12 +102,12 @@ async def upload_import(cmd: UploadImport, uow: MembersUnitOfWork, files: FileSt
             sample.append((line, cells))
     job = ImportJob.upload(tenant=cmd.tenant, job_id=cmd.job_id, filename=cmd.filename, object_name=cmd.object_name,
                            size=cmd.size, encoding=encoding, delimiter=delimiter, header=header,
-                           mapping=suggest_mapping(header), by=cmd.actor.subject, now=clock())
+                           mapping=suggest_mapping(header), by=cmd.actor.subject, now=clock(), retention=retention)
     job.total, job.last_line = total, last_line
     async with uow:
         await uow.import_jobs.add(job)
         await uow.commit()
-    return Preview(job, sample)
+    return Preview(job, sample, [check_row(line, cells, header, job.mapping, frozenset()) for line, cells in sample])
 
 
 async def _job(uow: MembersUnitOfWork, tenant: str, job_id: str) -> ImportJob:
@@ -176,8 +181,31 @@ async def abandon_import(tenant: str, job_id: str, actor: Actor, uow: MembersUni
 
 # -- the worker's side ----------------------------------------------------------------------
 
+async def expire_import_reports(uow_factory: Callable[[], MembersUnitOfWork], files: FileStore,
+                                clock: Clock = utcnow, batch: int = 100) -> int:
+    """The retention sweep: a job whose report outlived its retention goes with its rows and file
+    (a job still being worked on waits for its end)."""
+    uow = uow_factory()
+    async with uow:
+        jobs = await uow.import_jobs.expired(clock(), batch)
+    gone = 0
+    for job in jobs:
+        if job.state in (ImportState.VALIDATING, ImportState.COMMITTING):
+            continue
+        uow = uow_factory()
+        async with uow:
+            await uow.import_rows.delete_job_rows(job.id)
+            await uow.import_jobs.delete(job)
+            await uow.commit()
+        await files.delete(job.object_name)
+        gone += 1
+        log.info("import report expired", import_id=job.id)
+    return gone
+
+
 async def run_import_job(tenant: str, job_id: str, uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader,
-                         files: FileStore, still_mine: StillMine, clock: Clock = utcnow) -> None:
+                         files: FileStore, still_mine: StillMine, clock: Clock = utcnow,
+                         retention: timedelta = REPORT_RETENTION) -> None:
     """Carry a job in a working state to its end, chunk by chunk; `still_mine` is called
     between chunks (it renews the worker's lease) and stops the work once it was lost."""
     uow = uow_factory()
@@ -186,7 +214,7 @@ async def run_import_job(tenant: str, job_id: str, uow_factory: Callable[[], Mem
     if job.state is ImportState.VALIDATING:
         await _validate(job, uow_factory, reader, files, still_mine)
     elif job.state is ImportState.COMMITTING:
-        await _commit(job, uow_factory, files, still_mine, clock)
+        await _commit(job, uow_factory, files, still_mine, clock, retention)
 
 
 async def _validate(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader,
@@ -211,7 +239,9 @@ async def _validate(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork]
     async with uow:
         current = await _job(uow, job.tenant, job.id)
         counts = await uow.import_rows.counts(job.id)
-        current.validated(counts, sum(v for k, v in counts.items() if not k.startswith("decided_")))
+        errors = await uow.import_rows.page(job.id, RowStatus.ERROR, 0, REPORT_LINES)
+        current.validated(counts, sum(counts.get(s.value, 0) for s in RowStatus),
+                          [f"line {r.line}: {'; '.join(r.errors)}" for r in errors])
         await uow.import_jobs.save(current)
         await uow.commit()
     log.info("import validated", import_id=job.id, counts=counts)
@@ -227,16 +257,17 @@ async def _classify_and_store(job: ImportJob, checks: list[RowCheck], emails: di
     last_keys = sorted({search_key(str(c.values.get(ImportField.LAST_NAME.value, ""))) for c in checks})
     for member in await reader.by_last_names(job.tenant, last_keys):
         for education in member.education:
-            key = "|".join((search_key(member.first_name), search_key(member.last_name), education.program,
-                            str(education.graduation_year)))
+            key = identity_key(member.first_name, member.last_name, education.program, education.graduation_year)
             namesakes.setdefault(key, member)
     planned = []
     for c in checks:
-        identity = c.identity_key()
-        row = classify(c, earlier_email_line=emails.get(c.email), earlier_identity_line=identities.get(identity),
-                       by_email=known.get(c.email), by_identity=namesakes.get(identity))
+        identity = c.file_identity_key()
+        row = classify(c, earlier_email_line=emails.get(c.email) if c.email else None,
+                       earlier_identity_line=identities.get(identity),
+                       by_email=known.get(c.email) if c.email else None, by_identity=namesakes.get(c.identity_key()))
         if row.status is not RowStatus.ERROR:
-            emails.setdefault(c.email, c.line)
+            if c.email:  # rows without an email are never matched by email
+                emails.setdefault(c.email, c.line)
             identities.setdefault(identity, c.line)
         planned.append((row, identity))
     uow = uow_factory()
@@ -248,7 +279,7 @@ async def _classify_and_store(job: ImportJob, checks: list[RowCheck], emails: di
 
 
 async def _commit(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork], files: FileStore,
-                  still_mine: StillMine, clock: Clock) -> None:
+                  still_mine: StillMine, clock: Clock, retention: timedelta) -> None:
     """Windows of lines, each in one transaction with the job's `committed_through` mark: a
     restart resumes after the last committed window and never writes a row twice."""
     after = job.committed_through
@@ -275,8 +306,10 @@ async def _commit(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork], 
     uow = uow_factory()
     async with uow:
         current = await _job(uow, job.tenant, job.id)
-        current.completed(clock())
-        await uow.import_rows.delete_job_rows(job.id)  # personal data copied from the file
+        current.completed(clock(), retention)
+        # Personal data copied from the file goes, but for the rejected rows: the report the office
+        # downloads to fix them (deleted with the job at `report_expires_at`).
+        await uow.import_rows.delete_job_rows(job.id, keep_rejected=True)
         await uow.import_jobs.save(current)
         await uow.commit()
     await files.delete(job.object_name)
@@ -296,8 +329,8 @@ async def _commit_window(job: ImportJob, window: list[PlannedRow], through_line:
                 await _apply(job, row, uow, created, now)
             assert row.outcome is not None
             outcomes[row.outcome.value] = outcomes.get(row.outcome.value, 0) + 1
-            if row.outcome is Outcome.FAILED:
-                await uow.import_rows.record_failure(job.id, row)
+        await uow.import_rows.record_failures(
+            job.id, [r for r in window if r.outcome in (Outcome.FAILED, Outcome.REJECTED)])
         await uow.members.add_many(created)
         await uow.groups.ensure_cohort_groups(job.tenant, {e.cohort for m in created for e in m.education}, now)
         await uow.import_jobs.committed(job, through_line, len(window), outcomes)

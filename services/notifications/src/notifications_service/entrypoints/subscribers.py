@@ -4,12 +4,8 @@ from collections.abc import Callable
 from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.v1 import (
-    GroupMembershipChanged,
-    MemberConsentChanged,
-    MemberProfileUpdated,
-    MemberRegistered,
-)
+from alumni_contracts.members.v1 import GroupMembershipChanged, MemberConsentChanged
+from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
 from notifications_service.service_layer import handlers
 from notifications_service.service_layer.commands import (
@@ -30,7 +26,7 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
         await handlers.queue_welcome(SendWelcome(
             tenant=event.tenant, cause_event_id=event.id, member_id=data.member_id,
             member_version=event.aggregateversion, first_name=data.first_name, last_name=data.last_name,
-            email=str(data.email), locale=data.locale.value, program=data.cohort.program,
+            email=str(data.email) if data.email else None, locale=data.locale.value, program=data.cohort.program,
             graduation_year=data.cohort.graduation_year, imported=data.origin == "import"), uow_factory(), renderer,
             message_id_domain)
         queued()
@@ -39,7 +35,8 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
         data: MemberProfileUpdated = event.data
         await handlers.update_contact(UpdateContact(
             tenant=event.tenant, member_id=data.member_id, member_version=event.aggregateversion,
-            first_name=data.first_name, last_name=data.last_name, email=str(data.email), locale=data.locale.value,
+            first_name=data.first_name, last_name=data.last_name, email=str(data.email) if data.email else None,
+            locale=data.locale.value,
             email_bounced=data.email_bounced, mail_returned=data.mail_returned, deceased=data.deceased),
             uow_factory())
 

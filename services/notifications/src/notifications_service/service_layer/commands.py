@@ -13,7 +13,7 @@ class SendWelcome:
     member_version: int
     first_name: str
     last_name: str
-    email: str
+    email: str | None  # None: a member imported without an email (not contactable)
     locale: str
     program: str
     graduation_year: int
@@ -29,7 +29,7 @@ class UpdateContact:
     member_version: int
     first_name: str
     last_name: str
-    email: str
+    email: str | None
     locale: str
     email_bounced: bool
     mail_returned: bool

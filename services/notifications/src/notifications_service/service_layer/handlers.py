@@ -40,24 +40,28 @@ PROFILE_VERSION = "profile_version"
 
 
 async def queue_welcome(cmd: SendWelcome, uow: NotificationsUnitOfWork, renderer: Renderer,
-                        message_id_domain: str) -> str:
-    subject, body = renderer.render(WELCOME, cmd.locale, {
-        "first_name": cmd.first_name, "last_name": cmd.last_name,
-        "program": cmd.program, "graduation_year": cmd.graduation_year})
-    key = Notification.delivery_key(WELCOME, cmd.cause_event_id)
-    notification = Notification.compose(
-        tenant=cmd.tenant, member_id=cmd.member_id, template=WELCOME, cause_event_id=cmd.cause_event_id,
-        email=OutgoingEmail(to=cmd.email, subject=subject, body_text=body, locale=cmd.locale,
-                            message_id=f"<{key}@{message_id_domain}>"))
+                        message_id_domain: str) -> str | None:
+    """The welcome email's notification id, or None when there is none to send: a member
+    imported in bulk (nobody asked for it) or without an email (nowhere to send it)."""
+    notification = None
+    if cmd.email is not None and not cmd.imported:
+        subject, body = renderer.render(WELCOME, cmd.locale, {
+            "first_name": cmd.first_name, "last_name": cmd.last_name,
+            "program": cmd.program, "graduation_year": cmd.graduation_year})
+        key = Notification.delivery_key(WELCOME, cmd.cause_event_id)
+        notification = Notification.compose(
+            tenant=cmd.tenant, member_id=cmd.member_id, template=WELCOME, cause_event_id=cmd.cause_event_id,
+            email=OutgoingEmail(to=cmd.email, subject=subject, body_text=body, locale=cmd.locale,
+                                message_id=f"<{key}@{message_id_domain}>"))
     async with uow:
         if not await uow.contacts.erased(cmd.tenant, cmd.member_id):  # a late event about an erased member
             await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
                 "email": cmd.email, "locale": cmd.locale, "first_name": cmd.first_name, "last_name": cmd.last_name,
-                "contactable": True}, PROFILE_VERSION)
-            if not cmd.imported:  # no welcome for a register handed over in bulk (nobody asked for it)
+                "contactable": cmd.email is not None}, PROFILE_VERSION)
+            if notification is not None:
                 await uow.notifications.add_if_absent(notification)
         await uow.commit()
-    return notification.id
+    return notification.id if notification else None
 
 
 async def queue_group_invitation(cmd: SendGroupInvitation, uow: NotificationsUnitOfWork, renderer: Renderer,
@@ -87,8 +91,8 @@ async def update_contact(cmd: UpdateContact, uow: NotificationsUnitOfWork) -> No
         await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
             "email": cmd.email, "locale": cmd.locale, "first_name": cmd.first_name, "last_name": cmd.last_name,
             "email_bounced": cmd.email_bounced, "mail_returned": cmd.mail_returned, "deceased": cmd.deceased,
-            # No email at all to a bouncing address or to a member known to be deceased.
-            "contactable": not (cmd.email_bounced or cmd.deceased)}, PROFILE_VERSION)
+            # No email at all without an address, to a bouncing one, or to a member known to be deceased.
+            "contactable": not (cmd.email is None or cmd.email_bounced or cmd.deceased)}, PROFILE_VERSION)
         await uow.commit()
 
 
