@@ -22,7 +22,7 @@ from members_service.adapters.member_documents import (
 from members_service.adapters.name_order_sketch import SKETCHES, NameOrderSketches
 from members_service.adapters.name_order_sketch import STEP as SKETCH_STEP
 from members_service.domain.consent import ConsentRecord
-from members_service.domain.directory import ANY_NAME_MIN_PREFIX, matches
+from members_service.domain.directory import ANY_NAME_MIN_PREFIX, list_matches, matches
 from members_service.domain.erasure import Erasure
 from members_service.domain.model import ConsentChanged, EmailAlreadyRegistered, Member
 from members_service.domain.profile import (
@@ -202,12 +202,36 @@ class MongoMemberRepository:
         doc = await self._col.find_one({"tenant": tenant, "email": email}, session=self._session)
         return from_document(doc) if doc else None
 
-    async def page(self, tenant: str, limit: int, after: str | None) -> list[Member]:
-        query: Document = {"tenant": tenant}
-        if after:
-            query["_id"] = {"$gt": after}
-        cursor = self._col.find(query, session=self._session).sort([("tenant", 1), ("_id", 1)]).limit(limit)
-        return [from_document(d) async for d in cursor]
+    async def page(self, tenant: str, limit: int, after: str | None, *, newest_first: bool = False,
+                   name_prefix: str | None = None) -> list[Member]:
+        """The staff list: members in registration order (ids are UUIDv7), oldest or newest first,
+        after the cursor `after`; with `name_prefix`, only those `list_matches` keeps.
+
+        Without a search, one range of the `(tenant, _id)` index read in either direction. With
+        one, the candidates come from ranges on the folded name keys of the search's first word
+        (the directory's indexes; from three letters on also first, usage, birth names and the
+        email), each filter naming the fields of its index only — the stand-in would scan the
+        collection otherwise (DESIGN §9) — and the cursor and order are applied here."""
+        direction = -1 if newest_first else 1
+        first_word = search_key(name_prefix or "").split()[:1]
+        if not first_word:
+            query: Document = {"tenant": tenant}
+            if after:
+                query["_id"] = {"$lt" if newest_first else "$gt": after}
+            cursor = self._col.find(query, session=self._session) \
+                .sort([("tenant", direction), ("_id", direction)]).limit(limit)
+            return [from_document(d) async for d in cursor]
+        assert name_prefix is not None
+        word = first_word[0]
+        fields = ("last_key",) if len(word) < NAME_INDEX_MIN_PREFIX else (*NAME_FIELDS, "email")
+        found: dict[str, Document] = {}
+        for field in fields:
+            async for d in self._col.find({"tenant": tenant, field: {"$gte": word, "$lt": word + HIGH}},
+                                          session=self._session):
+                if not after or (d["_id"] < after if newest_first else d["_id"] > after):
+                    found[d["_id"]] = d
+        members = [from_document(found[i]) for i in sorted(found, reverse=newest_first)]
+        return [m for m in members if list_matches(m, name_prefix)][:limit]
 
     async def search(self, query: SearchDirectory) -> tuple[list[tuple[str, Member]], str | None]:
         """Up to `query.limit` members the viewer finds, in name order after `query.after`, and
