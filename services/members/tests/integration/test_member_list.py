@@ -3,6 +3,8 @@ cursor paging that reaches the last member, and name/email prefix search."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,3 +86,32 @@ async def test_other_tenants_never_appear(repo: tuple[MongoMemberRepository, lis
     members, _ = await handlers.list_members(ListMembers("other", 50, None, name_prefix="bea"), repository)
     assert [m.last_name for m in members] == ["Dupont"]
     assert "Béa Dupont" not in flat(await walk(repository, 50, name_prefix="dup"))
+
+
+def uuid7_at(ms: int, n: int) -> str:
+    return str(uuid.UUID(int=(ms << 80) | (7 << 76) | (0b10 << 62) | n))
+
+
+async def test_windows_over_the_id_space_miss_no_member(db: Any) -> None:
+    """Ids spread over years, days, one millisecond, the future, and a few that are no UUIDv7 at
+    all: every page order reads them all exactly once, in id order."""
+    await ensure_indexes(db, INDEXES)
+    repository = MongoMemberRepository(db, None, lambda _m: None)
+    now = int(time.time() * 1000)
+    day = 86_400_000
+    spread = [now - 3000 * day, now - 400 * day, now - 30 * day, now - day, now - 5_000, now - 10, now + 60_000]
+    ids = [uuid7_at(ms, n) for n, ms in enumerate(spread)] + [uuid7_at(now - 2 * day, n) for n in range(20)]
+    ids += ["legacy-1", "0-not-canonical", "FFFFFFFF-0000-7000-8000-000000000000"]
+    for n, member_id in enumerate(ids):
+        member = Member.register(tenant="demo", first_name="W", last_name=f"Window{n}", email=f"w{n}@example.org",
+                                 locale="fr", cohort=Cohort("P", 2000), now=NOW, member_id=member_id)
+        await repository.add(member)
+    for limit in (1, 4, 50):
+        for newest_first in (False, True):
+            seen, after = [], None
+            while True:
+                members, after = await handlers.list_members(ListMembers("demo", limit, after, newest_first), repository)
+                seen += [m.id for m in members]
+                if after is None:
+                    break
+            assert seen == sorted(ids, reverse=newest_first), (limit, newest_first)
