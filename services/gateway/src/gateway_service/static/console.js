@@ -93,6 +93,7 @@ function memberRow(m) {
       button("Effacer · Erase", () => eraseMember(m))));
   // Picking an action closes the menu.
   menu.addEventListener("click", (ev) => { if (ev.target.tagName === "BUTTON") menu.open = false; });
+  menu.addEventListener("toggle", () => { if (menu.open) placeMenu(menu); });
   return h("tr", {},
     h("td", {title: name}, button(name, () => showRecord(m.member_id), {class: "link"})),
     h("td", {title: m.email}, m.email),
@@ -100,6 +101,26 @@ function memberRow(m) {
     cell(m.locale),
     h("td", {}, menu));
 }
+// An open actions menu floats over the page (a scrolling table would clip it): placed under its
+// button, kept inside the viewport, closed by a click elsewhere, Escape, scrolling or resizing.
+function placeMenu(menu) {
+  document.querySelectorAll("details.menu[open]").forEach(other => { if (other !== menu) other.open = false; });
+  const anchor = menu.querySelector("summary").getBoundingClientRect(), box = menu.querySelector("div");
+  const width = box.offsetWidth, height = box.offsetHeight;
+  const below = anchor.bottom + 2 + height <= window.innerHeight;
+  box.style.top = `${Math.max(4, below ? anchor.bottom + 2 : anchor.top - height - 2)}px`;
+  box.style.left = `${Math.max(4, Math.min(anchor.right - width, window.innerWidth - width - 4))}px`;
+}
+function closeMenus(ev) {
+  document.querySelectorAll("details.menu[open]").forEach(menu => {
+    if (!ev || ev.type !== "click" || !menu.contains(ev.target)) menu.open = false;
+  });
+}
+document.addEventListener("click", closeMenus);
+document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") closeMenus(); });
+window.addEventListener("resize", () => closeMenus());
+document.addEventListener("scroll", (ev) => { if (!(ev.target instanceof Node && ev.target.closest && ev.target.closest("details.menu"))) closeMenus(); }, true);
+
 async function loadMembers(more = false) {
   const form = new FormData($("members-search"));
   const params = new URLSearchParams({limit: "50", order: form.get("order") || "newest"});
