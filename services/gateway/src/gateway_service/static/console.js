@@ -129,6 +129,7 @@ async function loadMembers(more = false) {
   if (more && members.cursor) params.set("after", members.cursor);
   const generation = more ? members.generation : ++members.generation;
   report("members-error");
+  $("members").setAttribute("aria-busy", "true");
   try {
     const page = await api("/api/v1/members?" + params);
     if (generation !== members.generation) return;  // a newer search started meanwhile
@@ -140,6 +141,7 @@ async function loadMembers(more = false) {
     $("members-count").textContent = members.shown
       ? `${members.shown} affichés · shown${members.cursor ? "" : " (fin · end)"}` : "aucun · none";
   } catch (e) { report("members-error", e); }
+  if (generation === members.generation) $("members").setAttribute("aria-busy", "false");
 }
 $("members-search").addEventListener("submit", (ev) => { ev.preventDefault(); loadMembers(false); });
 $("members-search").elements.order.addEventListener("change", () => loadMembers(false));
