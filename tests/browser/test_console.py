@@ -181,3 +181,20 @@ def test_phone_size_fits_the_viewport(open_console: Any) -> None:
     columns = page.evaluate("getComputedStyle(document.querySelector('main')).gridTemplateColumns.split(' ').length")
     assert columns == 1, "one column on a phone"
     console.assert_clean()
+
+
+def test_hostile_csv_columns_and_cells_are_shown_as_text(open_console: Any) -> None:
+    console = open_console()
+    page = console.page
+    header = '<img src=x onerror="window.__xss=8">'
+    cell = "<script>window.__xss=9</script>"
+    csv = f"first_name;last_name;email;{header}\nAnna;Csv;anna.csv@example.org;{cell}\n".encode()
+    page.set_input_files("#import-upload input[type=file]",
+                         files=[{"name": "<b>alumni</b>.csv", "mimeType": "text/csv", "buffer": csv}])
+    page.click("#import-upload button[type=submit]")
+    page.locator("#import-mapping table").wait_for()
+    mapping = page.locator("#import-mapping").inner_text()
+    assert header in mapping and cell in mapping
+    assert page.locator("#import-mapping img, #import-mapping script").count() == 0
+    assert page.evaluate("window.__xss") is None
+    console.assert_clean()
