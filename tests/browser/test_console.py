@@ -94,12 +94,21 @@ def test_hostile_names_are_shown_as_text_under_the_csp(platform: Platform, open_
     assert page.evaluate("window.__xss") is None
     console.assert_clean()
 
-    # The CSP is really enforced: markup injected on purpose does not run, and is reported.
-    page.evaluate("""() => { const s = document.createElement("script"); s.textContent = "window.__inline = 1";
-                             document.body.append(s); }""")
-    page.wait_for_function("() => window.__csp.length > 0")
+    # The CSP is really enforced: with Trusted Types required and no policy, a string written to a
+    # markup or script sink throws instead of becoming markup, and each attempt is reported.
+    refused = page.evaluate("""() => [
+        el => { el["inner" + "HTML"] = "<img src=x onerror='window.__inline = 1'>"; },
+        el => { el.setAttribute("onclick", "window.__inline = 2"); el.click(); },
+        el => { const s = document.createElement("script"); s.textContent = "window.__inline = 3"; el.append(s); },
+    ].map(attempt => {
+        const el = document.createElement("div");
+        document.body.append(el);
+        try { attempt(el); return false; } catch (e) { return e instanceof TypeError; } finally { el.remove(); }
+    })""")
+    assert refused == [True, True, True]
+    page.wait_for_function("() => window.__csp.length >= 3")
     assert page.evaluate("window.__inline") is None
-    assert [v["directive"] for v in console.csp_violations()] == ["script-src-elem"]
+    assert {v["directive"] for v in console.csp_violations()} == {"require-trusted-types-for"}
 
 
 def test_token_is_taken_from_the_fragment_and_never_stored_in_local_storage(open_console: Any) -> None:

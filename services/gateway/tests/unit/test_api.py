@@ -162,6 +162,7 @@ def test_console_is_static_files_under_a_csp_without_inline_script(client: TestC
     assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
     assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
     assert directives["base-uri"] == "'none'" and "unsafe" not in csp
+    assert directives["require-trusted-types-for"] == "'script'" and directives["trusted-types"] == "'none'"
     assert page.headers["X-Content-Type-Options"] == "nosniff" and page.headers["Referrer-Policy"] == "no-referrer"
     html = page.text
     assert '<script src="/console.js"' in html and '<link rel="stylesheet" href="/console.css">' in html
