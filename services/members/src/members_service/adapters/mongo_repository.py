@@ -228,8 +228,8 @@ class MongoMemberRepository:
         """The staff list: members in registration order (ids are UUIDv7), oldest or newest first,
         after the cursor `after`; with `name_prefix`, only those `list_matches` keeps.
 
-        Without a search, one range of the `(tenant, _id)` index read in either direction. With
-        one, the candidates come from ranges on the folded name keys of the search's first word
+        Without a search, ranges of the `(tenant, _id)` index (`_registration_order`). With one,
+        the candidates come from ranges on the folded name keys of the search's first word
         (the directory's indexes; from three letters on also first, usage, birth names and the
         email), each filter naming the fields of its index only — the stand-in would scan the
         collection otherwise (DESIGN §9) — and the cursor and order are applied here."""
@@ -258,12 +258,16 @@ class MongoMemberRepository:
         at either end are open, so ids outside the UUIDv7 space are still listed. On MongoDB
         a plain sorted, limited range would do; this costs it little. An oldest-first list
         without a cursor starts with one open range (its first id is unknown)."""
+        direction = -1 if newest_first else 1
+
+        async def read(query: Document, wanted: int) -> list[Document]:
+            # Sorted and limited all the same: the stand-in then returns only `wanted` documents.
+            return await self._col.find(query, session=self._session) \
+                .sort([("tenant", direction), ("_id", direction)]).limit(wanted).to_list()
+
         start = _uuid_int(after) if after else None
         if after and start is None:  # not a UUID: one plain range
-            query: Document = {"tenant": tenant, "_id": {"$lt" if newest_first else "$gt": after}}
-            direction = -1 if newest_first else 1
-            return await self._col.find(query, session=self._session) \
-                .sort([("tenant", direction), ("_id", direction)]).limit(limit).to_list()
+            return await read({"tenant": tenant, "_id": {"$lt" if newest_first else "$gt": after}}, limit)
         now = (int(time.time() * 1000) + 1) << UUID7_MS_SHIFT
         edge = start if start is not None else (now if newest_first else None)
         found: list[Document] = []
@@ -287,8 +291,8 @@ class MongoMemberRepository:
                 if not last:
                     bounds["$lte"] = _uuid_str(far)
             query = {"tenant": tenant, "_id": bounds} if bounds else {"tenant": tenant}
-            window = await self._col.find(query, session=self._session).to_list()
-            found.extend(sorted(window, key=lambda d: str(d["_id"]), reverse=newest_first))
+            window = await read(query, limit - len(found))
+            found.extend(window)
             if last:
                 break
             edge, open_near = far, False
