@@ -205,5 +205,8 @@ def test_hostile_csv_columns_and_cells_are_shown_as_text(open_console: Any) -> N
     mapping = page.locator("#import-mapping").inner_text()
     assert header in mapping and cell in mapping
     assert page.locator("#import-mapping img, #import-mapping script").count() == 0
+    selects = page.locator("#import-mapping select")
+    assert [selects.nth(i).input_value() for i in range(4)] == ["first_name", "last_name", "email", ""], \
+        "the suggested mapping is preselected; the hostile column is ignored"
     assert page.evaluate("window.__xss") is None
     console.assert_clean()
