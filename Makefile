@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SOURCES := constraints.txt requirements-dev.txt $(wildcard */pyproject.toml */*/pyproject.toml)
 
-.PHONY: run test install lint typecheck unit integration e2e schemas docs bench clean
+.PHONY: run test install lint typecheck unit integration e2e browser schemas docs bench clean
 
 $(STAMP): $(SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ unit: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -m e2e
+
+browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser
 
 schemas: $(STAMP)
 	$(BIN)/python -m alumni_contracts.schemas write contracts/schemas

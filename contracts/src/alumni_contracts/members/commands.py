@@ -111,9 +111,21 @@ class GetMember(Request):
     member_id: Identifier
 
 
+class MemberOrder(StrEnum):
+    """Order of the staff member list: by registration (member ids are UUIDv7, time-ordered)."""
+
+    OLDEST = "oldest"
+    NEWEST = "newest"
+
+
 class ListMembers(Request):
     limit: int = Field(50, ge=1, le=200)
     after: Identifier | None = Field(None, description="Cursor: the last member id of the previous page.")
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
+        None, description="Name prefix, accents and case ignored (`bea` finds Béatrice); from 3 characters on "
+                          "it also matches first, usage names and email addresses, shorter ones last names only.",
+        examples=["dup"])
+    order: MemberOrder = Field(MemberOrder.OLDEST, description="Registration order of the list.")
 
 
 # -- profiles ----------------------------------------------------------------------------

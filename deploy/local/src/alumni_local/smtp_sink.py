@@ -1,7 +1,11 @@
 """A development SMTP sink: accepts every message, keeps it, and shows it over HTTP.
 
 `GET /messages` lists what was received (newest last); each message says whether its
-Message-ID was seen before (`duplicate`), which is how the tests prove no email was sent twice.
+Message-ID was seen before (`duplicate`), which is how the tests prove no email was sent twice,
+and carries a sequence number `id` (1, 2, …). `?after=<id>` returns only newer messages and
+`?before=<id>` only older ones; `?limit=<n>` keeps the first n of that window with `after`
+(read forward) and the last n otherwise (the newest page), so a console polling with
+`after=<the last id it has>` downloads only what is new. `count` is always the total.
 Messages are appended to a JSON-lines file so a restart keeps them.
 """
 
@@ -34,6 +38,7 @@ class Mailbox:
                     self._remember(json.loads(line))
 
     def _remember(self, record: dict[str, Any]) -> None:
+        record["id"] = len(self.messages) + 1
         self.messages.append(record)
         if record.get("message_id"):
             self._ids.add(record["message_id"])
@@ -56,6 +61,26 @@ class Mailbox:
         return record
 
 
+    def window(self, after: int | None, before: int | None, limit: int | None) -> list[dict[str, Any]]:
+        """Messages with after < id < before (ids are positions: slices, no scan); with a limit the
+        first ones when reading forward from `after`, else the last ones."""
+        start = max(after or 0, 0)
+        end = len(self.messages) if before is None else min(max(before - 1, 0), len(self.messages))
+        selected = self.messages[start:end] if start < end else []
+        if limit is not None:
+            selected = selected[:limit] if after is not None else selected[-limit:] if limit else []
+        return selected
+
+
+def _number(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        raise ValueError(f"{name} must be a non-negative integer")
+    return int(raw)
+
+
 class SinkHandler:
     def __init__(self, mailbox: Mailbox) -> None:
         self.mailbox = mailbox
@@ -67,8 +92,12 @@ class SinkHandler:
 
 
 def http_app(mailbox: Mailbox) -> Starlette:
-    async def messages(_: Request) -> JSONResponse:
-        return JSONResponse({"count": len(mailbox.messages), "messages": mailbox.messages})
+    async def messages(request: Request) -> JSONResponse:
+        try:
+            after, before, limit = (_number(request, name) for name in ("after", "before", "limit"))
+        except ValueError as exc:
+            return JSONResponse({"title": "Bad request", "detail": str(exc)}, status_code=400)
+        return JSONResponse({"count": len(mailbox.messages), "messages": mailbox.window(after, before, limit)})
 
     return Starlette(routes=[Route("/messages", messages)])
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from members_service.domain.consent import ConsentRecord
+from members_service.domain.directory import list_matches
 from members_service.domain.erasure import Erasure
 from members_service.domain.groups import Group, GroupKind, Membership, cohort_group_id
 from members_service.domain.model import Member
@@ -53,8 +54,11 @@ class FakeMembers:
     async def by_email(self, tenant: str, email: str) -> Member | None:
         return next((m for m in self.rows.values() if m.tenant == tenant and m.email == email), None)
 
-    async def page(self, tenant: str, limit: int, after: str | None) -> list[Member]:
-        ids = sorted(i for i, m in self.rows.items() if m.tenant == tenant and (after is None or i > after))
+    async def page(self, tenant: str, limit: int, after: str | None, *, newest_first: bool = False,
+                   name_prefix: str | None = None) -> list[Member]:
+        ids = sorted((i for i, m in self.rows.items() if m.tenant == tenant
+                      and (after is None or (i < after if newest_first else i > after))
+                      and (not name_prefix or list_matches(m, name_prefix))), reverse=newest_first)
         return [self.rows[i] for i in ids[:limit]]
 
     async def save(self, member: Member) -> None:

@@ -90,3 +90,21 @@ def test_search_key_folds_accents_and_case() -> None:
     assert search_key("Béatrice") == "beatrice"
     assert search_key("ÉLODIE") == "elodie"
     assert search_key("Müller") == "muller"
+
+
+async def test_member_list_entrypoint_searches_and_orders_newest_first() -> None:
+    members = FakeMembers()
+    parts = bootstrap(lambda: FakeMembersUnitOfWork(members), members, FakeFileStore())
+    specs = {s.subject: s for s in parts.requests}
+    manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))
+    for i, (first, last) in enumerate([("Béatrice", "Dupont"), ("Hugo", "Martin"), ("Marie", "Dupuis")]):
+        await handlers.register_member(RegisterMember(tenant="demo", first_name=first, last_name=last,
+                                                      email=f"m{i}@example.org", locale="fr",
+                                                      cohort=Cohort("MSc", 2012)), FakeMembersUnitOfWork(members))
+    list_ = specs["qry.members.list_members"].handler
+    page = await list_(c.ListMembers(limit=1, q="dup", order=c.MemberOrder.NEWEST), manager)
+    assert [m.last_name for m in page.items] == ["Dupuis"] and page.next_cursor  # type: ignore[attr-defined]
+    page = await list_(c.ListMembers(limit=1, q="dup", order=c.MemberOrder.NEWEST,
+                                     after=page.next_cursor), manager)  # type: ignore[attr-defined]
+    assert [m.last_name for m in page.items] == ["Dupont"] and page.next_cursor is None  # type: ignore[attr-defined]
+    assert Role.ALUMNUS not in specs["qry.members.list_members"].roles, "staff only"

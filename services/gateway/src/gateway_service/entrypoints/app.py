@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from importlib.resources import files
+from typing import Annotated
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,6 +19,7 @@ from gateway_service.adapters.bus import NatsBus
 from gateway_service.adapters.rate_limit import RateLimiter
 from gateway_service.entrypoints import (
     activity_routes,
+    console_routes,
     imports_routes,
     members_routes,
     privacy_routes,
@@ -86,21 +87,21 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
         app.include_router(area.router)
 
     @app.get("/api/v1/dev/mailbox", tags=["development"], include_in_schema=dev_mailbox_url is not None)
-    async def dev_mailbox(who: Who) -> JSONResponse:
-        """Development only: what the local SMTP sink received (managers)."""
+    async def dev_mailbox(who: Who, after: Annotated[int | None, Query(ge=0)] = None,
+                          before: Annotated[int | None, Query(ge=1)] = None,
+                          limit: Annotated[int | None, Query(ge=1, le=500)] = None) -> JSONResponse:
+        """Development only: what the local SMTP sink received (managers), oldest first. Each
+        message has a sequence `id`: `after=<id>` returns only newer ones, `before=<id>` older
+        ones, `limit` the first (with `after`) or last (otherwise) messages of that window."""
         if dev_mailbox_url is None:
             raise StarletteHTTPException(404, "no development mailbox configured")
         require_staff(who)
+        window = {k: v for k, v in {"after": after, "before": before, "limit": limit}.items() if v is not None}
         async with httpx.AsyncClient(timeout=5) as client:
-            response = await client.get(dev_mailbox_url)
+            response = await client.get(dev_mailbox_url, params=window)
         return JSONResponse(response.json())
 
-    console_html = files("gateway_service").joinpath("static/console.html").read_text(encoding="utf-8")
-
-    @app.get("/", include_in_schema=False)
-    @app.get("/console", include_in_schema=False)
-    async def console() -> HTMLResponse:
-        return HTMLResponse(console_html)
+    app.include_router(console_routes.router)
 
     document_problems(app)
     return app

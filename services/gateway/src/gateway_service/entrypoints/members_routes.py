@@ -47,10 +47,15 @@ async def register_member(body: mb.RegisterMember, request: Request, who: Who,
 
 @router.get("/api/v1/members", tags=["members"], response_model=mb.MemberPage)
 async def list_members(request: Request, who: Who, limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                       after: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None
-                       ) -> dict[str, Any]:
+                       after: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+                       q: Annotated[str | None, Query(max_length=100, description=(
+                           "Name prefix, accents and case ignored; from 3 characters on also first names "
+                           "and email addresses."))] = None,
+                       order: mb.MemberOrder = mb.MemberOrder.OLDEST) -> dict[str, Any]:
+    """Staff list of the tenant's members in registration order, a page at a time: pass the
+    `next_cursor` of a page as `after` (with the same `q` and `order`) for the next one."""
     return await forward(request, naming.query_subject("members", mb.LIST_MEMBERS),
-                         mb.ListMembers(limit=limit, after=after), who)
+                         mb.ListMembers(limit=limit, after=after, q=q, order=order), who)
 
 
 @router.get("/api/v1/members/{member_id}", tags=["members"], response_model=mb.MemberView)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
@@ -23,7 +25,7 @@ from members_service.adapters.name_order_sketch import SKETCHES, NameOrderSketch
 from members_service.adapters.name_order_sketch import STEP as SKETCH_STEP
 from members_service.domain.consent import ConsentRecord
 from members_service.domain.csv_import import identity_key
-from members_service.domain.directory import ANY_NAME_MIN_PREFIX, matches
+from members_service.domain.directory import ANY_NAME_MIN_PREFIX, list_matches, matches
 from members_service.domain.erasure import Erasure
 from members_service.domain.model import ConsentChanged, EmailAlreadyRegistered, Member
 from members_service.domain.profile import (
@@ -79,6 +81,25 @@ INDEXES = [
     IndexSpec(CONSENT_RECORDS, [("tenant", 1), ("member_id", 1), ("at", 1)], "consents_by_member"),
     IndexSpec(ERASURES, [("state", 1), ("deadline", 1)], "erasures_by_deadline"),
 ]
+
+
+# The staff list's windows over UUIDv7 ids: a millisecond is 2**80 in the 128-bit id space.
+UUID7_MS_SHIFT = 80
+FIRST_WINDOW = 16 << UUID7_MS_SHIFT  # 16 ms: ~50 members of a bulk import, reached in one window
+EMPTY_WINDOW_GROWTH = 8  # nothing found yet: a year back from 16 ms in ~11 cheap empty reads
+MAX_WINDOW_GROWTH = 64
+
+
+def _uuid_int(value: str) -> int | None:
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError:
+        return None
+    return parsed.int if str(parsed) == value else None  # only canonical spellings sort like their number
+
+
+def _uuid_str(value: int) -> str:
+    return str(uuid.UUID(int=min(value, (1 << 128) - 1)))
 
 
 def driving_queries(query: SearchDirectory) -> tuple[str, list[Document]]:
@@ -209,12 +230,82 @@ class MongoMemberRepository:
         doc = await self._col.find_one({"tenant": tenant, "email": email}, session=self._session)
         return from_document(doc) if doc else None
 
-    async def page(self, tenant: str, limit: int, after: str | None) -> list[Member]:
-        query: Document = {"tenant": tenant}
-        if after:
-            query["_id"] = {"$gt": after}
-        cursor = self._col.find(query, session=self._session).sort([("tenant", 1), ("_id", 1)]).limit(limit)
-        return [from_document(d) async for d in cursor]
+    async def page(self, tenant: str, limit: int, after: str | None, *, newest_first: bool = False,
+                   name_prefix: str | None = None) -> list[Member]:
+        """The staff list: members in registration order (ids are UUIDv7), oldest or newest first,
+        after the cursor `after`; with `name_prefix`, only those `list_matches` keeps.
+
+        Without a search, ranges of the `(tenant, _id)` index (`_registration_order`). With one,
+        the candidates come from ranges on the folded name keys of the search's first word
+        (the directory's indexes; from three letters on also first, usage, birth names and the
+        email), each filter naming the fields of its index only — the stand-in would scan the
+        collection otherwise (DESIGN §9) — and the cursor and order are applied here."""
+        first_word = search_key(name_prefix or "").split()[:1]
+        if not first_word:
+            return [from_document(d) for d in await self._registration_order(tenant, limit, after, newest_first)]
+        assert name_prefix is not None
+        word = first_word[0]
+        fields = ("last_key",) if len(word) < NAME_INDEX_MIN_PREFIX else (*NAME_FIELDS, "email")
+        found: dict[str, Document] = {}
+        for field in fields:
+            async for d in self._col.find({"tenant": tenant, field: {"$gte": word, "$lt": word + HIGH}},
+                                          session=self._session):
+                if not after or (d["_id"] < after if newest_first else d["_id"] > after):
+                    found[d["_id"]] = d
+        members = [from_document(found[i]) for i in sorted(found, reverse=newest_first)]
+        return [m for m in members if list_matches(m, name_prefix)][:limit]
+
+    async def _registration_order(self, tenant: str, limit: int, after: str | None, newest_first: bool) -> list[Document]:
+        """`limit` members after the cursor in id order, read window by window.
+
+        The stand-in reads a whole index range before applying `limit` (150 ms for 2,700
+        members, linear beyond), so a page reads bounded windows of the UUIDv7 id space instead,
+        starting at the cursor (or now, newest first), each sized from the density the previous
+        one showed, until the page is full (typically one or two windows: ~10 ms). The windows
+        at either end are open, so ids outside the UUIDv7 space are still listed. On MongoDB
+        a plain sorted, limited range would do; this costs it little. An oldest-first list
+        without a cursor starts with one open range (its first id is unknown)."""
+        direction = -1 if newest_first else 1
+
+        async def read(query: Document, wanted: int) -> list[Document]:
+            # Sorted and limited all the same: the stand-in then returns only `wanted` documents.
+            return await self._col.find(query, session=self._session) \
+                .sort([("tenant", direction), ("_id", direction)]).limit(wanted).to_list()
+
+        start = _uuid_int(after) if after else None
+        if after and start is None:  # not a UUID: one plain range
+            return await read({"tenant": tenant, "_id": {"$lt" if newest_first else "$gt": after}}, limit)
+        now = (int(time.time() * 1000) + 1) << UUID7_MS_SHIFT
+        edge = start if start is not None else (now if newest_first else None)
+        found: list[Document] = []
+        span = FIRST_WINDOW
+        open_near = start is None  # the newest-first list's first window: no upper bound (clock skew)
+        while len(found) < limit:
+            bounds: Document = {}
+            if newest_first:
+                assert edge is not None
+                far = max(edge - span, 0)
+                if not open_near:
+                    bounds["$lt"] = _uuid_str(edge)
+                if far > 0:
+                    bounds["$gte"] = _uuid_str(far)
+                last = far == 0
+            else:
+                far = (edge or 0) + span if edge is not None else 0
+                if edge is not None:
+                    bounds["$gt"] = _uuid_str(edge)
+                last = edge is None or far >= now
+                if not last:
+                    bounds["$lte"] = _uuid_str(far)
+            query = {"tenant": tenant, "_id": bounds} if bounds else {"tenant": tenant}
+            window = await read(query, limit - len(found))
+            found.extend(window)
+            if last:
+                break
+            edge, open_near = far, False
+            growth = 2 * (limit - len(found)) / len(window) if window else EMPTY_WINDOW_GROWTH
+            span = int(span * min(max(growth, 2), MAX_WINDOW_GROWTH))
+        return found[:limit]
 
     async def search(self, query: SearchDirectory) -> tuple[list[tuple[str, Member]], str | None]:
         """Up to `query.limit` members the viewer finds, in name order after `query.after`, and

@@ -59,6 +59,18 @@ def _name_matches(member: Member, prefix: str) -> bool:
     return any(k.startswith(prefix) for k in name_keys(member))
 
 
+def list_matches(member: Member, text: str) -> bool:
+    """The staff member list's search: the first word is a name prefix as in the directory (from
+    three letters on also the start of an email address); every further word must start one of
+    the member's names (`marie dup` finds Marie Dupont)."""
+    first, *rest = search_key(text).split() or [""]
+    if not (_name_matches(member, first)
+            or (len(first) >= ANY_NAME_MIN_PREFIX and any(e.address.startswith(first) for e in member.emails))):
+        return False
+    keys = name_keys(member)
+    return all(any(k.startswith(word) for k in keys) for word in rest)
+
+
 def _in_cohorts(education: Education, c: DirectoryCriteria) -> bool:
     return ((not c.program or education.program == c.program)
             and (not c.year_from or education.graduation_year >= c.year_from)

@@ -108,7 +108,9 @@ def request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader: Membe
         return views.member_view(member)
 
     async def list_(req: c.ListMembers, who: Principal) -> c.MemberPage:
-        members, cursor = await handlers.list_members(cmd.ListMembers(who.tenant, req.limit, req.after), reader)
+        members, cursor = await handlers.list_members(cmd.ListMembers(
+            who.tenant, req.limit, req.after, newest_first=req.order is c.MemberOrder.NEWEST,
+            name_prefix=req.q or None), reader)
         return c.MemberPage(items=[views.member_view(m) for m in members], next_cursor=cursor)
 
     async def update_mine(req: c.UpdateMyProfile, who: Principal) -> c.MemberView:

@@ -53,6 +53,8 @@ class ListMembers:
     tenant: str
     limit: int
     after: str | None
+    newest_first: bool = False
+    name_prefix: str | None = None  # raw text; the repository folds it like the directory does
 
 
 @dataclass(frozen=True)

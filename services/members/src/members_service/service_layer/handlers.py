@@ -68,7 +68,8 @@ async def get_member(query: GetMember, reader: MemberReader) -> Member:
 
 
 async def list_members(query: ListMembers, reader: MemberReader) -> tuple[list[Member], str | None]:
-    page = await reader.page(query.tenant, query.limit + 1, query.after)
+    page = await reader.page(query.tenant, query.limit + 1, query.after, newest_first=query.newest_first,
+                             name_prefix=query.name_prefix)
     more = len(page) > query.limit
     page = page[: query.limit]
     return page, (page[-1].id if more and page else None)

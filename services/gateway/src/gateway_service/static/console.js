@@ -1,0 +1,506 @@
+// Staff console. Served by the gateway as /console.js under a CSP without inline script.
+//
+// Rule of this file: data is only ever rendered as text. Elements are built with `h()`
+// (createElement + textContent / text nodes), never by parsing markup, so a member called
+// `<img src=x onerror=…>` is displayed as those characters. Listeners are attached here, never
+// as inline `on…=` attributes (the CSP would block them anyway).
+"use strict";
+
+// -- DOM helpers --------------------------------------------------------------------------
+// h("td", {class: "x", title: "y"}, child, "text", [more]) → element. Strings and numbers become
+// text nodes; null/undefined/false are skipped; `on<event>` attributes are listeners; `hidden`,
+// `checked`, `selected`, `disabled` and `value` are properties; anything else is setAttribute (a
+// text value, never a URL built from data, never `style`).
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
+    else if (["hidden", "checked", "selected", "disabled", "value"].includes(key)) el[key] = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else el.setAttribute(key, String(value));
+  }
+  append(el, children);
+  return el;
+}
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+const $ = (id) => document.getElementById(id);
+const cell = (text) => h("td", {}, text);
+const row = (values) => h("tr", {}, values.map(v => v instanceof Node ? h("td", {}, v) : cell(v)));
+const button = (label, onclick, attrs = {}) => h("button", {type: "button", onclick, ...attrs}, label);
+const sleep = (ms) => new Promise(r => setTimeout(r, ms));
+function report(id, error) { $(id).textContent = error ? (error.message || String(error)) : ""; }
+
+// -- token --------------------------------------------------------------------------------
+// The bearer token lives in this variable. It arrives in the URL fragment (`#token=…`, which
+// browsers never send to a server nor put in a Referer) and is removed from the address bar at
+// once. It is also kept in sessionStorage so that reloading the tab keeps the session: that
+// store is per tab, is emptied when the tab closes and is never written to a profile on disk
+// for later sessions, unlike localStorage, which any later script of this origin could read
+// for months. (A leftover token from the old console's localStorage is deleted.)
+const TOKEN_KEY = "alumni-token";
+let token = "";
+try { localStorage.removeItem(TOKEN_KEY); } catch (e) { /* storage disabled: nothing to clean */ }
+function setToken(value) {
+  token = (value || "").trim();
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token); else sessionStorage.removeItem(TOKEN_KEY);
+  } catch (e) { /* storage disabled: memory only */ }
+}
+const hashParams = new URLSearchParams(location.hash.slice(1));
+const memberFromHash = hashParams.get("member");
+if (hashParams.get("token")) {
+  setToken(hashParams.get("token"));
+  history.replaceState(null, "", location.pathname + location.search);
+} else {
+  try { token = sessionStorage.getItem(TOKEN_KEY) || ""; } catch (e) { token = ""; }
+}
+$("token").value = token;
+$("token-form").addEventListener("submit", (ev) => { ev.preventDefault(); setToken($("token").value); refresh(); });
+function tenant() {
+  try { return JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).tenant || "demo"; }
+  catch (e) { return "demo"; }
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({"Authorization": "Bearer " + token}, options.headers || {});
+  const response = await fetch(path, Object.assign({}, options, {headers}));
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) { throw new Error((body.title || response.status) + (body.detail ? ": " + body.detail : "")); }
+  return body;
+}
+const json = (method, body, extra = {}) => ({method, body: JSON.stringify(body),
+  headers: Object.assign({"Content-Type": "application/json"}, extra)});
+const once = () => ({"Idempotency-Key": crypto.randomUUID()});
+
+// -- members: a page at a time, searched, newest first ------------------------------------
+const members = {cursor: null, shown: 0, generation: 0};
+function memberRow(m) {
+  const name = m.first_name + " " + m.last_name + (m.ambassador ? " ★" : "");
+  const menu = h("details", {class: "menu"},
+    h("summary", {title: "Actions", "aria-label": "Actions"}, "⋯"),
+    h("div", {},
+      button("Fiche · Record", () => showRecord(m.member_id)),
+      button("Export", () => exportMember(m.member_id)),
+      button(m.ambassador ? "Révoquer ★ · Revoke ★" : "★ Ambassadeur · Ambassador", () => toggleAmbassador(m)),
+      button("Vitrine · Showcase", () => editShowcase(m)),
+      button("Effacer · Erase", () => eraseMember(m))));
+  // Picking an action closes the menu.
+  menu.addEventListener("click", (ev) => { if (ev.target.tagName === "BUTTON") menu.open = false; });
+  menu.addEventListener("toggle", () => { if (menu.open) placeMenu(menu); });
+  return h("tr", {},
+    h("td", {title: name}, button(name, () => showRecord(m.member_id), {class: "link"})),
+    h("td", {title: m.email}, m.email),
+    cell(m.cohort.program + " " + m.cohort.graduation_year),
+    cell(m.locale),
+    h("td", {}, menu));
+}
+// An open actions menu floats over the page (a scrolling table would clip it): placed under its
+// button, kept inside the viewport, closed by a click elsewhere, Escape, scrolling or resizing.
+function placeMenu(menu) {
+  document.querySelectorAll("details.menu[open]").forEach(other => { if (other !== menu) other.open = false; });
+  const anchor = menu.querySelector("summary").getBoundingClientRect(), box = menu.querySelector("div");
+  const width = box.offsetWidth, height = box.offsetHeight;
+  const below = anchor.bottom + 2 + height <= window.innerHeight;
+  box.style.top = `${Math.max(4, below ? anchor.bottom + 2 : anchor.top - height - 2)}px`;
+  box.style.left = `${Math.max(4, Math.min(anchor.right - width, window.innerWidth - width - 4))}px`;
+}
+function closeMenus(ev) {
+  document.querySelectorAll("details.menu[open]").forEach(menu => {
+    if (!ev || ev.type !== "click" || !menu.contains(ev.target)) menu.open = false;
+  });
+}
+document.addEventListener("click", closeMenus);
+document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") closeMenus(); });
+window.addEventListener("resize", () => closeMenus());
+document.addEventListener("scroll", (ev) => { if (!(ev.target instanceof Node && ev.target.closest && ev.target.closest("details.menu"))) closeMenus(); }, true);
+
+async function loadMembers(more = false) {
+  const form = new FormData($("members-search"));
+  const params = new URLSearchParams({limit: "50", order: form.get("order") || "newest"});
+  const q = String(form.get("q") || "").trim();
+  if (q) params.set("q", q);
+  if (more && members.cursor) params.set("after", members.cursor);
+  const generation = more ? members.generation : ++members.generation;
+  report("members-error");
+  $("members").setAttribute("aria-busy", "true");
+  try {
+    const page = await api("/api/v1/members?" + params);
+    if (generation !== members.generation) return;  // a newer search started meanwhile
+    const rows = page.items.map(memberRow);
+    if (more) append($("members"), rows); else $("members").replaceChildren(...rows);
+    members.shown = (more ? members.shown : 0) + rows.length;
+    members.cursor = page.next_cursor || null;
+    $("members-more").hidden = !members.cursor;
+    $("members-count").textContent = members.shown
+      ? `${members.shown} affichés · shown${members.cursor ? "" : " (fin · end)"}` : "aucun · none";
+  } catch (e) { report("members-error", e); }
+  if (generation === members.generation) $("members").setAttribute("aria-busy", "false");
+}
+$("members-search").addEventListener("submit", (ev) => { ev.preventDefault(); loadMembers(false); });
+$("members-search").elements.order.addEventListener("change", () => loadMembers(false));
+let searchTimer = null;
+$("members-search").elements.q.addEventListener("input", () => {
+  clearTimeout(searchTimer); searchTimer = setTimeout(() => loadMembers(false), 300);
+});
+$("members-more").addEventListener("click", () => loadMembers(true));
+$("refresh-members").addEventListener("click", () => loadMembers(false));
+
+// -- member record -------------------------------------------------------------------------
+function line(label, value) {
+  return h("div", {}, h("b", {}, label + " : "), value === null || value === undefined || value === "" ? "—" : String(value));
+}
+async function showRecord(id) {
+  const panel = $("record-panel"), box = $("record");
+  report("record-error");
+  try {
+    const [m, ledger] = await Promise.all([api(`/api/v1/members/${encodeURIComponent(id)}`),
+      api(`/api/v1/members/${encodeURIComponent(id)}/consents`)]);
+    panel.hidden = false;
+    const head = h("thead", {}, h("tr", {}, ["Finalité · Purpose", "Choix · Choice", "Texte · Text", "Canal · Channel",
+      "Par · By", "Date"].map(t => h("th", {}, t))));
+    const history = ledger.history.slice().reverse().map(r => row([r.purpose, r.granted ? "accordé · granted" : "retiré · withdrawn",
+      `${r.text_version} (${r.language})`, r.channel, r.actor_role, r.at]));
+    const actions = h("div", {});
+    if (m.deceased === "suggested") {
+      actions.append(button("Confirmer le décès · Confirm death", async () => {
+        if (!confirm("Confirmer le décès ? / Confirm the death?")) return;
+        try {
+          await api(`/api/v1/members/${encodeURIComponent(id)}/deceased-confirmation`, {method: "POST"});
+          showRecord(id); loadMembers(false);
+        } catch (e) { report("record-error", e); }
+      }));
+    }
+    actions.append(button(m.email_bounced ? "Email valide · Email works" : "Email en erreur · Email bounces", async () => {
+      try {
+        await api(`/api/v1/members/${encodeURIComponent(id)}`, json("PATCH", {version: m.version, email_bounced: !m.email_bounced}));
+        showRecord(id);
+      } catch (e) { report("record-error", e); }
+    }));
+    box.replaceChildren(
+      line("Nom · Name", [m.first_name, m.usage_name || m.last_name].join(" ") + (m.birth_name ? ` (née · born ${m.birth_name})` : "")),
+      line("Emails", m.emails.map(e => e.address + (e.primary ? " (principal · primary)" : "")).join(", ")),
+      line("Téléphone · Phone", m.phone), line("Ville · City", [m.city, m.country].filter(Boolean).join(", ")),
+      line("Promotions · Cohorts", m.education.map(e => `${e.program} ${e.graduation_year}`).join(", ")),
+      line("Carrière · Career", m.career.map(p => `${p.job_title} · ${p.employer}${p.end ? " (→ " + p.end + ")" : ""}`).join("; ")),
+      line("Annuaire · Directory", m.listed_in_directory ? "oui · yes" : "non · no"),
+      line("Visibilité · Visibility", Object.entries(m.visibility).map(([k, v]) => `${k}: ${v}`).join(", ")),
+      line("Vitrine · Showcase", m.showcase ? (m.showcase_published ? "publiée · published" : "non publiée · not published") : null),
+      line("Ambassadeur · Ambassador", m.ambassador ? (m.ambassador.cities.concat(m.ambassador.programs).join(", ") || "tout le réseau · whole network") : null),
+      line("Hygiène · Hygiene", [m.email_bounced && "email en erreur · bounced", m.mail_returned && "NPAI", m.deceased !== "no" && `décès · deceased: ${m.deceased}`].filter(Boolean).join(", ")),
+      line("Version", m.version),
+      h("h3", {}, "Registre des consentements · Consent ledger"),
+      h("div", {class: "scroll"}, h("table", {}, head, h("tbody", {}, history))),
+      actions);
+    panel.scrollIntoView({block: "nearest"});
+  } catch (e) { report("record-error", e); }
+}
+$("close-record").addEventListener("click", () => { $("record-panel").hidden = true; });
+
+async function toggleAmbassador(m) {
+  report("members-error");
+  try {
+    if (m.ambassador) {
+      await api(`/api/v1/members/${encodeURIComponent(m.member_id)}/ambassador`, {method: "DELETE"});
+    } else {
+      const cities = prompt("Villes couvertes (séparées par des virgules) · Cities covered (comma-separated)", m.city || "");
+      if (cities === null) return;
+      await api(`/api/v1/members/${encodeURIComponent(m.member_id)}/ambassador`,
+        json("PUT", {cities: cities.split(",").map(c => c.trim()).filter(Boolean)}));
+    }
+    loadMembers(false); searchDirectory(false);
+  } catch (e) { report("members-error", e); }
+}
+async function editShowcase(m) {
+  // The office writes the text on the alumnus' behalf; publication needs their consent, which the
+  // office records only when given on paper (fields, channels and end date are those of the form).
+  report("members-error");
+  const quote = prompt(`Citation de ${m.first_name} · ${m.first_name}'s quote`, (m.showcase || {}).quote || "");
+  if (quote === null) return;
+  try {
+    await api(`/api/v1/members/${encodeURIComponent(m.member_id)}/showcase`, json("PUT", {quote}));
+    const until = prompt("Consentement papier reçu ? Date de fin (AAAA-MM-JJ), vide sinon · Paper consent received? End date (YYYY-MM-DD), empty otherwise", "");
+    if (until) {
+      await api(`/api/v1/members/${encodeURIComponent(m.member_id)}/consents/showcase`, json("PUT", {
+        granted: true, text_version: "vitrine-papier", language: m.locale, channel: "console",
+        scope: {fields: ["name", "cohort", "quote", "employer"], channels: ["website", "brochures"], expires_at: until + "T23:59:59Z"}}));
+    }
+    loadShowcase();
+  } catch (e) { report("members-error", e); }
+}
+async function exportMember(id) {
+  try {
+    const data = await api(`/api/v1/members/${encodeURIComponent(id)}/export`);
+    const link = h("a", {download: `member-${id}.json`});
+    link.href = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], {type: "application/json"}));
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  } catch (e) { report("members-error", e); }
+}
+async function eraseMember(m) {
+  const out = $("erasure");
+  if (!confirm(`Effacer définitivement ${m.first_name} ${m.last_name} de tous les services ? / Erase ${m.first_name} ${m.last_name} from every service, for good?`)) return;
+  try {
+    let status = await api(`/api/v1/members/${encodeURIComponent(m.member_id)}/erasure`, {method: "POST", headers: once()});
+    loadMembers(false);
+    while (status.status !== "completed") {
+      const waiting = Object.entries(status.confirmations).filter(([, at]) => !at).map(([s]) => s);
+      out.textContent = `Effacement ${status.erasure_id} en cours · in progress — attend · waiting for: ${waiting.join(", ")} (échéance · deadline ${status.deadline})`;
+      await sleep(1000);
+      status = await api(`/api/v1/erasures/${encodeURIComponent(status.erasure_id)}`);
+    }
+    out.textContent = `Effacement ${status.erasure_id} terminé · completed ${status.completed_at}`;
+  } catch (e) { out.textContent = e.message; }
+}
+
+// -- directory -----------------------------------------------------------------------------
+let directoryCursor = null;
+async function searchDirectory(more) {
+  const form = new FormData($("directory"));
+  const params = new URLSearchParams();
+  for (const [k, v] of form.entries()) { if (String(v).trim()) params.set(k, String(v).trim()); }
+  if (more && directoryCursor) params.set("cursor", directoryCursor);
+  report("directory-error");
+  try {
+    const page = await api("/api/v1/directory?" + params);
+    const rows = page.items.map(e => row([
+      e.first_name + " " + e.last_name + (e.usage_name ? " (" + e.usage_name + ")" : "") + (e.ambassador ? " ★" : ""),
+      e.cohorts.map(c => c.program + " " + c.graduation_year).join(", "),
+      e.email || "—",
+      (e.career || []).filter(p => !p.end).map(p => p.job_title + " · " + p.employer).join(", ") || "—",
+      e.city || "—"]));
+    if (more) append($("directory-results"), rows); else $("directory-results").replaceChildren(...rows);
+    directoryCursor = page.next_cursor || null;
+    $("directory-more").hidden = !directoryCursor;
+  } catch (e) { report("directory-error", e); }
+}
+$("directory").addEventListener("submit", (ev) => { ev.preventDefault(); searchDirectory(false); });
+$("directory-more").addEventListener("click", () => searchDirectory(true));
+
+// -- sectors -------------------------------------------------------------------------------
+let sectorsVersion = 0;
+async function loadSectors() {
+  report("sectors-error");
+  try {
+    const list = await api("/api/v1/sectors");
+    sectorsVersion = list.version;
+    $("sectors").value = list.sectors.map(x => `${x.code};${x.label_fr};${x.label_en}`).join("\n");
+    $("sectors-version").textContent = list.version ? `version ${list.version}` : "liste par défaut · default list";
+  } catch (e) { report("sectors-error", e); }
+}
+$("save-sectors").addEventListener("click", async () => {
+  report("sectors-error");
+  const sectors = $("sectors").value.split("\n").map(l => l.trim()).filter(Boolean).map(l => {
+    const [code, label_fr, label_en] = l.split(";").map(x => (x || "").trim());
+    return {code, label_fr, label_en};
+  });
+  try {
+    await api("/api/v1/sectors", json("PUT", {version: sectorsVersion, sectors}));
+    loadSectors();
+  } catch (e) { report("sectors-error", e); }
+});
+$("refresh-sectors").addEventListener("click", loadSectors);
+
+// -- import --------------------------------------------------------------------------------
+let currentImport = null;
+const FIELDS = ["first_name", "last_name", "email", "program", "graduation_year", "usage_name", "birth_name", "phone",
+  "locale", "city", "country", "employer", "job_title", "sector", "linkedin_url", "degree", "campus"];
+function bar(done, total) {
+  const pct = total ? Math.floor(100 * done / total) : 100;
+  return [h("progress", {max: "100", value: String(pct)}), ` ${done}/${total} (${pct}%)`];
+}
+$("import-upload").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target), file = f.get("file");
+  report("import-error"); $("import-report").replaceChildren(); $("import-progress").replaceChildren();
+  const params = new URLSearchParams({filename: file.name});
+  if (f.get("encoding")) params.set("encoding", f.get("encoding"));
+  if (f.get("delimiter")) params.set("delimiter", f.get("delimiter"));
+  try {
+    currentImport = await api("/api/v1/imports?" + params, {method: "POST", body: file, headers: {"Content-Type": "text/csv"}});
+    showMapping(currentImport);
+  } catch (e) { report("import-error", e); }
+});
+function showMapping(job) {
+  const rows = job.columns.map((column, i) => {
+    const select = h("select", {dataset: {column}, "aria-label": column},
+      h("option", {value: ""}, "(ignorée · ignored)"),
+      FIELDS.map(f => h("option", {value: f, selected: job.mapping[column] === f}, f)));
+    return h("tr", {}, cell(column), h("td", {}, select), cell(((job.sample || [])[0] || {cells: []}).cells[i] || ""));
+  });
+  $("import-mapping").replaceChildren(
+    h("p", {}, `${job.total} lignes · rows — ${job.encoding}, « ${job.delimiter} »`),
+    h("div", {class: "scroll"}, h("table", {},
+      h("thead", {}, h("tr", {}, ["Colonne · Column", "Champ · Field", "Exemple · Sample"].map(t => h("th", {}, t)))),
+      h("tbody", {}, rows))),
+    button("Vérifier (simulation) · Validate (dry run)", validateImport));
+}
+async function follow(id, until) {
+  while (true) {
+    const job = await api(`/api/v1/imports/${encodeURIComponent(id)}`);
+    $("import-progress").replaceChildren(`${job.state} `, ...bar(job.done, job.total));
+    if (until.includes(job.state) || job.state === "failed") return job;
+    await sleep(700);
+  }
+}
+async function validateImport() {
+  const mapping = {};
+  document.querySelectorAll("#import-mapping select").forEach(s => { if (s.value) mapping[s.dataset.column] = s.value; });
+  report("import-error");
+  try {
+    await api(`/api/v1/imports/${encodeURIComponent(currentImport.import_id)}/mapping`, json("PUT", {mapping}));
+    await showReport(await follow(currentImport.import_id, ["validated"]));
+  } catch (e) { report("import-error", e); }
+}
+async function showReport(job) {
+  const c = job.counts, parts = [];
+  parts.push(h("p", {}, `Simulation · Dry run: ${c.new || 0} nouveaux · new, ${c.update || 0} mises à jour · updates, ` +
+    `${c.unchanged || 0} inchangés · unchanged, ${c.review || 0} à vérifier · to review, ${c.error || 0} erreurs · errors`));
+  for (const status of ["error", "review"]) {
+    const page = await api(`/api/v1/imports/${encodeURIComponent(job.import_id)}/rows?status=${status}&limit=50`);
+    if (!page.items.length) continue;
+    const rows = page.items.map(r => {
+      const tr = row([`ligne · line ${r.line}`, r.errors.join("; ") || r.reason || ""]);
+      if (status === "review") {
+        tr.append(h("td", {}, ["merge", "create", "skip"].filter(d => d !== "merge" || r.match_member_id).map(d =>
+          button(d + (r.decision === d ? " ✓" : ""), async () => {
+            try {
+              await api(`/api/v1/imports/${encodeURIComponent(job.import_id)}/rows/${encodeURIComponent(r.line)}/decision`,
+                json("PUT", {decision: d}));
+              await showReport(await api(`/api/v1/imports/${encodeURIComponent(job.import_id)}`));
+            } catch (e) { report("import-error", e); }
+          }))));
+      }
+      return tr;
+    });
+    parts.push(h("div", {class: "scroll"}, h("table", {}, h("tbody", {}, rows))));
+  }
+  parts.push(h("label", {}, h("input", {type: "checkbox", id: "import-skip"}),
+    " ignorer les lignes non décidées · skip undecided rows"), " ", button("Importer · Commit", commitImport));
+  $("import-report").replaceChildren(...parts);
+}
+async function commitImport() {
+  report("import-error");
+  const undecided = $("import-skip").checked ? "skip" : "refuse";
+  try {
+    await api(`/api/v1/imports/${encodeURIComponent(currentImport.import_id)}/commit`, json("POST", {undecided}, once()));
+    const job = await follow(currentImport.import_id, ["completed"]);
+    const outcomes = Object.entries(job.counts).filter(([k]) => k.startsWith("outcome_")).map(([k, v]) => `${v} ${k.slice(8)}`);
+    $("import-report").replaceChildren(h("p", {}, `Terminé · Done: ${outcomes.join(", ")}`),
+      (job.failures || []).map(f => h("div", {class: "error"}, f)));
+    loadMembers(false);
+  } catch (e) { report("import-error", e); }
+}
+
+// -- groups --------------------------------------------------------------------------------
+async function loadGroups() {
+  report("groups-error");
+  try {
+    const page = await api("/api/v1/groups");
+    $("groups").replaceChildren(...page.items.map(g => row([button(g.name, () => showGroup(g.group_id), {class: "link"}),
+      g.kind, g.policy])));
+  } catch (e) { report("groups-error", e); }
+}
+async function showGroup(id) {
+  try {
+    const g = await api(`/api/v1/groups/${encodeURIComponent(id)}`);
+    const names = g.members.map(m => `${m.first_name} ${m.last_name}${m.role !== "member" ? " (" + m.role + ")" : ""}`);
+    $("group-members").replaceChildren(h("h3", {}, g.group.name), h("p", {}, names.join(", ") || "—"));
+  } catch (e) { report("groups-error", e); }
+}
+$("group-create").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  try {
+    await api("/api/v1/groups", json("POST", {name: f.get("name"), kind: f.get("kind"), policy: f.get("policy")}, once()));
+    ev.target.reset(); loadGroups();
+  } catch (e) { report("groups-error", e); }
+});
+$("refresh-groups").addEventListener("click", loadGroups);
+
+// -- showcase ------------------------------------------------------------------------------
+async function loadShowcase() {
+  report("showcase-error");
+  try {
+    const channel = $("showcase-channel").value;
+    const response = await fetch(`/api/v1/public/${encodeURIComponent(tenant())}/showcase?channel=${encodeURIComponent(channel)}`);
+    const page = await response.json();
+    if (!response.ok) throw new Error(page.title || response.status);
+    $("showcase").replaceChildren(...page.items.map(e => {
+      const who = [e.first_name, e.last_name].filter(Boolean).join(" ") || "(anonyme · anonymous)";
+      const cohort = e.cohort ? ` — ${e.cohort.program} ${e.cohort.graduation_year}` : "";
+      const job = e.employer ? ` — ${e.job_title || ""} ${e.employer}` : "";
+      return h("div", {}, h("hr"), h("p", {}, `${who}${cohort}${job}`), h("blockquote", {}, e.quote || e.story || ""));
+    }));
+  } catch (e) { report("showcase-error", e); }
+}
+$("refresh-showcase").addEventListener("click", loadShowcase);
+$("showcase-channel").addEventListener("change", loadShowcase);
+
+// -- development mailbox: the newest page, then only what is new -----------------------------
+const MAIL_PAGE = 50, MAIL_KEEP = 500;
+const mail = {newest: 0, oldest: null};
+const mailRow = (m) => row([m.received_at, (m.to || []).join(", "), m.subject, m.message_id]);
+function trimMail() {
+  const tbody = $("mail");
+  while (tbody.children.length > MAIL_KEEP) tbody.lastElementChild.remove();
+}
+async function loadMail(reset = false) {
+  report("mail-error");
+  try {
+    if (reset || !mail.newest) {
+      const box = await api(`/api/v1/dev/mailbox?limit=${MAIL_PAGE}`);
+      $("mail").replaceChildren(...box.messages.slice().reverse().map(mailRow));
+      mail.newest = box.messages.length ? box.messages[box.messages.length - 1].id : 0;
+      mail.oldest = box.messages.length ? box.messages[0].id : null;
+      $("mail-count").textContent = `${box.count} messages`;
+    } else {
+      // Only messages after the newest one shown, a page at a time until caught up.
+      let box;
+      do {
+        box = await api(`/api/v1/dev/mailbox?after=${mail.newest}&limit=${MAIL_PAGE}`);
+        if (box.messages.length) {
+          $("mail").prepend(...box.messages.slice().reverse().map(mailRow));
+          mail.newest = box.messages[box.messages.length - 1].id;
+          if (mail.oldest === null) mail.oldest = box.messages[0].id;
+        }
+      } while (box.messages.length === MAIL_PAGE);
+      trimMail();
+      $("mail-count").textContent = `${box.count} messages`;
+    }
+    $("mail-older").hidden = !(mail.oldest > 1) || $("mail").children.length >= MAIL_KEEP;
+  } catch (e) { report("mail-error", e); }
+}
+$("mail-older").addEventListener("click", async () => {
+  try {
+    const box = await api(`/api/v1/dev/mailbox?before=${mail.oldest}&limit=${MAIL_PAGE}`);
+    append($("mail"), box.messages.slice().reverse().map(mailRow));
+    if (box.messages.length) mail.oldest = box.messages[0].id;
+    $("mail-older").hidden = !(mail.oldest > 1) || $("mail").children.length >= MAIL_KEEP;
+  } catch (e) { report("mail-error", e); }
+});
+$("refresh-mail").addEventListener("click", () => loadMail(true));
+
+// -- register --------------------------------------------------------------------------------
+$("register").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target), out = $("register-result");
+  const body = {first_name: f.get("first_name"), last_name: f.get("last_name"), email: f.get("email"),
+    locale: f.get("locale"), cohort: {program: f.get("program"), graduation_year: Number(f.get("graduation_year"))}};
+  try {
+    const r = await api("/api/v1/members", json("POST", body, once()));
+    out.textContent = "OK: " + r.member_id; ev.target.reset(); setTimeout(refresh, 500);
+  } catch (e) { out.textContent = e.message; }
+});
+
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); }
+refresh();
+if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
+// Poll the mailbox for what is new only, and not while the tab is hidden.
+setInterval(() => { if (!document.hidden) loadMail(false); }, 5000);

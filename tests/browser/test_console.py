@@ -1,0 +1,212 @@
+"""The staff console in headless Chromium against the running platform: hostile names stay
+text under the CSP, the token stays out of localStorage, the members panel pages and searches,
+the mailbox fetches only what is new, and the page fits a phone."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from alumni_local.runner import Platform
+
+from .conftest import Console
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+HOSTILE_FIRST = '<img src=x onerror="window.__xss=1">'
+HOSTILE_LAST = 'Hostile"><svg onload=window.__xss=3>'
+HOSTILE_PROGRAM = "<i>Programme</i><script>window.__xss=4</script>"
+HOSTILE_GROUP = "<script>window.__xss=2</script>"
+HOSTILE_BIRTH = "<iframe srcdoc='<script>parent.__xss=5</script>'>"
+HOSTILE_CITY = "<svg/onload=window.__xss=6>"
+HOSTILE_EMPLOYER = "<a href=javascript:window.__xss=7>Acme</a>"
+
+
+def manager(platform: Platform) -> httpx.Client:
+    token = platform.issue_token("manager", subject="browser-setup")
+    return httpx.Client(base_url=platform.gateway_url, timeout=10, headers={"Authorization": f"Bearer {token}"})
+
+
+def register(http: httpx.Client, first: str, last: str, email: str, program: str = "MSc Browser",
+             year: int = 2001) -> str:
+    r = http.post("/api/v1/members", json={"first_name": first, "last_name": last, "email": email,
+                                           "cohort": {"program": program, "graduation_year": year}})
+    assert r.status_code == 201, r.text
+    return str(r.json()["member_id"])
+
+
+def members_loaded(page: Any, action: Callable[[], object]) -> None:
+    """Do what reloads the members panel, and wait until that load is shown."""
+    with page.expect_response(lambda r: "/api/v1/members?" in r.url):
+        action()
+    page.locator("#members[aria-busy=false]").wait_for(state="attached")
+
+
+def member_rows(console: Console) -> list[str]:
+    return [str(t) for t in console.page.locator("#members tr td:first-child").all_inner_texts()]
+
+
+def test_hostile_names_are_shown_as_text_under_the_csp(platform: Platform, open_console: Any) -> None:
+    with manager(platform) as http:
+        member_id = register(http, HOSTILE_FIRST, HOSTILE_LAST, "hostile.name@example.org", program=HOSTILE_PROGRAM)
+        r = http.post("/api/v1/groups", json={"name": HOSTILE_GROUP, "kind": "club", "policy": "open"})
+        assert r.status_code == 201, r.text
+        group_id = r.json()["group_id"]
+        alumnus = platform.issue_token("alumnus", subject="browser-hostile", member_id=member_id)
+        # The alumnus edits their own profile with more markup.
+        r = http.patch("/api/v1/me", headers={"Authorization": f"Bearer {alumnus}"}, json={
+            "version": 1, "birth_name": HOSTILE_BIRTH, "city": HOSTILE_CITY,
+            "career": [{"employer": HOSTILE_EMPLOYER, "job_title": "<b>CEO</b>"}]})
+        assert r.status_code == 200, r.text
+        r = http.put(f"/api/v1/groups/{group_id}/membership", headers={"Authorization": f"Bearer {alumnus}"})
+        assert r.status_code == 200, r.text
+
+    console = open_console()
+    page = console.page
+    page.locator("#members[aria-busy=false]").wait_for(state="attached")
+    members_loaded(page, lambda: page.fill("#members-search input[name=q]", "hostile"))
+    full_name = f"{HOSTILE_FIRST} {HOSTILE_LAST}"
+    assert member_rows(console) == [full_name], "the search found the member, name shown literally"
+    assert page.locator("#members").get_by_text(HOSTILE_PROGRAM + " 2001").count() == 1
+
+    page.locator("#members button.link", has_text=full_name).click()  # the record
+    page.locator("#record").get_by_text(HOSTILE_PROGRAM + " 2001").wait_for()
+    record = page.locator("#record").inner_text()
+    for text in (f"{HOSTILE_FIRST} {HOSTILE_LAST} (née · born {HOSTILE_BIRTH})", HOSTILE_CITY,
+                 f"<b>CEO</b> · {HOSTILE_EMPLOYER}"):
+        assert text in record, text
+
+    page.locator("#groups button.link", has_text=HOSTILE_GROUP).click()  # the group and its members
+    page.locator("#group-members p").wait_for()
+    assert page.locator("#group-members h3").inner_text() == HOSTILE_GROUP
+    assert full_name in page.locator("#group-members p").inner_text()
+    page.locator("#groups button.link", has_text=f"{HOSTILE_PROGRAM} 2001").click()  # the cohort group's name
+    page.locator("#group-members h3", has_text=f"{HOSTILE_PROGRAM} 2001").wait_for()
+
+    # Nothing of it became markup, nothing ran.
+    for panel in ("#members", "#record", "#groups", "#group-members"):
+        injected = ", ".join(f"{panel} {tag}" for tag in ("img", "svg", "script", "i", "a", "iframe"))
+        assert page.locator(injected).count() == 0, panel
+    assert page.evaluate("window.__xss") is None
+    console.assert_clean()
+
+    # The CSP is really enforced: with Trusted Types required and no policy, a string written to a
+    # markup or script sink throws instead of becoming markup, and each attempt is reported.
+    refused = page.evaluate("""() => [
+        el => { el["inner" + "HTML"] = "<img src=x onerror='window.__inline = 1'>"; },
+        el => { el.setAttribute("onclick", "window.__inline = 2"); el.click(); },
+        el => { const s = document.createElement("script"); s.textContent = "window.__inline = 3"; el.append(s); },
+    ].map(attempt => {
+        const el = document.createElement("div");
+        document.body.append(el);
+        try { attempt(el); return false; } catch (e) { return e instanceof TypeError; } finally { el.remove(); }
+    })""")
+    assert refused == [True, True, True]
+    page.wait_for_function("() => window.__csp.length >= 3")
+    assert page.evaluate("window.__inline") is None
+    assert {v["directive"] for v in console.csp_violations()} == {"require-trusted-types-for"}
+
+
+def test_token_is_taken_from_the_fragment_and_never_stored_in_local_storage(open_console: Any) -> None:
+    console = open_console()
+    page = console.page
+    page.locator("#members tr").first.wait_for()
+    assert page.evaluate("location.hash") == "" and "token" not in page.url, "removed from the address bar"
+    assert page.evaluate("localStorage.length") == 0
+    token = console.url.split("#token=", 1)[1]
+    assert page.evaluate("sessionStorage.getItem('alumni-token')") == token, "survives a reload of this tab only"
+    page.reload()
+    page.locator("#members tr").first.wait_for()
+    assert page.evaluate("localStorage.length") == 0
+    console.assert_clean()
+
+
+def test_members_panel_pages_searches_and_sorts(platform: Platform, open_console: Any) -> None:
+    with manager(platform) as http:
+        for n in range(60):
+            register(http, f"Page{n:02d}", "Pagerow", f"pagerow.{n}@example.org")
+    console = open_console()
+    page = console.page
+    more = page.locator("#members-more")
+    page.locator("#members[aria-busy=false]").wait_for(state="attached")
+    rows = member_rows(console)
+    assert rows == [f"Page{n:02d} Pagerow" for n in range(59, 9, -1)], "newest first, 50 a page"
+    members_loaded(page, more.click)
+    rows = member_rows(console)
+    assert len(rows) > 50 and len(rows) == len(set(rows)), "the next page continues where the first stopped"
+    assert {f"Page{n:02d} Pagerow" for n in range(60)} <= set(rows)
+
+    members_loaded(page, lambda: page.fill("#members-search input[name=q]", "pagerow"))
+    assert len(member_rows(console)) == 50
+    members_loaded(page, more.click)
+    assert len(member_rows(console)) == 60
+    assert not more.is_visible() and "fin · end" in page.locator("#members-count").inner_text()
+    members_loaded(page, lambda: page.select_option("#members-search select[name=order]", "oldest"))
+    assert member_rows(console)[:2] == ["Page00 Pagerow", "Page01 Pagerow"]
+    members_loaded(page, lambda: page.fill("#members-search input[name=q]", "page07"))
+    assert member_rows(console) == ["Page07 Pagerow"]
+    # One compact line per member: the actions sit in a menu.
+    page.locator("#members details.menu summary").click()
+    assert page.locator("#members details.menu button").all_inner_texts()[0] == "Fiche · Record"
+    page.locator("#members details.menu button", has_text="Fiche · Record").click()
+    page.locator("#record").get_by_text("pagerow.7@example.org (principal · primary)").wait_for()  # that record
+    console.assert_clean()
+
+
+def test_mailbox_downloads_only_new_messages(platform: Platform, open_console: Any) -> None:
+    console = open_console()
+    page = console.page
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/api/v1/dev/mailbox" in r.url else None)
+    page.reload()
+    page.locator("#mail tr").first.wait_for()
+    assert requests and all("limit=" in u for u in requests), "the first load asks for one page"
+    with manager(platform) as http:
+        register(http, "Courrier", "Nouveau", "courrier.nouveau@example.org")
+    deadline = time.monotonic() + 30
+    while "courrier.nouveau@example.org" not in page.locator("#mail").inner_text():
+        assert time.monotonic() < deadline, "the welcome email appears through the 5 s poll"
+        page.wait_for_timeout(250)
+    polls = [u for u in requests[1:] if "after=" in u]
+    assert polls, f"polls ask only for messages after the newest shown: {requests}"
+    console.assert_clean()
+
+
+def test_phone_size_fits_the_viewport(open_console: Any) -> None:
+    console = open_console(width=390, height=844)
+    page = console.page
+    page.locator("#members tr").first.wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    header = page.locator("header").bounding_box()
+    assert header is not None and header["x"] >= 0 and header["x"] + header["width"] <= 390
+    for selector in ("#save", "#members-search button[type=submit]", "#refresh-members", "#register button[type=submit]",
+                     "#directory button[type=submit]", "#group-create button[type=submit]"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, selector
+    columns = page.evaluate("getComputedStyle(document.querySelector('main')).gridTemplateColumns.split(' ').length")
+    assert columns == 1, "one column on a phone"
+    console.assert_clean()
+
+
+def test_hostile_csv_columns_and_cells_are_shown_as_text(open_console: Any) -> None:
+    console = open_console()
+    page = console.page
+    header = '<img src=x onerror="window.__xss=8">'
+    cell = "<script>window.__xss=9</script>"
+    csv = f"first_name;last_name;email;{header}\nAnna;Csv;anna.csv@example.org;{cell}\n".encode()
+    page.set_input_files("#import-upload input[type=file]",
+                         files=[{"name": "<b>alumni</b>.csv", "mimeType": "text/csv", "buffer": csv}])
+    page.click("#import-upload button[type=submit]")
+    page.locator("#import-mapping table").wait_for()
+    mapping = page.locator("#import-mapping").inner_text()
+    assert header in mapping and cell in mapping
+    assert page.locator("#import-mapping img, #import-mapping script").count() == 0
+    selects = page.locator("#import-mapping select")
+    assert [selects.nth(i).input_value() for i in range(4)] == ["first_name", "last_name", "email", ""], \
+        "the suggested mapping is preselected; the hostile column is ignored"
+    assert page.evaluate("window.__xss") is None
+    console.assert_clean()
