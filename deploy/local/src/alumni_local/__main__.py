@@ -86,9 +86,10 @@ def stop_with_parent() -> None:
 
 
 def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
-    # SIGTERM and SIGHUP unwind like Ctrl-C, wherever the runner is (even mid start-up): children stop.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    signal.signal(signal.SIGHUP, signal.default_int_handler)
+    # SIGTERM and SIGHUP unwind like Ctrl-C, wherever the runner is (even mid start-up): children
+    # stop. SIGINT too, explicitly: a runner started in the background inherits it ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.default_int_handler)
     stop_with_parent()
     platform = Platform(data_dir=data_dir.resolve(), ports=Ports.free() if free_ports else Ports())
     seeder: Seeder | None = None
