@@ -33,9 +33,13 @@ def test_a_service_waiting_for_nats_logs_one_json_line_per_attempt_and_nothing_e
     nats_port = free_port()
     platform.nats_url, platform.mongo_uri = f"nats://127.0.0.1:{nats_port}", servers[0].url  # nothing listens yet
     proc = platform.start_process("notifications")
+    log = platform.logs / "notifications.log"
     try:
-        time.sleep(4)
-        assert proc.poll() is None, "waiting, not crashed"
+        deadline = time.monotonic() + 60
+        while log.read_text().count('"dependency": "nats"') < 3:  # a few attempts against a closed port
+            assert proc.poll() is None, "waiting, not crashed"
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
         servers.append(start_nats(tmp_path / "nats", nats_port, tmp_path))
         asyncio.run(declare_topology(platform.nats_url))
         health = f"http://127.0.0.1:{platform.ports.services['notifications']}/health"
@@ -46,14 +50,14 @@ def test_a_service_waiting_for_nats_logs_one_json_line_per_attempt_and_nothing_e
                     break
             except httpx.HTTPError:
                 pass
-            assert proc.poll() is None and time.monotonic() < deadline, (platform.logs / "notifications.log").read_text()
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
     finally:
         platform.stop()
         for server in reversed(servers):
             server.stop()
 
-    text = (platform.logs / "notifications.log").read_text()
+    text = log.read_text()
     assert "\x1b[" not in text, "no ANSI colours in a log file"
     records = []
     for line in text.splitlines():
@@ -63,7 +67,7 @@ def test_a_service_waiting_for_nats_logs_one_json_line_per_attempt_and_nothing_e
             pytest.fail(f"not a JSON line: {line!r}\n--- whole log ---\n{text}")
     assert not any("Traceback" in json.dumps(r) for r in records), text
     waits = [r for r in records if r["event"] == "dependency not ready, retrying"]
-    assert len(waits) >= 2 and {r["dependency"] for r in waits} == {"nats"}, text
+    assert len(waits) >= 3 and {r["dependency"] for r in waits} == {"nats"}, text
     assert [r["attempt"] for r in waits] == list(range(1, len(waits) + 1)), "one line per attempt"
     events = [r["event"] for r in records]
     assert "service started" in events and events[-1] == "service stopped", text

@@ -69,19 +69,28 @@ def check_nats_version(nc: NatsClient) -> None:
             " or newer is required (JetStream data-loss fixes)")
 
 
+class NatsNotReady(RuntimeError):
+    """The first connection to NATS failed (raised out of `nats.connect` by `NatsErrorLog`)."""
+
+
 class NatsErrorLog:
-    """nats-py's error callback (`error_cb=NatsErrorLog(name).on_error`): one JSON line per
-    error once connected, no traceback. Before the first connection it stays quiet: the
-    start-up wait logs each attempt itself."""
+    """nats-py's error callback (`error_cb=NatsErrorLog(name).on_error`).
+
+    Before the first connection, it makes the attempt fail: with `max_reconnect_attempts=-1`
+    nats-py would otherwise retry the *initial* connection forever inside `nats.connect`,
+    logging a traceback each time, and the start-up wait would never get control back — now
+    that wait retries with backoff and logs one line per attempt. Once connected, reconnects
+    stay nats-py's job, and each error is one JSON line without a traceback."""
 
     def __init__(self, connection: str) -> None:
         self.connection = connection
         self.connected = False
 
     async def on_error(self, exc: Exception) -> None:
-        if self.connected:
-            log.warning("nats connection error", connection=self.connection,
-                        error=f"{type(exc).__name__}: {exc}"[:200])
+        if not self.connected:
+            raise NatsNotReady(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+        log.warning("nats connection error", connection=self.connection,
+                    error=f"{type(exc).__name__}: {exc}"[:200])
 
 
 async def connect_nats(url: str, name: str, deadline: float | None = None) -> NatsClient:
@@ -136,13 +145,14 @@ class ServiceHost:
         await ensure_indexes(db, [*outbox_indexes(settings.outbox_retention_days), *inbox_indexes(),
                                   *idempotency_indexes(), *TOMBSTONE_INDEXES, *parts.indexes])
         await wait_for_consumers(js, [sub for sub, _ in parts.events], deadline=deadline)
-        self._broker = broker = create_broker(settings.nats_url, self.name,
-                                              error_cb=NatsErrorLog(f"{self.name}-broker").on_error)
+        broker_errors = NatsErrorLog(f"{self.name}-broker")
+        self._broker = broker = create_broker(settings.nats_url, self.name, error_cb=broker_errors.on_error)
         attach_request_handlers(broker, RequestServer(db), parts.requests, queue=self.name)
         for sub, handler in parts.events:
             policy = await read_retry_policy(js, sub)
             attach_event_handler(broker, DeliveryHandler(sub, handler, db, js, policy), settings)
         await wait_until_ready("faststream broker", broker.start, deadline=deadline)
+        broker_errors.connected = True
         adopt_library_loggers()  # FastStream may have set up loggers of its own while starting
         self._relay = OutboxRelay(db, js, settings, infra.wakeup, self.name)
         self._tasks = [asyncio.create_task(self._relay.run(), name="outbox-relay")]
