@@ -32,7 +32,8 @@ class _TerseExpectedErrors(logging.Filter):
                 isinstance(exc, EXPECTED_ERRORS) or type(exc).__module__.startswith("nats.")):
             # FastStream appends advice on several lines; its first line says what happened.
             first_line = record.getMessage().splitlines()[0] if record.getMessage() else ""
-            record.msg, record.args = f"{first_line} ({type(exc).__name__}: {exc})".strip(), None
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            record.msg, record.args = f"{first_line} ({error})".strip(), None
             record.exc_info, record.exc_text = None, None
             if record.levelno > logging.WARNING:
                 record.levelno, record.levelname = logging.WARNING, "WARNING"
