@@ -45,7 +45,8 @@ def serve(settings: GatewaySettings) -> None:
                      max_upload_bytes=settings.max_upload_bytes, rate_limit_per_minute=settings.rate_limit_per_minute,
                      public_rate_limit_per_minute=settings.public_rate_limit_per_minute,
                      dev_mailbox_url=settings.dev_mailbox_url, on_shutdown=shutdown)
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning")
+    # log_config=None: uvicorn's records go through the root handler configure_logging set up (JSON).
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_level="warning", log_config=None)
 
 
 def issue_token(settings: GatewaySettings, argv: list[str]) -> None:
