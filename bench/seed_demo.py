@@ -47,7 +47,8 @@ async def seed_rows(url: str, token: str, rows: list[dict[str, Any]], first: int
 
     semaphore = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"},
-                                 transport=AsyncRetryTransport(), event_hooks={"request": [started], "response": [finished]}) as client:
+                                 transport=AsyncRetryTransport(),
+                                 event_hooks={"request": [started], "response": [finished]}) as client:
         async def one(i: int) -> bool:
             async with semaphore:
                 return await _seed_row(client, i, rows[i])
