@@ -74,9 +74,9 @@ def env_of(pid: int) -> dict[str, str]:
 class Run:
     """One `python -m alumni_local run`, its output read continuously by a thread."""
 
-    def __init__(self, data_dir: Path, via_parent: bool = False) -> None:
-        args = [sys.executable, "-m", "alumni_local", "run", "--data-dir", str(data_dir), "--demo-members", "5",
-                "--free-ports"]
+    def __init__(self, data_dir: Path, via_parent: bool = False, demo_members: int = 5) -> None:
+        args = [sys.executable, "-m", "alumni_local", "run", "--data-dir", str(data_dir), "--demo-members",
+                str(demo_members), "--free-ports"]
         if via_parent:  # like `make run`: the runner is the child of another process
             args = ["/bin/sh", "-c", '"$@" & wait', "sh", *args]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -87,7 +87,8 @@ class Run:
         self.runner_pid = self.proc.pid
         if via_parent:
             self.runner_pid = self.wait_for(lambda: next(iter(self._direct()), 0), 10)
-        self.wait_for(lambda: "registered or already present" in self.output, 180)
+        ready = "registered or already present" if demo_members else "Ctrl-C stops everything"
+        self.wait_for(lambda: ready in self.output, 180)
         self.children = children_of(self.runner_pid)
 
     def _direct(self) -> set[int]:
@@ -219,3 +220,9 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         assert len(recipients) == len(set(recipients)), "no welcome email sent twice across runs and restarts"
     finally:
         run.stop(signal.SIGKILL)  # the parent `sh`, not the runner
+
+
+def test_every_process_dies_with_the_runner_even_when_it_is_killed(tmp_path: Path) -> None:
+    run = Run(tmp_path, demo_members=0)
+    assert len(run.children) >= 8
+    run.stop(signal.SIGKILL)  # no chance to stop anything itself: the children's PR_SET_PDEATHSIG does

@@ -34,6 +34,7 @@ from servicekit.rpc import RequestHandler, RequestServer, attach_request_handler
 from servicekit.settings import ServiceSettings
 
 MIN_NATS_SERVER = (2, 12, 3)
+STOP_TIMEOUT_SECONDS = 10.0
 log = get_logger(__name__)
 
 
@@ -218,5 +219,11 @@ async def run_service(
     if server is not None and health_task is not None:
         server.should_exit = True
         await asyncio.wait([health_task], timeout=5)
-    await host.stop()
+    try:
+        # Bounded: with NATS gone (its server stopped first, or killed with the local runner),
+        # draining the connection waits for a reconnect that never comes.
+        await asyncio.wait_for(host.stop(), STOP_TIMEOUT_SECONDS)
+    except TimeoutError:
+        log.warning("service stop timed out, exiting anyway", timeout=STOP_TIMEOUT_SECONDS)
+        return
     log.info("service stopped")
