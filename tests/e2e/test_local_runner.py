@@ -222,7 +222,12 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         run.stop(signal.SIGKILL)  # the parent `sh`, not the runner
 
 
-def test_every_process_dies_with_the_runner_even_when_it_is_killed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP])
+def test_every_process_stops_with_the_runner_even_when_it_is_killed(tmp_path: Path, sig: signal.Signals) -> None:
     run = Run(tmp_path, demo_members=0)
     assert len(run.children) >= 8
-    run.stop(signal.SIGKILL)  # no chance to stop anything itself: the children's PR_SET_PDEATHSIG does
+    # SIGHUP (terminal closed): the runner stops everything itself. SIGKILL: it has no chance
+    # to; every child has PR_SET_PDEATHSIG (nats-server and the MongoDB stand-in included).
+    run.stop(sig)
+    if sig == signal.SIGHUP:
+        assert run.proc.returncode == 0 and "Stopping ..." in run.output
