@@ -74,9 +74,10 @@ def demo_members(count: int, seed: int = 7) -> list[dict[str, Any]]:
 
 async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
                progress: Callable[[int, int], None] | None = None,
-               retried: Counter[str] | None = None) -> tuple[int, int]:
+               retried: Counter[str] | None = None,
+               transport: httpx.AsyncBaseTransport | None = None) -> tuple[int, int]:
     """Returns (registered or already present, failed). `retried` counts the requests retried
-    by reason (`429`, `503`, `ConnectError`, …)."""
+    by reason (`429`, `503`, `ConnectError`, …); `transport` replaces the network (tests)."""
     done = failed = 0
     semaphore = asyncio.Semaphore(concurrency)
     retries: Counter[str] = Counter() if retried is None else retried
@@ -84,7 +85,7 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
     def on_retry(_: httpx.Request, reason: str, _delay: float, _attempt: int) -> None:
         retries[reason] += 1
 
-    async with httpx.AsyncClient(base_url=gateway_url, timeout=60, transport=AsyncRetryTransport(on_retry=on_retry),
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=60, transport=AsyncRetryTransport(transport, on_retry=on_retry),
                                  headers={"Authorization": f"Bearer {token}"}) as client:
         async def one(i: int, row: dict[str, Any]) -> None:
             nonlocal done, failed
