@@ -7,6 +7,7 @@ import asyncio
 import ctypes
 import os
 import signal
+import sys
 import threading
 import time
 from collections import Counter
@@ -119,6 +120,9 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
                 seeder = None
             time.sleep(SUPERVISE_EVERY)
     except PlatformGaveUp:
+        return 1
+    except (RuntimeError, TimeoutError) as exc:  # start-up failed; the message names the process and its log
+        print(f"alumni-local: {exc}", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         return 0
