@@ -198,7 +198,7 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         def welcomed() -> bool:
             return any(f"burst.{BURST}@example.org" in m["to"] for m in httpx.get(mailbox.group(1)).json()["messages"])
 
-        run.wait_for(welcomed, 30)
+        run.wait_for(welcomed, 60)
         runner_log = (tmp_path / "logs" / "runner.log").read_text()
         assert '"event": "process exited"' in runner_log and '"event": "process restarted"' in runner_log
     finally:
