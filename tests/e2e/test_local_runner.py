@@ -1,4 +1,5 @@
-"""`make run` itself: starts everything, seeds, stops every process on Ctrl-C, reuses its data."""
+"""`make run` itself: starts everything, seeds, restarts a crashed service, stops every process
+on Ctrl-C or when its parent dies, reuses its data."""
 
 from __future__ import annotations
 
@@ -7,13 +8,22 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest
 
+from alumni_local.http_retry import RetryTransport
+
 pytestmark = pytest.mark.e2e
+
+BURST = 20
+T = TypeVar("T")
 
 
 def children_of(pid: int) -> set[int]:
@@ -35,66 +45,189 @@ def children_of(pid: int) -> set[int]:
     return found
 
 
-def run_until_ready(data_dir: Path) -> tuple[subprocess.Popen[str], str, set[int]]:
-    proc = subprocess.Popen([sys.executable, "-m", "alumni_local", "run", "--data-dir", str(data_dir),
-                             "--demo-members", "5", "--free-ports"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    assert proc.stdout is not None
-    output = ""
-    deadline = time.monotonic() + 120
-    while "Ctrl-C stops everything" not in output:
-        line = proc.stdout.readline()
-        assert line or proc.poll() is None, output
-        output += line
-        assert time.monotonic() < deadline, output
-    return proc, output, children_of(proc.pid)
+def alive(pids: set[int]) -> set[int]:
+    live = set()
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                live.add(pid)
+        except OSError:
+            pass
+    return live
 
 
-def stop(proc: subprocess.Popen[str], children: set[int]) -> str:
-    proc.send_signal(signal.SIGINT)
-    rest, _ = proc.communicate(timeout=60)
-    time.sleep(0.5)
-    alive = {pid for pid in children if Path(f"/proc/{pid}").exists() and
-             (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z")}
-    assert not alive, f"orphans left running: {alive}"
-    return rest
+def service_pid(runner: int, module: str) -> int:
+    for pid in children_of(runner):
+        try:
+            if module in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"):
+                return pid
+        except OSError:
+            pass
+    raise AssertionError(f"no {module} process")
 
 
-def test_make_run_serves_the_console_stops_cleanly_and_reuses_its_data(tmp_path: Path) -> None:
-    proc, output, children = run_until_ready(tmp_path)
+def env_of(pid: int) -> dict[str, str]:
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(p.decode(errors="replace").split("=", 1) for p in pairs if b"=" in p)
+
+
+class Run:
+    """One `python -m alumni_local run`, its output read continuously by a thread."""
+
+    def __init__(self, data_dir: Path, via_parent: bool = False, demo_members: int = 5) -> None:
+        args = [sys.executable, "-m", "alumni_local", "run", "--data-dir", str(data_dir), "--demo-members",
+                str(demo_members), "--free-ports"]
+        if via_parent:  # like `make run`: the runner is the child of another process
+            args = ["/bin/sh", "-c", '"$@" & wait', "sh", *args]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.runner_pid = self.proc.pid
+        if via_parent:
+            self.runner_pid = self.wait_for(lambda: next(iter(self._direct()), 0), 10)
+        ready = "registered or already present" if demo_members else "Ctrl-C stops everything"
+        self.wait_for(lambda: ready in self.output, 180)
+        self.children = children_of(self.runner_pid)
+
+    def _direct(self) -> set[int]:
+        """The parent's own children (the runner)."""
+        found = set()
+        for pid in children_of(self.proc.pid):
+            try:
+                if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1] == str(self.proc.pid):
+                    found.add(pid)
+            except OSError:
+                pass
+        return found
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, condition: Callable[[], T], timeout: float) -> T:
+        deadline = time.monotonic() + timeout
+        while not (result := condition()):
+            assert self.proc.poll() is None or self._reader.is_alive(), self.output
+            assert time.monotonic() < deadline, self.output
+            time.sleep(0.1)
+        return result
+
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> str:
+        self.proc.send_signal(sig)
+        self.proc.wait(timeout=60)
+        self._reader.join(10)
+        deadline = time.monotonic() + 30
+        while alive(self.children | {self.runner_pid}) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not alive(self.children | {self.runner_pid}), f"orphans left running: {alive(self.children)}"
+        return self.output
+
+
+def console(output: str) -> tuple[str, str]:
+    found = re.search(r"Console\s+(\S+)/console#token=(\S+)", output)
+    assert found
+    return found.group(1), found.group(2)
+
+
+def register(client: httpx.Client, i: int) -> int:
+    body = {"first_name": "Burst", "last_name": f"N{i}", "email": f"burst.{i}@example.org", "locale": "fr",
+            "cohort": {"program": "MSc Finance", "graduation_year": 2012}}
+    return client.post("/api/v1/members", json=body, headers={"Idempotency-Key": f"e2e-burst-{i}"}).status_code
+
+
+def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_and_reuses_its_data(
+        tmp_path: Path) -> None:
+    run = Run(tmp_path)
     try:
+        output = run.output
         assert "5 registered or already present, 0 failed" in output
-        console = re.search(r"Console\s+(\S+)#token=(\S+)", output)
+        assert output.index("Ctrl-C stops everything") < output.index("Seeding"), "said before the seed"
+        api, token = console(output)
         mailbox = re.search(r"Mailbox\s+(\S+)", output)
-        assert console and mailbox
-        url, token = console.groups()
-        assert "Console alumni" in httpx.get(url).text
-        members = httpx.get(url.replace("/console", "/api/v1/members"), headers={"Authorization": f"Bearer {token}"})
-        assert members.status_code == 200 and len(members.json()["items"]) == 5
-        showcase = httpx.get(url.replace("/console", "/api/v1/public/demo/showcase")).json()["items"]
-        assert len(showcase) == 1 and showcase[0]["quote"], "the demo tenant has a showcase entry"
-        groups = httpx.get(url.replace("/console", "/api/v1/groups"), headers={"Authorization": f"Bearer {token}"})
-        assert {"Alumni de Lyon", "Club Finance"} <= {g["name"] for g in groups.json()["items"]}
-        assert len(children) >= 8, "nats, mongo, sink, four services and the gateway are separate processes"
         assert mailbox
+        auth = {"Authorization": f"Bearer {token}"}
+        assert "Console alumni" in httpx.get(f"{api}/console").text
+        members = httpx.get(f"{api}/api/v1/members", headers=auth)
+        assert members.status_code == 200 and len(members.json()["items"]) == 5
+        showcase = httpx.get(f"{api}/api/v1/public/demo/showcase").json()["items"]
+        assert len(showcase) == 1 and showcase[0]["quote"], "the demo tenant has a showcase entry"
+        groups = httpx.get(f"{api}/api/v1/groups", headers=auth)
+        assert {"Alumni de Lyon", "Club Finance"} <= {g["name"] for g in groups.json()["items"]}
+        assert len(run.children) >= 8, "nats, mongo, sink, four services and the gateway are separate processes"
         deadline = time.monotonic() + 30
         while httpx.get(mailbox.group(1)).json()["count"] < 5:
             assert time.monotonic() < deadline, "the five welcome emails"
             time.sleep(0.2)
-    finally:
-        stop(proc, children)
 
-    proc, output, children = run_until_ready(tmp_path)
+        # SIGKILL notifications during a burst of registrations: the platform stays up, the
+        # runner restarts it, every write of the burst is there.
+        killed = service_pid(run.runner_pid, "notifications_service")
+        with httpx.Client(base_url=api, headers=auth, timeout=30, transport=RetryTransport()) as client, \
+                ThreadPoolExecutor(4) as pool:
+            statuses = pool.map(lambda i: register(client, i), range(BURST))
+            time.sleep(0.3)
+            os.kill(killed, signal.SIGKILL)
+            assert set(statuses) == {201}
+        run.wait_for(lambda: "notifications restarted" in run.output, 15)
+        assert "notifications exited (killed by SIGKILL); restarting in 0.5 s" in run.output
+        assert run.proc.poll() is None, "the platform kept running"
+        restarted = service_pid(run.runner_pid, "notifications_service")
+        assert restarted != killed
+        health = f"http://127.0.0.1:{env_of(restarted)['NOTIFICATIONS_HTTP_PORT']}/health"
+
+        def healthy() -> bool:
+            try:
+                return httpx.get(health, timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        run.wait_for(healthy, 20)
+        listed = httpx.get(f"{api}/api/v1/members", params={"limit": 100}, headers=auth).json()["items"]
+        assert len(listed) == 5 + BURST, "every write of the burst is there"
+        # The restarted service consumes again: a member registered now gets a welcome email.
+        with httpx.Client(base_url=api, headers=auth, timeout=30, transport=RetryTransport()) as client:
+            assert register(client, BURST) == 201
+
+        def welcomed() -> bool:
+            return any(f"burst.{BURST}@example.org" in m["to"] for m in httpx.get(mailbox.group(1)).json()["messages"])
+
+        run.wait_for(welcomed, 60)
+        runner_log = (tmp_path / "logs" / "runner.log").read_text()
+        assert '"event": "process exited"' in runner_log and '"event": "process restarted"' in runner_log
+    finally:
+        run.stop()
+
+    # Second run, started like `make run` by a parent process that then dies (make killed on
+    # its own): the runner notices and stops every process.
+    run = Run(tmp_path, via_parent=True)
     try:
-        assert "5 registered or already present, 0 failed" in output
-        console = re.search(r"Console\s+(\S+)#token=(\S+)", output)
-        assert console
-        url, token = console.groups()
-        members = httpx.get(url.replace("/console", "/api/v1/members"), headers={"Authorization": f"Bearer {token}"})
-        assert len(members.json()["items"]) == 5, "the second run reused the data and seeded nothing twice"
-        mailbox = re.search(r"Mailbox\s+(\S+)", output)
+        assert "5 registered or already present, 0 failed" in run.output
+        api, token = console(run.output)
+        members = httpx.get(f"{api}/api/v1/members", params={"limit": 100},
+                            headers={"Authorization": f"Bearer {token}"})
+        assert len(members.json()["items"]) == 5 + BURST + 1, "the second run reused the data and seeded nothing twice"
+        mailbox = re.search(r"Mailbox\s+(\S+)", run.output)
         assert mailbox
         time.sleep(2)
-        assert httpx.get(mailbox.group(1)).json()["count"] == 5, "no welcome email sent twice across runs"
+        recipients = [tuple(m["to"]) for m in httpx.get(mailbox.group(1)).json()["messages"]]
+        assert len(recipients) == len(set(recipients)), "no welcome email sent twice across runs and restarts"
     finally:
-        stop(proc, children)
+        run.stop(signal.SIGKILL)  # the parent `sh`, not the runner
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP])
+def test_every_process_stops_with_the_runner_even_when_it_is_killed(tmp_path: Path, sig: signal.Signals) -> None:
+    run = Run(tmp_path, demo_members=0)
+    assert len(run.children) >= 8
+    # SIGHUP (terminal closed): the runner stops everything itself. SIGKILL: it has no chance
+    # to; every child has PR_SET_PDEATHSIG (nats-server and the MongoDB stand-in included).
+    run.stop(sig)
+    if sig == signal.SIGHUP:
+        assert run.proc.returncode == 0 and "Stopping ..." in run.output

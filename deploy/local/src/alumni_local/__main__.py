@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
+import os
 import signal
 import sys
 import threading
+import time
+from collections import Counter
 from pathlib import Path
 
 from alumni_local.progress import ProgressBar
 from alumni_local.runner import Platform, Ports
-from alumni_local.seed import seed
+from alumni_local.seed import SEED_SUBJECT, seed
+from alumni_local.supervisor import PlatformGaveUp, Supervisor
 
 SEED_BAR = ProgressBar("  seeding")
+SUPERVISE_EVERY = 0.25
 
 
 def show_progress(done: int, total: int) -> None:
@@ -21,11 +27,73 @@ def show_progress(done: int, total: int) -> None:
         SEED_BAR.update(done, total)
 
 
+class Seeder(threading.Thread):
+    """Seeds in the background while the main thread supervises the platform (a service that
+    crashes during the seed is restarted; the seed's requests retry meanwhile)."""
+
+    def __init__(self, gateway_url: str, token: str, count: int) -> None:
+        super().__init__(name="demo-seed", daemon=True)
+        self.count = count
+        self.result: tuple[int, int] | None = None
+        self.error: BaseException | None = None
+        self.retried: Counter[str] = Counter()
+        self.started_at = time.monotonic()
+        self.elapsed = 0.0
+        self._loop = asyncio.new_event_loop()
+        self._task = self._loop.create_task(
+            seed(gateway_url, token, count, progress=show_progress, retried=self.retried))
+
+    def run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self.result = self._loop.run_until_complete(self._task)
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - reported by the main thread
+            self.error = exc
+        finally:
+            self.elapsed = time.monotonic() - self.started_at
+            self._loop.close()
+
+    def cancel(self) -> None:
+        if self.is_alive():
+            try:
+                self._loop.call_soon_threadsafe(self._task.cancel)
+            except RuntimeError:  # finished meanwhile
+                pass
+            self.join(5)
+
+    def report(self) -> str:
+        if self.error is not None:
+            return f"  the seed stopped: {self.error!r}"
+        present, failed = self.result or (0, self.count)
+        line = f"  {present} registered or already present, {failed} failed ({self.elapsed:.0f} s)"
+        if self.retried:
+            line += "; retried: " + ", ".join(f"{n}× {reason}" for reason, n in self.retried.most_common())
+        return line
+
+
+def stop_with_parent() -> None:
+    """The runner stops (SIGTERM, so it stops its children) when whoever started it dies —
+    `make` killed on its own, a closed terminal — instead of leaving the platform running."""
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        return
+    if os.getppid() != parent:  # died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
+    # SIGTERM and SIGHUP unwind like Ctrl-C, wherever the runner is (even mid start-up): children
+    # stop. SIGINT too, explicitly: a runner started in the background inherits it ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.default_int_handler)
+    stop_with_parent()
     platform = Platform(data_dir=data_dir.resolve(), ports=Ports.free() if free_ports else Ports())
-    stop = threading.Event()
-    # SIGTERM unwinds like Ctrl-C, wherever the runner is (even mid start-up): children stop.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    seeder: Seeder | None = None
     try:
         print(f"Starting NATS, the MongoDB stand-in and every service (logs in {platform.logs}) ...", flush=True)
         platform.start()
@@ -38,22 +106,29 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
         print(f"  NATS         {platform.nats_url}")
         print(f"  MongoDB      {platform.mongo_uri}")
         print(f"\n  Manager token (tenant demo):\n  {token}\n")
+        print("Ctrl-C stops everything. A process that crashes is restarted.", flush=True)
         if demo_members:
             print(f"Seeding {demo_members} demo alumni in tenant 'demo' (the console is already up) ...", flush=True)
-            present, failed = asyncio.run(seed(platform.gateway_url, token, demo_members, progress=show_progress))
-            print(f"\n  {present} registered or already present, {failed} failed", flush=True)
-        print("Ctrl-C stops everything.", flush=True)
-        try:
-            while not stop.wait(1):
-                for name, proc in platform.processes.items():
-                    if proc.poll() is not None:
-                        print(f"{name} exited ({proc.returncode}); see {platform.logs / (name + '.log')}",
-                              file=sys.stderr)
-                        return 1
-        except KeyboardInterrupt:
-            pass
+            seeder = Seeder(platform.gateway_url, platform.issue_token("manager", subject=SEED_SUBJECT), demo_members)
+            seeder.start()
+        supervisor = Supervisor(platform)
+        while True:
+            supervisor.check()
+            if seeder is not None and not seeder.is_alive():
+                SEED_BAR.close()
+                print(f"\n{seeder.report()}", flush=True)
+                seeder = None
+            time.sleep(SUPERVISE_EVERY)
+    except PlatformGaveUp:
+        return 1
+    except (RuntimeError, TimeoutError) as exc:  # start-up failed; the message names the process and its log
+        print(f"alumni-local: {exc}", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
         return 0
     finally:
+        if seeder is not None:
+            seeder.cancel()
         print("Stopping ...", flush=True)
         platform.stop()
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from alumni_local.http_retry import RetryTransport, describe
 from alumni_local.progress import ProgressBar
 
 POLL_SECONDS = 0.5
@@ -32,9 +33,15 @@ class ImportFailed(Exception):
     pass
 
 
+def _report_retry(request: httpx.Request, reason: str, delay: float, attempt: int) -> None:
+    print(f"\n{request.method} {request.url.path}: {reason}, trying again in {delay:.1f} s (attempt {attempt + 1})",
+          file=sys.stderr)
+
+
 class Client:
-    def __init__(self, gateway: str, token: str) -> None:
-        self._http = httpx.Client(base_url=gateway, timeout=120, headers={"Authorization": f"Bearer {token}"})
+    def __init__(self, gateway: str, token: str, transport: httpx.BaseTransport | None = None) -> None:
+        self._http = httpx.Client(base_url=gateway, timeout=120, headers={"Authorization": f"Bearer {token}"},
+                                  transport=transport or RetryTransport(on_retry=_report_retry))
 
     def download(self, path: str, target: Path) -> None:
         with self._http.stream("GET", path) as r:
@@ -47,14 +54,7 @@ class Client:
     def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         r = self._http.request(method, path, **kwargs)
         if r.status_code >= 400:
-            try:
-                problem = r.json()
-                message = f"{problem.get('title')}: {problem.get('detail') or ''}"
-                for e in problem.get("errors") or []:
-                    message += f"\n  {'.'.join(map(str, e['loc']))}: {e['msg']}"
-            except ValueError:
-                message = r.text[:300]
-            raise ImportFailed(f"{method} {path} → {r.status_code} {message}")
+            raise ImportFailed(f"{method} {path} → {describe(r)}")
         result: dict[str, Any] = r.json()
         return result
 

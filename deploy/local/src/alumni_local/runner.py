@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import nats
 
+from alumni_local.seed import SEED_SUBJECT
 from servicekit.devservers import (
     ServerProcess,
     ensure_port_free,
@@ -114,7 +115,8 @@ class Platform:
         if name == "gateway":
             env.update({"GATEWAY_HTTP_PORT": str(self.ports.gateway), "GATEWAY_TENANTS": json.dumps(self.tenants),
                         "GATEWAY_DEV_ISSUER_KEY_FILE": str(self.dev_key),
-                        "GATEWAY_DEV_MAILBOX_URL": self.mailbox_url})
+                        "GATEWAY_DEV_MAILBOX_URL": self.mailbox_url,
+                        "GATEWAY_RATE_LIMIT_EXEMPT_SUBJECTS": json.dumps([SEED_SUBJECT])})
         else:
             env.update({f"{prefix}MONGO_URI": self.mongo_uri, f"{prefix}HTTP_PORT": str(self.ports.services[name])})
         if name == "notifications":
@@ -198,11 +200,14 @@ class Platform:
         for server in reversed(self.servers):
             server.stop()
 
-    def issue_token(self, roles: str = "manager", tenant: str | None = None, subject: str = "dev-manager",
+    def issue_token(self, roles: str = "manager", tenant: str | None = None, subject: str | None = None,
                     member_id: str | None = None) -> str:
-        from gateway_service.adapters.auth import DevIssuer, load_or_create_key
+        """A development token; the subject defaults to `dev-<role>` (`dev-alumnus-<member_id>`)."""
+        from gateway_service.adapters.auth import DevIssuer, dev_subject, load_or_create_key
         from gateway_service.config import GatewaySettings
 
         defaults = GatewaySettings(_env_file=None)  # type: ignore[call-arg]
         issuer = DevIssuer(load_or_create_key(self.dev_key), defaults.jwt_issuer, defaults.jwt_audience)
-        return issuer.issue(tenant or self.tenants[0], subject, roles.split(","), member_id)
+        role_list = roles.split(",")
+        return issuer.issue(tenant or self.tenants[0], subject or dev_subject(role_list, member_id), role_list,
+                            member_id)

@@ -10,10 +10,16 @@ import asyncio
 import random
 import sys
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+
+from alumni_local.http_retry import AsyncRetryTransport, describe
+
+SEED_SUBJECT = "local-seed"
+"""Subject of the seeder's token: the local runner exempts it from the gateway's API rate limit."""
 
 FIRST = ["Béatrice", "Camille", "Hélène", "Zoé", "Amélie", "Léa", "Chloé", "Inès", "Jérôme", "François",
          "Noël", "Gaëtan", "Thibault", "Mathis", "Lucas", "Hugo", "Aïcha", "Mehdi", "Yann", "Sophie",
@@ -67,11 +73,19 @@ def demo_members(count: int, seed: int = 7) -> list[dict[str, Any]]:
 
 
 async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
-               progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
-    """Returns (registered or already present, failed)."""
+               progress: Callable[[int, int], None] | None = None,
+               retried: Counter[str] | None = None,
+               transport: httpx.AsyncBaseTransport | None = None) -> tuple[int, int]:
+    """Returns (registered or already present, failed). `retried` counts the requests retried
+    by reason (`429`, `503`, `ConnectError`, …); `transport` replaces the network (tests)."""
     done = failed = 0
     semaphore = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=gateway_url, timeout=60,
+    retries: Counter[str] = Counter() if retried is None else retried
+
+    def on_retry(_: httpx.Request, reason: str, _delay: float, _attempt: int) -> None:
+        retries[reason] += 1
+
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=60, transport=AsyncRetryTransport(transport, on_retry=on_retry),
                                  headers={"Authorization": f"Bearer {token}"}) as client:
         async def one(i: int, row: dict[str, Any]) -> None:
             nonlocal done, failed
@@ -83,7 +97,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
                 progress(done + failed, count)
 
         for key, group in DEMO_GROUPS.items():
-            await client.post("/api/v1/groups", json=group, headers={"Idempotency-Key": key})
+            r = await client.post("/api/v1/groups", json=group, headers={"Idempotency-Key": key})
+            if r.status_code >= 400 and r.status_code != 409:  # 409: created by an earlier run
+                print(f"seed group {group['name']}: {describe(r)}", file=sys.stderr)
         await asyncio.gather(*(one(i, row) for i, row in enumerate(demo_members(count))))
     return done, failed
 
@@ -112,7 +128,7 @@ async def _seed_extras(client: httpx.AsyncClient, i: int, member_id: str, row: d
     for n, (method, path, body) in enumerate(calls):
         r = await client.request(method, path, json=body, headers={"Idempotency-Key": f"demo-seed-extra-{i}-{n}"})
         if r.status_code != 200:
-            print(f"seed row {i} {path}: {r.status_code} {r.text}", file=sys.stderr)
+            print(f"seed row {i} {path}: {describe(r)}", file=sys.stderr)
             return False
     return True
 
@@ -122,7 +138,7 @@ async def _seed_row(client: httpx.AsyncClient, i: int, row: dict[str, Any]) -> b
     if r.status_code == 409:
         return True  # registered by an earlier run whose idempotency keys have expired
     if r.status_code != 201:
-        print(f"seed row {i}: {r.status_code} {r.text}", file=sys.stderr)
+        print(f"seed row {i}: {describe(r)}", file=sys.stderr)
         return False
     member_id = r.json()["member_id"]
     if row["listed"]:
@@ -130,7 +146,7 @@ async def _seed_row(client: httpx.AsyncClient, i: int, row: dict[str, Any]) -> b
                              json={"granted": True, "text_version": "annuaire-2026", "language": "fr", "channel": "import"},
                              headers={"Idempotency-Key": f"demo-seed-consent-{i}"})
         if r.status_code != 200:
-            print(f"seed row {i} consent: {r.status_code} {r.text}", file=sys.stderr)
+            print(f"seed row {i} consent: {describe(r)}", file=sys.stderr)
             return False
     # The version this seed leaves the member at before the profile edit (1 after registering,
     # 2 after the consent): fixed, so that a later run replays the same request under its key.
@@ -138,6 +154,6 @@ async def _seed_row(client: httpx.AsyncClient, i: int, row: dict[str, Any]) -> b
     r = await client.patch(f"/api/v1/members/{member_id}", json={"version": version, **row["profile"]},
                            headers={"Idempotency-Key": f"demo-seed-profile-{i}"})
     if r.status_code not in (200, 409):  # 409: edited since by someone else; nothing to seed
-        print(f"seed row {i} profile: {r.status_code} {r.text}", file=sys.stderr)
+        print(f"seed row {i} profile: {describe(r)}", file=sys.stderr)
         return False
     return await _seed_extras(client, i, member_id, row)

@@ -7,11 +7,14 @@ development/test dependency (GPL-2.0, beta); production runs MongoDB.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,11 +74,24 @@ class ServerProcess:
                 self.process.wait()
 
 
+def die_with_parent() -> None:
+    """In a child, before exec: SIGTERM when the parent dies, even by SIGKILL (no orphan servers)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def _spawn(name: str, args: list[str], log_path: Path) -> subprocess.Popen[bytes]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it
+    # PR_SET_PDEATHSIG fires when the *thread* that forked the child exits: only from the main
+    # thread (a server started from `asyncio.to_thread` would die with that worker thread).
+    on_main_thread = threading.current_thread() is threading.main_thread()
     return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True, env=os.environ.copy())
+                            start_new_session=True, env=os.environ.copy(),
+                            preexec_fn=die_with_parent if on_main_thread else None)
 
 
 def start_nats(data_dir: Path, port: int | None = None, log_dir: Path | None = None,

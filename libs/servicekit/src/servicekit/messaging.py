@@ -59,13 +59,15 @@ class RetryPolicy:
         return self.backoff[min(delivered, len(self.backoff)) - 1]
 
 
-def create_broker(nats_url: str, name: str) -> NatsBroker:
+def create_broker(nats_url: str, name: str,
+                  error_cb: Callable[[Exception], Awaitable[None]] | None = None) -> NatsBroker:
     # FastStream logs every message at INFO; ours are structured already, so its go to DEBUG.
     return NatsBroker(
         nats_url.split(","),
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
+        error_cb=error_cb,
         logger=logging.getLogger("faststream"),
         log_level=logging.DEBUG,
     )

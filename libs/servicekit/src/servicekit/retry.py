@@ -40,6 +40,8 @@ async def wait_until_ready(
             return await attempt_fn()
         except Exception as exc:
             if deadline is not None and loop.time() - started > deadline:
+                log.error("dependency not ready, giving up", dependency=what, attempt=attempt,
+                          waited=round(loop.time() - started, 1), error=str(exc)[:200])
                 raise
             delay = backoff_delay(attempt, base, cap)
             log.warning("dependency not ready, retrying", dependency=what, attempt=attempt,

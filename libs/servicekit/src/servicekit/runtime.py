@@ -25,7 +25,7 @@ from servicekit.health import ReadinessCheck, health_app
 from servicekit.idempotency import OBSOLETE_INDEXES as OBSOLETE_IDEMPOTENCY_INDEXES
 from servicekit.idempotency import idempotency_indexes
 from servicekit.inbox import inbox_indexes
-from servicekit.logging import configure_logging, get_logger
+from servicekit.logging import adopt_library_loggers, configure_logging, get_logger
 from servicekit.messaging import DeliveryHandler, EventHandler, attach_event_handler, create_broker, read_retry_policy
 from servicekit.mongo import Document, IndexSpec, create_client, drop_indexes, ensure_indexes, wait_for_mongo
 from servicekit.outbox import OutboxRelay, OutboxWakeup, outbox_indexes
@@ -35,6 +35,7 @@ from servicekit.rpc import RequestHandler, RequestServer, attach_request_handler
 from servicekit.settings import ServiceSettings
 
 MIN_NATS_SERVER = (2, 12, 3)
+STOP_TIMEOUT_SECONDS = 10.0
 log = get_logger(__name__)
 
 
@@ -70,22 +71,50 @@ def check_nats_version(nc: NatsClient) -> None:
             " or newer is required (JetStream data-loss fixes)")
 
 
+class NatsNotReady(RuntimeError):
+    """The first connection to NATS failed (raised out of `nats.connect` by `NatsErrorLog`)."""
+
+
+class NatsErrorLog:
+    """nats-py's error callback (`error_cb=NatsErrorLog(name).on_error`).
+
+    Before the first connection, it makes the attempt fail: with `max_reconnect_attempts=-1`
+    nats-py would otherwise retry the *initial* connection forever inside `nats.connect`,
+    logging a traceback each time, and the start-up wait would never get control back — now
+    that wait retries with backoff and logs one line per attempt. Once connected, reconnects
+    stay nats-py's job, and each error is one JSON line without a traceback."""
+
+    def __init__(self, connection: str) -> None:
+        self.connection = connection
+        self.connected = False
+
+    async def on_error(self, exc: Exception) -> None:
+        if not self.connected:
+            raise NatsNotReady(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+        log.warning("nats connection error", connection=self.connection,
+                    error=f"{type(exc).__name__}: {exc}"[:200])
+
+
 async def connect_nats(url: str, name: str, deadline: float | None = None) -> NatsClient:
+    errors = NatsErrorLog(name)
+
     async def attempt() -> NatsClient:
-        return await nats.connect(url.split(","), name=name, max_reconnect_attempts=-1,
+        return await nats.connect(url.split(","), name=name, max_reconnect_attempts=-1, error_cb=errors.on_error,
                                   reconnect_time_wait=1, allow_reconnect=True, connect_timeout=2)
 
     nc = await wait_until_ready("nats", attempt, deadline=deadline)
+    errors.connected = True
     check_nats_version(nc)
     return nc
 
 
-async def wait_for_consumers(js: JetStreamContext, subscriptions: Sequence[Subscription]) -> None:
+async def wait_for_consumers(js: JetStreamContext, subscriptions: Sequence[Subscription],
+                             deadline: float | None = None) -> None:
     async def all_declared() -> None:
         for sub in subscriptions:
             await js.consumer_info(sub.stream, sub.durable)
 
-    await wait_until_ready("nats topology (run `alumni-ops topology apply`)", all_declared)
+    await wait_until_ready("nats topology (run `alumni-ops topology apply`)", all_declared, deadline=deadline)
 
 
 class ServiceHost:
@@ -102,10 +131,13 @@ class ServiceHost:
 
     async def start(self) -> Infrastructure:
         settings = self.settings
+        # Dependencies first, each waited for explicitly (one log line per attempt), and for a
+        # bounded time: past it the process exits and its supervisor decides what to do.
+        deadline = settings.dependency_wait_seconds or None
         mongo = create_client(settings.mongo_uri, self.name)
-        await wait_for_mongo(mongo)
+        await wait_for_mongo(mongo, deadline=deadline)
         db = mongo[settings.mongo_db]
-        nc = await connect_nats(settings.nats_url, self.name)
+        nc = await connect_nats(settings.nats_url, self.name, deadline=deadline)
         js = nc.jetstream()
         self.infra = infra = Infrastructure(settings, mongo, db, nc, js, OutboxWakeup())
         self.parts = parts = self._build(infra)
@@ -115,13 +147,16 @@ class ServiceHost:
         await ensure_indexes(db, [*outbox_indexes(settings.outbox_retention_days), *inbox_indexes(),
                                   *idempotency_indexes(), *TOMBSTONE_INDEXES, *parts.indexes])
         await drop_indexes(db, OBSOLETE_IDEMPOTENCY_INDEXES)
-        await wait_for_consumers(js, [sub for sub, _ in parts.events])
-        self._broker = broker = create_broker(settings.nats_url, self.name)
+        await wait_for_consumers(js, [sub for sub, _ in parts.events], deadline=deadline)
+        broker_errors = NatsErrorLog(f"{self.name}-broker")
+        self._broker = broker = create_broker(settings.nats_url, self.name, error_cb=broker_errors.on_error)
         attach_request_handlers(broker, RequestServer(db), parts.requests, queue=self.name)
         for sub, handler in parts.events:
             policy = await read_retry_policy(js, sub)
             attach_event_handler(broker, DeliveryHandler(sub, handler, db, js, policy), settings)
-        await wait_until_ready("faststream broker", broker.start)
+        await wait_until_ready("faststream broker", broker.start, deadline=deadline)
+        broker_errors.connected = True
+        adopt_library_loggers()  # FastStream may have set up loggers of its own while starting
         self._relay = OutboxRelay(db, js, settings, infra.wakeup, self.name)
         self._tasks = [asyncio.create_task(self._relay.run(), name="outbox-relay")]
         self._tasks += [asyncio.create_task(w(), name=f"worker-{i}") for i, w in enumerate(parts.workers)]
@@ -168,7 +203,8 @@ async def run_service(
     health_task: asyncio.Task[None] | None = None
     if settings.http_port:
         config = uvicorn.Config(health_app(name, await host.ready()), host=settings.http_host,
-                                port=settings.http_port, log_level="warning", lifespan="off")
+                                port=settings.http_port, log_level="warning", lifespan="off",
+                                log_config=None)  # uvicorn's records go through our handler (JSON)
         server = uvicorn.Server(config)
         # `_serve` rather than `serve`: the latter captures SIGTERM/SIGINT, which this runtime
         # handles itself to stop the broker, the relay and the workers in order.
@@ -185,5 +221,11 @@ async def run_service(
     if server is not None and health_task is not None:
         server.should_exit = True
         await asyncio.wait([health_task], timeout=5)
-    await host.stop()
+    try:
+        # Bounded: with NATS gone (its server stopped first, or killed with the local runner),
+        # draining the connection waits for a reconnect that never comes.
+        await asyncio.wait_for(host.stop(), STOP_TIMEOUT_SECONDS)
+    except TimeoutError:
+        log.warning("service stop timed out, exiting anyway", timeout=STOP_TIMEOUT_SECONDS)
+        return
     log.info("service stopped")

@@ -52,3 +52,7 @@ class ServiceSettings(NatsConfig, MongoConfig, HttpConfig, LoggingConfig, RelayC
     """Everything a worker service needs; subclasses set `env_prefix` and `mongo_db`."""
 
     model_config = SettingsConfigDict(env_prefix="ALUMNI_", extra="ignore")
+
+    dependency_wait_seconds: float = Field(
+        300, ge=0, description="At start-up, how long to wait for MongoDB, NATS and the topology before exiting "
+                               "with an error (0: wait forever).")

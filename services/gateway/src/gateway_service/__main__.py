@@ -9,7 +9,7 @@ from typing import Any
 
 import uvicorn
 
-from gateway_service.adapters.auth import DevIssuer, TokenVerifier, load_or_create_key
+from gateway_service.adapters.auth import DevIssuer, TokenVerifier, dev_subject, load_or_create_key
 from gateway_service.adapters.bus import NatsBus
 from gateway_service.config import GatewaySettings
 from gateway_service.entrypoints.app import create_app
@@ -54,6 +54,8 @@ def uvicorn_options(settings: GatewaySettings) -> dict[str, Any]:
     """No `server` banner; forwarded headers believed only from the configured proxies (uvicorn
     otherwise trusts 127.0.0.1, or `$FORWARDED_ALLOW_IPS`, by default)."""
     return {"host": settings.http_host, "port": settings.http_port, "log_level": "warning", "server_header": False,
+            # log_config=None: uvicorn's records go through the root handler configure_logging set up (JSON).
+            "log_config": None,
             "proxy_headers": bool(settings.trusted_proxies),
             "forwarded_allow_ips": list(settings.trusted_proxies)}
 
@@ -61,7 +63,7 @@ def uvicorn_options(settings: GatewaySettings) -> dict[str, Any]:
 def issue_token(settings: GatewaySettings, argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m gateway_service token")
     parser.add_argument("--tenant", default="demo")
-    parser.add_argument("--subject", default="dev-manager")
+    parser.add_argument("--subject", help="default: dev-<role>, dev-alumnus-<member id> for an alumnus")
     parser.add_argument("--roles", default="manager", help="comma-separated: alumnus,manager,admin,partner")
     parser.add_argument("--member-id")
     parser.add_argument("--ttl", type=int, default=8 * 3600)
@@ -69,7 +71,9 @@ def issue_token(settings: GatewaySettings, argv: list[str]) -> None:
     if settings.dev_issuer_key_file is None:
         raise SystemExit("GATEWAY_DEV_ISSUER_KEY_FILE is not set: there is no development issuer")
     issuer = DevIssuer(load_or_create_key(settings.dev_issuer_key_file), settings.jwt_issuer, settings.jwt_audience)
-    print(issuer.issue(args.tenant, args.subject, args.roles.split(","), args.member_id, args.ttl))
+    roles = args.roles.split(",")
+    print(issuer.issue(args.tenant, args.subject or dev_subject(roles, args.member_id), roles, args.member_id,
+                       args.ttl))
 
 
 def main() -> None:

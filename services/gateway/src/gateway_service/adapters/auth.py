@@ -39,6 +39,14 @@ def load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
     return key
 
 
+def dev_subject(roles: list[str], member_id: str | None = None) -> str:
+    """The subject of a development token when none is given: it follows the role and the
+    member (`dev-manager`, `dev-alumnus-<member_id>`), so that two people never share one —
+    idempotency keys and audit records are scoped by subject."""
+    role = "alumnus" if "alumnus" in roles else (roles[0] if roles else "user")
+    return f"dev-{role}-{member_id}" if member_id else f"dev-{role}"
+
+
 @dataclass
 class DevIssuer:
     """Signs development tokens. Never configured in production."""
