@@ -69,10 +69,11 @@ def check_nats_version(nc: NatsClient) -> None:
             " or newer is required (JetStream data-loss fixes)")
 
 
-async def connect_nats(url: str, name: str, deadline: float | None = None) -> NatsClient:
+async def connect_nats(url: str, name: str, deadline: float | None = None, **options: Any) -> NatsClient:
+    """`options`: credentials and inbox prefix (`NatsConfig.nats_options()`)."""
     async def attempt() -> NatsClient:
         return await nats.connect(url.split(","), name=name, max_reconnect_attempts=-1,
-                                  reconnect_time_wait=1, allow_reconnect=True, connect_timeout=2)
+                                  reconnect_time_wait=1, allow_reconnect=True, connect_timeout=2, **options)
 
     nc = await wait_until_ready("nats", attempt, deadline=deadline)
     check_nats_version(nc)
@@ -104,7 +105,7 @@ class ServiceHost:
         mongo = create_client(settings.mongo_uri, self.name)
         await wait_for_mongo(mongo)
         db = mongo[settings.mongo_db]
-        nc = await connect_nats(settings.nats_url, self.name)
+        nc = await connect_nats(settings.nats_url, self.name, **settings.nats_options())
         js = nc.jetstream()
         self.infra = infra = Infrastructure(settings, mongo, db, nc, js, OutboxWakeup())
         self.parts = parts = self._build(infra)
@@ -114,11 +115,12 @@ class ServiceHost:
         await ensure_indexes(db, [*outbox_indexes(settings.outbox_retention_days), *inbox_indexes(),
                                   *idempotency_indexes(), *TOMBSTONE_INDEXES, *parts.indexes])
         await wait_for_consumers(js, [sub for sub, _ in parts.events])
-        self._broker = broker = create_broker(settings.nats_url, self.name)
+        self._broker = broker = create_broker(settings.nats_url, self.name, **settings.nats_options())
         attach_request_handlers(broker, RequestServer(db), parts.requests, queue=self.name)
         for sub, handler in parts.events:
             policy = await read_retry_policy(js, sub)
-            attach_event_handler(broker, DeliveryHandler(sub, handler, db, js, policy), settings)
+            attach_event_handler(broker, DeliveryHandler(sub, handler, db, js, policy), settings,
+                                 settings.nats_options().get("inbox_prefix"))
         await wait_until_ready("faststream broker", broker.start)
         self._relay = OutboxRelay(db, js, settings, infra.wakeup, self.name)
         self._tasks = [asyncio.create_task(self._relay.run(), name="outbox-relay")]
