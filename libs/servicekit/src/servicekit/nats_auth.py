@@ -119,8 +119,9 @@ def _object_store(write: bool, read: bool, delete: bool) -> list[str]:
         subjects += [f"$O.{bucket}.M.>", f"$JS.API.STREAM.PURGE.{stream}"]
     if write:
         subjects += [f"$O.{bucket}.C.>"]
-    if read:  # an ordered (ephemeral push) consumer over the file's chunks
-        subjects += [f"$JS.API.CONSUMER.CREATE.{stream}", f"$JS.API.CONSUMER.CREATE.{stream}.>",
+    if read:  # an ordered (ephemeral push) consumer over the file's chunks; nats-py looks its stream
+        # up by subject first (stream names are public: deploy/nats/topology.json)
+        subjects += ["$JS.API.STREAM.NAMES", f"$JS.API.CONSUMER.CREATE.{stream}", f"$JS.API.CONSUMER.CREATE.{stream}.>",
                      f"$JS.API.CONSUMER.DELETE.{stream}.>", f"$JS.FC.{stream}.>"]
     return subjects
 
