@@ -317,7 +317,7 @@ The partner account sees only evt.{tenant}.> in its own stream {PARTNER_STREAM} 
   # nats CLI
   set -a; . {env_file}; set +a
   nats --server "$NATS_URL" --user "$NATS_USER" --password "$NATS_PASSWORD" --inbox-prefix "$NATS_INBOX_PREFIX" \\
-       consumer add {PARTNER_STREAM} my-crm --pull --deliver all --ack explicit --defaults   # or --deliver 2026-01-01
+       consumer add {PARTNER_STREAM} my-crm --pull --deliver all --ack explicit --defaults  # or 1234, 24h
   nats --server "$NATS_URL" --user "$NATS_USER" --password "$NATS_PASSWORD" --inbox-prefix "$NATS_INBOX_PREFIX" \\
        consumer next {PARTNER_STREAM} my-crm --count 10
 
