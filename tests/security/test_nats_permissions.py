@@ -229,6 +229,13 @@ async def test_a_service_is_refused_everything_it_does_not_serve_or_consume(serv
         allowed_pubs = [s for s in _forbidden_publishes(service) if not await publish_refused(conn, s)]
         allowed_subs = [s for s in _forbidden_subscriptions(service) if not await subscribe_refused(conn, s)]
         assert allowed_pubs == [] and allowed_subs == []
+        # Through the JetStream client, a refused call surfaces as a timeout (no answer comes).
+        js = conn.nc.jetstream(timeout=0.5)
+        with pytest.raises(NatsTimeout):
+            await js.delete_stream(naming.DLQ_STREAM)
+        with pytest.raises(NatsTimeout):
+            await js.get_msg(naming.stream_name("members"), 1)
+        assert await conn.refused(f"$JS.API.STREAM.DELETE.{naming.DLQ_STREAM}")
     finally:
         await conn.nc.close()
 

@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit.nats_auth import inbox_prefix
+
 
 class NatsConfig(BaseSettings):
     nats_url: str = Field("nats://127.0.0.1:4222", description="NATS server URL(s), comma-separated.")
@@ -21,8 +23,6 @@ class NatsConfig(BaseSettings):
         """Credentials and the user's own inbox prefix (its permissions allow no other inbox)."""
         if not self.nats_user:
             return {}
-        from servicekit.nats_auth import inbox_prefix
-
         password = self.nats_password.get_secret_value() if self.nats_password else None
         return {"user": self.nats_user, "password": password, "inbox_prefix": inbox_prefix(self.nats_user)}
 
