@@ -209,7 +209,9 @@ def _forbidden_publishes(service: str) -> list[str]:
                  f"$JS.API.CONSUMER.CREATE.{naming.stream_name('members')}",
                  f"$JS.API.CONSUMER.DELETE.{naming.stream_name('members')}.x",
                  f"$JS.API.STREAM.MSG.GET.{naming.stream_name('members')}",
-                 "dlq.replay", "_INBOX_gateway.x", "_INBOX.x", "anything", "$SYS.REQ.SERVER.PING"]
+                 "dlq.replay", "_INBOX_gateway.x", "_INBOX.x", "anything", "$SYS.REQ.SERVER.PING",
+                 # what a partner's stream receives: nobody in the platform may inject into it
+                 f"{nats_auth.partner_deliver_prefix('demo')}.x"]
     if service != "members":
         subjects += [f"$O.{naming.IMPORTS_BUCKET}.M.x", f"$JS.API.STREAM.PURGE.{nats_auth.OBJECT_STORE_STREAM}"]
     return subjects
@@ -315,7 +317,8 @@ async def test_ops_manages_the_topology_and_dead_letters_but_sends_no_command(se
         assert (await js.stream_info(naming.DLQ_STREAM)).config.name == naming.DLQ_STREAM
         changes = await apply(js, TOPOLOGY)
         assert any("EVT_MEMBERS" in c for c in changes)
-        for subject in ("cmd.members.register_member", "qry.members.list_members", "_INBOX_gateway.x"):
+        for subject in ("cmd.members.register_member", "qry.members.list_members", "_INBOX_gateway.x",
+                        f"{nats_auth.partner_deliver_prefix('demo')}.x"):
             assert await publish_refused(ops, subject), subject
         for subject in ("cmd.>", "qry.>", "_INBOX_gateway.>", "_INBOX.>"):
             assert await subscribe_refused(ops, subject), subject
