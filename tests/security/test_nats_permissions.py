@@ -380,6 +380,26 @@ async def test_a_partner_sees_and_replays_only_its_tenant_events(server: Nats) -
         await other.nc.close()
 
 
+async def test_a_large_backlog_reaches_the_partner_stream(server: Nats) -> None:
+    """More than one flow-control window (~2 MB): the source's flow-control replies must
+    cross back to the platform account, or the source stalls."""
+    partner = await connect(server, "partner-demo")
+    members = await connect(server, "members")
+    try:
+        pjs = partner.nc.jetstream()
+        before = (await pjs.stream_info(nats_auth.PARTNER_STREAM)).state.messages
+        js, body, n = members.nc.jetstream(), b"x" * 2048, 2500
+        for start in range(0, n, 250):
+            await asyncio.gather(*(js.publish(_event("demo", "members", "bulk"), body) for _ in range(start, start + 250)))
+        deadline = asyncio.get_running_loop().time() + 15
+        while (count := (await pjs.stream_info(nats_auth.PARTNER_STREAM)).state.messages) < before + n:
+            assert asyncio.get_running_loop().time() < deadline, f"{count - before} of {n} reached the partner"
+            await asyncio.sleep(0.2)
+    finally:
+        await partner.nc.close()
+        await members.nc.close()
+
+
 @pytest.mark.parametrize("user", ["partner-demo", "partner-demo-admin"])
 async def test_a_partner_publishes_nothing_and_reaches_no_platform_subject(server: Nats, user: str) -> None:
     conn = await connect(server, user)
@@ -390,7 +410,8 @@ async def test_a_partner_publishes_nothing_and_reaches_no_platform_subject(serve
                           f"{nats_auth.PARTNER_API_PREFIX}.CONSUMER.CREATE.EVT_MEMBERS.x.evt.other.members.>",
                           f"$JS.API.STREAM.DELETE.{nats_auth.PARTNER_STREAM}",
                           f"$JS.API.STREAM.PURGE.{nats_auth.PARTNER_STREAM}",
-                          f"$JS.API.STREAM.MSG.DELETE.{nats_auth.PARTNER_STREAM}", "$JS.API.STREAM.CREATE.OTHER"]
+                          f"$JS.API.STREAM.MSG.DELETE.{nats_auth.PARTNER_STREAM}", "$JS.API.STREAM.CREATE.OTHER",
+                          "$JS.FC.EVT_MEMBERS.x.y"]
         if user == "partner-demo":
             forbidden_pubs += [f"$JS.API.STREAM.CREATE.{nats_auth.PARTNER_STREAM}",
                                f"$JS.API.STREAM.UPDATE.{nats_auth.PARTNER_STREAM}"]
