@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import httpx
-import nats
 import pytest
 
 from alumni_local.runner import Platform
@@ -20,7 +19,7 @@ def headers(platform: Platform, roles: str, member_id: str | None = None) -> dic
 
 async def test_directory_shows_each_viewer_only_what_members_chose(platform: Platform) -> None:
     assert platform.nats_url is not None
-    nc = await nats.connect(platform.nats_url)
+    nc = await platform.connect_nats()
     consents = await nc.subscribe("evt.demo.members.member_consent_changed.v1")
     async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=10) as http:
         manager = headers(platform, "manager")

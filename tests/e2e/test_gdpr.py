@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import nats
 import pytest
 from pymongo import AsyncMongoClient
 
@@ -60,7 +59,7 @@ async def sweep(mongo_uri: str, needles: dict[str, str]) -> list[tuple[str, str,
 
 async def test_export_then_erasure_leaves_no_trace_outside_pseudonymised_accounting(platform: Platform) -> None:
     assert platform.nats_url is not None and platform.mongo_uri is not None
-    nc = await nats.connect(platform.nats_url)
+    nc = await platform.connect_nats()
     erased_events = await nc.subscribe("evt.demo.members.member_erased.v1")
     manager = headers(platform, "manager")
     email, phone = "gdpr.sweep.target@example.org", "+33 6 12 34 56 78"

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import jsonschema
-import nats
 import pytest
 
 from alumni_contracts import naming
@@ -44,7 +43,7 @@ def mails_to(platform: Platform, email: str) -> list[dict[str, Any]]:
 
 async def test_registration_sends_welcome_email_and_a_valid_cloudevent(platform: Platform) -> None:
     assert platform.nats_url is not None
-    nc = await nats.connect(platform.nats_url)
+    nc = await platform.connect_nats()
     sub = await nc.subscribe("evt.demo.members.member_registered.v1")
     token = platform.issue_token("manager")
     async with httpx.AsyncClient(base_url=platform.gateway_url, headers={"Authorization": f"Bearer {token}"}) as http:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import nats
 import pytest
 
 from alumni_local.runner import Platform
@@ -37,7 +36,7 @@ def showcase_consent(fields: list[str], channels: list[str], seconds: float) -> 
 
 async def test_showcase_publishes_only_consented_fields_until_withdrawal_or_expiry(platform: Platform) -> None:
     assert platform.nats_url is not None
-    nc = await nats.connect(platform.nats_url)
+    nc = await platform.connect_nats()
     events = await nc.subscribe("evt.demo.members.*.v1")
     async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=10) as http:
         ines = await register(http, platform, "Showcase-Star")

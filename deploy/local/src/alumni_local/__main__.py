@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ctypes
+import json
 import os
 import signal
 import sys
@@ -106,6 +107,9 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
         print(f"  NATS         {platform.nats_url}")
         print(f"  MongoDB      {platform.mongo_uri}")
         print(f"\n  Manager token (tenant demo):\n  {token}\n")
+        if platform.nats_passwords:
+            for tenant in platform.tenants:
+                print(platform.partner_access(tenant), flush=True)
         print("Ctrl-C stops everything. A process that crashes is restarted.", flush=True)
         if demo_members:
             print(f"Seeding {demo_members} demo alumni in tenant 'demo' (the console is already up) ...", flush=True)
@@ -133,6 +137,23 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
         platform.stop()
 
 
+def partner_credentials(data_dir: Path, tenant: str, nats_url: str) -> int:
+    """Writes the partner credentials of a tenant (from the runner's generated ones) and prints
+    how a partner connects."""
+    from servicekit.nats_auth import partner_connect_help, partner_user, write_partner_env
+
+    store = data_dir / "nats" / "credentials.json"
+    passwords = json.loads(store.read_text()) if store.exists() else {}
+    if partner_user(tenant) not in passwords:
+        print(f"tenant {tenant!r} has no partner account: start the platform with it first (`make run`)",
+              file=sys.stderr)
+        return 2
+    path = write_partner_env(data_dir / "partners" / f"{tenant}.env", nats_url, tenant,
+                             passwords[partner_user(tenant)])
+    print(partner_connect_help(tenant, path))
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="alumni-local")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,7 +162,13 @@ def main() -> None:
     run_p.add_argument("--demo-members", type=int, default=2000)
     run_p.add_argument("--free-ports", action="store_true",
                        help="pick free ports instead of 4222/27017/8000/… (printed at start-up)")
+    partner_p = sub.add_parser("partner-credentials", help="write a tenant's partner NATS credentials")
+    partner_p.add_argument("--tenant", required=True)
+    partner_p.add_argument("--data-dir", type=Path, default=Path(".data"))
+    partner_p.add_argument("--nats-url", default="nats://127.0.0.1:4222")
     args = parser.parse_args()
+    if args.command == "partner-credentials":
+        raise SystemExit(partner_credentials(args.data_dir, args.tenant, args.nats_url))
     raise SystemExit(run(args.data_dir, args.demo_members, args.free_ports))
 
 

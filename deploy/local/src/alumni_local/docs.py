@@ -17,6 +17,7 @@ from fundraising_service.config import FundraisingSettings
 from gateway_service.config import GatewaySettings
 from members_service.config import MembersSettings
 from notifications_service.config import NotificationsSettings
+from servicekit.nats_auth import render_config
 from servicekit.topology import TopologySettings
 
 SETTINGS: list[tuple[str, type[BaseSettings]]] = [
@@ -49,6 +50,8 @@ DOCUMENTS: dict[str, Callable[[], str]] = {
     "docs/events.md": catalogue.render,
     "docs/configuration.md": configuration,
     "deploy/nats/topology.json": topology_json,
+    # compose's nats-server (tenant `demo` gets a partner account; `alumni-ops nats-config` for others)
+    "deploy/nats/nats.conf": partial(render_config, ["demo"]),
     **{f"docs/asyncapi/{service}.json": partial(asyncapi.render, service) for service in naming.SERVICES},
 }
 

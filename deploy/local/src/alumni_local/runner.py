@@ -17,9 +17,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import nats
+from nats.aio.client import Client as NatsClient
 
 from alumni_local.seed import SEED_SUBJECT
 from servicekit.devservers import (
@@ -30,7 +32,19 @@ from servicekit.devservers import (
     start_secantus,
     wait_for_port,
 )
-from servicekit.topology import TopologySettings, apply
+from servicekit.nats_auth import (
+    OPS,
+    all_users,
+    inbox_prefix,
+    load_or_create_passwords,
+    partner_admin_user,
+    partner_connect_help,
+    partner_user,
+    render_accounts,
+    server_environment,
+    write_partner_env,
+)
+from servicekit.topology import TopologySettings, apply, apply_partner_stream
 
 SERVICES = ("members", "events", "fundraising", "notifications")
 
@@ -70,6 +84,8 @@ class Platform:
     extra_env: dict[str, str] = field(default_factory=dict)
     servers: list[ServerProcess] = field(default_factory=list)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # NATS passwords per user (authorization on); empty with an external `nats_url`.
+    nats_passwords: dict[str, str] = field(default_factory=dict)
 
     @property
     def logs(self) -> Path:
@@ -87,10 +103,20 @@ class Platform:
     def dev_key(self) -> Path:
         return self.data_dir / "dev-issuer" / "key.pem"
 
+    @property
+    def nats_credentials_file(self) -> Path:
+        return self.data_dir / "nats" / "credentials.json"
+
     def start_servers(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         if self.nats_url is None:
-            nats_server = start_nats(self.data_dir / "nats", self.ports.nats, self.logs)
+            # Authorization on, locally too (DESIGN §6): users and permissions generated from the
+            # topology, random passwords kept in a 0600 file and reused on the next run.
+            self.nats_passwords = load_or_create_passwords(
+                self.nats_credentials_file, [u.name for u in all_users(self.tenants)])
+            nats_server = start_nats(self.data_dir / "nats", self.ports.nats, self.logs,
+                                     accounts=render_accounts(self.tenants),
+                                     env=server_environment(self.nats_passwords))
             self.servers.append(nats_server)
             self.nats_url = nats_server.url
         if self.mongo_uri is None:
@@ -100,18 +126,44 @@ class Platform:
         asyncio.run(self._apply_topology())
 
     async def _apply_topology(self) -> None:
-        assert self.nats_url is not None
-        nc = await nats.connect(self.nats_url)
+        nc = await self.connect_nats(OPS)
         try:
             await apply(nc.jetstream(), self.topology)
         finally:
             await nc.drain()
+        if not self.nats_passwords:
+            return
+        for tenant in self.tenants:  # each partner account's own stream, with that account's admin
+            admin = await self.connect_nats(partner_admin_user(tenant))
+            try:
+                await apply_partner_stream(admin.jetstream(), tenant, self.topology)
+            finally:
+                await admin.drain()
+
+    def nats_options(self, user: str) -> dict[str, Any]:
+        """Connection options of one NATS user (none when the server is external and open)."""
+        if not self.nats_passwords:
+            return {}
+        return {"user": user, "password": self.nats_passwords[user], "inbox_prefix": inbox_prefix(user)}
+
+    async def connect_nats(self, user: str = OPS) -> NatsClient:
+        assert self.nats_url is not None
+        return await nats.connect(self.nats_url, **self.nats_options(user))
+
+    def partner_access(self, tenant: str) -> str:
+        """Writes the partner credentials of `tenant` (0600) and returns how a partner connects."""
+        assert self.nats_url is not None
+        path = write_partner_env(self.data_dir / "partners" / f"{tenant}.env", self.nats_url, tenant,
+                                 self.nats_passwords[partner_user(tenant)])
+        return partner_connect_help(tenant, path)
 
     def env_for(self, name: str) -> dict[str, str]:
         assert self.nats_url is not None and self.mongo_uri is not None
         prefix = name.upper() + "_"
         env = {**os.environ, "PYTHONUNBUFFERED": "1", f"{prefix}NATS_URL": self.nats_url,
                f"{prefix}LOG_FORMAT": "json"}
+        if self.nats_passwords:  # each process gets its own NATS user, nobody else's
+            env.update({f"{prefix}NATS_USER": name, f"{prefix}NATS_PASSWORD": self.nats_passwords[name]})
         if name == "gateway":
             env.update({"GATEWAY_HTTP_PORT": str(self.ports.gateway), "GATEWAY_TENANTS": json.dumps(self.tenants),
                         "GATEWAY_DEV_ISSUER_KEY_FILE": str(self.dev_key),

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,19 +84,24 @@ def die_with_parent() -> None:
         pass
 
 
-def _spawn(name: str, args: list[str], log_path: Path) -> subprocess.Popen[bytes]:
+def _spawn(name: str, args: list[str], log_path: Path,
+           env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")  # noqa: SIM115 - the child owns it
     # PR_SET_PDEATHSIG fires when the *thread* that forked the child exits: only from the main
     # thread (a server started from `asyncio.to_thread` would die with that worker thread).
     on_main_thread = threading.current_thread() is threading.main_thread()
     return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True, env=os.environ.copy(),
+                            start_new_session=True, env={**os.environ, **(env or {})},
                             preexec_fn=die_with_parent if on_main_thread else None)
 
 
 def start_nats(data_dir: Path, port: int | None = None, log_dir: Path | None = None,
-               sync_always: bool = False) -> ServerProcess:
+               sync_always: bool = False, accounts: str | None = None,
+               env: Mapping[str, str] | None = None) -> ServerProcess:
+    """`accounts`: an `accounts { … }` block (`servicekit.nats_auth.render_accounts`) turning
+    authorization on; `env`: the variables its passwords are read from. Without it the
+    server is open (the integration fixtures only)."""
     port = port or free_port()
     ensure_port_free(port, "nats-server")
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -107,9 +113,11 @@ def start_nats(data_dir: Path, port: int | None = None, log_dir: Path | None = N
         + ("  sync_interval: always\n" if sync_always else "")
         + "}\n"
         "max_payload: 1MB\n"
+        + (accounts or "")
     )
     log_path = (log_dir or data_dir) / "nats-server.log"
-    proc = _spawn("nats", [_bin("nats-server"), "-c", str(config), "-a", "127.0.0.1", "-p", str(port)], log_path)
+    proc = _spawn("nats", [_bin("nats-server"), "-c", str(config), "-a", "127.0.0.1", "-p", str(port)], log_path,
+                  env)
     wait_for_port(port, 20, proc)
     return ServerProcess("nats", f"nats://127.0.0.1:{port}", port, proc, log_path)
 

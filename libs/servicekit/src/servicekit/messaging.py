@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from faststream import AckPolicy
-from faststream.nats import JStream, NatsBroker, NatsMessage, PullSub
+from faststream.nats import JStream, NatsBroker, NatsMessage, NatsUserPassword, PullSub
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from pymongo.asynchronous.database import AsyncDatabase
@@ -60,10 +60,16 @@ class RetryPolicy:
 
 
 def create_broker(nats_url: str, name: str,
-                  error_cb: Callable[[Exception], Awaitable[None]] | None = None) -> NatsBroker:
+                  error_cb: Callable[[Exception], Awaitable[None]] | None = None, **options: Any) -> NatsBroker:
+    """`options`: credentials and inbox prefix (`NatsConfig.nats_options()`)."""
+    security = None
+    if options.get("user"):
+        security = NatsUserPassword(username=options["user"], password=options.get("password") or "")
     # FastStream logs every message at INFO; ours are structured already, so its go to DEBUG.
     return NatsBroker(
         nats_url.split(","),
+        security=security,
+        inbox_prefix=options.get("inbox_prefix", "_INBOX"),
         name=name,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
@@ -153,7 +159,10 @@ class DeliveryHandler:
         return self._outcome("dead_letter")
 
 
-def attach_event_handler(broker: NatsBroker, delivery: DeliveryHandler, config: ConsumerConfig) -> None:
+def attach_event_handler(broker: NatsBroker, delivery: DeliveryHandler, config: ConsumerConfig,
+                         inbox_prefix: str | None = None) -> None:
+    """`inbox_prefix`: the NATS user's own (FastStream's pull subscriber does not take the
+    connection's; the generated permissions allow no other inbox)."""
     sub = delivery.sub
 
     @broker.subscriber(
@@ -162,6 +171,7 @@ def attach_event_handler(broker: NatsBroker, delivery: DeliveryHandler, config: 
         durable=sub.durable,
         pull_sub=PullSub(batch_size=config.consumer_batch_size, timeout=config.consumer_fetch_timeout),
         ack_policy=AckPolicy.MANUAL,
+        inbox_prefix=(inbox_prefix or "_INBOX").encode() + b".",
         title=f"{sub.durable}:{sub.filter_subject}",
         description=(sub.event.__doc__ or "").strip(),
     )

@@ -5,8 +5,12 @@
   alumni-ops dlq list [--limit N]        dead letters with their reasons
   alumni-ops dlq inspect SEQ             one dead letter, payload included
   alumni-ops dlq replay SEQ              publish the payload again to its original subject
+  alumni-ops nats-config [--partner-tenants a,b]   the nats-server configuration (accounts, users,
+                                         permissions) generated from the topology; no secret in it
+  alumni-ops partner stream --tenant T   create/update a partner account's stream (as partner-T-admin)
 
-NATS_URL / --nats-url selects the server; TOPOLOGY_* variables tune the topology.
+NATS_URL / --nats-url selects the server, NATS_USER / --nats-user and NATS_PASSWORD (environment
+only) the credentials (user `ops`); TOPOLOGY_* variables tune the topology.
 """
 
 from __future__ import annotations
@@ -20,12 +24,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 import nats
+from nats.aio.client import Client as NatsClient
 from nats.js.errors import NotFoundError
 
 from alumni_contracts import naming
+from servicekit import nats_auth
 from servicekit.mongo import create_client
 from servicekit.outbox import outbox_status
-from servicekit.topology import TopologySettings, apply, declare
+from servicekit.topology import TopologySettings, apply, apply_partner_stream, declare
+
+
+async def _connect(args: argparse.Namespace) -> NatsClient:
+    options: dict[str, Any] = {}
+    if args.nats_user:
+        options = {"user": args.nats_user, "password": os.environ.get("NATS_PASSWORD"),
+                   "inbox_prefix": nats_auth.inbox_prefix(args.nats_user)}
+    return await nats.connect(args.nats_url, **options)
 
 
 def _print(obj: Any) -> None:
@@ -42,7 +56,7 @@ async def _topology(args: argparse.Namespace) -> int:
     if not settings.covers_transaction_lifetime():
         print(f"warning: consumers retry for {settings.retry_window_seconds():.0f}s only; a crashed consumer's"
               " transaction holds its keys for up to 60s (TOPOLOGY_BACKOFF_SECONDS)", file=sys.stderr)
-    nc = await nats.connect(args.nats_url)
+    nc = await _connect(args)
     try:
         for change in await apply(nc.jetstream(), settings):
             print(change)
@@ -85,8 +99,23 @@ def _dead_letter_view(msg: Any, with_payload: bool) -> dict[str, Any]:
     return view
 
 
+async def _nats_config(args: argparse.Namespace) -> int:
+    tenants = [t for t in args.partner_tenants.split(",") if t]
+    print(nats_auth.render_config(tenants), end="")
+    return 0
+
+
+async def _partner(args: argparse.Namespace) -> int:
+    nc = await _connect(args)
+    try:
+        print(await apply_partner_stream(nc.jetstream(), args.tenant, TopologySettings()))
+    finally:
+        await nc.drain()
+    return 0
+
+
 async def _dlq(args: argparse.Namespace) -> int:
-    nc = await nats.connect(args.nats_url)
+    nc = await _connect(args)
     js = nc.jetstream()
     try:
         if args.action == "list":
@@ -122,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="alumni-ops", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nats-url", default=os.environ.get("NATS_URL", "nats://127.0.0.1:4222"))
+    parser.add_argument("--nats-user", default=os.environ.get("NATS_USER"),
+                        help="NATS user (`ops`; password from NATS_PASSWORD)")
     sub = parser.add_subparsers(dest="command", required=True)
     topo = sub.add_parser("topology", help="declare or show the NATS topology")
     topo.add_argument("action", choices=["apply", "show"])
@@ -136,8 +167,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("inspect", "replay"):
         p = dlq_sub.add_parser(name)
         p.add_argument("seq", type=int)
+    conf = sub.add_parser("nats-config", help="print the generated nats-server configuration")
+    conf.add_argument("--partner-tenants", default="", help="comma-separated tenants that get a partner account")
+    partner = sub.add_parser("partner", help="a partner account's stream")
+    partner.add_argument("action", choices=["stream"])
+    partner.add_argument("--tenant", required=True)
     args = parser.parse_args(argv)
-    runner = {"topology": _topology, "outbox": _outbox, "dlq": _dlq}[args.command]
+    runner = {"topology": _topology, "outbox": _outbox, "dlq": _dlq, "nats-config": _nats_config,
+              "partner": _partner}[args.command]
     return asyncio.run(runner(args))
 
 

@@ -95,12 +95,13 @@ class NatsErrorLog:
                     error=f"{type(exc).__name__}: {exc}"[:200])
 
 
-async def connect_nats(url: str, name: str, deadline: float | None = None) -> NatsClient:
+async def connect_nats(url: str, name: str, deadline: float | None = None, **options: Any) -> NatsClient:
+    """`options`: credentials and inbox prefix (`NatsConfig.nats_options()`)."""
     errors = NatsErrorLog(name)
 
     async def attempt() -> NatsClient:
         return await nats.connect(url.split(","), name=name, max_reconnect_attempts=-1, error_cb=errors.on_error,
-                                  reconnect_time_wait=1, allow_reconnect=True, connect_timeout=2)
+                                  reconnect_time_wait=1, allow_reconnect=True, connect_timeout=2, **options)
 
     nc = await wait_until_ready("nats", attempt, deadline=deadline)
     errors.connected = True
@@ -137,7 +138,7 @@ class ServiceHost:
         mongo = create_client(settings.mongo_uri, self.name)
         await wait_for_mongo(mongo, deadline=deadline)
         db = mongo[settings.mongo_db]
-        nc = await connect_nats(settings.nats_url, self.name, deadline=deadline)
+        nc = await connect_nats(settings.nats_url, self.name, deadline=deadline, **settings.nats_options())
         js = nc.jetstream()
         self.infra = infra = Infrastructure(settings, mongo, db, nc, js, OutboxWakeup())
         self.parts = parts = self._build(infra)
@@ -149,11 +150,13 @@ class ServiceHost:
         await drop_indexes(db, OBSOLETE_IDEMPOTENCY_INDEXES)
         await wait_for_consumers(js, [sub for sub, _ in parts.events], deadline=deadline)
         broker_errors = NatsErrorLog(f"{self.name}-broker")
-        self._broker = broker = create_broker(settings.nats_url, self.name, error_cb=broker_errors.on_error)
+        self._broker = broker = create_broker(settings.nats_url, self.name, error_cb=broker_errors.on_error,
+                                                      **settings.nats_options())
         attach_request_handlers(broker, RequestServer(db), parts.requests, queue=self.name)
         for sub, handler in parts.events:
             policy = await read_retry_policy(js, sub)
-            attach_event_handler(broker, DeliveryHandler(sub, handler, db, js, policy), settings)
+            attach_event_handler(broker, DeliveryHandler(sub, handler, db, js, policy), settings,
+                                 settings.nats_options().get("inbox_prefix"))
         await wait_until_ready("faststream broker", broker.start, deadline=deadline)
         broker_errors.connected = True
         adopt_library_loggers()  # FastStream may have set up loggers of its own while starting

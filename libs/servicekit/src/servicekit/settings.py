@@ -3,15 +3,28 @@ and set its own environment prefix (`MEMBERS_`, `EVENTS_`, …)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from servicekit.nats_auth import inbox_prefix
 
 
 class NatsConfig(BaseSettings):
     nats_url: str = Field("nats://127.0.0.1:4222", description="NATS server URL(s), comma-separated.")
     nats_request_timeout: float = Field(5.0, description="Seconds a command/query request waits for its reply.")
+    nats_user: str | None = Field(
+        None, description="NATS user of this process (one per service; its permissions are generated from the "
+                          "topology by `servicekit.nats_auth`). Unset: connect without credentials.")
+    nats_password: SecretStr | None = Field(None, description="Password of `NATS_USER` (a secret; never logged).")
+
+    def nats_options(self) -> dict[str, Any]:
+        """Credentials and the user's own inbox prefix (its permissions allow no other inbox)."""
+        if not self.nats_user:
+            return {}
+        password = self.nats_password.get_secret_value() if self.nats_password else None
+        return {"user": self.nats_user, "password": password, "inbox_prefix": inbox_prefix(self.nats_user)}
 
 
 class MongoConfig(BaseSettings):

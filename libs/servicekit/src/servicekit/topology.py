@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alumni_contracts import naming
 from alumni_contracts.subscriptions import SUBSCRIPTIONS
+from servicekit.nats_auth import PARTNER_STREAM, partner_stream_config
 
 DAY = 86400.0
 MONGO_TRANSACTION_LIFETIME_SECONDS = 60.0
@@ -130,6 +131,18 @@ async def apply(js: JetStreamContext, settings: TopologySettings) -> list[str]:
             description="Uploaded import files (personal data): deleted when their import ends"))
         changes.append(f"created object store {naming.IMPORTS_BUCKET}")
     return changes
+
+
+async def apply_partner_stream(js: JetStreamContext, tenant: str, settings: TopologySettings) -> str:
+    """Create or update a partner account's stream (run with that account's admin user)."""
+    config = partner_stream_config(tenant, settings.stream_max_age_days * DAY, settings.replicas)
+    try:
+        await js.stream_info(PARTNER_STREAM)
+    except NotFoundError:
+        await js.add_stream(config)
+        return f"created partner stream {PARTNER_STREAM} for tenant {tenant}"
+    await js.update_stream(config)
+    return f"updated partner stream {PARTNER_STREAM} for tenant {tenant}"
 
 
 async def reset(js: JetStreamContext) -> None:

@@ -33,7 +33,7 @@ def serve(settings: GatewaySettings) -> None:
     holder: dict[str, object] = {}
 
     async def bus_factory() -> NatsBus:
-        nc = await connect_nats(settings.nats_url, "gateway")
+        nc = await connect_nats(settings.nats_url, "gateway", **settings.nats_options())
         holder["nc"] = nc
         return NatsBus(nc, settings.nats_request_timeout)
 
