@@ -272,7 +272,8 @@ async def test_a_consumer_fetches_and_acks_what_the_producer_published(server: N
     members, notifications = await connect(server, "members"), await connect(server, "notifications")
     sub = next(s for s in subscriptions_of("notifications") if s.event.event_name == "member_registered")
     try:
-        await members.nc.jetstream().publish(_event("demo", "members"), b'{"n": 1}',
+        subject = naming.event_subject("demo", "members", sub.event.event_name, sub.event.version)
+        await members.nc.jetstream().publish(subject, b'{"n": 1}',
                                              headers={naming.HEADER_MSG_ID: "fetch-ack-1"}, timeout=5)
         js = notifications.nc.jetstream()
         pull = await js.pull_subscribe(sub.filter_subject, durable=sub.durable, stream=sub.stream,
