@@ -402,7 +402,8 @@ async function follow(id, until) {
   while (true) {
     const job = await api(`/api/v1/imports/${encodeURIComponent(id)}`);
     $("import-progress").replaceChildren(`${job.state} `, ...bar(job.done, job.total));
-    if (until.includes(job.state) || job.state === "failed") return job;
+    if (job.state === "failed") throw new Error(`Échec de l'import · Import failed: ${job.failure || "?"}`);
+    if (until.includes(job.state)) return job;
     await sleep(700);
   }
 }
@@ -484,7 +485,8 @@ async function showReport(job) {
     const items = status === "warned"
       ? page.items.filter(r => (r.warnings || []).length && !["error", "review"].includes(r.status)) : page.items;
     if (!items.length) continue;
-    parts.push(h("h3", {}, IMPORT_SECTIONS[status]),
+    const more = page.next_after_line ? " (premières lignes · first rows)" : "";
+    parts.push(h("h3", {}, IMPORT_SECTIONS[status] + more),
       h("div", {class: "scroll"}, h("table", {dataset: {status}}, h("tbody", {}, items.map(r => importRow(r, status, job))))));
   }
   parts.push(rejectedReport(job));
