@@ -201,12 +201,82 @@ def test_hostile_csv_columns_and_cells_are_shown_as_text(open_console: Any) -> N
     page.set_input_files("#import-upload input[type=file]",
                          files=[{"name": "<b>alumni</b>.csv", "mimeType": "text/csv", "buffer": csv}])
     page.click("#import-upload button[type=submit]")
-    page.locator("#import-mapping table").wait_for()
+    page.locator("#import-mapping table").first.wait_for()
     mapping = page.locator("#import-mapping").inner_text()
     assert header in mapping and cell in mapping
+    assert cell in page.locator("#import-sample").inner_text(), "the first rows as understood, as text too"
     assert page.locator("#import-mapping img, #import-mapping script").count() == 0
     selects = page.locator("#import-mapping select")
     assert [selects.nth(i).input_value() for i in range(4)] == ["first_name", "last_name", "email", ""], \
         "the suggested mapping is preselected; the hostile column is ignored"
+    assert page.evaluate("window.__xss") is None
+    console.assert_clean()
+
+
+HOSTILE_COHORT = "<img src=x onerror=window.__xss=10>"
+
+
+def test_import_wizard_from_upload_to_the_rejected_rows_and_a_member_without_email(open_console: Any) -> None:
+    """French Excel's file (Windows-1252, `;`): cohorts as offices write them, a member without an
+    email, a formula cell where a spreadsheet would run it, a broken row — through the console."""
+    console = open_console()
+    page = console.page
+    csv = ("Prénom;Nom;Courriel;Programme;Promotion;Ville\r\n"
+           "Éloïse;Wizardé;eloise.wizard@example.org;MSc Wizard;Promo 2012;=1+2\r\n"
+           "Gaël;Wizardé;gael.wizard@example.org;MSc Wizard;2011-2012;Paris\r\n"
+           "Noémie;Sansmailwiz;;MSc Wizard;Promo 2010;Lyon\r\n"
+           f"Broken;Wizardé;broken.wizard@example.org;MSc Wizard;{HOSTILE_COHORT};Nice\r\n").encode("cp1252")
+    page.set_input_files("#import-upload input[type=file]",
+                         files=[{"name": "anciens.csv", "mimeType": "text/csv", "buffer": csv}])
+    page.click("#import-upload button[type=submit]")
+    page.locator("#import-sample").wait_for()
+    mapping = page.locator("#import-mapping").inner_text()
+    assert "windows-1252" in mapping and "« ; »" in mapping
+    selects = page.locator("#import-mapping select")
+    assert [selects.nth(i).input_value() for i in range(6)] == [
+        "first_name", "last_name", "email", "program", "graduation_year", "city"]
+    assert "email *" not in mapping and "graduation_year" in page.locator("#import-mapping p").nth(1).inner_text(), \
+        "email is not a required field"
+    sample = page.locator("#import-sample").inner_text()
+    assert "Promo 2012 → 2012" in sample and "2011-2012 → 2012" in sample, "the cohort as understood"
+    assert "Éloïse" in sample and "=1+2" in sample and "formula" in sample, "decoded; the formula cell flagged"
+    assert HOSTILE_COHORT in sample, "the broken cell shown as text"
+    assert page.locator("#import-sample tr.rejected").count() == 1
+
+    page.click("#import-mapping button:has-text('Vérifier')")
+    page.locator("#import-counts").wait_for()
+    counts = page.locator("#import-counts").inner_text()
+    assert "3 nouveaux · new" in counts and "1 erreurs · errors" in counts and "1 avec avertissement" in counts, counts
+    assert "=1+2" in page.locator("#import-report table[data-status=warned]").inner_text()
+    assert "ligne · line 5" in page.locator("#import-report table[data-status=error]").inner_text()
+    rejected = page.locator("#import-rejected").inner_text()
+    assert "Rejetées · Rejected: 1" in rejected and "(Europe/Paris)" in rejected, rejected
+
+    page.click("#import-report button:has-text('Importer · Commit')")
+    page.locator("#import-done").wait_for(timeout=30_000)
+    assert page.locator("#import-done").inner_text() == "Terminé · Done: 3 created, 1 rejected"
+    assert "Rejetées · Rejected: 1" in page.locator("#import-rejected").inner_text()
+    with page.expect_download() as download_info:
+        page.click("#import-rejected-csv")
+    download = download_info.value
+    assert download.suggested_filename == "anciens-rejected.csv"
+    with open(download.path(), "rb") as saved:
+        content = saved.read()
+    assert content.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, for French Excel"
+    text = content.decode("utf-8-sig")
+    assert "Broken;Wizardé;broken.wizard@example.org" in text and HOSTILE_COHORT in text, text
+    assert "Éloïse" not in text and "Noémie" not in text
+
+    members_loaded(page, lambda: page.fill("#members-search input[name=q]", "sansmailwiz"))
+    assert member_rows(console) == ["Noémie Sansmailwiz"]
+    assert "sans e-mail · no email" in page.locator("#members tr").first.inner_text()
+    page.locator("#members button.link", has_text="Noémie Sansmailwiz").click()
+    page.locator("#record .badge[data-flag=missing-email]").wait_for()
+    record = page.locator("#record").inner_text()
+    assert "— (sans e-mail · no email)" in record and "MSc Wizard 2010" in record
+    assert page.locator("#record button", has_text="Email en erreur").count() == 0
+
+    for panel in ("#import-mapping", "#import-report"):
+        assert page.locator(f"{panel} img, {panel} script").count() == 0, panel
     assert page.evaluate("window.__xss") is None
     console.assert_clean()

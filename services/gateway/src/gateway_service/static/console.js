@@ -96,7 +96,7 @@ function memberRow(m) {
   menu.addEventListener("toggle", () => { if (menu.open) placeMenu(menu); });
   return h("tr", {},
     h("td", {title: name}, button(name, () => showRecord(m.member_id), {class: "link"})),
-    h("td", {title: m.email}, m.email),
+    h("td", {title: m.email}, m.email || NO_EMAIL),
     cell(m.cohort.program + " " + m.cohort.graduation_year),
     cell(m.locale),
     h("td", {}, menu));
@@ -153,6 +153,14 @@ $("members-more").addEventListener("click", () => loadMembers(true));
 $("refresh-members").addEventListener("click", () => loadMembers(false));
 
 // -- member record -------------------------------------------------------------------------
+const NO_EMAIL = "— (sans e-mail · no email)";
+// Data-hygiene flags of a record (`hygiene`), shown as badges: the flag as the API names it, explained.
+const HYGIENE = {
+  "missing-email": "sans e-mail : ne peut être contacté par e-mail · no email: cannot be contacted by email",
+  "email-bounced": "e-mail en erreur · email bounces",
+  "mail-returned": "courrier retourné (NPAI) · mail returned",
+};
+const badge = (flag) => h("span", {class: "badge", title: HYGIENE[flag] || flag, dataset: {flag}}, flag);
 function line(label, value) {
   return h("div", {}, h("b", {}, label + " : "), value === null || value === undefined || value === "" ? "—" : String(value));
 }
@@ -177,15 +185,20 @@ async function showRecord(id) {
         } catch (e) { report("record-error", e); }
       }));
     }
-    actions.append(button(m.email_bounced ? "Email valide · Email works" : "Email en erreur · Email bounces", async () => {
-      try {
-        await api(`/api/v1/members/${encodeURIComponent(id)}`, json("PATCH", {version: m.version, email_bounced: !m.email_bounced}));
-        showRecord(id);
-      } catch (e) { report("record-error", e); }
-    }));
+    if (m.email) {  // a member imported without an email has none to mark as bouncing
+      actions.append(button(m.email_bounced ? "Email valide · Email works" : "Email en erreur · Email bounces", async () => {
+        try {
+          await api(`/api/v1/members/${encodeURIComponent(id)}`, json("PATCH", {version: m.version, email_bounced: !m.email_bounced}));
+          showRecord(id);
+        } catch (e) { report("record-error", e); }
+      }));
+    }
+    const hygiene = (m.hygiene || []).map(badge);
+    if (m.deceased !== "no") hygiene.push(h("span", {class: "badge"}, `décès · deceased: ${m.deceased}`));
     box.replaceChildren(
       line("Nom · Name", [m.first_name, m.usage_name || m.last_name].join(" ") + (m.birth_name ? ` (née · born ${m.birth_name})` : "")),
-      line("Emails", m.emails.map(e => e.address + (e.primary ? " (principal · primary)" : "")).join(", ")),
+      line("Emails", m.email === null || !m.emails.length ? NO_EMAIL
+        : m.emails.map(e => e.address + (e.primary ? " (principal · primary)" : "")).join(", ")),
       line("Téléphone · Phone", m.phone), line("Ville · City", [m.city, m.country].filter(Boolean).join(", ")),
       line("Promotions · Cohorts", m.education.map(e => `${e.program} ${e.graduation_year}`).join(", ")),
       line("Carrière · Career", m.career.map(p => `${p.job_title} · ${p.employer}${p.end ? " (→ " + p.end + ")" : ""}`).join("; ")),
@@ -193,7 +206,7 @@ async function showRecord(id) {
       line("Visibilité · Visibility", Object.entries(m.visibility).map(([k, v]) => `${k}: ${v}`).join(", ")),
       line("Vitrine · Showcase", m.showcase ? (m.showcase_published ? "publiée · published" : "non publiée · not published") : null),
       line("Ambassadeur · Ambassador", m.ambassador ? (m.ambassador.cities.concat(m.ambassador.programs).join(", ") || "tout le réseau · whole network") : null),
-      line("Hygiène · Hygiene", [m.email_bounced && "email en erreur · bounced", m.mail_returned && "NPAI", m.deceased !== "no" && `décès · deceased: ${m.deceased}`].filter(Boolean).join(", ")),
+      h("div", {id: "record-hygiene"}, h("b", {}, "Hygiène · Hygiene : "), hygiene.length ? hygiene : "—"),
       line("Version", m.version),
       h("h3", {}, "Registre des consentements · Consent ledger"),
       h("div", {class: "scroll"}, h("table", {}, head, h("tbody", {}, history))),
@@ -309,8 +322,17 @@ $("refresh-sectors").addEventListener("click", loadSectors);
 
 // -- import --------------------------------------------------------------------------------
 let currentImport = null;
-const FIELDS = ["first_name", "last_name", "email", "program", "graduation_year", "usage_name", "birth_name", "phone",
-  "locale", "city", "country", "employer", "job_title", "sector", "linkedin_url", "degree", "campus"];
+const FIELDS = ["first_name", "last_name", "email", "program", "graduation_year", "usage_name", "birth_name", "birth_date",
+  "phone", "locale", "city", "country", "employer", "job_title", "sector", "linkedin_url", "degree", "campus"];
+// Dates of the report in the office's timezone (the tenant's: Europe/Paris), whatever the browser's.
+const TENANT_TIMEZONE = "Europe/Paris";
+function localTime(iso) {
+  if (!iso) return null;
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return String(iso);
+  return new Intl.DateTimeFormat("fr-FR", {timeZone: TENANT_TIMEZONE, dateStyle: "short", timeStyle: "short"})
+    .format(at) + ` (${TENANT_TIMEZONE})`;
+}
 function bar(done, total) {
   const pct = total ? Math.floor(100 * done / total) : 100;
   return [h("progress", {max: "100", value: String(pct)}), ` ${done}/${total} (${pct}%)`];
@@ -327,25 +349,61 @@ $("import-upload").addEventListener("submit", async (ev) => {
     showMapping(currentImport);
   } catch (e) { report("import-error", e); }
 });
+// A cell and what was understood of it: `Promo 2011-2012 → 2012`, or the cell alone when unchanged.
+function understood(cellText, value) {
+  if (value === undefined || value === null || String(value) === cellText) return cellText;
+  return `${cellText} → ${value}`;
+}
+// Errors then warnings of a row, as lines of text (the warnings marked ⚠).
+const problems = (r) => [(r.errors || []).map(e => h("div", {class: "error"}, e)),
+  (r.warnings || []).map(w => h("div", {class: "warn"}, "⚠ " + w))];
 function showMapping(job) {
+  const sample = job.sample || [], required = job.required_fields || [];
+  const first = sample[0] || {cells: [], values: {}};
   const rows = job.columns.map((column, i) => {
     const select = h("select", {dataset: {column}, "aria-label": column},
       h("option", {value: ""}, "(ignorée · ignored)"),
-      FIELDS.map(f => h("option", {value: f, selected: job.mapping[column] === f}, f)));
-    return h("tr", {}, cell(column), h("td", {}, select), cell(((job.sample || [])[0] || {cells: []}).cells[i] || ""));
+      FIELDS.map(f => h("option", {value: f, selected: job.mapping[column] === f}, f + (required.includes(f) ? " *" : ""))));
+    select.addEventListener("change", missingFields);
+    const field = job.mapping[column];
+    return h("tr", {}, cell(column), h("td", {}, select),
+      cell(understood(first.cells[i] || "", field ? (first.values || {})[field] : undefined)));
   });
+  // The first rows as read with the suggested mapping: each cell with what it becomes, and what is wrong.
+  const head = h("tr", {}, h("th", {}, "Ligne · Line"), job.columns.map(c => h("th", {}, c)),
+    h("th", {}, "Erreurs, avertissements · Errors, warnings"));
+  const preview = sample.map(r => h("tr", {class: (r.errors || []).length ? "rejected" : null},
+    cell(r.line),
+    job.columns.map((column, i) => {
+      const field = job.mapping[column];
+      return cell(understood(r.cells[i] || "", field ? (r.values || {})[field] : undefined));
+    }),
+    h("td", {}, problems(r))));
   $("import-mapping").replaceChildren(
     h("p", {}, `${job.total} lignes · rows — ${job.encoding}, « ${job.delimiter} »`),
+    h("p", {}, "Champs requis · Required fields (*) : ", required.join(", "),
+      " — l'e-mail est facultatif · email is optional ", h("span", {id: "import-missing", class: "error"})),
     h("div", {class: "scroll"}, h("table", {},
-      h("thead", {}, h("tr", {}, ["Colonne · Column", "Champ · Field", "Exemple · Sample"].map(t => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ["Colonne · Column", "Champ · Field", "Exemple → compris · Sample → understood"].map(t => h("th", {}, t)))),
       h("tbody", {}, rows))),
+    h("div", {hidden: !sample.length}, h("h3", {}, "Premières lignes, comprises avec le rapprochement proposé · First rows, as understood with the suggested mapping"),
+      h("div", {class: "scroll"}, h("table", {id: "import-sample"}, h("thead", {}, head), h("tbody", {}, preview)))),
     button("Vérifier (simulation) · Validate (dry run)", validateImport));
+  missingFields();
+}
+// Required fields no column is mapped to yet (the dry run would refuse the mapping).
+function missingFields() {
+  const mapped = new Set([...document.querySelectorAll("#import-mapping select")].map(s => s.value).filter(Boolean));
+  const missing = ((currentImport || {}).required_fields || []).filter(f => !mapped.has(f));
+  const out = $("import-missing");
+  if (out) out.textContent = missing.length ? `manquants · missing: ${missing.join(", ")}` : "";
 }
 async function follow(id, until) {
   while (true) {
     const job = await api(`/api/v1/imports/${encodeURIComponent(id)}`);
     $("import-progress").replaceChildren(`${job.state} `, ...bar(job.done, job.total));
-    if (until.includes(job.state) || job.state === "failed") return job;
+    if (job.state === "failed") throw new Error(`Échec de l'import · Import failed: ${job.failure || "?"}`);
+    if (until.includes(job.state)) return job;
     await sleep(700);
   }
 }
@@ -358,32 +416,83 @@ async function validateImport() {
     await showReport(await follow(currentImport.import_id, ["validated"]));
   } catch (e) { report("import-error", e); }
 }
+// What a dry run or a commit left: rejected rows (count, the first failures by line, the download)
+// and until when the report is kept.
+function rejectedReport(job) {
+  const parts = [h("p", {id: "import-rejected"}, `Rejetées · Rejected: ${job.rejected || 0}`,
+    job.report_expires_at ? ` — rapport conservé jusqu'au · report kept until ${localTime(job.report_expires_at)}` : "")];
+  if (job.rejected && job.rejected_csv) {
+    parts.push(button("Télécharger les lignes rejetées (CSV) · Download the rejected rows (CSV)",
+      () => downloadRejected(job), {id: "import-rejected-csv"}));
+  }
+  if ((job.failures || []).length) {
+    parts.push(h("div", {class: "scroll", id: "import-failures"}, job.failures.map(f => h("div", {class: "error"}, f))));
+  }
+  return parts;
+}
+// The rejected rows need the bearer token, so no plain link: fetched with the Authorization header,
+// then saved from a Blob through a temporary `<a download>` (a download, not a navigation: the CSP
+// needs no `blob:` for it). Only an API path of this origin is fetched with the token.
+async function downloadRejected(job) {
+  report("import-error");
+  try {
+    const path = String(job.rejected_csv);
+    if (!path.startsWith("/api/v1/imports/")) throw new Error("rejected_csv: " + path);
+    const response = await fetch(path, {headers: {"Authorization": "Bearer " + token}});
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error((body.title || response.status) + (body.detail ? ": " + body.detail : ""));
+    }
+    const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+    const blob = await response.blob();
+    const link = h("a", {download: named ? named[1] : "rejected.csv", hidden: true});
+    link.href = URL.createObjectURL(new Blob([blob], {type: "text/csv"}));
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  } catch (e) { report("import-error", e); }
+}
+function importRow(r, status, job) {
+  const values = Object.entries(r.values || {}).map(([k, v]) => `${k}: ${v}`).join(", ");
+  const tr = h("tr", {class: (r.warnings || []).length ? "warned" : null},
+    cell(`ligne · line ${r.line}`), cell(r.status), cell(values),
+    h("td", {}, problems(r), r.reason ? h("div", {}, r.reason) : null));
+  if (status === "review") {
+    tr.append(h("td", {}, ["merge", "create", "skip"].filter(d => d !== "merge" || r.match_member_id).map(d =>
+      button(d + (r.decision === d ? " ✓" : ""), async () => {
+        try {
+          await api(`/api/v1/imports/${encodeURIComponent(job.import_id)}/rows/${encodeURIComponent(r.line)}/decision`,
+            json("PUT", {decision: d}));
+          await showReport(await api(`/api/v1/imports/${encodeURIComponent(job.import_id)}`));
+        } catch (e) { report("import-error", e); }
+      }))));
+  }
+  return tr;
+}
+const IMPORT_SECTIONS = {error: "Erreurs · Errors", review: "À vérifier · To review", warned: "Avertissements · Warnings"};
 async function showReport(job) {
   const c = job.counts, parts = [];
-  parts.push(h("p", {}, `Simulation · Dry run: ${c.new || 0} nouveaux · new, ${c.update || 0} mises à jour · updates, ` +
-    `${c.unchanged || 0} inchangés · unchanged, ${c.review || 0} à vérifier · to review, ${c.error || 0} erreurs · errors`));
-  for (const status of ["error", "review"]) {
-    const page = await api(`/api/v1/imports/${encodeURIComponent(job.import_id)}/rows?status=${status}&limit=50`);
-    if (!page.items.length) continue;
-    const rows = page.items.map(r => {
-      const tr = row([`ligne · line ${r.line}`, r.errors.join("; ") || r.reason || ""]);
-      if (status === "review") {
-        tr.append(h("td", {}, ["merge", "create", "skip"].filter(d => d !== "merge" || r.match_member_id).map(d =>
-          button(d + (r.decision === d ? " ✓" : ""), async () => {
-            try {
-              await api(`/api/v1/imports/${encodeURIComponent(job.import_id)}/rows/${encodeURIComponent(r.line)}/decision`,
-                json("PUT", {decision: d}));
-              await showReport(await api(`/api/v1/imports/${encodeURIComponent(job.import_id)}`));
-            } catch (e) { report("import-error", e); }
-          }))));
-      }
-      return tr;
-    });
-    parts.push(h("div", {class: "scroll"}, h("table", {}, h("tbody", {}, rows))));
+  parts.push(h("p", {id: "import-counts"}, `Simulation · Dry run: ${c.new || 0} nouveaux · new, ${c.update || 0} mises à jour · updates, ` +
+    `${c.unchanged || 0} inchangés · unchanged, ${c.review || 0} à vérifier · to review, ${c.error || 0} erreurs · errors, ` +
+    `${c.warned || 0} avec avertissement · with warnings`));
+  const base = `/api/v1/imports/${encodeURIComponent(job.import_id)}/rows?limit=50`;
+  for (const status of ["error", "review", "warned"]) {
+    // Warnings (e.g. a formula cell, kept as text) are on rows of any status: the first rows of the
+    // file that carry one, besides the errors and reviews listed above.
+    if (status === "warned" && !c.warned) continue;
+    const page = await api(status === "warned" ? base.replace("limit=50", "limit=200") : `${base}&status=${status}`);
+    const items = status === "warned"
+      ? page.items.filter(r => (r.warnings || []).length && !["error", "review"].includes(r.status)) : page.items;
+    if (!items.length) continue;
+    const more = page.next_after_line ? " (premières lignes · first rows)" : "";
+    parts.push(h("h3", {}, IMPORT_SECTIONS[status] + more),
+      h("div", {class: "scroll"}, h("table", {dataset: {status}}, h("tbody", {}, items.map(r => importRow(r, status, job))))));
   }
+  parts.push(rejectedReport(job));
   parts.push(h("label", {}, h("input", {type: "checkbox", id: "import-skip"}),
     " ignorer les lignes non décidées · skip undecided rows"), " ", button("Importer · Commit", commitImport));
-  $("import-report").replaceChildren(...parts);
+  $("import-report").replaceChildren(...parts.flat());
 }
 async function commitImport() {
   report("import-error");
@@ -392,8 +501,8 @@ async function commitImport() {
     await api(`/api/v1/imports/${encodeURIComponent(currentImport.import_id)}/commit`, json("POST", {undecided}, once()));
     const job = await follow(currentImport.import_id, ["completed"]);
     const outcomes = Object.entries(job.counts).filter(([k]) => k.startsWith("outcome_")).map(([k, v]) => `${v} ${k.slice(8)}`);
-    $("import-report").replaceChildren(h("p", {}, `Terminé · Done: ${outcomes.join(", ")}`),
-      (job.failures || []).map(f => h("div", {class: "error"}, f)));
+    $("import-report").replaceChildren(h("p", {id: "import-done"}, `Terminé · Done: ${outcomes.join(", ")}`),
+      ...rejectedReport(job));
     loadMembers(false);
   } catch (e) { report("import-error", e); }
 }
