@@ -27,7 +27,7 @@ from members_service.domain.erasure import Erasure
 from members_service.domain.model import ConsentChanged, EmailAlreadyRegistered, Member
 from members_service.domain.profile import (
     Cohort,
-    search_key,
+    name_key,
 )
 from members_service.domain.sectors import DEFAULT_SECTORS, Sector, SectorList
 from members_service.domain.showcase import (
@@ -89,7 +89,7 @@ def driving_queries(query: SearchDirectory) -> tuple[str, list[Document]]:
     c = query.criteria
     if c.ambassadors_only:  # a few dozen per tenant: the smallest range there is
         return "filters", [{"tenant": query.tenant, "is_ambassador": True}]
-    if c.name_prefix and search_key(c.name_prefix):
+    if c.name_prefix and name_key(c.name_prefix):
         return "names", []
     if c.program and c.year_from and c.year_from == c.year_to:
         return "filters", [{"tenant": query.tenant, "education.program": c.program,
@@ -270,7 +270,7 @@ class MongoMemberRepository:
         walked window by window and stops when the page is full. Other names (first, usage,
         birth, parts of compound names) are scattered: their index ranges are read and merged
         in, up to where the walk got — so the page stays in name order."""
-        key = search_key(query.criteria.name_prefix or "")
+        key = name_key(query.criteria.name_prefix or "")
         if len(key) >= NAME_INDEX_MIN_PREFIX and self._sketches is not None:
             sketch = await self._sketches.get(query.tenant, not query.viewer.staff)
             if sketch is not None and sketch.scattered_matches(key) > SCATTERED_READ_MAX:

@@ -16,8 +16,9 @@ from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
 
-from members_service.domain.profile import normalize_email, search_key
+from members_service.domain.profile import name_key, normalize_email, search_key
 from servicekit.domain import DomainError
+from servicekit.text import person_text
 
 
 class ImportField(StrEnum):
@@ -173,9 +174,9 @@ class RowCheck:
         return str(self.values.get(ImportField.EMAIL, ""))
 
     def identity_key(self) -> str:
-        """Same person, probably: folded first + last name and the cohort."""
-        return "|".join((search_key(str(self.values.get(ImportField.FIRST_NAME, ""))),
-                         search_key(str(self.values.get(ImportField.LAST_NAME, ""))),
+        """Same person, probably: folded first + last name (`name_key`, as the directory) and the cohort."""
+        return "|".join((name_key(str(self.values.get(ImportField.FIRST_NAME, ""))),
+                         name_key(str(self.values.get(ImportField.LAST_NAME, ""))),
                          str(self.values.get(ImportField.PROGRAM, "")),
                          str(self.values.get(ImportField.GRADUATION_YEAR, ""))))
 
@@ -227,5 +228,5 @@ def _normalise(f: ImportField, raw: str, sectors: frozenset[str]) -> tuple[str |
             return (raw, None) if raw in sectors else (raw, "not in the tenant's sector list")
         case ImportField.LINKEDIN_URL:
             return (raw, None) if raw.startswith(("https://", "http://")) else (raw, "a URL (https://…)")
-        case _:
-            return raw, None
+        case _:  # names, program, city, employer…: the request contracts' rule for person text
+            return person_text(raw)
