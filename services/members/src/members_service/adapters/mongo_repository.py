@@ -65,6 +65,9 @@ STALE_WINDOW = 8 * SKETCH_STEP
 INDEXES = [
     IndexSpec(MEMBERS, [("tenant", 1), ("email", 1)], "members_email_unique", unique=True),
     IndexSpec(MEMBERS, [("tenant", 1), ("_id", 1)], "members_by_tenant"),
+    # Conditional writes (optimistic locking, re-keying) name the version: without it in an index
+    # the stand-in scans the collection for each of them (measured: 42 ms → 3.5 ms at 2,000 members).
+    IndexSpec(MEMBERS, [("tenant", 1), ("_id", 1), ("version", 1)], "members_versioned"),
     IndexSpec(MEMBERS, [("tenant", 1), ("emails.address", 1)], "members_any_email"),
     # Directory: browse in name order, and the selective filters, each starting with the tenant.
     IndexSpec(MEMBERS, [("tenant", 1), ("listed", 1), ("sort_key", 1)], "directory_browse"),

@@ -6,7 +6,9 @@ A member document carries keys derived from its names (`sort_key`, `last_key`, â
 new keys, and `rekey_members` recomputes those of members nobody wrote since: run once when
 the service starts, before the directory's name-order sketches are built, in one pass over the
 members (a single cursor: the stand-in does not push `limit` into scans, so paging would read
-the collection again per page) with unordered bulk updates of a few hundred documents.
+the collection again per page) with unordered bulk updates of a few hundred documents. Only
+members whose keys actually change are written (most names fold the same under both rules);
+when the pass is complete a marker in `schema_versions` records it, so later starts skip it.
 
 Each update is conditional on the member's `version`: a member saved meanwhile already has
 the new keys and is left alone; the update does not bump the version, so it never makes a
@@ -27,10 +29,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from members_service.adapters.member_documents import SEARCH_KEY_FIELDS, from_document, to_document
 from members_service.adapters.mongo_repository import MEMBERS
 from members_service.domain.profile import SEARCH_KEYS_VERSION
+from servicekit.domain import utcnow
 from servicekit.logging import get_logger
 from servicekit.mongo import Document
 
 BATCH = 500
+SCHEMA_VERSIONS = "schema_versions"
+MARKER = "member-search-keys"
 log = get_logger(__name__)
 
 
@@ -45,19 +50,28 @@ async def rekey_members(db: AsyncDatabase[Document], on_rekeyed: Callable[[str],
                         batch: int = BATCH) -> int:
     """Recompute the search keys of members stored under an older folding rule; returns how
     many were updated. `on_rekeyed(tenant)` is called for every tenant that had some."""
+    marker = await db[SCHEMA_VERSIONS].find_one({"_id": MARKER})
+    if marker is not None and marker.get("version", 0) >= SEARCH_KEYS_VERSION:
+        return 0
     col = db[MEMBERS]
     started = time.perf_counter()
+    scanned = 0
     ops: list[UpdateOne] = []
     tenants: set[str] = set()
     rekeyed = 0
     async for doc in col.find({"keys_version": {"$ne": SEARCH_KEYS_VERSION}}):
+        scanned += 1
         try:
             fresh = to_document(from_document(doc))
         except Exception as exc:  # noqa: BLE001 - one unreadable document must not stop the others
             log.warning("member search keys not recomputed", member_id=doc.get("_id"), error=repr(exc)[:300])
             continue
+        changed = {f: fresh[f] for f in SEARCH_KEY_FIELDS if doc.get(f) != fresh[f] and f != "keys_version"}
+        if not changed:
+            continue
+        # The (tenant, _id, version) index serves this filter (see mongo_repository.INDEXES).
         ops.append(UpdateOne({"tenant": doc["tenant"], "_id": doc["_id"], "version": doc["version"]},
-                             {"$set": {f: fresh[f] for f in SEARCH_KEY_FIELDS}}))
+                             {"$set": {**changed, "keys_version": SEARCH_KEYS_VERSION}}))
         tenants.add(doc["tenant"])
         if len(ops) >= batch:
             rekeyed += await _flush(col, ops)
@@ -65,9 +79,11 @@ async def rekey_members(db: AsyncDatabase[Document], on_rekeyed: Callable[[str],
     rekeyed += await _flush(col, ops)
     for tenant in sorted(tenants):
         on_rekeyed(tenant)
-    if tenants:
-        log.info("member search keys recomputed", members=rekeyed, keys_version=SEARCH_KEYS_VERSION,
-                 seconds=round(time.perf_counter() - started, 2))
+    await db[SCHEMA_VERSIONS].replace_one(
+        {"_id": MARKER}, {"_id": MARKER, "version": SEARCH_KEYS_VERSION, "at": utcnow(), "members": rekeyed},
+        upsert=True)
+    log.info("member search keys recomputed", members=rekeyed, scanned=scanned, keys_version=SEARCH_KEYS_VERSION,
+             seconds=round(time.perf_counter() - started, 2))
     return rekeyed
 
 
