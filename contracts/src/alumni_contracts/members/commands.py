@@ -336,8 +336,10 @@ class ConsentLedger(Result):
 
 class SearchDirectory(Request):
     q: Annotated[str, PersonText(max_length=60)] | None = Field(
-        None, description="Name prefix, accent- and case-insensitive (`bea` finds `Béatrice`). One or two "
-                          "letters match the start of last names; three or more any name or part of a compound name.")
+        None, description="Name prefix, insensitive to case, accents and ligatures (`bea` finds `Béatrice`, "
+                          "`oeuv` finds `Œuvray`), ignoring apostrophes, hyphens and spaces (`obrien` finds "
+                          "`O'Brien`, `jean pierre` finds `Jean-Pierre`). One or two letters match the start of "
+                          "last names; three or more any name or part of a compound name.")
     program: ShortText | None = None
     year: Year | None = None
     year_from: Year | None = None
