@@ -28,7 +28,7 @@ from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer
 from members_service.domain.model import Member, ProfileChanges
-from members_service.domain.profile import Cohort, Position, Section, Visibility, search_key
+from members_service.domain.profile import Cohort, Position, Section, Visibility, name_key, search_key
 from members_service.service_layer import handlers
 from members_service.service_layer.commands import SearchDirectory
 from servicekit.mongo import create_client, ensure_indexes
@@ -70,7 +70,7 @@ def queries(rng: random.Random) -> dict[str, list[DirectoryCriteria]]:
 def naive_filter(c: DirectoryCriteria) -> dict[str, Any]:
     q: dict[str, Any] = {"tenant": "bench", "listed": True}
     if c.name_prefix:
-        key = search_key(c.name_prefix)
+        key = name_key(c.name_prefix)
         q["$or"] = [{f: {"$gte": key, "$lt": key + "\uffff"}} for f in ("last_key", "first_key")]
     if c.program or c.year_from:
         q["education"] = {"$elemMatch": {k: v for k, v in (("program", c.program), ("graduation_year", {

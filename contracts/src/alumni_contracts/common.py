@@ -7,6 +7,9 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from alumni_contracts._requests import Request
+from alumni_contracts.text import ShortText
+
 Tenant = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,32}$")]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -57,6 +60,13 @@ class Cohort(BaseModel):
     graduation_year: int = Field(description="Year of graduation.", examples=[2012], ge=1900, le=2100)
 
 
+class CohortIn(Cohort, Request):
+    """A cohort in a request: strict (unknown fields refused) and its program a person-facing text.
+    Events carry `Cohort`, a tolerant reader; this is a `Cohort` too, so handlers need not care."""
+
+    program: ShortText = Field(description="Program (degree course) name.", examples=["MSc Finance"])
+
+
 class Money(BaseModel):
     """An amount in integer minor units (cents) of an ISO 4217 currency; never a float."""
 
@@ -64,3 +74,7 @@ class Money(BaseModel):
 
     minor_units: int = Field(description="Amount in minor units (e.g. cents).", examples=[5000], gt=0)
     currency: CurrencyCode = Field(description="ISO 4217 currency code.", examples=["EUR"])
+
+
+class MoneyIn(Money, Request):
+    """An amount in a request: strict (unknown fields refused)."""

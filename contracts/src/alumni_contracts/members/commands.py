@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, EmailStr, Field, HttpUrl, StringConstraints, model_validator
 
 from alumni_contracts._requests import Request, Result
-from alumni_contracts.common import Cohort, ConsentChannel, Identifier, Locale, Purpose, Timestamp
+from alumni_contracts.common import Cohort, CohortIn, ConsentChannel, Identifier, Locale, Purpose, Timestamp
+from alumni_contracts.text import Name, PersonText, ShortText
 
 REGISTER_MEMBER = "register_member"
 GET_MEMBER = "get_member"
@@ -46,8 +47,6 @@ SET_GROUP_ROLE = "set_group_role"
 REQUEST_ERASURE = "request_erasure"
 GET_ERASURE = "get_erasure"
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ().-]{6,20}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2
 Year = Annotated[int, Field(ge=1900, le=2100)]
@@ -100,7 +99,7 @@ class RegisterMember(Request):
     last_name: Name = Field(examples=["Dupont"])
     email: EmailStr = Field(examples=["beatrice.dupont@example.org"])
     locale: Locale = Field(Locale.FR, examples=["fr"])
-    cohort: Cohort
+    cohort: CohortIn
 
 
 class MemberRegisteredResult(Result):
@@ -352,9 +351,11 @@ class ConsentLedger(Result):
 # -- directory ---------------------------------------------------------------------------
 
 class SearchDirectory(Request):
-    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None = Field(
-        None, description="Name prefix, accent- and case-insensitive (`bea` finds `Béatrice`). One or two "
-                          "letters match the start of last names; three or more any name or part of a compound name.")
+    q: Annotated[str, PersonText(max_length=60)] | None = Field(
+        None, description="Name prefix, insensitive to case, accents and ligatures (`bea` finds `Béatrice`, "
+                          "`oeuv` finds `Œuvray`), ignoring apostrophes, hyphens and spaces (`obrien` finds "
+                          "`O'Brien`, `jean pierre` finds `Jean-Pierre`). One or two letters match the start of "
+                          "last names; three or more any name or part of a compound name.")
     program: ShortText | None = None
     year: Year | None = None
     year_from: Year | None = None
@@ -405,8 +406,8 @@ class DirectoryPage(Result):
 class ShowcaseText(Request):
     """The showcase text an alumnus writes; shown only within their showcase consent."""
 
-    quote: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=280)] | None = None
-    story: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=3000)] | None = None
+    quote: Annotated[str, PersonText(max_length=280, multiline=True)] | None = None
+    story: Annotated[str, PersonText(max_length=3000, multiline=True)] | None = None
     photo_url: HttpUrl | None = Field(None, description="Defaults to the profile photo.")
     employer: ShortText | None = Field(None, description="Defaults to the current position.")
     job_title: ShortText | None = None
@@ -453,7 +454,7 @@ class ShowcasePage(Result):
 # -- ambassadors -------------------------------------------------------------------------
 
 class AmbassadorScopeIn(Request):
-    cohorts: list[Cohort] = Field(default_factory=list, max_length=50)
+    cohorts: list[CohortIn] = Field(default_factory=list, max_length=50)
     programs: list[ShortText] = Field(default_factory=list, max_length=50)
     cities: list[ShortText] = Field(default_factory=list, max_length=50)
 
@@ -562,7 +563,7 @@ class CreateImport(Request):
 
     import_id: ImportId
     object_name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,200}$")]
-    filename: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    filename: Annotated[str, PersonText(max_length=200)]
     size: int = Field(ge=0)
     encoding: Encoding | None = Field(None, description="Detected when absent: a byte order mark (UTF-8, UTF-16), "
                                                         "else UTF-8 if it decodes, else Windows-1252.")
@@ -698,7 +699,7 @@ class GroupRole(StrEnum):
 class NewGroup(Request):
     kind: Literal["region", "club"] = Field(description="Cohort groups are created automatically.")
     name: ShortText = Field(examples=["Alumni de Lyon"])
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    description: Annotated[str, PersonText(max_length=2000, min_length=0, multiline=True)] = ""
     policy: JoinPolicy = Field(JoinPolicy.OPEN, description="open: anyone joins; invitation: invited alumni only.")
 
 

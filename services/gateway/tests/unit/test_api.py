@@ -117,6 +117,51 @@ def test_invalid_bodies_get_field_level_422_and_reach_no_service(client: TestCli
     assert bus.calls == []
 
 
+@pytest.mark.parametrize(("first_name", "kind"), [
+    ("Zo\u0000é", "text_control_character"),
+    ("\u202eeciloA", "text_bidi_control"),
+    ("\u200b\u200b", "text_invisible"),
+    ("\ufeff", "text_invisible"),
+])
+def test_hostile_names_get_a_422_naming_the_field(client: TestClient, issuer: DevIssuer, bus: FakeBus,
+                                                  first_name: str, kind: str) -> None:
+    r = client.post("/api/v1/members", json={**MEMBER, "first_name": first_name}, headers=auth(issuer))
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert problem["type"] == problem_type("validation")
+    [error] = problem["errors"]
+    assert error["loc"] == ["body", "first_name"] and error["type"] == kind
+    assert error["msg"].startswith("Text must") and problem["detail"].startswith("1 invalid field(s): first_name: Text")
+    assert first_name not in r.text and "input" not in error  # the refused text is not echoed back
+    assert bus.calls == []
+
+
+@pytest.mark.parametrize(("path", "body", "loc"), [
+    ("/api/v1/members", {**MEMBER, "cohort": {"program": "MSc", "graduation_year": 2012, "listed": True}},
+     ["body", "cohort", "listed"]),
+    ("/api/v1/donations", {"member_id": "m1", "amount": {"minor_units": 500, "currency": "EUR", "refunded": True}},
+     ["body", "amount", "refunded"]),
+    ("/api/v1/members/m1/ambassador", {"cohorts": [{"program": "MSc", "graduation_year": 2012, "x": 1}]},
+     ["body", "cohorts", 0, "x"]),
+])
+def test_unknown_nested_fields_get_a_422(client: TestClient, issuer: DevIssuer, bus: FakeBus, path: str,
+                                         body: dict[str, Any], loc: list[str | int]) -> None:
+    send = client.put if path.endswith("/ambassador") else client.post
+    r = send(path, json=body, headers=auth(issuer))
+    assert r.status_code == 422
+    [error] = r.json()["errors"]
+    assert error["loc"] == loc and error["type"] == "extra_forbidden"
+    assert bus.calls == []
+
+
+def test_names_reach_the_service_in_nfc_and_stripped(client: TestClient, issuer: DevIssuer, bus: FakeBus) -> None:
+    r = client.post("/api/v1/members", headers=auth(issuer),
+                    json={**MEMBER, "first_name": " \ufeffZoe\u0308 ", "last_name": "O’Brien"})
+    assert r.status_code == 201
+    payload = bus.calls[-1]["payload"]
+    assert payload["first_name"] == "Zo\u00eb" and payload["last_name"] == "O’Brien"
+
+
 def test_oversized_body_is_413(client: TestClient, issuer: DevIssuer, bus: FakeBus) -> None:
     r = client.post("/api/v1/members", json={**MEMBER, "first_name": "x" * 5000}, headers=auth(issuer))
     assert r.status_code == 413 and bus.calls == []
@@ -234,6 +279,9 @@ def test_upload_streams_into_the_object_store_then_opens_the_import(issuer: DevI
         assert c.post("/api/v1/imports", content=b"a;b\n", headers=auth(issuer, "alumnus")).status_code == 403
         assert c.post("/api/v1/imports", content=b"a;b\n", params={"delimiter": "|"},
                       headers=auth(issuer)).status_code == 422
+        hostile = c.post("/api/v1/imports", content=b"a;b\n", params={"filename": "\u202evsc.exe"},
+                         headers=auth(issuer))
+        assert hostile.status_code == 422 and hostile.json()["errors"][0]["type"] == "text_bidi_control"
         assert len(bus.files) == 1, "nothing stored for refused uploads"
 
 

@@ -15,6 +15,7 @@ from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
 from members_service.adapters.import_store import ImportJobQueue, NatsFileStore
 from members_service.adapters.mongo_repository import CONSENT_RECORDS, INDEXES, MEMBERS, MongoMemberRepository
 from members_service.adapters.name_order_sketch import NameOrderSketches
+from members_service.adapters.search_keys import SearchKeyMigration
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
 from members_service.domain.import_plan import REPORT_RETENTION
@@ -57,7 +58,15 @@ def build(infra: Infrastructure) -> ServiceParts:
 
     sketches = NameOrderSketches(infra.db, max_age_seconds=settings.directory_sketch_seconds)
     reader = MongoMemberRepository(infra.db, None, lambda _m: None, sketches)
-    refresher = Every(10.0, sketches.refresh_due, "directory sketch refresh")
+    rekey = SearchKeyMigration(infra.db, sketches.mark_stale)
+
+    async def directory_upkeep() -> None:
+        try:  # members stored under an older folding rule get their keys first (once per start)
+            await rekey.run_once()
+        finally:
+            await sketches.refresh_due()
+
+    refresher = Every(10.0, directory_upkeep, "directory upkeep")
 
     async def expire_showcases() -> None:
         await handlers.expire_showcases(uow, reader)

@@ -61,9 +61,10 @@ async def upload_import(request: Request, who: Who,
                                                      "the body is empty: send the CSV file as the body")))
     import_id = new_event_id()
     object_name = f"{who.tenant}.{import_id}"
-    await bus(request).put_file(object_name, data)
+    # Built before the file is stored: a refused filename (control characters…) leaves no file behind.
     command = mb.CreateImport(import_id=import_id, object_name=object_name, filename=filename, size=len(data),
                               encoding=encoding, delimiter=delimiter)
+    await bus(request).put_file(object_name, data)
     result = await forward(request, naming.command_subject("members", mb.CREATE_IMPORT), command, who,
                            idempotency_key)
     return created(_with_links(result), f"{IMPORTS_PATH}/{result['import_id']}")

@@ -30,8 +30,18 @@ async def on_validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError | ValidationError)
     errors = [FieldError(loc=[p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
                          msg=str(e.get("msg", "")), type=str(e.get("type", ""))) for e in exc.errors()]
-    return problem_response(make_problem(422, "validation", "Invalid request",
-                                         f"{len(errors)} invalid field(s)", errors=errors))
+    # The input is never echoed back (it may hold the very characters that were refused).
+    return problem_response(make_problem(422, "validation", "Invalid request", _summary(errors), errors=errors))
+
+
+def _summary(errors: list[FieldError]) -> str:
+    """`2 invalid field(s): first_name: Text must not …; cohort.listed: Extra inputs are not permitted`."""
+    def where(e: FieldError) -> str:
+        path = e.loc[1:] if len(e.loc) > 1 and e.loc[0] in ("body", "query", "path") else e.loc
+        return ".".join(str(p) for p in path) or "request"
+    shown = "; ".join(f"{where(e)}: {e.msg}" for e in errors[:5])
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return f"{len(errors)} invalid field(s): {shown}{more}"
 
 
 async def on_http_error(_: Request, exc: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ from members_service.domain.ambassador import AmbassadorScope, Ambassadorship
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.model import Member
 from members_service.domain.profile import (
+    SEARCH_KEYS_VERSION,
     Cohort,
     DeceasedStatus,
     Education,
@@ -16,6 +17,8 @@ from members_service.domain.profile import (
     Position,
     Section,
     Visibility,
+    name_key,
+    name_parts,
     search_key,
 )
 from members_service.domain.showcase import (
@@ -28,15 +31,18 @@ from members_service.domain.showcase import (
 from servicekit.mongo import Document
 
 NO_EMAIL_PREFIX = "no-email:"  # never an address: addresses are validated and hold an "@"
+# Fields derived from the folding rule (`search_key`, `name_key`), recomputed when it changes.
+SEARCH_KEY_FIELDS = ("sort_key", "last_key", "first_key", "usage_key", "birth_key", "last_part_key",
+                     "first_part_key", "employer_keys", "city_key", "keys_version")
 
 
 def _last_part(name: str) -> str | None:
-    parts = search_key(name).replace("-", " ").replace("'", " ").split()
+    parts = name_parts(name)
     return parts[-1] if len(parts) > 1 else None
 
 
 def sort_key(member: Member) -> str:
-    return "\x1f".join((search_key(member.last_name), search_key(member.first_name), member.id))
+    return "\x1f".join((name_key(member.last_name), name_key(member.first_name), member.id))
 
 
 def _day(d: date | None) -> datetime | None:
@@ -74,16 +80,17 @@ def to_document(member: Member) -> Document:
         # Derived search fields (DESIGN §9: prefix search as ranges on folded keys).
         "listed": member.listed,
         "sort_key": sort_key(member),
-        "last_key": search_key(member.last_name),
-        "first_key": search_key(member.first_name),
-        "usage_key": search_key(member.usage_name) if member.usage_name else None,
-        "birth_key": search_key(member.birth_name) if member.birth_name else None,
+        "last_key": name_key(member.last_name),
+        "first_key": name_key(member.first_name),
+        "usage_key": name_key(member.usage_name) if member.usage_name else None,
+        "birth_key": name_key(member.birth_name) if member.birth_name else None,
         # The last part of a compound name, so that `pierre` finds Jean-Pierre and `goff` Le Goff.
         "last_part_key": _last_part(member.last_name),
         "first_part_key": _last_part(member.first_name),
         "employer_keys": sorted({search_key(p.employer) for p in current}),
         "sectors": sorted({p.sector for p in current if p.sector}),
         "city_key": search_key(member.city) if member.city else None,
+        "keys_version": SEARCH_KEYS_VERSION,  # the folding rule these keys were computed with
         "is_ambassador": member.ambassador is not None,
         "showcase_live": member.showcase_public is not None,
         "showcase_expires_at": member.showcase_public.expires_at if member.showcase_public else None,

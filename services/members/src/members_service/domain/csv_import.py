@@ -17,9 +17,10 @@ from enum import StrEnum
 
 from email_validator import EmailNotValidError, validate_email
 
-from members_service.domain.profile import normalize_email, search_key
+from members_service.domain.profile import name_key, normalize_email, search_key
 from servicekit.csv_cells import is_formula_like, restore
 from servicekit.domain import DomainError
+from servicekit.text import person_text
 
 
 class ImportField(StrEnum):
@@ -208,7 +209,7 @@ class RowCheck:
         return str(self.values.get(ImportField.BIRTH_DATE, ""))
 
     def identity_key(self) -> str:
-        """Same person, probably: folded first + last name and the cohort."""
+        """Same person, probably: folded first + last name (`name_key`, as the directory) and the cohort."""
         return identity_key(str(self.values.get(ImportField.FIRST_NAME, "")),
                             str(self.values.get(ImportField.LAST_NAME, "")),
                             str(self.values.get(ImportField.PROGRAM, "")),
@@ -221,7 +222,7 @@ class RowCheck:
 
 
 def identity_key(first_name: str, last_name: str, program: str, year: int | str) -> str:
-    return "|".join((search_key(first_name), search_key(last_name), program, str(year)))
+    return "|".join((name_key(first_name), name_key(last_name), program, str(year)))
 
 
 def parse_birth_date(raw: str) -> date | None:
@@ -315,5 +316,5 @@ def _normalise(f: ImportField, raw: str, sectors: frozenset[str]) -> tuple[str |
             return (born.isoformat(), None) if born and born.year >= FIRST_YEAR else (raw, "a date (14/03/1956)")
         case ImportField.LINKEDIN_URL:
             return (raw, None) if raw.startswith(("https://", "http://")) else (raw, "a URL (https://…)")
-        case _:
-            return raw, None
+        case _:  # names, program, city, employer…: the request contracts' rule for person text
+            return person_text(raw)

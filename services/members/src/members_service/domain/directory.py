@@ -7,7 +7,16 @@ from dataclasses import dataclass
 
 from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.model import Member
-from members_service.domain.profile import Cohort, Education, Position, Section, Visibility, search_key
+from members_service.domain.profile import (
+    Cohort,
+    Education,
+    Position,
+    Section,
+    Visibility,
+    name_key,
+    name_parts,
+    search_key,
+)
 
 
 @dataclass(frozen=True)
@@ -38,13 +47,12 @@ class DirectoryCriteria:
 
 
 def name_keys(member: Member) -> set[str]:
-    """Folded names and the parts of compound names: `pierre` finds Jean-Pierre."""
+    """Folded names (`name_key`) and the parts of compound names: `pierre` finds Jean-Pierre."""
     keys: set[str] = set()
     for name in (member.first_name, member.last_name, member.usage_name, member.birth_name):
         if name:
-            folded = search_key(name)
-            keys.add(folded)
-            keys.update(folded.replace("-", " ").replace("'", " ").split())
+            keys.add(name_key(name))
+            keys.update(name_parts(name))
     return keys
 
 
@@ -55,7 +63,7 @@ ANY_NAME_MIN_PREFIX = 3
 
 def _name_matches(member: Member, prefix: str) -> bool:
     if len(prefix) < ANY_NAME_MIN_PREFIX:
-        return search_key(member.last_name).startswith(prefix)
+        return name_key(member.last_name).startswith(prefix)
     return any(k.startswith(prefix) for k in name_keys(member))
 
 
@@ -63,9 +71,10 @@ def list_matches(member: Member, text: str) -> bool:
     """The staff member list's search: the first word is a name prefix as in the directory (from
     three letters on also the start of an email address); every further word must start one of
     the member's names (`marie dup` finds Marie Dupont)."""
-    first, *rest = search_key(text).split() or [""]
+    typed, *further = search_key(text).split() or [""]
+    first, rest = name_key(typed), [key for word in further if (key := name_key(word))]
     if not (_name_matches(member, first)
-            or (len(first) >= ANY_NAME_MIN_PREFIX and any(e.address.startswith(first) for e in member.emails))):
+            or (len(typed) >= ANY_NAME_MIN_PREFIX and any(e.address.startswith(typed) for e in member.emails))):
         return False
     keys = name_keys(member)
     return all(any(k.startswith(word) for k in keys) for word in rest)
@@ -91,7 +100,7 @@ def matches(member: Member, criteria: DirectoryCriteria, viewer: Viewer) -> bool
     c = criteria
     if c.ambassadors_only and member.ambassador is None:
         return False
-    if c.name_prefix and not _name_matches(member, search_key(c.name_prefix)):
+    if c.name_prefix and not _name_matches(member, name_key(c.name_prefix)):
         return False
     if (c.program or c.year_from or c.year_to) and not any(_in_cohorts(e, c) for e in member.education):
         return False

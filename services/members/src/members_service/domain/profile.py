@@ -92,7 +92,34 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+# Letters Unicode does not decompose into a base letter and an accent (after case folding, which
+# already turns ß and ẞ into ss and the capitals into these), spelled as a French or English
+# keyboard would; apostrophes and dashes of every kind as the ASCII ones.
+APOSTROPHES = "'\u2018\u2019\u201b\u02bc\u02b9\u2032`"
+HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+_FOLDS = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ı": "i", "þ": "th",
+                        **dict.fromkeys(APOSTROPHES, "'"), **dict.fromkeys(HYPHENS, "-")})
+# Bumped whenever `search_key` or `name_key` fold differently: stored keys are recomputed then.
+SEARCH_KEYS_VERSION = 2
+
+
 def search_key(text: str) -> str:
-    """Lower-cased, accent-folded form used for prefix searches (`bea` finds `Béatrice`)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
+    """Folded form for matching text: case-folded, accents stripped, ligatures and special
+    letters spelled out (`Œuvray` → `oeuvray`, `Łódź` → `lodz`, `Straße` → `strasse`), invisible
+    format characters dropped, apostrophes and dashes unified to `'` and `-`, spaces collapsed.
+    The stored keys and the query go through the same function."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
+    return " ".join(kept.translate(_FOLDS).split())
+
+
+def name_key(name: str) -> str:
+    """How names are compared — in the directory (stored keys and the query) and when looking
+    for duplicates: `search_key` without apostrophes, hyphens or spaces, so that `obrien`,
+    `o'brien` and `O’Brien` are one name, and `jean pierre`, `jeanpierre` and `Jean-Pierre` too."""
+    return search_key(name).replace("'", "").replace("-", "").replace(" ", "")
+
+
+def name_parts(name: str) -> list[str]:
+    """The folded words of a compound name (`pierre` in Jean-Pierre, `brien` in O'Brien)."""
+    return search_key(name).replace("'", " ").replace("-", " ").split()

@@ -37,7 +37,7 @@ from members_service.domain.import_plan import (
     new_member,
 )
 from members_service.domain.model import EmailAlreadyRegistered, Member, NotAllowed
-from members_service.domain.profile import search_key
+from members_service.domain.profile import name_key
 from members_service.service_layer.commands import Actor
 from members_service.service_layer.ports import FileStore, MemberReader, MembersUnitOfWork
 from servicekit.domain import utcnow
@@ -254,7 +254,7 @@ async def _classify_and_store(job: ImportJob, checks: list[RowCheck], emails: di
         return
     known = await reader.by_emails(job.tenant, sorted({c.email for c in checks if c.email}))
     namesakes: dict[str, Member] = {}
-    last_keys = sorted({search_key(str(c.values.get(ImportField.LAST_NAME.value, ""))) for c in checks})
+    last_keys = sorted({name_key(str(c.values.get(ImportField.LAST_NAME.value, ""))) for c in checks})
     for member in await reader.by_last_names(job.tenant, last_keys):
         for education in member.education:
             key = identity_key(member.first_name, member.last_name, education.program, education.graduation_year)
