@@ -120,7 +120,7 @@ class MemberOrder(StrEnum):
 class ListMembers(Request):
     limit: int = Field(50, ge=1, le=200)
     after: Identifier | None = Field(None, description="Cursor: the last member id of the previous page.")
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = Field(
+    q: Annotated[str, PersonText(max_length=100, min_length=0)] | None = Field(
         None, description="Name prefix, accents and case ignored (`bea` finds Béatrice); from 3 characters on "
                           "it also matches first, usage names and email addresses, shorter ones last names only.",
         examples=["dup"])
