@@ -23,7 +23,7 @@ from alumni_contracts import naming
 from alumni_contracts.envelope import new_event_id
 from alumni_contracts.rpc import FieldError, Principal, Problem, Reply, Role, problem_type
 from servicekit import context, idempotency, metrics
-from servicekit.domain import DomainError
+from servicekit.domain import ReportedError
 from servicekit.logging import bound, get_logger
 from servicekit.mongo import Document
 from servicekit.retry import retry_transient
@@ -108,7 +108,7 @@ class RequestServer:
                     key: context.IdempotencyKey | None) -> Reply:
         try:
             return Reply.success(await retry_transient(lambda: spec.handler(request, principal)))
-        except DomainError as exc:
+        except ReportedError as exc:  # business rejections and concurrency conflicts
             return Reply.failure(problem(exc.status, exc.code, exc.title, str(exc) or None))
         except DuplicateRequest:
             assert key is not None
