@@ -104,12 +104,11 @@ class DeliveryHandler:
         except (UnknownEventType, MalformedEvent) as exc:
             return await self._dead_letter(raw, f"permanent: {exc}", None)
 
-        key = context.InboxKey(self.sub.consumer, event.id)
-        if await inbox.seen(self._db, key):
+        ctx = context.of_event(self.sub.consumer, event.id, event.correlationid, event.tenant)
+        assert ctx.inbox is not None
+        if await inbox.seen(self._db, ctx.inbox):
             await raw.ack()
             return self._outcome("duplicate")
-        ctx = context.MessageContext(correlation_id=event.correlationid, causation_id=event.id,
-                                     tenant=event.tenant, inbox=key)
         with bound(tenant=event.tenant, correlation_id=event.correlationid, causation_id=event.id,
                    consumer=self.sub.durable), context.handling(ctx):
             started = time.perf_counter()
