@@ -1,8 +1,10 @@
 """What the current message is about, carried in a ContextVar from the edge to the outbox.
 
 The subscriber and request/reply wrappers set it; the unit of work reads it to stamp
-correlation/causation ids on outgoing events, to write the inbox row of the message being
-handled and the idempotency record of the command being served, in the same transaction.
+correlation/causation ids on outgoing events and to write the inbox row of the message being
+handled, in the same transaction (the request server writes the command's idempotency record).
+Work deferred to a worker keeps an `Origin` and resumes it, so what it produces later still
+names the message that asked for it.
 """
 
 from __future__ import annotations
