@@ -198,6 +198,32 @@ async def test_a_command_reads_its_own_writes_and_runs_after_commit_hooks_once_c
     assert reply.ok and seen == [1] and woken == [1]
 
 
+async def test_events_of_a_command_carry_its_correlation_and_the_request_as_cause(
+        mongo_client: Any, db: Any, db_name: str) -> None:
+    import json
+
+    from servicekit.domain import DomainEvent
+    from servicekit.outbox import OUTBOX
+    from servicekit.testing.factories import member_registered_event
+
+    contract = member_registered_event().data
+
+    async def create(req: CreateThing, who: Principal) -> Created:
+        thing = AggregateRoot(id=req.name, tenant=who.tenant)
+        thing.record(DomainEvent())
+        async with MongoUnitOfWork(mongo_client, db_name, lambda _e: contract) as uow:
+            uow.track(thing)
+            await uow.commit()
+        return Created(thing_id=req.name)
+
+    spec = RequestHandler("cmd.members.create_thing", CreateThing, create, frozenset({Role.MANAGER}), idempotent=True)
+    hdrs = {**headers(key="k1"), naming.HEADER_CORRELATION: "corr-http"}
+    assert (await RequestServer(db).serve(spec, b'{"name": "x"}', hdrs)).ok
+    [record] = await db[OUTBOX].find().to_list()
+    event = json.loads(record["payload"])
+    assert event["correlationid"] == "corr-http" and event["causationid"] and event["causationid"] != event["id"]
+
+
 async def test_failures_are_not_remembered(server_and_spec: Any, db: Any) -> None:
     server, spec, _ = server_and_spec
     await ensure_indexes(db, idempotency_indexes())
