@@ -45,13 +45,24 @@ async def test_registration_sends_welcome_email_and_a_valid_cloudevent(platform:
     assert platform.nats_url is not None
     nc = await platform.connect_nats()
     sub = await nc.subscribe("evt.demo.members.member_registered.v1")
+    v2_sub = await nc.subscribe("evt.demo.members.member_registered.v2")  # what notifications consumes
+    sent_sub = await nc.subscribe("evt.demo.notifications.notification_sent.v1")
     token = platform.issue_token("manager")
     async with httpx.AsyncClient(base_url=platform.gateway_url, headers={"Authorization": f"Bearer {token}"}) as http:
         r = await http.post("/api/v1/members", json=member("cloud", "en"), headers={"Idempotency-Key": "e2e-cloud"})
         assert r.status_code == 201, r.text
         member_id = r.json()["member_id"]
         msg = await sub.next_msg(timeout=10)
+        registered = json.loads((await v2_sub.next_msg(timeout=10)).data)
+        # The welcome email is sent later by a worker, yet its event names the registration as
+        # its cause and shares the request's correlation id.
+        while True:
+            sent = json.loads((await sent_sub.next_msg(timeout=30)).data)
+            if sent["data"]["member_id"] == member_id:
+                break
     await nc.drain()
+    assert sent["causationid"] == registered["id"], "caused by member_registered"
+    assert sent["correlationid"] == registered["correlationid"] == json.loads(msg.data)["correlationid"]
 
     document = json.loads(msg.data)
     schema = json.loads((REPO / "contracts/schemas/members/member_registered.v1.json").read_text())

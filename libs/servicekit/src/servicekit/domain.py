@@ -59,12 +59,21 @@ class AggregateRoot:
         self._events.clear()
 
 
-class DomainError(Exception):
-    """A business rule refused the command: never retried, reported to the caller."""
+class ReportedError(Exception):
+    """An error a request reports to its caller as a problem (status, code, title)."""
 
-    status: ClassVar[int] = 422
-    code: ClassVar[str] = "business-rule"
-    title: ClassVar[str] = "Business rule violated"
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+
+
+class DomainError(ReportedError):
+    """A business rule refused the command: permanent — reported to a caller, dead-lettered by
+    a consumer (never retried)."""
+
+    status = 422
+    code = "business-rule"
+    title = "Business rule violated"
 
 
 class NotFound(DomainError):
@@ -85,8 +94,14 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
-class ConcurrencyConflict(Conflict):
-    """The aggregate changed since it was read (optimistic locking)."""
+class ConcurrencyConflict(ReportedError):
+    """The aggregate changed since it was read (optimistic locking), or a concurrent write won.
+
+    Not a `DomainError`: nothing is wrong with the command, it lost a race. A request reports
+    it (409: the caller reloads and retries); a consumer runs its handler again — in process,
+    then by redelivery with the consumer's backoff — and never dead-letters it as a rejection."""
+
+    status = 409
 
     code = "stale-version"
     title = "The resource was modified concurrently"

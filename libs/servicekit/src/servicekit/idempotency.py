@@ -1,9 +1,11 @@
 """Idempotency keys of commands: a retried request returns the first result.
 
-The key row is inserted in the command's own transaction (so the change and the key commit
-together), then completed with the reply. A retry finds the reply and returns it; a retry
-with another body under the same key is refused; a retry that arrives while the first is
-still running (or after a crash between commit and reply) is told to retry later.
+The request server opens the command's transaction, reserves the key as its first write,
+runs the handler (its unit of work joins that transaction), stores the reply and commits:
+the change, the key and the reply commit together or not at all. A retry finds the reply and
+returns it; a retry with another body under the same key is refused; a retry that arrives
+while the first is still running is told to retry later (409). A crash at any point leaves
+either nothing (the retry runs the command) or the complete reply — never a key without one.
 
 Keys are scoped to (tenant, principal subject, operation, key) — DESIGN §6: the same key sent
 by another principal is that principal's own new command, never the first one's reply. Rows
@@ -62,8 +64,10 @@ async def reserve(db: AsyncDatabase[Document], key: IdempotencyKey, session: Asy
     )
 
 
-async def complete(db: AsyncDatabase[Document], key: IdempotencyKey, reply: dict[str, Any]) -> None:
+async def complete(db: AsyncDatabase[Document], key: IdempotencyKey, reply: dict[str, Any],
+                   session: AsyncClientSession) -> None:
+    """In the command's transaction, after the handler returned."""
     await db[IDEMPOTENCY].update_one(
         # Stored as JSON text: an erasure finds the replies that mention a member by searching it.
-        _filter(key), {"$set": {"reply": json.dumps(reply)}}
+        _filter(key), {"$set": {"reply": json.dumps(reply)}}, session=session
     )

@@ -10,6 +10,11 @@
   delay *plus* the backoff entry, roughly doubling every wait.) After `max_deliver`
   attempts, or on a permanent error (malformed payload, unknown type, business rejection),
   the message goes to the DLQ with its reason and is terminated.
+- Write conflicts are transient, not rejections: an optimistic-locking `ConcurrencyConflict`,
+  a MongoDB transient transaction error or a duplicate key from a concurrent upsert is run
+  again in process, then left unacknowledged for a redelivery with the consumer's backoff.
+  Only business rejections (`DomainError`, `PermanentError`) and malformed payloads are
+  dead-lettered at once.
 - The inbox makes a redelivery or a duplicate a no-op.
 """
 
@@ -35,7 +40,7 @@ from servicekit import context, inbox, metrics
 from servicekit.domain import DomainError
 from servicekit.logging import bound, get_logger
 from servicekit.mongo import Document
-from servicekit.retry import retry_transient
+from servicekit.retry import is_write_conflict, retry_transient
 from servicekit.settings import ConsumerConfig
 
 EventHandler = Callable[[CloudEvent[Any]], Awaitable[None]]
@@ -105,17 +110,16 @@ class DeliveryHandler:
         except (UnknownEventType, MalformedEvent) as exc:
             return await self._dead_letter(raw, f"permanent: {exc}", None)
 
-        key = context.InboxKey(self.sub.consumer, event.id)
-        if await inbox.seen(self._db, key):
+        ctx = context.of_event(self.sub.consumer, event.id, event.correlationid, event.tenant)
+        assert ctx.inbox is not None
+        if await inbox.seen(self._db, ctx.inbox):
             await raw.ack()
             return self._outcome("duplicate")
-        ctx = context.MessageContext(correlation_id=event.correlationid, causation_id=event.id,
-                                     tenant=event.tenant, inbox=key)
         with bound(tenant=event.tenant, correlation_id=event.correlationid, causation_id=event.id,
                    consumer=self.sub.durable), context.handling(ctx):
             started = time.perf_counter()
             try:
-                await retry_transient(lambda: self._handler(event))
+                await retry_transient(lambda: self._handler(event), retry_if=is_write_conflict)
             except inbox.AlreadyProcessed:
                 await raw.ack()
                 return self._outcome("duplicate")

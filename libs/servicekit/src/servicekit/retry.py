@@ -7,8 +7,9 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from servicekit.domain import ConcurrencyConflict
 from servicekit.logging import get_logger
 
 T = TypeVar("T")
@@ -55,16 +56,31 @@ def is_transient_transaction_error(exc: BaseException) -> bool:
         exc.has_error_label("TransientTransactionError") or exc.has_error_label("UnknownTransactionCommitResult"))
 
 
-async def retry_transient(fn: Callable[[], Awaitable[T]], attempts: int = 5, base: float = 0.02) -> T:
+def is_write_conflict(exc: BaseException) -> bool:
+    """A write lost a race and running the unit of work again may well succeed: a transient
+    transaction error, an optimistic-locking conflict, or a duplicate key raised by a
+    concurrent upsert (two upserts of one key race to insert it; the loser must run again).
+    What consumers re-run; a duplicate key that a handler turns into a business rejection
+    (e.g. an email already registered) is a `DomainError` and never gets here."""
+    return isinstance(exc, ConcurrencyConflict | DuplicateKeyError) or is_transient_transaction_error(exc)
+
+
+TRANSIENT_ATTEMPTS = 5
+
+
+async def retry_transient(fn: Callable[[], Awaitable[T]], attempts: int = TRANSIENT_ATTEMPTS, base: float = 0.02,
+                          retry_if: Callable[[BaseException], bool] = is_transient_transaction_error) -> T:
     """Run a unit of work again on a transient transaction error (write conflict, failover),
-    as MongoDB recommends, before the caller treats the failure as real."""
+    as MongoDB recommends, before the caller treats the failure as real. `retry_if` widens
+    what is re-run (consumers: `is_write_conflict`)."""
     for attempt in range(1, attempts + 1):
         try:
             return await fn()
         except Exception as exc:
-            if attempt == attempts or not is_transient_transaction_error(exc):
+            if attempt == attempts or not retry_if(exc):
                 raise
             delay = backoff_delay(attempt, base, 1.0, jitter=0.5)
-            log.info("transient transaction error, running again", attempt=attempt, retry_in=round(delay, 3))
+            log.info("transient write conflict, running again", attempt=attempt, retry_in=round(delay, 3),
+                     error=type(exc).__name__)
             await asyncio.sleep(delay)
     raise AssertionError("unreachable")

@@ -6,6 +6,11 @@ the service checks again), validate the payload into the request model (field-le
 a 422 problem), honour the idempotency key, retry transient transaction errors, and map
 domain errors to problems. Handlers receive a validated model and a principal and return a
 result model; they never see bytes or headers.
+
+A command (`idempotent=True`) runs in a transaction the server owns: it reserves the
+idempotency key, calls the handler — whose units of work join the transaction — stores the
+reply under the key and commits, so a change is never committed without its reply. Queries
+run without one.
 """
 
 from __future__ import annotations
@@ -16,18 +21,19 @@ from typing import Any
 
 from faststream.nats import NatsBroker, NatsMessage
 from pydantic import BaseModel, ValidationError
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from alumni_contracts import naming
 from alumni_contracts.envelope import new_event_id
 from alumni_contracts.rpc import FieldError, Principal, Problem, Reply, Role, problem_type
 from servicekit import context, idempotency, metrics
-from servicekit.domain import DomainError
+from servicekit.domain import ReportedError
 from servicekit.logging import bound, get_logger
 from servicekit.mongo import Document
-from servicekit.retry import retry_transient
-from servicekit.uow import DuplicateRequest
+from servicekit.retry import is_transient_transaction_error, retry_transient
+from servicekit.uow import DuplicateRequest, request_transaction
 
 log = get_logger(__name__)
 MAX_IDEMPOTENCY_KEY = 200
@@ -94,21 +100,22 @@ class RequestServer:
             if earlier is not None:
                 return self._done(operation, earlier, "replayed")
 
+        # The request is the message being handled: its id is the causation id of what it produces.
         ctx = context.MessageContext(
             correlation_id=headers.get(naming.HEADER_CORRELATION) or new_event_id(),
-            tenant=principal.tenant, principal=principal, idempotency=key)
-        with bound(tenant=principal.tenant, correlation_id=ctx.correlation_id, operation=operation), \
-                context.handling(ctx):
+            causation_id=new_event_id(), tenant=principal.tenant, principal=principal, idempotency=key)
+        with bound(tenant=principal.tenant, correlation_id=ctx.correlation_id, causation_id=ctx.causation_id,
+                   operation=operation), context.handling(ctx):
             reply = await self._call(spec, request, principal, key)
-        if reply.ok and key is not None:
-            await idempotency.complete(self._db, key, reply.model_dump(mode="json"))
         return self._done(operation, reply)
 
     async def _call(self, spec: RequestHandler, request: BaseModel, principal: Principal,
                     key: context.IdempotencyKey | None) -> Reply:
         try:
+            if spec.idempotent:
+                return await retry_transient(lambda: self._in_transaction(spec, request, principal, key))
             return Reply.success(await retry_transient(lambda: spec.handler(request, principal)))
-        except DomainError as exc:
+        except ReportedError as exc:  # business rejections and concurrency conflicts
             return Reply.failure(problem(exc.status, exc.code, exc.title, str(exc) or None))
         except DuplicateRequest:
             assert key is not None
@@ -120,6 +127,30 @@ class RequestServer:
         except Exception:
             log.exception("unexpected error")
             return Reply.failure(problem(500, "internal", "Internal error"))
+
+    async def _in_transaction(self, spec: RequestHandler, request: BaseModel, principal: Principal,
+                              key: context.IdempotencyKey | None) -> Reply:
+        """One attempt of a command: key, change and reply in one transaction."""
+        async with request_transaction(self._db.client) as tx:
+            if key is not None:
+                await self._reserve(key, tx.session)
+            reply = Reply.success(await spec.handler(request, principal))
+            if key is not None:
+                await idempotency.complete(self._db, key, reply.model_dump(mode="json"), tx.session)
+            await tx.commit()
+        return reply
+
+    async def _reserve(self, key: context.IdempotencyKey, session: AsyncClientSession) -> None:
+        """The transaction's first write: a duplicate key means another request committed the key
+        first, a write conflict that another is running with it right now."""
+        try:
+            await idempotency.reserve(self._db, key, session)
+        except DuplicateKeyError:
+            raise DuplicateRequest(key.key) from None
+        except PyMongoError as exc:
+            if is_transient_transaction_error(exc):
+                raise DuplicateRequest(key.key) from exc
+            raise
 
     def _idempotency_key(self, spec: RequestHandler, principal: Principal, headers: dict[str, str],
                          payload: bytes) -> context.IdempotencyKey | Problem | None:

@@ -19,10 +19,11 @@ from alumni_contracts import naming
 from alumni_contracts.envelope import CloudEvent
 from alumni_contracts.members.v2 import MemberRegistered
 from alumni_contracts.subscriptions import subscription
-from servicekit.domain import DomainError
+from servicekit.domain import ConcurrencyConflict, DomainError
 from servicekit.inbox import INBOX, inbox_indexes
 from servicekit.messaging import DeliveryHandler, attach_event_handler, create_broker, read_retry_policy
 from servicekit.mongo import ensure_indexes
+from servicekit.retry import TRANSIENT_ATTEMPTS
 from servicekit.settings import ConsumerConfig
 from servicekit.testing.factories import member_registered_event
 from servicekit.topology import TopologySettings
@@ -109,6 +110,44 @@ async def test_handler_failing_once_is_redelivered_and_succeeds_once(
     assert await db[INBOX].count_documents({"consumer": "notifications", "event_id": event.id}) == 1
     info = await js.consumer_info(SUB.stream, SUB.durable)
     assert info.num_ack_pending == 0 and info.num_redelivered == 0
+
+
+async def dlq_size(js: JetStreamContext) -> int:
+    return (await js.stream_info(naming.DLQ_STREAM)).state.messages
+
+
+@pytest.mark.parametrize("conflicts", [1, TRANSIENT_ATTEMPTS], ids=["re-run-in-process", "redelivered-with-backoff"])
+async def test_a_concurrency_conflict_is_retried_never_dead_lettered(
+        consume: Any, js: JetStreamContext, mongo_client: AsyncMongoClient[Any], db: Any, db_name: str,
+        conflicts: int) -> None:
+    """Optimistic locking lost a race: not a business rejection. One conflict is re-run in
+    process; conflicts through every in-process attempt leave the message unacked for a
+    redelivery with the consumer's backoff. Either way it succeeds, once, and no DLQ."""
+    calls: list[int] = []
+
+    async def handler(event: CloudEvent[Any]) -> None:
+        calls.append(1)
+        async with MongoUnitOfWork(mongo_client, db_name, no_contract) as uow:
+            await uow.db["effects"].insert_one({"event_id": event.id}, session=uow.session)
+            if len(calls) <= conflicts:
+                raise ConcurrencyConflict("member m1 changed since version 3")
+            await uow.commit()
+
+    dlq_before = await dlq_size(js)
+    await consume(handler)
+    event = member_registered_event()
+    await publish(js, event)
+
+    async def settled() -> bool:
+        info = await js.consumer_info(SUB.stream, SUB.durable)
+        return await db["effects"].count_documents({}) == 1 and info.num_ack_pending == 0
+
+    await eventually(settled)
+    await asyncio.sleep(0.5)
+    # One delivery runs at most TRANSIENT_ATTEMPTS times: a sixth call is a redelivery.
+    assert len(calls) == conflicts + 1
+    assert await db["effects"].count_documents({}) == 1, "the conflicting attempts' writes were rolled back"
+    assert await dlq_size(js) == dlq_before, "a conflict is never dead-lettered"
 
 
 async def test_duplicate_event_is_a_no_op(

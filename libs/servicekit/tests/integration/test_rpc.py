@@ -7,14 +7,16 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel, ConfigDict
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from alumni_contracts import naming
 from alumni_contracts.rpc import Principal, Role
+from servicekit import idempotency
 from servicekit.domain import AggregateRoot, Conflict, new_id
 from servicekit.idempotency import IDEMPOTENCY, OBSOLETE_INDEXES, idempotency_indexes
 from servicekit.mongo import drop_indexes, ensure_indexes
 from servicekit.rpc import RequestHandler, RequestServer
-from servicekit.uow import MongoUnitOfWork
+from servicekit.uow import MongoUnitOfWork, after_commit
 
 pytestmark = pytest.mark.integration
 
@@ -130,6 +132,96 @@ async def test_rows_from_before_principal_scoping_are_harmless(server_and_spec: 
     assert "idempotency_unique" not in await db[IDEMPOTENCY].index_information()
     reply = await server.serve(spec, b'{"name": "a"}', headers(key="old"))
     assert reply.ok and reply.result and reply.result["thing_id"] != "t0" and len(created) == 1
+
+
+class Crash(BaseException):
+    """The process dies here (not an exception any handler would catch)."""
+
+
+async def test_a_crash_right_after_the_commit_leaves_the_first_reply_for_the_retry(
+        server_and_spec: Any, db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The change and its reply commit together: the process dying just after the commit
+    (before the reply reaches the caller) leaves the reply for the retry, not a 409 for 7 days."""
+    server, spec, created = server_and_spec
+    await ensure_indexes(db, idempotency_indexes())
+    commit = AsyncClientSession.commit_transaction
+
+    async def commit_then_die(self: AsyncClientSession) -> None:
+        await commit(self)
+        monkeypatch.undo()
+        raise Crash
+
+    monkeypatch.setattr(AsyncClientSession, "commit_transaction", commit_then_die)
+    with pytest.raises(Crash):
+        await server.serve(spec, b'{"name": "a"}', headers(key="k1"))
+    assert await db["things"].count_documents({}) == 1, "the change committed"
+    retry = await server.serve(spec, b'{"name": "a"}', headers(key="k1"))
+    assert retry.ok and retry.result == {"thing_id": created[0]}, retry
+    assert await db["things"].count_documents({}) == 1, "and was not made twice"
+
+
+async def test_a_crash_while_storing_the_reply_rolls_the_change_back(
+        server_and_spec: Any, db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    server, spec, created = server_and_spec
+    await ensure_indexes(db, idempotency_indexes())
+
+    async def die(*_: Any) -> None:
+        raise Crash
+
+    monkeypatch.setattr(idempotency, "complete", die)
+    with pytest.raises(Crash):
+        await server.serve(spec, b'{"name": "a"}', headers(key="k1"))
+    monkeypatch.undo()
+    retry = await server.serve(spec, b'{"name": "a"}', headers(key="k1"))
+    assert retry.ok, retry
+    assert await db["things"].count_documents({}) == 1, "the first attempt's change did not commit without its reply"
+    assert retry.result == {"thing_id": created[-1]}
+
+
+async def test_a_command_reads_its_own_writes_and_runs_after_commit_hooks_once_committed(
+        mongo_client: Any, db: Any, db_name: str) -> None:
+    """Readers built without a session (the services' readers) join the command's transaction."""
+    seen: list[int] = []
+    woken: list[int] = []
+
+    async def create(req: CreateThing, who: Principal) -> Created:
+        async with MongoUnitOfWork(mongo_client, db_name, lambda e: e) as uow:  # type: ignore[arg-type,return-value]
+            await uow.db["things"].insert_one({"_id": req.name, "tenant": who.tenant}, session=uow.session)
+            await uow.commit()
+        seen.append(await db["things"].count_documents({"_id": req.name}))  # no session passed
+        after_commit(lambda: woken.append(1))
+        assert woken == [], "not before the commit"
+        return Created(thing_id=req.name)
+
+    spec = RequestHandler("cmd.members.create_thing", CreateThing, create, frozenset({Role.MANAGER}), idempotent=True)
+    reply = await RequestServer(db).serve(spec, b'{"name": "x"}', headers(key="k1"))
+    assert reply.ok and seen == [1] and woken == [1]
+
+
+async def test_events_of_a_command_carry_its_correlation_and_the_request_as_cause(
+        mongo_client: Any, db: Any, db_name: str) -> None:
+    import json
+
+    from servicekit.domain import DomainEvent
+    from servicekit.outbox import OUTBOX
+    from servicekit.testing.factories import member_registered_event
+
+    contract = member_registered_event().data
+
+    async def create(req: CreateThing, who: Principal) -> Created:
+        thing = AggregateRoot(id=req.name, tenant=who.tenant)
+        thing.record(DomainEvent())
+        async with MongoUnitOfWork(mongo_client, db_name, lambda _e: contract) as uow:
+            uow.track(thing)
+            await uow.commit()
+        return Created(thing_id=req.name)
+
+    spec = RequestHandler("cmd.members.create_thing", CreateThing, create, frozenset({Role.MANAGER}), idempotent=True)
+    hdrs = {**headers(key="k1"), naming.HEADER_CORRELATION: "corr-http"}
+    assert (await RequestServer(db).serve(spec, b'{"name": "x"}', hdrs)).ok
+    [record] = await db[OUTBOX].find().to_list()
+    event = json.loads(record["payload"])
+    assert event["correlationid"] == "corr-http" and event["causationid"] and event["causationid"] != event["id"]
 
 
 async def test_failures_are_not_remembered(server_and_spec: Any, db: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from members_service.domain.profile import Cohort, search_key
 from members_service.service_layer import handlers, imports
 from members_service.service_layer.commands import Actor, RegisterMember
 from members_service.service_layer.contract_mapping import to_contract
+from servicekit import context
 from servicekit.csv_cells import csv_text
 from servicekit.mongo import ensure_indexes
 from servicekit.outbox import OUTBOX, outbox_indexes
@@ -91,7 +93,9 @@ async def test_preview_review_commit_and_a_second_import_changes_nothing(env: di
         await imports.commit_import("demo", "job-1", False, STAFF, env["uow"]())
     await imports.decide("demo", "job-1", 4, Decision.MERGE, STAFF, env["uow"]())
     await imports.decide("demo", "job-1", 6, Decision.SKIP, STAFF, env["uow"]())
-    await imports.commit_import("demo", "job-1", False, STAFF, env["uow"]())
+    # Committed by a request; the members are written later by the worker, outside any message.
+    with context.handling(context.MessageContext(correlation_id="corr-commit", causation_id="request-commit")):
+        await imports.commit_import("demo", "job-1", False, STAFF, env["uow"]())
     await run(env, "job-1")
     done = await job(env, "job-1")
     assert done.state is ImportState.COMPLETED
@@ -106,6 +110,9 @@ async def test_preview_review_commit_and_a_second_import_changes_nothing(env: di
     assert await env["files"].get("demo.job-1") is None, "and so is the file"
     registered = await env["db"][OUTBOX].find({"type": {"$regex": "member_registered.v2"}}).to_list()
     assert len(registered) == 4 and sum('"origin":"import"' in r["payload"] for r in registered) == 3
+    imported = [json.loads(r["payload"]) for r in registered if '"origin":"import"' in r["payload"]]
+    assert {(e["causationid"], e["correlationid"]) for e in imported} == {("request-commit", "corr-commit")}, \
+        "the worker's events name the commit request as their cause"
     assert await env["db"][OUTBOX].count_documents({"type": {"$regex": "member_registered.v1"}}) == 3, \
         "v1 cannot carry a member without an email"
 

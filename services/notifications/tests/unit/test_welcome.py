@@ -180,6 +180,47 @@ async def test_bootstrapped_service_queues_on_member_registered_and_wakes_the_ma
     assert worker.wake_pending, "the mailer is woken at once instead of waiting for its poll"
 
 
+async def test_notification_sent_is_caused_by_the_registration_and_shares_its_correlation() -> None:
+    """register → member_registered → (queued, later delivered by the worker) → notification_sent:
+    the worker runs outside any message, yet its event names the registration as its cause."""
+    from notifications_service.bootstrap import bootstrap
+    from notifications_service.config import NotificationsSettings
+    from servicekit.testing.factories import member_registered_event
+    from servicekit.testing.fakes import handle_as_consumer
+
+    store = Store()
+    uows: list[FakeNotificationsUnitOfWork] = []
+
+    def uow() -> FakeNotificationsUnitOfWork:
+        uows.append(FakeNotificationsUnitOfWork(store))
+        return uows[-1]
+
+    parts, _ = bootstrap(uow, store, RecordingMailer(), JinjaRenderer(), NotificationsSettings(message_id_domain="a.test"))
+    on_member_registered = {sub.durable: handler for sub, handler in parts.events}["notifications-registered-v2"]
+    registered = member_registered_event(member_id="m5")
+    await handle_as_consumer(on_member_registered, registered, "notifications")
+    assert await handlers.deliver_due(store, RecordingMailer(), uow, batch_size=10, max_attempts=3) == 1
+    [sent] = [e for u in uows for e in u.published if isinstance(e.data, NotificationSent)]
+    assert sent.causationid == registered.id
+    assert sent.correlationid == registered.correlationid == "corr-1"
+
+
+async def test_a_notification_queued_before_causes_were_stored_still_names_its_cause() -> None:
+    store = Store()
+    await handlers.queue_welcome(welcome(event_id="evt-7"), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a")
+    queued = store.notifications["welcome-evt-7"]
+    queued.cause_event_id = queued.correlation_id = None  # a row written by an earlier version
+    uows: list[FakeNotificationsUnitOfWork] = []
+
+    def uow() -> FakeNotificationsUnitOfWork:
+        uows.append(FakeNotificationsUnitOfWork(store))
+        return uows[-1]
+
+    await handlers.deliver_due(store, RecordingMailer(), uow, batch_size=10, max_attempts=3)
+    [sent] = [e for u in uows for e in u.published]
+    assert sent.causationid == "evt-7" and sent.correlationid
+
+
 async def test_contact_projection_follows_profile_and_consents_in_any_order() -> None:
     from notifications_service.service_layer.commands import RecordConsentState, UpdateContact
 

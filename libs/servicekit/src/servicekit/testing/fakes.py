@@ -4,10 +4,14 @@ for what matters to a handler (commit or not, which events the commit would publ
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from alumni_contracts.envelope import CloudEvent
+from servicekit import context
 from servicekit.domain import AggregateRoot
+
+if TYPE_CHECKING:
+    from servicekit.messaging import EventHandler
 from servicekit.uow import ContractMapper, wrap_events
 
 
@@ -41,3 +45,10 @@ class FakeUnitOfWork:
         for aggregate in self._seen:
             aggregate.mark_persisted()
         self.commits += 1
+
+
+async def handle_as_consumer(handler: EventHandler, event: CloudEvent[Any], consumer: str = "test") -> None:
+    """Call an event handler in the message context a real consumer gives it (what it produces
+    is caused by `event` and shares its correlation id), without a broker."""
+    with context.handling(context.of_event(consumer, event.id, event.correlationid, event.tenant)):
+        await handler(event)

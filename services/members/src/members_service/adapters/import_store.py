@@ -45,7 +45,8 @@ def _job_doc(job: ImportJob) -> Document:
             "counts": job.counts, "total": job.total, "last_line": job.last_line, "done": job.done,
             "committed_through": job.committed_through, "created_by": job.created_by,
             "created_at": job.created_at, "finished_at": job.finished_at, "failure": job.failure,
-            "failures": job.failures, "rejected": job.rejected, "report_expires_at": job.report_expires_at}
+            "failures": job.failures, "rejected": job.rejected, "report_expires_at": job.report_expires_at,
+            "cause_id": job.cause_id, "correlation_id": job.correlation_id}
 
 
 def _job(doc: Document) -> ImportJob:
@@ -57,7 +58,8 @@ def _job(doc: Document) -> ImportJob:
                      committed_through=doc.get("committed_through", 0), created_by=doc["created_by"],
                      created_at=doc["created_at"], finished_at=doc.get("finished_at"), failure=doc.get("failure"),
                      failures=doc.get("failures", []), rejected=doc.get("rejected", 0),
-                     report_expires_at=doc.get("report_expires_at"))
+                     report_expires_at=doc.get("report_expires_at"), cause_id=doc.get("cause_id"),
+                     correlation_id=doc.get("correlation_id"))
 
 
 def _row_doc(job_id: str, tenant: str, row: PlannedRow, identity: str) -> Document:

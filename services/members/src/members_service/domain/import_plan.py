@@ -211,6 +211,9 @@ class ImportJob:
     failures: list[str] = field(default_factory=list)  # rows not imported, by line (the first ones)
     rejected: int = 0  # rows not imported at commit: errors of the preview, and rows that failed
     report_expires_at: datetime | None = None  # then the job and its rejected rows are deleted
+    # The request that started the commit and its flow: what the worker's events name as their cause.
+    cause_id: str | None = None
+    correlation_id: str | None = None
 
     @classmethod
     def upload(cls, *, tenant: str, job_id: str | None, filename: str, object_name: str, size: int, encoding: str,

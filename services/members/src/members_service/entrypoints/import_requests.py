@@ -14,6 +14,7 @@ from members_service.entrypoints.requests import actor, command, query
 from members_service.service_layer import imports
 from members_service.service_layer.ports import FileStore, MembersUnitOfWork
 from servicekit.rpc import RequestHandler
+from servicekit.uow import after_commit
 
 STAFF = frozenset({Role.MANAGER, Role.ADMIN})
 
@@ -45,7 +46,7 @@ def import_request_handlers(uow_factory: Callable[[], MembersUnitOfWork], files:
     async def validate(req: c.ValidateImport, who: Principal) -> c.ImportView:
         mapping = None if req.mapping is None else {k: ImportField(v.value) for k, v in req.mapping.items()}
         job = await imports.validate_import(who.tenant, req.import_id, mapping, actor(who), uow_factory())
-        wake_worker()
+        after_commit(wake_worker)  # the worker reads what this command commits
         return views.import_view(job)
 
     async def rows(req: c.ImportRowsQuery, who: Principal) -> c.ImportRowsPage:
@@ -69,7 +70,7 @@ def import_request_handlers(uow_factory: Callable[[], MembersUnitOfWork], files:
     async def commit(req: c.CommitImport, who: Principal) -> c.ImportView:
         job = await imports.commit_import(who.tenant, req.import_id, req.undecided == "skip", actor(who),
                                           uow_factory())
-        wake_worker()
+        after_commit(wake_worker)  # the worker reads what this command commits
         return views.import_view(job)
 
     async def abandon(req: c.AbandonImport, who: Principal) -> c.ImportView:

@@ -40,6 +40,7 @@ from members_service.domain.model import EmailAlreadyRegistered, Member, NotAllo
 from members_service.domain.profile import name_key
 from members_service.service_layer.commands import Actor
 from members_service.service_layer.ports import FileStore, MemberReader, MembersUnitOfWork
+from servicekit import context
 from servicekit.domain import utcnow
 from servicekit.logging import get_logger
 
@@ -158,6 +159,8 @@ async def commit_import(tenant: str, job_id: str, skip_undecided: bool, actor: A
     async with uow:
         job = await _job(uow, tenant, job_id)
         job.start_commit(await uow.import_rows.undecided_reviews(job.id), skip_undecided)
+        origin = context.origin()  # the worker's events are caused by this request
+        job.cause_id, job.correlation_id = origin.causation_id, origin.correlation_id
         await uow.import_jobs.save(job)
         await uow.commit()
     return job
@@ -214,7 +217,9 @@ async def run_import_job(tenant: str, job_id: str, uow_factory: Callable[[], Mem
     if job.state is ImportState.VALIDATING:
         await _validate(job, uow_factory, reader, files, still_mine)
     elif job.state is ImportState.COMMITTING:
-        await _commit(job, uow_factory, files, still_mine, clock, retention)
+        origin = context.Origin(job.correlation_id or context.current().correlation_id, job.cause_id)
+        with context.handling(context.resuming(origin, job.tenant)):
+            await _commit(job, uow_factory, files, still_mine, clock, retention)
 
 
 async def _validate(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader,

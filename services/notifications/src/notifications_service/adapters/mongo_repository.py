@@ -32,6 +32,7 @@ def to_document(n: Notification) -> Document:
         "email": {"to": n.email.to, "subject": n.email.subject, "body_text": n.email.body_text,
                   "locale": n.email.locale, "message_id": n.email.message_id},
         "notification_status": n.status.value, "sent_at": n.sent_at, "failure": n.failure,
+        "cause_event_id": n.cause_event_id, "correlation_id": n.correlation_id,
         **queue_fields(datetime.now(UTC)),
     }
 
@@ -41,7 +42,8 @@ def from_document(doc: Document) -> Notification:
         id=doc["_id"], tenant=doc["tenant"], version=doc["version"], member_id=doc["member_id"],
         template=doc["template"], email=OutgoingEmail(**doc["email"]),
         status=Status(doc["notification_status"]), sent_at=doc.get("sent_at"), failure=doc.get("failure"),
-        attempts=doc.get("attempts", 0))
+        attempts=doc.get("attempts", 0), cause_event_id=doc.get("cause_event_id"),
+        correlation_id=doc.get("correlation_id"))
 
 
 class MongoNotificationRepository:

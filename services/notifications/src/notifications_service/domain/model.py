@@ -46,6 +46,9 @@ class Notification(AggregateRoot):
     sent_at: datetime | None = None
     failure: str | None = None
     attempts: int = 0  # delivery attempts that failed so far
+    # The message that asked for it and its flow: what the delivery's events name as their cause.
+    cause_event_id: str | None = None
+    correlation_id: str | None = None
 
     @staticmethod
     def delivery_key(template: str, cause_event_id: str) -> str:
@@ -53,9 +56,14 @@ class Notification(AggregateRoot):
 
     @classmethod
     def compose(cls, *, tenant: str, member_id: str, template: str, cause_event_id: str,
-                email: OutgoingEmail) -> Notification:
+                email: OutgoingEmail, correlation_id: str | None = None) -> Notification:
         return cls(id=cls.delivery_key(template, cause_event_id), tenant=tenant, member_id=member_id,
-                   template=template, email=email)
+                   template=template, email=email, cause_event_id=cause_event_id, correlation_id=correlation_id)
+
+    @property
+    def cause(self) -> str:
+        """The causing event's id (rows queued before it was stored: read from the delivery key)."""
+        return self.cause_event_id or self.id.removeprefix(f"{self.template}-")
 
     def mark_sent(self, now: datetime) -> None:
         if self.status is Status.SENT:

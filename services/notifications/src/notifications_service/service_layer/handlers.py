@@ -26,9 +26,10 @@ from notifications_service.service_layer.ports import (
     PermanentDeliveryError,
     Renderer,
 )
+from servicekit import context
 from servicekit.domain import utcnow
 from servicekit.erasure import EraseMemberData
-from servicekit.logging import get_logger
+from servicekit.logging import bound, get_logger
 from servicekit.retry import backoff_delay, retry_transient
 
 log = get_logger(__name__)
@@ -51,6 +52,7 @@ async def queue_welcome(cmd: SendWelcome, uow: NotificationsUnitOfWork, renderer
         key = Notification.delivery_key(WELCOME, cmd.cause_event_id)
         notification = Notification.compose(
             tenant=cmd.tenant, member_id=cmd.member_id, template=WELCOME, cause_event_id=cmd.cause_event_id,
+            correlation_id=context.current().correlation_id,
             email=OutgoingEmail(to=cmd.email, subject=subject, body_text=body, locale=cmd.locale,
                                 message_id=f"<{key}@{message_id_domain}>"))
     async with uow:
@@ -78,7 +80,8 @@ async def queue_group_invitation(cmd: SendGroupInvitation, uow: NotificationsUni
                 "first_name": contact.get("first_name", ""), "group_name": cmd.group_name})
             notification = Notification.compose(
                 tenant=cmd.tenant, member_id=cmd.member_id, template=GROUP_INVITATION, cause_event_id=cmd.cause_event_id,
-                email=OutgoingEmail(to=str(contact["email"]), subject=subject, body_text=body, locale=locale,
+                correlation_id=context.current().correlation_id,
+            email=OutgoingEmail(to=str(contact["email"]), subject=subject, body_text=body, locale=locale,
                                     message_id=f"<{key}@{message_id_domain}>"))
             await uow.notifications.add_if_absent(notification)
             queued = notification.id
@@ -133,7 +136,11 @@ async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callabl
             notification.mark_failed(f"gave up after {attempts} attempts: {exc!r}")
         else:
             notification.mark_sent(clock())
-        await retry_transient(partial(_settle, notification, token, uow_factory))
+        # The delivery's events (notification_sent) are caused by the event that queued it.
+        origin = context.Origin(notification.correlation_id or context.current().correlation_id, notification.cause)
+        with bound(tenant=notification.tenant, correlation_id=origin.correlation_id,
+                   causation_id=origin.causation_id), context.handling(context.resuming(origin, notification.tenant)):
+            await retry_transient(partial(_settle, notification, token, uow_factory))
         settled += 1
     return settled
 
