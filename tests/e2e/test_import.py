@@ -89,7 +89,7 @@ def test_upload_is_for_managers_and_needs_a_file(platform: Platform) -> None:
 
 HEADER = ["Nom", "Prénom", "Courriel", "Programme", "Promotion", "Téléphone", "Date de naissance"]
 REGISTER = [
-    ["Registre", "Hélène", "helene.registre@example.org", "Grande École", "Promo 2012", "+33 6 12 34 56 78", ""],
+    ["Registre", "Hélène", "helene.registre@example.org", "Grande École", "Promo 2012", "+33 6 98 76 54 32", ""],
     ["Registre-Côté", "François", "francois.registre@example.org", "Grande École", "2011-2012", "", ""],
     ["Registre-Müller", "Anaïs", "anais.registre@example.org", "MSc Finance", "P2008", "", ""],
     ["Registre-Cœur", "Noël", "", "Grande École", "Promo 1968", "", "14/03/1946"],  # no email, a birth date
