@@ -152,6 +152,7 @@ def test_a_bus_payload_limit_reaches_the_client_as_413(client: TestClient, issue
     {"roles": 5}, {"roles": "manager"}, {"roles": {"manager": True}}, {"roles": ["manager", 5]},
     {"sub": 5}, {"sub": ["u1"]}, {"sub": {}},
     {"member_id": {}}, {"member_id": ["m1"]}, {"member_id": 7},
+    {"exp": str(int(time.time()) + 3600)}, {"iat": str(int(time.time()))}, {"nbf": "0"},
 ])
 def test_signed_tokens_with_malformed_claims_are_401_problems(client: TestClient, issuer: DevIssuer,
                                                               bus: FakeBus, odd: dict[str, Any]) -> None:

@@ -87,8 +87,12 @@ class TokenVerifier:
         return self._principal(claims)
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
-        """Claims of the wrong type (`tenant: ["demo"]`, `roles: 5`, `sub: 1`, `member_id: {}`)
+        """Claims of the wrong type (`tenant: ["demo"]`, `roles: 5`, `sub: 1`, `member_id: {}`, `exp: "…"`)
         make the token invalid: a 401, never an exception further down."""
+        # NumericDate claims must be numbers: PyJWT accepts a numeric *string* (`exp: "9999999999"`).
+        if any(name in claims and (isinstance(claims[name], bool) or not isinstance(claims[name], int | float))
+               for name in ("exp", "iat", "nbf")):
+            raise AuthError(401, "invalid token claims")
         tenant, subject = claims.get("tenant"), claims.get("sub")
         roles, member_id = claims.get("roles", []), claims.get("member_id")
         if not isinstance(tenant, str) or not isinstance(subject, str) \
