@@ -230,4 +230,4 @@ def test_every_process_stops_with_the_runner_even_when_it_is_killed(tmp_path: Pa
     # to; every child has PR_SET_PDEATHSIG (nats-server and the MongoDB stand-in included).
     run.stop(sig)
     if sig == signal.SIGHUP:
-        assert run.proc.returncode == 0 and "Stopping ..." in run.output
+        assert run.proc.returncode == 0 and "Stopping ..." in run.output and "Stopped: every process ended" in run.output

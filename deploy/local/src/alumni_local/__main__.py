@@ -17,7 +17,7 @@ from pathlib import Path
 from alumni_local.progress import ProgressBar
 from alumni_local.runner import Platform, Ports
 from alumni_local.seed import SEED_SUBJECT, seed
-from alumni_local.supervisor import PlatformGaveUp, Supervisor
+from alumni_local.supervisor import PlatformGaveUp, Supervisor, record
 
 SEED_BAR = ProgressBar("  seeding")
 SUPERVISE_EVERY = 0.25
@@ -134,7 +134,10 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
         if seeder is not None:
             seeder.cancel()
         print("Stopping ...", flush=True)
+        stopping = time.monotonic()
         platform.stop()
+        record(platform.logs / "runner.log", sys.stdout, "info", "platform stopped",
+               f"Stopped: every process ended ({time.monotonic() - stopping:.1f} s).")
 
 
 def partner_credentials(data_dir: Path, tenant: str, nats_url: str) -> int:

@@ -140,11 +140,16 @@ class Supervisor:
                      process=name, returncode=code, restart_in=delay, crashes=len(state.crashes), log=str(log))
 
     def _record(self, level: str, event: str, message: str, **fields: Any) -> None:
-        print(message, file=self._out, flush=True)
-        line = {"timestamp": datetime.now(UTC).isoformat(), "level": level, "event": event, "message": message,
-                "service": "runner", **fields}
-        try:
-            with self.log_path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(line) + "\n")
-        except OSError:
-            pass
+        record(self.log_path, self._out, level, event, message, **fields)
+
+
+def record(log_path: Path, out: TextIO, level: str, event: str, message: str, **fields: Any) -> None:
+    """One line on the terminal and one JSON line in the runner's log."""
+    print(message, file=out, flush=True)
+    line = {"timestamp": datetime.now(UTC).isoformat(), "level": level, "event": event, "message": message,
+            "service": "runner", **fields}
+    try:
+        with log_path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(line) + "\n")
+    except OSError:
+        pass
