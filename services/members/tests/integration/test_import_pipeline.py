@@ -89,6 +89,8 @@ async def test_preview_review_commit_and_a_second_import_changes_nothing(env: di
         assert await uow.import_rows.page("job-1", RowStatus.ERROR, 0, 10) == []
         reviews = await uow.import_rows.page("job-1", RowStatus.REVIEW, 0, 10)
     assert [(r.line, r.match_member_id is not None) for r in reviews] == [(4, True), (6, False)]
+    assert reviews[0].reason == ("same name and cohort as Zoé Martin, Grande École 2019 (zoe@example.org; "
+                                 f"member {reviews[0].match_member_id})"), "the manager sees whom it matches"
     with pytest.raises(imports.InvalidImportState, match="2 row"):
         await imports.commit_import("demo", "job-1", False, STAFF, env["uow"]())
     await imports.decide("demo", "job-1", 4, Decision.MERGE, STAFF, env["uow"]())
@@ -122,8 +124,8 @@ async def test_preview_review_commit_and_a_second_import_changes_nothing(env: di
     await imports.validate_import("demo", "job-2", None, STAFF, env["uow"]())
     await run(env, "job-2")
     again = await job(env, "job-2")
-    assert again.counts == {"unchanged": 3, "review": 2}, \
-        "the skipped namesake is asked about again, and so is Luc (no email, no birth date: name and cohort only)"
+    assert again.counts == {"unchanged": 4, "review": 1}, \
+        "the skipped namesake is asked about again; Luc (no email, no birth date) is the same row again: unchanged"
     await imports.commit_import("demo", "job-2", True, STAFF, env["uow"]())
     await run(env, "job-2")
     assert await env["db"][MEMBERS].count_documents({}) == 4
@@ -256,7 +258,7 @@ async def test_an_excel_register_in_windows_1252_then_utf8_bom_then_its_rejected
     assert again.encoding == "utf-8" and again.header[0] == "Nom"
     assert again.counts.get("new", 0) == 0 and again.counts["error"] == 2, again.counts
     assert again.counts["unchanged"] + again.counts.get("review", 0) == valid
-    assert again.counts.get("review", 0) == 3, "no email and no birth date: name and cohort, sent to review"
+    assert again.counts.get("review", 0) == 0, "no email, no birth date, but every value as stored: unchanged"
     assert second.counts.get("outcome_created", 0) == 0
     assert await env["db"][MEMBERS].count_documents({}) == valid
 
