@@ -304,3 +304,58 @@ async def test_erasing_a_member_without_email_drops_the_import_rows_about_them(e
         await uow.members.delete(member)
         await uow.commit()
     assert await env["db"][IMPORT_ROWS].count_documents({"job_id": "job-pending"}) == 0
+
+
+async def test_a_reimport_never_overwrites_what_the_alumnus_edited_themselves(env: dict[str, Any]) -> None:
+    from members_service.domain.model import ProfileChanges
+    from members_service.service_layer.commands import UpdateProfile
+
+    data = ("Prénom;Nom;Courriel;Programme;Promotion;Ville;Téléphone\r\n"
+            "Ana;Moved;ana.moved@example.org;MSc;2010;Paris;+33 1 00 00 00 01\r\n").encode()
+    await import_file(env, data, "first")
+    [doc] = await env["db"][MEMBERS].find({}).to_list()
+    ana = Actor("dev-alumnus-ana", doc["_id"], staff=False)
+    await handlers.update_profile(UpdateProfile("demo", doc["_id"], ana, doc["version"],
+                                                ProfileChanges(city="Lyon", phone="+33 1 00 00 00 01")), env["uow"]())
+    assert (await env["db"][MEMBERS].find_one({}))["self_edited"] == ["city"], "only what she changed is hers"
+
+    # The office's older register again: no silent update over her edit, a review naming the field.
+    await upload(env, data, "again")
+    await imports.validate_import("demo", "again", None, STAFF, env["uow"]())
+    await run(env, "again")
+    assert (await job(env, "again")).counts == {"review": 1}
+    uow = env["uow"]()
+    async with uow:
+        [row] = await uow.import_rows.page("again", RowStatus.REVIEW, 0, 10)
+    assert row.match_member_id == doc["_id"]
+    assert row.reason == ("Ana Moved edited their own city themselves: merge writes the file's values over "
+                          "theirs, skip keeps theirs")
+    await imports.commit_import("demo", "again", True, STAFF, env["uow"]())  # undecided: skipped
+    await run(env, "again")
+    assert (await env["db"][MEMBERS].find_one({}))["city"] == "Lyon"
+
+    # A row that changes something else is an update, leaving her city alone — even when she
+    # edits that other field between the preview and the commit.
+    newer = data.replace(b"+33 1 00 00 00 01", b"+33 1 00 00 00 02").replace(b"Paris", b"Lyon")
+    await upload(env, newer, "phone")
+    await imports.validate_import("demo", "phone", None, STAFF, env["uow"]())
+    await run(env, "phone")
+    assert (await job(env, "phone")).counts == {"update": 1}
+    current = await env["db"][MEMBERS].find_one({})
+    await handlers.update_profile(UpdateProfile("demo", doc["_id"], ana, current["version"],
+                                                ProfileChanges(phone="+33 6 99 99 99 99")), env["uow"]())
+    await imports.commit_import("demo", "phone", False, STAFF, env["uow"]())
+    await run(env, "phone")
+    after = await env["db"][MEMBERS].find_one({})
+    assert (after["city"], after["phone"]) == ("Lyon", "+33 6 99 99 99 99"), "her edits stay"
+    assert (await job(env, "phone")).counts.get("outcome_unchanged") == 1
+
+    # A manager's merge is a decision: the file's value is written, and the field is no longer hers.
+    await upload(env, data, "merge")
+    await imports.validate_import("demo", "merge", None, STAFF, env["uow"]())
+    await run(env, "merge")
+    await imports.decide("demo", "merge", 2, Decision.MERGE, STAFF, env["uow"]())
+    await imports.commit_import("demo", "merge", False, STAFF, env["uow"]())
+    await run(env, "merge")
+    merged = await env["db"][MEMBERS].find_one({})
+    assert (merged["city"], merged["phone"], merged["self_edited"]) == ("Paris", "+33 1 00 00 00 01", [])

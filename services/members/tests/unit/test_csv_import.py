@@ -261,3 +261,27 @@ def test_a_header_line_longer_than_the_csv_field_limit_is_a_clear_invalid_file()
     header, body = rows(f"a;b\r\n1;2\r\n{blob};3\r\n", ";")
     with pytest.raises(InvalidFile, match="line 3 holds a cell longer than 128 KB"):
         list(body)
+
+
+def test_an_import_update_over_the_members_own_edit_is_a_review_naming_the_fields() -> None:
+    from members_service.domain.import_plan import own_edits, without_own_edits
+    from members_service.domain.model import ProfileChanges
+
+    member = new_member("demo", {**_row(2).values, "city": "Paris", "phone": "+33 1 00 00 00 01"}, NOW)  # type: ignore[attr-defined]
+    member.update_profile(ProfileChanges(city="Lyon", phone="+33 1 00 00 00 01"), NOW, by_member=True)
+    assert member.self_edited == {"city"}, "a field sent unchanged is not an edit"
+    args = {"earlier_email_line": None, "earlier_identity_line": None, "by_identity": None}
+    old = classify(_row(2, city="Paris"), **args, by_email=member)  # type: ignore[arg-type]
+    assert (old.status, old.match_member_id) == (RowStatus.REVIEW, member.id)
+    assert old.reason == "Zoé Martin edited their own city themselves: merge writes the file's values over " \
+                         "theirs, skip keeps theirs"
+    assert classify(_row(2, phone="+33 2"), **args, by_email=member).status is RowStatus.UPDATE  # type: ignore[arg-type]
+    both = import_changes(member, {"city": "Paris", "phone": "+33 2"})
+    assert own_edits(member, both) == ["city"]
+    kept = without_own_edits(member, both)
+    assert kept is not None and (kept.city, kept.phone) == (None, "+33 2")
+    assert without_own_edits(member, import_changes(member, {"city": "Paris"})) is None
+
+    member.update_profile(ProfileChanges(city="Paris"), NOW)  # the office (or a merge) changed it back
+    assert member.self_edited == frozenset()
+    assert classify(_row(2, city="Lyon"), **args, by_email=member).status is RowStatus.UPDATE  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ from members_service.domain.import_plan import (
     classify,
     import_changes,
     new_member,
+    without_own_edits,
 )
 from members_service.domain.model import EmailAlreadyRegistered, Member, NotAllowed
 from members_service.domain.profile import name_key
@@ -355,6 +356,8 @@ async def _apply(job: ImportJob, row: PlannedRow, uow: MembersUnitOfWork, create
     elif action in (RowStatus.UPDATE, Decision.MERGE) and row.match_member_id:
         existing = await uow.members.get(job.tenant, row.match_member_id)
         changes = import_changes(existing, row.values) if existing else None
+        if existing is not None and action is RowStatus.UPDATE:  # not a manager's merge: the member's own edits stay
+            changes = without_own_edits(existing, changes)
         if existing is None:
             row.outcome, row.errors = Outcome.FAILED, ["the matched member no longer exists"]
         elif changes is None:
