@@ -258,7 +258,7 @@ def test_a_header_line_longer_than_the_csv_field_limit_is_a_clear_invalid_file()
         detect_delimiter(blob)
     with pytest.raises(InvalidFile, match="the header line holds a cell longer than 128 KB"):
         rows(blob, ";")
-    header, body = rows(f"a;b\r\n1;2\r\n{blob};3\r\n", ";")
+    _, body = rows(f"a;b\r\n1;2\r\n{blob};3\r\n", ";")
     with pytest.raises(InvalidFile, match="line 3 holds a cell longer than 128 KB"):
         list(body)
 
