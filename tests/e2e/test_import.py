@@ -70,6 +70,9 @@ def test_upload_is_for_managers_and_needs_a_file(platform: Platform) -> None:
     assert r.status_code == 422 and r.json()["type"].endswith("invalid-file")
     r = httpx.post(url, content=b"\xff\xfe\x00garbage;x\n\x81\x8d\x8f", headers=manager(platform))
     assert r.status_code == 422, r.text
+    r = httpx.post(url, content=b"x" * 3_000_000, headers=manager(platform))  # no newline: not a CSV file
+    assert r.status_code == 422 and r.json()["type"].endswith("invalid-file"), r.text
+    assert "the header line holds a cell longer than 128 KB" in r.json()["detail"]
     other = {"Authorization": f"Bearer {platform.issue_token('manager', tenant='other')}"}
     job = httpx.post(url, content=CSV.encode(), headers=manager(platform)).json()
     assert httpx.get(f"{url}/{job['import_id']}", headers=other).status_code == 404, "no cross-tenant access"
@@ -151,10 +154,12 @@ def test_an_excel_register_its_rejected_rows_fixed_and_the_utf8_export_changes_n
     fixed = rejected.read_bytes().decode("utf-8").replace("'=1+2", "MSc Finance").replace(
         ";Cassé;pas-un-email;MSc Finance;Promo;", "Registre-Réparé;Cassé;;MSc Finance;P2013;")
     rejected.write_bytes(fixed.encode("utf-8"))
-    assert import_cli.main([str(rejected), *base]) == 0
+    none = tmp_path / "rien.csv"
+    assert import_cli.main([str(rejected), *base, "--rejected", str(none)]) == 0
     out = capsys.readouterr().out
     assert "utf-8, separator ';'" in out and "Dry run: 2 new, 0 update, 0 unchanged, 0 review, 0 error" in out, out
     assert "Done: 2 created" in out
+    assert f"No rejected rows — nothing written to {none}" in out and not none.exists()
 
     # The same people exported as "CSV UTF-8" (BOM, commas): nothing new.
     again = excel_file(tmp_path / "registre-utf8.csv", REGISTER, "utf-8-sig", ",")

@@ -134,6 +134,8 @@ def rejected(client: Client, job: dict[str, Any], target: str | None) -> None:
     count = job.get("rejected") or 0
     link = job.get("rejected_csv") or f"/api/v1/imports/{job['import_id']}/rejected.csv"
     if not count:
+        if target:  # asked for a file: say why none was written (an old one at that path stays as it was)
+            print(f"No rejected rows — nothing written to {target} (aucune ligne rejetée · aucun fichier écrit).")
         return
     if target:
         client.download(link, Path(target))

@@ -89,6 +89,8 @@ async def test_preview_review_commit_and_a_second_import_changes_nothing(env: di
         assert await uow.import_rows.page("job-1", RowStatus.ERROR, 0, 10) == []
         reviews = await uow.import_rows.page("job-1", RowStatus.REVIEW, 0, 10)
     assert [(r.line, r.match_member_id is not None) for r in reviews] == [(4, True), (6, False)]
+    assert reviews[0].reason == ("same name and cohort as Zoé Martin, Grande École 2019 (zoe@example.org; "
+                                 f"member {reviews[0].match_member_id})"), "the manager sees whom it matches"
     with pytest.raises(imports.InvalidImportState, match="2 row"):
         await imports.commit_import("demo", "job-1", False, STAFF, env["uow"]())
     await imports.decide("demo", "job-1", 4, Decision.MERGE, STAFF, env["uow"]())
@@ -122,8 +124,8 @@ async def test_preview_review_commit_and_a_second_import_changes_nothing(env: di
     await imports.validate_import("demo", "job-2", None, STAFF, env["uow"]())
     await run(env, "job-2")
     again = await job(env, "job-2")
-    assert again.counts == {"unchanged": 3, "review": 2}, \
-        "the skipped namesake is asked about again, and so is Luc (no email, no birth date: name and cohort only)"
+    assert again.counts == {"unchanged": 4, "review": 1}, \
+        "the skipped namesake is asked about again; Luc (no email, no birth date) is the same row again: unchanged"
     await imports.commit_import("demo", "job-2", True, STAFF, env["uow"]())
     await run(env, "job-2")
     assert await env["db"][MEMBERS].count_documents({}) == 4
@@ -256,7 +258,7 @@ async def test_an_excel_register_in_windows_1252_then_utf8_bom_then_its_rejected
     assert again.encoding == "utf-8" and again.header[0] == "Nom"
     assert again.counts.get("new", 0) == 0 and again.counts["error"] == 2, again.counts
     assert again.counts["unchanged"] + again.counts.get("review", 0) == valid
-    assert again.counts.get("review", 0) == 3, "no email and no birth date: name and cohort, sent to review"
+    assert again.counts.get("review", 0) == 0, "no email, no birth date, but every value as stored: unchanged"
     assert second.counts.get("outcome_created", 0) == 0
     assert await env["db"][MEMBERS].count_documents({}) == valid
 
@@ -302,3 +304,58 @@ async def test_erasing_a_member_without_email_drops_the_import_rows_about_them(e
         await uow.members.delete(member)
         await uow.commit()
     assert await env["db"][IMPORT_ROWS].count_documents({"job_id": "job-pending"}) == 0
+
+
+async def test_a_reimport_never_overwrites_what_the_alumnus_edited_themselves(env: dict[str, Any]) -> None:
+    from members_service.domain.model import ProfileChanges
+    from members_service.service_layer.commands import UpdateProfile
+
+    data = ("Prénom;Nom;Courriel;Programme;Promotion;Ville;Téléphone\r\n"
+            "Ana;Moved;ana.moved@example.org;MSc;2010;Paris;+33 1 00 00 00 01\r\n").encode()
+    await import_file(env, data, "first")
+    [doc] = await env["db"][MEMBERS].find({}).to_list()
+    ana = Actor("dev-alumnus-ana", doc["_id"], staff=False)
+    await handlers.update_profile(UpdateProfile("demo", doc["_id"], ana, doc["version"],
+                                                ProfileChanges(city="Lyon", phone="+33 1 00 00 00 01")), env["uow"]())
+    assert (await env["db"][MEMBERS].find_one({}))["self_edited"] == ["city"], "only what she changed is hers"
+
+    # The office's older register again: no silent update over her edit, a review naming the field.
+    await upload(env, data, "again")
+    await imports.validate_import("demo", "again", None, STAFF, env["uow"]())
+    await run(env, "again")
+    assert (await job(env, "again")).counts == {"review": 1}
+    uow = env["uow"]()
+    async with uow:
+        [row] = await uow.import_rows.page("again", RowStatus.REVIEW, 0, 10)
+    assert row.match_member_id == doc["_id"]
+    assert row.reason == ("Ana Moved edited their own city themselves: merge writes the file's values over "
+                          "theirs, skip keeps theirs")
+    await imports.commit_import("demo", "again", True, STAFF, env["uow"]())  # undecided: skipped
+    await run(env, "again")
+    assert (await env["db"][MEMBERS].find_one({}))["city"] == "Lyon"
+
+    # A row that changes something else is an update, leaving her city alone — even when she
+    # edits that other field between the preview and the commit.
+    newer = data.replace(b"+33 1 00 00 00 01", b"+33 1 00 00 00 02").replace(b"Paris", b"Lyon")
+    await upload(env, newer, "phone")
+    await imports.validate_import("demo", "phone", None, STAFF, env["uow"]())
+    await run(env, "phone")
+    assert (await job(env, "phone")).counts == {"update": 1}
+    current = await env["db"][MEMBERS].find_one({})
+    await handlers.update_profile(UpdateProfile("demo", doc["_id"], ana, current["version"],
+                                                ProfileChanges(phone="+33 6 99 99 99 99")), env["uow"]())
+    await imports.commit_import("demo", "phone", False, STAFF, env["uow"]())
+    await run(env, "phone")
+    after = await env["db"][MEMBERS].find_one({})
+    assert (after["city"], after["phone"]) == ("Lyon", "+33 6 99 99 99 99"), "her edits stay"
+    assert (await job(env, "phone")).counts.get("outcome_unchanged") == 1
+
+    # A manager's merge is a decision: the file's value is written, and the field is no longer hers.
+    await upload(env, data, "merge")
+    await imports.validate_import("demo", "merge", None, STAFF, env["uow"]())
+    await run(env, "merge")
+    await imports.decide("demo", "merge", 2, Decision.MERGE, STAFF, env["uow"]())
+    await imports.commit_import("demo", "merge", False, STAFF, env["uow"]())
+    await run(env, "merge")
+    merged = await env["db"][MEMBERS].find_one({})
+    assert (merged["city"], merged["phone"], merged["self_edited"]) == ("Paris", "+33 1 00 00 00 01", [])

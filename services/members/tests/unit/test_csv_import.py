@@ -202,7 +202,8 @@ def test_a_row_without_email_is_imported_and_never_matched_by_email() -> None:
     assert (same.status, same.match_member_id) == (RowStatus.UNCHANGED, member.id), "name, cohort and birth date"
     twin = check_row(3, ["Jean", "Ancien", "", "Grande École", "1968", "02/01/1947"], header, mapping, SECTORS)
     assert classify(twin, **{**args, "by_identity": member}).status is RowStatus.NEW  # type: ignore[arg-type]
-    undated = check_row(4, ["Jean", "Ancien", "", "Grande École", "1968", ""], header, mapping, SECTORS)
+    undated = check_row(4, ["Jean", "Ancien", "", "Grande École", "1968", "", "Brest"], [*header, "ville"],
+                        {**mapping, "ville": ImportField.CITY}, SECTORS)
     review = classify(undated, **{**args, "by_identity": member})  # type: ignore[arg-type]
     assert review.status is RowStatus.REVIEW and "no email" in (review.reason or "")
     assert row.file_identity_key() != twin.file_identity_key() and row.identity_key() == twin.identity_key()
@@ -222,3 +223,65 @@ def test_members_without_an_email_are_published_in_v2_only() -> None:
     [(event, _)] = new_member("demo", {**values, "email": "jean@example.org"}, NOW).pending_events()
     first, second = to_contract(event)  # type: ignore[misc]
     assert isinstance(first, v1.MemberRegistered) and isinstance(second, v2.MemberRegistered)
+
+
+def test_the_same_row_without_email_again_is_unchanged_not_a_review() -> None:
+    """Re-importing a register: a row without email or birth date, of the name and cohort of one
+    member, whose every non-empty value is what is stored, asks nothing and writes nothing."""
+    header = ["Prénom", "Nom", "Courriel", "Programme", "Promotion", "Ville", "Entreprise", "Poste", "Diplôme"]
+    mapping = suggest_mapping(header)
+    assert mapping["Poste"] is ImportField.JOB_TITLE and mapping["Diplôme"] is ImportField.DEGREE
+    cells = ["Jean", "Ancien", "", "Grande École", "Promo 1968", "Brest", "Airbus", "Ingénieur", "Ingénieur"]
+    row = check_row(2, cells, header, mapping, SECTORS)
+    member = new_member("demo", row.values, NOW)
+    args = {"earlier_email_line": None, "earlier_identity_line": None, "by_email": None}
+    again = classify(row, **args, by_identity=member)  # type: ignore[arg-type]
+    assert (again.status, again.match_member_id, again.reason) == (RowStatus.UNCHANGED, member.id, None)
+    sparse = check_row(3, [*cells[:5], "", "", "", ""], header, mapping, SECTORS)  # empty cells leave things be
+    assert classify(sparse, **args, by_identity=member).status is RowStatus.UNCHANGED  # type: ignore[arg-type]
+
+    for i, other in ((5, "Lyon"), (7, "Directeur"), (8, "MBA")):  # any mapped value that differs: review
+        changed = check_row(4, [*cells[:i], other, *cells[i + 1:]], header, mapping, SECTORS)
+        review = classify(changed, **args, by_identity=member)  # type: ignore[arg-type]
+        assert review.status is RowStatus.REVIEW, other
+        assert review.reason == (f"same name and cohort as Jean Ancien, Grande École 1968 (no email; "
+                                 f"member {member.id})"), "the manager sees who, not only an id"
+    twins = classify(row, **args, by_identity=member, other_namesakes=1)  # type: ignore[arg-type]
+    assert twins.status is RowStatus.REVIEW and "1 other member(s)" in (twins.reason or ""), "not one match: ask"
+
+
+def test_a_header_line_longer_than_the_csv_field_limit_is_a_clear_invalid_file() -> None:
+    import csv
+
+    blob = "x" * (csv.field_size_limit() + 10)  # a 3 MB file with no newline, say
+    with pytest.raises(InvalidFile, match="the header line holds a cell longer than 128 KB"):
+        detect_delimiter(blob)
+    with pytest.raises(InvalidFile, match="the header line holds a cell longer than 128 KB"):
+        rows(blob, ";")
+    _, body = rows(f"a;b\r\n1;2\r\n{blob};3\r\n", ";")
+    with pytest.raises(InvalidFile, match="line 3 holds a cell longer than 128 KB"):
+        list(body)
+
+
+def test_an_import_update_over_the_members_own_edit_is_a_review_naming_the_fields() -> None:
+    from members_service.domain.import_plan import own_edits, without_own_edits
+    from members_service.domain.model import ProfileChanges
+
+    member = new_member("demo", {**_row(2).values, "city": "Paris", "phone": "+33 1 00 00 00 01"}, NOW)  # type: ignore[attr-defined]
+    member.update_profile(ProfileChanges(city="Lyon", phone="+33 1 00 00 00 01"), NOW, by_member=True)
+    assert member.self_edited == {"city"}, "a field sent unchanged is not an edit"
+    args = {"earlier_email_line": None, "earlier_identity_line": None, "by_identity": None}
+    old = classify(_row(2, city="Paris"), **args, by_email=member)  # type: ignore[arg-type]
+    assert (old.status, old.match_member_id) == (RowStatus.REVIEW, member.id)
+    assert old.reason == "Zoé Martin edited their own city themselves: merge writes the file's values over " \
+                         "theirs, skip keeps theirs"
+    assert classify(_row(2, phone="+33 2"), **args, by_email=member).status is RowStatus.UPDATE  # type: ignore[arg-type]
+    both = import_changes(member, {"city": "Paris", "phone": "+33 2"})
+    assert own_edits(member, both) == ["city"]
+    kept = without_own_edits(member, both)
+    assert kept is not None and (kept.city, kept.phone) == (None, "+33 2")
+    assert without_own_edits(member, import_changes(member, {"city": "Paris"})) is None
+
+    member.update_profile(ProfileChanges(city="Paris"), NOW)  # the office (or a merge) changed it back
+    assert member.self_edited == frozenset()
+    assert classify(_row(2, city="Lyon"), **args, by_email=member).status is RowStatus.UPDATE  # type: ignore[arg-type]

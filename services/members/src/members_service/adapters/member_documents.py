@@ -77,6 +77,7 @@ def to_document(member: Member) -> Document:
         "showcase": _showcase_doc(member.showcase),
         "showcase_public": _public_doc(member.showcase_public),
         "ambassador": _ambassador_doc(member.ambassador),
+        "self_edited": sorted(member.self_edited),
         # Derived search fields (DESIGN §9: prefix search as ranges on folded keys).
         "listed": member.listed,
         "sort_key": sort_key(member),
@@ -181,4 +182,5 @@ def from_document(doc: Document) -> Member:
         showcase=ShowcaseProfile(**doc["showcase"]) if doc.get("showcase") else None,
         showcase_public=public_from_document(doc["showcase_public"]) if doc.get("showcase_public") else None,
         ambassador=_ambassador(doc.get("ambassador")),
+        self_edited=frozenset(doc.get("self_edited", ())),
     )

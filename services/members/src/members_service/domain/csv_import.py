@@ -127,10 +127,22 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     return text.removeprefix("\ufeff"), encoding
 
 
+def _unreadable(line: int, exc: csv.Error) -> InvalidFile:
+    """A `csv.Error` as the office can act on it (a business error, never a 500)."""
+    if "field larger than field limit" in str(exc):
+        where = "the header line" if line == 1 else f"line {line}"
+        return InvalidFile(f"{where} holds a cell longer than {csv.field_size_limit() // 1024} KB: "
+                           "is this a CSV file (one row per line)?")
+    return InvalidFile(f"line {line}: not readable as CSV ({exc})")
+
+
 def detect_delimiter(text: str) -> str:
     """`;`, `,` or tab: whichever splits the header line into the most columns."""
     header = text.split("\n", 1)[0]
-    counts = {d: len(next(csv.reader([header], delimiter=d), [])) for d in (";", ",", "\t")}
+    try:
+        counts = {d: len(next(csv.reader([header], delimiter=d), [])) for d in (";", ",", "\t")}
+    except csv.Error as exc:
+        raise _unreadable(1, exc) from None
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 1 else ","
 
@@ -144,7 +156,7 @@ def rows(text: str, delimiter: str) -> tuple[list[str], Iterator[tuple[int, list
     except StopIteration:
         raise InvalidFile("the file is empty") from None
     except csv.Error as exc:
-        raise InvalidFile(f"line 1: {exc}") from None
+        raise _unreadable(1, exc) from None
     if len(header) < 2:
         raise InvalidFile("only one column: is the separator `;` or `,`?")
 
@@ -156,7 +168,7 @@ def rows(text: str, delimiter: str) -> tuple[list[str], Iterator[tuple[int, list
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise InvalidFile(f"line {line}: {exc}") from None
+                raise _unreadable(line, exc) from None
             if any(c.strip() for c in cells):
                 yield line, cells
             line = reader.line_num + 1

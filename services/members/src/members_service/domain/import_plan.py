@@ -14,7 +14,7 @@ and a row to review otherwise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -71,7 +71,9 @@ class PlannedRow:
 
 
 def classify(check: RowCheck, *, earlier_email_line: int | None, earlier_identity_line: int | None,
-             by_email: Member | None, by_identity: Member | None) -> PlannedRow:
+             by_email: Member | None, by_identity: Member | None, other_namesakes: int = 0) -> PlannedRow:
+    """`by_identity` is a member of the row's name and cohort; `other_namesakes` how many more
+    there are (a row matching several is never settled alone)."""
     row = PlannedRow(check.line, dict(check.values), list(check.errors), warnings=list(check.warnings),
                      cells=list(check.cells))
     born = check.birth_date
@@ -80,19 +82,89 @@ def classify(check: RowCheck, *, earlier_email_line: int | None, earlier_identit
     elif check.email and earlier_email_line is not None:
         row.status, row.errors = RowStatus.ERROR, [f"email: same address as line {earlier_email_line}"]
     elif check.email and by_email is not None:
-        row.match_member_id = by_email.id
-        row.status = RowStatus.UPDATE if import_changes(by_email, row.values) else RowStatus.UNCHANGED
+        _same_person(row, by_email)
     elif by_identity is not None and not check.email and born and by_identity.birth_date is not None:
         if by_identity.birth_date.isoformat() == born:  # name, cohort and birth date: the same person
-            row.match_member_id = by_identity.id
-            row.status = RowStatus.UPDATE if import_changes(by_identity, row.values) else RowStatus.UNCHANGED
+            _same_person(row, by_identity)
         # else a namesake of the class born another day: someone else (NEW)
+    elif by_identity is not None and not check.email and not other_namesakes and same_as_stored(by_identity,
+                                                                                                 row.values):
+        # The same register again (no email, no birth date to tell): nothing to decide, nothing to write.
+        row.status, row.match_member_id = RowStatus.UNCHANGED, by_identity.id
     elif by_identity is not None:
         row.status, row.match_member_id = RowStatus.REVIEW, by_identity.id
-        row.reason = f"same name and cohort as member {by_identity.id} ({by_identity.email or 'no email'})"
+        row.reason = f"same name and cohort as {describe(by_identity, row.values)}"
+        if other_namesakes:
+            row.reason += f" (and {other_namesakes} other member(s) of that name and cohort)"
+        if theirs := own_edits(by_identity, import_changes(by_identity, row.values)):
+            row.reason += f"; they edited their own {', '.join(theirs)} themselves"
     elif earlier_identity_line is not None:
         row.status, row.reason = RowStatus.REVIEW, f"same name and cohort as line {earlier_identity_line}"
     return row
+
+
+def _same_person(row: PlannedRow, member: Member) -> None:
+    """The row is this member: unchanged, an update, or a review when it would overwrite what
+    the member edited themselves (a manager's `merge` writes the file's values, `skip` keeps theirs)."""
+    row.match_member_id = member.id
+    changes = import_changes(member, row.values)
+    if changes is None:
+        row.status = RowStatus.UNCHANGED
+    elif theirs := own_edits(member, changes):
+        row.status = RowStatus.REVIEW
+        row.reason = (f"{member.first_name} {member.last_name} edited their own {', '.join(theirs)} themselves: "
+                      "merge writes the file's values over theirs, skip keeps theirs")
+    else:
+        row.status = RowStatus.UPDATE
+
+
+def own_edits(member: Member, changes: ProfileChanges | None) -> list[str]:
+    """The fields these changes would overwrite that the member last changed themselves."""
+    if changes is None:
+        return []
+    return sorted(n for n, v in changes.__dict__.items() if v is not None and n in member.self_edited)
+
+
+def without_own_edits(member: Member, changes: ProfileChanges | None) -> ProfileChanges | None:
+    """An import's update, minus the fields the member edited themselves (they may have done so
+    between the preview and the commit): None when nothing is left."""
+    theirs = own_edits(member, changes)
+    if changes is None or not theirs:
+        return changes
+    kept = replace(changes, **dict.fromkeys(theirs))
+    return kept if any(v is not None for v in kept.__dict__.values()) else None
+
+
+def describe(member: Member, values: dict[str, str | int]) -> str:
+    """The matched member as a manager reviewing the row knows them (staff see names and
+    emails): name, cohort, email or not — and the id, for the API."""
+    year = values.get(ImportField.GRADUATION_YEAR.value)
+    cohorts = [e for e in member.education if e.graduation_year == year] or list(member.education[:1])
+    cohort = f", {cohorts[0].program} {cohorts[0].graduation_year}" if cohorts else ""
+    return (f"{member.first_name} {member.last_name}{cohort} ({member.email or 'no email'}; "
+            f"member {member.id})")
+
+
+def same_as_stored(member: Member, values: dict[str, str | int]) -> bool:
+    """Every mapped, non-empty value of the row equals what the member's record holds: the
+    import would write nothing, and the details an import does not overwrite (degree and campus
+    of a known cohort, job title and sector at the current employer) agree too."""
+    if import_changes(member, values) is not None:
+        return False
+    program, year = _text(values, ImportField.PROGRAM), values.get(ImportField.GRADUATION_YEAR.value)
+    for e in member.education:
+        if e.program == program and e.graduation_year == year:
+            for f, stored in ((ImportField.DEGREE, e.degree), (ImportField.CAMPUS, e.campus)):
+                if (v := _text(values, f)) is not None and v != stored:
+                    return False
+    employer = _text(values, ImportField.EMPLOYER)
+    for p in member.career:
+        if employer and p.current and search_key(p.employer) == search_key(employer):
+            for f, stored in ((ImportField.JOB_TITLE, p.job_title), (ImportField.SECTOR, p.sector)):
+                if (v := _text(values, f)) is not None and v != stored:
+                    return False
+    born = _text(values, ImportField.BIRTH_DATE)
+    return born is None or (member.birth_date is not None and member.birth_date.isoformat() == born)
 
 
 def _text(values: dict[str, str | int], f: ImportField) -> str | None:

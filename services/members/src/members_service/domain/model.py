@@ -184,6 +184,9 @@ class Member(AggregateRoot):
     showcase: ShowcaseProfile | None = None
     showcase_public: PublicShowcase | None = None  # what is published now (None: nothing)
     ambassador: Ambassadorship | None = None
+    # Profile fields (`ProfileChanges` names) whose last change was the member's own: an import
+    # never overwrites them on its own (the row goes to review; a manager's merge may).
+    self_edited: frozenset[str] = frozenset()
 
     # -- reading -------------------------------------------------------------------------
     @property
@@ -260,7 +263,9 @@ class Member(AggregateRoot):
             self.usage_name = usage_name
             self._profile_changed(now)
 
-    def update_profile(self, changes: ProfileChanges, now: datetime) -> None:
+    def update_profile(self, changes: ProfileChanges, now: datetime, by_member: bool = False) -> None:
+        """`by_member`: the member edits their own profile (the fields they change are theirs
+        until someone else changes them)."""
         values = {k: v for k, v in changes.__dict__.items() if v is not None}
         if "emails" in values:
             emails = tuple(EmailAddress(normalize_email(e.address), e.primary) for e in values["emails"])
@@ -279,8 +284,13 @@ class Member(AggregateRoot):
                 raise InvalidProfile(f"{name} cannot be empty")
         if not values:
             return
+        changed = set()
         for name, value in values.items():
-            setattr(self, name, value.strip() if isinstance(value, str) else value)
+            value = value.strip() if isinstance(value, str) else value
+            if getattr(self, name) != value:
+                changed.add(name)
+            setattr(self, name, value)
+        self.self_edited = frozenset(self.self_edited | changed if by_member else self.self_edited - changed)
         self._profile_changed(now)
 
     def set_visibility(self, choices: dict[Section, Visibility]) -> None:

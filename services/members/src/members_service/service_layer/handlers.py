@@ -103,7 +103,7 @@ async def update_profile(cmd: UpdateProfile, uow: MembersUnitOfWork, clock: Cloc
             sectors = await uow.settings.sectors(cmd.tenant)
             sectors.check({p.sector for p in cmd.changes.career if p.sector}
                           - {p.sector for p in member.career if p.sector})  # codes already held stay valid
-        member.update_profile(cmd.changes, now)
+        member.update_profile(cmd.changes, now, by_member=cmd.actor.member_id == member.id)
         if cmd.changes.education is not None:
             await uow.groups.ensure_cohort_groups(cmd.tenant, {e.cohort for e in member.education}, now)
         if cmd.visibility:

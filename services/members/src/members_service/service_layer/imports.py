@@ -35,6 +35,7 @@ from members_service.domain.import_plan import (
     classify,
     import_changes,
     new_member,
+    without_own_edits,
 )
 from members_service.domain.model import EmailAlreadyRegistered, Member, NotAllowed
 from members_service.domain.profile import name_key
@@ -258,18 +259,21 @@ async def _classify_and_store(job: ImportJob, checks: list[RowCheck], emails: di
     if not checks:
         return
     known = await reader.by_emails(job.tenant, sorted({c.email for c in checks if c.email}))
-    namesakes: dict[str, Member] = {}
+    namesakes: dict[str, list[Member]] = {}
     last_keys = sorted({name_key(str(c.values.get(ImportField.LAST_NAME.value, ""))) for c in checks})
     for member in await reader.by_last_names(job.tenant, last_keys):
-        for education in member.education:
-            key = identity_key(member.first_name, member.last_name, education.program, education.graduation_year)
-            namesakes.setdefault(key, member)
+        for key in {identity_key(member.first_name, member.last_name, e.program, e.graduation_year)
+                    for e in member.education}:
+            namesakes.setdefault(key, []).append(member)
     planned = []
     for c in checks:
         identity = c.file_identity_key()
+        same = sorted(namesakes.get(c.identity_key(), []),  # the namesake born that day first, if any
+                      key=lambda m: not (c.birth_date and m.birth_date and m.birth_date.isoformat() == c.birth_date))
         row = classify(c, earlier_email_line=emails.get(c.email) if c.email else None,
                        earlier_identity_line=identities.get(identity),
-                       by_email=known.get(c.email) if c.email else None, by_identity=namesakes.get(c.identity_key()))
+                       by_email=known.get(c.email) if c.email else None, by_identity=same[0] if same else None,
+                       other_namesakes=max(len(same) - 1, 0))
         if row.status is not RowStatus.ERROR:
             if c.email:  # rows without an email are never matched by email
                 emails.setdefault(c.email, c.line)
@@ -352,6 +356,8 @@ async def _apply(job: ImportJob, row: PlannedRow, uow: MembersUnitOfWork, create
     elif action in (RowStatus.UPDATE, Decision.MERGE) and row.match_member_id:
         existing = await uow.members.get(job.tenant, row.match_member_id)
         changes = import_changes(existing, row.values) if existing else None
+        if existing is not None and action is RowStatus.UPDATE:  # not a manager's merge: the member's own edits stay
+            changes = without_own_edits(existing, changes)
         if existing is None:
             row.outcome, row.errors = Outcome.FAILED, ["the matched member no longer exists"]
         elif changes is None:
