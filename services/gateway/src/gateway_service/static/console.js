@@ -395,6 +395,7 @@ function understood(cellText, value) {
 // Errors then warnings of a row, as lines of text (the warnings marked ⚠).
 const problems = (r) => [(r.errors || []).map(e => h("div", {class: "error"}, e)),
   (r.warnings || []).map(w => h("div", {class: "warn"}, "⚠ " + w))];
+const MAPPING_COLUMNS = ["Colonne · Column", "Champ · Field", "Exemple → compris · Sample → understood"];
 function showMapping(job) {
   const sample = job.sample || [], required = job.required_fields || [];
   const first = sample[0] || {cells: [], values: {}};
@@ -405,8 +406,8 @@ function showMapping(job) {
         label("field", f) + (required.includes(f) ? " *" : ""))));
     select.addEventListener("change", missingFields);
     const field = job.mapping[column];
-    return h("tr", {}, cell(column), h("td", {}, select),
-      cell(understood(first.cells[i] || "", field ? (first.values || {})[field] : undefined)));
+    return h("tr", {}, labelled(MAPPING_COLUMNS[0], column), labelled(MAPPING_COLUMNS[1], select),
+      labelled(MAPPING_COLUMNS[2], understood(first.cells[i] || "", field ? (first.values || {})[field] : undefined)));
   });
   // The first rows as read with the suggested mapping: each cell with what it becomes, and what is wrong.
   const head = h("tr", {}, h("th", {}, "Ligne · Line"), job.columns.map(c => h("th", {}, c)),
@@ -422,8 +423,8 @@ function showMapping(job) {
     h("p", {}, `${job.total} lignes · rows — ${job.encoding}, « ${job.delimiter} »`),
     h("p", {}, "Champs requis · Required fields (*) : ", required.map(f => label("field", f)).join(", "),
       " — l'e-mail est facultatif · email is optional ", h("span", {id: "import-missing", class: "error"})),
-    h("div", {class: "scroll"}, h("table", {},
-      h("thead", {}, h("tr", {}, ["Colonne · Column", "Champ · Field", "Exemple → compris · Sample → understood"].map(t => h("th", {}, t)))),
+    h("div", {class: "scroll"}, h("table", {id: "import-columns", class: "cards"},
+      h("thead", {}, h("tr", {}, MAPPING_COLUMNS.map(t => h("th", {}, t)))),
       h("tbody", {}, rows))),
     h("div", {hidden: !sample.length}, h("h3", {}, "Premières lignes, comprises avec le rapprochement proposé · First rows, as understood with the suggested mapping"),
       h("div", {class: "scroll"}, h("table", {id: "import-sample"}, h("thead", {}, head), h("tbody", {}, preview)))),
