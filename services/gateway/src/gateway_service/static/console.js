@@ -52,6 +52,9 @@ const LABELS = {
   purpose: {directory: "annuaire · directory", showcase: "vitrine · showcase", newsletter: "lettre d'information · newsletter",
     partners: "partenaires · partners", surveys: "enquêtes · surveys", fundraising: "collecte de fonds · fundraising"},
   channel: {web: "web", mobile: "mobile", console: "console", import: "import"},
+  actor: {staff: "service alumni · staff", alumnus: "l'alumni · the alumnus"},
+  deceased: {suggested: "signalé · suggested", confirmed: "confirmé · confirmed"},
+  groupRole: {member: "membre · member", moderator: "modérateur · moderator", manager: "responsable · manager"},
   kind: {region: "régional · chapter", club: "club", cohort: "promotion · cohort"},
   policy: {open: "ouvert · open", invitation: "sur invitation · by invitation"},
   // import fields, for the mapping dropdowns
@@ -216,7 +219,7 @@ async function showRecord(id) {
     const columns = ["Finalité · Purpose", "Choix · Choice", "Texte · Text", "Canal · Channel", "Par · By", "Date"];
     const history = ledger.history.slice().reverse().map(r => h("tr", {}, [label("purpose", r.purpose),
       r.granted ? "accordé · granted" : "retiré · withdrawn", `${r.text_version} (${r.language})`, label("channel", r.channel),
-      r.actor_role, h("time", {datetime: r.at, title: r.at}, dateTime(r.at))].map((v, i) => labelled(columns[i], v))));
+      label("actor", r.actor_role), h("time", {datetime: r.at, title: r.at}, dateTime(r.at))].map((v, i) => labelled(columns[i], v))));
     const actions = h("div", {});
     if (m.deceased === "suggested") {
       actions.append(button("Confirmer le décès · Confirm death", async () => {
@@ -236,7 +239,7 @@ async function showRecord(id) {
       }));
     }
     const hygiene = (m.hygiene || []).map(badge);
-    if (m.deceased !== "no") hygiene.push(h("span", {class: "badge"}, `décès · deceased: ${m.deceased}`));
+    if (m.deceased !== "no") hygiene.push(h("span", {class: "badge"}, `décès · deceased: ${label("deceased", m.deceased)}`));
     box.replaceChildren(
       line("Nom · Name", [m.first_name, m.usage_name || m.last_name].join(" ") + (m.birth_name ? ` (née · born ${m.birth_name})` : "")),
       line("Emails", m.email === null || !m.emails.length ? NO_EMAIL
@@ -307,11 +310,11 @@ async function eraseMember(m) {
     loadMembers(false);
     while (status.status !== "completed") {
       const waiting = Object.entries(status.confirmations).filter(([, at]) => !at).map(([s]) => s);
-      out.textContent = `Effacement ${status.erasure_id} en cours · in progress — attend · waiting for: ${waiting.join(", ")} (échéance · deadline ${status.deadline})`;
+      out.textContent = `Effacement ${status.erasure_id} en cours · in progress — attend · waiting for: ${waiting.join(", ")} (échéance · deadline ${dateTime(status.deadline)})`;
       await sleep(1000);
       status = await api(`/api/v1/erasures/${encodeURIComponent(status.erasure_id)}`);
     }
-    out.textContent = `Effacement ${status.erasure_id} terminé · completed ${status.completed_at}`;
+    out.textContent = `Effacement ${status.erasure_id} terminé · completed ${dateTime(status.completed_at)}`;
   } catch (e) { out.textContent = e.message; }
 }
 
@@ -565,7 +568,7 @@ async function loadGroups() {
 async function showGroup(id) {
   try {
     const g = await api(`/api/v1/groups/${encodeURIComponent(id)}`);
-    const names = g.members.map(m => `${m.first_name} ${m.last_name}${m.role !== "member" ? " (" + m.role + ")" : ""}`);
+    const names = g.members.map(m => `${m.first_name} ${m.last_name}${m.role !== "member" ? " (" + label("groupRole", m.role) + ")" : ""}`);
     $("group-members").replaceChildren(h("h3", {}, g.group.name), h("p", {}, names.join(", ") || "—"));
   } catch (e) { report("groups-error", e); }
 }
