@@ -305,7 +305,7 @@ def test_import_wizard_from_upload_to_the_rejected_rows_and_a_member_without_ema
 
     page.click("#import-report button:has-text('Importer · Commit')")
     page.locator("#import-done").wait_for(timeout=30_000)
-    assert page.locator("#import-done").inner_text() == "Terminé : 3 créés, 1 rejetés · Done: 3 created, 1 rejected"
+    assert page.locator("#import-done").inner_text() == "Terminé : 3 créés, 1 rejeté · Done: 3 created, 1 rejected"
     assert "Rejetées · Rejected: 1" in page.locator("#import-rejected").inner_text()
     with page.expect_download() as download_info:
         page.click("#import-rejected-csv")

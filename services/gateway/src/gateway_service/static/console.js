@@ -41,8 +41,8 @@ const LABELS = {
   status: {new: "nouveau · new", update: "mise à jour · update", unchanged: "inchangé · unchanged",
     review: "à vérifier · review", error: "erreur · error"},
   decision: {merge: "Fusionner · Merge", create: "Créer · Create", skip: "Ignorer · Skip"},
-  outcomeFr: {created: "créés", updated: "mis à jour", unchanged: "inchangés", skipped: "ignorés", rejected: "rejetés",
-    failed: "en échec"},
+  outcomeFr: {created: "créé", updated: "mis à jour", unchanged: "inchangé", skipped: "ignoré", rejected: "rejeté",
+    failed: "en échec"},  // French singular for 0 and 1, an "s" from 2 on (see `commitImport`)
   state: {uploaded: "envoyé · uploaded", validating: "vérification · validating", validated: "vérifié · validated",
     committing: "import en cours · importing", completed: "terminé · completed", failed: "échec · failed"},
   // member record: profile sections, who sees them, consent purposes and channels
@@ -548,7 +548,10 @@ async function commitImport() {
     await api(`/api/v1/imports/${encodeURIComponent(currentImport.import_id)}/commit`, json("POST", {undecided}, once()));
     const job = await follow(currentImport.import_id, ["completed"]);
     const outcomes = Object.entries(job.counts).filter(([k]) => k.startsWith("outcome_")).map(([k, v]) => [v, k.slice(8)]);
-    const fr = outcomes.map(([v, k]) => `${v} ${label("outcomeFr", k)}`).join(", ");
+    const fr = outcomes.map(([v, k]) => {
+      const word = label("outcomeFr", k);
+      return `${v} ${word}${v > 1 && /[ée]$/.test(word) ? "s" : ""}`;
+    }).join(", ");
     const en = outcomes.map(([v, k]) => `${v} ${k}`).join(", ");
     $("import-report").replaceChildren(h("p", {id: "import-done"}, `Terminé : ${fr} · Done: ${en}`),
       ...rejectedReport(job));
