@@ -4,6 +4,7 @@ the mailbox fetches only what is new, and the page fits a phone."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -171,12 +172,28 @@ def test_mailbox_downloads_only_new_messages(platform: Platform, open_console: A
     while "courrier.nouveau@example.org" not in page.locator("#mail").inner_text():
         assert time.monotonic() < deadline, "the welcome email appears through the 5 s poll"
         page.wait_for_timeout(250)
+    times = page.locator("#mail tr td:first-child").all_inner_texts()
+    assert times and all(re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", t) for t in times), times[:3]
     polls = [u for u in requests[1:] if "after=" in u]
     assert polls, f"polls ask only for messages after the newest shown: {requests}"
     console.assert_clean()
 
 
-def test_phone_size_fits_the_viewport(open_console: Any) -> None:
+def within(page: Any, selector: str, width: int = 390) -> None:
+    """Every element of `selector` is shown within the viewport's width (no sideways scrolling)."""
+    boxes = page.locator(selector)
+    assert boxes.count(), selector
+    for i in range(boxes.count()):
+        box = boxes.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, i, box)
+
+
+def test_phone_size_fits_the_viewport(platform: Platform, open_console: Any) -> None:
+    with manager(platform) as http:
+        member_id = register(http, "Rémi", "Phonereview", "remi.phonereview@example.org", program="MSc Phone", year=2003)
+        r = http.put(f"/api/v1/members/{member_id}/consents/newsletter", json={
+            "granted": True, "text_version": "nl-1", "language": "fr", "channel": "console"})
+        assert r.status_code == 200, r.text
     console = open_console(width=390, height=844)
     page = console.page
     page.locator("#members tr").first.wait_for()
@@ -189,6 +206,37 @@ def test_phone_size_fits_the_viewport(open_console: Any) -> None:
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, selector
     columns = page.evaluate("getComputedStyle(document.querySelector('main')).gridTemplateColumns.split(' ').length")
     assert columns == 1, "one column on a phone"
+
+    # The import report: one card per row, the review buttons on the screen.
+    csv = ("first_name;last_name;email;program;graduation_year\n"
+           "Rémi;Phonereview;remi.other@example.org;MSc Phone;2003\n"
+           "Broken;Phonereview;not-an-email;MSc Phone;1492\n").encode()
+    page.set_input_files("#import-upload input[type=file]",
+                         files=[{"name": "phone.csv", "mimeType": "text/csv", "buffer": csv}])
+    page.click("#import-upload button[type=submit]")
+    page.locator("#import-sample").wait_for()
+    page.click("#import-mapping button:has-text('Vérifier')")
+    page.locator("#import-report table[data-status=review]").wait_for()
+    within(page, "#import-report table[data-status=review] button")
+    within(page, "#import-report table[data-status=error] td")
+    assert page.locator("#import-report table[data-status=review] button").all_inner_texts()[:3] == [
+        "Fusionner · Merge", "Créer · Create", "Ignorer · Skip"]
+    assert "à vérifier · review" in page.locator("#import-report table[data-status=review]").inner_text()
+    assert "erreur · error" in page.locator("#import-report table[data-status=error]").inner_text()
+    error_cell = page.locator("#import-report table[data-status=error] td").nth(3).bounding_box()
+    assert error_cell is not None and error_cell["width"] > 250, "the error text has the card's width"
+    assert page.locator("#import-failures").count() == 0, "the rejected rows' errors are listed once, in the table"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # The member record: the consent ledger as cards, its date on the screen and formatted.
+    page.evaluate(f"showRecord({member_id!r})")
+    page.locator("#consent-ledger time").first.wait_for()
+    within(page, "#consent-ledger time")
+    ledger = page.locator("#consent-ledger").inner_text()
+    assert "lettre d'information · newsletter" in ledger and "service alumni · staff" in ledger, ledger
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", page.locator("#consent-ledger time").first.inner_text())
+    assert "service alumni · managers" in page.locator("#record").inner_text(), "visibility as labels"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     console.assert_clean()
 
 
@@ -235,7 +283,8 @@ def test_import_wizard_from_upload_to_the_rejected_rows_and_a_member_without_ema
     selects = page.locator("#import-mapping select")
     assert [selects.nth(i).input_value() for i in range(6)] == [
         "first_name", "last_name", "email", "program", "graduation_year", "city"]
-    assert "email *" not in mapping and "graduation_year" in page.locator("#import-mapping p").nth(1).inner_text(), \
+    assert selects.nth(0).locator("option:checked").inner_text() == "Prénom · First name *", "fields by their labels"
+    assert "email *" not in mapping and "Graduation year" in page.locator("#import-mapping p").nth(1).inner_text(), \
         "email is not a required field"
     sample = page.locator("#import-sample").inner_text()
     assert "Promo 2012 → 2012" in sample and "2011-2012 → 2012" in sample, "the cohort as understood"
@@ -248,13 +297,15 @@ def test_import_wizard_from_upload_to_the_rejected_rows_and_a_member_without_ema
     counts = page.locator("#import-counts").inner_text()
     assert "3 nouveaux · new" in counts and "1 erreurs · errors" in counts and "1 avec avertissement" in counts, counts
     assert "=1+2" in page.locator("#import-report table[data-status=warned]").inner_text()
-    assert "ligne · line 5" in page.locator("#import-report table[data-status=error]").inner_text()
+    errors = page.locator("#import-report table[data-status=error]").inner_text()
+    assert "ligne · line 5" in errors and "erreur · error" in errors, errors
+    assert page.locator("#import-failures").count() == 0, "each rejected row's errors once, in the table"
     rejected = page.locator("#import-rejected").inner_text()
     assert "Rejetées · Rejected: 1" in rejected and "(Europe/Paris)" in rejected, rejected
 
     page.click("#import-report button:has-text('Importer · Commit')")
     page.locator("#import-done").wait_for(timeout=30_000)
-    assert page.locator("#import-done").inner_text() == "Terminé · Done: 3 created, 1 rejected"
+    assert page.locator("#import-done").inner_text() == "Terminé : 3 créés, 1 rejeté · Done: 3 created, 1 rejected"
     assert "Rejetées · Rejected: 1" in page.locator("#import-rejected").inner_text()
     with page.expect_download() as download_info:
         page.click("#import-rejected-csv")

@@ -35,6 +35,51 @@ const cell = (text) => h("td", {}, text);
 const row = (values) => h("tr", {}, values.map(v => v instanceof Node ? h("td", {}, v) : cell(v)));
 const button = (label, onclick, attrs = {}) => h("button", {type: "button", onclick, ...attrs}, label);
 const sleep = (ms) => new Promise(r => setTimeout(r, ms));
+// Codes of the API shown to staff as bilingual labels; an unknown code is shown as it is.
+const LABELS = {
+  // import rows: status, decision, outcome of a commit (plural: they follow a count)
+  status: {new: "nouveau · new", update: "mise à jour · update", unchanged: "inchangé · unchanged",
+    review: "à vérifier · review", error: "erreur · error"},
+  decision: {merge: "Fusionner · Merge", create: "Créer · Create", skip: "Ignorer · Skip"},
+  outcomeFr: {created: "créé", updated: "mis à jour", unchanged: "inchangé", skipped: "ignoré", rejected: "rejeté",
+    failed: "en échec"},  // French singular for 0 and 1, an "s" from 2 on (see `commitImport`)
+  state: {uploaded: "envoyé · uploaded", validating: "vérification · validating", validated: "vérifié · validated",
+    committing: "import en cours · importing", completed: "terminé · completed", failed: "échec · failed"},
+  // member record: profile sections, who sees them, consent purposes and channels
+  section: {email: "e-mail · email", phone: "téléphone · phone", photo: "photo", linkedin: "LinkedIn",
+    location: "ville · location", career: "carrière · career", education: "formation · education"},
+  visibility: {alumni: "alumni", managers: "service alumni · managers", hidden: "masqué · hidden"},
+  purpose: {directory: "annuaire · directory", showcase: "vitrine · showcase", newsletter: "lettre d'information · newsletter",
+    partners: "partenaires · partners", surveys: "enquêtes · surveys", fundraising: "collecte de fonds · fundraising"},
+  channel: {web: "web", mobile: "mobile", console: "console", import: "import"},
+  actor: {staff: "service alumni · staff", alumnus: "l'alumni · the alumnus"},
+  deceased: {suggested: "signalé · suggested", confirmed: "confirmé · confirmed"},
+  groupRole: {member: "membre · member", moderator: "modérateur · moderator", manager: "responsable · manager"},
+  kind: {region: "régional · chapter", club: "club", cohort: "promotion · cohort"},
+  policy: {open: "ouvert · open", invitation: "sur invitation · by invitation"},
+  // import fields, for the mapping dropdowns
+  field: {first_name: "Prénom · First name", last_name: "Nom · Last name", email: "E-mail · Email",
+    program: "Programme · Program", graduation_year: "Promotion · Graduation year", usage_name: "Nom d'usage · Usage name",
+    birth_name: "Nom de naissance · Birth name", birth_date: "Date de naissance · Birth date", phone: "Téléphone · Phone",
+    locale: "Langue · Language", city: "Ville · City", country: "Pays · Country", employer: "Employeur · Employer",
+    job_title: "Poste · Job title", sector: "Secteur · Sector", linkedin_url: "LinkedIn", degree: "Diplôme · Degree",
+    campus: "Campus"},
+};
+const label = (table, code) => (code !== null && code !== undefined && Object.hasOwn(LABELS[table], code))
+  ? LABELS[table][code] : code;
+// Dates and times in the office's timezone (the tenant's: Europe/Paris), whatever the browser's: 02/12/2026 08:58.
+const TENANT_TIMEZONE = "Europe/Paris";
+const DATE_TIME = new Intl.DateTimeFormat("fr-FR", {timeZone: TENANT_TIMEZONE, day: "2-digit", month: "2-digit",
+  year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
+function dateTime(iso) {
+  if (!iso) return iso;
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return String(iso);
+  const p = Object.fromEntries(DATE_TIME.formatToParts(at).map(x => [x.type, x.value]));
+  return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`;
+}
+// A cell of a table that becomes a card on narrow screens: `data-label` names the value there.
+const labelled = (name, ...content) => h("td", {"data-label": name}, ...content);
 function report(id, error) { $(id).textContent = error ? (error.message || String(error)) : ""; }
 
 // -- token --------------------------------------------------------------------------------
@@ -171,10 +216,10 @@ async function showRecord(id) {
     const [m, ledger] = await Promise.all([api(`/api/v1/members/${encodeURIComponent(id)}`),
       api(`/api/v1/members/${encodeURIComponent(id)}/consents`)]);
     panel.hidden = false;
-    const head = h("thead", {}, h("tr", {}, ["Finalité · Purpose", "Choix · Choice", "Texte · Text", "Canal · Channel",
-      "Par · By", "Date"].map(t => h("th", {}, t))));
-    const history = ledger.history.slice().reverse().map(r => row([r.purpose, r.granted ? "accordé · granted" : "retiré · withdrawn",
-      `${r.text_version} (${r.language})`, r.channel, r.actor_role, r.at]));
+    const columns = ["Finalité · Purpose", "Choix · Choice", "Texte · Text", "Canal · Channel", "Par · By", "Date"];
+    const history = ledger.history.slice().reverse().map(r => h("tr", {}, [label("purpose", r.purpose),
+      r.granted ? "accordé · granted" : "retiré · withdrawn", `${r.text_version} (${r.language})`, label("channel", r.channel),
+      label("actor", r.actor_role), h("time", {datetime: r.at, title: r.at}, dateTime(r.at))].map((v, i) => labelled(columns[i], v))));
     const actions = h("div", {});
     if (m.deceased === "suggested") {
       actions.append(button("Confirmer le décès · Confirm death", async () => {
@@ -194,7 +239,7 @@ async function showRecord(id) {
       }));
     }
     const hygiene = (m.hygiene || []).map(badge);
-    if (m.deceased !== "no") hygiene.push(h("span", {class: "badge"}, `décès · deceased: ${m.deceased}`));
+    if (m.deceased !== "no") hygiene.push(h("span", {class: "badge"}, `décès · deceased: ${label("deceased", m.deceased)}`));
     box.replaceChildren(
       line("Nom · Name", [m.first_name, m.usage_name || m.last_name].join(" ") + (m.birth_name ? ` (née · born ${m.birth_name})` : "")),
       line("Emails", m.email === null || !m.emails.length ? NO_EMAIL
@@ -203,13 +248,14 @@ async function showRecord(id) {
       line("Promotions · Cohorts", m.education.map(e => `${e.program} ${e.graduation_year}`).join(", ")),
       line("Carrière · Career", m.career.map(p => `${p.job_title} · ${p.employer}${p.end ? " (→ " + p.end + ")" : ""}`).join("; ")),
       line("Annuaire · Directory", m.listed_in_directory ? "oui · yes" : "non · no"),
-      line("Visibilité · Visibility", Object.entries(m.visibility).map(([k, v]) => `${k}: ${v}`).join(", ")),
+      line("Visibilité · Visibility", Object.entries(m.visibility).map(([k, v]) => `${label("section", k)} : ${label("visibility", v)}`).join(", ")),
       line("Vitrine · Showcase", m.showcase ? (m.showcase_published ? "publiée · published" : "non publiée · not published") : null),
       line("Ambassadeur · Ambassador", m.ambassador ? (m.ambassador.cities.concat(m.ambassador.programs).join(", ") || "tout le réseau · whole network") : null),
       h("div", {id: "record-hygiene"}, h("b", {}, "Hygiène · Hygiene : "), hygiene.length ? hygiene : "—"),
       line("Version", m.version),
       h("h3", {}, "Registre des consentements · Consent ledger"),
-      h("div", {class: "scroll"}, h("table", {}, head, h("tbody", {}, history))),
+      h("div", {class: "scroll"}, h("table", {id: "consent-ledger", class: "cards"},
+        h("thead", {}, h("tr", {}, columns.map(t => h("th", {}, t)))), h("tbody", {}, history))),
       actions);
     panel.scrollIntoView({block: "nearest"});
   } catch (e) { report("record-error", e); }
@@ -264,11 +310,11 @@ async function eraseMember(m) {
     loadMembers(false);
     while (status.status !== "completed") {
       const waiting = Object.entries(status.confirmations).filter(([, at]) => !at).map(([s]) => s);
-      out.textContent = `Effacement ${status.erasure_id} en cours · in progress — attend · waiting for: ${waiting.join(", ")} (échéance · deadline ${status.deadline})`;
+      out.textContent = `Effacement ${status.erasure_id} en cours · in progress — attend · waiting for: ${waiting.join(", ")} (échéance · deadline ${dateTime(status.deadline)})`;
       await sleep(1000);
       status = await api(`/api/v1/erasures/${encodeURIComponent(status.erasure_id)}`);
     }
-    out.textContent = `Effacement ${status.erasure_id} terminé · completed ${status.completed_at}`;
+    out.textContent = `Effacement ${status.erasure_id} terminé · completed ${dateTime(status.completed_at)}`;
   } catch (e) { out.textContent = e.message; }
 }
 
@@ -324,14 +370,9 @@ $("refresh-sectors").addEventListener("click", loadSectors);
 let currentImport = null;
 const FIELDS = ["first_name", "last_name", "email", "program", "graduation_year", "usage_name", "birth_name", "birth_date",
   "phone", "locale", "city", "country", "employer", "job_title", "sector", "linkedin_url", "degree", "campus"];
-// Dates of the report in the office's timezone (the tenant's: Europe/Paris), whatever the browser's.
-const TENANT_TIMEZONE = "Europe/Paris";
+// Dates of the report, with the timezone named.
 function localTime(iso) {
-  if (!iso) return null;
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return String(iso);
-  return new Intl.DateTimeFormat("fr-FR", {timeZone: TENANT_TIMEZONE, dateStyle: "short", timeStyle: "short"})
-    .format(at) + ` (${TENANT_TIMEZONE})`;
+  return iso ? `${dateTime(iso)} (${TENANT_TIMEZONE})` : null;
 }
 function bar(done, total) {
   const pct = total ? Math.floor(100 * done / total) : 100;
@@ -357,17 +398,19 @@ function understood(cellText, value) {
 // Errors then warnings of a row, as lines of text (the warnings marked ⚠).
 const problems = (r) => [(r.errors || []).map(e => h("div", {class: "error"}, e)),
   (r.warnings || []).map(w => h("div", {class: "warn"}, "⚠ " + w))];
+const MAPPING_COLUMNS = ["Colonne · Column", "Champ · Field", "Exemple → compris · Sample → understood"];
 function showMapping(job) {
   const sample = job.sample || [], required = job.required_fields || [];
   const first = sample[0] || {cells: [], values: {}};
   const rows = job.columns.map((column, i) => {
     const select = h("select", {dataset: {column}, "aria-label": column},
       h("option", {value: ""}, "(ignorée · ignored)"),
-      FIELDS.map(f => h("option", {value: f, selected: job.mapping[column] === f}, f + (required.includes(f) ? " *" : ""))));
+      FIELDS.map(f => h("option", {value: f, selected: job.mapping[column] === f},
+        label("field", f) + (required.includes(f) ? " *" : ""))));
     select.addEventListener("change", missingFields);
     const field = job.mapping[column];
-    return h("tr", {}, cell(column), h("td", {}, select),
-      cell(understood(first.cells[i] || "", field ? (first.values || {})[field] : undefined)));
+    return h("tr", {}, labelled(MAPPING_COLUMNS[0], column), labelled(MAPPING_COLUMNS[1], select),
+      labelled(MAPPING_COLUMNS[2], understood(first.cells[i] || "", field ? (first.values || {})[field] : undefined)));
   });
   // The first rows as read with the suggested mapping: each cell with what it becomes, and what is wrong.
   const head = h("tr", {}, h("th", {}, "Ligne · Line"), job.columns.map(c => h("th", {}, c)),
@@ -381,10 +424,10 @@ function showMapping(job) {
     h("td", {}, problems(r))));
   $("import-mapping").replaceChildren(
     h("p", {}, `${job.total} lignes · rows — ${job.encoding}, « ${job.delimiter} »`),
-    h("p", {}, "Champs requis · Required fields (*) : ", required.join(", "),
+    h("p", {}, "Champs requis · Required fields (*) : ", required.map(f => label("field", f)).join(", "),
       " — l'e-mail est facultatif · email is optional ", h("span", {id: "import-missing", class: "error"})),
-    h("div", {class: "scroll"}, h("table", {},
-      h("thead", {}, h("tr", {}, ["Colonne · Column", "Champ · Field", "Exemple → compris · Sample → understood"].map(t => h("th", {}, t)))),
+    h("div", {class: "scroll"}, h("table", {id: "import-columns", class: "cards"},
+      h("thead", {}, h("tr", {}, MAPPING_COLUMNS.map(t => h("th", {}, t)))),
       h("tbody", {}, rows))),
     h("div", {hidden: !sample.length}, h("h3", {}, "Premières lignes, comprises avec le rapprochement proposé · First rows, as understood with the suggested mapping"),
       h("div", {class: "scroll"}, h("table", {id: "import-sample"}, h("thead", {}, head), h("tbody", {}, preview)))),
@@ -396,12 +439,12 @@ function missingFields() {
   const mapped = new Set([...document.querySelectorAll("#import-mapping select")].map(s => s.value).filter(Boolean));
   const missing = ((currentImport || {}).required_fields || []).filter(f => !mapped.has(f));
   const out = $("import-missing");
-  if (out) out.textContent = missing.length ? `manquants · missing: ${missing.join(", ")}` : "";
+  if (out) out.textContent = missing.length ? `manquants · missing: ${missing.map(f => label("field", f)).join(", ")}` : "";
 }
 async function follow(id, until) {
   while (true) {
     const job = await api(`/api/v1/imports/${encodeURIComponent(id)}`);
-    $("import-progress").replaceChildren(`${job.state} `, ...bar(job.done, job.total));
+    $("import-progress").replaceChildren(`${label("state", job.state)} `, ...bar(job.done, job.total));
     if (job.state === "failed") throw new Error(`Échec de l'import · Import failed: ${job.failure || "?"}`);
     if (until.includes(job.state)) return job;
     await sleep(700);
@@ -418,14 +461,14 @@ async function validateImport() {
 }
 // What a dry run or a commit left: rejected rows (count, the first failures by line, the download)
 // and until when the report is kept.
-function rejectedReport(job) {
+function rejectedReport(job, withFailures = true) {
   const parts = [h("p", {id: "import-rejected"}, `Rejetées · Rejected: ${job.rejected || 0}`,
     job.report_expires_at ? ` — rapport conservé jusqu'au · report kept until ${localTime(job.report_expires_at)}` : "")];
   if (job.rejected && job.rejected_csv) {
     parts.push(button("Télécharger les lignes rejetées (CSV) · Download the rejected rows (CSV)",
       () => downloadRejected(job), {id: "import-rejected-csv"}));
   }
-  if ((job.failures || []).length) {
+  if (withFailures && (job.failures || []).length) {
     parts.push(h("div", {class: "scroll", id: "import-failures"}, job.failures.map(f => h("div", {class: "error"}, f))));
   }
   return parts;
@@ -456,20 +499,22 @@ async function downloadRejected(job) {
 function importRow(r, status, job) {
   const values = Object.entries(r.values || {}).map(([k, v]) => `${k}: ${v}`).join(", ");
   const tr = h("tr", {class: (r.warnings || []).length ? "warned" : null},
-    cell(`ligne · line ${r.line}`), cell(r.status), cell(values),
-    h("td", {}, problems(r), r.reason ? h("div", {}, r.reason) : null));
+    labelled(IMPORT_COLUMNS[0], `ligne · line ${r.line}`),
+    labelled(IMPORT_COLUMNS[1], h("span", {dataset: {status: r.status}}, label("status", r.status))),
+    labelled(IMPORT_COLUMNS[2], values), labelled(IMPORT_COLUMNS[3], problems(r), r.reason ? h("div", {}, r.reason) : null));
   if (status === "review") {
-    tr.append(h("td", {}, ["merge", "create", "skip"].filter(d => d !== "merge" || r.match_member_id).map(d =>
-      button(d + (r.decision === d ? " ✓" : ""), async () => {
+    tr.append(h("td", {class: "decisions", "data-label": IMPORT_COLUMNS[4]}, ["merge", "create", "skip"].filter(d => d !== "merge" || r.match_member_id).map(d =>
+      button(label("decision", d) + (r.decision === d ? " ✓" : ""), async () => {
         try {
           await api(`/api/v1/imports/${encodeURIComponent(job.import_id)}/rows/${encodeURIComponent(r.line)}/decision`,
             json("PUT", {decision: d}));
           await showReport(await api(`/api/v1/imports/${encodeURIComponent(job.import_id)}`));
         } catch (e) { report("import-error", e); }
-      }))));
+      }, {dataset: {decision: d}, "aria-pressed": r.decision === d ? "true" : "false"}))));
   }
   return tr;
 }
+const IMPORT_COLUMNS = ["Ligne · Line", "Statut · Status", "Valeurs · Values", "Problèmes · Problems", "Décision · Decision"];
 const IMPORT_SECTIONS = {error: "Erreurs · Errors", review: "À vérifier · To review", warned: "Avertissements · Warnings"};
 async function showReport(job) {
   const c = job.counts, parts = [];
@@ -487,9 +532,11 @@ async function showReport(job) {
     if (!items.length) continue;
     const more = page.next_after_line ? " (premières lignes · first rows)" : "";
     parts.push(h("h3", {}, IMPORT_SECTIONS[status] + more),
-      h("div", {class: "scroll"}, h("table", {dataset: {status}}, h("tbody", {}, items.map(r => importRow(r, status, job))))));
+      h("div", {class: "scroll"}, h("table", {dataset: {status}, class: "cards"},
+        h("thead", {}, h("tr", {}, IMPORT_COLUMNS.slice(0, status === "review" ? 5 : 4).map(t => h("th", {}, t)))),
+        h("tbody", {}, items.map(r => importRow(r, status, job))))));
   }
-  parts.push(rejectedReport(job));
+  parts.push(rejectedReport(job, false));  // the rejected rows' errors are in the table above
   parts.push(h("label", {}, h("input", {type: "checkbox", id: "import-skip"}),
     " ignorer les lignes non décidées · skip undecided rows"), " ", button("Importer · Commit", commitImport));
   $("import-report").replaceChildren(...parts.flat());
@@ -500,8 +547,13 @@ async function commitImport() {
   try {
     await api(`/api/v1/imports/${encodeURIComponent(currentImport.import_id)}/commit`, json("POST", {undecided}, once()));
     const job = await follow(currentImport.import_id, ["completed"]);
-    const outcomes = Object.entries(job.counts).filter(([k]) => k.startsWith("outcome_")).map(([k, v]) => `${v} ${k.slice(8)}`);
-    $("import-report").replaceChildren(h("p", {id: "import-done"}, `Terminé · Done: ${outcomes.join(", ")}`),
+    const outcomes = Object.entries(job.counts).filter(([k]) => k.startsWith("outcome_")).map(([k, v]) => [v, k.slice(8)]);
+    const fr = outcomes.map(([v, k]) => {
+      const word = label("outcomeFr", k);
+      return `${v} ${word}${v > 1 && /[ée]$/.test(word) ? "s" : ""}`;
+    }).join(", ");
+    const en = outcomes.map(([v, k]) => `${v} ${k}`).join(", ");
+    $("import-report").replaceChildren(h("p", {id: "import-done"}, `Terminé : ${fr} · Done: ${en}`),
       ...rejectedReport(job));
     loadMembers(false);
   } catch (e) { report("import-error", e); }
@@ -513,13 +565,13 @@ async function loadGroups() {
   try {
     const page = await api("/api/v1/groups");
     $("groups").replaceChildren(...page.items.map(g => row([button(g.name, () => showGroup(g.group_id), {class: "link"}),
-      g.kind, g.policy])));
+      label("kind", g.kind), label("policy", g.policy)])));
   } catch (e) { report("groups-error", e); }
 }
 async function showGroup(id) {
   try {
     const g = await api(`/api/v1/groups/${encodeURIComponent(id)}`);
-    const names = g.members.map(m => `${m.first_name} ${m.last_name}${m.role !== "member" ? " (" + m.role + ")" : ""}`);
+    const names = g.members.map(m => `${m.first_name} ${m.last_name}${m.role !== "member" ? " (" + label("groupRole", m.role) + ")" : ""}`);
     $("group-members").replaceChildren(h("h3", {}, g.group.name), h("p", {}, names.join(", ") || "—"));
   } catch (e) { report("groups-error", e); }
 }
@@ -555,7 +607,8 @@ $("showcase-channel").addEventListener("change", loadShowcase);
 // -- development mailbox: the newest page, then only what is new -----------------------------
 const MAIL_PAGE = 50, MAIL_KEEP = 500;
 const mail = {newest: 0, oldest: null};
-const mailRow = (m) => row([m.received_at, (m.to || []).join(", "), m.subject, m.message_id]);
+const mailRow = (m) => h("tr", {}, h("td", {class: "nowrap"}, h("time", {datetime: m.received_at, title: m.received_at},
+  dateTime(m.received_at))), cell((m.to || []).join(", ")), cell(m.subject), cell(m.message_id));
 function trimMail() {
   const tbody = $("mail");
   while (tbody.children.length > MAIL_KEEP) tbody.lastElementChild.remove();
