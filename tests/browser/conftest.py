@@ -67,7 +67,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     if os.environ.get("ALUMNI_REQUIRE_BROWSER") == "1":
         pytest.fail(f"ALUMNI_REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    pytest.skip(f"browser test not run: {reason}")
 
 
 @pytest.fixture(scope="module")
