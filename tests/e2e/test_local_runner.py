@@ -213,6 +213,7 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         assert '"event": "process exited"' in runner_log and '"event": "process restarted"' in runner_log
     finally:
         run.stop()
+    assert run.proc.returncode == 0 and "Traceback" not in run.output, "Ctrl-C in steady state: a clean stop"
 
     # Second run, started like `make run` by a parent process that then dies (make killed on
     # its own): the runner notices and stops every process.
@@ -243,9 +244,22 @@ def test_every_process_stops_with_the_runner_even_when_it_is_killed(tmp_path: Pa
         assert run.proc.returncode == 0 and "Stopping ..." in run.output and "Stopped: every process ended" in run.output
 
 
-def test_ctrl_c_during_start_up_stops_every_process_without_a_traceback(tmp_path: Path) -> None:
+def started(runner: int, module: str) -> bool:
+    try:
+        return service_pid(runner, module) > 0
+    except AssertionError:
+        return False
+
+
+@pytest.mark.parametrize("phase", ["servers", "services"])
+def test_ctrl_c_during_start_up_stops_every_process_without_a_traceback(tmp_path: Path, phase: str) -> None:
+    """`servers`: NATS and MongoDB up — the topology being applied or the first services starting;
+    `services`: the gateway started too — waiting until every service is healthy."""
     run = Run(tmp_path, demo_members=0, ready="Starting NATS")
-    run.wait_for(lambda: len(children_of(run.runner_pid)) >= 3, 60)  # NATS, MongoDB, the first services
+    if phase == "servers":
+        run.wait_for(lambda: len(children_of(run.runner_pid)) >= 2, 60)
+    else:
+        run.wait_for(lambda: started(run.runner_pid, "gateway_service"), 60)
     assert "Console" not in run.output, "still starting"
     run.children = children_of(run.runner_pid)
     output = run.stop()
