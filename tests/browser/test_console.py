@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 
 from alumni_local.runner import Platform
 
-from .conftest import Console
+from .conftest import manager, member_rows, members_loaded, register
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -25,30 +23,6 @@ HOSTILE_GROUP = "<script>window.__xss=2</script>"
 HOSTILE_BIRTH = "<iframe srcdoc='<script>parent.__xss=5</script>'>"
 HOSTILE_CITY = "<svg/onload=window.__xss=6>"
 HOSTILE_EMPLOYER = "<a href=javascript:window.__xss=7>Acme</a>"
-
-
-def manager(platform: Platform) -> httpx.Client:
-    token = platform.issue_token("manager", subject="browser-setup")
-    return httpx.Client(base_url=platform.gateway_url, timeout=10, headers={"Authorization": f"Bearer {token}"})
-
-
-def register(http: httpx.Client, first: str, last: str, email: str, program: str = "MSc Browser",
-             year: int = 2001) -> str:
-    r = http.post("/api/v1/members", json={"first_name": first, "last_name": last, "email": email,
-                                           "cohort": {"program": program, "graduation_year": year}})
-    assert r.status_code == 201, r.text
-    return str(r.json()["member_id"])
-
-
-def members_loaded(page: Any, action: Callable[[], object]) -> None:
-    """Do what reloads the members panel, and wait until that load is shown."""
-    with page.expect_response(lambda r: "/api/v1/members?" in r.url):
-        action()
-    page.locator("#members[aria-busy=false]").wait_for(state="attached")
-
-
-def member_rows(console: Console) -> list[str]:
-    return [str(t) for t in console.page.locator("#members tr td:first-child").all_inner_texts()]
 
 
 def test_hostile_names_are_shown_as_text_under_the_csp(platform: Platform, open_console: Any) -> None:

@@ -74,7 +74,8 @@ def env_of(pid: int) -> dict[str, str]:
 class Run:
     """One `python -m alumni_local run`, its output read continuously by a thread."""
 
-    def __init__(self, data_dir: Path, via_parent: bool = False, demo_members: int = 5) -> None:
+    def __init__(self, data_dir: Path, via_parent: bool = False, demo_members: int = 5,
+                 ready: str | None = None) -> None:
         args = [sys.executable, "-m", "alumni_local", "run", "--data-dir", str(data_dir), "--demo-members",
                 str(demo_members), "--free-ports"]
         if via_parent:  # like `make run`: the runner is the child of another process
@@ -87,7 +88,7 @@ class Run:
         self.runner_pid = self.proc.pid
         if via_parent:
             self.runner_pid = self.wait_for(lambda: next(iter(self._direct()), 0), 10)
-        ready = "registered or already present" if demo_members else "Ctrl-C stops everything"
+        ready = ready or ("registered or already present" if demo_members else "Ctrl-C stops everything")
         self.wait_for(lambda: ready in self.output, 180)
         self.children = children_of(self.runner_pid)
 
@@ -119,9 +120,18 @@ class Run:
             time.sleep(0.1)
         return result
 
-    def stop(self, sig: signal.Signals = signal.SIGINT) -> str:
+    def stop(self, sig: signal.Signals = signal.SIGINT, again_after: str | None = None) -> str:
+        """Sends `sig` (and once more when `again_after` shows in the output); every process the
+        runner had meanwhile must be gone."""
         self.proc.send_signal(sig)
-        self.proc.wait(timeout=60)
+        deadline = time.monotonic() + 60
+        while self.proc.poll() is None:  # processes started until the signal landed count too
+            self.children |= children_of(self.runner_pid)
+            if again_after is not None and again_after in self.output:
+                self.proc.send_signal(sig)
+                again_after = None
+            assert time.monotonic() < deadline, self.output
+            time.sleep(0.05)
         self._reader.join(10)
         deadline = time.monotonic() + 30
         while alive(self.children | {self.runner_pid}) and time.monotonic() < deadline:
@@ -203,6 +213,7 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         assert '"event": "process exited"' in runner_log and '"event": "process restarted"' in runner_log
     finally:
         run.stop()
+    assert run.proc.returncode == 0 and "Traceback" not in run.output, "Ctrl-C in steady state: a clean stop"
 
     # Second run, started like `make run` by a parent process that then dies (make killed on
     # its own): the runner notices and stops every process.
@@ -231,3 +242,36 @@ def test_every_process_stops_with_the_runner_even_when_it_is_killed(tmp_path: Pa
     run.stop(sig)
     if sig == signal.SIGHUP:
         assert run.proc.returncode == 0 and "Stopping ..." in run.output and "Stopped: every process ended" in run.output
+
+
+def started(runner: int, module: str) -> bool:
+    try:
+        return service_pid(runner, module) > 0
+    except AssertionError:
+        return False
+
+
+@pytest.mark.parametrize("phase", ["servers", "services"])
+def test_ctrl_c_during_start_up_stops_every_process_without_a_traceback(tmp_path: Path, phase: str) -> None:
+    """`servers`: NATS and MongoDB up — the topology being applied or the first services starting;
+    `services`: the gateway started too — waiting until every service is healthy."""
+    run = Run(tmp_path, demo_members=0, ready="Starting NATS")
+    if phase == "servers":
+        run.wait_for(lambda: len(children_of(run.runner_pid)) >= 2, 60)
+    else:
+        run.wait_for(lambda: started(run.runner_pid, "gateway_service"), 60)
+    assert "Console" not in run.output, "still starting"
+    run.children = children_of(run.runner_pid)
+    output = run.stop()
+    assert run.proc.returncode == 0, output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    assert "Console" not in output and "Stopped: every process ended" in output
+
+
+def test_ctrl_c_during_the_seed_even_twice_stops_every_process_without_a_traceback(tmp_path: Path) -> None:
+    run = Run(tmp_path, demo_members=2000, ready="  seeding [")  # the seed's first progress line
+    assert "registered or already present" not in run.output, "still seeding"
+    output = run.stop(again_after="Stopping ...")  # impatient: Ctrl-C again while it stops
+    assert run.proc.returncode == 0, output
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    assert "Already stopping" in output and "Stopped: every process ended" in output

@@ -14,10 +14,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from alumni_local.progress import ProgressBar
-from alumni_local.runner import Platform, Ports
-from alumni_local.seed import SEED_SUBJECT, seed
-from alumni_local.supervisor import PlatformGaveUp, Supervisor, record
+try:  # Ctrl-C while Python is still importing the runner: nothing started yet, nothing to stop
+    from alumni_local.progress import ProgressBar
+    from alumni_local.runner import Platform, Ports
+    from alumni_local.seed import SEED_SUBJECT, seed
+    from alumni_local.supervisor import PlatformGaveUp, Supervisor, record
+except KeyboardInterrupt:
+    raise SystemExit(130) from None
 
 SEED_BAR = ProgressBar("  seeding")
 SUPERVISE_EVERY = 0.25
@@ -87,10 +90,35 @@ def stop_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def keep_stopping() -> None:
+    """Once stopping, another Ctrl-C (or SIGTERM, SIGHUP) must not interrupt the stop half-way —
+    that would leave a traceback and processes to their death signal: it is acknowledged once,
+    and the stop goes on (bounded: a process that does not end within 15 s is killed)."""
+    said = False
+
+    def acknowledge(_sig: int, _frame: object) -> None:
+        nonlocal said
+        if not said:
+            said = True
+            # os.write, not print: a handler may run in the middle of a print (reentrant call).
+            try:
+                os.write(sys.stdout.fileno(), b"Already stopping: every process gets up to 15 s ...\n")
+            except (OSError, ValueError):  # no terminal left to tell
+                pass
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, acknowledge)
+
+
 def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
+    """Exit status 0 when stopped by Ctrl-C, SIGTERM or SIGHUP (at any phase: start-up, seed,
+    steady state), without a traceback; 1 when the platform failed to start or gave up."""
     # SIGTERM and SIGHUP unwind like Ctrl-C, wherever the runner is (even mid start-up): children
     # stop. SIGINT too, explicitly: a runner started in the background inherits it ignored.
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in STOP_SIGNALS:
         signal.signal(sig, signal.default_int_handler)
     stop_with_parent()
     platform = Platform(data_dir=data_dir.resolve(), ports=Ports.free() if free_ports else Ports())
@@ -131,6 +159,7 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        keep_stopping()
         if seeder is not None:
             seeder.cancel()
         print("Stopping ...", flush=True)
@@ -138,6 +167,10 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
         platform.stop()
         record(platform.logs / "runner.log", sys.stdout, "info", "platform stopped",
                f"Stopped: every process ended ({time.monotonic() - stopping:.1f} s).")
+        # Nothing left to stop: a late Ctrl-C while Python exits (after it resets its own handlers
+        # to the default, which would die by SIGINT) is ignored.
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
 
 
 def partner_credentials(data_dir: Path, tenant: str, nats_url: str) -> int:
