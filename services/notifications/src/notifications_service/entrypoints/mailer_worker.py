@@ -1,6 +1,7 @@
 """The background worker that delivers queued notifications: a servicekit `WorkLoop` whose
 round is `deliver_due` (claim a batch under a lease, send, settle). Woken when an event queues
-a notification; a full batch runs the next round at once."""
+a notification; a full batch runs the next round at once. A stopping worker finishes the email
+in progress and gives the rest of its batch back."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from servicekit.worker import WorkLoop
 
 def mailer_worker(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],
                   *, batch_size: int, max_attempts: int, poll_seconds: float) -> WorkLoop:
-    async def deliver() -> int:
-        return await deliver_due(queue, mailer, uow_factory, batch_size=batch_size, max_attempts=max_attempts)
+    loop: WorkLoop
 
-    return WorkLoop("notifications", "mailer", deliver, poll_seconds=poll_seconds, busy_at=batch_size)
+    async def deliver() -> int:
+        return await deliver_due(queue, mailer, uow_factory, batch_size=batch_size, max_attempts=max_attempts,
+                                 stopping=lambda: loop.stopping)
+
+    loop = WorkLoop("notifications", "mailer", deliver, poll_seconds=poll_seconds, busy_at=batch_size)
+    return loop
