@@ -2,7 +2,7 @@
 
 Stages, each timed for N events, ours vs the raw baseline measured in the same run:
   write    — MongoUnitOfWork commit (aggregate + outbox row, one transaction)  vs  raw insert_one (j, majority)
-  publish  — OutboxRelay rounds (claim batch, publish with Nats-Msg-Id, await PubAcks, mark sent)
+  publish  — OutboxRelay.run until all are sent (rounds: claim batch, publish with Nats-Msg-Id, await PubAcks, mark sent)
              vs  raw js.publish of the same payloads, 100 in flight
   consume  — FastStream pull subscriber + DeliveryHandler (inbox row + effect in one transaction, ack)
              vs  raw nats-py pull subscription (insert_one effect, ack)
@@ -26,7 +26,7 @@ from nats.js.api import ConsumerConfig
 
 from alumni_contracts import naming
 from alumni_contracts.envelope import CloudEvent, EventData
-from alumni_contracts.members.v1 import MemberRegistered
+from alumni_contracts.members.v2 import MemberRegistered
 from alumni_contracts.subscriptions import subscription
 from servicekit.domain import AggregateRoot, DomainEvent
 from servicekit.inbox import inbox_indexes
@@ -71,7 +71,10 @@ async def bench(mongo_uri: str, nats_url: str, n: int, relay_batch: int) -> list
         await client.drop_database(name)
     await ensure_indexes(client[ours_db], [*outbox_indexes(7), *inbox_indexes()])
     await ensure_indexes(client[raw_db], inbox_indexes())
-    events = [member_registered_event(member_id=f"m{i}") for i in range(n)]
+    # The current major version (the one consumers subscribe to); the factory builds v1 data.
+    events = [CloudEvent.wrap(MemberRegistered(**e.data.model_dump()), tenant="demo", subject=e.subject,
+                              aggregate_version=1, correlation_id="corr-1")
+              for e in (member_registered_event(member_id=f"m{i}") for i in range(n))]
     results = []
 
     # write
@@ -91,10 +94,14 @@ async def bench(mongo_uri: str, nats_url: str, n: int, relay_batch: int) -> list
 
     # publish
     relay = OutboxRelay(client[ours_db], js, RelayConfig(relay_batch_size=relay_batch), OutboxWakeup(), "members")
+    # The relay as a service runs it: its loop, from start until every record is published.
     started = time.perf_counter()
-    while await relay.publish_pending():
-        pass
+    task = asyncio.create_task(relay.run())
+    while relay.published < n:
+        await asyncio.sleep(0.001)
     ours = time.perf_counter() - started
+    relay.stop()
+    await task
     await reset(js)
     await apply(js, TopologySettings())
     started = time.perf_counter()

@@ -3,13 +3,14 @@
 The relay publishes each record to JetStream with `Nats-Msg-Id` = event id (FastStream does
 not set it, and without it JetStream cannot deduplicate a re-publish after a crash), awaits
 the PubAck, and marks the batch sent. It wakes as soon as a unit of work commits in this
-process; polling covers other processes and restarts. Failed publishes back off
+process (`OutboxWakeup`); polling covers other processes and restarts — a `WorkLoop`. Failed publishes back off
 exponentially per record; a lease keeps replicas from sending the same batch twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from servicekit.logging import get_logger
 from servicekit.mongo import Document, IndexSpec
 from servicekit.retry import backoff_delay
 from servicekit.settings import RelayConfig
+from servicekit.worker import WorkLoop
 
 OUTBOX = "outbox"
 log = get_logger(__name__)
@@ -55,23 +57,22 @@ def outbox_record(event: CloudEvent[Any]) -> Document:
 
 
 class OutboxWakeup:
-    """In-process signal from a committing unit of work to the relay."""
+    """In-process signal from a committing unit of work to the loops that publish its outbox."""
 
     def __init__(self) -> None:
-        self._event = asyncio.Event()
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
 
     def notify(self) -> None:
-        self._event.set()
-
-    async def wait(self, timeout: float) -> None:
-        try:
-            await asyncio.wait_for(self._event.wait(), timeout)
-        except TimeoutError:
-            pass
-        self._event.clear()
+        for listener in self._listeners:
+            listener()
 
 
 class OutboxRelay:
+    """The outbox's `WorkLoop` (`outbox-relay`): a full batch runs the next round at once."""
+
     def __init__(
         self,
         db: AsyncDatabase[Document],
@@ -83,25 +84,18 @@ class OutboxRelay:
         self._queue = LeasedQueue(db[OUTBOX], config.relay_lease_seconds)
         self._js = js
         self._config = config
-        self._wakeup = wakeup
         self._service = service
-        self._stopping = asyncio.Event()
+        self.loop = WorkLoop(service, "outbox-relay", self.publish_pending, poll_seconds=config.relay_poll_seconds,
+                             busy_at=config.relay_batch_size)
+        wakeup.subscribe(self.loop.wake)
         self.published = 0
 
     async def run(self) -> None:
-        log.info("outbox relay started")
-        while not self._stopping.is_set():
-            try:
-                sent = await self.publish_pending()
-            except Exception as exc:  # noqa: BLE001 - the relay must outlive a database blip
-                log.warning("outbox round failed", error=str(exc)[:300])
-                sent = 0
-            if sent < self._config.relay_batch_size:
-                await self._wakeup.wait(self._config.relay_poll_seconds)
+        await self.loop.run()
 
     def stop(self) -> None:
-        self._stopping.set()
-        self._wakeup.notify()
+        """The batch in flight is published and marked before `run` returns."""
+        self.loop.stop()
 
     async def publish_pending(self) -> int:
         """One round: claim a batch, publish it concurrently, mark what was acknowledged."""

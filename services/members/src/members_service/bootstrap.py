@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from members_service.adapters.group_store import INDEXES as GROUP_INDEXES
 from members_service.adapters.group_store import MEMBERSHIPS
+from members_service.adapters.import_store import IMPORT_JOBS, NatsFileStore
 from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
-from members_service.adapters.import_store import ImportJobQueue, NatsFileStore
 from members_service.adapters.mongo_repository import CONSENT_RECORDS, INDEXES, MEMBERS, MongoMemberRepository
 from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.adapters.search_keys import SearchKeyMigration
@@ -21,7 +21,7 @@ from members_service.config import MembersSettings
 from members_service.domain.import_plan import REPORT_RETENTION
 from members_service.entrypoints.group_requests import group_request_handlers
 from members_service.entrypoints.import_requests import import_request_handlers
-from members_service.entrypoints.import_worker import ImportWorker
+from members_service.entrypoints.import_worker import import_worker
 from members_service.entrypoints.requests import request_handlers
 from members_service.entrypoints.subscribers import event_handlers
 from members_service.service_layer import handlers, imports
@@ -29,8 +29,9 @@ from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.imports import StillMine
 from members_service.service_layer.ports import FileStore, MemberReader, MembersUnitOfWork
 from servicekit.data_export import export_handler
+from servicekit.leases import LeasedQueue
 from servicekit.mongo import Document
-from servicekit.periodic import Every
+from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
 
 
@@ -66,18 +67,19 @@ def build(infra: Infrastructure) -> ServiceParts:
         finally:
             await sketches.refresh_due()
 
-    refresher = Every(10.0, directory_upkeep, "directory upkeep")
+    # Not leased: stale marks live in each replica's memory (its own directory walks).
+    refresher = Sweep("members", "directory-upkeep", directory_upkeep, 10.0)
 
     async def expire_showcases() -> None:
         await handlers.expire_showcases(uow, reader)
 
     # Expired entries are already hidden from the public endpoint; this emits the event.
-    expiry = Every(settings.showcase_sweep_seconds, expire_showcases, "showcase expiry")
+    expiry = Sweep("members", "showcase-expiry", expire_showcases, settings.showcase_sweep_seconds, db=infra.db)
 
     async def watch_erasures() -> None:
         await handlers.watch_erasure_deadlines(reader)
 
-    deadlines = Every(3600.0, watch_erasures, "erasure deadline watch")
+    deadlines = Sweep("members", "erasure-deadline-watch", watch_erasures, 3600.0, db=infra.db)
     files = NatsFileStore(infra.js)
 
     retention = timedelta(days=settings.import_report_retention_days)
@@ -88,9 +90,9 @@ def build(infra: Infrastructure) -> ServiceParts:
     async def expire_import_reports() -> None:
         await imports.expire_import_reports(uow, files)
 
-    report_expiry = Every(600.0, expire_import_reports, "import report expiry")
+    report_expiry = Sweep("members", "import-report-expiry", expire_import_reports, 600.0, db=infra.db)
 
-    importer = ImportWorker(ImportJobQueue(infra.db, settings.import_lease_seconds), run_import_job)
+    importer = import_worker(LeasedQueue(infra.db[IMPORT_JOBS], settings.import_lease_seconds), run_import_job)
     parts = bootstrap(uow, reader, files, importer.wake, import_retention=retention)
     parts.requests = [*parts.requests, export_handler("members", infra.db, export_queries, required=MEMBERS)]
     parts.indexes = [*INDEXES, *IMPORT_INDEXES, *GROUP_INDEXES]

@@ -13,13 +13,14 @@ from notifications_service.adapters.smtp import SmtpMailer
 from notifications_service.adapters.templates import JinjaRenderer
 from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
 from notifications_service.config import NotificationsSettings
-from notifications_service.entrypoints.mailer_worker import MailerWorker
+from notifications_service.entrypoints.mailer_worker import mailer_worker
 from notifications_service.entrypoints.subscribers import event_handlers
 from notifications_service.service_layer.contract_mapping import to_contract
 from notifications_service.service_layer.ports import DeliveryQueue, Mailer, NotificationsUnitOfWork, Renderer
 from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.runtime import Infrastructure, ServiceParts
+from servicekit.worker import WorkLoop
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
@@ -28,9 +29,9 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
 
 
 def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: DeliveryQueue, mailer: Mailer,
-              renderer: Renderer, settings: NotificationsSettings) -> tuple[ServiceParts, MailerWorker]:
-    worker = MailerWorker(queue, mailer, uow_factory, batch_size=settings.delivery_batch_size,
-                          max_attempts=settings.delivery_max_attempts, poll_seconds=settings.delivery_poll_seconds)
+              renderer: Renderer, settings: NotificationsSettings) -> tuple[ServiceParts, WorkLoop]:
+    worker = mailer_worker(queue, mailer, uow_factory, batch_size=settings.delivery_batch_size,
+                           max_attempts=settings.delivery_max_attempts, poll_seconds=settings.delivery_poll_seconds)
     parts = ServiceParts(events=event_handlers(uow_factory, renderer, settings.message_id_domain, worker.wake),
                          workers=[worker.run], stoppers=[worker.stop])
     return parts, worker

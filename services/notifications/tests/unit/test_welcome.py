@@ -21,12 +21,16 @@ class Store:
         self.notifications: dict[str, Notification] = {}
         self.contacts: dict[str, dict[str, object]] = {}
         self.retries: list[tuple[str, int, float]] = []
+        self.released: list[str] = []
         self.token = "lease-1"
         self.erased: set[str] = set()
 
     # DeliveryQueue
     async def claim(self, limit: int) -> tuple[str, list[Notification]]:
         return self.token, [n for n in self.notifications.values() if n.status is Status.PENDING][:limit]
+
+    async def release(self, notification_ids: list[str], token: str) -> None:
+        self.released += notification_ids
 
     async def retry_later(self, notification_id: str, token: str, attempts: int, delay: float, error: str) -> None:
         self.retries.append((notification_id, attempts, delay))
@@ -159,6 +163,18 @@ async def test_permanent_refusal_is_not_retried_and_not_announced_as_sent() -> N
     await handlers.deliver_due(store, mailer, uow, batch_size=10, max_attempts=5)
     assert store.notifications["welcome-evt-1"].status is Status.FAILED
     assert store.retries == [] and [e for u in uows for e in u.published] == []
+
+
+async def test_a_stopping_worker_sends_the_email_in_progress_and_gives_the_rest_back() -> None:
+    store = Store()
+    for i in range(3):
+        await handlers.queue_welcome(welcome(event_id=f"evt-{i}"), FakeNotificationsUnitOfWork(store),
+                                     JinjaRenderer(), "a.test")
+    mailer = RecordingMailer()
+    settled = await handlers.deliver_due(store, mailer, lambda: FakeNotificationsUnitOfWork(store), batch_size=10,
+                                         max_attempts=3, stopping=lambda: len(mailer.sent) >= 1)
+    assert settled == 1 and len(mailer.sent) == 1
+    assert store.released == ["welcome-evt-1", "welcome-evt-2"]
 
 
 async def test_bootstrapped_service_queues_on_member_registered_and_wakes_the_mailer() -> None:

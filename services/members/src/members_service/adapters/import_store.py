@@ -7,8 +7,7 @@ and its rows."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
@@ -18,8 +17,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from alumni_contracts import naming
 from members_service.domain.csv_import import ImportField
 from members_service.domain.import_plan import Decision, ImportJob, ImportState, Outcome, PlannedRow, RowStatus
-from servicekit.domain import ConcurrencyConflict, new_id
-from servicekit.leases import FREE, queue_fields, queue_indexes
+from servicekit.domain import ConcurrencyConflict
+from servicekit.leases import queue_fields, queue_indexes
 from servicekit.mongo import Document, IndexSpec
 
 IMPORT_JOBS = "import_jobs"
@@ -210,34 +209,6 @@ class MongoImportRows:
         if keep_rejected:
             query["status"] = {"$ne": RowStatus.ERROR.value}
         await self._col.delete_many(query, session=self._session)
-
-
-class ImportJobQueue:
-    """The worker's side: claim a job in a working state under a lease, renew it, release it."""
-
-    def __init__(self, db: AsyncDatabase[Document], lease_seconds: float) -> None:
-        self._col = db[IMPORT_JOBS]
-        self._lease = timedelta(seconds=lease_seconds)
-
-    async def claim(self) -> tuple[str, str, str] | None:
-        """(tenant, job id, lease token) of a job to work on, or None."""
-        now = datetime.now(UTC)
-        token = new_id()
-        doc = await self._col.find_one_and_update(
-            {"status": "pending", "next_attempt_at": {"$lte": now}, "lease_until": {"$lt": now}},
-            {"$set": {"lease_token": token, "lease_until": now + self._lease}}, projection={"tenant": 1})
-        return (doc["tenant"], doc["_id"], token) if doc else None
-
-    async def renew(self, job_id: str, token: str) -> bool:
-        result = await self._col.update_one({"_id": job_id, "lease_token": token},
-                                            {"$set": {"lease_until": datetime.now(UTC) + self._lease}})
-        return result.matched_count == 1
-
-    async def release(self, job_id: str, token: str, error: str | None = None, delay: float = 0.0) -> None:
-        update: dict[str, Any] = {"lease_token": None, "lease_until": FREE}
-        if error is not None:
-            update |= {"last_error": error[:500], "next_attempt_at": datetime.now(UTC) + timedelta(seconds=delay)}
-        await self._col.update_one({"_id": job_id, "lease_token": token}, {"$set": update})
 
 
 class NatsFileStore:

@@ -103,5 +103,8 @@ class MongoDeliveryQueue:
         token, docs = await self._queue.claim(limit)
         return token, [from_document(d) for d in docs]
 
+    async def release(self, notification_ids: list[str], token: str) -> None:
+        await self._queue.release(notification_ids, token)
+
     async def retry_later(self, notification_id: str, token: str, attempts: int, delay: float, error: str) -> None:
         await self._queue.retry_later(notification_id, token, attempts, delay, error)

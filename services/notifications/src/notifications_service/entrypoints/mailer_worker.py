@@ -1,48 +1,24 @@
-"""The background worker that delivers queued notifications."""
+"""The background worker that delivers queued notifications: a servicekit `WorkLoop` whose
+round is `deliver_due` (claim a batch under a lease, send, settle). Woken when an event queues
+a notification; a full batch runs the next round at once. A stopping worker finishes the email
+in progress and gives the rest of its batch back."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 from notifications_service.service_layer.handlers import deliver_due
 from notifications_service.service_layer.ports import DeliveryQueue, Mailer, NotificationsUnitOfWork
-from servicekit.logging import get_logger
-
-log = get_logger(__name__)
+from servicekit.worker import WorkLoop
 
 
-class MailerWorker:
-    def __init__(self, queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],
-                 *, batch_size: int, max_attempts: int, poll_seconds: float) -> None:
-        self._queue, self._mailer, self._uow_factory = queue, mailer, uow_factory
-        self._batch_size, self._max_attempts, self._poll = batch_size, max_attempts, poll_seconds
-        self._wake = asyncio.Event()
-        self._stopping = False
+def mailer_worker(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],
+                  *, batch_size: int, max_attempts: int, poll_seconds: float) -> WorkLoop:
+    loop: WorkLoop
 
-    def wake(self) -> None:
-        self._wake.set()
+    async def deliver() -> int:
+        return await deliver_due(queue, mailer, uow_factory, batch_size=batch_size, max_attempts=max_attempts,
+                                 stopping=lambda: loop.stopping)
 
-    @property
-    def wake_pending(self) -> bool:
-        """A wake-up was requested and the next round has not started yet."""
-        return self._wake.is_set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-
-    async def run(self) -> None:
-        while not self._stopping:
-            try:
-                settled = await deliver_due(self._queue, self._mailer, self._uow_factory,
-                                            batch_size=self._batch_size, max_attempts=self._max_attempts)
-            except Exception as exc:  # noqa: BLE001 - survive a database blip, retry next round
-                log.warning("delivery round failed", error=repr(exc)[:300])
-                settled = 0
-            if settled < self._batch_size:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self._poll)
-                except TimeoutError:
-                    pass
-                self._wake.clear()
+    loop = WorkLoop("notifications", "mailer", deliver, poll_seconds=poll_seconds, busy_at=batch_size)
+    return loop

@@ -114,11 +114,16 @@ async def erase_recipient(uow: NotificationsUnitOfWork, cmd: EraseMemberData
 
 
 async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],
-                      *, batch_size: int, max_attempts: int, clock: Callable[[], datetime] = utcnow) -> int:
-    """One delivery round; returns how many notifications were settled (sent or failed)."""
+                      *, batch_size: int, max_attempts: int, clock: Callable[[], datetime] = utcnow,
+                      stopping: Callable[[], bool] = lambda: False) -> int:
+    """One delivery round; returns how many notifications were settled (sent or failed). Once
+    `stopping` (the process is shutting down), the notifications not yet sent are given back."""
     token, due = await queue.claim(batch_size)
     settled = 0
-    for notification in due:
+    for index, notification in enumerate(due):
+        if stopping():
+            await queue.release([n.id for n in due[index:]], token)
+            break
         assert notification.email is not None
         try:
             await mailer.send(notification.email)

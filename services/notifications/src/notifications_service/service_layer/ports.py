@@ -38,6 +38,8 @@ class DeliveryQueue(Protocol):
     async def claim(self, limit: int) -> tuple[str, list[Notification]]: ...
     async def retry_later(self, notification_id: str, token: str, attempts: int, delay: float,
                           error: str) -> None: ...
+    async def release(self, notification_ids: list[str], token: str) -> None:
+        """Give claimed notifications back unsent (a stopping worker): claimable again at once."""
 
 
 class NotificationsUnitOfWork(ErasingUnitOfWork, Protocol):
