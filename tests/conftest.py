@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from alumni_local.runner import Platform, Ports
+from servicekit import tenant_guard
 from servicekit.topology import TopologySettings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -18,11 +19,22 @@ E2E_TOPOLOGY = TopologySettings(max_deliver=8, backoff_seconds=[0.2, 0.5, 1, 2, 
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    platform = Platform(data_dir=tmp_path_factory.mktemp("platform"), ports=Ports.free(),
+    data_dir = tmp_path_factory.mktemp("platform")
+    # Every service process checks that its queries name their tenant (`servicekit.tenant_guard`)
+    # and appends any that does not to this file; the session fails if it has any.
+    violations = data_dir / "tenant-guard.jsonl"
+    platform = Platform(data_dir=data_dir, ports=Ports.free(),
                         tenants=["demo", "other"], topology=E2E_TOPOLOGY,
-                        extra_env={"NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.2", "MEMBERS_SHOWCASE_SWEEP_SECONDS": "1"})
+                        extra_env={"NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.2", "MEMBERS_SHOWCASE_SWEEP_SECONDS": "1",
+                                   tenant_guard.ENV: f"record:{violations}"})
     try:
         platform.start(timeout=120)
         yield platform
     finally:
         platform.stop()
+    found = tenant_guard.read_violations(violations)
+    if found:
+        lines = "\n".join(f"  [{v['app']}] {v['collection']}.{v['command']} {v['shape']}: {v['problem']} — {v['caller']}"
+                          for v in found)
+        pytest.fail(f"{len(found)} quer{'y' if len(found) == 1 else 'ies'} of the services without a tenant "
+                    f"predicate:\n{lines}", pytrace=False)
