@@ -25,7 +25,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
@@ -161,7 +161,7 @@ def problem_of(query: Any, field: str = TENANT) -> str | None:
     return None
 
 
-def filters_of(command_name: str, command: dict[str, Any]) -> list[Any]:
+def filters_of(command_name: str, command: Mapping[str, Any]) -> list[Any]:
     """The filters a command applies (several for a bulk update or delete)."""
     if command_name == "find":
         return [command.get("filter", {})]
