@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,7 +35,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         platform.stop()
     found = tenant_guard.read_violations(violations)
     if found:
-        lines = "\n".join(f"  [{v['app']}] {v['collection']}.{v['command']} {v['shape']}: {v['problem']} — {v['caller']}"
-                          for v in found)
-        pytest.fail(f"{len(found)} quer{'y' if len(found) == 1 else 'ies'} of the services without a tenant "
-                    f"predicate:\n{lines}", pytrace=False)
+        # A background loop repeats its query every round: each distinct one once, with a count.
+        distinct = Counter(f"[{v['app']}] {v['collection']}.{v['command']} {v['shape']}: {v['problem']} — {v['caller']}"
+                           for v in found)
+        lines = "\n".join(f"  {n}× {line}" for line, n in distinct.items())
+        pytest.fail(f"{len(found)} queries of the services without a tenant predicate ({violations}):\n{lines}",
+                    pytrace=False)
