@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from alumni_local.runner import Platform, Ports
+from servicekit import tenant_guard
 from servicekit.topology import TopologySettings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -18,11 +20,24 @@ E2E_TOPOLOGY = TopologySettings(max_deliver=8, backoff_seconds=[0.2, 0.5, 1, 2, 
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    platform = Platform(data_dir=tmp_path_factory.mktemp("platform"), ports=Ports.free(),
+    data_dir = tmp_path_factory.mktemp("platform")
+    # Every service process checks that its queries name their tenant (`servicekit.tenant_guard`)
+    # and appends any that does not to this file; the session fails if it has any.
+    violations = data_dir / "tenant-guard.jsonl"
+    platform = Platform(data_dir=data_dir, ports=Ports.free(),
                         tenants=["demo", "other"], topology=E2E_TOPOLOGY,
-                        extra_env={"NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.2", "MEMBERS_SHOWCASE_SWEEP_SECONDS": "1"})
+                        extra_env={"NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.2", "MEMBERS_SHOWCASE_SWEEP_SECONDS": "1",
+                                   tenant_guard.ENV: f"record:{violations}"})
     try:
         platform.start(timeout=120)
         yield platform
     finally:
         platform.stop()
+    found = tenant_guard.read_violations(violations)
+    if found:
+        # A background loop repeats its query every round: each distinct one once, with a count.
+        distinct = Counter(f"[{v['app']}] {v['collection']}.{v['command']} {v['shape']}: {v['problem']} — {v['caller']}"
+                           for v in found)
+        lines = "\n".join(f"  {n}× {line}" for line, n in distinct.items())
+        pytest.fail(f"{len(found)} queries of the services without a tenant predicate ({violations}):\n{lines}",
+                    pytrace=False)

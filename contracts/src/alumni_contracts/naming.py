@@ -47,6 +47,13 @@ def validate_tenant(tenant: str) -> str:
     return tenant
 
 
+def import_object_name(tenant: str, import_id: str) -> str:
+    """The uploaded file of an import in `IMPORTS_BUCKET`: `<tenant>.<import id>`. The gateway
+    stores it under this name and members recomputes it: a file belongs to the tenant that
+    uploaded it (tenants have no `.`, so no tenant's names are a prefix of another's)."""
+    return f"{validate_tenant(tenant)}.{import_id}"
+
+
 def validate_service(service: str) -> str:
     if service not in SERVICES:
         raise InvalidName(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")

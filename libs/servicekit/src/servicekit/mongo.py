@@ -16,6 +16,7 @@ from pymongo.errors import OperationFailure
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
+from servicekit import tenant_guard
 from servicekit.retry import wait_until_ready
 
 Document = dict[str, Any]
@@ -31,8 +32,13 @@ class IndexSpec:
 
 
 def create_client(uri: str, app_name: str) -> AsyncMongoClient[Document]:
+    """With the tenant guard configured (tests only: `servicekit.tenant_guard`), every query the
+    client sends is checked for its tenant predicate."""
+    guard = tenant_guard.configured(app_name)
+    listeners: dict[str, Any] = {"event_listeners": [guard]} if guard is not None else {}
     return AsyncMongoClient(
         uri,
+        **listeners,
         appname=app_name,
         tz_aware=True,
         w="majority",

@@ -18,7 +18,9 @@ from servicekit.mongo import Document, IndexSpec
 from servicekit.outbox import OUTBOX
 
 TOMBSTONES = "erased_subjects"
-TOMBSTONE_INDEXES = [IndexSpec(TOMBSTONES, [("tenant", 1)], "tombstones_by_tenant")]
+# Looked up by (tenant, subject hash): the hash already names the tenant, the filter says so too.
+TOMBSTONE_INDEXES = [IndexSpec(TOMBSTONES, [("tenant", 1), ("_id", 1)], "tombstones_by_tenant_id")]
+OBSOLETE_TOMBSTONE_INDEXES = [(TOMBSTONES, "tombstones_by_tenant")]  # a prefix of the one above
 
 
 class ErasureNotYetPossible(Exception):
@@ -38,13 +40,13 @@ def pseudonym(erasure_id: str) -> str:
 
 
 async def tombstone(db: AsyncDatabase[Document], tenant: str, member_id: str, session: AsyncClientSession) -> None:
-    await db[TOMBSTONES].update_one({"_id": subject_hash(tenant, member_id)}, {"$set": {"tenant": tenant}},
-                                    upsert=True, session=session)
+    await db[TOMBSTONES].update_one({"tenant": tenant, "_id": subject_hash(tenant, member_id)},
+                                    {"$set": {"tenant": tenant}}, upsert=True, session=session)
 
 
 async def is_erased(db: AsyncDatabase[Document], tenant: str, member_id: str,
                     session: AsyncClientSession | None) -> bool:
-    return await db[TOMBSTONES].find_one({"_id": subject_hash(tenant, member_id)}, {"_id": 1},
+    return await db[TOMBSTONES].find_one({"tenant": tenant, "_id": subject_hash(tenant, member_id)}, {"_id": 1},
                                          session=session) is not None
 
 

@@ -29,7 +29,7 @@ from servicekit.logging import adopt_library_loggers, configure_logging, get_log
 from servicekit.messaging import DeliveryHandler, EventHandler, attach_event_handler, create_broker, read_retry_policy
 from servicekit.mongo import Document, IndexSpec, create_client, drop_indexes, ensure_indexes, wait_for_mongo
 from servicekit.outbox import OutboxRelay, OutboxWakeup, outbox_indexes
-from servicekit.personal_data import TOMBSTONE_INDEXES
+from servicekit.personal_data import OBSOLETE_TOMBSTONE_INDEXES, TOMBSTONE_INDEXES
 from servicekit.retry import wait_until_ready
 from servicekit.rpc import RequestHandler, RequestServer, attach_request_handlers
 from servicekit.settings import ServiceSettings
@@ -58,6 +58,8 @@ class ServiceParts:
     requests: Sequence[RequestHandler] = ()
     events: Sequence[tuple[Subscription, EventHandler]] = ()
     indexes: Sequence[IndexSpec] = ()
+    # (collection, index name) replaced by one of `indexes`: dropped once those exist.
+    obsolete_indexes: Sequence[tuple[str, str]] = ()
     workers: Sequence[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     stoppers: Sequence[Callable[[], None]] = field(default_factory=list)
 
@@ -147,7 +149,7 @@ class ServiceHost:
             raise RuntimeError(f"{self.name} declares subscriptions without a handler: {sorted(missing)}")
         await ensure_indexes(db, [*outbox_indexes(settings.outbox_retention_days), *inbox_indexes(),
                                   *idempotency_indexes(), *TOMBSTONE_INDEXES, *parts.indexes])
-        await drop_indexes(db, OBSOLETE_IDEMPOTENCY_INDEXES)
+        await drop_indexes(db, [*OBSOLETE_IDEMPOTENCY_INDEXES, *OBSOLETE_TOMBSTONE_INDEXES, *parts.obsolete_indexes])
         await wait_for_consumers(js, [sub for sub, _ in parts.events], deadline=deadline)
         broker_errors = NatsErrorLog(f"{self.name}-broker")
         self._broker = broker = create_broker(settings.nats_url, self.name, error_cb=broker_errors.on_error,

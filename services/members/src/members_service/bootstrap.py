@@ -13,6 +13,7 @@ from members_service.adapters.group_store import INDEXES as GROUP_INDEXES
 from members_service.adapters.group_store import MEMBERSHIPS
 from members_service.adapters.import_store import IMPORT_JOBS, NatsFileStore
 from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
+from members_service.adapters.import_store import OBSOLETE_INDEXES as OBSOLETE_IMPORT_INDEXES
 from members_service.adapters.mongo_repository import CONSENT_RECORDS, INDEXES, MEMBERS, MongoMemberRepository
 from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.adapters.search_keys import SearchKeyMigration
@@ -96,6 +97,7 @@ def build(infra: Infrastructure) -> ServiceParts:
     parts = bootstrap(uow, reader, files, importer.wake, import_retention=retention)
     parts.requests = [*parts.requests, export_handler("members", infra.db, export_queries, required=MEMBERS)]
     parts.indexes = [*INDEXES, *IMPORT_INDEXES, *GROUP_INDEXES]
+    parts.obsolete_indexes = [*OBSOLETE_IMPORT_INDEXES]
     parts.workers = [refresher.run, expiry.run, deadlines.run, importer.run, report_expiry.run]
     parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop, importer.stop, report_expiry.stop]
     return parts

@@ -86,8 +86,8 @@ async def test_preview_review_commit_and_a_second_import_changes_nothing(env: di
 
     uow = env["uow"]()
     async with uow:
-        assert await uow.import_rows.page("job-1", RowStatus.ERROR, 0, 10) == []
-        reviews = await uow.import_rows.page("job-1", RowStatus.REVIEW, 0, 10)
+        assert await uow.import_rows.page("demo", "job-1", RowStatus.ERROR, 0, 10) == []
+        reviews = await uow.import_rows.page("demo", "job-1", RowStatus.REVIEW, 0, 10)
     assert [(r.line, r.match_member_id is not None) for r in reviews] == [(4, True), (6, False)]
     assert reviews[0].reason == ("same name and cohort as Zoé Martin, Grande École 2019 (zoe@example.org; "
                                  f"member {reviews[0].match_member_id})"), "the manager sees whom it matches"
@@ -179,7 +179,7 @@ async def test_an_email_registered_after_the_preview_fails_that_row_only(env: di
     assert await env["db"][MEMBERS].count_documents({}) == 2
     uow = env["uow"]()
     async with uow:
-        [kept] = await uow.import_rows.page("job-race", None, 0, 10)
+        [kept] = await uow.import_rows.page("demo", "job-race", None, 0, 10)
     assert (kept.line, kept.status, kept.cells[2]) == (3, RowStatus.ERROR, "bob.late@example.org"), \
         "the failed row stays, as a rejected row, for the rejected-rows file"
 
@@ -247,7 +247,7 @@ async def test_an_excel_register_in_windows_1252_then_utf8_bom_then_its_rejected
     assert years == {2012, 2008, 1995}
     uow = env["uow"]()
     async with uow:
-        kept = await uow.import_rows.page("excel-1252", None, 0, 100)
+        kept = await uow.import_rows.page("demo", "excel-1252", None, 0, 100)
     assert [(r.line, r.status) for r in kept] == [(38, RowStatus.ERROR), (39, RowStatus.ERROR)], \
         "only the rejected rows are kept"
     assert kept[0].cells == rows[36], "as in the file, in its column order"

@@ -156,8 +156,8 @@ async def test_import_flags_another_spelling_of_a_registered_name_in_the_same_co
     await imports.run_import_job("demo", "job-fold", uow, reader, files, always)
     rows = uow()
     async with rows:
-        reviews = await rows.import_rows.page("job-fold", RowStatus.REVIEW, 0, 10)
-        new = await rows.import_rows.page("job-fold", RowStatus.NEW, 0, 10)
+        reviews = await rows.import_rows.page("demo", "job-fold", RowStatus.REVIEW, 0, 10)
+        new = await rows.import_rows.page("demo", "job-fold", RowStatus.NEW, 0, 10)
     assert [(r.line, r.match_member_id) for r in reviews] == [(2, anne), (5, None)]
     assert "line 4" in (reviews[1].reason or "")
     assert [r.line for r in new] == [3, 4]

@@ -20,12 +20,33 @@ from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 from uuid6 import uuid7
 
+from servicekit import tenant_guard
 from servicekit.mongo import Document, create_client
 from servicekit.testing.recorder import EventRecorder
 from servicekit.testing.servers import provide_mongo, provide_nats
 from servicekit.topology import TopologySettings, apply, reset
 
 FAST_TOPOLOGY = TopologySettings(max_deliver=4, backoff_seconds=[0.2, 0.4, 0.8], duplicate_window_seconds=120)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every client the tests create (the services' included) checks that queries name their
+    # tenant; `SERVICEKIT_TENANT_GUARD=off` turns it off.
+    if os.environ.get(tenant_guard.ENV) != "off":
+        tenant_guard.enable_in_process()
+
+
+@pytest.fixture(autouse=True)
+def tenant_predicates() -> Iterator[None]:
+    """Fails a test during which a service sent a query without its tenant predicate
+    (DESIGN §4, §6; cross-tenant operations by design are in `tenant_guard.ALLOW_LIST`)."""
+    tenant_guard.RECORDED.clear()
+    yield
+    found, tenant_guard.RECORDED[:] = list(tenant_guard.RECORDED), []
+    if found:
+        lines = "\n".join(f"  {v.collection}.{v.command} {v.shape}: {v.problem} — {v.caller}" for v in found)
+        pytest.fail(f"{len(found)} quer{'y' if len(found) == 1 else 'ies'} without a tenant predicate:\n{lines}",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,7 @@ async def upload_import(request: Request, who: Who,
         raise ApiError(problem_response(make_problem(422, "invalid-file", "The file cannot be read",
                                                      "the body is empty: send the CSV file as the body")))
     import_id = new_event_id()
-    object_name = f"{who.tenant}.{import_id}"
+    object_name = naming.import_object_name(who.tenant, import_id)
     # Built before the file is stored: a refused filename (control characters…) leaves no file behind.
     command = mb.CreateImport(import_id=import_id, object_name=object_name, filename=filename, size=len(data),
                               encoding=encoding, delimiter=delimiter)

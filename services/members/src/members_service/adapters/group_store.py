@@ -25,8 +25,12 @@ GROUPS = "groups"
 MEMBERSHIPS = "group_memberships"
 INDEXES = [
     IndexSpec(GROUPS, [("tenant", 1), ("kind", 1), ("name", 1)], "groups_by_kind"),
+    # Reads and writes by (tenant, id); the version of conditional writes in the index too (the
+    # stand-in scans the collection when a filter names a field outside the chosen index).
+    IndexSpec(GROUPS, [("tenant", 1), ("_id", 1)], "groups_by_tenant_id"),
     IndexSpec(MEMBERSHIPS, [("tenant", 1), ("group_id", 1), ("status", 1)], "memberships_by_group"),
     IndexSpec(MEMBERSHIPS, [("tenant", 1), ("member_id", 1)], "memberships_by_member"),
+    IndexSpec(MEMBERSHIPS, [("tenant", 1), ("_id", 1), ("version", 1)], "memberships_versioned"),
 ]
 
 
@@ -63,14 +67,15 @@ class MongoGroups:
         window touches many cohorts); the others are upserted, not inserted: two first
         registrations of a cohort at once conflict (and are retried) rather than fail."""
         wanted = {cohort_group_id(tenant, c): c for c in cohorts}
-        existing = {d["_id"] async for d in self._col.find({"_id": {"$in": list(wanted)}}, {"_id": 1},
-                                                            session=self._session)}
+        existing = {d["_id"] async for d in self._col.find({"tenant": tenant, "_id": {"$in": list(wanted)}},
+                                                            {"_id": 1}, session=self._session)}
         for group_id, cohort in wanted.items():
             if group_id in existing:
                 continue
             group = Group.for_cohort(tenant, cohort, now)
-            result = await self._col.update_one({"_id": group.id}, {"$setOnInsert": {
-                "tenant": tenant, "version": group.version, "kind": group.kind.value, "name": group.name,
+            # The tenant comes from the filter (an upsert inserts the filter's equalities).
+            result = await self._col.update_one({"_id": group.id, "tenant": tenant}, {"$setOnInsert": {
+                "version": group.version, "kind": group.kind.value, "name": group.name,
                 "description": "", "policy": group.policy.value,
                 "cohort": {"program": cohort.program, "graduation_year": cohort.graduation_year},
                 "created_at": now}}, upsert=True, session=self._session)
@@ -115,8 +120,8 @@ class MongoMemberships:
         if m.persisted_version == 0:
             await self._col.insert_one({"_id": m.id, **doc}, session=self._session)
         else:
-            result = await self._col.update_one({"_id": m.id, "version": m.persisted_version}, {"$set": doc},
-                                                session=self._session)
+            result = await self._col.update_one({"tenant": m.tenant, "_id": m.id, "version": m.persisted_version},
+                                                {"$set": doc}, session=self._session)
             if result.matched_count == 0:
                 raise ConcurrencyConflict(f"membership {m.id} changed meanwhile")
         self._track(m)

@@ -27,10 +27,15 @@ INDEXES = [
     *queue_indexes(IMPORT_JOBS),
     IndexSpec(IMPORT_JOBS, [("tenant", 1), ("created_at", 1)], "imports_by_tenant"),
     IndexSpec(IMPORT_JOBS, [("report_expires_at", 1)], "imports_by_expiry"),
-    IndexSpec(IMPORT_ROWS, [("job_id", 1), ("line", 1)], "import_rows_by_line"),
-    IndexSpec(IMPORT_ROWS, [("job_id", 1), ("status", 1), ("line", 1)], "import_rows_by_status"),
+    # Rows are read by (tenant, job, line) — a point read for one row — and by status.
+    IndexSpec(IMPORT_ROWS, [("tenant", 1), ("job_id", 1), ("line", 1)], "import_rows_by_tenant_line"),
+    IndexSpec(IMPORT_ROWS, [("tenant", 1), ("job_id", 1), ("status", 1), ("line", 1)], "import_rows_by_tenant_status"),
     IndexSpec(IMPORT_ROWS, [("tenant", 1), ("email", 1)], "import_rows_by_email"),  # erasures
+    # Jobs are read and updated by (tenant, id).
+    IndexSpec(IMPORT_JOBS, [("tenant", 1), ("_id", 1)], "imports_by_tenant_id"),
 ]
+# Replaced by the indexes above that start with the tenant (rows were read by job id alone).
+OBSOLETE_INDEXES = [(IMPORT_ROWS, "import_rows_by_line"), (IMPORT_ROWS, "import_rows_by_status")]
 WORKING = (ImportState.VALIDATING, ImportState.COMMITTING)
 MAX_FAILURES = 200
 
@@ -138,10 +143,10 @@ class MongoImportRows:
         if docs:
             await self._col.insert_many(docs, ordered=False, session=self._session)
 
-    async def seen(self, job_id: str) -> tuple[int, dict[str, int], dict[str, int]]:
+    async def seen(self, tenant: str, job_id: str) -> tuple[int, dict[str, int], dict[str, int]]:
         """Where validation got to: last line, emails and identities already seen (by line)."""
         last, emails, identities = 0, dict[str, int](), dict[str, int]()
-        cursor = self._col.find({"job_id": job_id}, {"line": 1, "email": 1, "identity": 1, "status": 1},
+        cursor = self._col.find({"tenant": tenant, "job_id": job_id}, {"line": 1, "email": 1, "identity": 1, "status": 1},
                                 session=self._session)
         async for d in cursor:
             last = max(last, d["line"])
@@ -151,9 +156,9 @@ class MongoImportRows:
                 identities.setdefault(d["identity"], d["line"])
         return last, emails, identities
 
-    async def counts(self, job_id: str) -> dict[str, int]:
+    async def counts(self, tenant: str, job_id: str) -> dict[str, int]:
         counts: dict[str, int] = {}
-        async for d in self._col.find({"job_id": job_id}, {"status": 1, "decision": 1, "warnings": 1},
+        async for d in self._col.find({"tenant": tenant, "job_id": job_id}, {"status": 1, "decision": 1, "warnings": 1},
                                       session=self._session):
             counts[d["status"]] = counts.get(d["status"], 0) + 1
             if d.get("warnings"):
@@ -162,50 +167,54 @@ class MongoImportRows:
                 counts[f"decided_{d['decision']}"] = counts.get(f"decided_{d['decision']}", 0) + 1
         return counts
 
-    async def page(self, job_id: str, status: RowStatus | None, after_line: int, limit: int) -> list[PlannedRow]:
-        query: Document = {"job_id": job_id, "line": {"$gt": after_line}}
+    async def page(self, tenant: str, job_id: str, status: RowStatus | None, after_line: int,
+                   limit: int) -> list[PlannedRow]:
+        query: Document = {"tenant": tenant, "job_id": job_id, "line": {"$gt": after_line}}
         if status is not None:
             query["status"] = status.value
         cursor = self._col.find(query, session=self._session).sort("line", 1).limit(limit)
         return [_row(d) async for d in cursor]
 
-    async def get(self, job_id: str, line: int) -> PlannedRow | None:
-        doc = await self._col.find_one({"_id": f"{job_id}:{line:08d}"}, session=self._session)
+    async def get(self, tenant: str, job_id: str, line: int) -> PlannedRow | None:
+        doc = await self._col.find_one({"tenant": tenant, "job_id": job_id, "line": line}, session=self._session)
         return _row(doc) if doc else None
 
-    async def decide(self, job_id: str, line: int, decision: Decision) -> None:
-        await self._col.update_one({"_id": f"{job_id}:{line:08d}"}, {"$set": {"decision": decision.value}},
-                                   session=self._session)
+    async def decide(self, tenant: str, job_id: str, line: int, decision: Decision) -> None:
+        await self._col.update_one({"tenant": tenant, "job_id": job_id, "line": line},
+                                   {"$set": {"decision": decision.value}}, session=self._session)
 
-    async def undecided_reviews(self, job_id: str) -> int:
-        return await self._col.count_documents({"job_id": job_id, "status": RowStatus.REVIEW.value, "decision": None},
-                                               session=self._session)
+    async def undecided_reviews(self, tenant: str, job_id: str) -> int:
+        # The (tenant, job, status, line) index finds the reviews; the decision is checked on them.
+        return sum([1 async for d in self._col.find(
+            {"tenant": tenant, "job_id": job_id, "status": RowStatus.REVIEW.value}, {"decision": 1},
+            session=self._session) if d.get("decision") is None])
 
-    async def window(self, job_id: str, after_line: int, until_line: int) -> list[PlannedRow]:
+    async def window(self, tenant: str, job_id: str, after_line: int, until_line: int) -> list[PlannedRow]:
         """Rows with `after_line < line <= until_line`, in file order: a bounded index range
         (the stand-in reads a whole range whatever the limit, and scans when a filter names a
         field outside the index — so the outcome is filtered by the caller)."""
-        cursor = self._col.find({"job_id": job_id, "line": {"$gt": after_line, "$lte": until_line}},
+        cursor = self._col.find({"tenant": tenant, "job_id": job_id, "line": {"$gt": after_line, "$lte": until_line}},
                                 session=self._session).sort("line", 1)
         return [_row(d) async for d in cursor]
 
-    async def record_failures(self, job_id: str, rows: list[PlannedRow]) -> None:
+    async def record_failures(self, tenant: str, job_id: str, rows: list[PlannedRow]) -> None:
         """Rows rejected or failed at commit: the first ones on the job (line and message), every
         one kept as a row with status `error` (the rejected-rows file) until the job expires."""
         if not rows:
             return
         failed = [r for r in rows if r.outcome is Outcome.FAILED]
         for row in failed:
-            await self._col.update_one({"_id": f"{job_id}:{row.line:08d}"},
+            await self._col.update_one({"tenant": tenant, "job_id": job_id, "line": row.line},
                                        {"$set": {"status": RowStatus.ERROR.value, "errors": row.errors}},
                                        session=self._session)
+        failures = [f"line {r.line}: {'; '.join(r.errors)}" for r in rows]
         await self._col.database[IMPORT_JOBS].update_one(
-            {"_id": job_id}, {"$push": {"failures": {"$each": [f"line {r.line}: {'; '.join(r.errors)}" for r in rows],
-                                                     "$slice": MAX_FAILURES}}}, session=self._session)
+            {"_id": job_id, "tenant": tenant}, {"$push": {"failures": {"$each": failures, "$slice": MAX_FAILURES}}},
+            session=self._session)
 
-    async def delete_job_rows(self, job_id: str, keep_rejected: bool = False) -> None:
+    async def delete_job_rows(self, tenant: str, job_id: str, keep_rejected: bool = False) -> None:
         """All rows, or (at the end of a commit) all but the rejected ones: the job's report."""
-        query: Document = {"job_id": job_id}
+        query: Document = {"tenant": tenant, "job_id": job_id}
         if keep_rejected:
             query["status"] = {"$ne": RowStatus.ERROR.value}
         await self._col.delete_many(query, session=self._session)

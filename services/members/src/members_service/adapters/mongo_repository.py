@@ -83,7 +83,9 @@ INDEXES = [
     IndexSpec(MEMBERS, [("tenant", 1), ("showcase_live", 1)], "showcase_published"),
     IndexSpec(MEMBERS, [("showcase_expires_at", 1)], "showcase_expiry"),
     IndexSpec(CONSENT_RECORDS, [("tenant", 1), ("member_id", 1), ("at", 1)], "consents_by_member"),
-    IndexSpec(ERASURES, [("state", 1), ("deadline", 1)], "erasures_by_deadline"),
+    IndexSpec(ERASURES, [("state", 1), ("deadline", 1)], "erasures_by_deadline"),  # the cross-tenant watch
+    IndexSpec(ERASURES, [("tenant", 1), ("_id", 1), ("version", 1)], "erasures_versioned"),
+    IndexSpec(SKETCHES, [("tenant", 1), ("_id", 1)], "sketches_by_tenant_id"),
 ]
 
 
@@ -468,7 +470,7 @@ class MongoTenantSettings:
         values = {"sectors": [dict(s.__dict__) for s in sectors.sectors], "sectors_version": sectors.version}
         if sectors.version == 1:  # the first list of this tenant replaces the default one
             try:
-                await self._col.insert_one({"_id": tenant, **values}, session=self._session)
+                await self._col.insert_one({"_id": tenant, "tenant": tenant, **values}, session=self._session)
             except DuplicateKeyError:
                 raise ConcurrencyConflict(f"the sector list of {tenant} changed meanwhile") from None
             return

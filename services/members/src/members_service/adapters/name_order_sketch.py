@@ -78,7 +78,7 @@ class NameOrderSketches:
         cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
             return cached[1]
-        doc = await self.db[SKETCHES].find_one({"_id": key})
+        doc = await self.db[SKETCHES].find_one({"tenant": tenant, "_id": key})
         sketch = Sketch(doc["boundaries"], doc.get("name_keys", []), doc.get("cumulative", [])) if doc else None
         self._cache[key] = (time.monotonic(), sketch)
         return sketch
@@ -95,7 +95,7 @@ class NameOrderSketches:
             name_keys = sorted(counts)
             cumulative = list(accumulate(counts[k] for k in name_keys))
             key = self.key(tenant, listed_only)
-            await self.db[SKETCHES].replace_one({"_id": key}, {
+            await self.db[SKETCHES].replace_one({"tenant": tenant, "_id": key}, {
                 "_id": key, "tenant": tenant, "boundaries": boundaries, "name_keys": name_keys, "cumulative": cumulative,
                 "size": len(keys), "built_at": time.time()}, upsert=True)
             self._cache[key] = (time.monotonic(), Sketch(boundaries, name_keys, cumulative))

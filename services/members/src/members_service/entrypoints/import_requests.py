@@ -55,7 +55,7 @@ def import_request_handlers(uow_factory: Callable[[], MembersUnitOfWork], files:
             job = await uow.import_jobs.get(who.tenant, req.import_id)
             if job is None:
                 raise ImportNotFound(req.import_id)
-            page = await uow.import_rows.page(job.id, RowStatus(req.status.value) if req.status else None,
+            page = await uow.import_rows.page(job.tenant, job.id, RowStatus(req.status.value) if req.status else None,
                                               req.after_line, req.limit + 1)
         more = len(page) > req.limit
         page = page[: req.limit]

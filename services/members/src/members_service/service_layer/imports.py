@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from alumni_contracts import naming
 from members_service.domain.csv_import import (
     ImportField,
     RowCheck,
@@ -90,6 +91,10 @@ async def upload_import(cmd: UploadImport, uow: MembersUnitOfWork, files: FileSt
                         retention: timedelta = REPORT_RETENTION) -> Preview:
     """Read the stored file's encoding, separator and header; suggest a mapping."""
     _staff(cmd.actor)
+    # The file must be this tenant's upload of this import: the name is recomputed, never trusted
+    # (another tenant's file is "not found", like everything of another tenant).
+    if cmd.object_name != naming.import_object_name(cmd.tenant, cmd.job_id):
+        raise ImportNotFound(f"no uploaded file {cmd.object_name} for this import")
     data = await files.get(cmd.object_name)
     if data is None:
         raise ImportNotFound(f"no uploaded file {cmd.object_name}")
@@ -128,7 +133,7 @@ async def validate_import(tenant: str, job_id: str, mapping: dict[str, ImportFie
         mapping = mapping if mapping is not None else job.mapping
         check_mapping(job.header, mapping)
         job.start_validation(mapping)
-        await uow.import_rows.delete_job_rows(job.id)
+        await uow.import_rows.delete_job_rows(job.tenant, job.id)
         await uow.import_jobs.save(job)
         await uow.commit()
     return job
@@ -141,13 +146,13 @@ async def decide(tenant: str, job_id: str, line: int, decision: Decision, actor:
         job = await _job(uow, tenant, job_id)
         if job.state is not ImportState.VALIDATED:
             raise InvalidImportState(f"the import is {job.state.value}: decisions are taken on a validated import")
-        row = await uow.import_rows.get(job.id, line)
+        row = await uow.import_rows.get(job.tenant, job.id, line)
         if row is None or row.status is not RowStatus.REVIEW:
             raise ImportNotFound(f"line {line} is not a row to review")
         if decision is Decision.MERGE and row.match_member_id is None:
             raise InvalidImportState(f"line {line} matches another line of the file, not a member: create or skip")
-        await uow.import_rows.decide(job.id, line, decision)
-        job.counts = await uow.import_rows.counts(job.id)
+        await uow.import_rows.decide(job.tenant, job.id, line, decision)
+        job.counts = await uow.import_rows.counts(job.tenant, job.id)
         await uow.import_jobs.save(job)
         await uow.commit()
     row.decision = decision
@@ -159,7 +164,7 @@ async def commit_import(tenant: str, job_id: str, skip_undecided: bool, actor: A
     _staff(actor)
     async with uow:
         job = await _job(uow, tenant, job_id)
-        job.start_commit(await uow.import_rows.undecided_reviews(job.id), skip_undecided)
+        job.start_commit(await uow.import_rows.undecided_reviews(job.tenant, job.id), skip_undecided)
         origin = context.origin()  # the worker's events are caused by this request
         job.cause_id, job.correlation_id = origin.causation_id, origin.correlation_id
         await uow.import_jobs.save(job)
@@ -176,7 +181,7 @@ async def abandon_import(tenant: str, job_id: str, actor: Actor, uow: MembersUni
         if job.state in (ImportState.COMMITTING, ImportState.COMPLETED):
             raise InvalidImportState(f"the import is {job.state.value}: it cannot be abandoned")
         job.fail("abandoned", clock())
-        await uow.import_rows.delete_job_rows(job.id)
+        await uow.import_rows.delete_job_rows(job.tenant, job.id)
         await uow.import_jobs.save(job)
         await uow.commit()
     await files.delete(job.object_name)
@@ -198,7 +203,7 @@ async def expire_import_reports(uow_factory: Callable[[], MembersUnitOfWork], fi
             continue
         uow = uow_factory()
         async with uow:
-            await uow.import_rows.delete_job_rows(job.id)
+            await uow.import_rows.delete_job_rows(job.tenant, job.id)
             await uow.import_jobs.delete(job)
             await uow.commit()
         await files.delete(job.object_name)
@@ -227,7 +232,7 @@ async def _validate(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork]
                     files: FileStore, still_mine: StillMine) -> None:
     uow = uow_factory()
     async with uow:
-        last, emails, identities = await uow.import_rows.seen(job.id)
+        last, emails, identities = await uow.import_rows.seen(job.tenant, job.id)
     header, body = await _file_rows(files, job)
     sectors = frozenset(s.code for s in (await reader.sectors(job.tenant)).sectors)
     chunk: list[RowCheck] = []
@@ -244,8 +249,8 @@ async def _validate(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork]
     uow = uow_factory()
     async with uow:
         current = await _job(uow, job.tenant, job.id)
-        counts = await uow.import_rows.counts(job.id)
-        errors = await uow.import_rows.page(job.id, RowStatus.ERROR, 0, REPORT_LINES)
+        counts = await uow.import_rows.counts(job.tenant, job.id)
+        errors = await uow.import_rows.page(job.tenant, job.id, RowStatus.ERROR, 0, REPORT_LINES)
         current.validated(counts, sum(counts.get(s.value, 0) for s in RowStatus),
                           [f"line {r.line}: {'; '.join(r.errors)}" for r in errors])
         await uow.import_jobs.save(current)
@@ -296,7 +301,7 @@ async def _commit(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork], 
         until = after + COMMIT_BATCH
         uow = uow_factory()
         async with uow:
-            window = await uow.import_rows.window(job.id, after, until)
+            window = await uow.import_rows.window(job.tenant, job.id, after, until)
         try:
             await _commit_window(job, window, until, uow_factory(), clock)
         except EmailAlreadyRegistered:
@@ -318,7 +323,7 @@ async def _commit(job: ImportJob, uow_factory: Callable[[], MembersUnitOfWork], 
         current.completed(clock(), retention)
         # Personal data copied from the file goes, but for the rejected rows: the report the office
         # downloads to fix them (deleted with the job at `report_expires_at`).
-        await uow.import_rows.delete_job_rows(job.id, keep_rejected=True)
+        await uow.import_rows.delete_job_rows(job.tenant, job.id, keep_rejected=True)
         await uow.import_jobs.save(current)
         await uow.commit()
     await files.delete(job.object_name)
@@ -339,7 +344,7 @@ async def _commit_window(job: ImportJob, window: list[PlannedRow], through_line:
             assert row.outcome is not None
             outcomes[row.outcome.value] = outcomes.get(row.outcome.value, 0) + 1
         await uow.import_rows.record_failures(
-            job.id, [r for r in window if r.outcome in (Outcome.FAILED, Outcome.REJECTED)])
+            job.tenant, job.id, [r for r in window if r.outcome in (Outcome.FAILED, Outcome.REJECTED)])
         await uow.members.add_many(created)
         await uow.groups.ensure_cohort_groups(job.tenant, {e.cohort for m in created for e in m.education}, now)
         await uow.import_jobs.committed(job, through_line, len(window), outcomes)

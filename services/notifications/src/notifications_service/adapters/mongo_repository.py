@@ -22,6 +22,7 @@ CONTACTS = "contacts"
 INDEXES = [
     *queue_indexes(NOTIFICATIONS),
     IndexSpec(NOTIFICATIONS, [("tenant", 1), ("member_id", 1)], "notifications_by_member"),
+    IndexSpec(NOTIFICATIONS, [("tenant", 1), ("_id", 1)], "notifications_by_tenant_id"),
 ]
 
 
@@ -55,7 +56,8 @@ class MongoNotificationRepository:
         self._track = track
 
     async def add_if_absent(self, notification: Notification) -> bool:
-        if await self._col.find_one({"_id": notification.id}, {"_id": 1}, session=self._session):
+        if await self._col.find_one({"tenant": notification.tenant, "_id": notification.id}, {"_id": 1},
+                                    session=self._session):
             return False
         await self._col.insert_one(to_document(notification), session=self._session)
         self._track(notification)

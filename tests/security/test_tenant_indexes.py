@@ -1,0 +1,46 @@
+"""Every index that serves a query starts with `tenant` (DESIGN §4), but those serving the
+queries that are cross-tenant by design (`servicekit.tenant_guard.ALLOW_LIST`): TTL, lease
+queues and sweeps."""
+
+from __future__ import annotations
+
+from events_service.adapters.mongo_repository import INDEXES as EVENTS
+from fundraising_service.adapters.mongo_repository import INDEXES as FUNDRAISING
+from members_service.adapters.group_store import INDEXES as MEMBERS_GROUPS
+from members_service.adapters.import_store import INDEXES as MEMBERS_IMPORTS
+from members_service.adapters.import_store import OBSOLETE_INDEXES as MEMBERS_OBSOLETE
+from members_service.adapters.mongo_repository import INDEXES as MEMBERS
+from notifications_service.adapters.mongo_repository import INDEXES as NOTIFICATIONS
+from servicekit.idempotency import idempotency_indexes
+from servicekit.inbox import inbox_indexes
+from servicekit.outbox import outbox_indexes
+from servicekit.personal_data import OBSOLETE_TOMBSTONE_INDEXES, TOMBSTONE_INDEXES
+
+# (collection, index) → the cross-tenant use it serves.
+CROSS_TENANT = {
+    ("outbox", "outbox_due"): "relay claims",
+    ("outbox", "outbox_sent_ttl"): "TTL",
+    ("inbox", "inbox_unique"): "inbox key (consumer, event id)",
+    ("inbox", "inbox_ttl"): "TTL",
+    ("idempotency_keys", "idempotency_ttl"): "TTL",
+    ("notifications", "notifications_due"): "mailer claims",
+    ("import_jobs", "import_jobs_due"): "import worker claims",
+    ("import_jobs", "imports_by_expiry"): "report retention sweep",
+    ("members", "showcase_expiry"): "showcase expiry sweep",
+    ("erasures", "erasures_by_deadline"): "erasure deadline watch",
+}
+ALL = [*EVENTS, *FUNDRAISING, *MEMBERS, *MEMBERS_GROUPS, *MEMBERS_IMPORTS, *NOTIFICATIONS, *outbox_indexes(7),
+       *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES]
+
+
+def test_indexes_start_with_the_tenant_but_the_cross_tenant_ones() -> None:
+    offenders = [(i.collection, i.name, [k for k, _ in i.keys]) for i in ALL
+                 if i.keys[0][0] != "tenant" and (i.collection, i.name) not in CROSS_TENANT]
+    assert offenders == []
+    declared = {(i.collection, i.name) for i in ALL}
+    assert set(CROSS_TENANT) <= declared, "a cross-tenant index listed here no longer exists"
+
+
+def test_replaced_indexes_are_not_declared_again() -> None:
+    declared = {(i.collection, i.name) for i in ALL}
+    assert not declared & {*MEMBERS_OBSOLETE, *OBSOLETE_TOMBSTONE_INDEXES}
