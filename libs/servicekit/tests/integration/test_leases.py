@@ -13,7 +13,8 @@ from servicekit.leases import FREE, LEASES, PENDING, LeasedQueue, queue_fields, 
 from servicekit.mongo import ensure_indexes
 from servicekit.periodic import Sweep
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration,
+              pytest.mark.cross_tenant("LeasedQueue and NamedLease are generic: they are tested on a scratch collection")]
 JOBS = "jobs"
 
 

@@ -326,7 +326,7 @@ async def test_a_reimport_never_overwrites_what_the_alumnus_edited_themselves(en
     assert (await job(env, "again")).counts == {"review": 1}
     uow = env["uow"]()
     async with uow:
-        [row] = await uow.import_rows.page("again", RowStatus.REVIEW, 0, 10)
+        [row] = await uow.import_rows.page("demo", "again", RowStatus.REVIEW, 0, 10)
     assert row.match_member_id == doc["_id"]
     assert row.reason == ("Ana Moved edited their own city themselves: merge writes the file's values over "
                           "theirs, skip keeps theirs")
