@@ -116,7 +116,7 @@ def test_import_shows_its_progress_bar_until_done(open_console: Any) -> None:
     page.locator("#import-mapping button", has_text="Vérifier").click()
     page.locator("#import-counts").wait_for(timeout=30_000)
     assert f"{rows} nouveaux · new" in page.locator("#import-counts").inner_text()
-    assert " ".join(page.locator("#import-progress").inner_text().split()) == f"validated {rows}/{rows} (100%)"
+    assert " ".join(page.locator("#import-progress").inner_text().split()) == f"vérifié · validated {rows}/{rows} (100%)"
 
     # Every state the bar shows from the commit on, recorded in the page as it changes.
     page.evaluate(r"""() => {
@@ -130,14 +130,14 @@ def test_import_shows_its_progress_bar_until_done(open_console: Any) -> None:
     }""")
     page.click("#import-report button:has-text('Importer · Commit')")
     page.locator("#import-done").wait_for(timeout=60_000)
-    assert page.locator("#import-done").inner_text() == f"Terminé · Done: {rows} created"
+    assert page.locator("#import-done").inner_text() == f"Terminé : {rows} créés · Done: {rows} created"
     seen = page.evaluate("window.__bar")
-    committing = [s for s in seen if s["text"].startswith(("committing", "completed"))]
+    committing = [s for s in seen if s["text"].startswith(("import en cours · importing", "terminé · completed"))]
     assert committing and all(s["visible"] for s in committing), f"a visible bar while committing: {seen}"
     values = [s["value"] for s in committing]
     assert values == sorted(values), f"the bar never goes back: {seen}"
-    assert committing[-1]["text"] == f"completed {rows}/{rows} (100%)" and values[-1] == 100, seen
-    assert committing[0]["text"].startswith("committing") and values[0] < 100, f"shown while under way: {seen}"
+    assert committing[-1]["text"] == f"terminé · completed {rows}/{rows} (100%)" and values[-1] == 100, seen
+    assert committing[0]["text"].startswith("import en cours") and values[0] < 100, f"shown while under way: {seen}"
     members_loaded(page, lambda: page.fill("#members-search input[name=q]", "progression"))
     assert len(member_rows(console)) == 50 and page.locator("#members-more").is_visible()
     console.assert_clean()
