@@ -24,6 +24,7 @@ waits at most 90 s for its stragglers.
 Usage: python bench/api_load.py [--rate 100] [--seconds 20] [--write-share 0.1]
                                 [--members 300] [--registrations 300] [--after-delay 5]
                                 [--overhead-samples 200] [--skip-after] [--data-dir DIR]
+                                [--request-concurrency N]
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ import nats
 from alumni_contracts import naming
 from alumni_contracts.members import commands as mb
 from alumni_contracts.rpc import Principal, Reply, Role
-from alumni_local.runner import Platform, Ports
+from alumni_local.runner import SERVICES, Platform, Ports
 from alumni_local.seed import SEED_SUBJECT, seed
 from servicekit.nats_auth import GATEWAY, inbox_prefix
 
@@ -149,8 +150,6 @@ class Load:
                     timeline[int(at - t0)].append(elapsed)
                 else:
                     errors[kind][outcome] += 1
-                    if kind == "profile update":
-                        pass  # a failed update leaves the version where it was: later ones get 409
 
             tasks = []
             cpu0 = {n: cpu_seconds(p) for n, p in pids.items()}
@@ -162,7 +161,7 @@ class Load:
                     await asyncio.sleep(delay)
                 tasks.append(asyncio.create_task(one(at, self.next_request(write_share))))
             sent = time.perf_counter() - t0
-            done, pending = await asyncio.wait(tasks, timeout=STRAGGLER_WAIT)
+            _, pending = await asyncio.wait(tasks, timeout=STRAGGLER_WAIT)
             for task in pending:
                 task.cancel()
             wall = time.perf_counter() - t0
@@ -244,7 +243,6 @@ def ms(seconds: float) -> str:
 
 
 def report(result: dict[str, Any]) -> None:
-    total = sum(len(v) for v in result["lat"].values())
     print(f"\n### {result['label']}: {result['count']} requests at {result['rate']:g}/s "
           f"(scheduled in {result['sent_in']:.1f} s, all answered after {result['wall']:.1f} s; "
           f"abandoned {result['abandoned']}; load average {result['load']})")
@@ -266,7 +264,6 @@ def report(result: dict[str, Any]) -> None:
         print(f"| {name} | {cpu:.2f} | {cpu / result['wall'] * 100:.0f} % | {cpu / max(1, result['finished']) * 1000:.2f} |")
     print("\np99 per second of the schedule: " + " ".join(
         f"{s}s:{pct(v, 99) * 1000:.0f}" for s, v in sorted(result["timeline"].items())))
-    del total
 
 
 def report_overhead(samples: dict[str, list[float]]) -> None:
@@ -290,13 +287,18 @@ def main() -> None:
     parser.add_argument("--after-delay", type=float, default=5.0, help="pause between the registrations and the load")
     parser.add_argument("--overhead-samples", type=int, default=200)
     parser.add_argument("--skip-after", action="store_true", help="no registrations phase")
+    parser.add_argument("--request-concurrency", type=int,
+                        help="requests of one subject each service serves at once (default: the services' setting)")
     parser.add_argument("--data-dir", type=Path, help="keep the platform's data here (default: a temporary one)")
     args = parser.parse_args()
     assert 0 <= args.write_share <= 1 and args.rate > 0 and args.seconds > 0
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp)
-        platform = Platform(data_dir=data_dir, ports=Ports.free())
+        extra_env = {} if args.request_concurrency is None else {
+            f"{name.upper()}_REQUEST_CONCURRENCY": str(args.request_concurrency) for name in SERVICES}
+        platform = Platform(data_dir=data_dir, ports=Ports.free(), extra_env=extra_env)
+        print(f"extra environment: {extra_env or 'none'}", flush=True)
         try:
             t = time.perf_counter()
             platform.start()
