@@ -79,6 +79,85 @@ def loadavg() -> str:
     return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
 
 
+class LeanHttp:
+    """A minimal HTTP/1.1 client over keep-alive connections (at most `size`), for the open loop:
+    httpx spent 6–10 ms of CPU per request here on a loaded machine, so the client, not the
+    platform, set the latencies (py-spy: the bench busy in httpx while gateway and services
+    idled). Handles what the gateway sends: Content-Length or chunked bodies."""
+
+    def __init__(self, host: str, port: int, size: int) -> None:
+        self.host, self.port, self.size = host, port, size
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.opened = 0
+        self.freed = asyncio.Condition()
+
+    async def _acquire(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        async with self.freed:
+            while not self.idle and self.opened >= self.size:
+                await self.freed.wait()
+            if self.idle:
+                return self.idle.pop()
+            self.opened += 1
+        try:
+            return await asyncio.open_connection(self.host, self.port)
+        except OSError:
+            await self._lost()
+            raise
+
+    async def _lost(self) -> None:
+        async with self.freed:
+            self.opened -= 1
+            self.freed.notify()
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any] | None
+                      ) -> tuple[int, bytes]:
+        data = json.dumps(body).encode() if body is not None else b""
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(data)}",
+                *(f"{k}: {v}" for k, v in headers.items())]
+        if body is not None:
+            head.append("Content-Type: application/json")
+        conn = await self._acquire()
+        reader, writer = conn
+        try:
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+            status = int((await reader.readline()).split(b" ", 2)[1])
+            length, chunked, close = None, False, False
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                name, value = name.strip().lower(), value.strip().lower()
+                if name == "content-length":
+                    length = int(value)
+                elif name == "transfer-encoding" and "chunked" in value:
+                    chunked = True
+                elif name == "connection" and value == "close":
+                    close = True
+            if chunked:
+                parts = []
+                while (size := int((await reader.readline()).split(b";")[0], 16)):
+                    parts.append(await reader.readexactly(size))
+                    await reader.readline()
+                await reader.readline()
+                payload = b"".join(parts)
+            else:
+                payload = await reader.readexactly(length or 0)
+        except BaseException:
+            writer.close()
+            await self._lost()
+            raise
+        if close:
+            writer.close()
+            await self._lost()
+        else:
+            async with self.freed:
+                self.idle.append(conn)
+                self.freed.notify()
+        return status, payload
+
+    async def close(self) -> None:
+        for _, writer in self.idle:
+            writer.close()
+
+
 class Load:
     def __init__(self, platform: Platform, members: list[dict[str, Any]]) -> None:
         self.platform = platform
@@ -134,15 +213,17 @@ class Load:
         errors: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         timeline: dict[int, list[float]] = defaultdict(list)  # second of the schedule -> latencies
         pids = self.pids()
-        limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
-        async with httpx.AsyncClient(base_url=self.platform.gateway_url, timeout=REQUEST_TIMEOUT, limits=limits) as client:
+        host, port = self.platform.gateway_url.removeprefix("http://").rsplit(":", 1)
+        client = LeanHttp(host, int(port), size=256)
+        try:
             async def one(at: float, spec: tuple[str, str, str, str, dict[str, Any] | None, dict[str, str]]) -> None:
                 kind, method, path, token, body, headers = spec
                 try:
-                    r = await client.request(method, path, json=body,
-                                             headers={"Authorization": f"Bearer {token}", **headers})
-                    outcome = None if r.status_code < 400 else str(r.status_code)
-                except httpx.HTTPError as exc:
+                    status, _ = await asyncio.wait_for(
+                        client.request(method, path, {"Authorization": f"Bearer {token}", **headers}, body),
+                        REQUEST_TIMEOUT)
+                    outcome = None if status < 400 else str(status)
+                except (OSError, EOFError, ValueError, IndexError, TimeoutError, asyncio.IncompleteReadError) as exc:
                     outcome = type(exc).__name__
                 elapsed = time.perf_counter() - at
                 if outcome is None:
@@ -166,6 +247,8 @@ class Load:
                 task.cancel()
             wall = time.perf_counter() - t0
             cpu1 = {n: cpu_seconds(p) for n, p in pids.items()}
+        finally:
+            await client.close()
         finished = sum(len(v) for v in lat.values()) + sum(sum(e.values()) for e in errors.values())
         return {"label": label, "rate": rate, "count": count, "sent_in": sent, "wall": wall, "finished": finished,
                 "abandoned": len(pending), "lat": dict(lat), "errors": {k: dict(v) for k, v in errors.items()},
