@@ -21,7 +21,7 @@ For each phase: p50/p99 per kind, errors, and CPU per request by process (utime+
 Bounded: at most rate × seconds requests per phase; a request gives up after 60 s; a phase
 waits at most 90 s for its stragglers.
 
-Usage: python bench/api_load.py [--rate 100] [--seconds 20] [--write-share 0.1]
+Usage: python bench/api_load.py [--rate 100] [--seconds 20] [--warmup 5] [--write-share 0.1]
                                 [--members 300] [--registrations 300] [--after-delay 5]
                                 [--overhead-samples 200] [--skip-after] [--data-dir DIR]
                                 [--request-concurrency N]
@@ -91,15 +91,17 @@ class LeanHttp:
         self.opened = 0
         self.freed = asyncio.Condition()
 
-    async def _acquire(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def _acquire(self, fresh: bool = False) -> tuple[tuple[asyncio.StreamReader, asyncio.StreamWriter], bool]:
+        """A connection, and whether it was reused (a reused one may have been closed by the
+        server meanwhile: uvicorn drops keep-alive connections idle for 5 s)."""
         async with self.freed:
-            while not self.idle and self.opened >= self.size:
+            while not self.idle and self.opened >= self.size and not fresh:
                 await self.freed.wait()
-            if self.idle:
-                return self.idle.pop()
+            if self.idle and not fresh:
+                return self.idle.pop(), True
             self.opened += 1
         try:
-            return await asyncio.open_connection(self.host, self.port)
+            return await asyncio.open_connection(self.host, self.port), False
         except OSError:
             await self._lost()
             raise
@@ -116,11 +118,20 @@ class LeanHttp:
                 *(f"{k}: {v}" for k, v in headers.items())]
         if body is not None:
             head.append("Content-Type: application/json")
-        conn = await self._acquire()
+        request = ("\r\n".join(head) + "\r\n\r\n").encode() + data
+        conn, reused = await self._acquire()
         reader, writer = conn
         try:
-            writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
-            status = int((await reader.readline()).split(b" ", 2)[1])
+            writer.write(request)
+            status_line = await reader.readline()
+            if not status_line and reused:  # closed while idle: once more on a new connection
+                writer.close()
+                await self._lost()
+                conn, _ = await self._acquire(fresh=True)
+                reader, writer = conn
+                writer.write(request)
+                status_line = await reader.readline()
+            status = int(status_line.split(b" ", 2)[1])
             length, chunked, close = None, False, False
             while (line := await reader.readline()) not in (b"\r\n", b""):
                 name, _, value = line.decode("latin-1").partition(":")
@@ -273,6 +284,7 @@ async def gateway_overhead(platform: Platform, member_ids: list[str], samples: i
     """The same GetMember query one at a time: through the gateway, and directly over NATS with
     the gateway's NATS user, interleaved so that both see the same load."""
     passwords = json.loads(platform.nats_credentials_file.read_text())
+    assert platform.nats_url is not None
     nc = await nats.connect(platform.nats_url, user=GATEWAY, password=passwords[GATEWAY],
                             inbox_prefix=inbox_prefix(GATEWAY))
     token = platform.issue_token("manager", subject="bench-overhead")
@@ -364,6 +376,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=100.0, help="requests per second (open loop)")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each open-loop phase")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of the mix before the steady phase")
     parser.add_argument("--write-share", type=float, default=0.1, help="share of writes in the mix (0..1)")
     parser.add_argument("--members", type=int, default=300, help="demo members seeded first")
     parser.add_argument("--registrations", type=int, default=300, help="registrations before the last phase")
@@ -397,6 +410,11 @@ def main() -> None:
             load = Load(platform, members)
             report_overhead(asyncio.run(gateway_overhead(platform, [m["member_id"] for m in members],
                                                          args.overhead_samples)))
+            if args.warmup > 0:  # connections, caches; its figures are not reported
+                warm = asyncio.run(load.open_loop("warm-up", args.rate, args.warmup, args.write_share))
+                reads = [v for k in READS for v in warm["lat"].get(k, [])]
+                print(f"\nwarm-up: {args.warmup:g} s at {args.rate:g}/s, reads p50 {ms(pct(reads, 50))}, "
+                      f"p99 {ms(pct(reads, 99))}", flush=True)
             report(asyncio.run(load.open_loop("steady", args.rate, args.seconds, args.write_share)))
             if not args.skip_after:
                 elapsed = asyncio.run(register_burst(platform.gateway_url, seed_token, args.registrations))
