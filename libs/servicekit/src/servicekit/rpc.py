@@ -187,13 +187,18 @@ class RequestServer:
 
 
 def attach_request_handlers(broker: NatsBroker, server: RequestServer, specs: Iterable[RequestHandler],
-                            queue: str) -> None:
+                            queue: str, concurrency: int = 1) -> None:
+    """`concurrency`: requests of one subject served at once. A core NATS subscription with a
+    callback (FastStream's default subscriber) awaits each request before taking the next, so
+    with 1 every request of a subject waits behind the ones before it: under load the wait,
+    not the work, made the latency (bench/api_load.py)."""
     for spec in specs:
-        _attach(broker, server, spec, queue)
+        _attach(broker, server, spec, queue, concurrency)
 
 
-def _attach(broker: NatsBroker, server: RequestServer, spec: RequestHandler, queue: str) -> None:
-    @broker.subscriber(spec.subject, queue=queue, title=spec.subject, description=spec.description)
+def _attach(broker: NatsBroker, server: RequestServer, spec: RequestHandler, queue: str, concurrency: int) -> None:
+    @broker.subscriber(spec.subject, queue=queue, title=spec.subject, description=spec.description,
+                       max_workers=concurrency)
     async def _on_request(msg: NatsMessage) -> bytes:
         headers = {k: v for k, v in (msg.headers or {}).items() if isinstance(v, str)}
         reply = await server.serve(spec, msg.body, headers)

@@ -154,7 +154,8 @@ class ServiceHost:
         broker_errors = NatsErrorLog(f"{self.name}-broker")
         self._broker = broker = create_broker(settings.nats_url, self.name, error_cb=broker_errors.on_error,
                                                       **settings.nats_options())
-        attach_request_handlers(broker, RequestServer(db), parts.requests, queue=self.name)
+        attach_request_handlers(broker, RequestServer(db), parts.requests, queue=self.name,
+                                concurrency=settings.request_concurrency)
         for sub, handler in parts.events:
             policy = await read_retry_policy(js, sub)
             attach_event_handler(broker, DeliveryHandler(sub, handler, db, js, policy), settings,

@@ -253,3 +253,39 @@ async def test_validation_problem_names_the_fields(server_and_spec: Any) -> None
     reply = await server.serve(spec, b'{"nom": "a"}', headers())
     assert reply.problem is not None and reply.problem.errors is not None
     assert {tuple(e.loc) for e in reply.problem.errors} == {("name",), ("nom",)}
+
+
+class Nothing(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@pytest.mark.parametrize("concurrency", [1, 8])
+async def test_requests_of_one_subject_are_served_concurrently(nats_url: str, nats_client: Any, db: Any,
+                                                               concurrency: int) -> None:
+    """A core NATS subscription answers one request at a time unless told otherwise: a slow
+    query made every later request of its subject wait (the API load bench's stall)."""
+    from servicekit.messaging import create_broker
+    from servicekit.rpc import attach_request_handlers
+
+    running, most = 0, 0
+
+    async def slow(_: Nothing, __: Principal) -> Nothing:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.2)
+        running -= 1
+        return Nothing()
+
+    subject = f"qry.members.slow_{concurrency}"
+    broker = create_broker(nats_url, "test-rpc")
+    attach_request_handlers(broker, RequestServer(db), [RequestHandler(subject, Nothing, slow, frozenset({Role.MANAGER}))],
+                            queue="test-rpc", concurrency=concurrency)
+    await broker.start()
+    try:
+        replies = await asyncio.gather(*(nats_client.request(subject, b"{}", timeout=10, headers=headers())
+                                         for _ in range(8)))
+    finally:
+        await broker.stop()
+    assert all(b'"ok":true' in r.data for r in replies)
+    assert most == concurrency

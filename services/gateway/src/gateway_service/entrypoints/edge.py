@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from alumni_contracts.rpc import Principal, Reply, Role
 from gateway_service.adapters.auth import AuthError, TokenVerifier
@@ -41,16 +42,18 @@ def auth_problem(exc: AuthError) -> JSONResponse:
     return problem_response(make_problem(exc.status, "forbidden", "Forbidden", exc.detail))
 
 
-def principal(request: Request,
-              _: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> Principal:
+async def principal(request: Request,
+                    _: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None) -> Principal:
     """Dependency: the verified principal of the request, or a 401/403 problem. The edge
-    middleware verified it already (before reading the body); verify here when it did not."""
+    middleware verified it already (before reading the body); verify here when it did not.
+    Async: a plain `def` dependency costs every request a hop to the thread pool and back
+    (bench/api_load.py), here only to read `request.state`."""
     verified = getattr(request.state, "principal", None)
     if isinstance(verified, Principal):
         return verified
     verifier: TokenVerifier = request.app.state.verifier
     try:
-        who = verifier.verify(request.headers.get("Authorization"))
+        who = await run_in_threadpool(verifier.verify, request.headers.get("Authorization"))  # a JWKS fetch blocks
     except AuthError as exc:
         raise ApiError(auth_problem(exc)) from None
     request.state.principal = who
