@@ -60,7 +60,7 @@ class ConsumerConfig(BaseSettings):
     consumer_batch_size: int = Field(16, ge=1, le=256, description="Messages fetched per pull.")
     consumer_fetch_timeout: float = Field(1.0, gt=0, description="Seconds a pull waits for messages.")
     request_concurrency: int = Field(
-        16, ge=1, le=256, description="Commands and queries of one kind served at once by this process (each "
+        4, ge=1, le=256, description="Commands and queries of one kind served at once by this process (each "
                                       "request subject's subscriber otherwise answers one request at a time).")
 
 
