@@ -149,10 +149,10 @@ def test_an_alumnus_token_gets_refusals_and_no_private_fields_of_others(platform
         me = register(http, "Alumna", "Connectée", "alumna.connectee@example.org", program="MSc Privée", year=2018)
         other = register(http, "Discrète", "Privée", "discrete.privee@example.org", program="MSc Privée", year=2018)
         listed_with_a_profile(http, other, {
-            "phone": "+33 6 12 34 56 78", "city": "Valence", "country": "FR",
+            "phone": "+33 6 55 44 33 22", "city": "Valence", "country": "FR",
             "career": [{"employer": "Banque Secrète", "job_title": "Trésorière"}],
             "visibility": {"email": "managers", "phone": "managers", "career": "managers", "location": "hidden"}})
-    secrets = ("discrete.privee@example.org", "+33 6 12 34 56 78", "Valence", "Banque Secrète", "Trésorière")
+    secrets = ("discrete.privee@example.org", "+33 6 55 44 33 22", "Valence", "Banque Secrète", "Trésorière")
 
     console = open_console("alumnus", member_id=me)
     page = console.page

@@ -62,7 +62,7 @@ async def test_export_then_erasure_leaves_no_trace_outside_pseudonymised_account
     nc = await platform.connect_nats()
     erased_events = await nc.subscribe("evt.demo.members.member_erased.v1")
     manager = headers(platform, "manager")
-    email, phone = "gdpr.sweep.target@example.org", "+33 6 12 34 56 78"
+    email, phone = "gdpr.sweep.target@example.org", "+33 7 00 11 22 93"  # unique to this test: the sweep looks for it everywhere
     async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=15) as http:
         r = await http.post("/api/v1/members", headers={**manager, "Idempotency-Key": "gdpr-register"}, json={
             "first_name": "Gwendolyne", "last_name": "Effacement-Zz", "email": email,
