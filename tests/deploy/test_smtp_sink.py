@@ -3,11 +3,14 @@ only what is new instead of the whole mailbox every few seconds."""
 
 from __future__ import annotations
 
+import asyncio
+from email.message import EmailMessage
 from pathlib import Path
 
+import aiosmtplib
 from starlette.testclient import TestClient
 
-from alumni_local.smtp_sink import Mailbox, http_app
+from alumni_local.smtp_sink import Mailbox, SinkHandler, http_app, smtp_protocol
 
 
 def message(n: int) -> bytes:
@@ -36,3 +39,17 @@ def test_windows_by_sequence_id(tmp_path: Path) -> None:
     reloaded = Mailbox(tmp_path / "mail.jsonl")
     assert [m["id"] for m in reloaded.messages] == [1, 2, 3, 4, 5, 6, 7], "ids survive a restart"
     assert reloaded.add("a@example.org", ["b@example.org"], message(1))["duplicate"] is True
+
+
+async def test_internationalised_addresses_are_accepted(tmp_path: Path) -> None:
+    """Without SMTPUTF8 the mailer's every attempt to `zoë@exämple.fr` failed and was retried."""
+    box = Mailbox(None)
+    handler = SinkHandler(box)
+    server = await asyncio.get_running_loop().create_server(lambda: smtp_protocol(handler), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "alumni@example.org", "zoë@exämple.fr", "Bienvenue"
+    mail.set_content("Bonjour")
+    async with server:
+        await aiosmtplib.send(mail, hostname="127.0.0.1", port=port, timeout=5)
+    assert box.messages[-1]["to"] == ["zoë@exämple.fr"]

@@ -102,11 +102,16 @@ def http_app(mailbox: Mailbox) -> Starlette:
     return Starlette(routes=[Route("/messages", messages)])
 
 
+def smtp_protocol(handler: SinkHandler) -> SMTP:
+    # SMTPUTF8: alumni may have internationalised addresses (`zoë@exämple.fr`), as real servers accept.
+    return SMTP(handler, hostname="alumni-sink", enable_SMTPUTF8=True)
+
+
 async def serve(host: str, smtp_port: int, http_port: int, store: Path | None) -> None:
     mailbox = Mailbox(store)
     loop = asyncio.get_running_loop()
     handler = SinkHandler(mailbox)
-    server = await loop.create_server(lambda: SMTP(handler, hostname="alumni-sink"), host, smtp_port)
+    server = await loop.create_server(lambda: smtp_protocol(handler), host, smtp_port)
     web = uvicorn.Server(uvicorn.Config(http_app(mailbox), host=host, port=http_port, log_level="warning"))
     async with server:
         await web.serve()
