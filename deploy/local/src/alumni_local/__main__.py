@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import json
 import os
 import signal
@@ -19,6 +18,7 @@ try:  # Ctrl-C while Python is still importing the runner: nothing started yet, 
     from alumni_local.runner import Platform, Ports
     from alumni_local.seed import SEED_SUBJECT, seed
     from alumni_local.supervisor import PlatformGaveUp, Supervisor, record
+    from servicekit.devservers import die_with_parent
 except KeyboardInterrupt:
     raise SystemExit(130) from None
 
@@ -81,10 +81,7 @@ def stop_with_parent() -> None:
     """The runner stops (SIGTERM, so it stops its children) when whoever started it dies —
     `make` killed on its own, a closed terminal — instead of leaving the platform running."""
     parent = os.getppid()
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
+    if not die_with_parent():
         return
     if os.getppid() != parent:  # died before the request took effect
         os.kill(os.getpid(), signal.SIGTERM)

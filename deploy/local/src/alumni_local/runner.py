@@ -7,7 +7,6 @@ ports, a temporary directory) so that the tests exercise exactly what developers
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
 import os
 import signal
@@ -26,6 +25,7 @@ from nats.aio.client import Client as NatsClient
 from alumni_local.seed import SEED_SUBJECT
 from servicekit.devservers import (
     ServerProcess,
+    die_with_parent,
     ensure_port_free,
     free_port,
     start_nats,
@@ -47,15 +47,6 @@ from servicekit.nats_auth import (
 from servicekit.topology import TopologySettings, apply, apply_partner_stream
 
 SERVICES = ("members", "events", "fundraising", "notifications")
-
-
-def _die_with_parent() -> None:
-    """Children get SIGTERM if the runner dies (even by SIGKILL): no orphans."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 @dataclass
@@ -189,7 +180,7 @@ class Platform:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=self.env_for(name) if name != "smtp-sink" else os.environ.copy(),
-                                start_new_session=True, preexec_fn=_die_with_parent)
+                                start_new_session=True, preexec_fn=die_with_parent)
         self.processes[name] = proc
         return proc
 

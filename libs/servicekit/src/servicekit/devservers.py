@@ -75,13 +75,15 @@ class ServerProcess:
                 self.process.wait()
 
 
-def die_with_parent() -> None:
-    """In a child, before exec: SIGTERM when the parent dies, even by SIGKILL (no orphan servers)."""
+def die_with_parent() -> bool:
+    """SIGTERM when the parent dies, even by SIGKILL (no orphan servers); in a child, before
+    exec. False where the kernel does not offer it."""
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
-        pass
+        return False
+    return True
 
 
 def _spawn(name: str, args: list[str], log_path: Path,
