@@ -16,13 +16,24 @@
   Only business rejections (`DomainError`, `PermanentError`) and malformed payloads are
   dead-lettered at once.
 - The inbox makes a redelivery or a duplicate a no-op.
+- A handler still running tells the server so (`+WPI`, every half ack wait): a slow
+  transaction on a loaded database is not redelivered to a second worker meanwhile, and
+  burns no delivery of the `max_deliver` budget.
+- The last delivery is patient with write conflicts: a consumer killed mid-transaction leaves
+  its transaction open until MongoDB reaps it (60 s idle), and every redelivery of that
+  message conflicts until then. However the backoff list was written and however many
+  deliveries were spent before the crash, the last one keeps running the handler again (the
+  in-progress heartbeat holding the message) until the reaping has freed the keys, instead of
+  dead-lettering a message that nothing is wrong with.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,11 +51,18 @@ from servicekit import context, inbox, metrics
 from servicekit.domain import DomainError
 from servicekit.logging import bound, get_logger
 from servicekit.mongo import Document
-from servicekit.retry import is_write_conflict, retry_transient
+from servicekit.retry import backoff_delay, is_write_conflict, retry_transient
 from servicekit.settings import ConsumerConfig
+from servicekit.topology import MONGO_TRANSACTION_LIFETIME_SECONDS
 
 EventHandler = Callable[[CloudEvent[Any]], Awaitable[None]]
 log = get_logger(__name__)
+
+# How long the last delivery keeps re-running a handler that meets write conflicts: past the
+# reaping of a dead consumer's transaction, with a margin for a loaded server.
+LAST_DELIVERY_PATIENCE_SECONDS = MONGO_TRANSACTION_LIFETIME_SECONDS + 30.0
+# Floor of the in-progress heartbeat period (a sub-second first backoff in tests).
+MIN_HEARTBEAT_SECONDS = 0.1
 
 
 class PermanentError(Exception):
@@ -59,9 +77,33 @@ class RetryPolicy:
     backoff: tuple[float, ...]
 
     def delay(self, delivered: int) -> float:
+        """The ack wait of delivery number `delivered`: when the server redelivers it."""
         if not self.backoff:
             return 1.0
         return self.backoff[min(delivered, len(self.backoff)) - 1]
+
+    def heartbeat(self, delivered: int) -> float:
+        """How often a running handler sends `+WPI`: twice per ack wait."""
+        return max(MIN_HEARTBEAT_SECONDS, self.delay(delivered) / 2)
+
+
+@contextlib.asynccontextmanager
+async def in_progress(raw: Msg, every: float) -> AsyncIterator[None]:
+    """Keep telling the server the delivery is being worked on, so the ack wait restarts
+    instead of running out under a slow handler."""
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every)
+            with contextlib.suppress(Exception):  # a lost heartbeat costs at most a duplicate delivery
+                await raw.in_progress()
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_broker(nats_url: str, name: str,
@@ -119,7 +161,8 @@ class DeliveryHandler:
                    consumer=self.sub.durable), context.handling(ctx):
             started = time.perf_counter()
             try:
-                await retry_transient(lambda: self._handler(event), retry_if=is_write_conflict)
+                async with in_progress(raw, self.policy.heartbeat(delivered)):
+                    await self._run(event, last=delivered >= self.policy.max_deliver)
             except inbox.AlreadyProcessed:
                 await raw.ack()
                 return self._outcome("duplicate")
@@ -137,6 +180,27 @@ class DeliveryHandler:
                 metrics.HANDLER_SECONDS.labels(self.sub.durable).observe(time.perf_counter() - started)
             await raw.ack()
             return self._outcome("ok")
+
+    async def _run(self, event: CloudEvent[Any], *, last: bool) -> None:
+        """The handler, re-run in process on write conflicts; on the last delivery for as long
+        as a dead consumer's transaction can hold the keys (`LAST_DELIVERY_PATIENCE_SECONDS`)."""
+        if not last:
+            await retry_transient(lambda: self._handler(event), retry_if=is_write_conflict)
+            return
+        deadline = time.monotonic() + LAST_DELIVERY_PATIENCE_SECONDS
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                await self._handler(event)
+                return
+            except Exception as exc:
+                if not is_write_conflict(exc) or time.monotonic() > deadline:
+                    raise
+                delay = backoff_delay(attempt, 0.05, 5.0, jitter=0.3)
+                log.info("last delivery meets a write conflict, running again", event_id=event.id,
+                         attempt=attempt, retry_in=round(delay, 2), error=type(exc).__name__)
+                await asyncio.sleep(delay)
 
     def _outcome(self, outcome: str) -> str:
         metrics.MESSAGES_HANDLED.labels(self.sub.durable, outcome).inc()

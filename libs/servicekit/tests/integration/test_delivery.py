@@ -230,6 +230,73 @@ async def test_transient_failures_stop_at_max_deliver_then_dead_letter(
         assert gap >= expected * 0.8
 
 
+async def test_a_slow_handler_keeps_its_delivery_with_in_progress_acks(
+        consume: Any, js: JetStreamContext, topology: TopologySettings) -> None:
+    """A handler running far past the first ack wait (0.2 s here) on a loaded database is
+    not redelivered meanwhile: no second worker runs it, no delivery of the budget burns."""
+    calls: list[int] = []
+
+    async def handler(event: CloudEvent[Any]) -> None:
+        calls.append(1)
+        await asyncio.sleep(topology.backoff_seconds[0] * 8)
+
+    await consume(handler)
+    await publish(js, member_registered_event())
+
+    async def acked() -> bool:
+        info = await js.consumer_info(SUB.stream, SUB.durable)
+        return info.delivered.stream_seq == 1 and info.num_ack_pending == 0
+
+    await eventually(acked)
+    assert calls == [1]
+    # One delivery in all: the ack wait never ran out (a redelivery, even one the inbox turns
+    # into a no-op, would be a second consumer sequence).
+    assert (await js.consumer_info(SUB.stream, SUB.durable)).delivered.consumer_seq == 1
+
+
+async def test_the_last_delivery_waits_out_a_dead_consumers_transaction(
+        consume: Any, js: JetStreamContext, mongo_client: AsyncMongoClient[Any], db: Any, db_name: str,
+        topology: TopologySettings) -> None:
+    """A consumer killed mid-transaction leaves its writes uncommitted until MongoDB reaps the
+    transaction; every redelivery conflicts until then. Once the deliveries are spent, the
+    last one keeps retrying until the keys are free: the message is handled, not dead-lettered."""
+    await db["effects"].create_index("event_id", unique=True)
+    event = member_registered_event()
+    # The dead consumer's transaction: it inserted this event's effect and never committed.
+    dead = mongo_client.start_session()
+    await dead.start_transaction()
+    await db["effects"].insert_one({"event_id": event.id, "by": "dead"}, session=dead)
+    calls: list[int] = []
+
+    async def handler(event: CloudEvent[Any]) -> None:
+        calls.append(1)
+        async with MongoUnitOfWork(mongo_client, db_name, no_contract) as uow:
+            await uow.db["effects"].insert_one({"event_id": event.id, "by": "us"}, session=uow.session)
+            await uow.commit()
+
+    dlq_before = await dlq_size(js)
+    await consume(handler)
+    await publish(js, event)
+    window = sum(topology.backoff_seconds[: topology.max_deliver - 1])
+
+    async def last_delivery() -> bool:
+        return (await js.consumer_info(SUB.stream, SUB.durable)).delivered.consumer_seq >= topology.max_deliver
+
+    await eventually(last_delivery, timeout=window + 10)
+    # Far longer than the in-process re-runs of an ordinary delivery (TRANSIENT_ATTEMPTS, < 1 s).
+    await asyncio.sleep(3.0)
+    assert await dlq_size(js) == dlq_before, "still retrying on its last delivery"
+    await dead.abort_transaction()  # what the reaping does, 60 s after the crash
+    await dead.end_session()
+
+    async def handled() -> bool:
+        info = await js.consumer_info(SUB.stream, SUB.durable)
+        return await db["effects"].count_documents({"by": "us"}) == 1 and info.num_ack_pending == 0
+
+    await eventually(handled, timeout=15)
+    assert await dlq_size(js) == dlq_before
+
+
 async def test_consumer_reads_its_retry_policy_from_the_server(js: JetStreamContext, topology: TopologySettings) -> None:
     policy = await read_retry_policy(js, SUB)
     assert policy.max_deliver == topology.max_deliver
