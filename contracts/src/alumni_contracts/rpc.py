@@ -22,6 +22,12 @@ class Role(StrEnum):
     PUBLIC = "public"  # anonymous visitors of public endpoints (the gateway sets it, never a token)
 
 
+# The role sets every service and the gateway authorise with (`servicekit.authz` applies them).
+STAFF: frozenset[Role] = frozenset({Role.MANAGER, Role.ADMIN})  # the alumni office
+ALUMNI_AND_STAFF: frozenset[Role] = frozenset({Role.ALUMNUS, *STAFF})
+EVERYONE: frozenset[Role] = frozenset({Role.PUBLIC, *ALUMNI_AND_STAFF})  # public endpoints
+
+
 class Principal(BaseModel):
     """Who acts: verified by the gateway, checked again by every service."""
 

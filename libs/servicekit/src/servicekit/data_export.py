@@ -9,7 +9,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from alumni_contracts import naming
 from alumni_contracts.privacy import EXPORT_MEMBER_DATA, ExportMemberData, MemberDataExport
-from alumni_contracts.rpc import Principal, Role
+from alumni_contracts.rpc import ALUMNI_AND_STAFF, Principal
+from servicekit.authz import Ownership, acting_member
 from servicekit.domain import NotFound
 from servicekit.mongo import Document
 from servicekit.personal_data import export_records
@@ -30,13 +31,12 @@ def export_handler(service: str, db: AsyncDatabase[Document], queries: ExportQue
     there means no such member in this tenant, a 404 rather than an empty export."""
     async def export(req: ExportMemberData, who: Principal) -> MemberDataExport:
         # Alumni export themselves only; another id is "not found", as everywhere else.
-        if not who.has_any(Role.MANAGER, Role.ADMIN) and who.member_id != req.member_id:
-            raise MemberDataNotFound(req.member_id)
-        records = await export_records(db, queries(who.tenant, req.member_id))
+        member_id = acting_member(who, req.member_id, Ownership.NAMED)
+        records = await export_records(db, queries(who.tenant, member_id))
         if required is not None and not records.get(required):
-            raise MemberDataNotFound(req.member_id)
+            raise MemberDataNotFound(member_id)
         return MemberDataExport(service=service, records=records)
 
     return RequestHandler(naming.query_subject(service, EXPORT_MEMBER_DATA), ExportMemberData, export,
-                          frozenset({Role.ALUMNUS, Role.MANAGER, Role.ADMIN}),
+                          ALUMNI_AND_STAFF,
                           description=f"Everything {service} holds about one member (GDPR access).")

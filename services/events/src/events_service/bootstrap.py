@@ -10,10 +10,12 @@ from collections.abc import Callable
 
 from events_service.adapters.mongo_repository import INDEXES, MEMBERS
 from events_service.adapters.unit_of_work import MongoEventsUnitOfWork
-from events_service.entrypoints.requests import request_handlers
 from events_service.entrypoints.subscribers import event_handlers
+from events_service.entrypoints.use_cases import USE_CASES
+from events_service.service_layer import handlers
 from events_service.service_layer.contract_mapping import to_contract
 from events_service.service_layer.ports import EventsUnitOfWork
+from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.runtime import Infrastructure, ServiceParts
@@ -24,7 +26,8 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
 
 
 def bootstrap(uow_factory: Callable[[], EventsUnitOfWork]) -> ServiceParts:
-    return ServiceParts(requests=request_handlers(uow_factory), events=event_handlers(uow_factory))
+    bus = MessageBus.wire([handlers.schedule_event], uow=fresh(uow_factory))
+    return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
 
 
 def build(infra: Infrastructure) -> ServiceParts:

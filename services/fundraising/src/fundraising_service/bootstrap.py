@@ -10,10 +10,12 @@ from collections.abc import Callable
 
 from fundraising_service.adapters.mongo_repository import DONATIONS, INDEXES, MEMBERS
 from fundraising_service.adapters.unit_of_work import MongoFundraisingUnitOfWork
-from fundraising_service.entrypoints.requests import request_handlers
 from fundraising_service.entrypoints.subscribers import event_handlers
+from fundraising_service.entrypoints.use_cases import USE_CASES
+from fundraising_service.service_layer import handlers
 from fundraising_service.service_layer.contract_mapping import to_contract
 from fundraising_service.service_layer.ports import FundraisingUnitOfWork
+from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.runtime import Infrastructure, ServiceParts
@@ -24,7 +26,8 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
 
 
 def bootstrap(uow_factory: Callable[[], FundraisingUnitOfWork]) -> ServiceParts:
-    return ServiceParts(requests=request_handlers(uow_factory), events=event_handlers(uow_factory))
+    bus = MessageBus.wire([handlers.record_donation], uow=fresh(uow_factory))
+    return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
 
 
 def build(infra: Infrastructure) -> ServiceParts:

@@ -20,15 +20,14 @@ from members_service.adapters.search_keys import SearchKeyMigration
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
 from members_service.domain.import_plan import REPORT_RETENTION
-from members_service.entrypoints.group_requests import group_request_handlers
-from members_service.entrypoints.import_requests import import_request_handlers
 from members_service.entrypoints.import_worker import import_worker
-from members_service.entrypoints.requests import request_handlers
 from members_service.entrypoints.subscribers import event_handlers
-from members_service.service_layer import handlers, imports
+from members_service.entrypoints.use_cases import USE_CASES
+from members_service.service_layer import groups, handlers, imports
 from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.imports import StillMine
 from members_service.service_layer.ports import FileStore, MemberReader, MembersUnitOfWork
+from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
 from servicekit.leases import LeasedQueue
 from servicekit.mongo import Document
@@ -36,13 +35,26 @@ from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
 
 
+def message_bus(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader, files: FileStore,
+                wake_import_worker: Callable[[], None] = lambda: None,
+                import_retention: timedelta = REPORT_RETENTION) -> MessageBus:
+    """Each command and query of the members service → its handler, dependencies injected by
+    parameter name (a fresh unit of work per message)."""
+    return MessageBus.wire(
+        [handlers.register_member, handlers.get_member, handlers.list_members, handlers.update_profile,
+         handlers.suggest_deceased, handlers.confirm_deceased, handlers.record_consent, handlers.get_consents,
+         handlers.search_directory, handlers.set_showcase, handlers.public_showcase, handlers.appoint_ambassador,
+         handlers.revoke_ambassador, handlers.get_sectors, handlers.set_sectors, handlers.request_erasure,
+         handlers.get_erasure, *groups.HANDLERS, *imports.HANDLERS],
+        uow=fresh(uow_factory), reader=reader, files=files, wake_worker=wake_import_worker,
+        retention=import_retention)
+
+
 def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader, files: FileStore,
               wake_import_worker: Callable[[], None] = lambda: None,
               import_retention: timedelta = REPORT_RETENTION) -> ServiceParts:
-    return ServiceParts(
-        requests=[*request_handlers(uow_factory, reader), *group_request_handlers(uow_factory, reader),
-                  *import_request_handlers(uow_factory, files, wake_import_worker, import_retention)],
-        events=event_handlers(uow_factory))
+    bus = message_bus(uow_factory, reader, files, wake_import_worker, import_retention)
+    return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:

@@ -11,10 +11,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from alumni_contracts.rpc import Principal, Reply, Role
+from alumni_contracts.rpc import Principal, Reply
 from gateway_service.adapters.auth import AuthError, TokenVerifier
 from gateway_service.adapters.bus import NatsBus
 from gateway_service.entrypoints.problems import make_problem, problem_response
+from servicekit.authz import is_staff
 from servicekit.logging import bound
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
@@ -71,7 +72,7 @@ def own_member_id(who: Principal) -> str:
 
 
 def require_staff(who: Principal) -> None:
-    if not who.has_any(Role.MANAGER, Role.ADMIN):
+    if not is_staff(who):
         raise ApiError(problem_response(make_problem(403, "forbidden", "Forbidden", "managers only")))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.consent import Channel, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer
-from members_service.domain.model import ProfileChanges
+from members_service.domain.model import NotAllowed, ProfileChanges
 from members_service.domain.profile import Cohort, Section, Visibility
 from members_service.domain.sectors import Sector
 from members_service.domain.showcase import ShowcaseChannel, ShowcaseProfile, ShowcaseScope
@@ -28,6 +28,16 @@ class Actor:
     @property
     def viewer(self) -> Viewer:
         return Viewer(self.member_id, self.staff)
+
+    def require_staff(self, what: str) -> None:
+        """The service layer's own check of a staff-only use case (the request adapter checked
+        the roles already: this one holds for any other caller, a worker or a test)."""
+        if not self.staff:
+            raise NotAllowed(f"only the alumni office {what}")
+
+    def may_act_on(self, member_id: str) -> bool:
+        """Alumni act on themselves, staff on any member (`servicekit.authz.acting_member`)."""
+        return self.staff or self.member_id == member_id
 
 
 @dataclass(frozen=True)
@@ -165,3 +175,15 @@ class GetErasure:
     tenant: str
     erasure_id: str
     actor: Actor
+
+
+@dataclass(frozen=True)
+class GetConsents:
+    tenant: str
+    member_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class GetSectors:
+    tenant: str

@@ -19,7 +19,7 @@ from members_service.domain.groups import (
     may_invite,
     may_manage,
 )
-from members_service.domain.model import Member, MemberNotFound, NotAllowed
+from members_service.domain.model import Member, MemberNotFound
 from members_service.service_layer.commands import Actor
 from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
 from servicekit.domain import utcnow
@@ -48,8 +48,7 @@ def in_cohort(member: Member, group: Group) -> bool:
 
 
 async def create_group(cmd: CreateGroup, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Group:
-    if not cmd.actor.staff:
-        raise NotAllowed("groups are created by the alumni office")
+    cmd.actor.require_staff("creates groups")
     async with uow:
         group = Group.create(tenant=cmd.tenant, kind=cmd.kind, name=cmd.name, description=cmd.description,
                              policy=cmd.policy, now=clock())
@@ -172,3 +171,87 @@ async def group_members(tenant: str, group_id: str, actor: Actor, uow: MembersUn
     out.sort(key=lambda gm: (gm.member.display_names()[1].casefold(), gm.member.first_name.casefold(), gm.member.id))
     return group, out
 
+
+
+# -- the messages the bus hands to this slice (`bootstrap` maps each to its handler) -----------
+
+@dataclass(frozen=True)
+class GroupAction:
+    """Join or leave: the actor acts on their own membership."""
+
+    tenant: str
+    group_id: str
+    actor: Actor
+
+
+class JoinGroup(GroupAction):
+    pass
+
+
+class LeaveGroup(GroupAction):
+    pass
+
+
+@dataclass(frozen=True)
+class InviteToGroup:
+    tenant: str
+    group_id: str
+    member_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class SetGroupRole:
+    tenant: str
+    group_id: str
+    member_id: str
+    role: GroupRole
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class ListGroups:
+    tenant: str
+    kind: GroupKind | None
+
+
+@dataclass(frozen=True)
+class MyGroups:
+    tenant: str
+    actor: Actor
+
+
+class GroupMembersQuery(GroupAction):
+    pass
+
+
+async def on_join(cmd: JoinGroup, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
+    return await join_group(cmd.tenant, cmd.group_id, cmd.actor, uow, clock)
+
+
+async def on_leave(cmd: LeaveGroup, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
+    return await leave_group(cmd.tenant, cmd.group_id, cmd.actor, uow, clock)
+
+
+async def on_invite(cmd: InviteToGroup, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
+    return await invite(cmd.tenant, cmd.group_id, cmd.member_id, cmd.actor, uow, clock)
+
+
+async def on_set_role(cmd: SetGroupRole, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
+    return await set_role(cmd.tenant, cmd.group_id, cmd.member_id, cmd.role, cmd.actor, uow, clock)
+
+
+async def on_list(query: ListGroups, uow: MembersUnitOfWork) -> list[Group]:
+    return await list_groups(query.tenant, query.kind, uow)
+
+
+async def on_mine(query: MyGroups, uow: MembersUnitOfWork) -> list[tuple[Group, Membership]]:
+    return await my_groups(query.tenant, query.actor, uow)
+
+
+async def on_members(query: GroupMembersQuery, uow: MembersUnitOfWork,
+                     reader: MemberReader) -> tuple[Group, list[GroupMember]]:
+    return await group_members(query.tenant, query.group_id, query.actor, uow, reader)
+
+
+HANDLERS = (create_group, on_join, on_leave, on_invite, on_set_role, on_list, on_mine, on_members)

@@ -18,8 +18,10 @@ from members_service.service_layer.commands import (
     AppointAmbassador,
     ConfirmDeceased,
     ConfirmErasure,
+    GetConsents,
     GetErasure,
     GetMember,
+    GetSectors,
     ListMembers,
     PublicShowcaseQuery,
     RegisterMember,
@@ -76,7 +78,7 @@ async def list_members(query: ListMembers, reader: MemberReader) -> tuple[list[M
 
 
 async def _load_for_change(uow: MembersUnitOfWork, tenant: str, member_id: str, actor: Actor) -> Member:
-    if not actor.staff and actor.member_id != member_id:
+    if not actor.may_act_on(member_id):
         raise MemberNotFound(member_id)
     member = await uow.members.get(tenant, member_id)
     if member is None:
@@ -127,18 +129,13 @@ async def _change(uow: MembersUnitOfWork, tenant: str, member_id: str, change: C
     return member
 
 
-def _staff_only(actor: Actor, what: str) -> None:
-    if not actor.staff:
-        raise NotAllowed(f"only the alumni office {what}")
-
-
 async def suggest_deceased(cmd: SuggestDeceased, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
     """Anyone of the tenant may suggest it; it changes nothing visible until a manager confirms."""
     return await _change(uow, cmd.tenant, cmd.member_id, lambda m: m.suggest_deceased(cmd.actor.subject, clock()))
 
 
 async def confirm_deceased(cmd: ConfirmDeceased, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
-    _staff_only(cmd.actor, "confirms a death")
+    cmd.actor.require_staff("confirms a death")
     return await _change(uow, cmd.tenant, cmd.member_id, lambda m: m.confirm_deceased(clock()))
 
 
@@ -155,12 +152,27 @@ async def set_consent(cmd: SetConsent, uow: MembersUnitOfWork, clock: Clock = ut
 
 async def consent_ledger(tenant: str, member_id: str, actor: Actor, reader: MemberReader
                          ) -> tuple[Member, list[ConsentRecord]]:
-    if not actor.staff and actor.member_id != member_id:
+    if not actor.may_act_on(member_id):
         raise MemberNotFound(member_id)
     member = await reader.get(tenant, member_id)
     if member is None:
         raise MemberNotFound(member_id)
     return member, await reader.consent_history(tenant, member_id)
+
+
+async def get_consents(query: GetConsents, reader: MemberReader) -> tuple[Member, list[ConsentRecord]]:
+    return await consent_ledger(query.tenant, query.member_id, query.actor, reader)
+
+
+async def record_consent(cmd: SetConsent, uow: MembersUnitOfWork, reader: MemberReader,
+                         clock: Clock = utcnow) -> tuple[Member, list[ConsentRecord]]:
+    """Set a consent and answer with the member's ledger."""
+    member = await set_consent(cmd, uow, clock)
+    return await consent_ledger(cmd.tenant, member.id, cmd.actor, reader)
+
+
+async def get_sectors(query: GetSectors, reader: MemberReader) -> SectorList:
+    return await reader.sectors(query.tenant)
 
 
 async def search_directory(query: SearchDirectory, reader: MemberReader) -> tuple[list[DirectoryCard], str | None]:
@@ -213,18 +225,18 @@ async def expire_showcases(uow_factory: Callable[[], MembersUnitOfWork], reader:
 
 
 async def appoint_ambassador(cmd: AppointAmbassador, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
-    _staff_only(cmd.actor, "appoints ambassadors")
+    cmd.actor.require_staff("appoints ambassadors")
     return await _change(uow, cmd.tenant, cmd.member_id,
                          lambda m: m.appoint_ambassador(cmd.scope, cmd.actor.subject, clock()))
 
 
 async def revoke_ambassador(cmd: RevokeAmbassador, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Member:
-    _staff_only(cmd.actor, "revokes ambassadors")
+    cmd.actor.require_staff("revokes ambassadors")
     return await _change(uow, cmd.tenant, cmd.member_id, lambda m: m.revoke_ambassador(cmd.actor.subject, clock()))
 
 
 async def set_sectors(cmd: SetSectors, uow: MembersUnitOfWork) -> SectorList:
-    _staff_only(cmd.actor, "edits the sector list")
+    cmd.actor.require_staff("edits the sector list")
     async with uow:
         current = await uow.settings.sectors(cmd.tenant)
         if current.version != cmd.expected_version:

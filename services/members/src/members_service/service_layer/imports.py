@@ -38,13 +38,14 @@ from members_service.domain.import_plan import (
     new_member,
     without_own_edits,
 )
-from members_service.domain.model import EmailAlreadyRegistered, Member, NotAllowed
+from members_service.domain.model import EmailAlreadyRegistered, Member
 from members_service.domain.profile import name_key
 from members_service.service_layer.commands import Actor
 from members_service.service_layer.ports import FileStore, MemberReader, MembersUnitOfWork
 from servicekit import context
 from servicekit.domain import utcnow
 from servicekit.logging import get_logger
+from servicekit.uow import after_commit
 
 log = get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -74,11 +75,6 @@ class Preview:
     understood: list[RowCheck]  # the sample read with the suggested mapping: what would be imported
 
 
-def _staff(actor: Actor) -> None:
-    if not actor.staff:
-        raise NotAllowed("imports are for the alumni office")
-
-
 async def _file_rows(files: FileStore, job: ImportJob) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     data = await files.get(job.object_name)
     if data is None:
@@ -90,7 +86,7 @@ async def _file_rows(files: FileStore, job: ImportJob) -> tuple[list[str], Itera
 async def upload_import(cmd: UploadImport, uow: MembersUnitOfWork, files: FileStore, clock: Clock = utcnow,
                         retention: timedelta = REPORT_RETENTION) -> Preview:
     """Read the stored file's encoding, separator and header; suggest a mapping."""
-    _staff(cmd.actor)
+    cmd.actor.require_staff("imports members")
     # The file must be this tenant's upload of this import: the name is recomputed, never trusted
     # (another tenant's file is "not found", like everything of another tenant).
     if cmd.object_name != naming.import_object_name(cmd.tenant, cmd.job_id):
@@ -127,7 +123,7 @@ async def _job(uow: MembersUnitOfWork, tenant: str, job_id: str) -> ImportJob:
 async def validate_import(tenant: str, job_id: str, mapping: dict[str, ImportField] | None, actor: Actor,
                           uow: MembersUnitOfWork) -> ImportJob:
     """Start the preview (dry run) with this mapping (or the suggested one)."""
-    _staff(actor)
+    actor.require_staff("imports members")
     async with uow:
         job = await _job(uow, tenant, job_id)
         mapping = mapping if mapping is not None else job.mapping
@@ -141,7 +137,7 @@ async def validate_import(tenant: str, job_id: str, mapping: dict[str, ImportFie
 
 async def decide(tenant: str, job_id: str, line: int, decision: Decision, actor: Actor,
                  uow: MembersUnitOfWork) -> PlannedRow:
-    _staff(actor)
+    actor.require_staff("imports members")
     async with uow:
         job = await _job(uow, tenant, job_id)
         if job.state is not ImportState.VALIDATED:
@@ -161,7 +157,7 @@ async def decide(tenant: str, job_id: str, line: int, decision: Decision, actor:
 
 async def commit_import(tenant: str, job_id: str, skip_undecided: bool, actor: Actor,
                         uow: MembersUnitOfWork) -> ImportJob:
-    _staff(actor)
+    actor.require_staff("imports members")
     async with uow:
         job = await _job(uow, tenant, job_id)
         job.start_commit(await uow.import_rows.undecided_reviews(job.tenant, job.id), skip_undecided)
@@ -175,7 +171,7 @@ async def commit_import(tenant: str, job_id: str, skip_undecided: bool, actor: A
 async def abandon_import(tenant: str, job_id: str, actor: Actor, uow: MembersUnitOfWork, files: FileStore,
                          clock: Clock = utcnow) -> ImportJob:
     """Drop an import that was not committed: its rows and file go (they hold personal data)."""
-    _staff(actor)
+    actor.require_staff("imports members")
     async with uow:
         job = await _job(uow, tenant, job_id)
         if job.state in (ImportState.COMMITTING, ImportState.COMPLETED):
@@ -375,3 +371,96 @@ async def _apply(job: ImportJob, row: PlannedRow, uow: MembersUnitOfWork, create
         row.outcome, row.member_id = Outcome.UNCHANGED, row.match_member_id
     else:  # errors, skipped or undecided reviews
         row.outcome = Outcome.REJECTED if row.status is RowStatus.ERROR else Outcome.SKIPPED
+
+
+# -- the messages the bus hands to this slice (`bootstrap` maps each to its handler) -----------
+
+@dataclass(frozen=True)
+class ImportAction:
+    tenant: str
+    job_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class ValidateImport(ImportAction):
+    mapping: dict[str, ImportField] | None
+
+
+@dataclass(frozen=True)
+class DecideImportRow(ImportAction):
+    line: int
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class CommitImport(ImportAction):
+    skip_undecided: bool
+
+
+class AbandonImport(ImportAction):
+    pass
+
+
+class GetImport(ImportAction):
+    pass
+
+
+@dataclass(frozen=True)
+class ListImports:
+    tenant: str
+    actor: Actor
+    limit: int
+
+
+@dataclass(frozen=True)
+class ImportRowsQuery(ImportAction):
+    status: RowStatus | None
+    after_line: int
+    limit: int
+
+
+async def on_validate(cmd: ValidateImport, uow: MembersUnitOfWork, wake_worker: Callable[[], None]) -> ImportJob:
+    job = await validate_import(cmd.tenant, cmd.job_id, cmd.mapping, cmd.actor, uow)
+    after_commit(wake_worker)  # the worker reads what this command commits
+    return job
+
+
+async def on_decide(cmd: DecideImportRow, uow: MembersUnitOfWork) -> PlannedRow:
+    return await decide(cmd.tenant, cmd.job_id, cmd.line, cmd.decision, cmd.actor, uow)
+
+
+async def on_commit(cmd: CommitImport, uow: MembersUnitOfWork, wake_worker: Callable[[], None]) -> ImportJob:
+    job = await commit_import(cmd.tenant, cmd.job_id, cmd.skip_undecided, cmd.actor, uow)
+    after_commit(wake_worker)  # the worker reads what this command commits
+    return job
+
+
+async def on_abandon(cmd: AbandonImport, uow: MembersUnitOfWork, files: FileStore) -> ImportJob:
+    return await abandon_import(cmd.tenant, cmd.job_id, cmd.actor, uow, files)
+
+
+async def get_import(query: GetImport, uow: MembersUnitOfWork) -> ImportJob:
+    query.actor.require_staff("imports members")
+    async with uow:
+        return await _job(uow, query.tenant, query.job_id)
+
+
+async def list_imports(query: ListImports, uow: MembersUnitOfWork) -> list[ImportJob]:
+    query.actor.require_staff("imports members")
+    async with uow:
+        return await uow.import_jobs.list(query.tenant, query.limit)
+
+
+async def import_rows(query: ImportRowsQuery, uow: MembersUnitOfWork) -> tuple[list[PlannedRow], int | None]:
+    """A page of rows and the line to continue after (None: the last page)."""
+    query.actor.require_staff("imports members")
+    async with uow:
+        job = await _job(uow, query.tenant, query.job_id)
+        page = await uow.import_rows.page(job.tenant, job.id, query.status, query.after_line, query.limit + 1)
+    more = len(page) > query.limit
+    page = page[: query.limit]
+    return page, (page[-1].line if more and page else None)
+
+
+HANDLERS = (upload_import, on_validate, on_decide, on_commit, on_abandon, get_import, list_imports, import_rows)
