@@ -10,11 +10,10 @@ lives in the process, such as caches) runs on every replica.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +23,7 @@ from uuid6 import uuid7
 from servicekit.leases import NamedLease
 from servicekit.logging import get_logger
 from servicekit.mongo import Document
-from servicekit.worker import WorkLoop
+from servicekit.worker import WorkLoop, repeating
 
 log = get_logger(__name__)
 Job = Callable[[], Awaitable[Any]]
@@ -81,21 +80,6 @@ class Sweep:
             # Recorded whatever the outcome: a failing job waits a period, as a working one does.
             await self.lease.ran(started)
 
-    @contextlib.asynccontextmanager
-    async def _renewing(self) -> AsyncIterator[None]:
+    def _renewing(self) -> contextlib.AbstractAsyncContextManager[None]:
         assert self.lease is not None
-        lease = self.lease
-
-        async def renew() -> None:
-            while True:
-                await asyncio.sleep(self._renew_every)
-                with contextlib.suppress(Exception):
-                    await lease.acquire()
-
-        task = asyncio.create_task(renew(), name=f"renew-{self.name}")
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        return repeating(self._renew_every, self.lease.acquire, f"renew-{self.name}")

@@ -15,8 +15,9 @@ with its service and name.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from servicekit import metrics
 from servicekit.logging import get_logger
@@ -91,3 +92,23 @@ class WorkLoop:
             await asyncio.wait_for(self._wake.wait(), seconds)
         except TimeoutError:
             pass
+
+
+@contextlib.asynccontextmanager
+async def repeating(every_seconds: float, action: Callable[[], Awaitable[object]], name: str) -> AsyncIterator[None]:
+    """While the block runs, call `action` every `every_seconds` (a heartbeat, a lease renewal):
+    a failing call is ignored (the next one may succeed; the block's owner decides what a
+    missed one costs), and the repetition ends with the block."""
+    async def repeat() -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            with contextlib.suppress(Exception):
+                await action()
+
+    task = asyncio.create_task(repeat(), name=name)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

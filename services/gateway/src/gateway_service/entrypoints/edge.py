@@ -15,7 +15,7 @@ from alumni_contracts.rpc import Principal, Reply
 from gateway_service.adapters.auth import AuthError, TokenVerifier
 from gateway_service.adapters.bus import NatsBus
 from gateway_service.entrypoints.problems import make_problem, problem_response
-from servicekit.authz import is_staff
+from servicekit.authz import MemberNotLinked, acting_member, is_staff
 from servicekit.logging import bound
 
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
@@ -65,10 +65,10 @@ Who = Annotated[Principal, Depends(principal)]
 
 
 def own_member_id(who: Principal) -> str:
-    if who.member_id is None:
-        raise ApiError(problem_response(make_problem(404, "member-not-found", "Member not found",
-                                                     "this account is not linked to a member")))
-    return who.member_id
+    try:
+        return acting_member(who, None)
+    except MemberNotLinked as exc:
+        raise ApiError(problem_response(make_problem(404, exc.code, exc.title, str(exc)))) from None
 
 
 def require_staff(who: Principal) -> None:
