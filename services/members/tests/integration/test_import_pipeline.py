@@ -77,7 +77,7 @@ async def test_preview_review_commit_and_a_second_import_changes_nothing(env: di
     assert (preview.job.encoding, preview.job.delimiter, preview.job.total) == ("windows-1252", ";", 5)
     assert preview.sample[0] == (2, ["Béatrice", "Dupont", "beatrice@example.org", "MSc Finance", "2012", "Lyon",
                                      "Airbus"])
-    await imports.validate_import("demo", "job-1", None, STAFF, env["uow"]())
+    await imports.validate_import(imports.ValidateImport("demo", "job-1", STAFF, None), env["uow"]())
     await run(env, "job-1")
     validated = await job(env, "job-1")
     assert validated.state is ImportState.VALIDATED
@@ -92,12 +92,12 @@ async def test_preview_review_commit_and_a_second_import_changes_nothing(env: di
     assert reviews[0].reason == ("same name and cohort as Zoé Martin, Grande École 2019 (zoe@example.org; "
                                  f"member {reviews[0].match_member_id})"), "the manager sees whom it matches"
     with pytest.raises(imports.InvalidImportState, match="2 row"):
-        await imports.commit_import("demo", "job-1", False, STAFF, env["uow"]())
-    await imports.decide("demo", "job-1", 4, Decision.MERGE, STAFF, env["uow"]())
-    await imports.decide("demo", "job-1", 6, Decision.SKIP, STAFF, env["uow"]())
+        await imports.commit_import(imports.CommitImport("demo", "job-1", STAFF, False), env["uow"]())
+    await imports.decide(imports.DecideImportRow("demo", "job-1", STAFF, 4, Decision.MERGE), env["uow"]())
+    await imports.decide(imports.DecideImportRow("demo", "job-1", STAFF, 6, Decision.SKIP), env["uow"]())
     # Committed by a request; the members are written later by the worker, outside any message.
     with context.handling(context.MessageContext(correlation_id="corr-commit", causation_id="request-commit")):
-        await imports.commit_import("demo", "job-1", False, STAFF, env["uow"]())
+        await imports.commit_import(imports.CommitImport("demo", "job-1", STAFF, False), env["uow"]())
     await run(env, "job-1")
     done = await job(env, "job-1")
     assert done.state is ImportState.COMPLETED
@@ -121,12 +121,12 @@ async def test_preview_review_commit_and_a_second_import_changes_nothing(env: di
     # The same file again: nothing new to write, no event.
     events_before = await env["db"][OUTBOX].count_documents({})
     await upload(env, CSV.encode("cp1252"), "job-2")
-    await imports.validate_import("demo", "job-2", None, STAFF, env["uow"]())
+    await imports.validate_import(imports.ValidateImport("demo", "job-2", STAFF, None), env["uow"]())
     await run(env, "job-2")
     again = await job(env, "job-2")
     assert again.counts == {"unchanged": 4, "review": 1}, \
         "the skipped namesake is asked about again; Luc (no email, no birth date) is the same row again: unchanged"
-    await imports.commit_import("demo", "job-2", True, STAFF, env["uow"]())
+    await imports.commit_import(imports.CommitImport("demo", "job-2", STAFF, True), env["uow"]())
     await run(env, "job-2")
     assert await env["db"][MEMBERS].count_documents({}) == 4
     assert await env["db"][OUTBOX].count_documents({}) == events_before
@@ -136,7 +136,7 @@ async def test_a_worker_that_loses_its_job_midway_is_resumed_without_duplicates(
     lines = ["first_name,last_name,email,program,graduation_year"]
     lines += [f"Ana{i},Resume,ana{i}@example.org,MSc,2010" for i in range(2600)]
     await upload(env, ("\n".join(lines) + "\n").encode(), "job-big")
-    await imports.validate_import("demo", "job-big", None, STAFF, env["uow"]())
+    await imports.validate_import(imports.ValidateImport("demo", "job-big", STAFF, None), env["uow"]())
     rounds = {"n": 0}
 
     async def lost_after_first_chunk() -> bool:
@@ -148,7 +148,7 @@ async def test_a_worker_that_loses_its_job_midway_is_resumed_without_duplicates(
     assert partial.state is ImportState.VALIDATING and 0 < partial.done < 2600
     await run(env, "job-big")
     assert (await job(env, "job-big")).counts == {"new": 2600}
-    await imports.commit_import("demo", "job-big", False, STAFF, env["uow"]())
+    await imports.commit_import(imports.CommitImport("demo", "job-big", STAFF, False), env["uow"]())
     rounds["n"] = 0
     await run(env, "job-big", lost_after_first_chunk)
     midway = await job(env, "job-big")
@@ -165,11 +165,11 @@ async def test_an_email_registered_after_the_preview_fails_that_row_only(env: di
     data = (b"first_name,last_name,email,program,graduation_year\n"
             b"Ana,Late,ana.late@example.org,MSc,2010\nBob,Late,bob.late@example.org,MSc,2010\n")
     await upload(env, data, "job-race")
-    await imports.validate_import("demo", "job-race", None, STAFF, env["uow"]())
+    await imports.validate_import(imports.ValidateImport("demo", "job-race", STAFF, None), env["uow"]())
     await run(env, "job-race")
     await handlers.register_member(RegisterMember("demo", "Bob", "Faster", "bob.late@example.org", "fr",
                                                   Cohort("MSc", 2010)), env["uow"]())
-    await imports.commit_import("demo", "job-race", False, STAFF, env["uow"]())
+    await imports.commit_import(imports.CommitImport("demo", "job-race", STAFF, False), env["uow"]())
     await run(env, "job-race")
     done = await job(env, "job-race")
     assert done.state is ImportState.COMPLETED
@@ -218,10 +218,10 @@ def excel_csv(rows: list[list[str]], encoding: str, delimiter: str) -> bytes:
 
 async def import_file(env: dict[str, Any], data: bytes, job_id: str, skip_reviews: bool = False) -> Any:
     await upload(env, data, job_id)
-    await imports.validate_import("demo", job_id, None, STAFF, env["uow"]())
+    await imports.validate_import(imports.ValidateImport("demo", job_id, STAFF, None), env["uow"]())
     await run(env, job_id)
     validated = await job(env, job_id)
-    await imports.commit_import("demo", job_id, skip_reviews, STAFF, env["uow"]())
+    await imports.commit_import(imports.CommitImport("demo", job_id, STAFF, skip_reviews), env["uow"]())
     await run(env, job_id)
     return validated, await job(env, job_id)
 
@@ -292,7 +292,7 @@ async def test_erasing_a_member_without_email_drops_the_import_rows_about_them(e
     data = "Nom;Prénom;Programme;Promotion;Né le\r\nAncien;Jean;MSc;Promo 1968;14/03/1946\r\n".encode("cp1252")
     await import_file(env, data, "job-first")
     await upload(env, data, "job-pending")  # a second import, validated, not committed: it holds a copy
-    await imports.validate_import("demo", "job-pending", None, STAFF, env["uow"]())
+    await imports.validate_import(imports.ValidateImport("demo", "job-pending", STAFF, None), env["uow"]())
     await run(env, "job-pending")
     assert (await job(env, "job-pending")).counts == {"unchanged": 1}, "same name, cohort and birth date"
     assert await env["db"][IMPORT_ROWS].count_documents({"job_id": "job-pending"}) == 1
@@ -321,7 +321,7 @@ async def test_a_reimport_never_overwrites_what_the_alumnus_edited_themselves(en
 
     # The office's older register again: no silent update over her edit, a review naming the field.
     await upload(env, data, "again")
-    await imports.validate_import("demo", "again", None, STAFF, env["uow"]())
+    await imports.validate_import(imports.ValidateImport("demo", "again", STAFF, None), env["uow"]())
     await run(env, "again")
     assert (await job(env, "again")).counts == {"review": 1}
     uow = env["uow"]()
@@ -330,7 +330,7 @@ async def test_a_reimport_never_overwrites_what_the_alumnus_edited_themselves(en
     assert row.match_member_id == doc["_id"]
     assert row.reason == ("Ana Moved edited their own city themselves: merge writes the file's values over "
                           "theirs, skip keeps theirs")
-    await imports.commit_import("demo", "again", True, STAFF, env["uow"]())  # undecided: skipped
+    await imports.commit_import(imports.CommitImport("demo", "again", STAFF, True), env["uow"]())  # undecided: skipped
     await run(env, "again")
     assert (await env["db"][MEMBERS].find_one({}))["city"] == "Lyon"
 
@@ -338,13 +338,13 @@ async def test_a_reimport_never_overwrites_what_the_alumnus_edited_themselves(en
     # edits that other field between the preview and the commit.
     newer = data.replace(b"+33 1 00 00 00 01", b"+33 1 00 00 00 02").replace(b"Paris", b"Lyon")
     await upload(env, newer, "phone")
-    await imports.validate_import("demo", "phone", None, STAFF, env["uow"]())
+    await imports.validate_import(imports.ValidateImport("demo", "phone", STAFF, None), env["uow"]())
     await run(env, "phone")
     assert (await job(env, "phone")).counts == {"update": 1}
     current = await env["db"][MEMBERS].find_one({})
     await handlers.update_profile(UpdateProfile("demo", doc["_id"], ana, current["version"],
                                                 ProfileChanges(phone="+33 6 99 99 99 99")), env["uow"]())
-    await imports.commit_import("demo", "phone", False, STAFF, env["uow"]())
+    await imports.commit_import(imports.CommitImport("demo", "phone", STAFF, False), env["uow"]())
     await run(env, "phone")
     after = await env["db"][MEMBERS].find_one({})
     assert (after["city"], after["phone"]) == ("Lyon", "+33 6 99 99 99 99"), "her edits stay"
@@ -352,10 +352,10 @@ async def test_a_reimport_never_overwrites_what_the_alumnus_edited_themselves(en
 
     # A manager's merge is a decision: the file's value is written, and the field is no longer hers.
     await upload(env, data, "merge")
-    await imports.validate_import("demo", "merge", None, STAFF, env["uow"]())
+    await imports.validate_import(imports.ValidateImport("demo", "merge", STAFF, None), env["uow"]())
     await run(env, "merge")
-    await imports.decide("demo", "merge", 2, Decision.MERGE, STAFF, env["uow"]())
-    await imports.commit_import("demo", "merge", False, STAFF, env["uow"]())
+    await imports.decide(imports.DecideImportRow("demo", "merge", STAFF, 2, Decision.MERGE), env["uow"]())
+    await imports.commit_import(imports.CommitImport("demo", "merge", STAFF, False), env["uow"]())
     await run(env, "merge")
     merged = await env["db"][MEMBERS].find_one({})
     assert (merged["city"], merged["phone"], merged["self_edited"]) == ("Paris", "+33 1 00 00 00 01", [])

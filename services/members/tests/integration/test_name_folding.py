@@ -148,7 +148,7 @@ async def test_import_flags_another_spelling_of_a_registered_name_in_the_same_co
     await files.put("demo.job-fold", csv.encode())
     await imports.upload_import(imports.UploadImport("demo", STAFF, "job-fold", "alumni.csv", "demo.job-fold",
                                                      len(csv.encode()), None, None), uow(), files)
-    await imports.validate_import("demo", "job-fold", None, STAFF, uow())
+    await imports.validate_import(imports.ValidateImport("demo", "job-fold", STAFF, None), uow())
 
     async def always() -> bool:
         return True

@@ -32,7 +32,7 @@ async def test_registration_creates_the_cohort_group_once_and_members_belong_to_
                                                   Cohort("MSc Finance", 2012)), again)
     assert not any(isinstance(e.data, GroupCreated) for e in again.published), "one group per cohort"
     zoe = next(m for m in store.rows.values() if m.first_name == "Zoé")
-    [(group, membership)] = await groups.my_groups("demo", alumnus(zoe), FakeMembersUnitOfWork(store))
+    [(group, membership)] = await groups.my_groups(groups.MyGroups("demo", alumnus(zoe)), FakeMembersUnitOfWork(store))
     assert group.kind is GroupKind.COHORT and membership.status is MembershipStatus.ACTIVE
 
 
@@ -43,19 +43,21 @@ async def test_cohort_group_lists_only_directory_members_to_alumni_and_members_c
     [group] = store.groups.values()
     await handlers.set_consent(SetConsent("demo", other.id, alumnus(other), Purpose.DIRECTORY, True, "v1", "fr",
                                           Channel.WEB), FakeMembersUnitOfWork(store))
-    _, seen = await groups.group_members("demo", group.id, alumnus(zoe), FakeMembersUnitOfWork(store), store)
+    _, seen = await groups.group_members(groups.GroupMembersQuery("demo", group.id, alumnus(zoe)),
+                                         FakeMembersUnitOfWork(store), store)
     assert {gm.member.id for gm in seen} == {zoe.id, other.id}, "myself and the listed member"
     stranger = Actor("s", "not-in-it", staff=False)
-    _, seen = await groups.group_members("demo", group.id, stranger, FakeMembersUnitOfWork(store), store)
+    _, seen = await groups.group_members(groups.GroupMembersQuery("demo", group.id, stranger),
+                                         FakeMembersUnitOfWork(store), store)
     assert {gm.member.id for gm in seen} == {other.id}, "an unlisted member stays hidden from other alumni"
     uow = FakeMembersUnitOfWork(store)
-    await groups.leave_group("demo", group.id, alumnus(zoe), uow, clock=lambda: NOW)
+    await groups.leave_group(groups.LeaveGroup("demo", group.id, alumnus(zoe)), uow, clock=lambda: NOW)
     [left] = [e.data for e in uow.published]
     assert isinstance(left, GroupMembershipChanged) and left.change == "left"
-    _, seen = await groups.group_members("demo", group.id, MANAGER, FakeMembersUnitOfWork(store), store)
+    _, seen = await groups.group_members(groups.GroupMembersQuery("demo", group.id, MANAGER), FakeMembersUnitOfWork(store), store)
     assert {gm.member.id for gm in seen} == {other.id}
-    await groups.join_group("demo", group.id, alumnus(zoe), FakeMembersUnitOfWork(store))
-    _, seen = await groups.group_members("demo", group.id, MANAGER, FakeMembersUnitOfWork(store), store)
+    await groups.join_group(groups.JoinGroup("demo", group.id, alumnus(zoe)), FakeMembersUnitOfWork(store))
+    _, seen = await groups.group_members(groups.GroupMembersQuery("demo", group.id, MANAGER), FakeMembersUnitOfWork(store), store)
     assert {gm.member.id for gm in seen} == {zoe.id, other.id}, "rejoined"
 
 
@@ -69,25 +71,28 @@ async def test_invitation_groups_roles_and_who_may_do_what() -> None:
     club = await groups.create_group(groups.CreateGroup("demo", MANAGER, GroupKind.CLUB, "Club Finance", "",
                                                         JoinPolicy.INVITATION), FakeMembersUnitOfWork(store))
     with pytest.raises(GroupForbidden, match="invitation"):
-        await groups.join_group("demo", club.id, alumnus(zoe), FakeMembersUnitOfWork(store))
+        await groups.join_group(groups.JoinGroup("demo", club.id, alumnus(zoe)), FakeMembersUnitOfWork(store))
     with pytest.raises(GroupForbidden):
-        await groups.invite("demo", club.id, leo.id, alumnus(zoe), FakeMembersUnitOfWork(store))
-    await groups.invite("demo", club.id, zoe.id, MANAGER, FakeMembersUnitOfWork(store))
-    joined = await groups.join_group("demo", club.id, alumnus(zoe), FakeMembersUnitOfWork(store))
+        await groups.invite(groups.InviteToGroup("demo", club.id, leo.id, alumnus(zoe)), FakeMembersUnitOfWork(store))
+    await groups.invite(groups.InviteToGroup("demo", club.id, zoe.id, MANAGER), FakeMembersUnitOfWork(store))
+    joined = await groups.join_group(groups.JoinGroup("demo", club.id, alumnus(zoe)), FakeMembersUnitOfWork(store))
     assert joined.status is MembershipStatus.ACTIVE
-    await groups.set_role("demo", club.id, zoe.id, GroupRole.MODERATOR, MANAGER, FakeMembersUnitOfWork(store))
-    await groups.invite("demo", club.id, leo.id, alumnus(zoe), FakeMembersUnitOfWork(store))  # a moderator invites
+    await groups.set_role(groups.SetGroupRole("demo", club.id, zoe.id, GroupRole.MODERATOR, MANAGER),
+                          FakeMembersUnitOfWork(store))
+    await groups.invite(groups.InviteToGroup("demo", club.id, leo.id, alumnus(zoe)),
+                        FakeMembersUnitOfWork(store))  # a moderator invites
     with pytest.raises(GroupForbidden):  # but only managers set roles
-        await groups.set_role("demo", club.id, zoe.id, GroupRole.MANAGER, alumnus(zoe), FakeMembersUnitOfWork(store))
-    mine = await groups.my_groups("demo", alumnus(leo), FakeMembersUnitOfWork(store))
+        await groups.set_role(groups.SetGroupRole("demo", club.id, zoe.id, GroupRole.MANAGER, alumnus(zoe)),
+                              FakeMembersUnitOfWork(store))
+    mine = await groups.my_groups(groups.MyGroups("demo", alumnus(leo)), FakeMembersUnitOfWork(store))
     assert [(g.name, m.status) for g, m in mine if g.kind is GroupKind.CLUB] == [("Club Finance",
                                                                                  MembershipStatus.INVITED)]
     chapter = await groups.create_group(groups.CreateGroup("demo", MANAGER, GroupKind.REGION, "Lyon", "",
                                                            JoinPolicy.OPEN), FakeMembersUnitOfWork(store))
-    joined = await groups.join_group("demo", chapter.id, alumnus(leo), FakeMembersUnitOfWork(store))
+    joined = await groups.join_group(groups.JoinGroup("demo", chapter.id, alumnus(leo)), FakeMembersUnitOfWork(store))
     assert joined.status is MembershipStatus.ACTIVE, "an open chapter: anyone joins"
     await handlers.register_member(RegisterMember("demo", "Al", "Bo", "al@example.org", "fr", Cohort("MBA", 2001)),
                                    FakeMembersUnitOfWork(store))
     mba = next(g for g in store.groups.values() if g.name == "MBA 2001")
     with pytest.raises(GroupForbidden, match="cohort"):  # a cohort group is for its cohort only
-        await groups.join_group("demo", mba.id, alumnus(leo), FakeMembersUnitOfWork(store))
+        await groups.join_group(groups.JoinGroup("demo", mba.id, alumnus(leo)), FakeMembersUnitOfWork(store))

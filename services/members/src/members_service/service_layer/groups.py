@@ -38,6 +38,56 @@ class CreateGroup:
 
 
 @dataclass(frozen=True)
+class GroupAction:
+    """Join or leave: the actor acts on their own membership."""
+
+    tenant: str
+    group_id: str
+    actor: Actor
+
+
+class JoinGroup(GroupAction):
+    pass
+
+
+class LeaveGroup(GroupAction):
+    pass
+
+
+@dataclass(frozen=True)
+class InviteToGroup:
+    tenant: str
+    group_id: str
+    member_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class SetGroupRole:
+    tenant: str
+    group_id: str
+    member_id: str
+    role: GroupRole
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class ListGroups:
+    tenant: str
+    kind: GroupKind | None
+
+
+@dataclass(frozen=True)
+class MyGroups:
+    tenant: str
+    actor: Actor
+
+
+class GroupMembersQuery(GroupAction):
+    pass
+
+
+@dataclass(frozen=True)
 class GroupMember:
     member: Member
     role: GroupRole
@@ -91,15 +141,13 @@ async def _on_myself(tenant: str, group_id: str, actor: Actor, uow: MembersUnitO
     return membership
 
 
-async def join_group(tenant: str, group_id: str, actor: Actor, uow: MembersUnitOfWork,
-                     clock: Clock = utcnow) -> Membership:
-    return await _on_myself(tenant, group_id, actor, uow,
+async def join_group(cmd: JoinGroup, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
+    return await _on_myself(cmd.tenant, cmd.group_id, cmd.actor, uow,
                             lambda group, me, membership: membership.join(group, in_cohort(me, group), clock()))
 
 
-async def leave_group(tenant: str, group_id: str, actor: Actor, uow: MembersUnitOfWork,
-                      clock: Clock = utcnow) -> Membership:
-    return await _on_myself(tenant, group_id, actor, uow, lambda _group, _me, membership: membership.leave(clock()))
+async def leave_group(cmd: LeaveGroup, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
+    return await _on_myself(cmd.tenant, cmd.group_id, cmd.actor, uow, lambda _group, _me, membership: membership.leave(clock()))
 
 
 async def _on_someone(tenant: str, group_id: str, member_id: str, actor: Actor, uow: MembersUnitOfWork,
@@ -118,25 +166,25 @@ async def _on_someone(tenant: str, group_id: str, member_id: str, actor: Actor, 
     return membership
 
 
-async def invite(tenant: str, group_id: str, member_id: str, actor: Actor, uow: MembersUnitOfWork,
-                 clock: Clock = utcnow) -> Membership:
-    return await _on_someone(tenant, group_id, member_id, actor, uow, may_invite,
-                             "moderators and managers of the group invite", lambda m: m.invite(actor.subject, clock()))
+async def invite(cmd: InviteToGroup, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
+    return await _on_someone(cmd.tenant, cmd.group_id, cmd.member_id, cmd.actor, uow, may_invite,
+                             "moderators and managers of the group invite",
+                             lambda m: m.invite(cmd.actor.subject, clock()))
 
 
-async def set_role(tenant: str, group_id: str, member_id: str, role: GroupRole, actor: Actor,
-                   uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
-    return await _on_someone(tenant, group_id, member_id, actor, uow, may_manage, "managers of the group set roles",
-                             lambda m: m.set_role(role, actor.subject, clock()))
+async def set_role(cmd: SetGroupRole, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
+    return await _on_someone(cmd.tenant, cmd.group_id, cmd.member_id, cmd.actor, uow, may_manage,
+                             "managers of the group set roles", lambda m: m.set_role(cmd.role, cmd.actor.subject, clock()))
 
 
-async def list_groups(tenant: str, kind: GroupKind | None, uow: MembersUnitOfWork) -> list[Group]:
+async def list_groups(query: ListGroups, uow: MembersUnitOfWork) -> list[Group]:
     async with uow:
-        return await uow.groups.list(tenant, kind)
+        return await uow.groups.list(query.tenant, query.kind)
 
 
-async def my_groups(tenant: str, actor: Actor, uow: MembersUnitOfWork) -> list[tuple[Group, Membership]]:
+async def my_groups(query: MyGroups, uow: MembersUnitOfWork) -> list[tuple[Group, Membership]]:
     """Cohort groups of my cohorts (unless I left) and the groups I joined or was invited to."""
+    tenant, actor = query.tenant, query.actor
     async with uow:
         me = await _member(uow, tenant, actor.member_id)
         explicit = {m.group_id: m for m in await uow.memberships.of_member(tenant, me.id)}
@@ -153,9 +201,10 @@ async def my_groups(tenant: str, actor: Actor, uow: MembersUnitOfWork) -> list[t
     return out
 
 
-async def group_members(tenant: str, group_id: str, actor: Actor, uow: MembersUnitOfWork,
+async def group_members(query: GroupMembersQuery, uow: MembersUnitOfWork,
                         reader: MemberReader) -> tuple[Group, list[GroupMember]]:
     """Active members, in name order; alumni see those listed in the directory (and themselves)."""
+    tenant, group_id, actor = query.tenant, query.group_id, query.actor
     async with uow:
         group = await _group(uow, tenant, group_id)
         explicit = {m.member_id: m for m in await uow.memberships.of_group(tenant, group.id)}
@@ -173,85 +222,6 @@ async def group_members(tenant: str, group_id: str, actor: Actor, uow: MembersUn
 
 
 
-# -- the messages the bus hands to this slice (`bootstrap` maps each to its handler) -----------
 
-@dataclass(frozen=True)
-class GroupAction:
-    """Join or leave: the actor acts on their own membership."""
-
-    tenant: str
-    group_id: str
-    actor: Actor
-
-
-class JoinGroup(GroupAction):
-    pass
-
-
-class LeaveGroup(GroupAction):
-    pass
-
-
-@dataclass(frozen=True)
-class InviteToGroup:
-    tenant: str
-    group_id: str
-    member_id: str
-    actor: Actor
-
-
-@dataclass(frozen=True)
-class SetGroupRole:
-    tenant: str
-    group_id: str
-    member_id: str
-    role: GroupRole
-    actor: Actor
-
-
-@dataclass(frozen=True)
-class ListGroups:
-    tenant: str
-    kind: GroupKind | None
-
-
-@dataclass(frozen=True)
-class MyGroups:
-    tenant: str
-    actor: Actor
-
-
-class GroupMembersQuery(GroupAction):
-    pass
-
-
-async def on_join(cmd: JoinGroup, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
-    return await join_group(cmd.tenant, cmd.group_id, cmd.actor, uow, clock)
-
-
-async def on_leave(cmd: LeaveGroup, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
-    return await leave_group(cmd.tenant, cmd.group_id, cmd.actor, uow, clock)
-
-
-async def on_invite(cmd: InviteToGroup, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
-    return await invite(cmd.tenant, cmd.group_id, cmd.member_id, cmd.actor, uow, clock)
-
-
-async def on_set_role(cmd: SetGroupRole, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
-    return await set_role(cmd.tenant, cmd.group_id, cmd.member_id, cmd.role, cmd.actor, uow, clock)
-
-
-async def on_list(query: ListGroups, uow: MembersUnitOfWork) -> list[Group]:
-    return await list_groups(query.tenant, query.kind, uow)
-
-
-async def on_mine(query: MyGroups, uow: MembersUnitOfWork) -> list[tuple[Group, Membership]]:
-    return await my_groups(query.tenant, query.actor, uow)
-
-
-async def on_members(query: GroupMembersQuery, uow: MembersUnitOfWork,
-                     reader: MemberReader) -> tuple[Group, list[GroupMember]]:
-    return await group_members(query.tenant, query.group_id, query.actor, uow, reader)
-
-
-HANDLERS = (create_group, on_join, on_leave, on_invite, on_set_role, on_list, on_mine, on_members)
+# The bus maps each message to its handler (`bootstrap`).
+HANDLERS = (create_group, join_group, leave_group, invite, set_role, list_groups, my_groups, group_members)

@@ -69,6 +69,51 @@ class UploadImport:
 
 
 @dataclass(frozen=True)
+class ImportAction:
+    tenant: str
+    job_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class ValidateImport(ImportAction):
+    mapping: dict[str, ImportField] | None
+
+
+@dataclass(frozen=True)
+class DecideImportRow(ImportAction):
+    line: int
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class CommitImport(ImportAction):
+    skip_undecided: bool
+
+
+class AbandonImport(ImportAction):
+    pass
+
+
+class GetImport(ImportAction):
+    pass
+
+
+@dataclass(frozen=True)
+class ListImports:
+    tenant: str
+    actor: Actor
+    limit: int
+
+
+@dataclass(frozen=True)
+class ImportRowsQuery(ImportAction):
+    status: RowStatus | None
+    after_line: int
+    limit: int
+
+
+@dataclass(frozen=True)
 class Preview:
     job: ImportJob
     sample: list[tuple[int, list[str]]]
@@ -120,26 +165,28 @@ async def _job(uow: MembersUnitOfWork, tenant: str, job_id: str) -> ImportJob:
     return job
 
 
-async def validate_import(tenant: str, job_id: str, mapping: dict[str, ImportField] | None, actor: Actor,
-                          uow: MembersUnitOfWork) -> ImportJob:
-    """Start the preview (dry run) with this mapping (or the suggested one)."""
-    actor.require_staff("imports members")
+async def validate_import(cmd: ValidateImport, uow: MembersUnitOfWork,
+                          wake_worker: Callable[[], None] = lambda: None) -> ImportJob:
+    """Start the preview (dry run) with this mapping (or the suggested one); the worker is woken
+    once this commits (it reads what this writes)."""
+    cmd.actor.require_staff("imports members")
     async with uow:
-        job = await _job(uow, tenant, job_id)
-        mapping = mapping if mapping is not None else job.mapping
+        job = await _job(uow, cmd.tenant, cmd.job_id)
+        mapping = cmd.mapping if cmd.mapping is not None else job.mapping
         check_mapping(job.header, mapping)
         job.start_validation(mapping)
         await uow.import_rows.delete_job_rows(job.tenant, job.id)
         await uow.import_jobs.save(job)
         await uow.commit()
+    after_commit(wake_worker)
     return job
 
 
-async def decide(tenant: str, job_id: str, line: int, decision: Decision, actor: Actor,
-                 uow: MembersUnitOfWork) -> PlannedRow:
-    actor.require_staff("imports members")
+async def decide(cmd: DecideImportRow, uow: MembersUnitOfWork) -> PlannedRow:
+    cmd.actor.require_staff("imports members")
+    line, decision = cmd.line, cmd.decision
     async with uow:
-        job = await _job(uow, tenant, job_id)
+        job = await _job(uow, cmd.tenant, cmd.job_id)
         if job.state is not ImportState.VALIDATED:
             raise InvalidImportState(f"the import is {job.state.value}: decisions are taken on a validated import")
         row = await uow.import_rows.get(job.tenant, job.id, line)
@@ -155,25 +202,27 @@ async def decide(tenant: str, job_id: str, line: int, decision: Decision, actor:
     return row
 
 
-async def commit_import(tenant: str, job_id: str, skip_undecided: bool, actor: Actor,
-                        uow: MembersUnitOfWork) -> ImportJob:
-    actor.require_staff("imports members")
+async def commit_import(cmd: CommitImport, uow: MembersUnitOfWork,
+                        wake_worker: Callable[[], None] = lambda: None) -> ImportJob:
+    """Start writing the validated rows; the worker is woken once this commits."""
+    cmd.actor.require_staff("imports members")
     async with uow:
-        job = await _job(uow, tenant, job_id)
-        job.start_commit(await uow.import_rows.undecided_reviews(job.tenant, job.id), skip_undecided)
+        job = await _job(uow, cmd.tenant, cmd.job_id)
+        job.start_commit(await uow.import_rows.undecided_reviews(job.tenant, job.id), cmd.skip_undecided)
         origin = context.origin()  # the worker's events are caused by this request
         job.cause_id, job.correlation_id = origin.causation_id, origin.correlation_id
         await uow.import_jobs.save(job)
         await uow.commit()
+    after_commit(wake_worker)
     return job
 
 
-async def abandon_import(tenant: str, job_id: str, actor: Actor, uow: MembersUnitOfWork, files: FileStore,
+async def abandon_import(cmd: AbandonImport, uow: MembersUnitOfWork, files: FileStore,
                          clock: Clock = utcnow) -> ImportJob:
     """Drop an import that was not committed: its rows and file go (they hold personal data)."""
-    actor.require_staff("imports members")
+    cmd.actor.require_staff("imports members")
     async with uow:
-        job = await _job(uow, tenant, job_id)
+        job = await _job(uow, cmd.tenant, cmd.job_id)
         if job.state in (ImportState.COMMITTING, ImportState.COMPLETED):
             raise InvalidImportState(f"the import is {job.state.value}: it cannot be abandoned")
         job.fail("abandoned", clock())
@@ -373,73 +422,6 @@ async def _apply(job: ImportJob, row: PlannedRow, uow: MembersUnitOfWork, create
         row.outcome = Outcome.REJECTED if row.status is RowStatus.ERROR else Outcome.SKIPPED
 
 
-# -- the messages the bus hands to this slice (`bootstrap` maps each to its handler) -----------
-
-@dataclass(frozen=True)
-class ImportAction:
-    tenant: str
-    job_id: str
-    actor: Actor
-
-
-@dataclass(frozen=True)
-class ValidateImport(ImportAction):
-    mapping: dict[str, ImportField] | None
-
-
-@dataclass(frozen=True)
-class DecideImportRow(ImportAction):
-    line: int
-    decision: Decision
-
-
-@dataclass(frozen=True)
-class CommitImport(ImportAction):
-    skip_undecided: bool
-
-
-class AbandonImport(ImportAction):
-    pass
-
-
-class GetImport(ImportAction):
-    pass
-
-
-@dataclass(frozen=True)
-class ListImports:
-    tenant: str
-    actor: Actor
-    limit: int
-
-
-@dataclass(frozen=True)
-class ImportRowsQuery(ImportAction):
-    status: RowStatus | None
-    after_line: int
-    limit: int
-
-
-async def on_validate(cmd: ValidateImport, uow: MembersUnitOfWork, wake_worker: Callable[[], None]) -> ImportJob:
-    job = await validate_import(cmd.tenant, cmd.job_id, cmd.mapping, cmd.actor, uow)
-    after_commit(wake_worker)  # the worker reads what this command commits
-    return job
-
-
-async def on_decide(cmd: DecideImportRow, uow: MembersUnitOfWork) -> PlannedRow:
-    return await decide(cmd.tenant, cmd.job_id, cmd.line, cmd.decision, cmd.actor, uow)
-
-
-async def on_commit(cmd: CommitImport, uow: MembersUnitOfWork, wake_worker: Callable[[], None]) -> ImportJob:
-    job = await commit_import(cmd.tenant, cmd.job_id, cmd.skip_undecided, cmd.actor, uow)
-    after_commit(wake_worker)  # the worker reads what this command commits
-    return job
-
-
-async def on_abandon(cmd: AbandonImport, uow: MembersUnitOfWork, files: FileStore) -> ImportJob:
-    return await abandon_import(cmd.tenant, cmd.job_id, cmd.actor, uow, files)
-
-
 async def get_import(query: GetImport, uow: MembersUnitOfWork) -> ImportJob:
     query.actor.require_staff("imports members")
     async with uow:
@@ -463,4 +445,6 @@ async def import_rows(query: ImportRowsQuery, uow: MembersUnitOfWork) -> tuple[l
     return page, (page[-1].line if more and page else None)
 
 
-HANDLERS = (upload_import, on_validate, on_decide, on_commit, on_abandon, get_import, list_imports, import_rows)
+# The bus maps each message to its handler (`bootstrap`).
+HANDLERS = (upload_import, validate_import, decide, commit_import, abandon_import, get_import, list_imports,
+            import_rows)
