@@ -11,7 +11,7 @@ from members_service.bootstrap import bootstrap
 from members_service.domain.model import EmailAlreadyRegistered, MemberNotFound
 from members_service.domain.profile import Cohort, search_key
 from members_service.service_layer import handlers
-from members_service.service_layer.commands import GetMember, RegisterMember
+from members_service.service_layer.commands import Actor, GetMember, RegisterMember
 
 from .fakes import FakeFileStore, FakeMembers, FakeMembersUnitOfWork
 
@@ -58,9 +58,8 @@ async def test_alumnus_cannot_read_another_member() -> None:
     members = FakeMembers()
     member_id = await handlers.register_member(cmd(), FakeMembersUnitOfWork(members))
     with pytest.raises(MemberNotFound):
-        await handlers.get_member(GetMember("demo", member_id, viewer_member_id="someone-else",
-                                            viewer_is_staff=False), members)
-    own = await handlers.get_member(GetMember("demo", member_id, member_id, False), members)
+        await handlers.get_member(GetMember("demo", member_id, Actor("u", "someone-else", staff=False)), members)
+    own = await handlers.get_member(GetMember("demo", member_id, Actor("u", member_id, staff=False)), members)
     assert own.id == member_id
 
 
@@ -68,7 +67,7 @@ async def test_other_tenant_cannot_read_a_member() -> None:
     members = FakeMembers()
     member_id = await handlers.register_member(cmd(tenant="alpha"), FakeMembersUnitOfWork(members))
     with pytest.raises(MemberNotFound):
-        await handlers.get_member(GetMember("beta", member_id, None, viewer_is_staff=True), members)
+        await handlers.get_member(GetMember("beta", member_id, Actor("u", None, staff=True)), members)
 
 
 async def test_bootstrapped_entrypoint_uses_the_principal_tenant_and_shapes_the_result() -> None:

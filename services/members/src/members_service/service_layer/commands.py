@@ -54,8 +54,7 @@ class RegisterMember:
 class GetMember:
     tenant: str
     member_id: str
-    viewer_member_id: str | None
-    viewer_is_staff: bool
+    actor: Actor
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ async def register_member(cmd: RegisterMember, uow: MembersUnitOfWork, clock: Cl
 async def get_member(query: GetMember, reader: MemberReader) -> Member:
     # An alumnus reads their own full record only; another member's record is "not found"
     # rather than "forbidden" so that ids cannot be probed (the directory shows the rest).
-    if not query.viewer_is_staff and query.viewer_member_id != query.member_id:
+    if not query.actor.may_act_on(query.member_id):
         raise MemberNotFound(query.member_id)
     member = await reader.get(query.tenant, query.member_id)
     if member is None:

@@ -59,7 +59,7 @@ USE_CASES: list[UseCase[Any]] = [
             message=_register, reply=lambda member_id: c.MemberRegisteredResult(member_id=member_id),
             description="Register an alumnus in the tenant's register."),
     UseCase(subject=query(c.GET_MEMBER), request=c.GetMember, roles=ALUMNI_AND_STAFF, ownership=Ownership.NAMED,
-            message=lambda req, who: cmd.GetMember(who.tenant, who.target, who.own_member_id, who.staff),
+            message=lambda req, who: cmd.GetMember(who.tenant, who.target, actor(who)),
             reply=views.member_view, description="One member's full record (staff: any; alumnus: self)."),
     UseCase(subject=query(c.LIST_MEMBERS), request=c.ListMembers, roles=STAFF,
             message=lambda req, who: cmd.ListMembers(who.tenant, req.limit, req.after,
