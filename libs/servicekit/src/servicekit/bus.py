@@ -89,10 +89,11 @@ def _inject(handler: Callable[..., Awaitable[Any]], dependencies: Mapping[str, A
         elif p.default is inspect.Parameter.empty:
             raise TypeError(f"{handler.__qualname__}: no dependency named {p.name!r}")
 
+    shared = {name: dependencies[name] for name in wanted if not isinstance(dependencies[name], Fresh)}
+    per_message = [(name, dependencies[name].factory) for name in wanted if isinstance(dependencies[name], Fresh)]
+
     async def bound(message: Any) -> Any:
-        deps = {name: (d.factory() if isinstance(d, Fresh) else d)
-                for name in wanted for d in (dependencies[name],)}
-        return await handler(message, **deps)
+        return await handler(message, **shared, **{name: make() for name, make in per_message})
 
     return message_type, bound
 
