@@ -7,6 +7,12 @@ contract, the roles allowed, the ownership rule, whether it is idempotent, how t
 built from the request and the caller, and how the handler's result becomes the reply. A
 service's list of `UseCase`s is the one place that says what it does; `serve` turns it into
 the `RequestHandler`s that the one generic request/reply adapter (`servicekit.rpc`) serves.
+
+From a hand-written `RequestHandler(subject, Model, closure, roles, idempotent=…, description=…)`:
+the closure's first half (request + principal → command) becomes `message`, its second half
+(result → reply model) `reply`; `whose()`/`own_id()` become `ownership=Ownership.SELF` and
+`who.target`; the service-layer function it called goes into the `MessageBus.wire` list of
+`bootstrap.py`. Until then a `RequestHandler` list still serves next to `serve(...)`'s.
 """
 
 from __future__ import annotations
