@@ -156,7 +156,7 @@ async def test_sigkill_of_notifications_during_200_registrations_loses_and_dupli
     # An event the killed process was handling waits for its open transaction to be reaped (60 s
     # idle); its redeliveries conflict until then, and the last one keeps re-running until the
     # keys are free (`servicekit.messaging`), so it is handled ~60–90 s after the kill.
-    await asyncio.to_thread(wait_until, all_delivered, 240, "every welcome email")
+    await asyncio.to_thread(wait_until, all_delivered, 360, "every welcome email")
     await asyncio.sleep(1.5)
     ours = [m for m in mailbox(platform) if m["to"][0] in set(emails)]
     by_recipient: dict[str, set[str]] = {}
