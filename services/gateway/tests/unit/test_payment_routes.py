@@ -82,10 +82,10 @@ def test_a_token_on_a_webhook_gives_no_rights(client: TestClient, issuer: DevIss
 
 
 @pytest.mark.parametrize(("url", "body", "headers", "status"), [
-    (f"{WEBHOOK}?tenant=demo", BODY, {}, 400),                                          # no signature
+    (f"{WEBHOOK}?tenant=demo", BODY, {}, 422),                                          # no signature
     (f"{WEBHOOK}?tenant=demo", b'{"id":"\xff\xfe"}', {"Stripe-Signature": SIGNATURE}, 400),  # not UTF-8
-    (WEBHOOK, BODY, {"Stripe-Signature": SIGNATURE}, 400),              # several tenants served: name one
-    (f"{WEBHOOK}?tenant=nobody", BODY, {"Stripe-Signature": SIGNATURE}, 400),            # not served here
+    (WEBHOOK, BODY, {"Stripe-Signature": SIGNATURE}, 404),              # several tenants served: name one
+    (f"{WEBHOOK}?tenant=nobody", BODY, {"Stripe-Signature": SIGNATURE}, 404),            # not served here
     ("/api/v1/payments/webhooks/paypal?tenant=demo", BODY, {"Stripe-Signature": SIGNATURE}, 422),
     (f"{WEBHOOK}?tenant=demo", b"{" + b" " * fr.MAX_WEBHOOK_PAYLOAD + b"}", {"Stripe-Signature": SIGNATURE}, 413),
 ])
