@@ -386,3 +386,16 @@ async def test_stripe_checkout_session_offers_card_and_sepa_debit(stripe_stub: s
     await h.refund_payment(RefundPayment("demo", payment.id, 1000, "partial"), uow, providers)
     assert _StripeStub.received[-1][0] == "/v1/refunds"
     assert _StripeStub.received[-1][1]["amount"] == ["1000"] and _StripeStub.received[-1][1]["payment_intent"]
+
+
+def test_payment_enums_mirror_the_contracts() -> None:
+    """The domain may not import contracts: values are converted by value, so both sides must agree."""
+    from alumni_contracts.fundraising import v1
+    from fundraising_service.domain.payments import PaymentStatus as DomainStatus
+    from servicekit.testing.enums import assert_mirrored
+
+    assert_mirrored(v1.PaymentMethod, Method)
+    assert_mirrored(c.OnlineMethod, Method, domain_only=["cheque", "transfer", "cash"])
+    assert_mirrored(c.ManualMethod, Method, domain_only=["card", "sepa_debit"])
+    assert_mirrored(c.PaymentPurpose, Purpose)
+    assert_mirrored(c.PaymentStatus, DomainStatus)
