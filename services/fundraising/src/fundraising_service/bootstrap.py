@@ -14,7 +14,6 @@ from fundraising_service.adapters.mongo_repository import (
     DONATIONS,
     INDEXES,
     MEMBERS,
-    PAYMENT_INDEXES,
     PAYMENTS,
 )
 from fundraising_service.adapters.stripe_checkout import LocalCheckoutProvider, StripeCheckoutProvider
@@ -70,5 +69,5 @@ def build(infra: Infrastructure) -> ServiceParts:
 
     parts = bootstrap(uow, payment_providers(settings))
     parts.requests = [*parts.requests, export_handler("fundraising", infra.db, export_queries)]
-    parts.indexes = [*INDEXES, *PAYMENT_INDEXES]
+    parts.indexes = INDEXES
     return parts

@@ -13,7 +13,6 @@ import pytest
 from fundraising_service.adapters.mongo_repository import (
     CHECKOUTS,
     INDEXES,
-    PAYMENT_INDEXES,
     PAYMENTS,
     WEBHOOK_EVENTS,
 )
@@ -47,7 +46,7 @@ DUES = PaymentTarget(Purpose.DUES, "ms1", "m1", "standard", 1, 3)
 
 @pytest.fixture
 async def uow_factory(mongo_client: Any, db: Any, db_name: str) -> Any:
-    await ensure_indexes(db, [*INDEXES, *PAYMENT_INDEXES, *outbox_indexes(7)])
+    await ensure_indexes(db, [*INDEXES, *outbox_indexes(7)])
     return lambda: MongoFundraisingUnitOfWork(mongo_client, db_name, to_contract)
 
 

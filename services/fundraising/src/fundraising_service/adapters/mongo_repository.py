@@ -86,8 +86,9 @@ PAYMENT_INDEXES = [
     IndexSpec(PAYMENTS, [("tenant", 1), ("member_id", 1), ("_id", 1)], "payments_by_member"),
     # One payment per checkout, whatever the provider sends (the webhook's event id is the
     # first guard, the checkout's optimistic lock the second, this the last).
-    IndexSpec(PAYMENTS, [("checkout_ref", 1)], "payments_one_per_checkout", unique=True),
+    IndexSpec(PAYMENTS, [("tenant", 1), ("checkout_ref", 1)], "payments_one_per_checkout", unique=True),
 ]
+INDEXES += PAYMENT_INDEXES
 # The provider's event id is the `_id` of `payment_webhook_events` ("<provider>:<event id>"):
 # its unique index makes the same webhook twice one payment, one event.
 
