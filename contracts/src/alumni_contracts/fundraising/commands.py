@@ -110,6 +110,9 @@ class CreateCheckout(_PaymentTarget):
     methods: list[OnlineMethod] = Field(default_factory=lambda: [OnlineMethod.CARD], min_length=1, max_length=2,
                                         description="Methods offered (`sepa_debit` where the plan allows).")
     return_url: HttpUrl | None = Field(None, description="Where the provider sends the payer back afterwards.")
+    renew_automatically: bool = Field(
+        False, description="Dues only: renew each year where the provider supports it (Stripe: a yearly "
+                           "subscription); each renewal is a `dues_paid`, a failed one a `dues_payment_failed`.")
 
 
 class CheckoutCreated(Result):

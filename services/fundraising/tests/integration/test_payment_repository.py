@@ -4,6 +4,7 @@ ids (unique) and the outbox rows written in the same transaction."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import UTC, date, datetime
 from typing import Any
@@ -135,3 +136,20 @@ async def test_manual_payment_refund_export_and_erasure(uow_factory: Any, db: An
     doc = await db[PAYMENTS].find_one({"_id": payment.id, "tenant": "demo"})
     assert doc["member_id"] != "m1" and doc["pseudonymised"] is True and doc["amount"]["minor_units"] == 4000
     assert await db[PAYMENTS].count_documents({"tenant": "demo", "member_id": "m1"}) == 0
+
+
+async def test_an_automatic_renewal_is_a_second_payment_of_the_same_checkout(uow_factory: Any, db: Any,
+                                                                             providers: Any) -> None:
+    checkout = await payment_handlers.create_checkout(CreateCheckout(
+        "demo", PaymentTarget(Purpose.DUES, "ms2", "m2", "standard"), Money(5000, "EUR"), "Cotisation",
+        (Method.CARD,), None, recurring=True), uow_factory(), providers)
+    await payment_handlers.receive_webhook(signed(checkout), uow_factory(), providers)
+    body = json.dumps({"id": "evt_renewal", "object": "event", "type": "invoice.paid", "created": int(time.time()),
+                       "data": {"object": {"id": "in_2027", "object": "invoice", "billing_reason": "subscription_cycle",
+                                           "currency": "eur", "amount_paid": 5000, "parent": {"subscription_details": {
+                                               "metadata": {"tenant": "demo", "checkout_id": checkout.id}}}}}})
+    renewal = ReceiveWebhook("demo", "local", body, sign_webhook(body, SECRET, int(time.time())))
+    assert await payment_handlers.receive_webhook(renewal, uow_factory(), providers) == "processed"
+    refs = sorted(d["checkout_ref"] for d in await db[PAYMENTS].find({"tenant": "demo"}).to_list())
+    assert refs == [checkout.id, f"{checkout.id}:in_2027"]
+    assert len(await dues_rows(db, "dues_paid")) == 2

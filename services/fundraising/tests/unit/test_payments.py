@@ -399,3 +399,66 @@ def test_payment_enums_mirror_the_contracts() -> None:
     assert_mirrored(c.ManualMethod, Method, domain_only=["card", "sepa_debit"])
     assert_mirrored(c.PaymentPurpose, Purpose)
     assert_mirrored(c.PaymentStatus, DomainStatus)
+
+
+# -- automatic renewal (Stripe: a yearly subscription) --------------------------------------
+
+def invoice_event(checkout: Checkout, *, kind: str = "invoice.paid", reason: str = "subscription_cycle",
+                  amount: int = 5000, invoice: str = "in_2027") -> tuple[str, str]:
+    """A subscription invoice as Stripe sends it (API 2025+: metadata under `parent`)."""
+    body = json.dumps({
+        "id": f"evt_{kind}_{invoice}", "object": "event", "type": kind, "created": int(time.time()),
+        "data": {"object": {
+            "id": invoice, "object": "invoice", "billing_reason": reason, "currency": "eur",
+            "amount_paid": amount if kind == "invoice.paid" else 0, "amount_due": amount,
+            "parent": {"type": "subscription_details", "subscription_details": {
+                "subscription": "sub_1", "metadata": {"tenant": checkout.tenant, "checkout_id": checkout.id}}}}}})
+    return body, sign_webhook(body, SECRET, int(time.time()))
+
+
+async def test_automatic_renewals_pay_again_and_a_failed_one_is_dues_payment_failed(
+        uow: FakePaymentsUnitOfWork, providers: h.Providers) -> None:
+    checkout = await h.create_checkout(CreateCheckout("demo", DUES, Money(5000, "EUR"), "Cotisation annuelle",
+                                                      (Method.CARD,), None, recurring=True), uow, providers)
+    assert await deliver(uow, providers, *invoice_event(checkout, reason="subscription_create")) == "ignored"
+    with pytest.raises(InvalidPayment):  # a renewal before the first payment completed
+        await deliver(uow, providers, *invoice_event(checkout))
+    await deliver(uow, providers, *webhook(checkout))  # the first year, through the checkout
+    renewal = invoice_event(checkout, invoice="in_2027")
+    assert await deliver(uow, providers, *renewal) == "processed"
+    assert await deliver(uow, providers, *renewal) == "duplicate"
+    with pytest.raises(AmountMismatch):
+        await deliver(uow, providers, *invoice_event(checkout, invoice="in_x", amount=9000))
+    assert await deliver(uow, providers, *invoice_event(checkout, kind="invoice.payment_failed",
+                                                        invoice="in_2028")) == "processed"
+    kinds = [type(e.data).__name__ for e in uow.published]
+    assert kinds == ["DuesPaid", "DuesPaid", "DuesPaymentFailed"]
+    failed = uow.published[-1].data
+    assert isinstance(failed, DuesPaymentFailed) and failed.reason == "renewal_payment_failed"
+    assert failed.membership_id == "ms1" and failed.plan_id == "standard"
+    statuses = sorted(str(p.status) for p in uow.payment_rows.values())
+    assert statuses == ["failed", "succeeded", "succeeded"]  # visible: the failed renewal is a payment
+
+
+async def test_a_checkout_without_renewal_refuses_renewal_invoices(uow: FakePaymentsUnitOfWork,
+                                                                   providers: h.Providers) -> None:
+    checkout = await open_checkout(uow, providers)
+    await deliver(uow, providers, *webhook(checkout))
+    with pytest.raises(InvalidPayment):
+        await deliver(uow, providers, *invoice_event(checkout))
+    with pytest.raises(InvalidPayment):  # renewal is for yearly dues paid at once
+        Checkout.open(tenant="demo", target=PaymentTarget(Purpose.DUES, "ms1", "m1", "lifetime", 1, 3),
+                      amount=Money(5000, "EUR"), description="x", methods=(Method.CARD,), provider="local",
+                      now=NOW, recurring=True)
+
+
+async def test_stripe_renewing_checkout_is_a_yearly_subscription(stripe_stub: str,
+                                                                 uow: FakePaymentsUnitOfWork) -> None:
+    provider = StripeCheckoutProvider(api_key="sk_test_x", webhook_secret="whsec_stripe",
+                                      default_return_url="https://alumni.example/console/", api_base=stripe_stub)
+    await h.create_checkout(CreateCheckout("demo", DUES, Money(5000, "EUR"), "Cotisation annuelle", (Method.CARD,),
+                                           None, recurring=True), uow, h.Providers.of(provider))
+    [(_, form, _)] = _StripeStub.received
+    assert form["mode"] == ["subscription"]
+    assert form["line_items[0][price_data][recurring][interval]"] == ["year"]
+    assert form["subscription_data[metadata][tenant]"] == ["demo"] and "payment_intent_data[metadata][tenant]" not in form

@@ -108,7 +108,7 @@ def checkout_document(c: Checkout) -> Document:
             "amount": {"minor_units": c.amount.minor_units, "currency": c.amount.currency},
             "description": c.description, "methods": [str(m) for m in c.methods], "provider": c.provider,
             "status": str(c.status), "session_id": c.session_id, "url": c.url, "created_at": c.created_at,
-            "expires_at": c.expires_at, "payment_id": c.payment_id}
+            "expires_at": c.expires_at, "payment_id": c.payment_id, "recurring": c.recurring}
 
 
 def checkout_from(doc: Document) -> Checkout:
@@ -117,7 +117,7 @@ def checkout_from(doc: Document) -> Checkout:
                     description=doc["description"], methods=tuple(Method(m) for m in doc["methods"]),
                     provider=doc["provider"], status=CheckoutStatus(doc["status"]), session_id=doc.get("session_id"),
                     url=doc.get("url"), created_at=doc.get("created_at"), expires_at=doc.get("expires_at"),
-                    payment_id=doc.get("payment_id"))
+                    payment_id=doc.get("payment_id"), recurring=doc.get("recurring", False))
 
 
 def payment_document(p: Payment) -> Document:
@@ -125,8 +125,11 @@ def payment_document(p: Payment) -> Document:
             "amount": {"minor_units": p.amount.minor_units, "currency": p.amount.currency},
             "method": str(p.method), "provider": p.provider, "status": str(p.status), "at": p.at,
             "reason": p.reason, "reference": p.reference, "checkout_id": p.checkout_id,
-            # unique: a checkout's id, or the payment's own for a manual one (no null collisions)
-            "checkout_ref": p.checkout_id or f"manual:{p.id}",
+            # unique: a checkout's id (and the renewal's for an automatic renewal), or the payment's
+            # own for a manual one (no null collisions)
+            "checkout_ref": (f"{p.checkout_id}:{p.renewal_ref}" if p.renewal_ref else p.checkout_id)
+            if p.checkout_id else f"manual:{p.id}",
+            "renewal_ref": p.renewal_ref,
             "provider_payment_ref": p.provider_payment_ref, "refunded_minor": p.refunded_minor}
 
 
@@ -135,7 +138,8 @@ def payment_from(doc: Document) -> Payment:
                    amount=Money(doc["amount"]["minor_units"], doc["amount"]["currency"]), method=Method(doc["method"]),
                    provider=doc["provider"], status=PaymentStatus(doc["status"]), at=doc.get("at"),
                    reason=doc.get("reason"), reference=doc.get("reference"), checkout_id=doc.get("checkout_id"),
-                   provider_payment_ref=doc.get("provider_payment_ref"), refunded_minor=doc.get("refunded_minor", 0))
+                   provider_payment_ref=doc.get("provider_payment_ref"), refunded_minor=doc.get("refunded_minor", 0),
+                   renewal_ref=doc.get("renewal_ref"))
 
 
 async def _save_versioned(col: AsyncCollection[Document], aggregate: AggregateRoot, document: Document,

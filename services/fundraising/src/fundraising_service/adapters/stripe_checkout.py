@@ -95,6 +95,8 @@ def notification_from(provider: str, event: Mapping[str, Any]) -> PaymentNotific
     """Stripe's Checkout Session events, provider-neutral. Other event types are `ignored`."""
     event_id, kind = str(event["id"]), str(event["type"])
     session = event["data"]["object"]
+    if kind in ("invoice.paid", "invoice.payment_failed") and session.get("object") == "invoice":
+        return _renewal(provider, event_id, kind, session, event.get("created"))
     if not kind.startswith("checkout.session.") or session.get("object") != "checkout.session":
         return PaymentNotification(provider, event_id, Outcome.IGNORED)
     metadata = session.get("metadata") or {}
@@ -120,6 +122,25 @@ def notification_from(provider: str, event: Mapping[str, Any]) -> PaymentNotific
         occurred_at=datetime.fromtimestamp(int(event["created"]), UTC) if event.get("created") else None)
 
 
+def _renewal(provider: str, event_id: str, kind: str, invoice: Mapping[str, Any], created: Any
+             ) -> PaymentNotification:
+    """A subscription's next yearly invoice, paid or failed: an automatic renewal. The first
+    invoice (`subscription_create`) is the checkout's own payment, told by `checkout.session.*`."""
+    if invoice.get("billing_reason") != "subscription_cycle":
+        return PaymentNotification(provider, event_id, Outcome.IGNORED)
+    parent = (invoice.get("parent") or {}).get("subscription_details") or invoice.get("subscription_details") or {}
+    metadata = parent.get("metadata") or {}
+    paid = kind == "invoice.paid"
+    amount = invoice.get("amount_paid") if paid else invoice.get("amount_due")
+    currency = invoice.get("currency")
+    return PaymentNotification(
+        provider=provider, event_id=event_id, outcome=Outcome.RENEWAL_PAID if paid else Outcome.RENEWAL_FAILED,
+        checkout_id=metadata.get("checkout_id"), tenant=metadata.get("tenant"),
+        amount=Money(int(amount), str(currency).upper()) if amount is not None and currency else None,
+        reason=None if paid else "renewal_payment_failed", renewal_ref=str(invoice["id"]),
+        occurred_at=datetime.fromtimestamp(int(created), UTC) if created else None)
+
+
 def _metadata(checkout: Checkout) -> dict[str, str]:
     return {"tenant": checkout.tenant, "checkout_id": checkout.id, "purpose": str(checkout.target.purpose),
             "reference_id": checkout.target.reference_id}
@@ -143,19 +164,23 @@ class StripeCheckoutProvider(StripeSignedWebhooks):
     async def create_checkout(self, checkout: Checkout, return_url: str | None, now: datetime) -> HostedCheckout:
         back = return_url or self._default_return_url
         separator = "&" if "?" in back else "?"
+        price: dict[str, Any] = {"currency": checkout.amount.currency.lower(),
+                                 "unit_amount": checkout.amount.minor_units,
+                                 "product_data": {"name": checkout.description}}
         params: dict[str, Any] = {
-            "mode": "payment",
-            "line_items": [{"quantity": 1, "price_data": {
-                "currency": checkout.amount.currency.lower(), "unit_amount": checkout.amount.minor_units,
-                "product_data": {"name": checkout.description}}}],
+            "line_items": [{"quantity": 1, "price_data": price}],
             "payment_method_types": [str(m) for m in checkout.methods],
             "client_reference_id": checkout.id,
             "metadata": _metadata(checkout),
-            "payment_intent_data": {"metadata": _metadata(checkout)},
             "success_url": f"{back}{separator}checkout={checkout.id}&status=success",
             "cancel_url": f"{back}{separator}checkout={checkout.id}&status=cancelled",
             "expires_at": int((now + self._ttl).timestamp()),
         }
+        if checkout.recurring:  # automatic renewal: a yearly subscription whose invoices name the checkout
+            price["recurring"] = {"interval": "year"}
+            params.update(mode="subscription", subscription_data={"metadata": _metadata(checkout)})
+        else:
+            params.update(mode="payment", payment_intent_data={"metadata": _metadata(checkout)})
         try:
             session = await self._client.v1.checkout.sessions.create_async(
                 params,  # type: ignore[arg-type]  # a plain dict of the documented parameters

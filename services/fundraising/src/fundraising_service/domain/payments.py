@@ -60,6 +60,8 @@ class Outcome(StrEnum):
     PENDING = "pending"  # completed by the payer, money not yet collected (SEPA)
     FAILED = "failed"
     EXPIRED = "expired"
+    RENEWAL_PAID = "renewal_paid"  # an automatic renewal (a subscription's next invoice) was paid
+    RENEWAL_FAILED = "renewal_failed"
     IGNORED = "ignored"  # an event type the platform does not use
 
 
@@ -90,6 +92,7 @@ class PaymentNotification:
     provider_payment_ref: str | None = None
     reason: str | None = None
     occurred_at: datetime | None = None
+    renewal_ref: str | None = None  # the provider's id of the renewal (Stripe: the invoice)
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,7 @@ class Payment(AggregateRoot):
     checkout_id: str | None = None
     provider_payment_ref: str | None = None
     refunded_minor: int = 0
+    renewal_ref: str | None = None
 
     @classmethod
     def manual(cls, *, tenant: str, target: PaymentTarget, amount: Money, method: Method, reference: str | None,
@@ -269,18 +273,22 @@ class Checkout(AggregateRoot):
     created_at: datetime | None = None
     expires_at: datetime | None = None
     payment_id: str | None = None
+    recurring: bool = False  # renews automatically (yearly) where the provider supports it
 
     @classmethod
     def open(cls, *, tenant: str, target: PaymentTarget, amount: Money, description: str,
-             methods: tuple[Method, ...], provider: str, now: datetime) -> Checkout:
+             methods: tuple[Method, ...], provider: str, now: datetime, recurring: bool = False) -> Checkout:
         _check_target(target)
         _check_amount(amount)
+        if recurring and (target.purpose is not Purpose.DUES or target.instalments is not None):
+            raise InvalidPayment("automatic renewal is for yearly dues paid at once")
         if not methods or not set(methods) <= ONLINE_METHODS:
             raise InvalidPayment("a hosted checkout offers card and/or sepa_debit")
         if Method.SEPA_DEBIT in methods and amount.currency != "EUR":
             raise InvalidPayment("SEPA Direct Debit collects euros only")
         checkout = cls(id=new_id(), tenant=tenant, target=target, amount=amount, description=description,
-                       methods=tuple(dict.fromkeys(methods)), provider=provider, created_at=now)
+                       methods=tuple(dict.fromkeys(methods)), provider=provider, created_at=now,
+                       recurring=recurring)
         checkout.record(CheckoutChanged(checkout.id, checkout.status))
         return checkout
 
@@ -296,6 +304,30 @@ class Checkout(AggregateRoot):
         not another provider's, not another session)."""
         return (notification.provider == self.provider and notification.tenant in (None, self.tenant)
                 and (notification.session_id is None or notification.session_id == self.session_id))
+
+    def renew(self, notification: PaymentNotification, now: datetime) -> Payment:
+        """A renewal the provider collected (or failed to) on its own: a new payment for the same
+        target, each time. Only for a completed checkout that asked for it."""
+        if not self.recurring or self.status is not CheckoutStatus.COMPLETED or not notification.renewal_ref:
+            raise InvalidPayment(f"checkout {self.id} has no automatic renewal")
+        if notification.amount is not None and notification.amount != self.amount:
+            raise AmountMismatch(
+                f"checkout {self.id} renews at {self.amount.minor_units} {self.amount.currency}, the provider "
+                f"reports {notification.amount.minor_units} {notification.amount.currency}")
+        at = notification.occurred_at or now
+        method = notification.method or self.methods[0]
+        succeeded = notification.outcome is Outcome.RENEWAL_PAID
+        reason = None if succeeded else (notification.reason or "renewal_failed")
+        payment = Payment(id=new_id(), tenant=self.tenant, target=self.target, amount=self.amount, method=method,
+                          provider=self.provider, status=PaymentStatus.SUCCEEDED if succeeded else PaymentStatus.FAILED,
+                          at=at, reason=reason, checkout_id=self.id,
+                          provider_payment_ref=notification.provider_payment_ref,
+                          renewal_ref=notification.renewal_ref)
+        if reason is None:
+            payment.record(PaymentSucceeded(payment.id, self.target, self.amount, at, method, self.provider, None))
+        else:
+            payment.record(PaymentFailed(payment.id, self.target, self.amount, at, reason, self.provider))
+        return payment
 
     def settle(self, notification: PaymentNotification, now: datetime) -> Payment | None:
         """Apply a verified notification. Returns the payment it produced, if any; None when it

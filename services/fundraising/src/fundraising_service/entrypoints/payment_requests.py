@@ -65,7 +65,8 @@ def payment_request_handlers(uow_factory: Callable[[], FundraisingUnitOfWork],
             tenant=who.tenant, target=_target(req, _payer(who, req.member_id)),
             amount=Money(req.amount_minor, req.currency), description=req.description,
             methods=tuple(Method(m) for m in req.methods),
-            return_url=str(req.return_url) if req.return_url else None), uow_factory(), providers)
+            return_url=str(req.return_url) if req.return_url else None, recurring=req.renew_automatically),
+            uow_factory(), providers)
         assert checkout.url is not None and checkout.expires_at is not None
         return c.CheckoutCreated(checkout_id=checkout.id, provider=checkout.provider, url=checkout.url,
                                  expires_at=checkout.expires_at)

@@ -36,6 +36,7 @@ class CreateCheckout:
     description: str
     methods: tuple[Method, ...]
     return_url: str | None
+    recurring: bool = False
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ async def create_checkout(cmd: CreateCheckout, uow: FundraisingUnitOfWork, provi
     now = clock()
     async with uow:
         checkout = Checkout.open(tenant=cmd.tenant, target=cmd.target, amount=cmd.amount, description=cmd.description,
-                                 methods=cmd.methods, provider=provider.name, now=now)
+                                 methods=cmd.methods, provider=provider.name, now=now, recurring=cmd.recurring)
         checkout.attach(await provider.create_checkout(checkout, cmd.return_url, now))
         await uow.checkouts.save(checkout)
         await uow.commit()
@@ -90,9 +90,10 @@ async def receive_webhook(cmd: ReceiveWebhook, uow: FundraisingUnitOfWork, provi
             log.warning("payment webhook for an unknown checkout", provider=provider.name,
                         event_id=notification.event_id, checkout_id=notification.checkout_id)
             raise UnknownCheckout(f"no checkout {notification.checkout_id!r} from {provider.name} here")
-        already = checkout.settled
+        renewal = notification.outcome in (Outcome.RENEWAL_PAID, Outcome.RENEWAL_FAILED)
+        already = checkout.settled and not renewal
         try:
-            payment = checkout.settle(notification, clock())
+            payment = checkout.renew(notification, clock()) if renewal else checkout.settle(notification, clock())
         except AmountMismatch:
             log.warning("payment webhook refused: amount differs from the checkout", provider=provider.name,
                         event_id=notification.event_id, checkout_id=checkout.id,
