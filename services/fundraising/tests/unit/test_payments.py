@@ -462,3 +462,11 @@ async def test_stripe_renewing_checkout_is_a_yearly_subscription(stripe_stub: st
     assert form["mode"] == ["subscription"]
     assert form["line_items[0][price_data][recurring][interval]"] == ["year"]
     assert form["subscription_data[metadata][tenant]"] == ["demo"] and "payment_intent_data[metadata][tenant]" not in form
+
+
+@pytest.mark.parametrize("body", ["[1, 2]", '{"object": "customer", "id": "cus_1"}', "not json", '{"object": "event"}'])
+async def test_a_well_signed_body_that_is_not_an_event_is_refused(body: str, uow: FakePaymentsUnitOfWork,
+                                                                   providers: h.Providers) -> None:
+    with pytest.raises(BadWebhook):
+        await deliver(uow, providers, body, sign_webhook(body, SECRET, int(time.time())))
+    assert uow.commits == 0 and uow.webhooks == set()

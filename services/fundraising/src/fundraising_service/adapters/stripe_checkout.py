@@ -58,19 +58,21 @@ class StripeSignedWebhooks:
         self.name, self._secret, self._tolerance, self._clock = name, secret, tolerance, clock
 
     def parse_webhook(self, payload: str, signature: str) -> PaymentNotification:
+        # Stripe's own verification (what `stripe.Webhook.construct_event` runs first), then plain
+        # JSON: building the library's `Event` object cost 5.4 ms a webhook here, the check 0.5 ms.
         try:
-            event = stripe.Webhook.construct_event(payload, signature, self._secret, tolerance=self._tolerance,
-                                                   api_key="unused")
+            stripe.WebhookSignature.verify_header(payload, signature, self._secret, tolerance=self._tolerance)
         except stripe.SignatureVerificationError as exc:
             raise BadWebhook(f"signature: {exc.user_message or exc}") from None
-        except (ValueError, KeyError, TypeError) as exc:  # valid signature over something not an event
-            raise BadWebhook(f"not a Stripe event: {exc}") from None
         timestamp = _timestamp(signature)
         if timestamp > self._clock() + self._tolerance:
             raise BadWebhook("signature: timestamp in the future, outside the tolerance zone")
         try:
-            return notification_from(self.name, event.to_dict())
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            event = json.loads(payload)
+            if not isinstance(event, dict) or event.get("object") != "event":
+                raise ValueError("not an event object")
+            return notification_from(self.name, event)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # a valid signature over a non-event
             raise BadWebhook(f"not a checkout event this platform understands: {exc}") from None
 
 
