@@ -154,11 +154,13 @@ class StripeCheckoutProvider(StripeSignedWebhooks):
 
     def __init__(self, *, api_key: str, webhook_secret: str, default_return_url: str,
                  tolerance: int = MAX_TOLERANCE_SECONDS, api_base: str | None = None,
-                 ttl: timedelta = timedelta(hours=1), timeout: float = 20) -> None:
+                 ttl: timedelta = timedelta(hours=1), timeout: float = 2.0) -> None:
         super().__init__("stripe", webhook_secret, tolerance)
+        # Two attempts of 2 s (same idempotency key) fit in the gateway's 5 s request timeout
+        # (`GATEWAY_NATS_REQUEST_TIMEOUT`); past it the client retries with its Idempotency-Key.
         self._client = stripe.StripeClient(
             api_key, base_addresses={"api": api_base} if api_base else None,
-            http_client=stripe.HTTPXClient(timeout=timeout), max_network_retries=2)
+            http_client=stripe.HTTPXClient(timeout=timeout), max_network_retries=1)
         self._default_return_url = default_return_url
         # Stripe takes 30 minutes to 24 hours.
         self._ttl = min(max(ttl, timedelta(minutes=30)), timedelta(hours=24))
