@@ -19,6 +19,7 @@ from fundraising_service.adapters.mongo_repository import (
 )
 from fundraising_service.adapters.stripe_checkout import LocalCheckoutProvider, local_event, sign_webhook
 from fundraising_service.adapters.unit_of_work import MongoFundraisingUnitOfWork
+from fundraising_service.bootstrap import export_queries
 from fundraising_service.domain.model import Money
 from fundraising_service.domain.payments import (
     AmountMismatch,
@@ -36,6 +37,7 @@ from fundraising_service.service_layer.commands import (
     RefundPayment,
 )
 from fundraising_service.service_layer.contract_mapping import to_contract
+from servicekit.data_export import export_records
 from servicekit.erasure import EraseMemberData, erase_member_data
 from servicekit.mongo import ensure_indexes
 from servicekit.outbox import OUTBOX, outbox_indexes
@@ -129,6 +131,9 @@ async def test_manual_payment_refund_export_and_erasure(uow_factory: Any, db: An
     [listed] = await payment_handlers.list_payments("demo", "m1", None, 10, uow_factory())
     assert listed.id == payment.id and listed.at == datetime(2026, 11, 2, 12, tzinfo=UTC)
     assert await payment_handlers.list_payments("other", "m1", None, 10, uow_factory()) == []
+
+    exported = await export_records(db, export_queries("demo", "m1"))
+    assert [p["_id"] for p in exported[PAYMENTS]] == [payment.id], "the payment is in the member's GDPR export"
 
     # The relay published them (an erasure waits for the member's pending events).
     await db[OUTBOX].update_many({"tenant": "demo"}, {"$set": {"sent_at": datetime.now(UTC)}})
