@@ -180,6 +180,7 @@ NOT_PERSON_TEXT = {
     ("SearchDirectory", "cursor"),  # an opaque token the service decodes (or refuses: invalid-cursor)
     ("ColumnMapping", "mapping"),   # headers of the uploaded file, matched exactly, never stored as text
     ("ValidateImport", "mapping"),
+    ("ReceivePaymentWebhook", "payload"),  # a provider's raw body: HMAC-verified byte for byte, then parsed
 }
 
 
