@@ -37,9 +37,12 @@ def no_contract(_: Any) -> Any:
     raise AssertionError("this handler records no events")
 
 
-@pytest_asyncio.fixture
-async def consume(nats_url: str, js: JetStreamContext, db: Any, topology: TopologySettings
+@pytest_asyncio.fixture(params=["batch", "per-message"])
+async def consume(nats_url: str, js: JetStreamContext, db: Any, topology: TopologySettings,
+                  request: pytest.FixtureRequest,
                   ) -> AsyncIterator[Callable[[Callable[[CloudEvent[Any]], Awaitable[None]]], Awaitable[None]]]:
+    """Every convention holds in both subscriber modes (FastStream's batch pull, one call per
+    fetched batch; and one call per message)."""
     await ensure_indexes(db, inbox_indexes())
     brokers = []
 
@@ -47,7 +50,7 @@ async def consume(nats_url: str, js: JetStreamContext, db: Any, topology: Topolo
         broker = create_broker(nats_url, "test")
         policy = await read_retry_policy(js, SUB)
         attach_event_handler(broker, DeliveryHandler(SUB, handler, db, js, policy),
-                             ConsumerConfig(consumer_fetch_timeout=0.2))
+                             ConsumerConfig(consumer_fetch_timeout=0.2, consumer_batch=request.param == "batch"))
         await broker.start()
         brokers.append(broker)
 
@@ -312,3 +315,81 @@ async def test_services_attach_without_changing_the_declared_stream(
     await consume(handler)
     after = await js.stream_info(SUB.stream)
     assert after.config.subjects == before.config.subjects == ["evt.*.members.>"]
+
+
+async def publish_all(js: JetStreamContext, events: list[CloudEvent[Any]]) -> None:
+    """Published before the consumer starts, so one pull fetches them as one batch."""
+    for event in events:
+        await publish(js, event)
+
+
+@pytest.mark.parametrize("consume", ["batch"], indirect=True)
+async def test_a_failing_message_in_a_batch_neither_blocks_nor_acks_the_others(
+        consume: Any, js: JetStreamContext, mongo_client: AsyncMongoClient[Any], db: Any, db_name: str,
+        topology: TopologySettings) -> None:
+    """One batch, one poisoned event among five: the four others are committed and acked at
+    once (not held back by the failing one's redeliveries), the failing one alone is left
+    unacked, redelivered with the consumer's backoff and finally dead-lettered."""
+    events = [member_registered_event(member_id=f"m{i}") for i in range(5)]
+    poisoned = events[2].id
+    calls: dict[str, list[float]] = {}
+
+    async def handler(event: CloudEvent[Any]) -> None:
+        calls.setdefault(event.id, []).append(asyncio.get_running_loop().time())
+        if event.id == poisoned:
+            raise TimeoutError("smtp server unreachable")
+        async with MongoUnitOfWork(mongo_client, db_name, no_contract) as uow:
+            await uow.db["effects"].insert_one({"event_id": event.id}, session=uow.session)
+            await uow.commit()
+
+    await publish_all(js, events)
+    await consume(handler)
+
+    async def others_acked() -> bool:
+        info = await js.consumer_info(SUB.stream, SUB.durable)
+        return await db["effects"].count_documents({}) == 4 and info.num_ack_pending == 1
+
+    await eventually(others_acked, timeout=topology.backoff_seconds[0] * 10)
+    [dead] = await dead_letters(js, 1, timeout=10)
+    assert json.loads(dead.data)["id"] == poisoned
+    assert dead.headers[naming.HEADER_DEAD_REASON].startswith(f"gave up after {topology.max_deliver} deliveries")
+    assert len(calls[poisoned]) == topology.max_deliver
+    gaps = [b - a for a, b in itertools.pairwise(calls[poisoned])]
+    for gap, expected in zip(gaps, topology.backoff_seconds, strict=False):
+        assert gap >= expected * 0.8
+    assert all(len(times) == 1 for event_id, times in calls.items() if event_id != poisoned)
+    assert await db["effects"].count_documents({}) == 4
+    assert (await js.consumer_info(SUB.stream, SUB.durable)).num_ack_pending == 0
+
+
+@pytest.mark.parametrize("consume", ["batch"], indirect=True)
+async def test_a_batch_handles_one_aggregates_events_in_stream_order_without_redelivery(
+        consume: Any, js: JetStreamContext, topology: TopologySettings) -> None:
+    """Three events of member m1 and one of m2 in one batch: m1's run one after the other in
+    the order of the stream (m2's alongside); each takes longer than the first ack wait, and
+    the ones waiting behind it send in-progress acks, so none is redelivered meanwhile."""
+    first = [member_registered_event(member_id="m1") for _ in range(3)]
+    other = member_registered_event(member_id="m2")
+    order: list[str] = []
+    running: set[str] = set()
+    overlaps: list[str] = []
+
+    async def handler(event: CloudEvent[Any]) -> None:
+        if event.subject in running:
+            overlaps.append(event.subject)
+        running.add(event.subject)
+        order.append(event.id)
+        await asyncio.sleep(topology.backoff_seconds[0] * 1.5)
+        running.discard(event.subject)
+
+    await publish_all(js, [first[0], other, first[1], first[2]])
+    await consume(handler)
+
+    async def acked() -> bool:
+        info = await js.consumer_info(SUB.stream, SUB.durable)
+        return info.delivered.stream_seq == 4 and info.num_ack_pending == 0
+
+    await eventually(acked)
+    assert [i for i in order if i != other.id] == [e.id for e in first]
+    assert overlaps == [], "one aggregate's events never run at the same time"
+    assert (await js.consumer_info(SUB.stream, SUB.durable)).delivered.consumer_seq == 4, "no redelivery"
