@@ -109,6 +109,12 @@ async def in_progress(delivery: Delivery, every: float) -> AsyncIterator[None]:
             await task
 
 
+async def _quietly(ack: Awaitable[None]) -> None:
+    """An in-progress ack lost costs at most a duplicate delivery (the inbox absorbs it)."""
+    with contextlib.suppress(Exception):
+        await ack
+
+
 def create_broker(nats_url: str, name: str,
                   error_cb: Callable[[Exception], Awaitable[None]] | None = None, **options: Any) -> NatsBroker:
     """`options`: credentials and inbox prefix (`NatsConfig.nats_options()`)."""
@@ -247,6 +253,8 @@ class DeliveryHandler:
         earlier ones send in-progress acks meanwhile, so their ack wait does not run out."""
         outcomes: dict[int, str] = {}
         lanes: dict[tuple[str, str], list[tuple[int, Parsed]]] = {}
+        # The ack waits have run since the pull (FastStream fills the batch first): restart them.
+        await asyncio.gather(*(_quietly(raw.in_progress()) for raw in raws))
         for i, raw in enumerate(raws):
             parsed = await self.parse(Delivery.of_raw(raw))
             if isinstance(parsed, str):
@@ -264,9 +272,7 @@ class DeliveryHandler:
             every = self.policy.heartbeat(1)
             while True:
                 await asyncio.sleep(every)
-                for delivery in list(waiting.values()):
-                    with contextlib.suppress(Exception):
-                        await delivery.in_progress()
+                await asyncio.gather(*(_quietly(d.in_progress()) for d in list(waiting.values())))
 
         beat = asyncio.create_task(beat_waiting())
         try:
