@@ -25,6 +25,10 @@
   deliveries were spent before the crash, the last one keeps running the handler again (the
   in-progress heartbeat holding the message) until the reaping has freed the keys, instead of
   dead-lettering a message that nothing is wrong with.
+- Typed handling through FastStream's message (`NatsMessage`), no private attribute of either
+  library; the one step neither offers (terminate with a reason) is `terminate_with_reason`.
+- Optional batch pull (`consumer_batch`, off by default: see bench/RESULTS.md): one call per
+  fetched batch, each message still settled on its own, one aggregate's events in stream order.
 """
 
 from __future__ import annotations
