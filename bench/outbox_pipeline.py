@@ -4,7 +4,8 @@ Stages, each timed for N events, ours vs the raw baseline measured in the same r
   write    — MongoUnitOfWork commit (aggregate + outbox row, one transaction)  vs  raw insert_one (j, majority)
   publish  — OutboxRelay.run until all are sent (rounds: claim batch, publish with Nats-Msg-Id, await PubAcks, mark sent)
              vs  raw js.publish of the same payloads, 100 in flight
-  consume  — FastStream pull subscriber + DeliveryHandler (inbox row + effect in one transaction, ack)
+  consume  — FastStream pull subscriber + DeliveryHandler (inbox row + effect in one transaction, ack),
+             in batch mode (`PullSub(batch=True)`) and per-message mode
              vs  raw nats-py pull subscription (insert_one effect, ack)
 
 Usage: python bench/outbox_pipeline.py [--events N] [--mongo-uri URI --nats-url URL]
@@ -60,7 +61,9 @@ class Result:
         return (f"| {self.stage} | {n / self.ours:,.0f}/s | {n / self.raw:,.0f}/s | {self.raw / self.ours:.2f}× |")
 
 
-async def bench(mongo_uri: str, nats_url: str, n: int, relay_batch: int) -> list[Result]:
+async def bench(mongo_uri: str, nats_url: str, n: int, relay_batch: int, modes: list[str], batch_size: int,
+                fetch_timeout: float) -> list[Result]:
+    consume_times: dict[str, float] = {}
     client = create_client(mongo_uri, "bench")
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
@@ -110,10 +113,11 @@ async def bench(mongo_uri: str, nats_url: str, n: int, relay_batch: int) -> list
                                for e in events[i:i + 100]))
     results.append(Result("publish (outbox relay → JetStream, PubAck)", ours, time.perf_counter() - started))
 
-    # consume: ours through FastStream + DeliveryHandler, raw through a second durable
+    # consume: ours through FastStream + DeliveryHandler (both subscriber modes, each on the
+    # same n events: the durable is recreated in between), raw through a second durable
     sub = subscription("notifications", MemberRegistered)
-    done = asyncio.Event()
     handled = 0
+    done = asyncio.Event()
 
     async def handler(event: CloudEvent[Any]) -> None:
         nonlocal handled
@@ -124,15 +128,25 @@ async def bench(mongo_uri: str, nats_url: str, n: int, relay_batch: int) -> list
         if handled == n:
             done.set()
 
-    broker = create_broker(nats_url, "bench")
-    policy = await read_retry_policy(js, sub)
-    attach_event_handler(broker, DeliveryHandler(sub, handler, client[ours_db], js, policy),
-                         KitConsumerConfig(consumer_batch_size=64, consumer_fetch_timeout=0.5))
-    started = time.perf_counter()
-    await broker.start()
-    await asyncio.wait_for(done.wait(), 600)
-    ours = time.perf_counter() - started
-    await broker.stop()
+    for mode in modes:
+        handled = 0
+        done.clear()
+
+        await js.delete_consumer(sub.stream, sub.durable)
+        await apply(js, TopologySettings())
+        await client[ours_db].drop_collection("effects")
+        await client[ours_db].drop_collection("inbox")
+        await ensure_indexes(client[ours_db], inbox_indexes())
+        broker = create_broker(nats_url, "bench")
+        policy = await read_retry_policy(js, sub)
+        attach_event_handler(broker, DeliveryHandler(sub, handler, client[ours_db], js, policy),
+                             KitConsumerConfig(consumer_batch_size=batch_size, consumer_fetch_timeout=fetch_timeout,
+                                               consumer_batch=mode == "batch"))
+        started = time.perf_counter()
+        await broker.start()
+        await asyncio.wait_for(done.wait(), 600)
+        consume_times[mode] = time.perf_counter() - started
+        await broker.stop()
 
     await js.add_consumer(sub.stream, ConsumerConfig(durable_name="bench-raw", filter_subject=sub.filter_subject,
                                                      ack_wait=30))
@@ -144,7 +158,10 @@ async def bench(mongo_uri: str, nats_url: str, n: int, relay_batch: int) -> list
             await client[raw_db]["effects"].insert_one({"event_id": msg.headers[naming.HEADER_MSG_ID]})  # type: ignore[index]
             await msg.ack()
             count += 1
-    results.append(Result("consume (inbox + effect in one transaction, ack)", ours, time.perf_counter() - started))
+    raw_time = time.perf_counter() - started
+    for mode in modes:
+        results.append(Result(f"consume, {mode} (inbox + effect in one transaction, ack)", consume_times[mode],
+                              raw_time))
 
     await nc.drain()
     await client.close()
@@ -155,11 +172,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--relay-batch", type=int, default=100, help="outbox records claimed per relay round")
+    parser.add_argument("--consume-modes", default="batch,per-message",
+                        help="subscriber modes measured in the consume stage, in this order")
+    parser.add_argument("--consumer-batch-size", type=int, default=64, help="messages fetched per pull")
+    parser.add_argument("--fetch-timeout", type=float, default=0.5, help="seconds a pull waits for messages")
     parser.add_argument("--mongo-uri")
     parser.add_argument("--nats-url")
     args = parser.parse_args()
     with servers(args.mongo_uri, args.nats_url) as (mongo_uri, nats_url):
-        results = asyncio.run(bench(mongo_uri, nats_url, args.events, args.relay_batch))
+        results = asyncio.run(bench(mongo_uri, nats_url, args.events, args.relay_batch,
+                                    args.consume_modes.split(","), args.consumer_batch_size, args.fetch_timeout))
     print(f"{args.events} events; {host.python_implementation()} {host.python_version()}; "
           f"MongoDB: {'external' if args.mongo_uri else 'SecantusDB (embedded)'}")
     print("| stage | ours | raw baseline | ratio (ours/raw) |")

@@ -131,7 +131,9 @@ def start_secantus(data_dir: Path | str, port: int | None = None, log_dir: Path 
     if str(data_dir) != ":memory:":
         Path(data_dir).mkdir(parents=True, exist_ok=True)
     log_path = (log_dir or Path(str(data_dir) if str(data_dir) != ":memory:" else ".")) / "secantus.log"
-    proc = _spawn("secantus", [_bin("secantusd-py"), "--host", "127.0.0.1", "--port", str(port),
+    # `servicekit.stand_in`: `secantusd-py` with an hourly TTL sweep instead of one every 60 s
+    # that blocks every request while it scans the outbox, inbox and idempotency collections.
+    proc = _spawn("secantus", [sys.executable, "-m", "servicekit.stand_in", "--host", "127.0.0.1", "--port", str(port),
                                "--storage-path", str(data_dir), "--log-level", "WARNING", "--sync-on-commit"],
                   log_path)
     wait_for_port(port, 60, proc)

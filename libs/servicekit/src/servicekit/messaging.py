@@ -25,6 +25,10 @@
   deliveries were spent before the crash, the last one keeps running the handler again (the
   in-progress heartbeat holding the message) until the reaping has freed the keys, instead of
   dead-lettering a message that nothing is wrong with.
+- Typed handling through FastStream's message (`NatsMessage`), no private attribute of either
+  library; the one step neither offers (terminate with a reason) is `terminate_with_reason`.
+- Optional batch pull (`consumer_batch`, off by default: see bench/RESULTS.md): one call per
+  fetched batch, each message still settled on its own, one aggregate's events in stream order.
 """
 
 from __future__ import annotations
@@ -33,12 +37,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from faststream import AckPolicy
+from faststream import AckPolicy, Context
 from faststream.nats import JStream, NatsBroker, NatsMessage, NatsUserPassword, PullSub
+from faststream.nats.message import NatsBatchMessage
+from faststream.nats.message import NatsMessage as FsNatsMessage
+from faststream.nats.subscriber import LogicSubscriber
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from pymongo.asynchronous.database import AsyncDatabase
@@ -88,14 +95,14 @@ class RetryPolicy:
 
 
 @contextlib.asynccontextmanager
-async def in_progress(raw: Msg, every: float) -> AsyncIterator[None]:
+async def in_progress(delivery: Delivery, every: float) -> AsyncIterator[None]:
     """Keep telling the server the delivery is being worked on, so the ack wait restarts
     instead of running out under a slow handler."""
     async def beat() -> None:
         while True:
             await asyncio.sleep(every)
             with contextlib.suppress(Exception):  # a lost heartbeat costs at most a duplicate delivery
-                await raw.in_progress()
+                await delivery.in_progress()
 
     task = asyncio.create_task(beat())
     try:
@@ -104,6 +111,12 @@ async def in_progress(raw: Msg, every: float) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def _quietly(ack: Awaitable[None]) -> None:
+    """An in-progress ack lost costs at most a duplicate delivery (the inbox absorbs it)."""
+    with contextlib.suppress(Exception):
+        await ack
 
 
 def create_broker(nats_url: str, name: str,
@@ -132,6 +145,49 @@ async def read_retry_policy(js: JetStreamContext, sub: Subscription) -> RetryPol
     return RetryPolicy(max_deliver=cfg.max_deliver or 1, backoff=tuple(cfg.backoff or ()))
 
 
+TERM = b"+TERM"
+
+
+def terminate_with_reason(raw: Msg, reason: str) -> Awaitable[None]:
+    """Terminate a JetStream delivery with `+TERM <reason>`: the reason then appears in the
+    server's MSG_TERMINATED advisory (kept in the DLQ stream next to our dead letter).
+
+    Neither nats-py 2.16 (`Msg.term()`) nor FastStream 0.7 (`NatsMessage.reject()`) takes a
+    reason, so the ack is sent with nats-py's public `Msg.respond` on the message's own
+    connection: JetStream reads an ack from whatever is published to the delivery's reply
+    subject (the headers `respond` repeats are ignored by the server). `respond` does not mark
+    the message acknowledged, so nothing may settle it afterwards (the subscriber's ack policy
+    is manual). `test_messaging.py::test_terminate_still_needs_our_reason_path` fails when
+    either library grows a reason parameter: switch to it then."""
+    return raw.respond(TERM + b" " + reason[:200].encode())
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One JetStream delivery as the subscriber convention handles it: the nats-py message's
+    public content and metadata, settled through FastStream's message when there is one
+    (per-message mode) or through nats-py's public acks (batch mode, where FastStream's batch
+    message can only settle the whole batch at once)."""
+
+    raw: Msg
+    ack: Callable[[], Awaitable[None]]
+    in_progress: Callable[[], Awaitable[None]]
+
+    @classmethod
+    def of(cls, msg: FsNatsMessage) -> Delivery:
+        return cls(msg.raw_message, msg.ack, msg.in_progress)
+
+    @classmethod
+    def of_raw(cls, raw: Msg) -> Delivery:
+        return cls(raw, raw.ack, raw.in_progress)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    delivery: Delivery
+    event: CloudEvent[Any]
+
+
 class DeliveryHandler:
     """Handles one JetStream delivery end to end; independent of FastStream for testing."""
 
@@ -143,28 +199,40 @@ class DeliveryHandler:
         self._js = js
         self.policy = policy
 
-    async def __call__(self, raw: Msg) -> str:
-        delivered = raw.metadata.num_delivered
+    async def __call__(self, msg: Delivery | Msg) -> str:
+        delivery = msg if isinstance(msg, Delivery) else Delivery.of_raw(msg)
+        parsed = await self.parse(delivery)
+        if isinstance(parsed, str):
+            return parsed
+        return await self.handle(parsed)
+
+    async def parse(self, delivery: Delivery) -> Parsed | str:
+        """The delivery's event, or the outcome of dead-lettering a malformed one."""
         try:
-            event = REGISTRY.parse(raw.data)
+            event = REGISTRY.parse(delivery.raw.data)
             if type(event.data) is not self.sub.event:
                 raise MalformedEvent(f"{event.type} is not {self.sub.event.type_name()}")
         except (UnknownEventType, MalformedEvent) as exc:
-            return await self._dead_letter(raw, f"permanent: {exc}", None)
+            return await self._dead_letter(delivery.raw, f"permanent: {exc}", None)
+        return Parsed(delivery, event)
 
+    async def handle(self, parsed: Parsed) -> str:
+        delivery, event = parsed.delivery, parsed.event
+        raw = delivery.raw
+        delivered = raw.metadata.num_delivered
         ctx = context.of_event(self.sub.consumer, event.id, event.correlationid, event.tenant)
         assert ctx.inbox is not None
         if await inbox.seen(self._db, ctx.inbox):
-            await raw.ack()
+            await delivery.ack()
             return self._outcome("duplicate")
         with bound(tenant=event.tenant, correlation_id=event.correlationid, causation_id=event.id,
                    consumer=self.sub.durable), context.handling(ctx):
             started = time.perf_counter()
             try:
-                async with in_progress(raw, self.policy.heartbeat(delivered)):
+                async with in_progress(delivery, self.policy.heartbeat(delivered)):
                     await self._run(event, last=delivered >= self.policy.max_deliver)
             except inbox.AlreadyProcessed:
-                await raw.ack()
+                await delivery.ack()
                 return self._outcome("duplicate")
             except (PermanentError, DomainError) as exc:
                 return await self._dead_letter(raw, f"rejected: {type(exc).__name__}: {exc}", event.id)
@@ -178,8 +246,46 @@ class DeliveryHandler:
                 return self._outcome("retry")
             finally:
                 metrics.HANDLER_SECONDS.labels(self.sub.durable).observe(time.perf_counter() - started)
-            await raw.ack()
+            await delivery.ack()
             return self._outcome("ok")
+
+    async def handle_batch(self, raws: Sequence[Msg]) -> list[str]:
+        """One fetched batch: every message is settled on its own (ack, DLQ + term, or left
+        unacked for a redelivery with backoff), exactly as in per-message mode. Events of one
+        aggregate (tenant + CloudEvent subject) run one after the other in stream order;
+        different aggregates run concurrently. Messages waiting behind their aggregate's
+        earlier ones send in-progress acks meanwhile, so their ack wait does not run out."""
+        outcomes: dict[int, str] = {}
+        lanes: dict[tuple[str, str], list[tuple[int, Parsed]]] = {}
+        # The ack waits have run since the pull (FastStream fills the batch first): restart them.
+        await asyncio.gather(*(_quietly(raw.in_progress()) for raw in raws))
+        for i, raw in enumerate(raws):
+            parsed = await self.parse(Delivery.of_raw(raw))
+            if isinstance(parsed, str):
+                outcomes[i] = parsed
+            else:
+                lanes.setdefault((parsed.event.tenant, parsed.event.subject), []).append((i, parsed))
+        waiting = {i: p.delivery for lane in lanes.values() for i, p in lane[1:]}
+
+        async def run_lane(lane: list[tuple[int, Parsed]]) -> None:
+            for i, parsed in lane:
+                waiting.pop(i, None)
+                outcomes[i] = await self.handle(parsed)
+
+        async def beat_waiting() -> None:
+            every = self.policy.heartbeat(1)
+            while True:
+                await asyncio.sleep(every)
+                await asyncio.gather(*(_quietly(d.in_progress()) for d in list(waiting.values())))
+
+        beat = asyncio.create_task(beat_waiting())
+        try:
+            await asyncio.gather(*(run_lane(lane) for lane in lanes.values()))
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+        return [outcomes[i] for i in range(len(raws))]
 
     async def _run(self, event: CloudEvent[Any], *, last: bool) -> None:
         """The handler, re-run in process on write conflicts; on the last delivery for as long
@@ -219,29 +325,53 @@ class DeliveryHandler:
         }
         await self._js.publish(naming.dead_letter_subject(self.sub.stream, self.sub.durable),
                                raw.data, headers=headers, timeout=5.0)
-        # `+TERM <reason>` puts the reason in the MSG_TERMINATED advisory too; nats-py's `term()`
-        # takes no reason, so the ack is sent on the message's own connection and marked done.
-        await raw._client.publish(raw.reply, b"+TERM " + reason[:200].encode())
-        raw._ackd = True
+        await terminate_with_reason(raw, reason)
         log.error("message dead-lettered", consumer=self.sub.durable, stream_seq=seq, reason=reason)
         return self._outcome("dead_letter")
+
+
+def fetch_timeout(config: ConsumerConfig, policy: RetryPolicy, batch: bool) -> float:
+    """How long one pull waits. FastStream's batch pull keeps fetching until the batch is full
+    or this time has passed, so at low traffic an event waits up to this long before its
+    handler runs, its ack wait already running: bounded to a quarter of the first ack wait
+    (0.5 s with the default backoff), so the wait never causes a redelivery and the backoff
+    between deliveries stays within 25 % of the declared one. The per-message pull returns what
+    is there at once: it waits only when idle."""
+    if not batch:
+        return config.consumer_fetch_timeout
+    return min(config.consumer_fetch_timeout, policy.delay(1) / 4)
 
 
 def attach_event_handler(broker: NatsBroker, delivery: DeliveryHandler, config: ConsumerConfig,
                          inbox_prefix: str | None = None) -> None:
     """`inbox_prefix`: the NATS user's own (FastStream's pull subscriber does not take the
-    connection's; the generated permissions allow no other inbox)."""
+    connection's; the generated permissions allow no other inbox).
+
+    `config.consumer_batch`: FastStream's batch pull (`PullSub(batch=True)`) hands the whole
+    fetched batch to one call, settled message by message by `DeliveryHandler.handle_batch`;
+    otherwise FastStream runs one call per message (each with its own parsing, middlewares and
+    task). Both fetch `consumer_batch_size` messages per pull; bench/RESULTS.md compares them."""
     sub = delivery.sub
 
-    @broker.subscriber(
-        sub.filter_subject,
-        stream=JStream(sub.stream, declare=False),
-        durable=sub.durable,
-        pull_sub=PullSub(batch_size=config.consumer_batch_size, timeout=config.consumer_fetch_timeout),
-        ack_policy=AckPolicy.MANUAL,
-        inbox_prefix=(inbox_prefix or "_INBOX").encode() + b".",
-        title=f"{sub.durable}:{sub.filter_subject}",
-        description=(sub.event.__doc__ or "").strip(),
-    )
+    def subscriber(batch: bool) -> LogicSubscriber[Any]:
+        return broker.subscriber(
+            sub.filter_subject,
+            stream=JStream(sub.stream, declare=False),
+            durable=sub.durable,
+            pull_sub=PullSub(batch_size=config.consumer_batch_size, timeout=fetch_timeout(config, delivery.policy, batch),
+                             batch=batch),
+            ack_policy=AckPolicy.MANUAL,
+            inbox_prefix=(inbox_prefix or "_INBOX").encode() + b".",
+            title=f"{sub.durable}:{sub.filter_subject}",
+            description=(sub.event.__doc__ or "").strip(),
+        )
+
+    if config.consumer_batch:
+        @subscriber(batch=True)
+        async def _on_batch(msg: Annotated[NatsBatchMessage, Context("message")]) -> None:
+            await delivery.handle_batch(msg.raw_message)
+        return
+
+    @subscriber(batch=False)
     async def _on_event(msg: NatsMessage) -> None:
-        await delivery(msg.raw_message)
+        await delivery(Delivery.of(msg))

@@ -59,6 +59,10 @@ class RelayConfig(BaseSettings):
 class ConsumerConfig(BaseSettings):
     consumer_batch_size: int = Field(16, ge=1, le=256, description="Messages fetched per pull.")
     consumer_fetch_timeout: float = Field(1.0, gt=0, description="Seconds a pull waits for messages.")
+    consumer_batch: bool = Field(
+        False, description="Hand each fetched batch of events to one call (FastStream's batch pull), still settled "
+                           "message by message, events of one aggregate in stream order; false: one call per "
+                           "message. Batch is faster but not the default yet: see bench/RESULTS.md.")
     request_concurrency: int = Field(
         4, ge=1, le=256, description="Commands and queries of one kind served at once by this process (each "
                                       "request subject's subscriber otherwise answers one request at a time).")

@@ -37,9 +37,12 @@ def no_contract(_: Any) -> Any:
     raise AssertionError("this handler records no events")
 
 
-@pytest_asyncio.fixture
-async def consume(nats_url: str, js: JetStreamContext, db: Any, topology: TopologySettings
+@pytest_asyncio.fixture(params=["per-message"])
+async def consume(nats_url: str, js: JetStreamContext, db: Any, topology: TopologySettings,
+                  request: pytest.FixtureRequest,
                   ) -> AsyncIterator[Callable[[Callable[[CloudEvent[Any]], Awaitable[None]]], Awaitable[None]]]:
+    """Per-message mode (the default) unless a test asks for `batch` (indirect parametrization):
+    FastStream's batch pull, one call per fetched batch."""
     await ensure_indexes(db, inbox_indexes())
     brokers = []
 
@@ -47,7 +50,7 @@ async def consume(nats_url: str, js: JetStreamContext, db: Any, topology: Topolo
         broker = create_broker(nats_url, "test")
         policy = await read_retry_policy(js, SUB)
         attach_event_handler(broker, DeliveryHandler(SUB, handler, db, js, policy),
-                             ConsumerConfig(consumer_fetch_timeout=0.2))
+                             ConsumerConfig(consumer_fetch_timeout=0.2, consumer_batch=request.param == "batch"))
         await broker.start()
         brokers.append(broker)
 
@@ -93,6 +96,7 @@ def handler_writing(mongo_client: AsyncMongoClient[Any], db_name: str, calls: li
     return handler
 
 
+@pytest.mark.parametrize("consume", ["per-message", "batch"], indirect=True)
 async def test_handler_failing_once_is_redelivered_and_succeeds_once(
         consume: Any, js: JetStreamContext, mongo_client: AsyncMongoClient[Any], db: Any, db_name: str) -> None:
     calls: list[int] = []
@@ -150,6 +154,7 @@ async def test_a_concurrency_conflict_is_retried_never_dead_lettered(
     assert await dlq_size(js) == dlq_before, "a conflict is never dead-lettered"
 
 
+@pytest.mark.parametrize("consume", ["per-message", "batch"], indirect=True)
 async def test_duplicate_event_is_a_no_op(
         consume: Any, js: JetStreamContext, mongo_client: AsyncMongoClient[Any], db: Any, db_name: str) -> None:
     calls: list[int] = []
