@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from members_service.adapters.group_store import INDEXES as GROUP_INDEXES
-from members_service.adapters.group_store import MEMBERSHIPS
-from members_service.adapters.import_store import IMPORT_JOBS, NatsFileStore
-from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
-from members_service.adapters.import_store import OBSOLETE_INDEXES as OBSOLETE_IMPORT_INDEXES
-from members_service.adapters.mongo_repository import CONSENT_RECORDS, INDEXES, MEMBERS, MongoMemberRepository
-from members_service.adapters.name_order_sketch import NameOrderSketches
-from members_service.adapters.search_keys import SearchKeyMigration
+from members_service.adapters.mongo_directory_search import MongoDirectorySearch
+from members_service.adapters.mongo_groups import MEMBERSHIPS
+from members_service.adapters.mongo_imports import IMPORT_JOBS
+from members_service.adapters.mongo_indexes import INDEXES, OBSOLETE_INDEXES
+from members_service.adapters.mongo_members import CONSENT_RECORDS, MEMBERS
+from members_service.adapters.mongo_name_order_sketch import NameOrderSketches
+from members_service.adapters.mongo_reader import MongoMemberReader
+from members_service.adapters.mongo_search_keys import SearchKeyMigration
+from members_service.adapters.nats_file_store import NatsFileStore
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
 from members_service.domain.import_plan import REPORT_RETENTION
@@ -28,7 +29,7 @@ from members_service.entrypoints.subscribers import event_handlers
 from members_service.service_layer import handlers, imports
 from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.imports import StillMine
-from members_service.service_layer.ports import FileStore, MemberReader, MembersUnitOfWork
+from members_service.service_layer.ports import DirectorySearch, FileStore, MemberReader, MembersUnitOfWork
 from servicekit.data_export import export_handler
 from servicekit.leases import LeasedQueue
 from servicekit.mongo import Document
@@ -38,9 +39,9 @@ from servicekit.runtime import Infrastructure, ServiceParts
 
 def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader, files: FileStore,
               wake_import_worker: Callable[[], None] = lambda: None,
-              import_retention: timedelta = REPORT_RETENTION) -> ServiceParts:
+              import_retention: timedelta = REPORT_RETENTION, *, directory: DirectorySearch) -> ServiceParts:
     return ServiceParts(
-        requests=[*request_handlers(uow_factory, reader), *group_request_handlers(uow_factory, reader),
+        requests=[*request_handlers(uow_factory, reader, directory), *group_request_handlers(uow_factory, reader),
                   *import_request_handlers(uow_factory, files, wake_import_worker, import_retention)],
         events=event_handlers(uow_factory))
 
@@ -59,7 +60,8 @@ def build(infra: Infrastructure) -> ServiceParts:
         return MongoMembersUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup)
 
     sketches = NameOrderSketches(infra.db, max_age_seconds=settings.directory_sketch_seconds)
-    reader = MongoMemberRepository(infra.db, None, lambda _m: None, sketches)
+    reader = MongoMemberReader(infra.db)
+    directory = MongoDirectorySearch(infra.db, sketches)
     rekey = SearchKeyMigration(infra.db, sketches.mark_stale)
 
     async def directory_upkeep() -> None:
@@ -94,10 +96,10 @@ def build(infra: Infrastructure) -> ServiceParts:
     report_expiry = Sweep("members", "import-report-expiry", expire_import_reports, 600.0, db=infra.db)
 
     importer = import_worker(LeasedQueue(infra.db[IMPORT_JOBS], settings.import_lease_seconds), run_import_job)
-    parts = bootstrap(uow, reader, files, importer.wake, import_retention=retention)
+    parts = bootstrap(uow, reader, files, importer.wake, import_retention=retention, directory=directory)
     parts.requests = [*parts.requests, export_handler("members", infra.db, export_queries, required=MEMBERS)]
-    parts.indexes = [*INDEXES, *IMPORT_INDEXES, *GROUP_INDEXES]
-    parts.obsolete_indexes = [*OBSOLETE_IMPORT_INDEXES]
+    parts.indexes = [*INDEXES]
+    parts.obsolete_indexes = [*OBSOLETE_INDEXES]
     parts.workers = [refresher.run, expiry.run, deadlines.run, importer.run, report_expiry.run]
     parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop, importer.stop, report_expiry.stop]
     return parts

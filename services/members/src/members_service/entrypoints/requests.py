@@ -20,7 +20,7 @@ from members_service.domain.showcase import ShowcaseChannel, ShowcaseField, Show
 from members_service.entrypoints import views
 from members_service.service_layer import commands as cmd
 from members_service.service_layer import handlers
-from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
+from members_service.service_layer.ports import DirectorySearch, MemberReader, MembersUnitOfWork
 from servicekit.domain import DomainError, utcnow
 from servicekit.rpc import RequestHandler
 
@@ -94,7 +94,8 @@ def whose(requested: str | None, who: Principal) -> str:
     return requested if (requested and who.has_any(*STAFF)) else own_id(who)
 
 
-def request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader) -> list[RequestHandler]:
+def request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader,
+                     directory: DirectorySearch) -> list[RequestHandler]:
     async def register(req: c.RegisterMember, who: Principal) -> c.MemberRegisteredResult:
         member_id = await handlers.register_member(cmd.RegisterMember(
             tenant=who.tenant, first_name=req.first_name, last_name=req.last_name, email=str(req.email),
@@ -155,7 +156,7 @@ def request_handlers(uow_factory: Callable[[], MembersUnitOfWork], reader: Membe
                                      ambassadors_only=req.ambassadors)
         cards, after = await handlers.search_directory(cmd.SearchDirectory(
             tenant=who.tenant, viewer=actor(who).viewer, criteria=criteria, limit=req.limit,
-            after=decode_cursor(req.cursor) if req.cursor else None), reader)
+            after=decode_cursor(req.cursor) if req.cursor else None), directory)
         return c.DirectoryPage(items=[views.directory_entry(card) for card in cards],
                                next_cursor=encode_cursor(after) if after else None)
 
