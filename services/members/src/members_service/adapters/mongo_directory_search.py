@@ -20,9 +20,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from members_service.adapters.mongo_member_documents import from_document
 from members_service.adapters.mongo_name_order_sketch import SKETCHES, NameOrderSketches
 from members_service.adapters.mongo_name_order_sketch import STEP as SKETCH_STEP
-from members_service.domain.directory import ANY_NAME_MIN_PREFIX, matches
+from members_service.domain.directory import ANY_NAME_MIN_PREFIX, Viewer, matches
 from members_service.domain.model import Member
-from members_service.domain.profile import name_key
+from members_service.domain.profile import SEARCH_KEYS_VERSION, Section, name_key, name_parts, search_key
 from members_service.service_layer.commands import SearchDirectory
 from servicekit.mongo import Document, IndexSpec
 
@@ -58,6 +58,67 @@ DIRECTORY_INDEXES = [
     IndexSpec(MEMBERS, [("tenant", 1), ("is_ambassador", 1)], "directory_ambassadors"),
     IndexSpec(SKETCHES, [("tenant", 1), ("_id", 1)], "sketches_by_tenant_id"),
 ]
+
+
+# What a candidate is screened on before its whole document is read: the derived search fields,
+# the names (for the parts of compound names) and the visibility of the filtered sections.
+SCREENED = dict.fromkeys(("_id", "sort_key", "listed", "is_ambassador", "keys_version", *NAME_FIELDS, "first_name",
+                          "last_name", "usage_name", "birth_name", "education", "employer_keys", "sectors", "city_key",
+                          "country", "visibility"), 1)
+
+
+def _name_parts_match(d: Document, prefix: str) -> bool:
+    """A part of a compound name other than those with a key of their own (`pierre` in Jean-Pierre
+    Marie's usage name): only names that are not a plain ASCII word can have one."""
+    for field in ("first_name", "last_name", "usage_name", "birth_name"):
+        name = d.get(field)
+        if name and not (name.isascii() and name.isalpha()) and any(p.startswith(prefix) for p in name_parts(name)):
+            return True
+    return False
+
+
+def _visible(d: Document, section: Section, viewer: Viewer) -> bool:
+    return viewer.staff or viewer.member_id == d["_id"] or (d.get("visibility") or {}).get(section.value) == "alumni"
+
+
+def _screen(d: Document, query: SearchDirectory, prefix: str) -> bool:
+    """False only for a member `directory.matches` certainly rejects, judged on the document's
+    derived fields without building the member (most of a walk's cost at 100k members). Keys
+    computed under an older folding rule (`keys_version`) are not trusted: the domain decides."""
+    c, viewer = query.criteria, query.viewer
+    if not viewer.staff and not d.get("listed"):
+        return False
+    if d.get("keys_version") != SEARCH_KEYS_VERSION:
+        return True
+    if c.ambassadors_only and not d.get("is_ambassador"):
+        return False
+    if prefix:
+        if len(prefix) < ANY_NAME_MIN_PREFIX:
+            if not (d.get("last_key") or "").startswith(prefix):
+                return False
+        elif not (any((d.get(f) or "").startswith(prefix) for f in NAME_FIELDS) or _name_parts_match(d, prefix)):
+            return False
+    if (c.program or c.year_from or c.year_to) and not any(
+            (not c.program or e.get("program") == c.program)
+            and (not c.year_from or e.get("graduation_year", 0) >= c.year_from)
+            and (not c.year_to or e.get("graduation_year", 0) <= c.year_to) for e in d.get("education") or ()):
+        return False
+    if c.employer_prefix or c.sector:
+        if not _visible(d, Section.CAREER, viewer):
+            return False
+        employer = search_key(c.employer_prefix or "")
+        if employer and not any(k.startswith(employer) for k in d.get("employer_keys") or ()):
+            return False
+        if c.sector and "sectors" in d and c.sector not in d["sectors"]:
+            return False
+    if c.city or c.country:
+        if not _visible(d, Section.LOCATION, viewer):
+            return False
+        if c.city and (d.get("city_key") or "") != search_key(c.city):
+            return False
+        if c.country and d.get("country") != c.country:
+            return False
+    return True
 
 
 def driving_queries(query: SearchDirectory) -> tuple[str, list[Document]]:
@@ -110,20 +171,30 @@ class MongoDirectorySearch:
             return await self._search_names(query, after)
         found: dict[str, Document] = {}
         for q in filters:
-            async for d in self._col.find(q):
+            async for d in self._col.find(q, SCREENED):
                 if d["sort_key"] > after:
                     found[d["_id"]] = d
-        return self._keep(sorted(found.values(), key=lambda d: d["sort_key"]), query, query.limit), None
+        return await self._keep(sorted(found.values(), key=lambda d: d["sort_key"]), query, query.limit), None
 
-    def _keep(self, docs: list[Document], query: SearchDirectory, wanted: int) -> list[tuple[str, Member]]:
-        """The first `wanted` of `docs` (in order) that the viewer finds."""
+    async def _keep(self, docs: list[Document], query: SearchDirectory, wanted: int) -> list[tuple[str, Member]]:
+        """The first `wanted` of `docs` (screened documents, in order) that the viewer finds: the
+        screen drops the certain misses on the derived fields, then the whole documents of the
+        rest are read (one `_id` query per batch) and `directory.matches` decides."""
+        prefix = name_key(query.criteria.name_prefix or "")
+        candidates = [d for d in docs if _screen(d, query, prefix)]
         kept: list[tuple[str, Member]] = []
-        for d in docs:
-            member = from_document(d)
-            if matches(member, query.criteria, query.viewer):
-                kept.append((d["sort_key"], member))
-                if len(kept) == wanted:
-                    break
+        start = 0
+        while len(kept) < wanted and start < len(candidates):
+            batch = candidates[start:start + wanted - len(kept)]
+            start += len(batch)
+            ids = [d["_id"] for d in batch]
+            full = {d["_id"]: d async for d in self._col.find({"tenant": query.tenant, "_id": {"$in": ids}})}
+            for d in batch:
+                if d["_id"] not in full:
+                    continue  # erased since the candidate was read
+                member = from_document(full[d["_id"]])
+                if matches(member, query.criteria, query.viewer):
+                    kept.append((d["sort_key"], member))
         return kept
 
     async def _windows(self, query: SearchDirectory, after: str) -> AsyncIterator[tuple[str, bool, str | None]]:
@@ -164,15 +235,18 @@ class MongoDirectorySearch:
         for field in NAME_FIELDS if len(key) >= NAME_INDEX_MIN_PREFIX else ():
             if field == "last_key":
                 continue
-            async for d in self._col.find({"tenant": query.tenant, field: {"$gte": key, "$lt": key + HIGH}}):
+            async for d in self._col.find({"tenant": query.tenant, field: {"$gte": key, "$lt": key + HIGH}},
+                                          SCREENED):
                 if d["sort_key"] > after:
                     scattered[d["_id"]] = d
         region_start = max(after, key)
         # Sort keys hold separators, so none equals a bare prefix: "after the prefix" is the region.
         walked, resume = await self._walk_name_order(query, region_start, WALK_BUDGET, region_end=key + HIGH)
-        others = self._keep(sorted(scattered.values(), key=lambda d: d["sort_key"]), query, 10**9)
+        candidates = sorted(scattered.values(), key=lambda d: d["sort_key"])
         if resume is not None:  # the last-name region is not finished: nothing beyond it yet
-            others = [(k, m) for k, m in others if k <= resume]
+            candidates = [d for d in candidates if d["sort_key"] <= resume]
+        # Only the first `limit` of them can make the merged page.
+        others = await self._keep(candidates, query, query.limit)
         merged: dict[str, tuple[str, Member]] = {m.id: (k, m) for k, m in [*walked, *others]}
         page = sorted(merged.values(), key=lambda km: km[0])
         if len(page) > query.limit:
@@ -192,10 +266,10 @@ class MongoDirectorySearch:
             bounds: Document = {"$gte" if inclusive else "$gt": lower}
             if upper is not None:
                 bounds["$lt"] = upper
-            docs = await self._col.find({**base, "sort_key": bounds}).sort("sort_key", 1).to_list()
+            docs = await self._col.find({**base, "sort_key": bounds}, SCREENED).sort("sort_key", 1).to_list()
             if self._sketches is not None and len(docs) > STALE_WINDOW:
                 self._sketches.mark_stale(query.tenant)
-            kept += self._keep(docs, query, query.limit - len(kept))
+            kept += await self._keep(docs, query, query.limit - len(kept))
             read += len(docs)
             last_read = docs[-1]["sort_key"] if docs else last_read
             if len(kept) >= query.limit:
