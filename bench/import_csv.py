@@ -26,10 +26,11 @@ import nats
 from benchservers import servers
 
 from alumni_local.seed import CITIES, EMPLOYERS, FIRST, LAST, PROGRAMS, TITLES
-from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
-from members_service.adapters.import_store import NatsFileStore
-from members_service.adapters.member_documents import to_document
-from members_service.adapters.mongo_repository import INDEXES, MEMBERS, MongoMemberRepository
+from members_service.adapters.mongo_indexes import INDEXES
+from members_service.adapters.mongo_member_documents import to_document
+from members_service.adapters.mongo_members import MEMBERS
+from members_service.adapters.mongo_reader import MongoMemberReader
+from members_service.adapters.nats_file_store import NatsFileStore
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.domain.import_plan import new_member
 from members_service.service_layer import imports
@@ -64,7 +65,7 @@ async def ours(uri: str, nats_url: str, data: bytes) -> dict[str, float]:
     client = create_client(uri, "bench")
     db = client["bench_import"]
     await client.drop_database("bench_import")
-    await ensure_indexes(db, [*INDEXES, *IMPORT_INDEXES, *outbox_indexes(7)])
+    await ensure_indexes(db, [*INDEXES, *outbox_indexes(7)])
     nc = await nats.connect(nats_url)
     js = nc.jetstream()
     await apply(js, TopologySettings())
@@ -76,7 +77,7 @@ async def ours(uri: str, nats_url: str, data: bytes) -> dict[str, float]:
     async def always() -> bool:
         return True
 
-    reader = MongoMemberRepository(db, None, lambda _m: None)
+    reader = MongoMemberReader(db)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     await files.put("bench.job", data)

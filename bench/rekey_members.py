@@ -1,5 +1,5 @@
 """Benchmark: re-keying N members (default 100,000) stored under the previous folding rule, as
-the members service does once at start-up (`members_service.adapters.search_keys`).
+the members service does once at start-up (`members_service.adapters.mongo_search_keys`).
 
 Members are written with insert_many as the previous version stored them (accent/case-folded
 keys, no `keys_version`), then `rekey_members` runs: one pass over the collection, unordered
@@ -20,8 +20,9 @@ import unicodedata
 from benchservers import servers
 from directory_search import member
 
-from members_service.adapters.mongo_repository import INDEXES, MEMBERS
-from members_service.adapters.search_keys import rekey_members
+from members_service.adapters.mongo_indexes import INDEXES
+from members_service.adapters.mongo_members import MEMBERS
+from members_service.adapters.mongo_search_keys import rekey_members
 from servicekit.mongo import create_client, ensure_indexes
 
 

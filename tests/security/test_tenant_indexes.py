@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from events_service.adapters.mongo_repository import INDEXES as EVENTS
 from fundraising_service.adapters.mongo_repository import INDEXES as FUNDRAISING
-from members_service.adapters.group_store import INDEXES as MEMBERS_GROUPS
-from members_service.adapters.import_store import INDEXES as MEMBERS_IMPORTS
-from members_service.adapters.import_store import OBSOLETE_INDEXES as MEMBERS_OBSOLETE
-from members_service.adapters.mongo_repository import INDEXES as MEMBERS
+from members_service.adapters.mongo_indexes import INDEXES as MEMBERS
+from members_service.adapters.mongo_indexes import OBSOLETE_INDEXES as MEMBERS_OBSOLETE
 from notifications_service.adapters.mongo_repository import INDEXES as NOTIFICATIONS
 from servicekit.idempotency import idempotency_indexes
 from servicekit.inbox import inbox_indexes
@@ -29,7 +27,7 @@ CROSS_TENANT = {
     ("members", "showcase_expiry"): "showcase expiry sweep",
     ("erasures", "erasures_by_deadline"): "erasure deadline watch",
 }
-ALL = [*EVENTS, *FUNDRAISING, *MEMBERS, *MEMBERS_GROUPS, *MEMBERS_IMPORTS, *NOTIFICATIONS, *outbox_indexes(7),
+ALL = [*EVENTS, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
        *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES]
 
 

@@ -308,15 +308,21 @@ class MemberPage(Result):
 
 # -- consents ----------------------------------------------------------------------------
 
-class SetConsent(Request):
-    purpose: Purpose
+class ConsentChoice(Request):
+    """Body of a consent call (`PUT .../consents/{purpose}`): the choice and the exact text the
+    member saw. The one definition: the gateway's body and the command below share it."""
+
     granted: bool
     text_version: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")] = Field(
         description="Version of the consent text the member saw.", examples=["directory-2026-09"])
     language: Locale = Field(description="Language the text was shown in.")
     channel: ConsentChannel = ConsentChannel.WEB
-    member_id: Identifier | None = Field(None, description="Staff only: whose consent is recorded (paper form).")
     scope: ShowcaseScopeIn | None = Field(None, description="Showcase only, required to grant it.")
+
+
+class SetConsent(ConsentChoice):
+    purpose: Purpose
+    member_id: Identifier | None = Field(None, description="Staff only: whose consent is recorded (paper form).")
 
     @model_validator(mode="after")
     def _scope_only_for_showcase(self) -> SetConsent:

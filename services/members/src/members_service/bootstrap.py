@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from members_service.adapters.group_store import INDEXES as GROUP_INDEXES
-from members_service.adapters.group_store import MEMBERSHIPS
-from members_service.adapters.import_store import IMPORT_JOBS, NatsFileStore
-from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
-from members_service.adapters.import_store import OBSOLETE_INDEXES as OBSOLETE_IMPORT_INDEXES
-from members_service.adapters.mongo_repository import CONSENT_RECORDS, INDEXES, MEMBERS, MongoMemberRepository
-from members_service.adapters.name_order_sketch import NameOrderSketches
-from members_service.adapters.search_keys import SearchKeyMigration
+from members_service.adapters.mongo_directory_search import MongoDirectorySearch
+from members_service.adapters.mongo_groups import MEMBERSHIPS
+from members_service.adapters.mongo_imports import IMPORT_JOBS
+from members_service.adapters.mongo_indexes import INDEXES, OBSOLETE_INDEXES
+from members_service.adapters.mongo_members import CONSENT_RECORDS, MEMBERS
+from members_service.adapters.mongo_name_order_sketch import NameOrderSketches
+from members_service.adapters.mongo_reader import MongoMemberReader
+from members_service.adapters.mongo_search_keys import SearchKeyMigration
+from members_service.adapters.nats_file_store import NatsFileStore
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
 from members_service.domain.import_plan import REPORT_RETENTION
@@ -26,7 +27,7 @@ from members_service.entrypoints.use_cases import USE_CASES
 from members_service.service_layer import groups, handlers, imports
 from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.imports import StillMine
-from members_service.service_layer.ports import FileStore, MemberReader, MembersUnitOfWork
+from members_service.service_layer.ports import DirectorySearch, FileStore, MemberReader, MembersUnitOfWork
 from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
 from servicekit.leases import LeasedQueue
@@ -36,7 +37,7 @@ from servicekit.runtime import Infrastructure, ServiceParts
 
 
 def message_bus(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader, files: FileStore,
-                wake_import_worker: Callable[[], None] = lambda: None,
+                directory: DirectorySearch, wake_import_worker: Callable[[], None] = lambda: None,
                 import_retention: timedelta = REPORT_RETENTION) -> MessageBus:
     """Each command and query of the members service → its handler, dependencies injected by
     parameter name (a fresh unit of work per message)."""
@@ -46,14 +47,14 @@ def message_bus(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberRead
          handlers.search_directory, handlers.set_showcase, handlers.public_showcase, handlers.appoint_ambassador,
          handlers.revoke_ambassador, handlers.get_sectors, handlers.set_sectors, handlers.request_erasure,
          handlers.get_erasure, *groups.HANDLERS, *imports.HANDLERS],
-        uow=fresh(uow_factory), reader=reader, files=files, wake_worker=wake_import_worker,
+        uow=fresh(uow_factory), reader=reader, files=files, directory=directory, wake_worker=wake_import_worker,
         retention=import_retention)
 
 
 def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader, files: FileStore,
               wake_import_worker: Callable[[], None] = lambda: None,
-              import_retention: timedelta = REPORT_RETENTION) -> ServiceParts:
-    bus = message_bus(uow_factory, reader, files, wake_import_worker, import_retention)
+              import_retention: timedelta = REPORT_RETENTION, *, directory: DirectorySearch) -> ServiceParts:
+    bus = message_bus(uow_factory, reader, files, directory, wake_import_worker, import_retention)
     return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
 
 
@@ -71,7 +72,8 @@ def build(infra: Infrastructure) -> ServiceParts:
         return MongoMembersUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup)
 
     sketches = NameOrderSketches(infra.db, max_age_seconds=settings.directory_sketch_seconds)
-    reader = MongoMemberRepository(infra.db, None, lambda _m: None, sketches)
+    reader = MongoMemberReader(infra.db)
+    directory = MongoDirectorySearch(infra.db, sketches)
     rekey = SearchKeyMigration(infra.db, sketches.mark_stale)
 
     async def directory_upkeep() -> None:
@@ -106,10 +108,10 @@ def build(infra: Infrastructure) -> ServiceParts:
     report_expiry = Sweep("members", "import-report-expiry", expire_import_reports, 600.0, db=infra.db)
 
     importer = import_worker(LeasedQueue(infra.db[IMPORT_JOBS], settings.import_lease_seconds), run_import_job)
-    parts = bootstrap(uow, reader, files, importer.wake, import_retention=retention)
+    parts = bootstrap(uow, reader, files, importer.wake, import_retention=retention, directory=directory)
     parts.requests = [*parts.requests, export_handler("members", infra.db, export_queries, required=MEMBERS)]
-    parts.indexes = [*INDEXES, *IMPORT_INDEXES, *GROUP_INDEXES]
-    parts.obsolete_indexes = [*OBSOLETE_IMPORT_INDEXES]
+    parts.indexes = [*INDEXES]
+    parts.obsolete_indexes = [*OBSOLETE_INDEXES]
     parts.workers = [refresher.run, expiry.run, deadlines.run, importer.run, report_expiry.run]
     parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop, importer.stop, report_expiry.stop]
     return parts

@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from members_service.adapters.mongo_repository import INDEXES, MongoMemberRepository
+from members_service.adapters.mongo_directory_search import MongoDirectorySearch
+from members_service.adapters.mongo_indexes import INDEXES
+from members_service.adapters.mongo_members import MongoMemberRepository
+from members_service.adapters.mongo_reader import MongoMemberReader
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer
 from members_service.domain.model import Member, ProfileChanges
@@ -38,7 +41,7 @@ def person(first: str, last: str, *, year: int = 2012, program: str = "MSc Finan
 
 
 @pytest.fixture
-async def repo(db: Any) -> MongoMemberRepository:
+async def repo(db: Any) -> MongoDirectorySearch:
     await ensure_indexes(db, INDEXES)
     repository = MongoMemberRepository(db, None, lambda _m: None)
     for m in [
@@ -50,29 +53,29 @@ async def repo(db: Any) -> MongoMemberRepository:
         person("Béa", "Other-Tenant", tenant="other"),
     ]:
         await repository.add(m)
-    return repository
+    return MongoDirectorySearch(db)
 
 
-async def search(repo: MongoMemberRepository, viewer: Viewer = ALUMNUS, **criteria: Any) -> list[str]:
+async def search(repo: MongoDirectorySearch, viewer: Viewer = ALUMNUS, **criteria: Any) -> list[str]:
     cards, _ = await handlers.search_directory(
         SearchDirectory(tenant="demo", viewer=viewer, criteria=DirectoryCriteria(**criteria)), repo)
     return [f"{c.first_name} {c.last_name}" for c in cards]
 
 
-async def test_name_prefix_ignores_accents_and_case(repo: MongoMemberRepository) -> None:
+async def test_name_prefix_ignores_accents_and_case(repo: MongoDirectorySearch) -> None:
     assert await search(repo, name_prefix="bea") == ["Béatrice Dupont", "Beatrix Zola"]
     assert await search(repo, name_prefix="LEFEV") == ["Bernard Lefèvre"]
     assert await search(repo, name_prefix="pierre") == ["Jean-Pierre Martin"], "parts of compound names"
 
 
-async def test_only_listed_members_of_the_tenant_appear_for_alumni(repo: MongoMemberRepository) -> None:
+async def test_only_listed_members_of_the_tenant_appear_for_alumni(repo: MongoDirectorySearch) -> None:
     names = await search(repo)
     assert "Hidden Person" not in names and "Béa Other-Tenant" not in names
     assert names == sorted(names, key=lambda n: n.split()[-1].lower().replace("è", "e"))
     assert "Hidden Person" in await search(repo, viewer=MANAGER), "the office sees its whole register"
 
 
-async def test_cohort_filters(repo: MongoMemberRepository) -> None:
+async def test_cohort_filters(repo: MongoDirectorySearch) -> None:
     assert await search(repo, year_from=2012, year_to=2012) == ["Béatrice Dupont", "Jean-Pierre Martin"]
     assert await search(repo, program="MSc Finance", year_from=2012, year_to=2012) == [
         "Béatrice Dupont", "Jean-Pierre Martin"]
@@ -82,7 +85,7 @@ async def test_cohort_filters(repo: MongoMemberRepository) -> None:
     assert await search(repo, name_prefix="b") == []
 
 
-async def test_filters_never_match_on_a_hidden_section(repo: MongoMemberRepository) -> None:
+async def test_filters_never_match_on_a_hidden_section(repo: MongoDirectorySearch) -> None:
     # Beatrix shows her career to managers only: an alumnus searching "Air" must not learn where she works.
     assert await search(repo, employer_prefix="air") == ["Béatrice Dupont"]
     assert await search(repo, viewer=MANAGER, employer_prefix="air") == ["Béatrice Dupont", "Beatrix Zola"]
@@ -92,7 +95,7 @@ async def test_filters_never_match_on_a_hidden_section(repo: MongoMemberReposito
     assert cards[0].career is None and cards[0].city is None
 
 
-async def test_cursor_pagination_is_stable_and_complete(repo: MongoMemberRepository) -> None:
+async def test_cursor_pagination_is_stable_and_complete(repo: MongoDirectorySearch) -> None:
     seen: list[str] = []
     after = None
     while True:
@@ -105,7 +108,7 @@ async def test_cursor_pagination_is_stable_and_complete(repo: MongoMemberReposit
     assert seen == [c.member_id for c in everything] and len(seen) == 4
 
 
-async def test_consent_ledger_is_append_only_history(repo: MongoMemberRepository, db: Any, mongo_client: Any,
+async def test_consent_ledger_is_append_only_history(repo: MongoDirectorySearch, db: Any, mongo_client: Any,
                                                      db_name: str) -> None:
     from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
     from members_service.service_layer.commands import Actor, SetConsent
@@ -117,8 +120,9 @@ async def test_consent_ledger_is_append_only_history(repo: MongoMemberRepository
     for granted in (True, False, True):
         await handlers.set_consent(SetConsent("demo", card.member_id, me, Purpose.NEWSLETTER, granted, "v1", "fr",
                                               Channel.WEB), MongoMembersUnitOfWork(mongo_client, db_name, to_contract))
-    _, history = await handlers.consent_ledger("demo", card.member_id, me, repo)
+    reader = MongoMemberReader(db)
+    _, history = await handlers.consent_ledger("demo", card.member_id, me, reader)
     assert [r.granted for r in history if r.purpose is Purpose.NEWSLETTER] == [True, False, True]
-    member = await repo.get("demo", card.member_id)
+    member = await reader.get("demo", card.member_id)
     assert member is not None and member.consented(Purpose.NEWSLETTER)
     assert Education("MSc Finance", 2012) in member.education

@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
-from members_service.adapters import member_documents, mongo_repository
-from members_service.adapters.mongo_repository import INDEXES, MongoMemberRepository
-from members_service.adapters.name_order_sketch import NameOrderSketches
+from members_service.adapters import mongo_directory_search, mongo_member_documents
+from members_service.adapters.mongo_directory_search import MongoDirectorySearch
+from members_service.adapters.mongo_indexes import INDEXES
+from members_service.adapters.mongo_members import MongoMemberRepository
+from members_service.adapters.mongo_name_order_sketch import NameOrderSketches
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer
 from members_service.domain.model import Member
@@ -42,7 +44,7 @@ async def members(db: Any) -> list[Member]:
     return out
 
 
-async def walk(repo: MongoMemberRepository, criteria: DirectoryCriteria, viewer: Viewer, limit: int) -> list[str]:
+async def walk(repo: MongoDirectorySearch, criteria: DirectoryCriteria, viewer: Viewer, limit: int) -> list[str]:
     seen: list[str] = []
     after = None
     for _ in range(500):
@@ -55,7 +57,7 @@ async def walk(repo: MongoMemberRepository, criteria: DirectoryCriteria, viewer:
 
 
 def expected(members: list[Member], keep: Any) -> list[str]:
-    return [m.id for m in sorted((m for m in members if keep(m)), key=member_documents.sort_key)]
+    return [m.id for m in sorted((m for m in members if keep(m)), key=mongo_member_documents.sort_key)]
 
 
 @pytest.mark.parametrize("with_sketch", [False, True])
@@ -64,7 +66,7 @@ async def test_walk_returns_every_listed_member_once_in_name_order(members: list
     sketches = NameOrderSketches(db) if with_sketch else None
     if sketches is not None:
         await sketches.rebuild("demo")
-    repo = MongoMemberRepository(db, None, lambda _m: None, sketches)
+    repo = MongoDirectorySearch(db, sketches)
     alumnus = Viewer("someone", staff=False)
     assert await walk(repo, DirectoryCriteria(), alumnus, 7) == expected(members, lambda m: m.listed)
     assert await walk(repo, DirectoryCriteria(), Viewer(None, True), 50) == expected(members, lambda m: True)
@@ -72,17 +74,17 @@ async def test_walk_returns_every_listed_member_once_in_name_order(members: list
 
 async def test_budget_limited_pages_resume_where_they_stopped(members: list[Member], db: Any,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mongo_repository, "WALK_BUDGET", 10)
+    monkeypatch.setattr(mongo_directory_search, "WALK_BUDGET", 10)
     sketches = NameOrderSketches(db)
     await sketches.rebuild("demo")
-    repo = MongoMemberRepository(db, None, lambda _m: None, sketches)
+    repo = MongoDirectorySearch(db, sketches)
     rare = DirectoryCriteria(year_from=2019, year_to=2019)
     found = await walk(repo, rare, Viewer("someone", staff=False), 5)
     assert found == expected(members, lambda m: m.listed and m.education[0].graduation_year == 2019)
 
 
 async def test_name_prefixes_common_and_rare(members: list[Member], db: Any) -> None:
-    repo = MongoMemberRepository(db, None, lambda _m: None)
+    repo = MongoDirectorySearch(db)
     viewer = Viewer("someone", staff=False)
     for prefix in ("mar", "mü", "nguy", "3m", "zo", "d", "léa"):
         found = await walk(repo, DirectoryCriteria(name_prefix=prefix), viewer, 6)
@@ -97,12 +99,12 @@ async def test_common_first_names_walk_the_name_order_with_the_same_results(
         members: list[Member], db: Any, monkeypatch: pytest.MonkeyPatch, threshold: int) -> None:
     """Above the threshold the scattered name ranges are not read: the name order is walked
     instead. Both strategies return the same members, in the same order, across pages."""
-    monkeypatch.setattr(mongo_repository, "SCATTERED_READ_MAX", threshold)
+    monkeypatch.setattr(mongo_directory_search, "SCATTERED_READ_MAX", threshold)
     sketches = NameOrderSketches(db)
     await sketches.rebuild("demo")
     sketch = await sketches.get("demo", listed_only=True)
     assert sketch is not None and sketch.scattered_matches("zoe") > 20 and sketch.scattered_matches("qqq") == 0
-    repo = MongoMemberRepository(db, None, lambda _m: None, sketches)
+    repo = MongoDirectorySearch(db, sketches)
     viewer = Viewer("someone", staff=False)
     for prefix in ("zoé", "noe", "mar", "lea"):
         found = await walk(repo, DirectoryCriteria(name_prefix=prefix), viewer, 6)
@@ -117,9 +119,10 @@ async def test_sketch_is_built_on_first_refresh_and_rebuilt_when_a_walk_finds_it
     await sketches.refresh_due()
     before = await sketches.get("demo", listed_only=False)
     assert before is not None and len(before.boundaries) == 300 // 64
-    repo = MongoMemberRepository(db, None, lambda _m: None, sketches)
+    repo = MongoDirectorySearch(db, sketches)
+    writer = MongoMemberRepository(db, None, lambda _m: None)
     for i in range(600):  # all after the last boundary: one huge window until the rebuild
-        await repo.add(Member.register(tenant="demo", first_name="Zed", last_name=f"Zz{i:03d}",
+        await writer.add(Member.register(tenant="demo", first_name="Zed", last_name=f"Zz{i:03d}",
                                        email=f"z{i}@example.org", locale="fr", cohort=Cohort("MSc", 2001), now=NOW))
     await walk(repo, DirectoryCriteria(name_prefix="zz"), Viewer(None, True), 50)
     await sketches.refresh_due()
@@ -128,7 +131,7 @@ async def test_sketch_is_built_on_first_refresh_and_rebuilt_when_a_walk_finds_it
 
 
 async def test_a_sketch_deleted_by_an_erasure_is_rebuilt_on_the_next_refresh(members: list[Member], db: Any) -> None:
-    from members_service.adapters.name_order_sketch import SKETCHES
+    from members_service.adapters.mongo_name_order_sketch import SKETCHES
 
     sketches = NameOrderSketches(db)
     await sketches.refresh_due()

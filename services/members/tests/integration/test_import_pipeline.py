@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 from nats.js import JetStreamContext
 
-from members_service.adapters.import_store import IMPORT_ROWS, NatsFileStore
-from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
-from members_service.adapters.mongo_repository import INDEXES, MEMBERS, MongoMemberRepository
+from members_service.adapters.mongo_imports import IMPORT_ROWS
+from members_service.adapters.mongo_indexes import INDEXES
+from members_service.adapters.mongo_members import MEMBERS
+from members_service.adapters.mongo_reader import MongoMemberReader
+from members_service.adapters.nats_file_store import NatsFileStore
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.domain.import_plan import Decision, ImportState, RowStatus
 from members_service.domain.profile import Cohort, search_key
@@ -45,12 +47,12 @@ async def always() -> bool:
 @pytest.fixture
 async def env(mongo_client: Any, db: Any, db_name: str, js: JetStreamContext,
               topology: TopologySettings) -> dict[str, Any]:
-    await ensure_indexes(db, [*INDEXES, *IMPORT_INDEXES, *outbox_indexes(7)])
+    await ensure_indexes(db, [*INDEXES, *outbox_indexes(7)])
 
     def uow() -> MongoMembersUnitOfWork:
         return MongoMembersUnitOfWork(mongo_client, db_name, to_contract)
 
-    return {"uow": uow, "reader": MongoMemberRepository(db, None, lambda _m: None), "files": NatsFileStore(js),
+    return {"uow": uow, "reader": MongoMemberReader(db), "files": NatsFileStore(js),
             "db": db}
 
 
@@ -302,6 +304,7 @@ async def test_erasing_a_member_without_email_drops_the_import_rows_about_them(e
         member = await uow.members.get("demo", doc["_id"])
         assert member is not None and member.emails == ()
         await uow.members.delete(member)
+        await uow.import_rows.erase_member(member)  # each slice erases its own (`handlers.request_erasure`)
         await uow.commit()
     assert await env["db"][IMPORT_ROWS].count_documents({"job_id": "job-pending"}) == 0
 

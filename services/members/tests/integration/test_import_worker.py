@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from members_service.adapters.import_store import IMPORT_JOBS
-from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
+from members_service.adapters.mongo_imports import IMPORT_JOBS
+from members_service.adapters.mongo_imports import INDEXES as IMPORT_INDEXES
 from members_service.entrypoints.import_worker import import_worker
 from members_service.service_layer.imports import StillMine
 from servicekit.leases import FREE, LeasedQueue, queue_fields

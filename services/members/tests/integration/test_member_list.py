@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from members_service.adapters.mongo_repository import INDEXES, MongoMemberRepository
+from members_service.adapters.mongo_indexes import INDEXES
+from members_service.adapters.mongo_members import MongoMemberRepository
 from members_service.domain.model import Member
 from members_service.domain.profile import Cohort
 from members_service.service_layer import handlers

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from members_service.adapters.mongo_repository import INDEXES, MEMBERS
+from members_service.adapters.mongo_indexes import INDEXES
+from members_service.adapters.mongo_members import MEMBERS
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.domain.model import EmailAlreadyRegistered
 from members_service.domain.profile import Cohort

@@ -11,12 +11,14 @@ from typing import Any
 import pytest
 from nats.js import JetStreamContext
 
-from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
-from members_service.adapters.import_store import NatsFileStore
-from members_service.adapters.member_documents import SEARCH_KEY_FIELDS, to_document
-from members_service.adapters.mongo_repository import INDEXES, MEMBERS, MongoMemberRepository
-from members_service.adapters.name_order_sketch import NameOrderSketches
-from members_service.adapters.search_keys import SCHEMA_VERSIONS, SearchKeyMigration, rekey_members
+from members_service.adapters.mongo_directory_search import MongoDirectorySearch
+from members_service.adapters.mongo_indexes import INDEXES
+from members_service.adapters.mongo_member_documents import SEARCH_KEY_FIELDS, to_document
+from members_service.adapters.mongo_members import MEMBERS, MongoMemberRepository
+from members_service.adapters.mongo_name_order_sketch import NameOrderSketches
+from members_service.adapters.mongo_reader import MongoMemberReader
+from members_service.adapters.mongo_search_keys import SCHEMA_VERSIONS, SearchKeyMigration, rekey_members
+from members_service.adapters.nats_file_store import NatsFileStore
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer
@@ -47,20 +49,20 @@ def person(first: str, last: str, i: int) -> Member:
 
 
 @pytest.fixture(params=["without-sketch", "with-sketch"])
-async def repo(request: pytest.FixtureRequest, db: Any) -> MongoMemberRepository:
+async def repo(request: pytest.FixtureRequest, db: Any) -> MongoDirectorySearch:
     await ensure_indexes(db, INDEXES)
     sketches = None
     if request.param == "with-sketch":
         sketches = NameOrderSketches(db)
-    repository = MongoMemberRepository(db, None, lambda _m: None, sketches)
+    repository = MongoMemberRepository(db, None, lambda _m: None)
     for i, (first, last) in enumerate(NAMES):
         await repository.add(person(first, last, i))
     if sketches is not None:
         await sketches.rebuild("demo")
-    return repository
+    return MongoDirectorySearch(db, sketches)
 
 
-async def search(repo: MongoMemberRepository, q: str) -> list[str]:
+async def search(repo: MongoDirectorySearch, q: str) -> list[str]:
     cards, _ = await handlers.search_directory(
         SearchDirectory(tenant="demo", viewer=ALUMNUS, criteria=DirectoryCriteria(name_prefix=q)), repo)
     return [f"{c.first_name} {c.last_name}" for c in cards]
@@ -73,13 +75,13 @@ async def search(repo: MongoMemberRepository, q: str) -> list[str]:
     (["saint exupery", "saintexupery", "saint-exupéry", "saint‐ex", "exupery"], ["Søren Saint-Exupéry"]),
     (["soren", "søren", "SØREN"], ["Søren Saint-Exupéry"]),
 ])
-async def test_every_spelling_finds_the_name(repo: MongoMemberRepository, queries: list[str],
+async def test_every_spelling_finds_the_name(repo: MongoDirectorySearch, queries: list[str],
                                              found: list[str]) -> None:
     for q in queries:
         assert await search(repo, q) == found, q
 
 
-async def test_hyphens_and_spaces_are_one_rule_for_first_and_last_names(repo: MongoMemberRepository) -> None:
+async def test_hyphens_and_spaces_are_one_rule_for_first_and_last_names(repo: MongoDirectorySearch) -> None:
     # A first name (scattered index ranges) and a last name (the name-order region) alike.
     for q in ["jean pierre", "jeanpierre", "jean-pierre", "jean–pierre", "JEAN PIERRE", "jeanp"]:
         assert await search(repo, q) == ["Marie Jean-Pierre", "Jean-Pierre Lefèvre"], q
@@ -96,7 +98,7 @@ def legacy_key(text: str) -> str:
 
 async def test_members_stored_under_the_previous_rule_are_rekeyed(db: Any) -> None:
     await ensure_indexes(db, INDEXES)
-    repo = MongoMemberRepository(db, None, lambda _m: None)
+    repo = MongoDirectorySearch(db)
     members = [person(first, last, i) for i, (first, last) in enumerate(NAMES)]
     for m in members:  # as the previous version wrote them: old keys, no keys_version
         doc = to_document(m)
@@ -131,12 +133,12 @@ async def test_members_stored_under_the_previous_rule_are_rekeyed(db: Any) -> No
 
 async def test_import_flags_another_spelling_of_a_registered_name_in_the_same_cohort(
         mongo_client: Any, db: Any, db_name: str, js: JetStreamContext, topology: TopologySettings) -> None:
-    await ensure_indexes(db, [*INDEXES, *IMPORT_INDEXES, *outbox_indexes(7)])
+    await ensure_indexes(db, [*INDEXES, *outbox_indexes(7)])
 
     def uow() -> MongoMembersUnitOfWork:
         return MongoMembersUnitOfWork(mongo_client, db_name, to_contract)
 
-    reader = MongoMemberRepository(db, None, lambda _m: None)
+    reader = MongoMemberReader(db)
     files = NatsFileStore(js)
     anne = await handlers.register_member(RegisterMember("demo", "Anne", "Œuvray", "anne@example.org", "fr",
                                                          Cohort("MSc Finance", 2012)), uow())

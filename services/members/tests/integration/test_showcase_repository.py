@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from members_service.adapters.mongo_repository import INDEXES, MongoMemberRepository
+from members_service.adapters.mongo_indexes import INDEXES
+from members_service.adapters.mongo_reader import MongoMemberReader
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.consent import Channel, Purpose
@@ -36,7 +37,7 @@ async def test_showcase_and_ambassador_round_trip_and_expiry(mongo_client: Any, 
     def uow() -> MongoMembersUnitOfWork:
         return MongoMembersUnitOfWork(mongo_client, db_name, to_contract)
 
-    reader = MongoMemberRepository(db, None, lambda _m: None)
+    reader = MongoMemberReader(db)
     member_id = await handlers.register_member(RegisterMember("demo", "Zoé", "Martin", "zoe@example.org", "fr",
                                                               Cohort("MSc", 2012)), uow())
     await handlers.set_showcase(SetShowcase("demo", member_id, STAFF, ShowcaseProfile(quote="Merci", story="S")), uow())

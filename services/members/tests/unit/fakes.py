@@ -29,6 +29,8 @@ class FakeMembers:
         self.erasures: dict[str, Erasure] = {}
         self.groups: dict[str, Group] = {}
         self.memberships: dict[str, Membership] = {}
+        self.erased_import_rows: list[str] = []
+        self.forgotten_directories: list[str] = []
 
     async def add(self, member: Member) -> None:
         self.rows[member.id] = member
@@ -156,6 +158,28 @@ class FakeMemberships:
     async def of_member(self, tenant: str, member_id: str) -> list[Membership]:
         return [m for m in self.rows.values() if m.member_id == member_id]
 
+    async def erase_member(self, tenant: str, member_id: str) -> None:
+        for key in [k for k, m in self.rows.items() if m.tenant == tenant and m.member_id == member_id]:
+            del self.rows[key]
+
+
+class FakeImportRows:
+    """Only what erasure asks of the import slice (the pipeline is covered by integration tests)."""
+
+    def __init__(self, erased: list[str]) -> None:
+        self.erased = erased
+
+    async def erase_member(self, member: Member) -> None:
+        self.erased.append(member.id)
+
+
+class FakeDirectoryUpkeep:
+    def __init__(self, forgotten: list[str]) -> None:
+        self.forgotten = forgotten
+
+    async def forget(self, member: Member) -> None:
+        self.forgotten.append(member.tenant)
+
 
 class FakeTenantSettings:
     def __init__(self, rows: dict[str, SectorList]) -> None:
@@ -177,6 +201,8 @@ class FakeMembersUnitOfWork(FakeUnitOfWork):
         self.erasures = FakeErasures(store.erasures, self.track)
         self.groups = FakeGroups(store.groups, self.track)
         self.memberships = FakeMemberships(store.memberships, self.track)
+        self.import_rows = FakeImportRows(store.erased_import_rows)
+        self.directory = FakeDirectoryUpkeep(store.forgotten_directories)
 
 
 class FakeFileStore:

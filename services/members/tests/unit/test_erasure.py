@@ -8,6 +8,7 @@ import pytest
 
 from alumni_contracts.members.v1 import MemberErased, MemberErasureRequested, ShowcaseUnpublished
 from members_service.domain.erasure import ErasureNotFound, ErasureState
+from members_service.domain.groups import Membership, MembershipStatus
 from members_service.domain.model import MemberNotFound
 from members_service.domain.showcase import ShowcaseField
 from members_service.service_layer import handlers
@@ -25,10 +26,16 @@ CONFIRMERS = ("events", "fundraising", "notifications")
 async def test_request_erases_members_records_at_once_and_asks_the_others() -> None:
     store = FakeMembers()
     member = await published(store, scope(ShowcaseField.QUOTE))
+    for owner in (member.id, "someone-else"):
+        store.memberships[f"g1:{owner}"] = Membership(id=f"g1:{owner}", tenant="demo", group_id="g1", member_id=owner,
+                                                      status=MembershipStatus.ACTIVE)
     uow = FakeMembersUnitOfWork(store)
     erasure = await handlers.request_erasure(RequestErasure("demo", member.id, alumnus(member), CONFIRMERS, 30), uow,
                                              clock=lambda: NOW)
     assert member.id not in store.rows, "the member record is gone"
+    assert list(store.memberships) == ["g1:someone-else"], "the groups slice erased the member's memberships only"
+    assert store.erased_import_rows == [member.id], "the imports slice erased its copies of the row"
+    assert store.forgotten_directories == ["demo"], "the directory forgot its sketch (it holds names)"
     events = {type(e.data): e.data for e in uow.published}
     assert events[ShowcaseUnpublished].reason == "erased"
     requested = events[MemberErasureRequested]

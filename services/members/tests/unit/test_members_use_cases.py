@@ -72,7 +72,7 @@ async def test_other_tenant_cannot_read_a_member() -> None:
 
 async def test_bootstrapped_entrypoint_uses_the_principal_tenant_and_shapes_the_result() -> None:
     members = FakeMembers()
-    parts = bootstrap(lambda: FakeMembersUnitOfWork(members), members, FakeFileStore())
+    parts = bootstrap(lambda: FakeMembersUnitOfWork(members), members, FakeFileStore(), directory=members)
     specs = {s.subject: s for s in parts.requests}
     manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))
     register = specs["cmd.members.register_member"]
@@ -93,7 +93,7 @@ def test_search_key_folds_accents_and_case() -> None:
 
 async def test_member_list_entrypoint_searches_and_orders_newest_first() -> None:
     members = FakeMembers()
-    parts = bootstrap(lambda: FakeMembersUnitOfWork(members), members, FakeFileStore())
+    parts = bootstrap(lambda: FakeMembersUnitOfWork(members), members, FakeFileStore(), directory=members)
     specs = {s.subject: s for s in parts.requests}
     manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))
     for i, (first, last) in enumerate([("Béatrice", "Dupont"), ("Hugo", "Martin"), ("Marie", "Dupuis")]):

@@ -1,4 +1,4 @@
-from members_service.adapters.name_order_sketch import Sketch
+from members_service.adapters.mongo_name_order_sketch import Sketch
 
 
 def test_windows_cover_everything_after_the_cursor_without_overlap() -> None:

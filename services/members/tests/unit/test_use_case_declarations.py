@@ -25,7 +25,7 @@ async def setup() -> tuple[dict[str, RequestHandler], str, str]:
     ids = [await handlers.register_member(RegisterMember("demo", first, "Martin", f"{first}@example.org", "fr",
                                                          Cohort("MSc", 2012)), FakeMembersUnitOfWork(store))
            for first in ("zoe", "hugo")]
-    parts = bootstrap(lambda: FakeMembersUnitOfWork(store), store, FakeFileStore())
+    parts = bootstrap(lambda: FakeMembersUnitOfWork(store), store, FakeFileStore(), directory=store)
     return {s.subject: s for s in parts.requests}, ids[0], ids[1]
 
 
@@ -58,7 +58,7 @@ async def test_every_subject_is_declared_once_each_naming_roles_and_all_are_serv
         assert (specs[u.subject].roles, specs[u.subject].idempotent) == (u.roles, u.idempotent)
         assert u.idempotent == u.subject.startswith("cmd."), u.subject
     # Each message type has one handler on the bus (a second one is refused when wiring).
-    bus = message_bus(lambda: FakeMembersUnitOfWork(FakeMembers()), FakeMembers(), FakeFileStore())
+    bus = message_bus(lambda: FakeMembersUnitOfWork(FakeMembers()), FakeMembers(), FakeFileStore(), FakeMembers())
     # Two pairs of use cases share a command: set/remove showcase, update my profile/a member.
     assert len(bus.message_types) == len(subjects) - 2
 

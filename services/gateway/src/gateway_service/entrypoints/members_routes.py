@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from alumni_contracts import naming
-from alumni_contracts.common import ConsentChannel, Locale, Purpose
+from alumni_contracts.common import Purpose
 from alumni_contracts.members import commands as mb
 from gateway_service.entrypoints.edge import (
     IdempotencyKey,
@@ -22,18 +21,6 @@ from gateway_service.entrypoints.edge import (
 )
 
 router = APIRouter()
-
-
-class ConsentChoice(BaseModel):
-    """Body of a consent call: the choice and the exact text the member saw."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    granted: bool
-    text_version: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,40}$")]
-    language: Locale
-    channel: ConsentChannel = ConsentChannel.WEB
-    scope: mb.ShowcaseScopeIn | None = None
 
 
 @router.post("/api/v1/members", status_code=201, tags=["members"], response_model=mb.MemberRegisteredResult,
@@ -115,7 +102,7 @@ async def my_consents(request: Request, who: Who) -> dict[str, Any]:
 
 
 @router.put("/api/v1/me/consents/{purpose}", tags=["consents"], response_model=mb.ConsentLedger)
-async def set_my_consent(purpose: Purpose, body: ConsentChoice, request: Request, who: Who,
+async def set_my_consent(purpose: Purpose, body: mb.ConsentChoice, request: Request, who: Who,
                          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """Grant (`granted: true`) or withdraw (`false`) one purpose; every call is kept in the ledger."""
     command = mb.SetConsent(purpose=purpose, **body.model_dump())
@@ -131,7 +118,7 @@ async def member_consents(member_id: MemberId, request: Request, who: Who) -> di
 
 
 @router.put("/api/v1/members/{member_id}/consents/{purpose}", tags=["consents"], response_model=mb.ConsentLedger)
-async def set_member_consent(member_id: MemberId, purpose: Purpose, body: ConsentChoice, request: Request,
+async def set_member_consent(member_id: MemberId, purpose: Purpose, body: mb.ConsentChoice, request: Request,
                              who: Who, idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """Staff record a consent given outside the platform (paper form, phone)."""
     require_staff(who)

@@ -1,33 +1,36 @@
+"""The members unit of work: one transaction, and each slice's repository bound to it."""
+
 from __future__ import annotations
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from members_service.adapters.group_store import MongoGroups, MongoMemberships
-from members_service.adapters.import_store import MongoImportJobs, MongoImportRows
-from members_service.adapters.mongo_repository import (
-    MongoErasureRepository,
-    MongoMemberRepository,
-    MongoTenantSettings,
-)
+from members_service.adapters.mongo_directory_search import MongoDirectoryUpkeep
+from members_service.adapters.mongo_erasures import MongoErasureRepository
+from members_service.adapters.mongo_groups import MongoGroupRepository, MongoMembershipRepository
+from members_service.adapters.mongo_imports import MongoImportJobRepository, MongoImportRowRepository
+from members_service.adapters.mongo_members import MongoMemberRepository
+from members_service.adapters.mongo_sectors import MongoSectorRepository
 from servicekit.mongo import Document
 from servicekit.uow import MongoUnitOfWork
 
 
 class MongoMembersUnitOfWork(MongoUnitOfWork):
     members: MongoMemberRepository
-    settings: MongoTenantSettings
+    settings: MongoSectorRepository
     erasures: MongoErasureRepository
-    import_jobs: MongoImportJobs
-    groups: MongoGroups
-    memberships: MongoMemberships
-    import_rows: MongoImportRows
+    import_jobs: MongoImportJobRepository
+    groups: MongoGroupRepository
+    memberships: MongoMembershipRepository
+    import_rows: MongoImportRowRepository
+    directory: MongoDirectoryUpkeep
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.members = MongoMemberRepository(db, session, self.track)
-        self.settings = MongoTenantSettings(db, session)
+        self.settings = MongoSectorRepository(db, session)
         self.erasures = MongoErasureRepository(db, session, self.track)
-        self.import_jobs = MongoImportJobs(db, session)
-        self.import_rows = MongoImportRows(db, session)
-        self.groups = MongoGroups(db, session, self.track)
-        self.memberships = MongoMemberships(db, session, self.track)
+        self.import_jobs = MongoImportJobRepository(db, session)
+        self.import_rows = MongoImportRowRepository(db, session)
+        self.groups = MongoGroupRepository(db, session, self.track)
+        self.memberships = MongoMembershipRepository(db, session, self.track)
+        self.directory = MongoDirectoryUpkeep(db, session)

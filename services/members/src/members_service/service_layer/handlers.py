@@ -35,7 +35,7 @@ from members_service.service_layer.commands import (
     UpdateProfile,
 )
 from members_service.service_layer.contract_mapping import NAMING_THE_ERASED
-from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
+from members_service.service_layer.ports import DirectorySearch, MemberReader, MembersUnitOfWork
 from servicekit.domain import ConcurrencyConflict, utcnow
 from servicekit.logging import get_logger
 from servicekit.personal_data import subject_hash
@@ -175,10 +175,11 @@ async def get_sectors(query: GetSectors, reader: MemberReader) -> SectorList:
     return await reader.sectors(query.tenant)
 
 
-async def search_directory(query: SearchDirectory, reader: MemberReader) -> tuple[list[DirectoryCard], str | None]:
+async def search_directory(query: SearchDirectory, directory: DirectorySearch
+                           ) -> tuple[list[DirectoryCard], str | None]:
     """Cards shaped for the viewer, and the cursor of the next page: after the last card when
     there is more, or where the reader stopped when it returned a partial page."""
-    found, resume_after = await reader.search(replace(query, limit=query.limit + 1))
+    found, resume_after = await directory.search(replace(query, limit=query.limit + 1))
     more = len(found) > query.limit
     found = found[: query.limit]
     cards = [directory_card(member, query.viewer) for _, member in found]
@@ -258,7 +259,11 @@ async def request_erasure(cmd: RequestErasure, uow: MembersUnitOfWork, clock: Cl
                                   member_ref=subject_hash(cmd.tenant, member.id), by_role=cmd.actor.role,
                                   confirmers=cmd.confirmers, now=now, deadline_days=cmd.deadline_days)
         member.erase(now)
+        # Each slice erases its own records, in this one transaction.
         await uow.members.delete(member)
+        await uow.memberships.erase_member(member.tenant, member.id)
+        await uow.import_rows.erase_member(member)
+        await uow.directory.forget(member)
         await uow.erasures.add(erasure)
         await uow.commit()
     log.info("erasure requested", erasure_id=erasure.id, deadline=str(erasure.deadline))

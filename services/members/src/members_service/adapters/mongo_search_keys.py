@@ -1,7 +1,7 @@
 """Stored search keys follow the folding rule.
 
 A member document carries keys derived from its names (`sort_key`, `last_key`, …, see
-`member_documents.SEARCH_KEY_FIELDS`) and the version of the folding rule they were computed with
+`mongo_member_documents.SEARCH_KEY_FIELDS`) and the version of the folding rule they were computed with
 (`keys_version`). When the rule changes (`profile.SEARCH_KEYS_VERSION`), every write stores the
 new keys, and `rekey_members` recomputes those of members nobody wrote since: run once when
 the service starts, before the directory's name-order sketches are built, in one pass over the
@@ -26,8 +26,8 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from members_service.adapters.member_documents import SEARCH_KEY_FIELDS, from_document, to_document
-from members_service.adapters.mongo_repository import MEMBERS
+from members_service.adapters.mongo_member_documents import SEARCH_KEY_FIELDS, from_document, to_document
+from members_service.adapters.mongo_members import MEMBERS
 from members_service.domain.profile import SEARCH_KEYS_VERSION
 from servicekit.domain import utcnow
 from servicekit.logging import get_logger
@@ -69,7 +69,7 @@ async def rekey_members(db: AsyncDatabase[Document], on_rekeyed: Callable[[str],
         changed = {f: fresh[f] for f in SEARCH_KEY_FIELDS if doc.get(f) != fresh[f] and f != "keys_version"}
         if not changed:
             continue
-        # The (tenant, _id, version) index serves this filter (see mongo_repository.INDEXES).
+        # The (tenant, _id, version) index serves this filter (see mongo_members.INDEXES).
         ops.append(UpdateOne({"tenant": doc["tenant"], "_id": doc["_id"], "version": doc["version"]},
                              {"$set": {**changed, "keys_version": SEARCH_KEYS_VERSION}}))
         tenants.add(doc["tenant"])

@@ -1,6 +1,6 @@
-"""Import jobs (`import_jobs`), their rows (`import_rows`) and the uploaded files (NATS object
-store). Rows hold personal data copied from the file: they are deleted with the file when the
-import completes or is abandoned — except the rejected rows, the job's report, which live as
+"""Import jobs (`import_jobs`) and their rows (`import_rows`; the uploaded files are in
+`nats_file_store`). Rows hold personal data copied from the file: they are deleted with the file
+when the import completes or is abandoned — except the rejected rows, the job's report, which live as
 long as the job: until `report_expires_at` (a bounded retention), when a sweep deletes the job
 and its rows."""
 
@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from alumni_contracts import naming
-from members_service.domain.csv_import import ImportField
+from members_service.domain.csv_import import ImportField, identity_key
 from members_service.domain.import_plan import Decision, ImportJob, ImportState, Outcome, PlannedRow, RowStatus
+from members_service.domain.model import Member
 from servicekit.domain import ConcurrencyConflict
 from servicekit.leases import queue_fields, queue_indexes
 from servicekit.mongo import Document, IndexSpec
@@ -82,7 +80,7 @@ def _row(doc: Document) -> PlannedRow:
                       warnings=doc.get("warnings", []), cells=doc.get("cells", []))
 
 
-class MongoImportJobs:
+class MongoImportJobRepository:
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None) -> None:
         self._col = db[IMPORT_JOBS]
         self._session = session
@@ -133,7 +131,7 @@ class MongoImportJobs:
         await self._col.delete_one({"_id": job.id, "tenant": job.tenant}, session=self._session)
 
 
-class MongoImportRows:
+class MongoImportRowRepository:
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None) -> None:
         self._col = db[IMPORT_ROWS]
         self._session = session
@@ -219,28 +217,14 @@ class MongoImportRows:
             query["status"] = {"$ne": RowStatus.ERROR.value}
         await self._col.delete_many(query, session=self._session)
 
-
-class NatsFileStore:
-    """Uploaded files, in the JetStream object store (chunked: files larger than a message)."""
-
-    def __init__(self, js: JetStreamContext) -> None:
-        self._js = js
-
-    async def put(self, name: str, data: bytes) -> None:
-        store = await self._js.object_store(naming.IMPORTS_BUCKET)
-        await store.put(name, data)
-
-    async def get(self, name: str) -> bytes | None:
-        store = await self._js.object_store(naming.IMPORTS_BUCKET)
-        try:
-            result = await store.get(name)
-        except NotFoundError:
-            return None
-        return result.data or b""
-
-    async def delete(self, name: str) -> None:
-        store = await self._js.object_store(naming.IMPORTS_BUCKET)
-        try:
-            await store.delete(name)
-        except NotFoundError:
-            pass
+    async def erase_member(self, member: Member) -> None:
+        """Erasure: an import in progress holds a copy of the member's row — found by address, or
+        for rows without one (rare: no index) by name and cohort."""
+        await self._col.delete_many(
+            {"tenant": member.tenant, "email": {"$in": [e.address for e in member.emails]}}, session=self._session)
+        if not member.emails:
+            keys = [identity_key(member.first_name, member.last_name, e.program, e.graduation_year)
+                    for e in member.education]
+            keys += [f"{k}|{member.birth_date.isoformat()}" for k in keys if member.birth_date]
+            await self._col.delete_many(
+                {"tenant": member.tenant, "email": None, "identity": {"$in": keys}}, session=self._session)

@@ -47,7 +47,7 @@ def _membership(d: Document) -> Membership:
                       since=d.get("since"))
 
 
-class MongoGroups:
+class MongoGroupRepository:
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None,
                  track: Callable[[AggregateRoot], None]) -> None:
         self._col = db[GROUPS]
@@ -97,7 +97,7 @@ class MongoGroups:
         return [_group(d) async for d in cursor]
 
 
-class MongoMemberships:
+class MongoMembershipRepository:
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None,
                  track: Callable[[AggregateRoot], None]) -> None:
         self._col = db[MEMBERSHIPS]
@@ -129,6 +129,10 @@ class MongoMemberships:
     async def of_group(self, tenant: str, group_id: str) -> list[Membership]:
         cursor = self._col.find({"tenant": tenant, "group_id": group_id}, session=self._session)
         return [_membership(d) async for d in cursor]
+
+    async def erase_member(self, tenant: str, member_id: str) -> None:
+        """Erasure: the member's memberships."""
+        await self._col.delete_many({"tenant": tenant, "member_id": member_id}, session=self._session)
 
     async def of_member(self, tenant: str, member_id: str) -> list[Membership]:
         cursor = self._col.find({"tenant": tenant, "member_id": member_id}, session=self._session)

@@ -1,0 +1,16 @@
+"""Every index of the members service's collections, slice by slice (ensured at start-up)."""
+
+from __future__ import annotations
+
+from members_service.adapters import (
+    mongo_directory_search,
+    mongo_erasures,
+    mongo_groups,
+    mongo_imports,
+    mongo_members,
+    mongo_showcase,
+)
+
+INDEXES = [*mongo_members.INDEXES, *mongo_directory_search.DIRECTORY_INDEXES, *mongo_showcase.INDEXES,
+           *mongo_erasures.INDEXES, *mongo_imports.INDEXES, *mongo_groups.INDEXES]
+OBSOLETE_INDEXES = [*mongo_imports.OBSOLETE_INDEXES]
