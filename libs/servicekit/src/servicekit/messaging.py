@@ -37,7 +37,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -61,6 +61,7 @@ from servicekit.mongo import Document
 from servicekit.retry import backoff_delay, is_write_conflict, retry_transient
 from servicekit.settings import ConsumerConfig
 from servicekit.topology import MONGO_TRANSACTION_LIFETIME_SECONDS
+from servicekit.worker import repeating
 
 EventHandler = Callable[[CloudEvent[Any]], Awaitable[None]]
 log = get_logger(__name__)
@@ -94,23 +95,11 @@ class RetryPolicy:
         return max(MIN_HEARTBEAT_SECONDS, self.delay(delivered) / 2)
 
 
-@contextlib.asynccontextmanager
-async def in_progress(delivery: Delivery, every: float) -> AsyncIterator[None]:
+def in_progress(delivery: Delivery, every: float) -> contextlib.AbstractAsyncContextManager[None]:
     """Keep telling the server the delivery is being worked on, so the ack wait restarts
-    instead of running out under a slow handler."""
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(every)
-            with contextlib.suppress(Exception):  # a lost heartbeat costs at most a duplicate delivery
-                await delivery.in_progress()
-
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    instead of running out under a slow handler (a lost heartbeat costs at most a duplicate
+    delivery, which the inbox absorbs)."""
+    return repeating(every, delivery.in_progress, "in-progress-ack")
 
 
 async def _quietly(ack: Awaitable[None]) -> None:
@@ -273,18 +262,10 @@ class DeliveryHandler:
                 outcomes[i] = await self.handle(parsed)
 
         async def beat_waiting() -> None:
-            every = self.policy.heartbeat(1)
-            while True:
-                await asyncio.sleep(every)
-                await asyncio.gather(*(_quietly(d.in_progress()) for d in list(waiting.values())))
+            await asyncio.gather(*(_quietly(d.in_progress()) for d in list(waiting.values())))
 
-        beat = asyncio.create_task(beat_waiting())
-        try:
+        async with repeating(self.policy.heartbeat(1), beat_waiting, "in-progress-acks-of-batch"):
             await asyncio.gather(*(run_lane(lane) for lane in lanes.values()))
-        finally:
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
         return [outcomes[i] for i in range(len(raws))]
 
     async def _run(self, event: CloudEvent[Any], *, last: bool) -> None:
