@@ -4,8 +4,8 @@ failures, refunds, cancellations, renewals and clock advances keep the invariant
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import pairwise
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
