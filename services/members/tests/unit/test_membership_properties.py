@@ -42,11 +42,12 @@ PLANS = [ANNUAL, LIFETIME_AT_ONCE, LIFETIME_IN_3]
 @dataclass(frozen=True)
 class Advance:
     days: int
+    hours: int = 0
 
 
 @dataclass(frozen=True)
 class Pay:
-    plan_index: int  # which plan's payment (a payment for another plan is refused)
+    plan_index: int | None  # which plan's payment (a payment for another plan is refused); None: the current one
     exact: bool  # the amount due; otherwise one unit short
     instalment_offset: int  # 0: the next instalment; else a wrong one
     replay: bool  # the same payment id as the last payment (a redelivered event)
@@ -75,8 +76,10 @@ class Renew:
 
 
 steps = st.lists(st.one_of(
-    st.builds(Advance, st.integers(0, 500)),
-    st.builds(Pay, st.integers(0, 2), st.sampled_from([True, True, True, False]),
+    # Mostly to the edges of periods and graces (a year, a month, a grace), some anywhere.
+    st.builds(Advance, st.sampled_from([0, 1, 10, 14, 15, 16, 29, 30, 31, 300, 334, 365, 366]) | st.integers(0, 500),
+              st.sampled_from([0, 0, 0, 1, 23])),
+    st.builds(Pay, st.none() | st.none() | st.integers(0, 2), st.sampled_from([True, True, True, False]),
               st.sampled_from([0, 0, 0, 1, -1]), st.sampled_from([False, False, False, True]),
               st.sampled_from([0, 0, 0, 3, 40])),
     st.builds(Refund, st.integers(0, 10), st.booleans()),
@@ -86,8 +89,12 @@ steps = st.lists(st.one_of(
 ), max_size=40)
 
 
+def plan_of(m: Membership, p: Pay) -> PlanRef:
+    return m.plan if p.plan_index is None else PLANS[p.plan_index]
+
+
 def paid_amount(m: Membership, p: Pay) -> tuple[int, int | None]:
-    terms = PLANS[p.plan_index].terms
+    terms = plan_of(m, p).terms
     due = m.due or m.next_due(T0)
     if terms.payable_in_instalments:
         k = m.paid_instalments + 1 + p.instalment_offset
@@ -108,7 +115,6 @@ class Run:
         self.payments: list[str] = []
         self.counter = 0
         self.seen_events = 0
-        self.ever_lifetime = self.m.status is S.LIFETIME
         self.statuses = [S.PENDING_PAYMENT]
         self.check_new_events(S.PENDING_PAYMENT)
 
@@ -127,11 +133,10 @@ class Run:
             if expected is not None:
                 assert isinstance(e, expected), (status, e)
             assert e.reason
-            status = e.status
             if status is S.LIFETIME:
-                self.ever_lifetime = True
-            if self.ever_lifetime:
-                assert status not in (S.LAPSED, S.IN_GRACE), "a lifetime membership never lapses"
+                # A lifetime membership never lapses: only a cancellation (or a refund) ends it.
+                assert e.status is S.CANCELLED, "a lifetime membership never lapses"
+            status = e.status
         assert status is self.m.status
         assert self.m.version == self.seen_events
 
@@ -165,7 +170,7 @@ class Run:
         m = self.m
         before = m.status
         if isinstance(s, Advance):
-            self.now += timedelta(days=s.days)
+            self.now += timedelta(days=s.days, hours=s.hours)
             m.advance(self.now)
         elif isinstance(s, Pay):
             self.pay(s)
@@ -217,7 +222,7 @@ class Run:
         m.advance(self.now)
         in_grace_at_payment = (was_until is not None and m.grace_until is not None
                                and was_until <= paid_at < m.grace_until and m.status is not S.CANCELLED)
-        applied = m.apply_payment(Payment(pid, PLANS[s.plan_index].plan_id, max(1, amount), "EUR", paid_at,
+        applied = m.apply_payment(Payment(pid, plan_of(m, s).plan_id, max(1, amount), "EUR", paid_at,
                                           instalment=instalment), self.now)
         if known:
             assert not applied, "a replayed payment is not applied twice"
@@ -246,7 +251,7 @@ def test_catch_up_equals_ticking_through(program: list[object], cut: list[int]) 
     """The scheduler catching up after downtime reaches the state ticking along would have."""
     a = Run(ANNUAL, False)
     b = Run(ANNUAL, False)
-    for s in [*program, Pay(0, True, 0, False, 0)]:
+    for s in [*program, Pay(None, True, 0, False, 0)]:
         a.step(s)
         b.step(s)
     total = sum(cut)
@@ -262,3 +267,29 @@ def test_catch_up_equals_ticking_through(program: list[object], cut: list[int]) 
     version = b.m.version
     assert not b.m.advance(b.now + timedelta(days=total))
     assert b.m.version == version
+
+
+@settings(max_examples=300, deadline=None)
+@given(plan_index=st.integers(0, 2), program=steps, into_grace=st.floats(0.0, 0.999), late=st.booleans())
+def test_payment_during_grace_returns_to_active_without_gap(plan_index: int, program: list[object],
+                                                            into_grace: float, late: bool) -> None:
+    """After any history, a membership whose period ended and that is paid within the grace —
+    even when the event arrives after the scheduler lapsed it — continues where it ended."""
+    run = Run(PLANS[plan_index], False)
+    for s in [Pay(None, True, 0, False, 0), *program]:
+        run.step(s)
+    m = run.m
+    until = m.paid_until
+    if m.status is not S.ACTIVE or until is None:
+        return
+    paid_at = until + timedelta(days=m.terms.grace_days) * into_grace
+    m.advance(paid_at)
+    assert m.status is S.IN_GRACE
+    amount, instalment = paid_amount(m, Pay(None, True, 0, False, 0))
+    received = paid_at + timedelta(days=m.terms.grace_days + 5) if late else paid_at
+    run.now = received
+    assert m.apply_payment(Payment("in-grace", m.plan.plan_id, amount, "EUR", paid_at, instalment=instalment), received)
+    new = next(p for p in m.periods if p.payment_id == "in-grace")
+    assert new.start == until
+    assert m.status in (S.ACTIVE, S.LIFETIME, S.IN_GRACE)  # in grace again if the new period also ended
+    run.invariants()
