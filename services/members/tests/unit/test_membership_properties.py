@@ -284,7 +284,7 @@ def test_payment_during_grace_returns_to_active_without_gap(plan_index: int, pro
         return
     paid_at = until + timedelta(days=m.terms.grace_days) * into_grace
     m.advance(paid_at)
-    assert m.status is S.IN_GRACE
+    assert m.status.value == S.IN_GRACE.value
     amount, instalment = paid_amount(m, Pay(None, True, 0, False, 0))
     received = paid_at + timedelta(days=m.terms.grace_days + 5) if late else paid_at
     run.now = received
