@@ -14,6 +14,8 @@ from members_service.adapters.group_store import MEMBERSHIPS
 from members_service.adapters.import_store import IMPORT_JOBS, NatsFileStore
 from members_service.adapters.import_store import INDEXES as IMPORT_INDEXES
 from members_service.adapters.import_store import OBSOLETE_INDEXES as OBSOLETE_IMPORT_INDEXES
+from members_service.adapters.membership_store import DUES_MEMBERSHIPS
+from members_service.adapters.membership_store import INDEXES as MEMBERSHIP_INDEXES
 from members_service.adapters.mongo_repository import CONSENT_RECORDS, INDEXES, MEMBERS, MongoMemberRepository
 from members_service.adapters.name_order_sketch import NameOrderSketches
 from members_service.adapters.search_keys import SearchKeyMigration
@@ -23,9 +25,11 @@ from members_service.domain.import_plan import REPORT_RETENTION
 from members_service.entrypoints.group_requests import group_request_handlers
 from members_service.entrypoints.import_requests import import_request_handlers
 from members_service.entrypoints.import_worker import import_worker
+from members_service.entrypoints.membership_requests import membership_request_handlers
+from members_service.entrypoints.membership_subscribers import membership_event_handlers
 from members_service.entrypoints.requests import request_handlers
 from members_service.entrypoints.subscribers import event_handlers
-from members_service.service_layer import handlers, imports
+from members_service.service_layer import handlers, imports, membership
 from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.imports import StillMine
 from members_service.service_layer.ports import FileStore, MemberReader, MembersUnitOfWork
@@ -41,14 +45,16 @@ def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader
               import_retention: timedelta = REPORT_RETENTION) -> ServiceParts:
     return ServiceParts(
         requests=[*request_handlers(uow_factory, reader), *group_request_handlers(uow_factory, reader),
-                  *import_request_handlers(uow_factory, files, wake_import_worker, import_retention)],
-        events=event_handlers(uow_factory))
+                  *import_request_handlers(uow_factory, files, wake_import_worker, import_retention),
+                  *membership_request_handlers(uow_factory, reader)],
+        events=[*event_handlers(uow_factory), *membership_event_handlers(uow_factory)])
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id},
             CONSENT_RECORDS: {"tenant": tenant, "member_id": member_id},
-            MEMBERSHIPS: {"tenant": tenant, "member_id": member_id}}
+            MEMBERSHIPS: {"tenant": tenant, "member_id": member_id},
+            DUES_MEMBERSHIPS: {"tenant": tenant, "member_id": member_id}}
 
 
 def build(infra: Infrastructure) -> ServiceParts:
@@ -93,11 +99,20 @@ def build(infra: Infrastructure) -> ServiceParts:
 
     report_expiry = Sweep("members", "import-report-expiry", expire_import_reports, 600.0, db=infra.db)
 
+    async def advance_memberships() -> None:
+        await membership.advance_due_memberships(uow)
+
+    # Leased: one replica at a time; each run catches up whatever came due meanwhile.
+    membership_scheduler = Sweep("members", "membership-scheduler", advance_memberships,
+                                 settings.membership_sweep_seconds, db=infra.db)
+
     importer = import_worker(LeasedQueue(infra.db[IMPORT_JOBS], settings.import_lease_seconds), run_import_job)
     parts = bootstrap(uow, reader, files, importer.wake, import_retention=retention)
     parts.requests = [*parts.requests, export_handler("members", infra.db, export_queries, required=MEMBERS)]
-    parts.indexes = [*INDEXES, *IMPORT_INDEXES, *GROUP_INDEXES]
+    parts.indexes = [*INDEXES, *IMPORT_INDEXES, *GROUP_INDEXES, *MEMBERSHIP_INDEXES]
     parts.obsolete_indexes = [*OBSOLETE_IMPORT_INDEXES]
-    parts.workers = [refresher.run, expiry.run, deadlines.run, importer.run, report_expiry.run]
-    parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop, importer.stop, report_expiry.stop]
+    parts.workers = [refresher.run, expiry.run, deadlines.run, importer.run, report_expiry.run,
+                     membership_scheduler.run]
+    parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop, importer.stop, report_expiry.stop,
+                      membership_scheduler.stop]
     return parts

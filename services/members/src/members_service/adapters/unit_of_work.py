@@ -5,6 +5,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from members_service.adapters.group_store import MongoGroups, MongoMemberships
 from members_service.adapters.import_store import MongoImportJobs, MongoImportRows
+from members_service.adapters.membership_store import MongoDuesMemberships, MongoPlans
 from members_service.adapters.mongo_repository import (
     MongoErasureRepository,
     MongoMemberRepository,
@@ -22,6 +23,8 @@ class MongoMembersUnitOfWork(MongoUnitOfWork):
     groups: MongoGroups
     memberships: MongoMemberships
     import_rows: MongoImportRows
+    membership_plans: MongoPlans
+    dues_memberships: MongoDuesMemberships
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.members = MongoMemberRepository(db, session, self.track)
@@ -31,3 +34,5 @@ class MongoMembersUnitOfWork(MongoUnitOfWork):
         self.import_rows = MongoImportRows(db, session)
         self.groups = MongoGroups(db, session, self.track)
         self.memberships = MongoMemberships(db, session, self.track)
+        self.membership_plans = MongoPlans(db, session, self.track)
+        self.dues_memberships = MongoDuesMemberships(db, session, self.track)

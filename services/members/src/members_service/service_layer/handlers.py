@@ -247,6 +247,7 @@ async def request_erasure(cmd: RequestErasure, uow: MembersUnitOfWork, clock: Cl
                                   confirmers=cmd.confirmers, now=now, deadline_days=cmd.deadline_days)
         member.erase(now)
         await uow.members.delete(member)
+        await uow.dues_memberships.delete_of_member(cmd.tenant, member.id)  # payments: fundraising pseudonymises
         await uow.erasures.add(erasure)
         await uow.commit()
     log.info("erasure requested", erasure_id=erasure.id, deadline=str(erasure.deadline))
