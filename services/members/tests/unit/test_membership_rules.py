@@ -68,7 +68,7 @@ def test_annual_life_cycle_pay_grace_lapse_and_reactivate() -> None:
     assert state(m) is S.PENDING_PAYMENT
     assert pay(m, "p2", 6000, later)
     assert state(m) is S.ACTIVE and m.current_period is not None and m.current_period.start == later
-    assert kinds(m) == ["MembershipActivated", "MembershipEnteredGrace", "MembershipLapsed",
+    assert kinds(m) == ["MembershipRecordChanged", "MembershipActivated", "MembershipEnteredGrace", "MembershipLapsed",
                         "MembershipAwaitingPayment", "MembershipActivated"]
     activated = [e for e, _ in m.pending_events() if isinstance(e, MembershipActivated)]
     assert [a.reactivation for a in activated] == [False, True]

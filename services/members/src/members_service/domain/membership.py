@@ -468,6 +468,7 @@ class Membership(AggregateRoot):
         m = cls(id=membership_id or new_id(), tenant=tenant, member_id=member_id, plan=plan, status_since=now,
                 created_at=now)
         m._ask_payment(now)
+        m._note("joined", now)
         if free_first_year:
             m._grant_free_year(now)
         return m

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from members_service.domain.membership import (
     Due,
@@ -22,8 +23,9 @@ from members_service.domain.membership import (
 from members_service.domain.model import MemberNotFound, NotAllowed
 from members_service.service_layer.commands import Actor
 from members_service.service_layer.ports import MembersUnitOfWork
-from servicekit.domain import ConcurrencyConflict, utcnow
+from servicekit.domain import utcnow
 from servicekit.logging import get_logger
+from servicekit.retry import is_write_conflict, retry_transient
 
 Clock = Callable[[], datetime]
 log = get_logger(__name__)
@@ -209,8 +211,8 @@ async def advance_due_memberships(uow_factory: Callable[[], MembersUnitOfWork], 
     """Run the time rules of every membership whose deadline passed, a batch per transaction
     (the memberships, their events in the outbox: all or nothing). Catches up whatever the
     downtime: a membership due twice over (grace ended too) takes both transitions, dated
-    when they were due. A batch that lost a race to a payment is retried; the memberships
-    that are no longer due are simply skipped. Returns the number of memberships changed."""
+    when they were due. A batch that lost a race (a payment, another replica) runs again; the
+    memberships no longer due are then skipped. Returns the number of memberships changed."""
     changed = 0
     batches = 0
     while max_batches is None or batches < max_batches:
@@ -220,22 +222,18 @@ async def advance_due_memberships(uow_factory: Callable[[], MembersUnitOfWork], 
         if not keys:
             return changed
         batches += 1
-        moved = 0
-        for attempt in range(3):
-            try:
-                moved = await _advance_batch(uow_factory(), keys, now)
-                break
-            except ConcurrencyConflict:
-                if attempt == 2:
-                    raise
+        # Run again on a lost race (another replica, a payment): reloaded, a membership already
+        # moved has nothing left to do, so nothing is done twice.
+        moved = await retry_transient(partial(_advance_batch, uow_factory, keys, now), retry_if=is_write_conflict)
         changed += moved
         if len(keys) < batch or moved == 0:
             return changed
     return changed
 
 
-async def _advance_batch(uow: MembersUnitOfWork, keys: list[tuple[str, str]], now: datetime) -> int:
-    async with uow:
+async def _advance_batch(uow_factory: Callable[[], MembersUnitOfWork], keys: list[tuple[str, str]],
+                         now: datetime) -> int:
+    async with uow_factory() as uow:
         memberships = await uow.dues_memberships.get_many(keys)
         moved = [m for m in memberships if m.advance(now)]
         await uow.dues_memberships.save_many(moved)
