@@ -22,6 +22,7 @@ from gateway_service.entrypoints import (
     console_routes,
     imports_routes,
     members_routes,
+    membership_routes,
     privacy_routes,
     relations_routes,
 )
@@ -83,7 +84,8 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
         return JSONResponse({"service": "gateway", "status": "ready" if bus_ok else "starting"},
                             status_code=200 if bus_ok else 503)
 
-    for area in (members_routes, relations_routes, privacy_routes, imports_routes, activity_routes):
+    for area in (members_routes, relations_routes, privacy_routes, imports_routes, activity_routes,
+                 membership_routes):
         app.include_router(area.router)
 
     @app.get("/api/v1/dev/mailbox", tags=["development"], include_in_schema=dev_mailbox_url is not None)
