@@ -162,6 +162,8 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         api, token = console(output)
         mailbox = re.search(r"Mailbox\s+(\S+)", output)
         assert mailbox
+        payments = re.search(r"Payments\s+(\S+)/checkout/", output)
+        assert payments and httpx.get(f"{payments.group(1)}/health").status_code == 200, "the local provider's page"
         auth = {"Authorization": f"Bearer {token}"}
         assert "Console alumni" in httpx.get(f"{api}/console").text
         members = httpx.get(f"{api}/api/v1/members", headers=auth)

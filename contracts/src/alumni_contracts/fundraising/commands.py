@@ -36,7 +36,7 @@ LIST_PAYMENTS = "list_payments"
 # Above it, a typo (cents vs euros) is likelier than a payment.
 MAX_PAYMENT_MINOR_UNITS = 100_000_000
 # A provider's webhook body, as received; Stripe's events are a few kilobytes.
-MAX_WEBHOOK_PAYLOAD = 32 * 1024
+MAX_WEBHOOK_PAYLOAD = 64 * 1024
 
 PaymentAmount = Annotated[int, Field(gt=0, le=MAX_PAYMENT_MINOR_UNITS, examples=[5000],
                                      description="Amount in integer minor units (cents).")]
@@ -110,6 +110,9 @@ class CreateCheckout(_PaymentTarget):
     methods: list[OnlineMethod] = Field(default_factory=lambda: [OnlineMethod.CARD], min_length=1, max_length=2,
                                         description="Methods offered (`sepa_debit` where the plan allows).")
     return_url: HttpUrl | None = Field(None, description="Where the provider sends the payer back afterwards.")
+    renew_automatically: bool = Field(
+        False, description="Dues only: renew each year where the provider supports it (Stripe: a yearly "
+                           "subscription); each renewal is a `dues_paid`, a failed one a `dues_payment_failed`.")
 
 
 class CheckoutCreated(Result):
@@ -146,12 +149,17 @@ class WebhookHandled(Result):
         description="`duplicate`: this provider event was handled before; `ignored`: an event type not used.")
 
 
-class RefundPayment(Request):
+class RefundIn(Request):
+    """Body of a refund: how much and why."""
+
+    amount_minor: PaymentAmount = Field(description="Amount refunded; at most what is left of the payment.")
+    reason: ShortText = Field(examples=["duplicate payment"])
+
+
+class RefundPayment(RefundIn):
     """Staff refund a payment, wholly or in part."""
 
     payment_id: Identifier
-    amount_minor: PaymentAmount = Field(description="Amount refunded; at most what is left of the payment.")
-    reason: ShortText = Field(examples=["duplicate payment"])
 
 
 class ListPayments(Request):

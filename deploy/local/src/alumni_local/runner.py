@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -56,12 +57,13 @@ class Ports:
     gateway: int = 8000
     smtp: int = 1025
     mailbox: int = 8025
+    checkout: int = 8030  # the local payment provider's hosted-checkout page
     services: dict[str, int] = field(default_factory=lambda: {s: 8101 + i for i, s in enumerate(SERVICES)})
 
     @classmethod
     def free(cls) -> Ports:
         return cls(nats=free_port(), mongo=free_port(), gateway=free_port(), smtp=free_port(),
-                   mailbox=free_port(), services={s: free_port() for s in SERVICES})
+                   mailbox=free_port(), checkout=free_port(), services={s: free_port() for s in SERVICES})
 
 
 @dataclass
@@ -89,6 +91,26 @@ class Platform:
     @property
     def mailbox_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.mailbox}/messages"
+
+    @property
+    def checkout_url(self) -> str:
+        """The local payment provider's hosted-checkout page."""
+        return f"http://127.0.0.1:{self.ports.checkout}"
+
+    @property
+    def webhook_secret_file(self) -> Path:
+        """The secret the local provider signs its webhooks with (shared by the page and fundraising)."""
+        return self.data_dir / "payments" / "local-webhook-secret"
+
+    def webhook_secret(self) -> str:
+        """Generated on first use under the data directory (0600), never committed, reused after."""
+        path = self.webhook_secret_file
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(f"whsec_local_{secrets.token_hex(24)}\n")
+        return path.read_text().strip()
 
     @property
     def dev_key(self) -> Path:
@@ -164,6 +186,10 @@ class Platform:
             env.update({f"{prefix}MONGO_URI": self.mongo_uri, f"{prefix}HTTP_PORT": str(self.ports.services[name])})
         if name == "notifications":
             env.update({"NOTIFICATIONS_SMTP_PORT": str(self.ports.smtp)})
+        if name == "fundraising":  # online payments through the local provider's page
+            env.update({"FUNDRAISING_LOCAL_CHECKOUT_URL": self.checkout_url,
+                        "FUNDRAISING_LOCAL_WEBHOOK_SECRET": self.webhook_secret(),
+                        "FUNDRAISING_PAYMENT_RETURN_URL": f"{self.gateway_url}/console/"})
         env.update(self.extra_env)
         return env
 
@@ -172,24 +198,31 @@ class Platform:
         # a child started from a worker thread (e.g. `asyncio.to_thread`) dies with that thread.
         if threading.current_thread() is not threading.main_thread():
             raise RuntimeError("start processes from the main thread (they die with the thread that started them)")
-        module = "alumni_local.smtp_sink" if name == "smtp-sink" else f"{name}_service"
+        module = {"smtp-sink": "alumni_local.smtp_sink", "checkout-page": "alumni_local.checkout_page"}.get(
+            name, f"{name}_service")
         args = [sys.executable, "-m", module]
         if name == "smtp-sink":
             args += ["--smtp-port", str(self.ports.smtp), "--http-port", str(self.ports.mailbox),
                      "--store", str(self.data_dir / "mailbox.jsonl")]
+        if name == "checkout-page":
+            self.webhook_secret()
+            args += ["--port", str(self.ports.checkout), "--gateway-url", self.gateway_url,
+                     "--secret-file", str(self.webhook_secret_file)]
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
         proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=self.env_for(name) if name != "smtp-sink" else os.environ.copy(),
+                                env=self.env_for(name) if name in (*SERVICES, "gateway") else os.environ.copy(),
                                 start_new_session=True, preexec_fn=die_with_parent)
         self.processes[name] = proc
         return proc
 
     def start(self, timeout: float = 90) -> None:
         for port, what in ((self.ports.gateway, "the gateway"), (self.ports.smtp, "the SMTP sink"),
-                           (self.ports.mailbox, "the mailbox"), *((p, s) for s, p in self.ports.services.items())):
+                           (self.ports.mailbox, "the mailbox"), (self.ports.checkout, "the checkout page"),
+                           *((p, s) for s, p in self.ports.services.items())):
             ensure_port_free(port, what)
         self.start_servers()
         self.start_process("smtp-sink")
+        self.start_process("checkout-page")
         for name in (*SERVICES, "gateway"):
             self.start_process(name)
         self.wait_healthy(timeout)
@@ -202,6 +235,7 @@ class Platform:
     def wait_healthy(self, timeout: float, names: tuple[str, ...] | None = None) -> None:
         deadline = time.monotonic() + timeout
         wait_for_port(self.ports.mailbox, timeout, self.processes.get("smtp-sink"))
+        wait_for_port(self.ports.checkout, timeout, self.processes.get("checkout-page"))
         pending = {n: u for n, u in self.health_urls().items() if names is None or n in names}
         while pending and time.monotonic() < deadline:
             for server in self.servers:

@@ -1,37 +1,73 @@
 """Composition root of the fundraising service.
 
 `bootstrap` wires use cases to whatever adapters it is given (fakes in unit tests);
-`build` gives it the MongoDB ones.
+`build` gives it the MongoDB ones and the configured payment providers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
-from fundraising_service.adapters.mongo_repository import DONATIONS, INDEXES, MEMBERS
+from fundraising_service.adapters.mongo_repository import (
+    CHECKOUTS,
+    DONATIONS,
+    INDEXES,
+    MEMBERS,
+    PAYMENTS,
+)
+from fundraising_service.adapters.stripe_checkout import LocalCheckoutProvider, StripeCheckoutProvider
 from fundraising_service.adapters.unit_of_work import MongoFundraisingUnitOfWork
+from fundraising_service.config import FundraisingSettings
+from fundraising_service.entrypoints.payment_requests import payment_request_handlers
 from fundraising_service.entrypoints.requests import request_handlers
 from fundraising_service.entrypoints.subscribers import event_handlers
 from fundraising_service.service_layer.contract_mapping import to_contract
-from fundraising_service.service_layer.ports import FundraisingUnitOfWork
+from fundraising_service.service_layer.payment_handlers import Providers
+from fundraising_service.service_layer.ports import FundraisingUnitOfWork, PaymentProvider
 from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.runtime import Infrastructure, ServiceParts
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
-    return {MEMBERS: {"tenant": tenant, "_id": member_id}, DONATIONS: {"tenant": tenant, "member_id": member_id}}
+    return {MEMBERS: {"tenant": tenant, "_id": member_id}, DONATIONS: {"tenant": tenant, "member_id": member_id},
+            PAYMENTS: {"tenant": tenant, "member_id": member_id}, CHECKOUTS: {"tenant": tenant, "member_id": member_id}}
 
 
-def bootstrap(uow_factory: Callable[[], FundraisingUnitOfWork]) -> ServiceParts:
-    return ServiceParts(requests=request_handlers(uow_factory), events=event_handlers(uow_factory))
+def payment_providers(settings: FundraisingSettings) -> Providers:
+    """Every provider whose settings are present; the first (or the one named) opens checkouts."""
+    ttl = timedelta(minutes=settings.checkout_ttl_minutes)
+    found: list[PaymentProvider] = []
+    if settings.stripe_api_key and settings.stripe_webhook_secret:
+        found.append(StripeCheckoutProvider(
+            api_key=settings.stripe_api_key.get_secret_value(),
+            webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
+            default_return_url=settings.payment_return_url, tolerance=settings.webhook_tolerance_seconds,
+            api_base=settings.stripe_api_base, ttl=ttl))
+    if settings.local_checkout_url and settings.local_webhook_secret:
+        found.append(LocalCheckoutProvider(
+            page_url=settings.local_checkout_url, webhook_secret=settings.local_webhook_secret.get_secret_value(),
+            tolerance=settings.webhook_tolerance_seconds, ttl=ttl))
+    if settings.payment_provider and settings.payment_provider not in {p.name for p in found}:
+        raise ValueError(f"FUNDRAISING_PAYMENT_PROVIDER={settings.payment_provider} but its settings are missing")
+    return Providers.of(*found, checkout=settings.payment_provider)
+
+
+def bootstrap(uow_factory: Callable[[], FundraisingUnitOfWork], providers: Providers | None = None) -> ServiceParts:
+    return ServiceParts(requests=[*request_handlers(uow_factory),
+                                  *payment_request_handlers(uow_factory, providers or Providers(None))],
+                        events=event_handlers(uow_factory))
 
 
 def build(infra: Infrastructure) -> ServiceParts:
-    def uow() -> MongoFundraisingUnitOfWork:
-        return MongoFundraisingUnitOfWork(infra.mongo, infra.settings.mongo_db, to_contract, infra.wakeup)
+    settings = infra.settings
+    assert isinstance(settings, FundraisingSettings)
 
-    parts = bootstrap(uow)
+    def uow() -> MongoFundraisingUnitOfWork:
+        return MongoFundraisingUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup)
+
+    parts = bootstrap(uow, payment_providers(settings))
     parts.requests = [*parts.requests, export_handler("fundraising", infra.db, export_queries)]
     parts.indexes = INDEXES
     return parts

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -13,3 +15,20 @@ class FundraisingSettings(ServiceSettings):
 
     mongo_db: str = Field("alumni_fundraising", description="Database owned by this service.")
     http_port: int = Field(8103, description="Port of /health and /metrics (0: none).")
+    payment_provider: Literal["stripe", "local"] | None = Field(
+        None, description="Provider of new online checkouts; default: Stripe when configured, else the local "
+                          "development provider when configured (none: online payment answers 502).")
+    stripe_api_key: SecretStr | None = Field(None, description="Stripe secret API key (a secret; never logged).")
+    stripe_webhook_secret: SecretStr | None = Field(
+        None, description="Signing secret of the Stripe webhook endpoint (`whsec_…`; a secret).")
+    stripe_api_base: str | None = Field(None, description="Another Stripe API address (tests: a local stub).")
+    payment_return_url: str = Field("http://127.0.0.1:8000/console/",
+                                    description="Where the payer returns after the hosted checkout, when the "
+                                                "request names no `return_url`.")
+    local_checkout_url: str | None = Field(
+        None, description="Development only: base URL of the local provider's hosted-checkout page (the runner's).")
+    local_webhook_secret: SecretStr | None = Field(
+        None, description="Development only: secret the local provider signs its webhooks with (a secret).")
+    webhook_tolerance_seconds: int = Field(300, ge=1, le=300,
+                                           description="Largest age of a webhook's signed timestamp.")
+    checkout_ttl_minutes: int = Field(60, ge=30, le=1440, description="Lifetime of a hosted checkout.")

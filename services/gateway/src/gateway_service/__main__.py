@@ -46,6 +46,7 @@ def serve(settings: GatewaySettings) -> None:
                      max_upload_bytes=settings.max_upload_bytes, rate_limit_per_minute=settings.rate_limit_per_minute,
                      public_rate_limit_per_minute=settings.public_rate_limit_per_minute,
                      rate_limit_exempt_subjects=settings.rate_limit_exempt_subjects,
+                     webhook_rate_limit_per_minute=settings.webhook_rate_limit_per_minute, tenants=settings.tenants,
                      dev_mailbox_url=settings.dev_mailbox_url, on_shutdown=shutdown)
     uvicorn.run(app, **uvicorn_options(settings))
 

@@ -32,6 +32,9 @@ class GatewaySettings(NatsConfig, LoggingConfig):
     public_rate_limit_per_minute: int = Field(
         120, ge=0, description="Requests per minute per address on the unauthenticated `/api/v1/public/` routes; "
                                "0: no limit.")
+    webhook_rate_limit_per_minute: int = Field(
+        600, ge=0, description="Requests per minute per address on the payment providers' webhook route "
+                               "(`/api/v1/payments/webhooks/`, no token); 0: no limit.")
     trusted_proxies: list[str] = Field(
         default_factory=list, description="Addresses or networks of reverse proxies whose `X-Forwarded-For` and "
                                           "`X-Forwarded-Proto` are believed (JSON list, e.g. `[\"10.0.0.0/8\"]`); "

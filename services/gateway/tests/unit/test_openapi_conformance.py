@@ -36,6 +36,8 @@ RESULTS: dict[str, dict[str, Any]] = {
     naming.query_subject("members", mb.GET_SECTORS): {"version": 0, "sectors": []},
     naming.command_subject("events", ev.SCHEDULE_EVENT): {"event_id": "e1"},
     naming.command_subject("fundraising", fr.RECORD_DONATION): {"donation_id": "d1"},
+    naming.command_subject("fundraising", fr.RECEIVE_PAYMENT_WEBHOOK): {"outcome": "processed"},
+    naming.query_subject("fundraising", fr.LIST_PAYMENTS): {"items": []},
 }
 
 

@@ -3,7 +3,12 @@ from __future__ import annotations
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from fundraising_service.adapters.mongo_repository import MongoDonationRepository, MongoDonorProjection
+from fundraising_service.adapters.mongo_repository import (
+    MongoCheckoutRepository,
+    MongoDonationRepository,
+    MongoDonorProjection,
+    MongoPaymentRepository,
+)
 from servicekit.mongo import Document
 from servicekit.uow import MongoUnitOfWork
 
@@ -11,7 +16,11 @@ from servicekit.uow import MongoUnitOfWork
 class MongoFundraisingUnitOfWork(MongoUnitOfWork):
     donations: MongoDonationRepository
     members: MongoDonorProjection
+    checkouts: MongoCheckoutRepository
+    payments: MongoPaymentRepository
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.donations = MongoDonationRepository(db, session, self.track)
         self.members = MongoDonorProjection(db, session)
+        self.checkouts = MongoCheckoutRepository(db, session, self.track)
+        self.payments = MongoPaymentRepository(db, session, self.track)

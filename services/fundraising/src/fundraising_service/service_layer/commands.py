@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from fundraising_service.domain.model import Money
+from fundraising_service.domain.payments import Method, PaymentTarget
 
 
 @dataclass(frozen=True)
@@ -22,3 +24,42 @@ class ProjectMember:
     version: int
     first_name: str
     last_name: str
+
+
+# -- payments ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CreateCheckout:
+    tenant: str
+    target: PaymentTarget
+    amount: Money
+    description: str
+    methods: tuple[Method, ...]
+    return_url: str | None
+    recurring: bool = False
+
+
+@dataclass(frozen=True)
+class ReceiveWebhook:
+    tenant: str
+    provider: str
+    payload: str
+    signature: str
+
+
+@dataclass(frozen=True)
+class RecordManualPayment:
+    tenant: str
+    target: PaymentTarget
+    amount: Money
+    method: Method
+    reference: str | None
+    received_on: date
+
+
+@dataclass(frozen=True)
+class RefundPayment:
+    tenant: str
+    payment_id: str
+    amount_minor: int
+    reason: str

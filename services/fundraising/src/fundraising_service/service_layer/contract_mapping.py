@@ -4,12 +4,47 @@ from alumni_contracts.common import Money
 from alumni_contracts.envelope import EventData
 from alumni_contracts.fundraising import v1
 from fundraising_service.domain.model import DonationReceived
+from fundraising_service.domain.payments import (
+    CheckoutChanged,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentSucceeded,
+    PaymentTarget,
+    Purpose,
+)
 from servicekit.domain import DomainEvent
 from servicekit.erasure import DataErased, confirmation
 
 
-def to_contract(event: DomainEvent) -> EventData:
+def _dues(target: PaymentTarget) -> dict[str, str]:
+    assert target.plan_id is not None  # the domain refuses dues without a plan
+    return {"membership_id": target.reference_id, "member_id": target.member_id, "plan_id": target.plan_id}
+
+
+def to_contract(event: DomainEvent) -> EventData | None:
+    """Gifts paid through the payment port publish nothing yet: the fundraising issue's gift
+    events (`donation_received` from a payment) will map them."""
     match event:
+        case CheckoutChanged():
+            return None
+        case PaymentSucceeded() if event.target.purpose is Purpose.DUES:
+            return v1.DuesPaid(
+                payment_id=event.payment_id, **_dues(event.target), amount_minor=event.amount.minor_units,
+                currency=event.amount.currency, paid_at=event.paid_at, method=v1.PaymentMethod(event.method),
+                provider=v1.PaymentProviderName(event.provider), instalment=event.target.instalment,
+                instalments=event.target.instalments, reference=event.reference)
+        case PaymentFailed() if event.target.purpose is Purpose.DUES:
+            return v1.DuesPaymentFailed(
+                payment_id=event.payment_id, **_dues(event.target), amount_minor=event.amount.minor_units,
+                currency=event.amount.currency, failed_at=event.failed_at, reason=event.reason,
+                provider=v1.PaymentProviderName(event.provider), instalment=event.target.instalment,
+                instalments=event.target.instalments)
+        case PaymentRefunded() if event.target.purpose is Purpose.DUES:
+            return v1.DuesRefunded(
+                payment_id=event.payment_id, **_dues(event.target), amount_minor=event.amount.minor_units,
+                currency=event.amount.currency, refunded_at=event.refunded_at, reason=event.reason)
+        case PaymentSucceeded() | PaymentFailed() | PaymentRefunded():
+            return None
         case DonationReceived():
             return v1.DonationReceived(
                 donation_id=event.donation_id, member_id=event.member_id,

@@ -32,7 +32,11 @@ async def project_member(cmd: ProjectMember, uow: FundraisingUnitOfWork) -> None
 
 
 async def erase_donor(uow: FundraisingUnitOfWork, cmd: EraseMemberData) -> tuple[dict[str, int], dict[str, int]]:
-    """The donor's identity goes; their donations stay under a pseudonym (accounting law)."""
+    """The donor's identity goes; their donations, payments and checkouts stay under a
+    pseudonym (accounting law)."""
     erased = {"members": await uow.members.erase(cmd.tenant, cmd.member_id)}
-    kept = {"donations": await uow.donations.pseudonymise(cmd.tenant, cmd.member_id, pseudonym(cmd.erasure_id))}
+    alias = pseudonym(cmd.erasure_id)
+    kept = {"donations": await uow.donations.pseudonymise(cmd.tenant, cmd.member_id, alias),
+            "payments": await uow.payments.pseudonymise(cmd.tenant, cmd.member_id, alias),
+            "checkouts": await uow.checkouts.pseudonymise(cmd.tenant, cmd.member_id, alias)}
     return erased, kept

@@ -23,6 +23,7 @@ from gateway_service.entrypoints import (
     imports_routes,
     members_routes,
     membership_routes,
+    payment_routes,
     privacy_routes,
     relations_routes,
 )
@@ -38,7 +39,8 @@ log = get_logger(__name__)
 def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVerifier, *,
                max_body_bytes: int = 64 * 1024, max_upload_bytes: int = 64 * 1024 * 1024,
                dev_mailbox_url: str | None = None, rate_limit_per_minute: int = 0, public_rate_limit_per_minute: int = 0,
-               rate_limit_exempt_subjects: Iterable[str] = (),
+               rate_limit_exempt_subjects: Iterable[str] = (), webhook_rate_limit_per_minute: int = 0,
+               tenants: Iterable[str] = ("demo",),
                on_shutdown: Callable[[], Awaitable[None]] | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,6 +56,7 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
     app.state.verifier = verifier
     app.state.bus = None
     app.state.max_upload_bytes = max_upload_bytes
+    app.state.tenants = list(tenants)  # a webhook names its tenant (no token to say it)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(ValidationError, on_validation_error)
 
@@ -73,9 +76,11 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
         if rate_limit_per_minute else None
     public_limiter = RateLimiter(public_rate_limit_per_minute, burst=max(1, public_rate_limit_per_minute // 4)) \
         if public_rate_limit_per_minute else None
+    webhook_limiter = RateLimiter(webhook_rate_limit_per_minute, burst=max(1, webhook_rate_limit_per_minute // 4)) \
+        if webhook_rate_limit_per_minute else None
     app.add_middleware(Edge, config=EdgeConfig(
         verifier=verifier, max_body_bytes=max_body_bytes, max_upload_bytes=max_upload_bytes,
-        api_limiter=api_limiter, public_limiter=public_limiter,
+        api_limiter=api_limiter, public_limiter=public_limiter, webhook_limiter=webhook_limiter,
         rate_limit_exempt_subjects=frozenset(rate_limit_exempt_subjects)))
 
     @app.get("/health", tags=["ops"])
@@ -85,7 +90,7 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
                             status_code=200 if bus_ok else 503)
 
     for area in (members_routes, relations_routes, privacy_routes, imports_routes, activity_routes,
-                 membership_routes):
+                 membership_routes, payment_routes):
         app.include_router(area.router)
 
     @app.get("/api/v1/dev/mailbox", tags=["development"], include_in_schema=dev_mailbox_url is not None)

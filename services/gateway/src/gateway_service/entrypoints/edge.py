@@ -23,6 +23,8 @@ MemberId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 TenantSlug = Annotated[str, Path(pattern=r"^[a-z0-9-]{2,32}$")]
 ImportId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 IMPORTS_PATH = "/api/v1/imports"
+# Payment providers' webhooks: no bearer token (the signature is checked by fundraising).
+WEBHOOKS_PREFIX = "/api/v1/payments/webhooks/"
 
 
 class ApiError(Exception):

@@ -1,0 +1,176 @@
+"""The local development payment provider's hosted-checkout page (`make run`).
+
+The fundraising service (with `FUNDRAISING_LOCAL_CHECKOUT_URL`) sends payers here instead of
+Stripe. The page shows the amount and description (FR/EN, plain HTML, no external assets,
+every value escaped) and two buttons: "Payer / Pay" and "Échec / Fail". A click posts a
+Stripe-shaped webhook, signed exactly like Stripe's (`Stripe-Signature: t=…,v1=…` with the
+shared secret), to the gateway's `POST /api/v1/payments/webhooks/local` — so the whole flow
+runs without the internet, through the same verification code as Stripe's webhooks.
+No card data is asked for: there is none to give.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import time
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from fundraising_service.adapters.stripe_checkout import local_event, sign_webhook
+
+SESSION_ID = re.compile(r"^cs_local_[0-9a-f]{8,64}$")
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+TENANT = re.compile(r"^[a-z0-9-]{2,32}$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+METHODS = {"card", "sepa_debit"}
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+}
+
+STYLE = """body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1d2433}
+.card{border:1px solid #d0d5dd;border-radius:.75rem;padding:1.5rem}.amount{font-size:2rem;font-weight:700}
+.dev{background:#fff4e5;border-radius:.5rem;padding:.5rem .75rem;font-size:.9rem}
+button{font-size:1rem;padding:.6rem 1.2rem;border-radius:.5rem;border:0;margin-right:.5rem;cursor:pointer}
+.pay{background:#1a7f37;color:#fff}.fail{background:#b42318;color:#fff}small{color:#667085}"""
+
+
+class Checkout:
+    """The checkout named by the page's URL (the fundraising service wrote it there)."""
+
+    def __init__(self, session_id: str, params: dict[str, str]) -> None:
+        self.session_id = session_id
+        self.tenant = params.get("tenant", "")
+        self.checkout_id = params.get("checkout_id", "")
+        self.amount_minor = int(params.get("amount_minor", "0"))
+        self.currency = params.get("currency", "")
+        self.description = params.get("description", "")[:200]
+        self.methods = [m for m in params.get("methods", "card").split(",") if m in METHODS] or ["card"]
+        self.expires_at = int(params.get("expires_at", "0"))
+        self.return_url = params.get("return_url", "")
+        if not (SESSION_ID.match(session_id) and TENANT.match(self.tenant) and TOKEN.match(self.checkout_id)
+                and CURRENCY.match(self.currency) and 0 < self.amount_minor <= 100_000_000):
+            raise ValueError("not a checkout of the local provider")
+        if self.return_url and urlsplit(self.return_url).scheme not in ("http", "https"):
+            self.return_url = ""
+
+    @classmethod
+    def of(cls, request: Request, form: dict[str, str] | None = None) -> Checkout:
+        return cls(request.path_params["session_id"], form if form is not None else dict(request.query_params))
+
+    def query(self) -> str:
+        return urlencode({"tenant": self.tenant, "checkout_id": self.checkout_id, "amount_minor": self.amount_minor,
+                          "currency": self.currency, "description": self.description,
+                          "methods": ",".join(self.methods), "expires_at": self.expires_at,
+                          "return_url": self.return_url})
+
+    @property
+    def amount(self) -> str:
+        return f"{self.amount_minor // 100},{self.amount_minor % 100:02d} {self.currency}"
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    document = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+                f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{STYLE}</style></head>'
+                f"<body>{body}</body></html>")
+    return HTMLResponse(document, status_code=status, headers=SECURITY_HEADERS)
+
+
+def checkout_html(c: Checkout) -> str:
+    e = html.escape
+    methods = " · ".join({"card": "Carte / Card", "sepa_debit": "Prélèvement SEPA / SEPA Direct Debit"}[m]
+                         for m in c.methods)
+    hidden = "".join(f'<input type="hidden" name="{e(k)}" value="{e(v)}">'
+                     for k, v in (("tenant", c.tenant), ("checkout_id", c.checkout_id),
+                                  ("amount_minor", str(c.amount_minor)), ("currency", c.currency),
+                                  ("description", c.description), ("methods", ",".join(c.methods)),
+                                  ("expires_at", str(c.expires_at)), ("return_url", c.return_url)))
+    return (f'<p class="dev">Fournisseur de paiement local (développement) — aucun argent réel. '
+            f'<br>Local payment provider (development) — no real money.</p>'
+            f'<div class="card"><h1>Paiement / Payment</h1><p>{e(c.description)}</p>'
+            f'<p class="amount">{e(c.amount)}</p><p><small>{e(methods)}</small></p>'
+            f'<form method="post" action="/checkout/{e(c.session_id)}">{hidden}'
+            f'<button class="pay" name="outcome" value="pay">Payer / Pay</button>'
+            f'<button class="fail" name="outcome" value="fail">Échec / Fail</button></form>'
+            f"<p><small>Référence / Reference: {e(c.checkout_id)}</small></p></div>")
+
+
+def checkout_app(gateway_url: str, secret: str, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    async def show(request: Request) -> Response:
+        try:
+            checkout = Checkout.of(request)
+        except ValueError:
+            return _page("Paiement introuvable / Payment not found",
+                         "<h1>Paiement introuvable / Payment not found</h1>", 404)
+        if checkout.expires_at and checkout.expires_at < time.time():
+            return _page("Paiement expiré / Payment expired", "<h1>Paiement expiré / Payment expired</h1>", 410)
+        return _page(f"Paiement / Payment — {checkout.amount}", checkout_html(checkout))
+
+    async def submit(request: Request) -> Response:
+        # A urlencoded form (the page's own): parsed here, no multipart library needed.
+        form = dict(parse_qsl((await request.body())[:8192].decode("utf-8", "replace")))
+        try:
+            checkout = Checkout.of(request, form)
+        except ValueError:
+            return _page("Paiement introuvable / Payment not found",
+                         "<h1>Paiement introuvable / Payment not found</h1>", 404)
+        paid = form.get("outcome") == "pay"
+        now = int(time.time())
+        body = local_event(session_id=checkout.session_id, checkout_id=checkout.checkout_id, tenant=checkout.tenant,
+                           amount_minor=checkout.amount_minor, currency=checkout.currency, methods=checkout.methods,
+                           paid=paid, created=now, reason=None if paid else "card_declined")
+        async with httpx.AsyncClient(timeout=10, transport=transport) as client:
+            try:
+                r = await client.post(f"{gateway_url}/api/v1/payments/webhooks/local",
+                                      params={"tenant": checkout.tenant}, content=body.encode(),
+                                      headers={"Stripe-Signature": sign_webhook(body, secret, now),
+                                               "Content-Type": "application/json"})
+                status, detail = r.status_code, r.text[:500]
+            except httpx.HTTPError as exc:
+                status, detail = 0, type(exc).__name__
+        e = html.escape
+        if 200 <= status < 300 and checkout.return_url:
+            back = checkout.return_url + ("&" if "?" in checkout.return_url else "?") + urlencode(
+                {"checkout": checkout.checkout_id, "status": "success" if paid else "failed"})
+            return RedirectResponse(back, status_code=303, headers=SECURITY_HEADERS)
+        if 200 <= status < 300:
+            title = "Paiement accepté / Payment accepted" if paid else "Paiement refusé / Payment failed"
+            return _page(title, f'<div class="card"><h1>{e(title)}</h1><p>{e(checkout.description)} — '
+                                f"{e(checkout.amount)}</p></div>")
+        return _page("Webhook refusé / Webhook refused",
+                     f'<div class="card"><h1>Webhook refusé / Webhook refused</h1><p>HTTP {status}</p>'
+                     f"<pre>{e(detail)}</pre></div>", 502)
+
+    async def health(_: Request) -> Response:
+        return Response("ok")
+
+    return Starlette(routes=[Route("/checkout/{session_id}", show, methods=["GET"]),
+                             Route("/checkout/{session_id}", submit, methods=["POST"]),
+                             Route("/health", health)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8030)
+    parser.add_argument("--gateway-url", required=True)
+    parser.add_argument("--secret-file", type=Path, required=True,
+                        help="the shared webhook secret (the runner writes it under .data/)")
+    args = parser.parse_args()
+    secret = args.secret_file.read_text().strip()
+    uvicorn.run(checkout_app(args.gateway_url.rstrip("/"), secret), host=args.host, port=args.port,
+                log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

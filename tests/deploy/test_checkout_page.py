@@ -1,0 +1,85 @@
+"""The local payment provider's hosted-checkout page: bilingual, escaped, and its buttons post
+a webhook signed exactly like Stripe's, which the fundraising adapter verifies."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+import stripe
+from starlette.testclient import TestClient
+
+from alumni_local.checkout_page import checkout_app
+from fundraising_service.adapters.stripe_checkout import LocalCheckoutProvider
+from fundraising_service.domain.model import Money
+from fundraising_service.domain.payments import Checkout, Method, Outcome, PaymentTarget, Purpose
+
+SECRET = "whsec_local_page_test"
+GATEWAY = "http://gateway.test"
+
+
+async def hosted_url(description: str = "Cotisation 2026 <script>alert(1)</script>",
+                     return_url: str | None = None) -> tuple[Checkout, str]:
+    provider = LocalCheckoutProvider(page_url="http://127.0.0.1:8030", webhook_secret=SECRET)
+    checkout = Checkout.open(tenant="demo", target=PaymentTarget(Purpose.DUES, "ms1", "m1", "standard"),
+                             amount=Money(4500, "EUR"), description=description,
+                             methods=(Method.CARD, Method.SEPA_DEBIT), provider="local",
+                             now=datetime.now(UTC))
+    hosted = await provider.create_checkout(checkout, return_url, checkout.created_at)  # type: ignore[arg-type]
+    checkout.attach(hosted)
+    parts = urlsplit(hosted.url)
+    return checkout, f"{parts.path}?{parts.query}"
+
+
+@pytest.fixture
+def received() -> list[httpx.Request]:
+    return []
+
+
+@pytest.fixture
+def page(received: list[httpx.Request]) -> TestClient:
+    def gateway(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200, json={"outcome": "processed"})
+
+    return TestClient(checkout_app(GATEWAY, SECRET, httpx.MockTransport(gateway)))
+
+
+async def test_the_page_is_bilingual_escaped_and_self_contained(page: TestClient) -> None:
+    _, path = await hosted_url()
+    r = page.get(path)
+    assert r.status_code == 200
+    assert "Payer / Pay" in r.text and "Échec / Fail" in r.text and "45,00 EUR" in r.text
+    assert "<script>" not in r.text and "&lt;script&gt;" in r.text
+    assert "http" not in r.text.split("<body>")[1].split("Référence")[0]  # no external asset
+    assert r.headers["content-security-policy"].startswith("default-src 'none'")
+    assert page.get("/checkout/cs_local_zz?tenant=demo").status_code == 404
+
+
+@pytest.mark.parametrize(("outcome", "expected"), [("pay", Outcome.SUCCEEDED), ("fail", Outcome.FAILED)])
+async def test_a_click_posts_a_stripe_signed_webhook_the_adapter_accepts(
+        page: TestClient, received: list[httpx.Request], outcome: str, expected: Outcome) -> None:
+    checkout, path = await hosted_url()
+    form = dict(parse_qsl(urlsplit(path).query), outcome=outcome)
+    r = page.post(urlsplit(path).path, data=form)
+    assert r.status_code == 200 and ("accepté" in r.text if outcome == "pay" else "refusé" in r.text)
+    [webhook] = received
+    assert str(webhook.url) == f"{GATEWAY}/api/v1/payments/webhooks/local?tenant=demo"
+    body, signature = webhook.content.decode(), webhook.headers["Stripe-Signature"]
+    assert stripe.WebhookSignature.verify_header(body, signature, SECRET, 300)
+    notification = LocalCheckoutProvider(page_url="x", webhook_secret=SECRET).parse_webhook(body, signature)
+    assert (notification.outcome, notification.checkout_id, notification.session_id, notification.amount) == \
+        (expected, checkout.id, checkout.session_id, Money(4500, "EUR"))
+    assert json.loads(body)["created"] <= time.time()
+
+
+async def test_with_a_return_url_the_payer_is_sent_back(page: TestClient) -> None:
+    checkout, path = await hosted_url(return_url="http://127.0.0.1:8000/console/")
+    form = dict(parse_qsl(urlsplit(path).query), outcome="pay")
+    r = page.post(urlsplit(path).path, data=form, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"http://127.0.0.1:8000/console/?checkout={checkout.id}&status=success"
