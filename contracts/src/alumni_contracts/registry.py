@@ -60,6 +60,7 @@ def _register_all() -> None:
     # Imported here so that importing the registry registers every published contract.
     from alumni_contracts.events import v1 as events_v1
     from alumni_contracts.fundraising import v1 as fundraising_v1
+    from alumni_contracts.members import membership_v1
     from alumni_contracts.members import v2 as members_v2
     from alumni_contracts.members.v1 import (
         AmbassadorAppointed,
@@ -85,6 +86,8 @@ def _register_all() -> None:
                   fundraising_v1.MemberDataErased, notifications_v1.NotificationSent,
                   notifications_v1.MemberDataErased):
         REGISTRY.register(model)
+    for membership_event in membership_v1.ALL:
+        REGISTRY.register(membership_event)
 
 
 _register_all()

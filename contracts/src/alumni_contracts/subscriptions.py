@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from alumni_contracts import naming
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
+from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
+from alumni_contracts.members.membership_v1 import MembershipEnteredGrace, MembershipLapsed
 from alumni_contracts.members.v1 import GroupMembershipChanged, MemberConsentChanged, MemberErasureRequested
 from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.notifications.v1 import MemberDataErased as NotificationsDataErased
@@ -54,6 +56,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", EventsDataErased, "events_erased"),
     Subscription("members", FundraisingDataErased, "fundraising_erased"),
     Subscription("members", NotificationsDataErased, "notifs_erased"),
+    # Dues: payments are inputs to members' membership rules (issue 10).
+    Subscription("members", DuesPaid, "dues_paid"),
+    Subscription("members", DuesPaymentFailed, "dues_failed"),
+    Subscription("members", DuesRefunded, "dues_refunded"),
+    # Dues reminders (grace, missed instalment, lapse).
+    Subscription("notifications", MembershipEnteredGrace, "membership_grace"),
+    Subscription("notifications", MembershipLapsed, "membership_lapsed"),
 )
 
 

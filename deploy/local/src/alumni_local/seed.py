@@ -100,6 +100,10 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
             r = await client.post("/api/v1/groups", json=group, headers={"Idempotency-Key": key})
             if r.status_code >= 400 and r.status_code != 409:  # 409: created by an earlier run
                 print(f"seed group {group['name']}: {describe(r)}", file=sys.stderr)
+        for key, plan in DEMO_PLANS.items():  # the key makes a rerun return the plan created first
+            r = await client.post("/api/v1/membership-plans", json=plan, headers={"Idempotency-Key": key})
+            if r.status_code >= 400 and r.status_code != 409:
+                print(f"seed membership plan {plan['name']}: {describe(r)}", file=sys.stderr)
         await asyncio.gather(*(one(i, row) for i, row in enumerate(demo_members(count))))
     return done, failed
 
@@ -109,6 +113,24 @@ DEMO_GROUPS = {
                              "description": "Le groupe régional lyonnais / The Lyon chapter"},
     "demo-seed-group-finance": {"kind": "club", "name": "Club Finance", "policy": "invitation",
                                 "description": "Finance professionals / Professionnels de la finance"},
+}
+ENTITY = "Association des diplômés (loi 1901)"
+DEMO_PLANS: dict[str, dict[str, Any]] = {
+    "demo-seed-plan-young": {"name": "Jeune diplômé", "kind": "annual", "price_minor": 2000, "currency": "EUR",
+                             "legal_entity": ENTITY, "tax_deductible_minor": 2000, "max_years_since_graduation": 3,
+                             "free_first_year_within_years": 0,
+                             "description": "Within 3 years of graduation; first year free for the new graduates"},
+    "demo-seed-plan-standard": {"name": "Standard", "kind": "annual", "price_minor": 6000, "currency": "EUR",
+                                "legal_entity": ENTITY, "tax_deductible_minor": 4500},
+    "demo-seed-plan-supporter": {"name": "Bienfaiteur", "kind": "annual", "price_minor": 15000, "currency": "EUR",
+                                 "legal_entity": ENTITY, "tax_deductible_minor": 13500},
+    "demo-seed-plan-couple": {"name": "Couple", "kind": "annual", "price_minor": 9000, "currency": "EUR",
+                              "legal_entity": ENTITY, "tax_deductible_minor": 7000},
+    "demo-seed-plan-lifetime": {"name": "À vie", "kind": "lifetime", "price_minor": 90000, "currency": "EUR",
+                                "legal_entity": ENTITY, "tax_deductible_minor": 90000},
+    "demo-seed-plan-lifetime-3": {"name": "À vie en 3 fois", "kind": "lifetime", "price_minor": 90000,
+                                  "currency": "EUR", "instalments": 3, "instalment_interval_months": 1,
+                                  "legal_entity": ENTITY, "tax_deductible_minor": 90000},
 }
 QUOTES = ["L'école m'a ouvert les portes de l'international.", "Des amitiés pour la vie, un réseau pour la carrière.",
           "What I learnt here, I use every day.", "Un réseau qui répond toujours présent."]

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from members_service.adapters.mongo_directory_search import MongoDirectorySearch
+from members_service.adapters.mongo_dues_memberships import DUES_MEMBERSHIPS
 from members_service.adapters.mongo_groups import MEMBERSHIPS
 from members_service.adapters.mongo_imports import IMPORT_JOBS
 from members_service.adapters.mongo_indexes import INDEXES, OBSOLETE_INDEXES
@@ -22,9 +23,11 @@ from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
 from members_service.domain.import_plan import REPORT_RETENTION
 from members_service.entrypoints.import_worker import import_worker
+from members_service.entrypoints.membership_requests import membership_request_handlers
+from members_service.entrypoints.membership_subscribers import membership_event_handlers
 from members_service.entrypoints.subscribers import event_handlers
 from members_service.entrypoints.use_cases import USE_CASES
-from members_service.service_layer import groups, handlers, imports
+from members_service.service_layer import groups, handlers, imports, membership
 from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.imports import StillMine
 from members_service.service_layer.ports import DirectorySearch, FileStore, MemberReader, MembersUnitOfWork
@@ -55,13 +58,16 @@ def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader
               wake_import_worker: Callable[[], None] = lambda: None,
               import_retention: timedelta = REPORT_RETENTION, *, directory: DirectorySearch) -> ServiceParts:
     bus = message_bus(uow_factory, reader, files, directory, wake_import_worker, import_retention)
-    return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
+    # Dues membership still serves its hand-written request handlers (to be declared as use cases).
+    return ServiceParts(requests=[*serve(USE_CASES, bus), *membership_request_handlers(uow_factory, reader)],
+                        events=[*event_handlers(uow_factory), *membership_event_handlers(uow_factory)])
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id},
             CONSENT_RECORDS: {"tenant": tenant, "member_id": member_id},
-            MEMBERSHIPS: {"tenant": tenant, "member_id": member_id}}
+            MEMBERSHIPS: {"tenant": tenant, "member_id": member_id},
+            DUES_MEMBERSHIPS: {"tenant": tenant, "member_id": member_id}}
 
 
 def build(infra: Infrastructure) -> ServiceParts:
@@ -107,11 +113,20 @@ def build(infra: Infrastructure) -> ServiceParts:
 
     report_expiry = Sweep("members", "import-report-expiry", expire_import_reports, 600.0, db=infra.db)
 
+    async def advance_memberships() -> None:
+        await membership.advance_due_memberships(uow)
+
+    # Leased: one replica at a time; each run catches up whatever came due meanwhile.
+    membership_scheduler = Sweep("members", "membership-scheduler", advance_memberships,
+                                 settings.membership_sweep_seconds, db=infra.db)
+
     importer = import_worker(LeasedQueue(infra.db[IMPORT_JOBS], settings.import_lease_seconds), run_import_job)
     parts = bootstrap(uow, reader, files, importer.wake, import_retention=retention, directory=directory)
     parts.requests = [*parts.requests, export_handler("members", infra.db, export_queries, required=MEMBERS)]
     parts.indexes = [*INDEXES]
     parts.obsolete_indexes = [*OBSOLETE_INDEXES]
-    parts.workers = [refresher.run, expiry.run, deadlines.run, importer.run, report_expiry.run]
-    parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop, importer.stop, report_expiry.stop]
+    parts.workers = [refresher.run, expiry.run, deadlines.run, importer.run, report_expiry.run,
+                     membership_scheduler.run]
+    parts.stoppers = [refresher.stop, expiry.stop, deadlines.stop, importer.stop, report_expiry.stop,
+                      membership_scheduler.stop]
     return parts

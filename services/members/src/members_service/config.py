@@ -25,4 +25,7 @@ class MembersSettings(ServiceSettings):
         7.0, gt=0, description="How long an import job, its report and its rejected rows (personal data copied "
                                "from the file) are kept: from the upload while nobody commits it, from the end of "
                                "the commit afterwards. Then they are deleted.")
+    membership_sweep_seconds: float = Field(
+        60.0, gt=0, description="How often the membership scheduler runs the time rules (end of period → grace, "
+                                "end of grace → lapsed); leased: one replica at a time, catching up after downtime.")
     http_port: int = Field(8101, description="Port of /health and /metrics (0: none).")

@@ -9,6 +9,7 @@ from members_service.domain.consent import ConsentRecord
 from members_service.domain.directory import list_matches
 from members_service.domain.erasure import Erasure
 from members_service.domain.groups import Group, GroupKind, Membership, cohort_group_id
+from members_service.domain.membership import Membership as DuesMembership
 from members_service.domain.model import Member
 from members_service.domain.profile import Cohort
 from members_service.domain.sectors import DEFAULT_SECTORS, SectorList
@@ -31,6 +32,7 @@ class FakeMembers:
         self.memberships: dict[str, Membership] = {}
         self.erased_import_rows: list[str] = []
         self.forgotten_directories: list[str] = []
+        self.dues_memberships: dict[str, DuesMembership] = {}
 
     async def add(self, member: Member) -> None:
         self.rows[member.id] = member
@@ -192,6 +194,23 @@ class FakeTenantSettings:
         self.rows[tenant] = sectors
 
 
+class FakeDuesMemberships:
+    """Dues memberships by id (erasure tests; the membership use cases are tested on MongoDB)."""
+
+    def __init__(self, rows: dict[str, DuesMembership], track: Callable[[DuesMembership], None]) -> None:
+        self.rows = rows
+        self._track = track
+
+    async def of_member(self, tenant: str, member_id: str) -> DuesMembership | None:
+        return next((m for m in self.rows.values() if m.tenant == tenant and m.member_id == member_id), None)
+
+    async def delete_of_member(self, tenant: str, member_id: str) -> int:
+        doomed = [k for k, m in self.rows.items() if m.tenant == tenant and m.member_id == member_id]
+        for k in doomed:
+            del self.rows[k]
+        return len(doomed)
+
+
 class FakeMembersUnitOfWork(FakeUnitOfWork):
     def __init__(self, store: FakeMembers) -> None:
         super().__init__(to_contract)
@@ -203,6 +222,7 @@ class FakeMembersUnitOfWork(FakeUnitOfWork):
         self.memberships = FakeMemberships(store.memberships, self.track)
         self.import_rows = FakeImportRows(store.erased_import_rows)
         self.directory = FakeDirectoryUpkeep(store.forgotten_directories)
+        self.dues_memberships = FakeDuesMemberships(store.dues_memberships, self.track)
 
 
 class FakeFileStore:

@@ -6,6 +6,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from members_service.adapters.mongo_directory_search import MongoDirectoryUpkeep
+from members_service.adapters.mongo_dues_memberships import MongoDuesMembershipRepository, MongoPlanRepository
 from members_service.adapters.mongo_erasures import MongoErasureRepository
 from members_service.adapters.mongo_groups import MongoGroupRepository, MongoMembershipRepository
 from members_service.adapters.mongo_imports import MongoImportJobRepository, MongoImportRowRepository
@@ -24,6 +25,8 @@ class MongoMembersUnitOfWork(MongoUnitOfWork):
     memberships: MongoMembershipRepository
     import_rows: MongoImportRowRepository
     directory: MongoDirectoryUpkeep
+    membership_plans: MongoPlanRepository
+    dues_memberships: MongoDuesMembershipRepository
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.members = MongoMemberRepository(db, session, self.track)
@@ -34,3 +37,5 @@ class MongoMembersUnitOfWork(MongoUnitOfWork):
         self.groups = MongoGroupRepository(db, session, self.track)
         self.memberships = MongoMembershipRepository(db, session, self.track)
         self.directory = MongoDirectoryUpkeep(db, session)
+        self.membership_plans = MongoPlanRepository(db, session, self.track)
+        self.dues_memberships = MongoDuesMembershipRepository(db, session, self.track)

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from alumni_contracts.common import Cohort, ConsentChannel, Locale, Purpose
 from alumni_contracts.envelope import EventData
-from alumni_contracts.members import v1, v2
+from alumni_contracts.members import membership_v1, v1, v2
 from members_service.domain.erasure import ErasureConfirmed, ErasureRequested, MemberErased
 from members_service.domain.groups import GroupCreated, MembershipChanged
+from members_service.domain.membership import (
+    MembershipActivated,
+    MembershipAwaitingPayment,
+    MembershipBecameLifetime,
+    MembershipCancelled,
+    MembershipEnteredGrace,
+    MembershipEvent,
+    MembershipLapsed,
+    MembershipRecordChanged,
+    MembershipRenewed,
+    PlanChanged,
+)
 from members_service.domain.model import (
     AmbassadorAppointed,
     AmbassadorRevoked,
@@ -84,6 +96,10 @@ def to_contract(event: DomainEvent) -> EventData | list[EventData] | None:
                                              member_id=event.member_id,
                                              change=event.change, status=event.status.value,  # type: ignore[arg-type]
                                              role=event.role.value, changed_at=event.at)  # type: ignore[arg-type]
+        case MembershipEvent():
+            return _membership_contract(event)
+        case PlanChanged() | MembershipRecordChanged():
+            return None  # plan edits and payment bookkeeping stay inside members
         case VisibilityChanged() | ShowcaseTextChanged() | ErasureConfirmed():
             return None  # directory choices and unpublished text stay inside members
     raise TypeError(f"no contract for {type(event).__name__}")
@@ -96,3 +112,30 @@ def _with_v1(current: v2.MemberRegistered | v2.MemberProfileUpdated,
     if current.email is None:
         return [current]
     return [previous.model_validate(current.model_dump()), current]
+
+
+def _membership_contract(event: MembershipEvent) -> EventData | None:
+    common = {"membership_id": event.membership_id, "member_id": event.member_id, "plan_id": event.plan_id,
+              "plan_kind": membership_v1.PlanKind(event.kind.value),
+              "status": membership_v1.MembershipState(event.status.value), "reason": event.reason,
+              "paid_until": event.paid_until, "at": event.at}
+    match event:
+        case MembershipActivated():
+            return membership_v1.MembershipActivated(**common, payment_id=event.payment_id,
+                                                     reactivation=event.reactivation)
+        case MembershipRenewed():
+            return membership_v1.MembershipRenewed(**common, payment_id=event.payment_id,
+                                                   period_start=event.period_start, instalment=event.instalment)
+        case MembershipEnteredGrace():
+            return membership_v1.MembershipEnteredGrace(**common, grace_until=event.grace_until,
+                                                        missed_instalment=event.missed_instalment)
+        case MembershipLapsed():
+            return membership_v1.MembershipLapsed(**common, missed_instalment=event.missed_instalment)
+        case MembershipCancelled():
+            return membership_v1.MembershipCancelled(**common, by=event.by)
+        case MembershipBecameLifetime():
+            return membership_v1.MembershipBecameLifetime(**common, payment_id=event.payment_id,
+                                                          instalments=event.instalments)
+        case MembershipAwaitingPayment():
+            return None  # a rejoin waits for its payment: nothing to tell yet
+    raise TypeError(f"no contract for {type(event).__name__}")

@@ -264,6 +264,7 @@ async def request_erasure(cmd: RequestErasure, uow: MembersUnitOfWork, clock: Cl
         await uow.memberships.erase_member(member.tenant, member.id)
         await uow.import_rows.erase_member(member)
         await uow.directory.forget(member)
+        await uow.dues_memberships.delete_of_member(cmd.tenant, member.id)  # payments: fundraising pseudonymises
         await uow.erasures.add(erasure)
         await uow.commit()
     log.info("erasure requested", erasure_id=erasure.id, deadline=str(erasure.deadline))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,16 @@ class SendGroupInvitation:
     cause_event_id: str
     member_id: str
     group_name: str
+
+
+@dataclass(frozen=True)
+class SendDuesReminder:
+    """Remind a member that their dues are to be paid: `stage` is `grace` (the period ended),
+    `lapsed` (the grace ended) or `instalment` (a lifetime instalment was missed)."""
+
+    tenant: str
+    cause_event_id: str
+    member_id: str
+    stage: str
+    until: datetime | None  # grace: the end of the grace; lapsed/instalment: None or the date
+    missed_instalment: int | None = None

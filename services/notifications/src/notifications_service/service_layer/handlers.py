@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from notifications_service.domain.model import Notification, OutgoingEmail
 from notifications_service.service_layer.commands import (
     RecordConsentState,
+    SendDuesReminder,
     SendGroupInvitation,
     SendWelcome,
     UpdateContact,
@@ -34,7 +36,9 @@ from servicekit.retry import backoff_delay, retry_transient
 
 log = get_logger(__name__)
 WELCOME = "welcome"
+PARIS = ZoneInfo("Europe/Paris")
 GROUP_INVITATION = "group_invitation"
+DUES_REMINDER = "dues_reminder"
 # Profile fields and each consent purpose follow their own aggregate version: the events that
 # carry them reach this service through different consumers, in any order.
 PROFILE_VERSION = "profile_version"
@@ -85,6 +89,33 @@ async def queue_group_invitation(cmd: SendGroupInvitation, uow: NotificationsUni
                                     message_id=f"<{key}@{message_id_domain}>"))
             await uow.notifications.add_if_absent(notification)
             queued = notification.id
+        await uow.commit()
+    return queued
+
+
+async def queue_dues_reminder(cmd: SendDuesReminder, uow: NotificationsUnitOfWork, renderer: Renderer,
+                              message_id_domain: str) -> str | None:
+    """A service message about the member's own dues (no marketing consent needed), only to a
+    contactable member. Keyed by the transition event: one reminder per (member, period, stage),
+    whatever the redeliveries, crashes or replicas."""
+    key = Notification.delivery_key(DUES_REMINDER, cmd.cause_event_id)
+    async with uow:
+        contact = await uow.contacts.get(cmd.tenant, cmd.member_id)
+        queued = None
+        if contact is not None and contact.get("contactable", True) and contact.get("email"):
+            locale = str(contact.get("locale") or "fr")
+            until = cmd.until.astimezone(PARIS).strftime("%d/%m/%Y" if locale == "fr" else "%Y-%m-%d") \
+                if cmd.until else ""
+            subject, body = renderer.render(DUES_REMINDER, locale, {
+                "first_name": contact.get("first_name", ""), "stage": cmd.stage, "until": until,
+                "missed_instalment": cmd.missed_instalment})
+            notification = Notification.compose(
+                tenant=cmd.tenant, member_id=cmd.member_id, template=DUES_REMINDER, cause_event_id=cmd.cause_event_id,
+                correlation_id=context.current().correlation_id,
+                email=OutgoingEmail(to=str(contact["email"]), subject=subject, body_text=body, locale=locale,
+                                    message_id=f"<{key}@{message_id_domain}>"))
+            if await uow.notifications.add_if_absent(notification):
+                queued = notification.id
         await uow.commit()
     return queued
 

@@ -1,0 +1,249 @@
+"""Use cases of dues membership: plans, joining and renewing, staff actions, the `dues_*`
+inputs from fundraising, and the scheduler's time transitions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from members_service.domain.membership import (
+    Due,
+    Membership,
+    MembershipNotFound,
+    Payment,
+    Plan,
+    PlanNotFound,
+    PlanRef,
+    PlanTerms,
+    check_eligibility,
+    first_year_free,
+)
+from members_service.domain.model import MemberNotFound, NotAllowed
+from members_service.service_layer.commands import Actor
+from members_service.service_layer.ports import MembersUnitOfWork
+from servicekit.domain import utcnow
+from servicekit.logging import get_logger
+from servicekit.retry import is_write_conflict, retry_transient
+
+Clock = Callable[[], datetime]
+log = get_logger(__name__)
+
+
+def _staff(actor: Actor, what: str) -> None:
+    if not actor.staff:
+        raise NotAllowed(f"{what} is for the alumni office")
+
+
+async def create_plan(tenant: str, actor: Actor, terms: PlanTerms, uow: MembersUnitOfWork,
+                      clock: Clock = utcnow) -> Plan:
+    _staff(actor, "creating a plan")
+    async with uow:
+        plan = Plan.create(tenant, terms, clock())
+        await uow.membership_plans.add(plan)
+        await uow.commit()
+    return plan
+
+
+async def _plan(uow: MembersUnitOfWork, tenant: str, plan_id: str) -> Plan:
+    plan = await uow.membership_plans.get(tenant, plan_id)
+    if plan is None:
+        raise PlanNotFound(plan_id)
+    return plan
+
+
+async def edit_plan(tenant: str, actor: Actor, plan_id: str, terms: PlanTerms, uow: MembersUnitOfWork,
+                    clock: Clock = utcnow) -> Plan:
+    """A new revision; memberships keep the terms they bought until they renew."""
+    _staff(actor, "editing a plan")
+    async with uow:
+        plan = await _plan(uow, tenant, plan_id)
+        plan.edit(terms, clock())
+        await uow.membership_plans.save(plan)
+        await uow.commit()
+    return plan
+
+
+async def retire_plan(tenant: str, actor: Actor, plan_id: str, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Plan:
+    _staff(actor, "retiring a plan")
+    async with uow:
+        plan = await _plan(uow, tenant, plan_id)
+        plan.retire(clock())
+        await uow.membership_plans.save(plan)
+        await uow.commit()
+    return plan
+
+
+async def list_plans(tenant: str, actor: Actor, include_retired: bool, uow: MembersUnitOfWork) -> list[Plan]:
+    async with uow:
+        return await uow.membership_plans.list(tenant, include_retired and actor.staff)
+
+
+async def get_plan(tenant: str, plan_id: str, uow: MembersUnitOfWork) -> Plan:
+    async with uow:
+        return await _plan(uow, tenant, plan_id)
+
+
+@dataclass(frozen=True)
+class Joined:
+    membership: Membership
+    due: Due | None  # None: nothing to pay (a free-year rule activated it)
+
+
+def _target(actor: Actor, member_id: str | None) -> str:
+    if member_id is not None and member_id != actor.member_id:
+        _staff(actor, "acting on another member's membership")
+        return member_id
+    if actor.member_id is None:
+        raise MemberNotFound("this account is not linked to a member")
+    return actor.member_id
+
+
+async def join_membership(tenant: str, actor: Actor, plan_id: str, uow: MembersUnitOfWork,
+                          member_id: str | None = None, clock: Clock = utcnow) -> Joined:
+    """Join (or renew, or rejoin) on a plan: the membership waits for payment — the gateway
+    then asks fundraising for a checkout of `due`. Eligibility is checked on joining a plan;
+    a retired plan takes no new members but its members renew on it."""
+    now = clock()
+    async with uow:
+        target = _target(actor, member_id)
+        member = await uow.members.get(tenant, target)
+        if member is None:
+            raise MemberNotFound(target)
+        plan = await _plan(uow, tenant, plan_id)
+        existing = await uow.dues_memberships.of_member(tenant, target)
+        years = [e.graduation_year for e in member.education]
+        on_plan = existing is not None and existing.plan.plan_id == plan.id
+        if plan.retired and not on_plan:
+            raise PlanNotFound(f"{plan_id} is retired")
+        if not on_plan:
+            check_eligibility(plan.terms, years, now.date())
+        ref = PlanRef(plan.id, plan.revision, plan.terms)
+        if existing is None:
+            membership = Membership.join(tenant, target, ref, now,
+                                         free_first_year=first_year_free(plan.terms, years, now.date(), False))
+        else:
+            membership = existing
+            membership.renew(ref, now)
+        await uow.dues_memberships.save(membership)
+        await uow.commit()
+    return Joined(membership, membership.due)
+
+
+async def get_membership(tenant: str, actor: Actor, uow: MembersUnitOfWork, member_id: str | None = None,
+                         clock: Clock = utcnow) -> Membership:
+    """One's own, or anyone's for staff. Shown as of now (a transition the scheduler has not
+    run yet is shown as it will be; the stored one follows at its next run)."""
+    async with uow:
+        target = _target(actor, member_id)
+        membership = await uow.dues_memberships.of_member(tenant, target)
+    if membership is None:
+        raise MembershipNotFound(target)
+    membership.advance(clock())
+    return membership
+
+
+async def cancel_membership(tenant: str, actor: Actor, member_id: str, reason: str, uow: MembersUnitOfWork,
+                            clock: Clock = utcnow) -> Membership:
+    _staff(actor, "cancelling a membership")
+    async with uow:
+        membership = await uow.dues_memberships.of_member(tenant, member_id)
+        if membership is None:
+            raise MembershipNotFound(member_id)
+        now = clock()
+        membership.advance(now)
+        membership.cancel(actor.subject, reason, now)
+        await uow.dues_memberships.save(membership)
+        await uow.commit()
+    return membership
+
+
+# -- inputs from fundraising (consumers of dues_*) ---------------------------------------------
+
+async def _for_payment(uow: MembersUnitOfWork, tenant: str, membership_id: str, member_id: str) -> Membership:
+    membership = await uow.dues_memberships.get(tenant, membership_id)
+    if membership is None or membership.member_id != member_id:
+        raise MembershipNotFound(membership_id)
+    return membership
+
+
+async def on_dues_paid(tenant: str, membership_id: str, member_id: str, payment: Payment, uow: MembersUnitOfWork,
+                       clock: Clock = utcnow) -> bool:
+    async with uow:
+        membership = await _for_payment(uow, tenant, membership_id, member_id)
+        applied = membership.apply_payment(payment, clock())
+        await uow.dues_memberships.save(membership)
+        await uow.commit()
+    if not applied:
+        log.warning("dues payment not applied", membership_id=membership_id, payment_id=payment.payment_id,
+                    unapplied=[p.note for p in membership.unapplied_payments if p.payment_id == payment.payment_id])
+    return applied
+
+
+async def on_dues_payment_failed(tenant: str, membership_id: str, member_id: str, payment_id: str, reason: str,
+                                 failed_at: datetime, instalment: int | None, uow: MembersUnitOfWork,
+                                 clock: Clock = utcnow) -> None:
+    async with uow:
+        membership = await _for_payment(uow, tenant, membership_id, member_id)
+        membership.apply_failure(payment_id, reason, failed_at, instalment, clock())
+        await uow.dues_memberships.save(membership)
+        await uow.commit()
+
+
+async def on_dues_refunded(tenant: str, membership_id: str, member_id: str, payment_id: str, amount_minor: int,
+                           refunded_at: datetime, uow: MembersUnitOfWork, clock: Clock = utcnow) -> bool:
+    async with uow:
+        membership = await _for_payment(uow, tenant, membership_id, member_id)
+        known = membership.apply_refund(payment_id, amount_minor, refunded_at, clock())
+        await uow.dues_memberships.save(membership)
+        await uow.commit()
+    if not known:
+        log.warning("refund of a payment the membership does not know", membership_id=membership_id,
+                    payment_id=payment_id)
+    return known
+
+
+# -- the scheduler ------------------------------------------------------------------------------
+
+async def advance_due_memberships(uow_factory: Callable[[], MembersUnitOfWork], clock: Clock = utcnow,
+                                  batch: int = 500, max_batches: int | None = None) -> int:
+    """Run the time rules of every membership whose deadline passed, a batch per transaction
+    (the memberships, their events in the outbox: all or nothing). Catches up whatever the
+    downtime: a membership due twice over (grace ended too) takes both transitions, dated
+    when they were due. A batch that lost a race (a payment, another replica) runs again; the
+    memberships no longer due are then skipped. Returns the number of memberships changed."""
+    changed = 0
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        now = clock()
+        async with uow_factory() as uow:
+            keys = await uow.dues_memberships.due(now, batch)
+        if not keys:
+            return changed
+        batches += 1
+        # Run again on a lost race (another replica, a payment): reloaded, a membership already
+        # moved has nothing left to do, so nothing is done twice.
+        moved = await retry_transient(partial(_advance_batch, uow_factory, keys, now), retry_if=is_write_conflict)
+        changed += moved
+        if len(keys) < batch or moved == 0:
+            return changed
+    return changed
+
+
+async def _advance_batch(uow_factory: Callable[[], MembersUnitOfWork], keys: list[tuple[str, str]],
+                         now: datetime) -> int:
+    async with uow_factory() as uow:
+        memberships = await uow.dues_memberships.get_many(keys)
+        moved = [m for m in memberships if m.advance(now)]
+        await uow.dues_memberships.save_many(moved)
+        await uow.commit()
+    return len(moved)
+
+
+async def erase_memberships(tenant: str, member_id: str, uow: MembersUnitOfWork) -> int:
+    """GDPR erasure: the membership goes (the payments' accounting records live in fundraising)."""
+    async with uow:
+        deleted = await uow.dues_memberships.delete_of_member(tenant, member_id)
+        await uow.commit()
+    return deleted
