@@ -4,12 +4,15 @@ from collections.abc import Callable
 from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
+from alumni_contracts.members import membership_v1 as dues
 from alumni_contracts.members.v1 import GroupMembershipChanged, MemberConsentChanged
 from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
+from notifications_service.domain.reminders import Transition
 from notifications_service.service_layer import handlers
 from notifications_service.service_layer.commands import (
     RecordConsentState,
+    RecordMembership,
     SendGroupInvitation,
     SendWelcome,
     UpdateContact,
@@ -55,7 +58,24 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
                 uow_factory(), renderer, message_id_domain):
             queued()
 
+    async def on_membership_changed(event: CloudEvent[Any]) -> None:
+        data = event.data
+        assert isinstance(data, dues.ALL)
+        instalment: int | None = None
+        if isinstance(data, dues.MembershipRenewed):
+            instalment = data.instalment
+        elif isinstance(data, dues.MembershipActivated) and data.plan_kind is dues.PlanKind.LIFETIME:
+            instalment = 1  # a lifetime plan paid in instalments is active from its first one
+        await handlers.record_membership(RecordMembership(Transition(
+            event_id=event.id, version=event.aggregateversion or 0, tenant=event.tenant,
+            membership_id=data.membership_id, member_id=data.member_id, plan_kind=data.plan_kind.value,
+            status=data.status.value, paid_until=data.paid_until,
+            grace_until=data.grace_until if isinstance(data, dues.MembershipEnteredGrace) else None,
+            missed_instalment=data.missed_instalment if isinstance(data, dues.MembershipEnteredGrace) else None,
+            instalment_paid=instalment)), uow_factory())
+
     return [(subscription("notifications", MemberRegistered), on_member_registered),
+            *[(subscription("notifications", e), on_membership_changed) for e in dues.ALL],
             (subscription("notifications", GroupMembershipChanged), on_group_membership_changed),
             (subscription("notifications", MemberProfileUpdated), on_member_profile_updated),
             (subscription("notifications", MemberConsentChanged), on_member_consent_changed),

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from notifications_service.domain.reminders import Transition
+
 
 @dataclass(frozen=True)
 class SendWelcome:
@@ -55,3 +57,10 @@ class SendGroupInvitation:
     cause_event_id: str
     member_id: str
     group_name: str
+
+
+@dataclass(frozen=True)
+class RecordMembership:
+    """A dues membership changed state (a `membership_*` event from members)."""
+
+    transition: Transition

@@ -12,9 +12,12 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
+from notifications_service.domain import reminders
 from notifications_service.domain.model import Notification, OutgoingEmail
+from notifications_service.domain.reminders import SKIPPED, MembershipView, ReminderPolicy, Stage
 from notifications_service.service_layer.commands import (
     RecordConsentState,
+    RecordMembership,
     SendGroupInvitation,
     SendWelcome,
     UpdateContact,
@@ -24,6 +27,7 @@ from notifications_service.service_layer.ports import (
     Mailer,
     NotificationsUnitOfWork,
     PermanentDeliveryError,
+    ReminderCandidates,
     Renderer,
 )
 from servicekit import context
@@ -110,7 +114,102 @@ async def erase_recipient(uow: NotificationsUnitOfWork, cmd: EraseMemberData
                           ) -> tuple[dict[str, int], dict[str, int]]:
     """Contact details, consent states and every message (the rendered text names them)."""
     return {"contacts": await uow.contacts.erase(cmd.tenant, cmd.member_id),
-            "notifications": await uow.notifications.erase_for(cmd.tenant, cmd.member_id)}, {}
+            "notifications": await uow.notifications.erase_for(cmd.tenant, cmd.member_id),
+            "dues_memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id)}, {}
+
+
+async def record_membership(cmd: RecordMembership, uow: NotificationsUnitOfWork) -> bool:
+    """Project a membership transition (older or repeated events change nothing) and withdraw
+    the queued reminders it made untrue: a payment stops them at once. False if not applied."""
+    t = cmd.transition
+    async with uow:
+        if await uow.contacts.erased(t.tenant, t.member_id):
+            return False
+        view = reminders.apply(await uow.memberships.get(t.tenant, t.membership_id), t)
+        if view is None:
+            return False
+        await uow.memberships.save(view)
+        moot = [n.id for n in await uow.notifications.pending_about(t.tenant, t.membership_id)
+                if not _still_relevant(view, n)]
+        withdrawn = await uow.notifications.withdraw(t.tenant, moot)
+        await uow.commit()
+    if withdrawn:
+        log.info("dues reminders withdrawn", membership_id=t.membership_id, status=t.status, count=withdrawn)
+    return True
+
+
+def _still_relevant(view: MembershipView, n: Notification) -> bool:
+    if not n.template.startswith(reminders.TEMPLATE_PREFIX):
+        return True
+    stage = Stage(n.template.removeprefix(reminders.TEMPLATE_PREFIX))
+    period = n.id.rsplit("-", 1)[-1]
+    return reminders.still_relevant(view, stage, period)
+
+
+async def queue_due_reminders(candidates: ReminderCandidates, uow_factory: Callable[[], NotificationsUnitOfWork],
+                              renderer: Renderer, policy: ReminderPolicy, message_id_domain: str,
+                              clock: Callable[[], datetime] = utcnow) -> int:
+    """One sweep: queue the reminder due for each membership; returns how many were queued.
+    Each (member, period, stage) is one notification id, so two sweeps racing (or a sweep re-run
+    after a crash) queue it once; the stage is then recorded on the membership."""
+    now = clock()
+    queued = 0
+    for view in await candidates(now, policy.notice_days):
+        stage, superseded = reminders.due(view, now, policy)
+        if stage is None:
+            continue
+        try:
+            if await retry_transient(partial(_queue_reminder, view, stage, superseded, uow_factory, renderer,
+                                             message_id_domain)):
+                queued += 1
+        except Exception:  # noqa: BLE001 - one membership's failure must not stop the others' reminders
+            log.exception("dues reminder not queued", tenant=view.tenant, membership_id=view.membership_id,
+                          stage=stage.value)
+    return queued
+
+
+async def _queue_reminder(view: MembershipView, stage: Stage, superseded: list[Stage],
+                          uow_factory: Callable[[], NotificationsUnitOfWork], renderer: Renderer,
+                          message_id_domain: str) -> bool:
+    assert view.paid_until is not None
+    period = reminders.period_key(view.paid_until)
+    async with uow_factory() as uow:
+        current = await uow.memberships.get(view.tenant, view.membership_id)
+        if current is None or current.version != view.version or current.was_reminded(stage):
+            return False  # an event (a payment) or another sweep got there first: the next sweep decides
+        contact = await uow.contacts.get(view.tenant, view.member_id)
+        marks = {s.value: f"{SKIPPED}:{period}" for s in superseded}
+        added = False
+        if contact is not None and contact.get("contactable", True) and contact.get("email"):
+            notification = _reminder(view, stage, contact, renderer, message_id_domain)
+            added = await uow.notifications.add_if_absent(notification)
+            marks[stage.value] = period
+        else:
+            marks[stage.value] = f"{SKIPPED}:{period}"  # nobody to write to: not reminded, not retried
+        await uow.memberships.mark_reminded(view.tenant, view.membership_id, view.version, marks)
+        await uow.commit()
+    if added:
+        log.info("dues reminder queued", tenant=view.tenant, membership_id=view.membership_id, stage=stage.value)
+    return added
+
+
+def _reminder(view: MembershipView, stage: Stage, contact: dict[str, object], renderer: Renderer,
+              message_id_domain: str) -> Notification:
+    assert view.paid_until is not None
+    locale = str(contact.get("locale") or "fr")
+    template = reminders.template_of(stage)
+    key = reminders.delivery_key(stage, view.member_id, view.paid_until)
+    subject, body = renderer.render(template, locale, {
+        "first_name": contact.get("first_name", ""), "lifetime": view.plan_kind == "lifetime",
+        "paid_until": reminders.long_date(view.paid_until, locale),
+        "grace_until": reminders.long_date(view.grace_until, locale) if view.grace_until else "",
+        "next_instalment": (view.instalments_paid or 0) + 1 if view.plan_kind == "lifetime" else None,
+        "missed_instalment": view.missed_instalment})
+    return Notification(
+        id=key, tenant=view.tenant, member_id=view.member_id, template=template, about=view.membership_id,
+        cause_event_id=view.last_event_id or None, correlation_id=context.current().correlation_id,
+        email=OutgoingEmail(to=str(contact["email"]), subject=subject, body_text=body, locale=locale,
+                            message_id=f"<{key}@{message_id_domain}>"))
 
 
 async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],
