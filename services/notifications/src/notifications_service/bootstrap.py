@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from datetime import datetime
 
 from notifications_service.adapters.mongo_repository import (
@@ -22,9 +21,9 @@ from notifications_service.adapters.smtp import SmtpMailer
 from notifications_service.adapters.templates import JinjaRenderer
 from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
 from notifications_service.config import NotificationsSettings
+from notifications_service.domain.reminders import MembershipView, ReminderPolicy
 from notifications_service.entrypoints.mailer_worker import mailer_worker
 from notifications_service.entrypoints.subscribers import event_handlers
-from notifications_service.domain.reminders import MembershipView, ReminderPolicy
 from notifications_service.service_layer import handlers
 from notifications_service.service_layer.contract_mapping import to_contract
 from notifications_service.service_layer.ports import DeliveryQueue, Mailer, NotificationsUnitOfWork, Renderer

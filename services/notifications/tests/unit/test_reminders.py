@@ -33,7 +33,7 @@ class ReminderUnitOfWork(FakeNotificationsUnitOfWork):
 
     def __init__(self, store: ReminderStore) -> None:
         super().__init__(store)
-        self.memberships = self  # type: ignore[assignment]
+        self.memberships = self
 
     async def get(self, tenant: str, member_id: str) -> dict[str, object] | None:  # type: ignore[override]
         if member_id in self.store.memberships:  # memberships and contacts share `get` in this fake

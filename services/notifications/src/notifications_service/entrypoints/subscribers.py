@@ -60,7 +60,8 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
 
     async def on_membership_changed(event: CloudEvent[Any]) -> None:
         data = event.data
-        assert isinstance(data, dues.ALL)
+        assert isinstance(data, (dues.MembershipActivated, dues.MembershipRenewed, dues.MembershipEnteredGrace,
+                                 dues.MembershipLapsed, dues.MembershipCancelled, dues.MembershipBecameLifetime))
         instalment: int | None = None
         if isinstance(data, dues.MembershipRenewed):
             instalment = data.instalment

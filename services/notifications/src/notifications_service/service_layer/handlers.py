@@ -162,7 +162,7 @@ async def queue_due_reminders(candidates: ReminderCandidates, uow_factory: Calla
             if await retry_transient(partial(_queue_reminder, view, stage, superseded, uow_factory, renderer,
                                              message_id_domain)):
                 queued += 1
-        except Exception:  # noqa: BLE001 - one membership's failure must not stop the others' reminders
+        except Exception:
             log.exception("dues reminder not queued", tenant=view.tenant, membership_id=view.membership_id,
                           stage=stage.value)
     return queued

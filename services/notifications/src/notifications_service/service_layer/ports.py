@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any, Protocol
-
 from datetime import datetime
+from typing import Any, Protocol
 
 from notifications_service.domain.model import Notification, OutgoingEmail
 from notifications_service.domain.reminders import MembershipView
