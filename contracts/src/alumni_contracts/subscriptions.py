@@ -70,8 +70,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # Dues reminders: notifications keeps a view of each membership's state and period.
     Subscription("notifications", MembershipActivated, "ms_activated"),
     Subscription("notifications", MembershipRenewed, "ms_renewed"),
-    Subscription("notifications", MembershipEnteredGrace, "ms_entered_grace"),
-    Subscription("notifications", MembershipLapsed, "ms_lapsed"),
+    Subscription("notifications", MembershipEnteredGrace, "membership_grace"),
+    Subscription("notifications", MembershipLapsed, "membership_lapsed"),
     Subscription("notifications", MembershipCancelled, "ms_cancelled"),
     Subscription("notifications", MembershipBecameLifetime, "ms_lifetime"),
 )

@@ -33,7 +33,7 @@ class PlanTermsIn(Request):
     instalments, each covering `instalment_interval_months` until the next is due."""
 
     name: ShortText = Field(description="Name shown to members.", examples=["Standard"])
-    description: Description = Field("", description="Details shown to members.")
+    description: Description | None = Field(None, description="Details shown to members.")
     kind: PlanKind = Field(description="`annual` dues or `lifetime` dues.", examples=["annual"])
     price_minor: int = Field(ge=0, le=MAX_PRICE_MINOR, description="Price in integer minor units.", examples=[6000])
     currency: CurrencyCode = Field("EUR", description="ISO 4217 currency.", examples=["EUR"])
@@ -41,7 +41,7 @@ class PlanTermsIn(Request):
     instalments: int = Field(1, ge=1, le=24, description="Lifetime plans: number of instalments.")
     instalment_interval_months: int = Field(12, ge=1, le=24, description="Months between instalments.")
     grace_days: int = Field(30, ge=0, le=365, description="Days of grace after a period ends unpaid.")
-    legal_entity: Entity = Field("", description="The legal entity that receives the money.",
+    legal_entity: Entity | None = Field(None, description="The legal entity that receives the money.",
                               examples=["Association des diplômés"])
     tax_deductible_minor: int = Field(0, ge=0, le=MAX_PRICE_MINOR,
                                       description="Share of the price that is tax-deductible (not the share that "

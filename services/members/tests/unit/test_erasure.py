@@ -72,3 +72,18 @@ async def test_only_the_member_or_staff_erase_and_read_the_status() -> None:
         await handlers.get_erasure(GetErasure("demo", erasure.id, alumnus(other)), FakeMembersUnitOfWork(store))
     assert erasure.overdue(NOW + timedelta(days=31))
     assert await handlers.watch_erasure_deadlines(store, clock=lambda: NOW + timedelta(days=31)) == 1
+
+
+async def test_erasure_deletes_the_dues_membership_and_keeps_other_members() -> None:
+    from members_service.domain.membership import Membership, PlanKind, PlanRef, PlanTerms
+
+    store = FakeMembers()
+    zoe = await registered(store)
+    plan = PlanRef("std", 1, PlanTerms("Standard", PlanKind.ANNUAL, 6000, "EUR"))
+    mine = Membership.join("demo", zoe.id, plan, NOW)
+    theirs = Membership.join("demo", "someone-else", plan, NOW)
+    same_id_other_tenant = Membership.join("other", zoe.id, plan, NOW)
+    store.dues_memberships.update({m.id: m for m in (mine, theirs, same_id_other_tenant)})
+    await handlers.request_erasure(RequestErasure("demo", zoe.id, alumnus(zoe), CONFIRMERS, 30),
+                                   FakeMembersUnitOfWork(store), clock=lambda: NOW)
+    assert set(store.dues_memberships) == {theirs.id, same_id_other_tenant.id}

@@ -86,7 +86,7 @@ class Harness:
         return ReminderUnitOfWork(self.store)
 
     async def event(self, t: Transition) -> bool:
-        return await handlers.record_membership(RecordMembership(t), self.uow())
+        return await handlers.record_membership(RecordMembership(t), self.uow(), self.renderer, "alumni.test") is not None
 
     async def sweep(self, at: datetime) -> int:
         async def candidates(now: datetime, notice_days: int) -> list[MembershipView]:
@@ -167,7 +167,7 @@ async def test_each_stage_is_queued_once_across_sweeps() -> None:
     assert await h.sweep(UNTIL + timedelta(days=25)) == 0
     await h.event(transition(3, "lapsed"))
     assert await h.sweep(GRACE_END + timedelta(days=1)) == 0
-    assert h.queued(None) == ["dues_expired", "dues_grace", "dues_renewal_notice"]
+    assert h.queued(None) == ["dues_expired", "dues_grace", "dues_lapsed", "dues_renewal_notice"]
     ids = {n.id for n in h.store.notifications.values()}
     assert f"dues_grace-m-1-{reminders.period_key(UNTIL)}" in ids
 
@@ -283,5 +283,46 @@ async def test_expired_email_in_french_and_english() -> None:
 async def test_an_erased_member_is_not_projected_again() -> None:
     h = Harness()
     h.store.erased.add("m-1")
-    assert not await h.event(transition(1, "active"))
+    await h.event(transition(1, "active"))
     assert h.store.memberships == {}
+
+
+def lapse(version: int, reason: str = "grace-ended", missed: int | None = None) -> Transition:
+    return Transition(event_id=f"ev-{version}", version=version, tenant="t1", membership_id="ms-1", member_id="m-1",
+                      plan_kind="lifetime" if missed else "annual", status="lapsed", paid_until=UNTIL,
+                      missed_instalment=missed, reason=reason)
+
+
+@pytest.mark.parametrize(("locale", "subject", "phrase"), [
+    ("fr", "Votre adhésion a pris fin", "faute de renouvellement"),
+    ("en", "Your membership has ended", "as it was not renewed"),
+])
+async def test_a_lapse_is_announced_once_with_its_event(locale: str, subject: str, phrase: str) -> None:
+    h = Harness(locale=locale)
+    await h.event(transition(1, "active"))
+    await h.event(transition(2, "in_grace", grace_until=GRACE_END))
+    assert await h.sweep(UNTIL + timedelta(days=20)) == 1  # the grace reminder, queued and not sent yet
+    assert await h.event(lapse(3))
+    assert not await h.event(lapse(3))  # redelivered
+    assert h.queued() == ["dues_lapsed"] and h.queued(Status.WITHDRAWN) == ["dues_grace"]
+    n = h.store.notifications[f"dues_lapsed-m-1-{reminders.period_key(UNTIL)}"]
+    assert n.email is not None and n.email.subject == subject and phrase in n.email.body_text
+    assert await h.sweep(GRACE_END + timedelta(days=1)) == 0
+
+
+async def test_no_lapse_notice_after_a_refund_nor_to_the_uncontactable() -> None:
+    h = Harness()
+    await h.event(transition(1, "active"))
+    assert not await h.event(lapse(2, reason="payment-refunded"))
+    h2 = Harness(contactable=False)
+    await h2.event(transition(1, "active"))
+    assert not await h2.event(lapse(2))
+    assert h.store.notifications == {} and h2.store.notifications == {}
+
+
+async def test_a_missed_instalment_lapse_names_the_instalment() -> None:
+    h = Harness()
+    await h.event(transition(1, "active", kind="lifetime", instalment=1))
+    assert await h.event(lapse(2, missed=2))
+    [n] = h.store.notifications.values()
+    assert n.email is not None and "L'échéance n° 2 de votre cotisation à vie" in n.email.body_text

@@ -258,6 +258,7 @@ async function showRecord(id) {
         h("thead", {}, h("tr", {}, columns.map(t => h("th", {}, t)))), h("tbody", {}, history))),
       actions);
     panel.scrollIntoView({block: "nearest"});
+    showMembership(id, box);
   } catch (e) { report("record-error", e); }
 }
 $("close-record").addEventListener("click", () => { $("record-panel").hidden = true; });
@@ -585,6 +586,51 @@ $("group-create").addEventListener("submit", async (ev) => {
 });
 $("refresh-groups").addEventListener("click", loadGroups);
 
+// -- dues: membership plans and a member's membership ------------------------------------------
+const euros = (minor, currency) => `${(minor / 100).toFixed(2)} ${currency}`;
+async function loadPlans() {
+  report("plans-error");
+  try {
+    const page = await api("/api/v1/membership-plans?include_retired=true");
+    $("plans").replaceChildren(...page.items.map(p => row([p.name + (p.retired ? " (retirée · retired)" : ""),
+      p.kind === "lifetime" ? "à vie · lifetime" : "annuelle · annual", euros(p.price_minor, p.currency),
+      String(p.instalments), String(p.revision),
+      p.retired ? "" : button("Retirer · Retire", async () => {
+        try {
+          await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}/retire`, {method: "POST"});
+          loadPlans();
+        } catch (e) { report("plans-error", e); }
+      })])));
+  } catch (e) { report("plans-error", e); }
+}
+$("plan-create").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  try {
+    const body = {name: f.get("name"), kind: f.get("kind"), price_minor: Math.round(Number(f.get("price")) * 100),
+                  currency: "EUR"};
+    if (f.get("kind") === "lifetime") body.instalments = Number(f.get("instalments") || 1);
+    await api("/api/v1/membership-plans", json("POST", body, once()));
+    ev.target.reset(); loadPlans();
+  } catch (e) { report("plans-error", e); }
+});
+$("refresh-plans").addEventListener("click", loadPlans);
+async function showMembership(id, box) {
+  let m;
+  try {
+    m = await api(`/api/v1/members/${encodeURIComponent(id)}/membership`);
+  } catch (e) {
+    box.append(line("Cotisation · Dues", null));
+    return;
+  }
+  const until = m.status === "lifetime" ? "à vie · lifetime" : (m.paid_until ? dateTime(m.paid_until) : null);
+  box.append(h("div", {id: "record-membership"},
+    line("Cotisation · Dues", `${m.plan_name} — ${m.status}${m.status_reason ? " (" + m.status_reason + ")" : ""}`),
+    line("Payée jusqu'au · Paid until", until),
+    m.missed_instalment ? line("Échéance manquée · Missed instalment", `${m.missed_instalment}/${m.instalments}`) : "",
+    line("Paiements · Payments", m.payments.map(p => `${euros(p.amount_minor, p.currency)} ${p.method}${p.applied ? "" : " (non appliqué · not applied: " + p.note + ")"}`).join("; "))));
+}
+
 // -- showcase ------------------------------------------------------------------------------
 async function loadShowcase() {
   report("showcase-error");
@@ -661,7 +707,7 @@ $("register").addEventListener("submit", async (ev) => {
   } catch (e) { out.textContent = e.message; }
 });
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); }
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.

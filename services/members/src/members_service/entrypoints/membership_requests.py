@@ -26,8 +26,8 @@ def terms_in(req: ms.PlanTermsIn) -> PlanTerms:
     return PlanTerms(name=req.name, kind=PlanKind(req.kind.value), price_minor=req.price_minor, currency=req.currency,
                      period_months=req.period_months, instalments=req.instalments,
                      instalment_interval_months=req.instalment_interval_months, grace_days=req.grace_days,
-                     legal_entity=req.legal_entity, tax_deductible_minor=req.tax_deductible_minor,
-                     description=req.description,
+                     legal_entity=req.legal_entity or "", tax_deductible_minor=req.tax_deductible_minor,
+                     description=req.description or "",
                      eligibility=Eligibility(req.max_years_since_graduation, req.free_first_year_within_years))
 
 

@@ -7,7 +7,9 @@ the period on makes every pending stage of the old period moot. Stages, in order
 - `renewal_notice`: an active membership (annual, or a lifetime plan still in instalments)
   within `notice_days` of `paid_until`;
 - `expired` (or `instalment_missed` when an instalment was missed): on entering grace;
-- `grace`: during grace, once `grace_fraction` of it has passed, until it ends.
+- `grace`: during grace, once `grace_fraction` of it has passed, until it ends;
+- `lapsed`: when the grace ended without payment (queued with the `membership_lapsed` event
+  itself, not by the sweep; none after a refund: the member asked for their money back).
 
 A sweep that catches up after downtime sends only the latest stage due (the earlier one is
 recorded as superseded), never a renewal notice for a period already over. No I/O here.
@@ -25,11 +27,13 @@ class Stage(StrEnum):
     EXPIRED = "expired"
     INSTALMENT_MISSED = "instalment_missed"
     GRACE = "grace"
+    LAPSED = "lapsed"
 
 
 TEMPLATE_PREFIX = "dues_"
 SKIPPED = "skipped"  # recorded for a stage not sent: member not contactable, or superseded by a later one
-ACTIVE, IN_GRACE = "active", "in_grace"
+ACTIVE, IN_GRACE, LAPSED = "active", "in_grace", "lapsed"
+REFUNDED = "payment-refunded"  # the lapse a refund caused: no notice
 # Membership events: states after which nothing is reminded.
 QUIET = frozenset({"pending_payment", "lapsed", "lifetime", "cancelled"})
 
@@ -103,6 +107,12 @@ class Transition:
     grace_until: datetime | None = None
     missed_instalment: int | None = None
     instalment_paid: int | None = None  # the instalment a payment covered (1 for a first instalment)
+    reason: str = ""
+
+
+def lapse_notice_due(t: Transition) -> bool:
+    """A lapse is announced once, with its event (applied for the first time), unless a refund caused it."""
+    return t.status == LAPSED and t.reason != REFUNDED and t.paid_until is not None
 
 
 def apply(view: MembershipView | None, t: Transition) -> MembershipView | None:
@@ -118,7 +128,7 @@ def apply(view: MembershipView | None, t: Transition) -> MembershipView | None:
     return MembershipView(
         tenant=t.tenant, membership_id=t.membership_id, member_id=t.member_id, plan_kind=t.plan_kind,
         status=t.status, paid_until=t.paid_until, grace_until=t.grace_until if in_grace else None,
-        missed_instalment=t.missed_instalment if in_grace else None, instalments_paid=instalments_paid,
+        missed_instalment=t.missed_instalment if t.status in (IN_GRACE, LAPSED) else None, instalments_paid=instalments_paid,
         version=t.version, last_event_id=t.event_id, reminded=reminded)
 
 
@@ -150,7 +160,9 @@ def still_relevant(view: MembershipView, stage: Stage, period: str) -> bool:
         return False
     if view.status == ACTIVE:
         return stage is Stage.RENEWAL_NOTICE
-    return view.status == IN_GRACE and stage is not Stage.RENEWAL_NOTICE
+    if view.status == LAPSED:
+        return stage is Stage.LAPSED
+    return view.status == IN_GRACE and stage not in (Stage.RENEWAL_NOTICE, Stage.LAPSED)
 
 
 MONTHS = {

@@ -67,13 +67,15 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
             instalment = data.instalment
         elif isinstance(data, dues.MembershipActivated) and data.plan_kind is dues.PlanKind.LIFETIME:
             instalment = 1  # a lifetime plan paid in instalments is active from its first one
-        await handlers.record_membership(RecordMembership(Transition(
+        if await handlers.record_membership(RecordMembership(Transition(
             event_id=event.id, version=event.aggregateversion or 0, tenant=event.tenant,
             membership_id=data.membership_id, member_id=data.member_id, plan_kind=data.plan_kind.value,
             status=data.status.value, paid_until=data.paid_until,
             grace_until=data.grace_until if isinstance(data, dues.MembershipEnteredGrace) else None,
-            missed_instalment=data.missed_instalment if isinstance(data, dues.MembershipEnteredGrace) else None,
-            instalment_paid=instalment)), uow_factory())
+            missed_instalment=data.missed_instalment
+            if isinstance(data, dues.MembershipEnteredGrace | dues.MembershipLapsed) else None,
+            instalment_paid=instalment, reason=data.reason)), uow_factory(), renderer, message_id_domain):
+            queued()
 
     return [(subscription("notifications", MemberRegistered), on_member_registered),
             *[(subscription("notifications", e), on_membership_changed) for e in dues.ALL],

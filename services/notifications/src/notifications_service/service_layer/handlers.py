@@ -118,24 +118,40 @@ async def erase_recipient(uow: NotificationsUnitOfWork, cmd: EraseMemberData
             "dues_memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id)}, {}
 
 
-async def record_membership(cmd: RecordMembership, uow: NotificationsUnitOfWork) -> bool:
-    """Project a membership transition (older or repeated events change nothing) and withdraw
-    the queued reminders it made untrue: a payment stops them at once. False if not applied."""
+async def record_membership(cmd: RecordMembership, uow: NotificationsUnitOfWork, renderer: Renderer,
+                            message_id_domain: str) -> str | None:
+    """Project a membership transition (older or repeated events change nothing), withdraw the
+    queued reminders it made untrue — a payment stops them at once — and, for a lapse, queue its
+    notice. Returns the id of a notification queued, if any."""
     t = cmd.transition
+    queued = None
     async with uow:
         if await uow.contacts.erased(t.tenant, t.member_id):
-            return False
+            return None
         view = reminders.apply(await uow.memberships.get(t.tenant, t.membership_id), t)
         if view is None:
-            return False
+            return None
         await uow.memberships.save(view)
         moot = [n.id for n in await uow.notifications.pending_about(t.tenant, t.membership_id)
                 if not _still_relevant(view, n)]
         withdrawn = await uow.notifications.withdraw(t.tenant, moot)
+        if reminders.lapse_notice_due(t):
+            contact = await uow.contacts.get(t.tenant, t.member_id)
+            if _contactable(contact):
+                assert contact is not None
+                notification = _reminder(view, Stage.LAPSED, contact, renderer, message_id_domain)
+                if await uow.notifications.add_if_absent(notification):
+                    queued = notification.id
         await uow.commit()
     if withdrawn:
         log.info("dues reminders withdrawn", membership_id=t.membership_id, status=t.status, count=withdrawn)
-    return True
+    return queued
+
+
+def _contactable(contact: dict[str, object] | None) -> bool:
+    """Service messages (no marketing consent needed): a known member with an email, not
+    bouncing, not deceased (`contactable` as the contact projection computes it)."""
+    return contact is not None and bool(contact.get("contactable", True)) and bool(contact.get("email"))
 
 
 def _still_relevant(view: MembershipView, n: Notification) -> bool:
@@ -180,7 +196,8 @@ async def _queue_reminder(view: MembershipView, stage: Stage, superseded: list[S
         contact = await uow.contacts.get(view.tenant, view.member_id)
         marks = {s.value: f"{SKIPPED}:{period}" for s in superseded}
         added = False
-        if contact is not None and contact.get("contactable", True) and contact.get("email"):
+        if _contactable(contact):
+            assert contact is not None
             notification = _reminder(view, stage, contact, renderer, message_id_domain)
             added = await uow.notifications.add_if_absent(notification)
             marks[stage.value] = period

@@ -1,0 +1,48 @@
+"""The console's dues panel: a manager creates a lifetime plan in three instalments, retires a
+plan, and sees a member's membership in the member record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from alumni_local.runner import Platform
+
+from .conftest import manager, register
+from .test_main_flows import wait_text
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+def test_manager_creates_and_retires_plans_and_sees_a_membership(platform: Platform, open_console: Any) -> None:
+    with manager(platform) as http:
+        r = http.post("/api/v1/membership-plans", json={"name": "Cotisation <b>test</b>", "kind": "annual",
+                                                         "price_minor": 6000, "currency": "EUR"})
+        assert r.status_code == 201, r.text
+        plan_id = r.json()["plan_id"]
+        member_id = register(http, "Cotisante", "Console", "cotisante.console@example.org")
+        assert http.post(f"/api/v1/members/{member_id}/membership", json={"plan_id": plan_id}).status_code == 201
+    console = open_console()
+    page = console.page
+    wait_text(console, "#plans", "Cotisation <b>test</b>", 15)  # a hostile name shown as text
+    form = "#plan-create"
+    page.fill(f"{form} [name=name]", "À vie en 3 fois")
+    page.select_option(f"{form} [name=kind]", "lifetime")
+    page.fill(f"{form} [name=price]", "900")
+    page.fill(f"{form} [name=instalments]", "3")
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/membership-plans") and r.request.method == "POST") \
+            as posted:
+        page.click(f"{form} button[type=submit]")
+    assert posted.value.status == 201, posted.value.text()
+    assert posted.value.json()["instalments"] == 3 and posted.value.json()["price_minor"] == 90000
+    wait_text(console, "#plans", "À vie en 3 fois")
+    lifetime_row = page.locator("#plans tr", has_text="À vie en 3 fois").inner_text()
+    assert "900.00 EUR" in lifetime_row and "3" in lifetime_row
+    page.locator("#plans tr", has_text="Cotisation <b>test</b>").get_by_role("button").click()
+    wait_text(console, "#plans", "(retirée · retired)")
+    # The member record shows the membership waiting for payment.
+    page.locator("#members[aria-busy=false]").wait_for(state="attached")
+    page.locator("#members button", has_text="Cotisante Console").first.click()
+    wait_text(console, "#record", "pending_payment")
+    console.assert_clean()
