@@ -27,6 +27,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     platform = Platform(data_dir=data_dir, ports=Ports.free(),
                         tenants=["demo", "other"], topology=E2E_TOPOLOGY,
                         extra_env={"NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.2", "MEMBERS_SHOWCASE_SWEEP_SECONDS": "1",
+                                   "NOTIFICATIONS_REMINDER_SWEEP_SECONDS": "1",
                                    tenant_guard.ENV: f"record:{violations}"})
     try:
         platform.start(timeout=120)

@@ -26,6 +26,8 @@ CROSS_TENANT = {
     ("import_jobs", "imports_by_expiry"): "report retention sweep",
     ("members", "showcase_expiry"): "showcase expiry sweep",
     ("erasures", "erasures_by_deadline"): "erasure deadline watch",
+    ("dues_memberships", "dues_reminders_active"): "dues reminder sweep (notifications)",
+    ("dues_memberships", "dues_reminders_grace"): "dues reminder sweep (notifications)",
 }
 ALL = [*EVENTS, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
        *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES]

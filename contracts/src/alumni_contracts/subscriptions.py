@@ -13,7 +13,14 @@ from alumni_contracts.envelope import EventData
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
-from alumni_contracts.members.membership_v1 import MembershipEnteredGrace, MembershipLapsed
+from alumni_contracts.members.membership_v1 import (
+    MembershipActivated,
+    MembershipBecameLifetime,
+    MembershipCancelled,
+    MembershipEnteredGrace,
+    MembershipLapsed,
+    MembershipRenewed,
+)
 from alumni_contracts.members.v1 import GroupMembershipChanged, MemberConsentChanged, MemberErasureRequested
 from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.notifications.v1 import MemberDataErased as NotificationsDataErased
@@ -60,9 +67,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", DuesPaid, "dues_paid"),
     Subscription("members", DuesPaymentFailed, "dues_failed"),
     Subscription("members", DuesRefunded, "dues_refunded"),
-    # Dues reminders (grace, missed instalment, lapse).
+    # Dues reminders: notifications keeps a view of each membership's state and period.
+    Subscription("notifications", MembershipActivated, "ms_activated"),
+    Subscription("notifications", MembershipRenewed, "ms_renewed"),
     Subscription("notifications", MembershipEnteredGrace, "membership_grace"),
     Subscription("notifications", MembershipLapsed, "membership_lapsed"),
+    Subscription("notifications", MembershipCancelled, "ms_cancelled"),
+    Subscription("notifications", MembershipBecameLifetime, "ms_lifetime"),
 )
 
 

@@ -87,6 +87,9 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
            "erasure deadline watch over every tenant"),
     _allow("dues_memberships", "find", "members_service.adapters.mongo_dues_memberships.MongoDuesMembershipRepository.due",
            "membership scheduler over every tenant: finds due (tenant, id) pairs, each then handled by tenant and id"),
+    _allow("dues_memberships", "find", "notifications_service.adapters.mongo_repository.reminder_candidates",
+           "dues reminder sweep over every tenant: memberships near or past their end, each then queued and "
+           "recorded by tenant and id"),
     _allow("members", "distinct", "members_service.adapters.mongo_name_order_sketch.NameOrderSketches.refresh_due",
            "which tenants exist, to rebuild each tenant's directory sketch (the rebuild reads by tenant)"),
     _allow("directory_sketches", "find", "members_service.adapters.mongo_name_order_sketch.NameOrderSketches.refresh_due",

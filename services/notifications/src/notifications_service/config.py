@@ -25,3 +25,9 @@ class NotificationsSettings(ServiceSettings):
     delivery_poll_seconds: float = Field(1.0, gt=0, description="Fallback polling period of the mailer.")
     delivery_lease_seconds: float = Field(60.0, gt=0, description="How long a claimed email is reserved.")
     delivery_max_attempts: int = Field(8, ge=1, description="SMTP attempts before an email is marked failed.")
+    reminder_sweep_seconds: float = Field(300.0, gt=0, description=(
+        "Period of the dues reminder sweep (leased: one replica at a time; a run catches up whatever came due)."))
+    reminder_notice_days: int = Field(30, ge=1, le=180, description=(
+        "Days before the end of a paid period (or an instalment's cover) when the renewal notice is sent."))
+    reminder_grace_fraction: float = Field(0.5, ge=0, lt=1, description=(
+        "Share of the grace period after which the grace reminder is sent (0.5: halfway)."))

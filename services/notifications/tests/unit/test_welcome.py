@@ -37,12 +37,18 @@ class Store:
         self.notifications[notification_id].attempts = attempts
 
 
+class NoMemberships:
+    async def erase(self, tenant: str, member_id: str) -> int:
+        return 0
+
+
 class FakeNotificationsUnitOfWork(FakeUnitOfWork):
     def __init__(self, store: Store) -> None:
         super().__init__(to_contract)
         self.store = store
         self.notifications = self
         self.contacts = self
+        self.memberships: object = NoMemberships()
 
     async def add_if_absent(self, notification: Notification) -> bool:
         if notification.id in self.store.notifications:
@@ -268,7 +274,7 @@ async def test_erasure_deletes_contact_and_messages_confirms_and_ignores_late_ev
     assert store.contacts == {} and store.notifications == {}
     [confirmation] = [e.data for e in uow.published]
     assert isinstance(confirmation, MemberDataErased) and confirmation.erasure_id == "erasure-1"
-    assert confirmation.erased == {"contacts": 1, "notifications": 1}
+    assert confirmation.erased == {"contacts": 1, "notifications": 1, "dues_memberships": 0}
     assert "m1" not in confirmation.model_dump_json(), "the confirmation names nobody"
     # A redelivered registration event after the erasure must not bring the member back.
     await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), renderer, "alumni.test")

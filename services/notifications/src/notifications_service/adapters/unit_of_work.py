@@ -4,7 +4,11 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from notifications_service.adapters.mongo_repository import MongoContactProjection, MongoNotificationRepository
+from notifications_service.adapters.mongo_repository import (
+    MongoContactProjection,
+    MongoDuesMemberships,
+    MongoNotificationRepository,
+)
 from servicekit.mongo import Document
 from servicekit.outbox import OutboxWakeup
 from servicekit.uow import ContractMapper, MongoUnitOfWork
@@ -13,6 +17,7 @@ from servicekit.uow import ContractMapper, MongoUnitOfWork
 class MongoNotificationsUnitOfWork(MongoUnitOfWork):
     notifications: MongoNotificationRepository
     contacts: MongoContactProjection
+    memberships: MongoDuesMemberships
 
     def __init__(self, client: AsyncMongoClient[Document], db_name: str, to_contract: ContractMapper,
                  wakeup: OutboxWakeup | None, lease_seconds: float) -> None:
@@ -22,3 +27,4 @@ class MongoNotificationsUnitOfWork(MongoUnitOfWork):
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.notifications = MongoNotificationRepository(db, session, self._lease_seconds, self.track)
         self.contacts = MongoContactProjection(db, session)
+        self.memberships = MongoDuesMemberships(db, session)

@@ -17,6 +17,7 @@ class Status(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    WITHDRAWN = "withdrawn"  # no longer true before it was sent (a dues reminder after a payment)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Notification(AggregateRoot):
     # The message that asked for it and its flow: what the delivery's events name as their cause.
     cause_event_id: str | None = None
     correlation_id: str | None = None
+    # What it is about (a membership id for dues reminders): a later change can withdraw it unsent.
+    about: str | None = None
 
     @staticmethod
     def delivery_key(template: str, cause_event_id: str) -> str:

@@ -4,14 +4,15 @@ from collections.abc import Callable
 from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.membership_v1 import MembershipEnteredGrace, MembershipLapsed
+from alumni_contracts.members import membership_v1 as dues
 from alumni_contracts.members.v1 import GroupMembershipChanged, MemberConsentChanged
 from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
+from notifications_service.domain.reminders import Transition
 from notifications_service.service_layer import handlers
 from notifications_service.service_layer.commands import (
     RecordConsentState,
-    SendDuesReminder,
+    RecordMembership,
     SendGroupInvitation,
     SendWelcome,
     UpdateContact,
@@ -57,27 +58,27 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
                 uow_factory(), renderer, message_id_domain):
             queued()
 
-    async def on_membership_entered_grace(event: CloudEvent[Any]) -> None:
-        data: MembershipEnteredGrace = event.data
-        stage = "instalment" if data.missed_instalment else "grace"
-        if await handlers.queue_dues_reminder(SendDuesReminder(
-                tenant=event.tenant, cause_event_id=event.id, member_id=data.member_id, stage=stage,
-                until=data.grace_until, missed_instalment=data.missed_instalment),
-                uow_factory(), renderer, message_id_domain):
-            queued()
-
-    async def on_membership_lapsed(event: CloudEvent[Any]) -> None:
-        data: MembershipLapsed = event.data
-        if data.reason == "payment-refunded":
-            return  # the member asked for their money back: no reminder
-        if await handlers.queue_dues_reminder(SendDuesReminder(
-                tenant=event.tenant, cause_event_id=event.id, member_id=data.member_id, stage="lapsed",
-                until=None, missed_instalment=data.missed_instalment), uow_factory(), renderer, message_id_domain):
+    async def on_membership_changed(event: CloudEvent[Any]) -> None:
+        data = event.data
+        assert isinstance(data, (dues.MembershipActivated, dues.MembershipRenewed, dues.MembershipEnteredGrace,
+                                 dues.MembershipLapsed, dues.MembershipCancelled, dues.MembershipBecameLifetime))
+        instalment: int | None = None
+        if isinstance(data, dues.MembershipRenewed):
+            instalment = data.instalment
+        elif isinstance(data, dues.MembershipActivated) and data.plan_kind is dues.PlanKind.LIFETIME:
+            instalment = 1  # a lifetime plan paid in instalments is active from its first one
+        if await handlers.record_membership(RecordMembership(Transition(
+            event_id=event.id, version=event.aggregateversion or 0, tenant=event.tenant,
+            membership_id=data.membership_id, member_id=data.member_id, plan_kind=data.plan_kind.value,
+            status=data.status.value, paid_until=data.paid_until,
+            grace_until=data.grace_until if isinstance(data, dues.MembershipEnteredGrace) else None,
+            missed_instalment=data.missed_instalment
+            if isinstance(data, dues.MembershipEnteredGrace | dues.MembershipLapsed) else None,
+            instalment_paid=instalment, reason=data.reason)), uow_factory(), renderer, message_id_domain):
             queued()
 
     return [(subscription("notifications", MemberRegistered), on_member_registered),
-            (subscription("notifications", MembershipEnteredGrace), on_membership_entered_grace),
-            (subscription("notifications", MembershipLapsed), on_membership_lapsed),
+            *[(subscription("notifications", e), on_membership_changed) for e in dues.ALL],
             (subscription("notifications", GroupMembershipChanged), on_group_membership_changed),
             (subscription("notifications", MemberProfileUpdated), on_member_profile_updated),
             (subscription("notifications", MemberConsentChanged), on_member_consent_changed),

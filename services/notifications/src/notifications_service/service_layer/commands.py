@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+
+from notifications_service.domain.reminders import Transition
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,7 @@ class SendGroupInvitation:
 
 
 @dataclass(frozen=True)
-class SendDuesReminder:
-    """Remind a member that their dues are to be paid: `stage` is `grace` (the period ended),
-    `lapsed` (the grace ended) or `instalment` (a lifetime instalment was missed)."""
+class RecordMembership:
+    """A dues membership changed state (a `membership_*` event from members)."""
 
-    tenant: str
-    cause_event_id: str
-    member_id: str
-    stage: str
-    until: datetime | None  # grace: the end of the grace; lapsed/instalment: None or the date
-    missed_instalment: int | None = None
+    transition: Transition

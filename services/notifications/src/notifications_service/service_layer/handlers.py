@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from zoneinfo import ZoneInfo
 
+from notifications_service.domain import reminders
 from notifications_service.domain.model import Notification, OutgoingEmail
+from notifications_service.domain.reminders import SKIPPED, MembershipView, ReminderPolicy, Stage
 from notifications_service.service_layer.commands import (
     RecordConsentState,
-    SendDuesReminder,
+    RecordMembership,
     SendGroupInvitation,
     SendWelcome,
     UpdateContact,
@@ -26,6 +27,7 @@ from notifications_service.service_layer.ports import (
     Mailer,
     NotificationsUnitOfWork,
     PermanentDeliveryError,
+    ReminderCandidates,
     Renderer,
 )
 from servicekit import context
@@ -36,9 +38,7 @@ from servicekit.retry import backoff_delay, retry_transient
 
 log = get_logger(__name__)
 WELCOME = "welcome"
-PARIS = ZoneInfo("Europe/Paris")
 GROUP_INVITATION = "group_invitation"
-DUES_REMINDER = "dues_reminder"
 # Profile fields and each consent purpose follow their own aggregate version: the events that
 # carry them reach this service through different consumers, in any order.
 PROFILE_VERSION = "profile_version"
@@ -93,33 +93,6 @@ async def queue_group_invitation(cmd: SendGroupInvitation, uow: NotificationsUni
     return queued
 
 
-async def queue_dues_reminder(cmd: SendDuesReminder, uow: NotificationsUnitOfWork, renderer: Renderer,
-                              message_id_domain: str) -> str | None:
-    """A service message about the member's own dues (no marketing consent needed), only to a
-    contactable member. Keyed by the transition event: one reminder per (member, period, stage),
-    whatever the redeliveries, crashes or replicas."""
-    key = Notification.delivery_key(DUES_REMINDER, cmd.cause_event_id)
-    async with uow:
-        contact = await uow.contacts.get(cmd.tenant, cmd.member_id)
-        queued = None
-        if contact is not None and contact.get("contactable", True) and contact.get("email"):
-            locale = str(contact.get("locale") or "fr")
-            until = cmd.until.astimezone(PARIS).strftime("%d/%m/%Y" if locale == "fr" else "%Y-%m-%d") \
-                if cmd.until else ""
-            subject, body = renderer.render(DUES_REMINDER, locale, {
-                "first_name": contact.get("first_name", ""), "stage": cmd.stage, "until": until,
-                "missed_instalment": cmd.missed_instalment})
-            notification = Notification.compose(
-                tenant=cmd.tenant, member_id=cmd.member_id, template=DUES_REMINDER, cause_event_id=cmd.cause_event_id,
-                correlation_id=context.current().correlation_id,
-                email=OutgoingEmail(to=str(contact["email"]), subject=subject, body_text=body, locale=locale,
-                                    message_id=f"<{key}@{message_id_domain}>"))
-            if await uow.notifications.add_if_absent(notification):
-                queued = notification.id
-        await uow.commit()
-    return queued
-
-
 async def update_contact(cmd: UpdateContact, uow: NotificationsUnitOfWork) -> None:
     async with uow:
         await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
@@ -141,7 +114,119 @@ async def erase_recipient(uow: NotificationsUnitOfWork, cmd: EraseMemberData
                           ) -> tuple[dict[str, int], dict[str, int]]:
     """Contact details, consent states and every message (the rendered text names them)."""
     return {"contacts": await uow.contacts.erase(cmd.tenant, cmd.member_id),
-            "notifications": await uow.notifications.erase_for(cmd.tenant, cmd.member_id)}, {}
+            "notifications": await uow.notifications.erase_for(cmd.tenant, cmd.member_id),
+            "dues_memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id)}, {}
+
+
+async def record_membership(cmd: RecordMembership, uow: NotificationsUnitOfWork, renderer: Renderer,
+                            message_id_domain: str) -> str | None:
+    """Project a membership transition (older or repeated events change nothing), withdraw the
+    queued reminders it made untrue — a payment stops them at once — and, for a lapse, queue its
+    notice. Returns the id of a notification queued, if any."""
+    t = cmd.transition
+    queued = None
+    async with uow:
+        if await uow.contacts.erased(t.tenant, t.member_id):
+            return None
+        view = reminders.apply(await uow.memberships.get(t.tenant, t.membership_id), t)
+        if view is None:
+            return None
+        await uow.memberships.save(view)
+        moot = [n.id for n in await uow.notifications.pending_about(t.tenant, t.membership_id)
+                if not _still_relevant(view, n)]
+        withdrawn = await uow.notifications.withdraw(t.tenant, moot)
+        if reminders.lapse_notice_due(t):
+            contact = await uow.contacts.get(t.tenant, t.member_id)
+            if _contactable(contact):
+                assert contact is not None
+                notification = _reminder(view, Stage.LAPSED, contact, renderer, message_id_domain)
+                if await uow.notifications.add_if_absent(notification):
+                    queued = notification.id
+        await uow.commit()
+    if withdrawn:
+        log.info("dues reminders withdrawn", membership_id=t.membership_id, status=t.status, count=withdrawn)
+    return queued
+
+
+def _contactable(contact: dict[str, object] | None) -> bool:
+    """Service messages (no marketing consent needed): a known member with an email, not
+    bouncing, not deceased (`contactable` as the contact projection computes it)."""
+    return contact is not None and bool(contact.get("contactable", True)) and bool(contact.get("email"))
+
+
+def _still_relevant(view: MembershipView, n: Notification) -> bool:
+    if not n.template.startswith(reminders.TEMPLATE_PREFIX):
+        return True
+    stage = Stage(n.template.removeprefix(reminders.TEMPLATE_PREFIX))
+    period = n.id.rsplit("-", 1)[-1]
+    return reminders.still_relevant(view, stage, period)
+
+
+async def queue_due_reminders(candidates: ReminderCandidates, uow_factory: Callable[[], NotificationsUnitOfWork],
+                              renderer: Renderer, policy: ReminderPolicy, message_id_domain: str,
+                              clock: Callable[[], datetime] = utcnow) -> int:
+    """One sweep: queue the reminder due for each membership; returns how many were queued.
+    Each (member, period, stage) is one notification id, so two sweeps racing (or a sweep re-run
+    after a crash) queue it once; the stage is then recorded on the membership."""
+    now = clock()
+    queued = 0
+    for view in await candidates(now, policy.notice_days):
+        stage, superseded = reminders.due(view, now, policy)
+        if stage is None:
+            continue
+        try:
+            if await retry_transient(partial(_queue_reminder, view, stage, superseded, uow_factory, renderer,
+                                             message_id_domain)):
+                queued += 1
+        except Exception:
+            log.exception("dues reminder not queued", tenant=view.tenant, membership_id=view.membership_id,
+                          stage=stage.value)
+    return queued
+
+
+async def _queue_reminder(view: MembershipView, stage: Stage, superseded: list[Stage],
+                          uow_factory: Callable[[], NotificationsUnitOfWork], renderer: Renderer,
+                          message_id_domain: str) -> bool:
+    assert view.paid_until is not None
+    period = reminders.period_key(view.paid_until)
+    async with uow_factory() as uow:
+        current = await uow.memberships.get(view.tenant, view.membership_id)
+        if current is None or current.version != view.version or current.was_reminded(stage):
+            return False  # an event (a payment) or another sweep got there first: the next sweep decides
+        contact = await uow.contacts.get(view.tenant, view.member_id)
+        marks = {s.value: f"{SKIPPED}:{period}" for s in superseded}
+        added = False
+        if _contactable(contact):
+            assert contact is not None
+            notification = _reminder(view, stage, contact, renderer, message_id_domain)
+            added = await uow.notifications.add_if_absent(notification)
+            marks[stage.value] = period
+        else:
+            marks[stage.value] = f"{SKIPPED}:{period}"  # nobody to write to: not reminded, not retried
+        await uow.memberships.mark_reminded(view.tenant, view.membership_id, view.version, marks)
+        await uow.commit()
+    if added:
+        log.info("dues reminder queued", tenant=view.tenant, membership_id=view.membership_id, stage=stage.value)
+    return added
+
+
+def _reminder(view: MembershipView, stage: Stage, contact: dict[str, object], renderer: Renderer,
+              message_id_domain: str) -> Notification:
+    assert view.paid_until is not None
+    locale = str(contact.get("locale") or "fr")
+    template = reminders.template_of(stage)
+    key = reminders.delivery_key(stage, view.member_id, view.paid_until)
+    subject, body = renderer.render(template, locale, {
+        "first_name": contact.get("first_name", ""), "lifetime": view.plan_kind == "lifetime",
+        "paid_until": reminders.long_date(view.paid_until, locale),
+        "grace_until": reminders.long_date(view.grace_until, locale) if view.grace_until else "",
+        "next_instalment": (view.instalments_paid or 0) + 1 if view.plan_kind == "lifetime" else None,
+        "missed_instalment": view.missed_instalment})
+    return Notification(
+        id=key, tenant=view.tenant, member_id=view.member_id, template=template, about=view.membership_id,
+        cause_event_id=view.last_event_id or None, correlation_id=context.current().correlation_id,
+        email=OutgoingEmail(to=str(contact["email"]), subject=subject, body_text=body, locale=locale,
+                            message_id=f"<{key}@{message_id_domain}>"))
 
 
 async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Protocol
 
 from notifications_service.domain.model import Notification, OutgoingEmail
+from notifications_service.domain.reminders import MembershipView
 from servicekit.uow import ErasingUnitOfWork
 
 
@@ -22,6 +24,23 @@ class NotificationRepository(Protocol):
     async def add_if_absent(self, notification: Notification) -> bool: ...
     async def erase_for(self, tenant: str, member_id: str) -> int: ...
     async def finish(self, notification: Notification, lease_token: str) -> None: ...
+    async def pending_about(self, tenant: str, about: str) -> list[Notification]: ...
+    async def withdraw(self, tenant: str, notification_ids: list[str]) -> int: ...
+
+
+class DuesMemberships(Protocol):
+    """The dues memberships as the members service's events describe them."""
+
+    async def get(self, tenant: str, membership_id: str) -> MembershipView | None: ...
+    async def save(self, view: MembershipView) -> None: ...
+    async def mark_reminded(self, tenant: str, membership_id: str, version: int, marks: dict[str, str]) -> bool: ...
+    async def erase(self, tenant: str, member_id: str) -> int: ...
+
+
+class ReminderCandidates(Protocol):
+    """Every tenant's memberships that may be due a reminder at `now` (a superset: the domain decides)."""
+
+    async def __call__(self, now: datetime, notice_days: int) -> list[MembershipView]: ...
 
 
 class ContactProjection(Protocol):
@@ -48,3 +67,6 @@ class NotificationsUnitOfWork(ErasingUnitOfWork, Protocol):
 
     @property
     def contacts(self) -> ContactProjection: ...
+
+    @property
+    def memberships(self) -> DuesMemberships: ...
