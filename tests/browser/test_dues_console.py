@@ -44,5 +44,6 @@ def test_manager_creates_and_retires_plans_and_sees_a_membership(platform: Platf
     # The member record shows the membership waiting for payment.
     page.locator("#members[aria-busy=false]").wait_for(state="attached")
     page.locator("#members button", has_text="Cotisante Console").first.click()
+    page.locator("#record-membership button", has_text="Cotisation · Dues").click()  # loaded on demand
     wait_text(console, "#record", "pending_payment")
     console.assert_clean()

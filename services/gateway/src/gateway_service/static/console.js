@@ -257,8 +257,12 @@ async function showRecord(id) {
       h("div", {class: "scroll"}, h("table", {id: "consent-ledger", class: "cards"},
         h("thead", {}, h("tr", {}, columns.map(t => h("th", {}, t)))), h("tbody", {}, history))),
       actions);
+    // Loaded on demand: most members have no dues membership, and a 404 per record opened
+    // would be noise (the API answers 404 for "none").
+    const dues = h("div", {id: "record-membership"});
+    dues.append(button("Cotisation · Dues", async () => { dues.replaceChildren(); await showMembership(id, dues); }));
+    box.append(dues);
     panel.scrollIntoView({block: "nearest"});
-    showMembership(id, box);
   } catch (e) { report("record-error", e); }
 }
 $("close-record").addEventListener("click", () => { $("record-panel").hidden = true; });
@@ -624,7 +628,7 @@ async function showMembership(id, box) {
     return;
   }
   const until = m.status === "lifetime" ? "à vie · lifetime" : (m.paid_until ? dateTime(m.paid_until) : null);
-  box.append(h("div", {id: "record-membership"},
+  box.append(h("div", {},
     line("Cotisation · Dues", `${m.plan_name} — ${m.status}${m.status_reason ? " (" + m.status_reason + ")" : ""}`),
     line("Payée jusqu'au · Paid until", until),
     m.missed_instalment ? line("Échéance manquée · Missed instalment", `${m.missed_instalment}/${m.instalments}`) : "",
