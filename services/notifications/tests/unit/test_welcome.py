@@ -171,6 +171,25 @@ async def test_permanent_refusal_is_not_retried_and_not_announced_as_sent() -> N
     assert store.retries == [] and [e for u in uows for e in u.published] == []
 
 
+async def test_one_notification_that_cannot_be_settled_does_not_hold_back_the_others() -> None:
+    """A notification whose settling fails (e.g. its event does not validate) is left for its
+    lease to expire; the round goes on with the others instead of failing as a whole."""
+    store = Store()
+    for i in range(3):
+        await handlers.queue_welcome(welcome(event_id=f"evt-{i}"), FakeNotificationsUnitOfWork(store),
+                                     JinjaRenderer(), "a.test")
+
+    class Refusing(FakeNotificationsUnitOfWork):
+        async def finish(self, notification: Notification, lease_token: str) -> None:
+            if notification.id == "welcome-evt-1":
+                raise ValueError("notification_sent does not validate")
+            await super().finish(notification, lease_token)
+
+    mailer = RecordingMailer()
+    settled = await handlers.deliver_due(store, mailer, lambda: Refusing(store), batch_size=10, max_attempts=3)
+    assert settled == 2 and len(mailer.sent) == 3
+
+
 async def test_a_stopping_worker_sends_the_email_in_progress_and_gives_the_rest_back() -> None:
     store = Store()
     for i in range(3):

@@ -47,9 +47,15 @@ def period_key(paid_until: datetime) -> str:
     return paid_until.strftime("%Y%m%dT%H%M%SZ")
 
 
+# Short stage codes in delivery keys: a key is the notification id of `notification_sent`, an
+# `Identifier` of at most 64 characters (code 6 + member UUID 36 + period 16 + 2 dashes = 60).
+KEY_CODES = {Stage.RENEWAL_NOTICE: "due-rn", Stage.EXPIRED: "due-ex", Stage.INSTALMENT_MISSED: "due-im",
+             Stage.GRACE: "due-gr", Stage.LAPSED: "due-la"}
+
+
 def delivery_key(stage: Stage, member_id: str, paid_until: datetime) -> str:
     """One notification per (member, period, stage), whatever replica or retry queues it."""
-    return f"{template_of(stage)}-{member_id}-{period_key(paid_until)}"
+    return f"{KEY_CODES[stage]}-{member_id}-{period_key(paid_until)}"
 
 
 @dataclass(frozen=True)

@@ -261,7 +261,12 @@ async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callabl
         origin = context.Origin(notification.correlation_id or context.current().correlation_id, notification.cause)
         with bound(tenant=notification.tenant, correlation_id=origin.correlation_id,
                    causation_id=origin.causation_id), context.handling(context.resuming(origin, notification.tenant)):
-            await retry_transient(partial(_settle, notification, token, uow_factory))
+            try:
+                await retry_transient(partial(_settle, notification, token, uow_factory))
+            except Exception:
+                log.exception("notification not settled; retried when its lease expires",
+                              notification_id=notification.id)
+                continue
         settled += 1
     return settled
 
