@@ -26,6 +26,7 @@ CROSS_TENANT = {
     ("import_jobs", "imports_by_expiry"): "report retention sweep",
     ("members", "showcase_expiry"): "showcase expiry sweep",
     ("erasures", "erasures_by_deadline"): "erasure deadline watch",
+    ("dues_memberships", "dues_memberships_due"): "membership scheduler (members)",
     ("dues_memberships", "dues_reminders_active"): "dues reminder sweep (notifications)",
     ("dues_memberships", "dues_reminders_grace"): "dues reminder sweep (notifications)",
 }
