@@ -13,6 +13,7 @@ from alumni_contracts.envelope import EventData
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
+from alumni_contracts.members.membership_v1 import ALL as MEMBERSHIP_EVENTS
 from alumni_contracts.members.membership_v1 import (
     MembershipActivated,
     MembershipBecameLifetime,
@@ -31,6 +32,13 @@ class Subscription:
     consumer: str
     event: type[EventData]
     alias: str | None = None  # shorter event name for the durable, which must fit in 32 characters
+    # A second consumer of the same event inside one service (e.g. members' dues KPIs next to
+    # its membership rules) keeps inbox records of its own: `<consumer>.<lane>`.
+    lane: str | None = None
+
+    @property
+    def inbox_consumer(self) -> str:
+        return self.consumer if self.lane is None else f"{self.consumer}.{self.lane}"
 
     @property
     def durable(self) -> str:
@@ -74,6 +82,15 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("notifications", MembershipLapsed, "membership_lapsed"),
     Subscription("notifications", MembershipCancelled, "ms_cancelled"),
     Subscription("notifications", MembershipBecameLifetime, "ms_lifetime"),
+    # Dues KPIs (members): each event names a member to recount (issue 10 item 6).
+    *(Subscription("members", e, "kpi_" + e.event_name.removeprefix("membership_"), lane="kpi")
+      for e in MEMBERSHIP_EVENTS),
+    Subscription("members", DuesPaid, "kpi_dues_paid", lane="kpi"),
+    Subscription("members", DuesRefunded, "kpi_dues_refunded", lane="kpi"),
+    Subscription("members", MemberRegistered, "kpi_registered", lane="kpi"),
+    Subscription("members", MemberProfileUpdated, "kpi_profile_updated", lane="kpi"),
+    Subscription("members", MemberConsentChanged, "kpi_consent_changed", lane="kpi"),
+    Subscription("members", MemberErasureRequested, "kpi_erasure", lane="kpi"),
 )
 
 
@@ -81,9 +98,9 @@ def subscriptions_of(consumer: str) -> list[Subscription]:
     return [s for s in SUBSCRIPTIONS if s.consumer == consumer]
 
 
-def subscription(consumer: str, event: type[EventData]) -> Subscription:
+def subscription(consumer: str, event: type[EventData], lane: str | None = None) -> Subscription:
     for s in SUBSCRIPTIONS:
-        if s.consumer == consumer and s.event is event:
+        if s.consumer == consumer and s.event is event and s.lane == lane:
             return s
     raise LookupError(f"{consumer} has no declared subscription to {event.key()}")
 

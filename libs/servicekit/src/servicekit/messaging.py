@@ -209,7 +209,7 @@ class DeliveryHandler:
         delivery, event = parsed.delivery, parsed.event
         raw = delivery.raw
         delivered = raw.metadata.num_delivered
-        ctx = context.of_event(self.sub.consumer, event.id, event.correlationid, event.tenant)
+        ctx = context.of_event(self.sub.inbox_consumer, event.id, event.correlationid, event.tenant)
         assert ctx.inbox is not None
         if await inbox.seen(self._db, ctx.inbox):
             await delivery.ack()

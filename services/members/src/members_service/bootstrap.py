@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import cast
 
+from members_service.adapters.kpi_unit_of_work import MongoKpiUnitOfWork
 from members_service.adapters.mongo_directory_search import MongoDirectorySearch
+from members_service.adapters.mongo_dues_kpis import DUES_KPI_COUNTED
 from members_service.adapters.mongo_dues_memberships import DUES_MEMBERSHIPS
 from members_service.adapters.mongo_groups import MEMBERSHIPS
 from members_service.adapters.mongo_imports import IMPORT_JOBS
@@ -19,15 +22,15 @@ from members_service.adapters.mongo_name_order_sketch import NameOrderSketches
 from members_service.adapters.mongo_reader import MongoMemberReader
 from members_service.adapters.mongo_search_keys import SearchKeyMigration
 from members_service.adapters.nats_file_store import NatsFileStore
-from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
 from members_service.domain.import_plan import REPORT_RETENTION
 from members_service.entrypoints.import_worker import import_worker
+from members_service.entrypoints.kpi_subscribers import kpi_event_handlers
 from members_service.entrypoints.membership_requests import membership_request_handlers
 from members_service.entrypoints.membership_subscribers import membership_event_handlers
 from members_service.entrypoints.subscribers import event_handlers
 from members_service.entrypoints.use_cases import USE_CASES
-from members_service.service_layer import groups, handlers, imports, membership
+from members_service.service_layer import groups, handlers, imports, kpis, membership
 from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.imports import StillMine
 from members_service.service_layer.ports import DirectorySearch, FileStore, MemberReader, MembersUnitOfWork
@@ -49,7 +52,7 @@ def message_bus(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberRead
          handlers.suggest_deceased, handlers.confirm_deceased, handlers.record_consent, handlers.get_consents,
          handlers.search_directory, handlers.set_showcase, handlers.public_showcase, handlers.appoint_ambassador,
          handlers.revoke_ambassador, handlers.get_sectors, handlers.set_sectors, handlers.request_erasure,
-         handlers.get_erasure, *groups.HANDLERS, *imports.HANDLERS],
+         handlers.get_erasure, *groups.HANDLERS, *imports.HANDLERS, kpis.membership_kpis, kpis.rebuild_kpis],
         uow=fresh(uow_factory), reader=reader, files=files, directory=directory, wake_worker=wake_import_worker,
         retention=import_retention)
 
@@ -60,22 +63,25 @@ def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader
     bus = message_bus(uow_factory, reader, files, directory, wake_import_worker, import_retention)
     # Dues membership still serves its hand-written request handlers (to be declared as use cases).
     return ServiceParts(requests=[*serve(USE_CASES, bus), *membership_request_handlers(uow_factory, reader)],
-                        events=[*event_handlers(uow_factory), *membership_event_handlers(uow_factory)])
+                        events=[*event_handlers(uow_factory), *membership_event_handlers(uow_factory),
+                                # `build` gives the unit of work with the KPI read model bound to it.
+                                *kpi_event_handlers(cast(Callable[[], kpis.KpiUnitOfWork], uow_factory))])
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id},
             CONSENT_RECORDS: {"tenant": tenant, "member_id": member_id},
             MEMBERSHIPS: {"tenant": tenant, "member_id": member_id},
-            DUES_MEMBERSHIPS: {"tenant": tenant, "member_id": member_id}}
+            DUES_MEMBERSHIPS: {"tenant": tenant, "member_id": member_id},
+            DUES_KPI_COUNTED: {"tenant": tenant, "_id": member_id}}
 
 
 def build(infra: Infrastructure) -> ServiceParts:
     settings = infra.settings
     assert isinstance(settings, MembersSettings)
 
-    def uow() -> MongoMembersUnitOfWork:
-        return MongoMembersUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup)
+    def uow() -> MongoKpiUnitOfWork:
+        return MongoKpiUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup)
 
     sketches = NameOrderSketches(infra.db, max_age_seconds=settings.directory_sketch_seconds)
     reader = MongoMemberReader(infra.db)
