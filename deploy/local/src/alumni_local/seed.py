@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
+from alumni_local.seed_kpis import seed_dues_kpi_demo
 
 SEED_SUBJECT = "local-seed"
 """Subject of the seeder's token: the local runner exempts it from the gateway's API rate limit."""
@@ -105,6 +106,7 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
             if r.status_code >= 400 and r.status_code != 409:
                 print(f"seed membership plan {plan['name']}: {describe(r)}", file=sys.stderr)
         await asyncio.gather(*(one(i, row) for i, row in enumerate(demo_members(count))))
+        await seed_dues_kpi_demo(client)  # memberships across cohorts and programs (dues KPIs panel)
     return done, failed
 
 

@@ -635,6 +635,80 @@ async function showMembership(id, box) {
     line("Paiements · Payments", m.payments.map(p => `${euros(p.amount_minor, p.currency)} ${p.method}${p.applied ? "" : " (non appliqué · not applied: " + p.note + ")"}`).join("; "))));
 }
 
+// -- dues KPIs by cohort and program (definitions: README, "Dues KPIs") -------------------------
+const KPI_COLUMNS = [
+  ["key", "Promotion · Cohort"], ["alumni", "Alumni"], ["contactable", "Joignables · Contactable"],
+  ["members", "Cotisants · Members"], ["participation", "Participation"],
+  ["participation_contactable", "Participation (joignables · contactable)"], ["renewal", "Renouvellement · Renewal"],
+  ["conversion", "Conversion jeunes diplômés · New-graduate conversion"], ["lifetime_share", "Part à vie · Lifetime share"],
+  ["reactivation", "Réactivation · Reactivation"]];
+const percent = (r) => r.rate === null ? "—" : `${(r.rate * 100).toFixed(1)} %`;
+function kpiValue(row, key) {
+  const v = row[key];
+  if (v && typeof v === "object") return h("span", {title: `${v.numerator} / ${v.denominator}`}, percent(v));
+  if (key === "key") return row.key === "*" ? "Total" : (row.key || "(sans promotion · no cohort)");
+  return String(v);
+}
+function kpiTable(id, data, firstLabel) {
+  const columns = [[KPI_COLUMNS[0][0], firstLabel], ...KPI_COLUMNS.slice(1)];
+  const body = [...data.rows, data.total].map(r => h("tr", {class: r.key === "*" ? "total" : null},
+    columns.map(([key, name]) => labelled(name, kpiValue(r, key)))));
+  $(id).replaceChildren(h("thead", {}, h("tr", {}, columns.map(([, name]) => h("th", {}, name)))),
+    h("tbody", {}, body));
+}
+// One bar per cohort: participation (members ÷ alumni of record). SVG built element by element.
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = String(text);
+  return el;
+}
+function kpiChart(data) {
+  const rows = data.rows.filter(r => r.alumni > 0);
+  const bar = 22, gap = 6, labelWidth = 64, width = 360, chartWidth = width - labelWidth - 56;
+  const height = Math.max(1, rows.length) * (bar + gap);
+  const chart = svg("svg", {viewBox: `0 0 ${width} ${height}`, role: "img", width: "100%",
+    "aria-label": "Participation par promotion · Participation by cohort"});
+  rows.forEach((r, i) => {
+    const y = i * (bar + gap), rate = r.participation.rate || 0;
+    const g = svg("g", {class: "bar", "data-cohort": r.key});
+    g.append(svg("title", {}, `${r.key || "—"}: ${r.members} / ${r.alumni}`));
+    g.append(svg("text", {x: labelWidth - 6, y: y + bar * 0.7, "text-anchor": "end"}, r.key || "—"));
+    g.append(svg("rect", {x: labelWidth, y, width: Math.max(1, rate * chartWidth), height: bar, rx: 3}));
+    g.append(svg("text", {x: labelWidth + Math.max(1, rate * chartWidth) + 4, y: y + bar * 0.7, class: "value"},
+      percent(r.participation)));
+    chart.append(g);
+  });
+  $("kpi-chart").replaceChildren(chart);
+}
+function defaultPeriod() {
+  const f = $("kpi-period");
+  if (f.elements.from_month.value) return;
+  const now = new Date(), to = now.toISOString().slice(0, 7);
+  f.elements.to_month.value = to;
+  f.elements.from_month.value = `${now.getUTCFullYear() - 1}-${to.slice(5)}`;
+}
+async function loadKpis() {
+  report("kpi-error");
+  defaultPeriod();
+  const f = $("kpi-period");
+  const q = (by) => `/api/v1/membership-kpis?by=${by}&from_month=${encodeURIComponent(f.elements.from_month.value)}` +
+    `&to_month=${encodeURIComponent(f.elements.to_month.value)}`;
+  try {
+    const [byCohort, byProgram] = await Promise.all([api(q("cohort")), api(q("program"))]);
+    kpiTable("kpi-cohort", byCohort, "Promotion · Cohort");
+    kpiTable("kpi-program", byProgram, "Programme · Program");
+    kpiChart(byCohort);
+    $("kpi-revenue").replaceChildren(
+      h("thead", {}, h("tr", {}, ["Mois · Month", "Formule · Plan", "Montant · Amount"].map(x => h("th", {}, x)))),
+      h("tbody", {}, byCohort.revenue.map(x => h("tr", {}, labelled("Mois · Month", x.month),
+        labelled("Formule · Plan", x.plan_name || x.plan_id), labelled("Montant · Amount", euros(x.amount_minor, x.currency))))));
+  } catch (e) { report("kpi-error", e); }
+}
+$("kpi-period").addEventListener("submit", (ev) => { ev.preventDefault(); loadKpis(); });
+$("refresh-kpis").addEventListener("click", loadKpis);
+
 // -- showcase ------------------------------------------------------------------------------
 async function loadShowcase() {
   report("showcase-error");
@@ -711,7 +785,7 @@ $("register").addEventListener("submit", async (ev) => {
   } catch (e) { out.textContent = e.message; }
 });
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); }
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.

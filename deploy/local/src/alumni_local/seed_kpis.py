@@ -1,0 +1,109 @@
+"""Demo dues memberships for the dues KPIs panel: a share of the seeded alumni, varying by
+cohort and program, join a plan and pay by cheque (recorded by the office) at dates spread
+over the last fifteen months — so the console shows participation by cohort and program,
+renewals, lapses (the scheduler moves year-old unpaid periods to grace, then lapsed), a few
+lifetime members and revenue by month.
+
+Deterministic per member id (a hash), with idempotency keys derived from it: seeding again
+changes nothing. Members someone else already put on a plan are left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from alumni_local.http_retry import describe
+
+MAX_MEMBERSHIPS = 160  # keeps `make run`'s seeding short
+
+
+def _draw(member_id: str, salt: str) -> float:
+    """A number in [0, 1) fixed for this member and purpose."""
+    digest = hashlib.sha256(f"{salt}:{member_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def demo_membership(member_id: str, graduation_year: int, program: str, today: date) -> dict[str, Any] | None:
+    """What this member does in the demo: nothing, or a plan and the days their payments were
+    received (oldest first)."""
+    # Recent classes and the Grande École join more; the Executive MBA less.
+    rate = 0.10 + 0.05 * max(0, graduation_year - 2016) + (0.12 if program == "Grande École" else 0.0) \
+        - (0.08 if program == "Executive MBA" else 0.0)
+    if _draw(member_id, "joins") >= rate:
+        return None
+    kind = _draw(member_id, "kind")
+    if kind < 0.12:
+        return {"plan": "À vie", "amount": 90000, "paid": [today - timedelta(days=int(30 + 300 * kind / 0.12))]}
+    plan, amount = ("Bienfaiteur", 15000) if kind > 0.9 else ("Standard", 6000)
+    first = today - timedelta(days=int(20 + 430 * _draw(member_id, "first")))
+    paid = [first]
+    if first < today - timedelta(days=380) and _draw(member_id, "renews") < 0.55:  # renewed in grace
+        paid.append(first + timedelta(days=365 + int(20 * _draw(member_id, "late"))))
+    return {"plan": plan, "amount": amount, "paid": paid}
+
+
+async def _members(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    after: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 200, **({"after": after} if after else {})}
+        r = await client.get("/api/v1/members", params=params)
+        if r.status_code != 200:
+            print(f"seed dues KPIs: listing members: {describe(r)}", file=sys.stderr)
+            return out
+        page = r.json()
+        out += page["items"]
+        after = page.get("next_cursor")
+        if not after:
+            return out
+
+
+async def seed_dues_kpi_demo(client: httpx.AsyncClient, today: date | None = None) -> int:
+    """Returns the number of memberships seeded (or found seeded by an earlier run)."""
+    today = today or date.today()
+    r = await client.get("/api/v1/membership-plans")
+    if r.status_code != 200:
+        print(f"seed dues KPIs: plans: {describe(r)}", file=sys.stderr)
+        return 0
+    plans = {p["name"]: p["plan_id"] for p in r.json()["items"]}
+    seeded = 0
+    for m in await _members(client):
+        if seeded >= MAX_MEMBERSHIPS:
+            break
+        cohort = m.get("cohort") or {}
+        todo = demo_membership(m["member_id"], int(cohort.get("graduation_year") or 0), cohort.get("program", ""),
+                               today)
+        if todo is None or todo["plan"] not in plans:
+            continue
+        if await _seed_membership(client, m["member_id"], plans[todo["plan"]], todo):
+            seeded += 1
+    return seeded
+
+
+async def _seed_membership(client: httpx.AsyncClient, member_id: str, plan_id: str, todo: dict[str, Any]) -> bool:
+    key = f"demo-kpi-{member_id}"
+    current = await client.get(f"/api/v1/members/{member_id}/membership")
+    if current.status_code == 200 and not any((p.get("reference") or "").startswith("KPI-")
+                                              for p in current.json()["payments"]):
+        return False  # on a plan through another demo scenario
+    for n, received in enumerate(todo["paid"], start=1):
+        r = await client.post(f"/api/v1/members/{member_id}/membership", json={"plan_id": plan_id},
+                              headers={"Idempotency-Key": f"{key}-join-{n}"})
+        if r.status_code not in (200, 201):
+            print(f"seed dues KPIs {member_id}: join: {describe(r)}", file=sys.stderr)
+            return False
+        joined = r.json()
+        membership_id = joined["membership"]["membership_id"]
+        r = await client.post("/api/v1/payments/manual", headers={"Idempotency-Key": f"{key}-pay-{n}"}, json={
+            "purpose": "dues", "reference_id": membership_id, "member_id": member_id, "plan_id": plan_id,
+            "amount_minor": todo["amount"], "currency": "EUR", "method": "cheque",
+            "reference": f"KPI-{member_id[-8:]}-{n}", "received_on": received.isoformat()})
+        if r.status_code not in (200, 201):
+            print(f"seed dues KPIs {member_id}: payment: {describe(r)}", file=sys.stderr)
+            return False
+    return True
