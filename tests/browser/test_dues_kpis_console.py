@@ -90,7 +90,7 @@ def test_kpi_panel_shows_figures_by_cohort_and_program(platform: Platform, open_
     assert page.locator("#kpi-program b").count() == 0
     assert "50.0 %" in page.locator("#kpi-program tr", has_text=SCIENCES).first.inner_text()
     bar = page.locator('#kpi-chart svg g[data-cohort="1971"]')
-    assert bar.locator("text.value").inner_text() == "66.7 %"
+    assert bar.locator("text.value").text_content() == "66.7 %"
     assert float(bar.locator("rect").get_attribute("width") or 0) > 0
     revenue = page.locator("#kpi-revenue").inner_text()
     assert "KPI Standard" in revenue and "120.00 EUR" in revenue and "900.00 EUR" in revenue

@@ -198,9 +198,10 @@ def test_incremental_recounts_in_any_order_equal_the_rebuild(steps: list[tuple[s
             elif op == "optout":
                 w.members[target].consents[Purpose.FUNDRAISING] = ConsentRecord(
                     Purpose.FUNDRAISING, amount % 2 == 0, "v1", "fr", Channel.WEB, "me", "alumnus", w.now)
-            elif op == "duplicate" and target in w.counted:
+            elif op == "duplicate":
+                w.recount(target)
                 before = Counter(w.figures)
-                w.recount(target)  # a redelivered event: nothing changes
+                w.recount(target)  # the same event redelivered: nothing changes
                 assert w.figures == before
         except MembershipConflict:
             pass
