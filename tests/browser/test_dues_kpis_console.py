@@ -100,7 +100,7 @@ def test_kpi_panel_shows_figures_by_cohort_and_program(platform: Platform, open_
     phone = open_console(width=390, height=844)
     wait_text(phone, "#kpi-cohort", "1971", 20)
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 390
-    for selector in ("#kpi-panel", "#kpi-cohort tr", "#kpi-chart svg", "#kpi-period button[type=submit]"):
+    for selector in ("#kpi-panel", "#kpi-cohort tbody tr", "#kpi-chart svg", "#kpi-period button[type=submit]"):
         boxes = phone.page.locator(selector)
         for i in range(boxes.count()):
             box = boxes.nth(i).bounding_box()

@@ -57,7 +57,7 @@ async def _members(client: httpx.AsyncClient) -> list[dict[str, Any]]:
             print(f"seed dues KPIs: listing members: {describe(r)}", file=sys.stderr)
             return out
         page = r.json()
-        out += page["items"]
+        out += page.get("items", [])
         after = page.get("next_cursor")
         if not after:
             return out
@@ -70,7 +70,7 @@ async def seed_dues_kpi_demo(client: httpx.AsyncClient, today: date | None = Non
     if r.status_code != 200:
         print(f"seed dues KPIs: plans: {describe(r)}", file=sys.stderr)
         return 0
-    plans = {p["name"]: p["plan_id"] for p in r.json()["items"]}
+    plans = {p["name"]: p["plan_id"] for p in r.json().get("items", [])}
     seeded = 0
     for m in await _members(client):
         if seeded >= MAX_MEMBERSHIPS:
@@ -89,7 +89,7 @@ async def _seed_membership(client: httpx.AsyncClient, member_id: str, plan_id: s
     key = f"demo-kpi-{member_id}"
     current = await client.get(f"/api/v1/members/{member_id}/membership")
     if current.status_code == 200 and not any((p.get("reference") or "").startswith("KPI-")
-                                              for p in current.json()["payments"]):
+                                              for p in current.json().get("payments", [])):
         return False  # on a plan through another demo scenario
     for n, received in enumerate(todo["paid"], start=1):
         r = await client.post(f"/api/v1/members/{member_id}/membership", json={"plan_id": plan_id},
@@ -97,8 +97,10 @@ async def _seed_membership(client: httpx.AsyncClient, member_id: str, plan_id: s
         if r.status_code not in (200, 201):
             print(f"seed dues KPIs {member_id}: join: {describe(r)}", file=sys.stderr)
             return False
-        joined = r.json()
-        membership_id = joined["membership"]["membership_id"]
+        membership_id = (r.json().get("membership") or {}).get("membership_id")
+        if not membership_id:
+            print(f"seed dues KPIs {member_id}: join: no membership in the reply", file=sys.stderr)
+            return False
         r = await client.post("/api/v1/payments/manual", headers={"Idempotency-Key": f"{key}-pay-{n}"}, json={
             "purpose": "dues", "reference_id": membership_id, "member_id": member_id, "plan_id": plan_id,
             "amount_minor": todo["amount"], "currency": "EUR", "method": "cheque",
