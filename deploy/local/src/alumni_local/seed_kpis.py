@@ -42,8 +42,13 @@ def demo_membership(member_id: str, graduation_year: int, program: str, today: d
     plan, amount = ("Bienfaiteur", 15000) if kind > 0.9 else ("Standard", 6000)
     first = today - timedelta(days=int(20 + 430 * _draw(member_id, "first")))
     paid = [first]
-    if first < today - timedelta(days=380) and _draw(member_id, "renews") < 0.55:  # renewed in grace
-        paid.append(first + timedelta(days=365 + int(20 * _draw(member_id, "late"))))
+    age = (today - first).days
+    # Paid about a year ago: the period is ending or in grace now, and most renew today; paid
+    # longer ago: the grace is over (lapsed), and a few come back today (reactivations).
+    renews = 330 <= age <= 390 and _draw(member_id, "renews") < 0.6
+    returns = age > 395 and _draw(member_id, "returns") < 0.25
+    if renews or returns:
+        paid.append(today)
     return {"plan": plan, "amount": amount, "paid": paid}
 
 

@@ -30,7 +30,7 @@ DUES_KPI_COUNTED = "dues_kpi_counted"
 DUES_KPI_RESIDUE = "dues_kpi_residue"
 
 INDEXES = [
-    IndexSpec(DUES_KPIS, [("tenant", 1), ("kind", 1)], "dues_kpis_by_tenant"),
+    IndexSpec(DUES_KPIS, [("tenant", 1), ("kind", 1), ("d", 1)], "dues_kpis_by_tenant_kind_month"),
     IndexSpec(DUES_KPI_COUNTED, [("tenant", 1), ("_id", 1)], "dues_kpi_counted_by_member"),
     IndexSpec(DUES_KPI_RESIDUE, [("tenant", 1), ("kind", 1)], "dues_kpi_residue_by_tenant"),
 ]
@@ -93,18 +93,25 @@ class MongoDuesKpiRepository:
     async def add_residue(self, tenant: str, kept: Mapping[Key, int]) -> None:
         await self._increment(DUES_KPI_RESIDUE, tenant, kept)
 
-    async def _read(self, collection: str, tenant: str) -> Contribution:
+    async def _read(self, collection: str, query: Document) -> Contribution:
         out: Contribution = Counter()
-        async for d in self._db[collection].find({"tenant": tenant}, session=self._session):
+        async for d in self._db[collection].find(query, session=self._session):
             if d["n"]:
                 out[_key(d)] += d["n"]
         return out
 
-    async def figures(self, tenant: str) -> Contribution:
-        return await self._read(DUES_KPIS, tenant)
+    async def figures(self, tenant: str, from_month: str | None = None, to_month: str | None = None) -> Contribution:
+        """Every figure, or the gauges and the flows and revenue of the months [from, to] only."""
+        if from_month is None or to_month is None:
+            return await self._read(DUES_KPIS, {"tenant": tenant})
+        out = await self._read(DUES_KPIS, {"tenant": tenant, "kind": "cell"})
+        for kind in ("flow", "rev"):
+            out.update(await self._read(DUES_KPIS, {"tenant": tenant, "kind": kind,
+                                                    "d": {"$gte": from_month, "$lte": to_month}}))
+        return out
 
     async def residue(self, tenant: str) -> Contribution:
-        return await self._read(DUES_KPI_RESIDUE, tenant)
+        return await self._read(DUES_KPI_RESIDUE, {"tenant": tenant})
 
     async def members_with_memberships(self, tenant: str) -> AsyncIterator[tuple[Member, Membership | None]]:
         """The durable source of a rebuild: the register and the memberships (with their stored
