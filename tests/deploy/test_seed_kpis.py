@@ -29,7 +29,9 @@ def fake_gateway(calls: list[tuple[str, str, Any, str | None]]) -> Starlette:
         path = request.url.path
         if path == "/api/v1/membership-plans":
             return JSONResponse({"items": [{"name": n, "plan_id": f"plan-{n}"} for n in ("Standard", "Bienfaiteur",
-                                                                                       "À vie")]})
+                                                                                       "À vie", "Jeune diplômé")]})
+        if path == "/api/v1/members" and request.method == "POST":
+            return JSONResponse({"member_id": f"grad-{body['email'].split('@')[0]}"}, status_code=201)
         if path == "/api/v1/members":
             return JSONResponse({"items": MEMBERS, "next_cursor": None})
         if path.endswith("/membership") and request.method == "GET":
@@ -53,13 +55,22 @@ async def test_memberships_vary_by_cohort_and_program_and_are_paid_in_the_past()
     calls = await seeded()
     payments = [body for method, path, body, _ in calls if path == "/api/v1/payments/manual"]
     assert all(date.fromisoformat(p["received_on"]) <= TODAY for p in payments)
-    assert {p["plan_id"] for p in payments} == {"plan-Standard", "plan-Bienfaiteur", "plan-À vie"}
+    assert {p["plan_id"] for p in payments} == {"plan-Standard", "plan-Bienfaiteur", "plan-À vie", "plan-Jeune diplômé"}
     received = [date.fromisoformat(p["received_on"]) for p in payments]
     assert min(received) < date(2025, 11, 1) and max(received) > date(2026, 10, 1)  # lapsed ones, recent ones
     assert Counter(p["member_id"] for p in payments).most_common(1)[0][1] == 2  # some renewed
     joined = {p["member_id"] for p in payments}
     by_year = Counter(m["cohort"]["graduation_year"] for m in MEMBERS if m["member_id"] in joined)
     assert by_year[2023] > by_year[2016]  # recent classes join more
+    # New graduates: this year's class joins the young-graduate plan (first year free, no payment),
+    # last year's paid in the spring, within 12 months of graduating.
+    grads = [body for method, path, body, _ in calls if method == "POST" and path == "/api/v1/members"]
+    assert {g["cohort"]["graduation_year"] for g in grads} == {2025, 2026} and len(grads) == 24
+    young = [p for p in payments if p["plan_id"] == "plan-Jeune diplômé"]
+    assert young and all(p["received_on"] == "2026-04-15" and p["amount_minor"] == 2000 for p in young)
+    free_joins = [path for method, path, body, _ in calls if method == "POST" and path.startswith("/api/v1/members/grad-")
+                  and body == {"plan_id": "plan-Jeune diplômé"}]
+    assert len(free_joins) > len(young)
     assert await seeded() == calls  # the same requests and idempotency keys on every run
 
 

@@ -20,6 +20,9 @@ import httpx
 from alumni_local.http_retry import describe
 
 MAX_MEMBERSHIPS = 160  # keeps `make run`'s seeding short
+NEW_GRADUATES = 24  # this year's and last year's classes, for the new-graduate conversion
+GRAD_FIRST = ["Lina", "Nathan", "Jade", "Adam", "Louise", "Gabriel", "Rose", "Sacha"]
+GRAD_PROGRAMS = ["Grande École", "MSc Finance", "MSc Data Science"]
 
 
 def _draw(member_id: str, salt: str) -> float:
@@ -76,7 +79,7 @@ async def seed_dues_kpi_demo(client: httpx.AsyncClient, today: date | None = Non
         print(f"seed dues KPIs: plans: {describe(r)}", file=sys.stderr)
         return 0
     plans = {p["name"]: p["plan_id"] for p in r.json().get("items", [])}
-    seeded = 0
+    seeded = await _new_graduates(client, plans, today)
     for m in await _members(client):
         if seeded >= MAX_MEMBERSHIPS:
             break
@@ -96,6 +99,12 @@ async def _seed_membership(client: httpx.AsyncClient, member_id: str, plan_id: s
     if current.status_code == 200 and not any((p.get("reference") or "").startswith("KPI-")
                                               for p in current.json().get("payments", [])):
         return False  # on a plan through another demo scenario
+    if not todo["paid"]:  # a free first year: joining is all
+        r = await client.post(f"/api/v1/members/{member_id}/membership", json={"plan_id": plan_id},
+                              headers={"Idempotency-Key": f"{key}-join-1"})
+        if r.status_code not in (200, 201):
+            print(f"seed dues KPIs {member_id}: join: {describe(r)}", file=sys.stderr)
+        return r.status_code in (200, 201)
     for n, received in enumerate(todo["paid"], start=1):
         r = await client.post(f"/api/v1/members/{member_id}/membership", json={"plan_id": plan_id},
                               headers={"Idempotency-Key": f"{key}-join-{n}"})
@@ -114,3 +123,26 @@ async def _seed_membership(client: httpx.AsyncClient, member_id: str, plan_id: s
             print(f"seed dues KPIs {member_id}: payment: {describe(r)}", file=sys.stderr)
             return False
     return True
+
+
+async def _new_graduates(client: httpx.AsyncClient, plans: dict[str, str], today: date) -> int:
+    """Recent graduates: two in three join the young-graduate plan — this year's class gets its
+    first year free; last year's paid in the spring, within 12 months of graduating."""
+    joined = 0
+    for i in range(NEW_GRADUATES):
+        year = today.year - i % 2
+        first, program = GRAD_FIRST[i % len(GRAD_FIRST)], GRAD_PROGRAMS[i % len(GRAD_PROGRAMS)]
+        r = await client.post("/api/v1/members", headers={"Idempotency-Key": f"demo-kpi-grad-{i}"}, json={
+            "first_name": first, "last_name": "Diplômé", "email": f"{first.lower()}.grad{i}@example.org",
+            "locale": "fr", "cohort": {"program": program, "graduation_year": year}})
+        if r.status_code not in (200, 201):
+            if r.status_code != 409:  # 409: registered by an earlier run whose keys expired
+                print(f"seed dues KPIs graduate {i}: {describe(r)}", file=sys.stderr)
+            continue
+        member_id = r.json().get("member_id")
+        if not member_id or i % 3 == 0 or "Jeune diplômé" not in plans:
+            continue
+        spring = min(today, date(today.year, 4, 15)).isoformat()
+        todo = {"amount": 2000, "paid": [date.fromisoformat(spring)] if year < today.year else []}
+        joined += await _seed_membership(client, member_id, plans["Jeune diplômé"], todo)
+    return joined

@@ -26,6 +26,7 @@ from members_service.domain import dues_kpis as k
 from members_service.domain.membership import PlanKind, PlanTerms
 from members_service.domain.model import NotAllowed
 from members_service.domain.profile import Cohort
+from members_service.entrypoints import kpi_cli
 from members_service.service_layer import handlers, kpis, membership
 from members_service.service_layer.commands import Actor, RegisterMember, RequestErasure
 from members_service.service_layer.contract_mapping import to_contract
@@ -65,7 +66,7 @@ def dues_paid(tenant: str, membership_id: str, member_id: str, plan_id: str, pay
 
 
 async def test_events_feed_the_kpis_once_rebuild_agrees_erasure_and_tenants(
-        members_host: ServiceHost, js: JetStreamContext, mongo_client: Any, db_name: str) -> None:
+        members_host: ServiceHost, js: JetStreamContext, mongo_client: Any, db_name: str, mongo_uri: str) -> None:
     db = mongo_client[db_name]
 
     def uow() -> MongoKpiUnitOfWork:
@@ -142,4 +143,7 @@ async def test_events_feed_the_kpis_once_rebuild_agrees_erasure_and_tenants(
     assert r.total.members == 0 and [x.amount_minor for x in r.revenue] == [6000]
     assert await db[DUES_KPI_COUNTED].count_documents({"tenant": "demo", "_id": zoe}) == 0
     assert (await kpis.rebuild("demo", STAFF, uow())).changed_keys == 0  # the residue keeps history
+    # The operators' CLI runs the same rebuild straight against the database.
+    cli = await kpi_cli.rebuild(MembersSettings(mongo_uri=mongo_uri, mongo_db=db_name), ["demo", "other"])
+    assert (cli["demo"].members, cli["demo"].changed_keys, cli["other"].members, cli["other"].changed_keys) == (1, 0, 1, 0)
     assert hugo and other
