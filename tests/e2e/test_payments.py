@@ -27,9 +27,14 @@ async def test_pay_on_the_local_providers_page_then_dues_paid_is_published_once(
     alumnus = {"Authorization": f"Bearer {platform.issue_token('alumnus', subject='payer', member_id='m-payer')}"}
     async with httpx.AsyncClient(base_url=platform.gateway_url, headers=alumnus, timeout=30) as api, \
             httpx.AsyncClient(timeout=30) as web:  # the payer's browser, the provider
-        r = await api.post("/api/v1/payments/checkouts", headers={"Idempotency-Key": "e2e-checkout"}, json={
-            "purpose": "dues", "reference_id": "ms-e2e", "plan_id": "standard", "amount_minor": 4500,
-            "currency": "EUR", "description": "Cotisation 2026 — standard", "methods": ["card", "sepa_debit"]})
+        dues = {"purpose": "dues", "reference_id": "ms-e2e", "plan_id": "standard", "amount_minor": 4500,
+                "currency": "EUR", "description": "Cotisation 2026 — standard", "methods": ["card", "sepa_debit"]}
+        # Alumni open dues checkouts through their membership (POST /me/membership), never here;
+        # a manager may open one for a member (say, at the office's desk).
+        refused = await api.post("/api/v1/payments/checkouts", json=dues)
+        assert refused.status_code == 403 and refused.json()["type"].endswith("dues-through-membership")
+        manager = {"Authorization": f"Bearer {platform.issue_token('manager')}", "Idempotency-Key": "e2e-checkout"}
+        r = await api.post("/api/v1/payments/checkouts", headers=manager, json={**dues, "member_id": "m-payer"})
         assert r.status_code == 201, r.text
         checkout = r.json()
         assert checkout["provider"] == "local" and checkout["url"].startswith(f"{platform.checkout_url}/checkout/")

@@ -129,7 +129,7 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
         print(f"  API docs     {platform.gateway_url}/api/v1/docs")
         print(f"  Mailbox      {platform.mailbox_url}")
         print(f"  Payments     {platform.checkout_url}/checkout/…  (local provider's hosted page: "
-              f"POST /api/v1/payments/checkouts returns its URL)")
+              f"POST /api/v1/me/membership returns its URL)")
         print(f"  Logs         {platform.logs}")
         print(f"  NATS         {platform.nats_url}")
         print(f"  MongoDB      {platform.mongo_uri}")

@@ -159,3 +159,19 @@ async def test_an_automatic_renewal_is_a_second_payment_of_the_same_checkout(uow
     refs = sorted(d["checkout_ref"] for d in await db[PAYMENTS].find({"tenant": "demo"}).to_list())
     assert refs == [checkout.id, f"{checkout.id}:in_2027"]
     assert len(await dues_rows(db, "dues_paid")) == 2
+
+
+async def test_the_same_due_asked_twice_at_once_or_in_turn_has_one_open_checkout(uow_factory: Any, db: Any,
+                                                                                 providers: Any) -> None:
+    """One open checkout per due in the database too: a second request finds the first by the
+    (tenant, reference, status) index; once it is paid, the next request opens a new one."""
+    first = await open_checkout(uow_factory, providers)
+    again = await open_checkout(uow_factory, providers)
+    assert again.id == first.id and await db[CHECKOUTS].count_documents({"tenant": "demo"}) == 1
+    assert await payment_handlers.receive_webhook(signed(first), uow_factory(), providers) == "processed"
+    after_payment = await open_checkout(uow_factory, providers)
+    assert after_payment.id != first.id and await db[CHECKOUTS].count_documents({"tenant": "demo"}) == 2
+    other_tenant = await payment_handlers.create_checkout(CreateCheckout(
+        "other", DUES, Money(5000, "EUR"), "Cotisation", (Method.CARD, Method.SEPA_DEBIT), None),
+        uow_factory(), providers)
+    assert other_tenant.id not in (first.id, after_payment.id)

@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
@@ -35,6 +35,7 @@ from fundraising_service.domain.payments import (
     InvalidPayment,
     Method,
     Payment,
+    PaymentInProgress,
     PaymentStatus,
     PaymentTarget,
     Purpose,
@@ -78,6 +79,10 @@ class FakePaymentsUnitOfWork(FakeUnitOfWork):
             else self.payment_rows
         rows[(aggregate.tenant, aggregate.id)] = aggregate
         self.track(aggregate)
+
+    async def unsettled_for(self, tenant: str, reference_id: str) -> list[Checkout]:
+        return [c for (t, _), c in self.checkout_rows.items() if t == tenant and c.target.reference_id == reference_id
+                and c.status in (CheckoutStatus.OPEN, CheckoutStatus.PROCESSING)]
 
     async def of_member(self, tenant: str, member_id: str | None, after: str | None, limit: int) -> list[Payment]:
         return [p for (t, _), p in self.payment_rows.items() if t == tenant and member_id in (None, p.target.member_id)]
@@ -473,3 +478,51 @@ async def test_a_well_signed_body_that_is_not_an_event_is_refused(body: str, uow
     with pytest.raises(BadWebhook):
         await deliver(uow, providers, body, sign_webhook(body, SECRET, int(time.time())))
     assert uow.commits == 0 and uow.webhooks == set()
+
+
+# -- one checkout per due -------------------------------------------------------------
+
+async def test_a_second_request_for_the_same_due_gets_the_checkout_already_open(uow: FakePaymentsUnitOfWork,
+                                                                               providers: h.Providers) -> None:
+    """Found trying the demo: two joins (two tabs, a double click with a new key) opened two
+    checkouts for one due, both payable, and paying both bought two years."""
+    first = await open_checkout(uow, providers)
+    again = await open_checkout(uow, providers)
+    assert again.id == first.id and again.url == first.url and len(uow.checkout_rows) == 1
+    other_instalment = PaymentTarget(Purpose.DUES, "ms1", "m1", "standard", 2, 3)
+    assert (await open_checkout(uow, providers, target=other_instalment)).id != first.id  # another due
+    assert (await open_checkout(uow, providers, amount=9000)).id != first.id  # another plan's price
+    assert (await open_checkout(uow, providers, tenant="other")).id != first.id  # another tenant's
+    gift = PaymentTarget(Purpose.GIFT, "campaign-1", "m1")
+    assert (await open_checkout(uow, providers, target=gift)).id != (await open_checkout(uow, providers,
+                                                                                        target=gift)).id
+
+
+async def test_a_due_gets_a_new_checkout_once_the_open_one_is_paid_failed_or_nearly_expired(
+        uow: FakePaymentsUnitOfWork, providers: h.Providers) -> None:
+    first = await open_checkout(uow, providers)
+    body, signature = webhook(first, paid=False)
+    await deliver(uow, providers, body, signature)
+    assert first.status is CheckoutStatus.FAILED
+    second = await open_checkout(uow, providers)
+    assert second.id != first.id
+    assert second.expires_at is not None
+    nearly_expired = second.expires_at - timedelta(minutes=5)
+    late = await h.create_checkout(CreateCheckout("demo", DUES, Money(5000, "EUR"), "Cotisation 2026", (Method.CARD,),
+                                                  None), uow, providers, clock=lambda: nearly_expired)
+    assert late.id != second.id  # five minutes left is too short to pay: a fresh one
+
+
+async def test_a_direct_debit_on_its_way_refuses_a_second_checkout_for_the_due(uow: FakePaymentsUnitOfWork,
+                                                                               providers: h.Providers) -> None:
+    checkout = await open_checkout(uow, providers, methods=(Method.CARD, Method.SEPA_DEBIT))
+    checkout.status = CheckoutStatus.PROCESSING
+    with pytest.raises(PaymentInProgress):
+        await open_checkout(uow, providers, methods=(Method.CARD, Method.SEPA_DEBIT))
+
+
+@pytest.mark.parametrize("currency", ["XYZ", "JPY"])
+def test_payments_are_in_two_decimal_currencies_only(currency: str) -> None:
+    with pytest.raises(InvalidPayment, match="two-decimal ISO 4217"):
+        Checkout.open(tenant="demo", target=DUES, amount=Money(9000, currency), description="x",
+                      methods=(Method.CARD,), provider="local", now=NOW)

@@ -140,3 +140,18 @@ def test_staff_routes_refuse_alumni_and_me_payments_is_your_own(client: TestClie
                     headers={**auth(issuer), "Idempotency-Key": "r-1"})
     assert r.status_code == 200 and bus.calls[-1]["payload"] == fr.RefundPayment(payment_id="p1", amount_minor=100,
                                                                                   reason="double")
+
+
+def test_alumni_pay_dues_only_through_their_membership(client: TestClient, issuer: DevIssuer, bus: FakeBus) -> None:
+    """An alumnus naming any membership and any amount on the raw checkout route would pay for
+    nothing (found trying the demo): dues checkouts are opened by `POST /me/membership`, which
+    asks for what is due; staff may still open one for a member."""
+    dues = {"purpose": "dues", "reference_id": "ms-of-someone-else", "plan_id": "standard", "amount_minor": 100,
+            "currency": "EUR", "description": "Cotisation"}
+    r = client.post("/api/v1/payments/checkouts", json=dues, headers=auth(issuer, "alumnus", member_id="m1"))
+    assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"].endswith("dues-through-membership") and bus.calls == []
+    bus.reply = Reply(ok=True, result={"checkout_id": "c1", "provider": "local", "url": "http://127.0.0.1:8030/c/c1",
+                                       "expires_at": "2026-11-20T13:00:00Z"})
+    staff = client.post("/api/v1/payments/checkouts", json={**dues, "member_id": "m2"}, headers=auth(issuer))
+    assert staff.status_code == 201 and bus.calls[-1]["subject"] == "cmd.fundraising.create_checkout"

@@ -195,3 +195,12 @@ def test_plans_are_versioned_validated_and_retired() -> None:
     assert plan.retired
     with pytest.raises(MembershipConflict):
         plan.edit(PlanTerms("Standard", PlanKind.ANNUAL, 7000, "EUR"), T0)
+
+
+@pytest.mark.parametrize("currency", ["XYZ", "JPY", "TND", "eur"])
+def test_a_plan_is_priced_in_a_two_decimal_iso_currency(currency: str) -> None:
+    """Found trying the demo: 'XYZ' was accepted, and 9000 JPY was shown as 90.00 JPY while
+    the provider would charge 9,000 yen."""
+    with pytest.raises(InvalidPlan, match="two-decimal ISO 4217"):
+        Plan.create("t", PlanTerms("Standard", PlanKind.ANNUAL, 9000, currency), T0)
+    assert Plan.create("t", PlanTerms("Standard", PlanKind.ANNUAL, 9000, "CHF"), T0).revision == 1

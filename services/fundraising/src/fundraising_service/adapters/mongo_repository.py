@@ -82,6 +82,7 @@ WEBHOOK_EVENTS = "payment_webhook_events"
 
 PAYMENT_INDEXES = [
     IndexSpec(CHECKOUTS, [("tenant", 1), ("_id", 1), ("version", 1)], "checkouts_versioned"),
+    IndexSpec(CHECKOUTS, [("tenant", 1), ("reference_id", 1), ("status", 1)], "checkouts_by_reference"),
     IndexSpec(PAYMENTS, [("tenant", 1), ("_id", 1), ("version", 1)], "payments_versioned"),
     IndexSpec(PAYMENTS, [("tenant", 1), ("member_id", 1), ("_id", 1)], "payments_by_member"),
     # One payment per checkout, whatever the provider sends (the webhook's event id is the
@@ -174,6 +175,15 @@ class MongoCheckoutRepository:
     async def save(self, checkout: Checkout) -> None:
         await _save_versioned(self._col, checkout, checkout_document(checkout), self._session)
         self._track(checkout)
+
+    async def unsettled_for(self, tenant: str, reference_id: str) -> list[Checkout]:
+        unsettled = [str(CheckoutStatus.OPEN), str(CheckoutStatus.PROCESSING)]
+        found = [checkout_from(doc) async for doc in self._col.find(
+            {"tenant": tenant, "reference_id": reference_id, "status": {"$in": unsettled}},
+            session=self._session).limit(50)]
+        for checkout in found:
+            self._track(checkout)
+        return found
 
     async def pseudonymise(self, tenant: str, member_id: str, pseudonym: str) -> int:
         result = await self._col.update_many({"tenant": tenant, "member_id": member_id},

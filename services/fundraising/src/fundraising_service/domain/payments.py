@@ -11,13 +11,17 @@ A checkout goes `open → completed | failed | expired`, once; a payment is `suc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from fundraising_service.domain.model import Money
 from servicekit.domain import AggregateRoot, DomainError, DomainEvent, NotFound, new_id
+from servicekit.money import unsupported_currency
 
 MAX_PAYMENT_MINOR_UNITS = 100_000_000
+# A dues checkout still open for at least this long is handed out again for the same due
+# rather than a second one (a double click, a second tab): paying both would buy two periods.
+REUSE_MARGIN = timedelta(minutes=10)
 
 
 class Purpose(StrEnum):
@@ -146,6 +150,14 @@ class RefundRefused(DomainError):
     title = "Refund refused"
 
 
+class PaymentInProgress(DomainError):
+    """A direct debit for this very due is being collected (days): no second checkout."""
+
+    status = 409
+    code = "payment-in-progress"
+    title = "A payment for this is being collected"
+
+
 class ProviderUnavailable(DomainError):
     status = 502
     code = "payment-provider-unavailable"
@@ -203,6 +215,8 @@ def _check_target(target: PaymentTarget) -> None:
 
 
 def _check_amount(amount: Money) -> None:
+    if (why := unsupported_currency(amount.currency)) is not None:
+        raise InvalidPayment(why)
     if not 0 < amount.minor_units <= MAX_PAYMENT_MINOR_UNITS:
         raise InvalidPayment(f"{amount.minor_units} minor units: must be positive and at most "
                              f"{MAX_PAYMENT_MINOR_UNITS}")
@@ -298,6 +312,17 @@ class Checkout(AggregateRoot):
     @property
     def settled(self) -> bool:
         return self.status in (CheckoutStatus.COMPLETED, CheckoutStatus.FAILED, CheckoutStatus.EXPIRED)
+
+    def same_request(self, target: PaymentTarget, amount: Money, methods: tuple[Method, ...], provider: str,
+                     recurring: bool) -> bool:
+        """Asks for the very same money, for the very same thing, in the same way."""
+        return (self.target == target and self.amount == amount and self.provider == provider
+                and self.methods == tuple(dict.fromkeys(methods)) and self.recurring == recurring)
+
+    def reusable(self, now: datetime) -> bool:
+        """Open, with time left to pay: handed out again instead of a second checkout."""
+        return (self.status is CheckoutStatus.OPEN and self.expires_at is not None
+                and self.expires_at - REUSE_MARGIN > now)
 
     def matches(self, notification: PaymentNotification) -> bool:
         """The notification names this very checkout at its provider (not another tenant's,

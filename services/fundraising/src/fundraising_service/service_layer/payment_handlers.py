@@ -12,9 +12,12 @@ from fundraising_service.domain.payments import (
     MANUAL,
     AmountMismatch,
     Checkout,
+    CheckoutStatus,
     Outcome,
     Payment,
+    PaymentInProgress,
     ProviderUnavailable,
+    Purpose,
     UnknownCheckout,
     UnknownPayment,
     UnknownProvider,
@@ -61,6 +64,10 @@ async def create_checkout(cmd: CreateCheckout, uow: FundraisingUnitOfWork, provi
     provider = providers.checkout
     now = clock()
     async with uow:
+        if cmd.target.purpose is Purpose.DUES:
+            pending = await _pending_for_same_due(cmd, uow, provider.name, now)
+            if pending is not None:
+                return pending
         checkout = Checkout.open(tenant=cmd.tenant, target=cmd.target, amount=cmd.amount, description=cmd.description,
                                  methods=cmd.methods, provider=provider.name, now=now, recurring=cmd.recurring)
         checkout.attach(await provider.create_checkout(checkout, cmd.return_url, now))
@@ -69,6 +76,22 @@ async def create_checkout(cmd: CreateCheckout, uow: FundraisingUnitOfWork, provi
     log.info("checkout opened", checkout_id=checkout.id, provider=provider.name, purpose=str(cmd.target.purpose),
              amount_minor=cmd.amount.minor_units, currency=cmd.amount.currency)
     return checkout
+
+
+async def _pending_for_same_due(cmd: CreateCheckout, uow: FundraisingUnitOfWork, provider: str,
+                                now: datetime) -> Checkout | None:
+    """Dues are owed once: a second request for the same due (a double click, a second tab,
+    a join retried with a new key) gets the checkout already open, never a second one that
+    the member could also pay; a direct debit already on its way refuses another."""
+    for checkout in await uow.checkouts.unsettled_for(cmd.tenant, cmd.target.reference_id):
+        if not checkout.same_request(cmd.target, cmd.amount, cmd.methods, provider, cmd.recurring):
+            continue
+        if checkout.status is CheckoutStatus.PROCESSING:
+            raise PaymentInProgress(f"checkout {checkout.id} for this due is being collected by direct debit")
+        if checkout.reusable(now):
+            log.info("checkout reused for the same due", checkout_id=checkout.id, provider=provider)
+            return checkout
+    return None
 
 
 async def receive_webhook(cmd: ReceiveWebhook, uow: FundraisingUnitOfWork, providers: Providers,

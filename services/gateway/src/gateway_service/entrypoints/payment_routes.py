@@ -26,6 +26,7 @@ from gateway_service.entrypoints.edge import (
     require_staff,
 )
 from gateway_service.entrypoints.problems import make_problem, problem_response
+from servicekit.authz import is_staff
 
 router = APIRouter()
 
@@ -84,8 +85,14 @@ async def payment_webhook(provider: fr.WebhookProvider, request: Request,
 async def create_checkout(body: fr.CreateCheckout, request: Request, who: Who,
                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Open a hosted checkout (alumni for themselves, staff for a named member) and send the
-    payer to the returned `url`; the outcome arrives by the provider's webhook. (Joining a
-    membership plan opens its checkout itself.)"""
+    payer to the returned `url`; the outcome arrives by the provider's webhook. Alumni pay
+    dues through `POST /api/v1/me/membership`, which asks for exactly what is due: here only
+    staff may open a dues checkout (an alumnus could otherwise name any membership and any
+    amount, and pay for nothing)."""
+    if body.purpose is fr.PaymentPurpose.DUES and not is_staff(who):
+        raise ApiError(problem_response(make_problem(
+            403, "dues-through-membership", "Dues are paid through the membership",
+            "open a dues checkout with POST /api/v1/me/membership: it asks for what is due")))
     result = await forward(request, naming.command_subject("fundraising", fr.CREATE_CHECKOUT), body, who,
                            idempotency_key)
     return created(result, result["url"])

@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from servicekit.domain import AggregateRoot, Conflict, DomainError, DomainEvent, NotFound, new_id
+from servicekit.money import unsupported_currency
 
 
 class PlanKind(StrEnum):
@@ -127,8 +128,8 @@ class PlanTerms:
             raise InvalidPlan("a plan needs a name")
         if self.price_minor < 0:
             raise InvalidPlan("the price cannot be negative")
-        if len(self.currency) != 3 or not self.currency.isupper():
-            raise InvalidPlan("the currency is an ISO 4217 code")
+        if (why := unsupported_currency(self.currency)) is not None:
+            raise InvalidPlan(why)
         if not 0 <= self.tax_deductible_minor <= self.price_minor:
             raise InvalidPlan("the tax-deductible share is between 0 and the price")
         if self.kind is PlanKind.ANNUAL and (self.instalments != 1 or self.period_months < 1):
