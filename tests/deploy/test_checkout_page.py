@@ -83,3 +83,23 @@ async def test_with_a_return_url_the_payer_is_sent_back(page: TestClient) -> Non
     r = page.post(urlsplit(path).path, data=form, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"] == f"http://127.0.0.1:8000/console/?checkout={checkout.id}&status=success"
+
+
+async def test_a_rate_limited_webhook_is_sent_again_after_retry_after() -> None:
+    """The webhook route has its own rate limit: the page waits for the gateway's Retry-After
+    and sends the same signed event again instead of showing the payer a refusal."""
+    sent: list[tuple[float, bytes]] = []
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        sent.append((time.monotonic(), request.content))
+        if len(sent) == 1:
+            return httpx.Response(429, headers={"Retry-After": "1", "Content-Type": "application/problem+json"},
+                                  json={"type": "about:blank", "title": "Too many requests", "status": 429})
+        return httpx.Response(200, json={"outcome": "processed"})
+
+    page = TestClient(checkout_app(GATEWAY, SECRET, httpx.MockTransport(gateway)))
+    _, path = await hosted_url()
+    r = page.post(urlsplit(path).path, data=dict(parse_qsl(urlsplit(path).query), outcome="pay"))
+    assert r.status_code == 200 and "accepté" in r.text, r.text
+    [(first, body), (second, again)] = sent
+    assert again == body and second - first >= 1.0, "the same event, after the Retry-After"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -75,18 +76,25 @@ class Run:
     """One `python -m alumni_local run`, its output read continuously by a thread."""
 
     def __init__(self, data_dir: Path, via_parent: bool = False, demo_members: int = 5,
-                 ready: str | None = None) -> None:
+                 ready: str | None = None, via_make: bool = False) -> None:
         args = [sys.executable, "-m", "alumni_local", "run", "--data-dir", str(data_dir), "--demo-members",
                 str(demo_members), "--free-ports"]
         if via_parent:  # like `make run`: the runner is the child of another process
             args = ["/bin/sh", "-c", '"$@" & wait', "sh", *args]
+        if via_make:  # `make run` itself: a one-command recipe, which make runs without a shell
+            makefile = data_dir / "run.mk"
+            makefile.write_text("run:\n\t" + " ".join(args) + "\n")
+            args = ["make", "-s", "-f", str(makefile), "run"]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                     # as from a terminal, even when the tests run in the background
+                                     preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) if via_make
+                                     else None)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         self.runner_pid = self.proc.pid
-        if via_parent:
+        if via_parent or via_make:
             self.runner_pid = self.wait_for(lambda: next(iter(self._direct()), 0), 10)
         ready = ready or ("registered or already present" if demo_members else "Ctrl-C stops everything")
         self.wait_for(lambda: ready in self.output, 180)
@@ -233,6 +241,17 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         assert len(recipients) == len(set(recipients)), "no welcome email sent twice across runs and restarts"
     finally:
         run.stop(signal.SIGKILL)  # the parent `sh`, not the runner
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
+def test_sigint_to_make_alone_stops_every_process(tmp_path: Path) -> None:
+    """GNU make forwards SIGINT to nobody and waits for its child: the runner notices its parent
+    dying of the signal and stops the platform, and make then exits."""
+    run = Run(tmp_path, demo_members=0, via_make=True)
+    assert len(run.children) >= 8
+    output = run.stop(signal.SIGINT)  # to make only: every process the runner had must be gone
+    assert "parent (make) was interrupted: stopping everything" in output and "Stopped: every process ended" in output
+    assert "Traceback" not in output, output
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP])

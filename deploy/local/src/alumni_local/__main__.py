@@ -88,6 +88,46 @@ def stop_with_parent() -> None:
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_STOP_BITS = sum(1 << (sig - 1) for sig in STOP_SIGNALS)
+
+
+def dying_of_a_stop_signal(status: str) -> bool:
+    """From a process's `/proc/<pid>/status`: it is handling a fatal stop signal — the signal is
+    blocked (being handled) and no longer caught (its handler reset it to the default, to die by
+    it once its children are gone). GNU make does exactly this on SIGINT or SIGHUP: it forwards
+    nothing to its children and waits for them, so `kill -INT <make>` alone would leave the
+    platform running, and make with it, forever."""
+    masks: dict[str, int] = {}
+    for line in status.splitlines():
+        key, _, value = line.partition(":")
+        if key in ("SigBlk", "SigCgt"):
+            masks[key] = int(value.strip(), 16)
+    if len(masks) != 2:
+        return False
+    return bool(masks["SigBlk"] & _STOP_BITS & ~masks["SigCgt"])
+
+
+class ParentWatch:
+    """Polled by the supervision loop: True once the runner's parent has been dying of a stop
+    signal for a second (two looks apart, so that a passing signal mask is not mistaken)."""
+
+    def __init__(self, parent: int, patience: float = 1.0) -> None:
+        self._status = Path(f"/proc/{parent}/status")
+        self._patience = patience
+        self._since: float | None = None
+
+    def stopping(self) -> bool:
+        try:
+            dying = dying_of_a_stop_signal(self._status.read_text())
+        except OSError:  # gone: PR_SET_PDEATHSIG stops the runner
+            return False
+        if not dying:
+            self._since = None
+            return False
+        now = time.monotonic()
+        if self._since is None:
+            self._since = now
+        return now - self._since >= self._patience
 
 
 def keep_stopping() -> None:
@@ -143,8 +183,12 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
             seeder = Seeder(platform.gateway_url, platform.issue_token("manager", subject=SEED_SUBJECT), demo_members)
             seeder.start()
         supervisor = Supervisor(platform)
+        parent = ParentWatch(os.getppid())
         while True:
             supervisor.check()
+            if parent.stopping():
+                print("The runner's parent (make) was interrupted: stopping everything.", flush=True)
+                return 0
             if seeder is not None and not seeder.is_alive():
                 SEED_BAR.close()
                 print(f"\n{seeder.report()}", flush=True)

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from alumni_local.http_retry import AsyncRetryTransport
 from fundraising_service.adapters.stripe_checkout import local_event, sign_webhook
 
 SESSION_ID = re.compile(r"^cs_local_[0-9a-f]{8,64}$")
@@ -129,7 +130,9 @@ def checkout_app(gateway_url: str, secret: str, transport: httpx.AsyncBaseTransp
         body = local_event(session_id=checkout.session_id, checkout_id=checkout.checkout_id, tenant=checkout.tenant,
                            amount_minor=checkout.amount_minor, currency=checkout.currency, methods=checkout.methods,
                            paid=paid, created=now, reason=None if paid else "card_declined")
-        async with httpx.AsyncClient(timeout=10, transport=transport) as client:
+        # The project's retry policy, like every client it ships: a 429 of the webhook route's
+        # rate limit is retried after its Retry-After (the event id makes a replay harmless).
+        async with httpx.AsyncClient(timeout=10, transport=AsyncRetryTransport(transport)) as client:
             try:
                 r = await client.post(f"{gateway_url}/api/v1/payments/webhooks/local",
                                       params={"tenant": checkout.tenant}, content=body.encode(),

@@ -64,6 +64,20 @@ def test_public_and_api_routes_answer_429_with_retry_after(tmp_path: Path) -> No
         assert c.get("/health").status_code == 200 and c.get("/console").status_code == 200, "not limited"
 
 
+@pytest.mark.parametrize("wait", [0.001, 0.04, 0.96, 1.2])
+def test_a_short_wait_is_announced_as_whole_seconds_never_as_zero(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 wait: float) -> None:
+    """A busy bucket can be a few milliseconds from its next token: the problem's text and
+    `Retry-After` say the same whole number of seconds, at least 1 — never "retry in 0.0 s"."""
+    monkeypatch.setattr(RateLimiter, "allow", lambda self, client: wait)
+    _, client = _limited_app(tmp_path, public_rate_limit_per_minute=4)
+    with client as c:
+        r = c.get("/api/v1/public/demo/showcase")
+    expected = 1 if wait <= 1 else 2
+    assert r.status_code == 429 and r.headers["Retry-After"] == str(expected)
+    assert r.json()["detail"] == f"retry in {expected} s"
+
+
 def _limited_app(tmp_path: Path, **options: Any) -> tuple[DevIssuer, TestClient]:
     issuer = DevIssuer(load_or_create_key(tmp_path / "key.pem"), ISSUER, AUDIENCE)
     verifier = TokenVerifier(issuer=ISSUER, audience=AUDIENCE, tenants=["demo"], public_key=issuer.key.public_key())

@@ -187,8 +187,10 @@ class Edge:
         wait = limiter.allow(key) if limiter else 0.0
         if not wait:
             return None
-        return problem_response(make_problem(429, "rate-limited", "Too many requests", f"retry in {wait:.1f} s"),
-                                {"Retry-After": str(max(1, math.ceil(wait)))})
+        # One figure for the header and the text: whole seconds, at least 1 (never "retry in 0.0 s").
+        seconds = max(1, math.ceil(wait))
+        return problem_response(make_problem(429, "rate-limited", "Too many requests", f"retry in {seconds} s"),
+                                {"Retry-After": str(seconds)})
 
 
 
