@@ -23,7 +23,6 @@ from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.config import MembersSettings
 from members_service.domain.import_plan import REPORT_RETENTION
 from members_service.entrypoints.import_worker import import_worker
-from members_service.entrypoints.membership_requests import membership_request_handlers
 from members_service.entrypoints.membership_subscribers import membership_event_handlers
 from members_service.entrypoints.subscribers import event_handlers
 from members_service.entrypoints.use_cases import USE_CASES
@@ -49,7 +48,7 @@ def message_bus(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberRead
          handlers.suggest_deceased, handlers.confirm_deceased, handlers.record_consent, handlers.get_consents,
          handlers.search_directory, handlers.set_showcase, handlers.public_showcase, handlers.appoint_ambassador,
          handlers.revoke_ambassador, handlers.get_sectors, handlers.set_sectors, handlers.request_erasure,
-         handlers.get_erasure, *groups.HANDLERS, *imports.HANDLERS],
+         handlers.get_erasure, *groups.HANDLERS, *imports.HANDLERS, *membership.HANDLERS],
         uow=fresh(uow_factory), reader=reader, files=files, directory=directory, wake_worker=wake_import_worker,
         retention=import_retention)
 
@@ -58,8 +57,7 @@ def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader
               wake_import_worker: Callable[[], None] = lambda: None,
               import_retention: timedelta = REPORT_RETENTION, *, directory: DirectorySearch) -> ServiceParts:
     bus = message_bus(uow_factory, reader, files, directory, wake_import_worker, import_retention)
-    # Dues membership still serves its hand-written request handlers (to be declared as use cases).
-    return ServiceParts(requests=[*serve(USE_CASES, bus), *membership_request_handlers(uow_factory, reader)],
+    return ServiceParts(requests=serve(USE_CASES, bus),
                         events=[*event_handlers(uow_factory), *membership_event_handlers(uow_factory)])
 
 

@@ -15,6 +15,7 @@ from members_service.entrypoints.use_cases import (
     directory,
     groups,
     imports,
+    membership,
     privacy,
     profiles,
     sectors,
@@ -25,4 +26,5 @@ from servicekit.bus import UseCase
 USE_CASES: list[UseCase[Any]] = [
     *profiles.USE_CASES, *consents.USE_CASES, *directory.USE_CASES, *showcase.USE_CASES, *ambassadors.USE_CASES,
     *sectors.USE_CASES, *groups.USE_CASES, *imports.USE_CASES, *privacy.USE_CASES,
+    *membership.USE_CASES,
 ]
