@@ -32,10 +32,11 @@ from members_service.domain.membership import (
 from members_service.domain.model import NotAllowed
 from members_service.domain.profile import Cohort
 from members_service.entrypoints import use_cases
-from members_service.service_layer import handlers, membership
-from members_service.service_layer.commands import Actor, RegisterMember
+from members_service.service_layer import membership, profiles
+from members_service.service_layer.commands import Actor
 from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.membership import CreatePlan, GetMembership, JoinMembership
+from members_service.service_layer.profiles import RegisterMember
 from servicekit.authz import MemberNotLinked
 from servicekit.bus import serve
 from servicekit.mongo import ensure_indexes
@@ -59,7 +60,7 @@ async def uow_factory(mongo_client: Any, db: Any, db_name: str) -> Any:
 
 
 async def register(uow_factory: Any, email: str, year: int = 2012, tenant: str = "demo") -> Actor:
-    member_id = await handlers.register_member(RegisterMember(tenant, "Zoé", "Martin", email, "fr",
+    member_id = await profiles.register_member(RegisterMember(tenant, "Zoé", "Martin", email, "fr",
                                                               Cohort("MSc", year)), uow_factory())
     return Actor(f"sub-{member_id}", member_id, staff=False)
 

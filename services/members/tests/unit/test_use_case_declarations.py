@@ -12,8 +12,8 @@ from alumni_contracts.rpc import ALUMNI_AND_STAFF, EVERYONE, STAFF, Principal, R
 from members_service.bootstrap import bootstrap, message_bus
 from members_service.domain.profile import Cohort
 from members_service.entrypoints.use_cases import USE_CASES
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import RegisterMember
+from members_service.service_layer import profiles
+from members_service.service_layer.profiles import RegisterMember
 from servicekit.authz import MemberNotLinked, Ownership
 from servicekit.rpc import RequestHandler, RequestServer
 
@@ -22,7 +22,7 @@ from .fakes import FakeFileStore, FakeMembers, FakeMembersUnitOfWork
 
 async def setup() -> tuple[dict[str, RequestHandler], str, str]:
     store = FakeMembers()
-    ids = [await handlers.register_member(RegisterMember("demo", first, "Martin", f"{first}@example.org", "fr",
+    ids = [await profiles.register_member(RegisterMember("demo", first, "Martin", f"{first}@example.org", "fr",
                                                          Cohort("MSc", 2012)), FakeMembersUnitOfWork(store))
            for first in ("zoe", "hugo")]
     parts = bootstrap(lambda: FakeMembersUnitOfWork(store), store, FakeFileStore(), directory=store)
