@@ -32,8 +32,8 @@ from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer
 from members_service.domain.model import Member, ProfileChanges
 from members_service.domain.profile import Cohort, Position, Section, Visibility, name_key, search_key
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import SearchDirectory
+from members_service.service_layer import directory
+from members_service.service_layer.directory import SearchDirectory
 from servicekit.mongo import create_client, ensure_indexes
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -122,7 +122,7 @@ async def bench(uri: str, n: int, reuse: bool = False, raw_samples: int = RAW_SA
         ours, raw = [], []
         for i, criteria in enumerate(specs):
             t = time.perf_counter()
-            await handlers.search_directory(SearchDirectory("bench", viewer, criteria, limit=20), repo)
+            await directory.search_directory(SearchDirectory("bench", viewer, criteria, limit=20), repo)
             ours.append((time.perf_counter() - t) * 1000)
             if i < raw_samples:  # the naive query takes seconds at 100k: a few samples say enough
                 t = time.perf_counter()

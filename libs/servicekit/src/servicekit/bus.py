@@ -8,11 +8,12 @@ built from the request and the caller, and how the handler's result becomes the 
 service's list of `UseCase`s is the one place that says what it does; `serve` turns it into
 the `RequestHandler`s that the one generic request/reply adapter (`servicekit.rpc`) serves.
 
-From a hand-written `RequestHandler(subject, Model, closure, roles, idempotent=…, description=…)`:
-the closure's first half (request + principal → command) becomes `message`, its second half
-(result → reply model) `reply`; `whose()`/`own_id()` become `ownership=Ownership.SELF` and
-`who.target`; the service-layer function it called goes into the `MessageBus.wire` list of
-`bootstrap.py`. Until then a `RequestHandler` list still serves next to `serve(...)`'s.
+Every request/reply operation of every service is declared this way: each service's
+`entrypoints/use_cases` (a module; in members a package, one module per slice) lists its
+`UseCase`s as `USE_CASES`, and `bootstrap.py` wires their handlers with `MessageBus.wire`. No
+service writes a `RequestHandler` by hand; the per-member export (`servicekit.data_export`)
+is the one generic use case, which every service adds with `export_handler`, declared and
+served the same way.
 """
 
 from __future__ import annotations

@@ -26,11 +26,22 @@ from members_service.config import MembersSettings
 from members_service.domain.import_plan import REPORT_RETENTION
 from members_service.entrypoints.import_worker import import_worker
 from members_service.entrypoints.kpi_subscribers import kpi_event_handlers
-from members_service.entrypoints.membership_requests import membership_request_handlers
 from members_service.entrypoints.membership_subscribers import membership_event_handlers
 from members_service.entrypoints.subscribers import event_handlers
 from members_service.entrypoints.use_cases import USE_CASES
-from members_service.service_layer import groups, handlers, imports, kpis, membership
+from members_service.service_layer import (
+    ambassadors,
+    consents,
+    groups,
+    imports,
+    kpis,
+    membership,
+    privacy,
+    profiles,
+    sectors,
+    showcase,
+)
+from members_service.service_layer import directory as directory_service
 from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.imports import StillMine
 from members_service.service_layer.ports import DirectorySearch, FileStore, MemberReader, MembersUnitOfWork
@@ -48,11 +59,9 @@ def message_bus(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberRead
     """Each command and query of the members service → its handler, dependencies injected by
     parameter name (a fresh unit of work per message)."""
     return MessageBus.wire(
-        [handlers.register_member, handlers.get_member, handlers.list_members, handlers.update_profile,
-         handlers.suggest_deceased, handlers.confirm_deceased, handlers.record_consent, handlers.get_consents,
-         handlers.search_directory, handlers.set_showcase, handlers.public_showcase, handlers.appoint_ambassador,
-         handlers.revoke_ambassador, handlers.get_sectors, handlers.set_sectors, handlers.request_erasure,
-         handlers.get_erasure, *groups.HANDLERS, *imports.HANDLERS, kpis.membership_kpis, kpis.rebuild_kpis],
+        [*profiles.HANDLERS, *consents.HANDLERS, *directory_service.HANDLERS, *showcase.HANDLERS, *ambassadors.HANDLERS,
+         *sectors.HANDLERS, *privacy.HANDLERS, *groups.HANDLERS, *imports.HANDLERS, *membership.HANDLERS,
+         kpis.membership_kpis, kpis.rebuild_kpis],
         uow=fresh(uow_factory), reader=reader, files=files, directory=directory, wake_worker=wake_import_worker,
         retention=import_retention)
 
@@ -61,8 +70,7 @@ def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader
               wake_import_worker: Callable[[], None] = lambda: None,
               import_retention: timedelta = REPORT_RETENTION, *, directory: DirectorySearch) -> ServiceParts:
     bus = message_bus(uow_factory, reader, files, directory, wake_import_worker, import_retention)
-    # Dues membership still serves its hand-written request handlers (to be declared as use cases).
-    return ServiceParts(requests=[*serve(USE_CASES, bus), *membership_request_handlers(uow_factory, reader)],
+    return ServiceParts(requests=serve(USE_CASES, bus),
                         events=[*event_handlers(uow_factory), *membership_event_handlers(uow_factory),
                                 # `build` gives the unit of work with the KPI read model bound to it.
                                 *kpi_event_handlers(cast(Callable[[], kpis.KpiUnitOfWork], uow_factory))])
@@ -98,13 +106,13 @@ def build(infra: Infrastructure) -> ServiceParts:
     refresher = Sweep("members", "directory-upkeep", directory_upkeep, 10.0)
 
     async def expire_showcases() -> None:
-        await handlers.expire_showcases(uow, reader)
+        await showcase.expire_showcases(uow, reader)
 
     # Expired entries are already hidden from the public endpoint; this emits the event.
     expiry = Sweep("members", "showcase-expiry", expire_showcases, settings.showcase_sweep_seconds, db=infra.db)
 
     async def watch_erasures() -> None:
-        await handlers.watch_erasure_deadlines(reader)
+        await privacy.watch_erasure_deadlines(reader)
 
     deadlines = Sweep("members", "erasure-deadline-watch", watch_erasures, 3600.0, db=infra.db)
     files = NatsFileStore(infra.js)

@@ -16,8 +16,8 @@ from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer
 from members_service.domain.model import Member, ProfileChanges
 from members_service.domain.profile import Cohort, Education, Position, Section, Visibility
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import SearchDirectory
+from members_service.service_layer import consents, directory
+from members_service.service_layer.directory import SearchDirectory
 from servicekit.mongo import ensure_indexes
 
 pytestmark = pytest.mark.integration
@@ -57,7 +57,7 @@ async def repo(db: Any) -> MongoDirectorySearch:
 
 
 async def search(repo: MongoDirectorySearch, viewer: Viewer = ALUMNUS, **criteria: Any) -> list[str]:
-    cards, _ = await handlers.search_directory(
+    cards, _ = await directory.search_directory(
         SearchDirectory(tenant="demo", viewer=viewer, criteria=DirectoryCriteria(**criteria)), repo)
     return [f"{c.first_name} {c.last_name}" for c in cards]
 
@@ -90,7 +90,7 @@ async def test_filters_never_match_on_a_hidden_section(repo: MongoDirectorySearc
     assert await search(repo, employer_prefix="air") == ["Béatrice Dupont"]
     assert await search(repo, viewer=MANAGER, employer_prefix="air") == ["Béatrice Dupont", "Beatrix Zola"]
     assert await search(repo, city="toulouse") == ["Béatrice Dupont"]
-    cards, _ = await handlers.search_directory(
+    cards, _ = await directory.search_directory(
         SearchDirectory(tenant="demo", viewer=ALUMNUS, criteria=DirectoryCriteria(name_prefix="beatrix")), repo)
     assert cards[0].career is None and cards[0].city is None
 
@@ -99,29 +99,30 @@ async def test_cursor_pagination_is_stable_and_complete(repo: MongoDirectorySear
     seen: list[str] = []
     after = None
     while True:
-        cards, after = await handlers.search_directory(
+        cards, after = await directory.search_directory(
             SearchDirectory(tenant="demo", viewer=ALUMNUS, limit=1, after=after), repo)
         seen += [c.member_id for c in cards]
         if after is None:
             break
-    everything, _ = await handlers.search_directory(SearchDirectory(tenant="demo", viewer=ALUMNUS, limit=50), repo)
+    everything, _ = await directory.search_directory(SearchDirectory(tenant="demo", viewer=ALUMNUS, limit=50), repo)
     assert seen == [c.member_id for c in everything] and len(seen) == 4
 
 
 async def test_consent_ledger_is_append_only_history(repo: MongoDirectorySearch, db: Any, mongo_client: Any,
                                                      db_name: str) -> None:
     from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
-    from members_service.service_layer.commands import Actor, SetConsent
+    from members_service.service_layer.commands import Actor
+    from members_service.service_layer.consents import SetConsent
     from members_service.service_layer.contract_mapping import to_contract
 
-    [card] = (await handlers.search_directory(
+    [card] = (await directory.search_directory(
         SearchDirectory(tenant="demo", viewer=MANAGER, criteria=DirectoryCriteria(name_prefix="hidden")), repo))[0]
     me = Actor("sub", card.member_id, staff=False)
     for granted in (True, False, True):
-        await handlers.set_consent(SetConsent("demo", card.member_id, me, Purpose.NEWSLETTER, granted, "v1", "fr",
+        await consents.set_consent(SetConsent("demo", card.member_id, me, Purpose.NEWSLETTER, granted, "v1", "fr",
                                               Channel.WEB), MongoMembersUnitOfWork(mongo_client, db_name, to_contract))
     reader = MongoMemberReader(db)
-    _, history = await handlers.consent_ledger("demo", card.member_id, me, reader)
+    _, history = await consents.consent_ledger("demo", card.member_id, me, reader)
     assert [r.granted for r in history if r.purpose is Purpose.NEWSLETTER] == [True, False, True]
     member = await reader.get("demo", card.member_id)
     assert member is not None and member.consented(Purpose.NEWSLETTER)

@@ -22,8 +22,8 @@ from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer, matches
 from members_service.domain.model import Member, ProfileChanges
 from members_service.domain.profile import Cohort, Position, Section, Visibility
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import SearchDirectory
+from members_service.service_layer import directory as directory_service
+from members_service.service_layer.directory import SearchDirectory
 from servicekit.mongo import ensure_indexes
 
 pytestmark = pytest.mark.integration
@@ -86,7 +86,7 @@ async def every_page(directory: MongoDirectorySearch, viewer: Viewer, criteria: 
     seen: list[str] = []
     after = None
     for _ in range(200):
-        cards, after = await handlers.search_directory(SearchDirectory("demo", viewer, criteria, limit, after),
+        cards, after = await directory_service.search_directory(SearchDirectory("demo", viewer, criteria, limit, after),
                                                        directory)
         seen += [c.member_id for c in cards]
         if after is None:
@@ -134,7 +134,7 @@ async def test_no_member_of_another_tenant_appears(members: list[Member], db: An
     for criteria in CRITERIA:
         found = await every_page(directory, STAFF, criteria, 9)
         assert not others & set(found), criteria
-    cards, _ = await handlers.search_directory(SearchDirectory("other", STAFF, DirectoryCriteria(), 100), directory)
+    cards, _ = await directory_service.search_directory(SearchDirectory("other", STAFF, DirectoryCriteria(), 100), directory)
     assert {c.member_id for c in cards} == others
 
 

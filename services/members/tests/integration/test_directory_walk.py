@@ -18,8 +18,8 @@ from members_service.domain.consent import Channel, ConsentRecord, Purpose
 from members_service.domain.directory import DirectoryCriteria, Viewer
 from members_service.domain.model import Member
 from members_service.domain.profile import Cohort, name_key
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import SearchDirectory
+from members_service.service_layer import directory
+from members_service.service_layer.directory import SearchDirectory
 from servicekit.mongo import ensure_indexes
 
 pytestmark = pytest.mark.integration
@@ -48,7 +48,7 @@ async def walk(repo: MongoDirectorySearch, criteria: DirectoryCriteria, viewer: 
     seen: list[str] = []
     after = None
     for _ in range(500):
-        cards, after = await handlers.search_directory(
+        cards, after = await directory.search_directory(
             SearchDirectory("demo", viewer, criteria, limit=limit, after=after), repo)
         seen += [c.member_id for c in cards]
         if after is None:

@@ -27,8 +27,10 @@ from members_service.domain.membership import PlanKind, PlanTerms
 from members_service.domain.model import NotAllowed
 from members_service.domain.profile import Cohort
 from members_service.entrypoints import kpi_cli
-from members_service.service_layer import handlers, kpis, membership
-from members_service.service_layer.commands import Actor, RegisterMember, RequestErasure
+from members_service.service_layer import kpis, membership, privacy, profiles
+from members_service.service_layer.commands import Actor
+from members_service.service_layer.privacy import RequestErasure
+from members_service.service_layer.profiles import RegisterMember
 from members_service.service_layer.contract_mapping import to_contract
 from servicekit.runtime import ServiceHost
 from servicekit.topology import TopologySettings
@@ -77,14 +79,15 @@ async def test_events_feed_the_kpis_once_rebuild_agrees_erasure_and_tenants(
         return (await kpis.membership_kpis(q, uow())).report
 
     async def register(tenant: str, name: str, year: int, program: str = "MSc") -> str:
-        return await handlers.register_member(RegisterMember(tenant, name, "Martin", f"{name}@example.org", "fr",
+        return await profiles.register_member(RegisterMember(tenant, name, "Martin", f"{name}@example.org", "fr",
                                                              Cohort(program, year)), uow())
 
     zoe = await register("demo", "zoe", NOW.year)
     hugo = await register("demo", "hugo", 2015, "MBA")
     other = await register("other", "ana", 2015)
-    plan = await membership.create_plan("demo", STAFF, PlanTerms("Standard", PlanKind.ANNUAL, 6000, "EUR"), uow())
-    joined = await membership.join_membership("demo", Actor("s", zoe, False), plan.id, uow())
+    plan = await membership.create_plan(membership.CreatePlan("demo", STAFF, PlanTerms("Standard", PlanKind.ANNUAL, 6000,
+                                                                                   "EUR")), uow())
+    joined = await membership.join_membership(membership.JoinMembership("demo", Actor("s", zoe, False), plan.id), uow())
 
     async def alumni_counted() -> bool:
         return (await report("demo")).total.alumni == 2 and (await report("other")).total.alumni == 1
@@ -133,7 +136,7 @@ async def test_events_feed_the_kpis_once_rebuild_agrees_erasure_and_tenants(
         assert await u.dues_kpis.figures("demo") == figures_before
 
     # Erasure: zoe leaves the denominators and the members; her payment stays in the revenue.
-    await handlers.request_erasure(RequestErasure("demo", zoe, STAFF, erasure_confirmers(), 30), uow())
+    await privacy.request_erasure(RequestErasure("demo", zoe, STAFF, erasure_confirmers(), 30), uow())
 
     async def erased_counted() -> bool:
         return (await report("demo")).total.alumni == 1

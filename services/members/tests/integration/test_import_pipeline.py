@@ -21,9 +21,10 @@ from members_service.adapters.nats_file_store import NatsFileStore
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.domain.import_plan import Decision, ImportState, RowStatus
 from members_service.domain.profile import Cohort, search_key
-from members_service.service_layer import handlers, imports
-from members_service.service_layer.commands import Actor, RegisterMember
+from members_service.service_layer import imports, profiles
+from members_service.service_layer.commands import Actor
 from members_service.service_layer.contract_mapping import to_contract
+from members_service.service_layer.profiles import RegisterMember
 from servicekit import context
 from servicekit.csv_cells import csv_text
 from servicekit.mongo import ensure_indexes
@@ -73,7 +74,7 @@ async def job(env: dict[str, Any], job_id: str) -> Any:
 
 
 async def test_preview_review_commit_and_a_second_import_changes_nothing(env: dict[str, Any]) -> None:
-    await handlers.register_member(RegisterMember("demo", "Zoé", "Martin", "zoe@example.org", "fr",
+    await profiles.register_member(RegisterMember("demo", "Zoé", "Martin", "zoe@example.org", "fr",
                                                   Cohort("Grande École", 2019)), env["uow"]())
     preview = await upload(env, CSV.encode("cp1252"), "job-1")
     assert (preview.job.encoding, preview.job.delimiter, preview.job.total) == ("windows-1252", ";", 5)
@@ -169,7 +170,7 @@ async def test_an_email_registered_after_the_preview_fails_that_row_only(env: di
     await upload(env, data, "job-race")
     await imports.validate_import(imports.ValidateImport("demo", "job-race", STAFF, None), env["uow"]())
     await run(env, "job-race")
-    await handlers.register_member(RegisterMember("demo", "Bob", "Faster", "bob.late@example.org", "fr",
+    await profiles.register_member(RegisterMember("demo", "Bob", "Faster", "bob.late@example.org", "fr",
                                                   Cohort("MSc", 2010)), env["uow"]())
     await imports.commit_import(imports.CommitImport("demo", "job-race", STAFF, False), env["uow"]())
     await run(env, "job-race")
@@ -304,21 +305,21 @@ async def test_erasing_a_member_without_email_drops_the_import_rows_about_them(e
         member = await uow.members.get("demo", doc["_id"])
         assert member is not None and member.emails == ()
         await uow.members.delete(member)
-        await uow.import_rows.erase_member(member)  # each slice erases its own (`handlers.request_erasure`)
+        await uow.import_rows.erase_member(member)  # each slice erases its own (`privacy.request_erasure`)
         await uow.commit()
     assert await env["db"][IMPORT_ROWS].count_documents({"job_id": "job-pending"}) == 0
 
 
 async def test_a_reimport_never_overwrites_what_the_alumnus_edited_themselves(env: dict[str, Any]) -> None:
     from members_service.domain.model import ProfileChanges
-    from members_service.service_layer.commands import UpdateProfile
+    from members_service.service_layer.profiles import UpdateProfile
 
     data = ("Prénom;Nom;Courriel;Programme;Promotion;Ville;Téléphone\r\n"
             "Ana;Moved;ana.moved@example.org;MSc;2010;Paris;+33 1 00 00 00 01\r\n").encode()
     await import_file(env, data, "first")
     [doc] = await env["db"][MEMBERS].find({}).to_list()
     ana = Actor("dev-alumnus-ana", doc["_id"], staff=False)
-    await handlers.update_profile(UpdateProfile("demo", doc["_id"], ana, doc["version"],
+    await profiles.update_profile(UpdateProfile("demo", doc["_id"], ana, doc["version"],
                                                 ProfileChanges(city="Lyon", phone="+33 1 00 00 00 01")), env["uow"]())
     assert (await env["db"][MEMBERS].find_one({}))["self_edited"] == ["city"], "only what she changed is hers"
 
@@ -345,7 +346,7 @@ async def test_a_reimport_never_overwrites_what_the_alumnus_edited_themselves(en
     await run(env, "phone")
     assert (await job(env, "phone")).counts == {"update": 1}
     current = await env["db"][MEMBERS].find_one({})
-    await handlers.update_profile(UpdateProfile("demo", doc["_id"], ana, current["version"],
+    await profiles.update_profile(UpdateProfile("demo", doc["_id"], ana, current["version"],
                                                 ProfileChanges(phone="+33 6 99 99 99 99")), env["uow"]())
     await imports.commit_import(imports.CommitImport("demo", "phone", STAFF, False), env["uow"]())
     await run(env, "phone")

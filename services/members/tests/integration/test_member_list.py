@@ -14,8 +14,8 @@ from members_service.adapters.mongo_indexes import INDEXES
 from members_service.adapters.mongo_members import MongoMemberRepository
 from members_service.domain.model import Member
 from members_service.domain.profile import Cohort
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import ListMembers
+from members_service.service_layer import profiles
+from members_service.service_layer.profiles import ListMembers
 from servicekit.mongo import ensure_indexes
 
 pytestmark = pytest.mark.integration
@@ -46,7 +46,7 @@ async def repo(db: Any) -> tuple[MongoMemberRepository, list[str]]:
 async def walk(repo: MongoMemberRepository, limit: int, **options: Any) -> list[list[str]]:
     pages, after = [], None
     while True:
-        members, after = await handlers.list_members(ListMembers("demo", limit, after, **options), repo)
+        members, after = await profiles.list_members(ListMembers("demo", limit, after, **options), repo)
         pages.append([f"{m.first_name} {m.last_name}" for m in members])
         if after is None:
             return pages
@@ -63,7 +63,7 @@ async def test_pages_reach_every_member_oldest_or_newest_first(repo: tuple[Mongo
     assert oldest == [everyone[0:3], everyone[3:6], everyone[6:8]]
     newest = await walk(repository, 3, newest_first=True)
     assert flat(newest) == everyone[::-1] and [len(p) for p in newest] == [3, 3, 2]
-    members, cursor = await handlers.list_members(ListMembers("demo", 8, None, newest_first=True), repository)
+    members, cursor = await profiles.list_members(ListMembers("demo", 8, None, newest_first=True), repository)
     assert cursor is None and members[0].id == ids[-1], "an exact last page has no cursor"
 
 
@@ -84,7 +84,7 @@ async def test_name_prefix_search_in_either_order_with_cursor(repo: tuple[MongoM
 
 async def test_other_tenants_never_appear(repo: tuple[MongoMemberRepository, list[str]]) -> None:
     repository, _ = repo
-    members, _ = await handlers.list_members(ListMembers("other", 50, None, name_prefix="bea"), repository)
+    members, _ = await profiles.list_members(ListMembers("other", 50, None, name_prefix="bea"), repository)
     assert [m.last_name for m in members] == ["Dupont"]
     assert "Béa Dupont" not in flat(await walk(repository, 50, name_prefix="dup"))
 
@@ -111,7 +111,7 @@ async def test_windows_over_the_id_space_miss_no_member(db: Any) -> None:
         for newest_first in (False, True):
             seen, after = [], None
             while True:
-                members, after = await handlers.list_members(ListMembers("demo", limit, after, newest_first), repository)
+                members, after = await profiles.list_members(ListMembers("demo", limit, after, newest_first), repository)
                 seen += [m.id for m in members]
                 if after is None:
                     break

@@ -12,9 +12,9 @@ from members_service.adapters.mongo_members import MEMBERS
 from members_service.adapters.unit_of_work import MongoMembersUnitOfWork
 from members_service.domain.model import EmailAlreadyRegistered
 from members_service.domain.profile import Cohort
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import RegisterMember
+from members_service.service_layer import profiles
 from members_service.service_layer.contract_mapping import to_contract
+from members_service.service_layer.profiles import RegisterMember
 from servicekit.domain import ConcurrencyConflict
 from servicekit.mongo import ensure_indexes
 from servicekit.outbox import OUTBOX, outbox_indexes
@@ -34,7 +34,7 @@ async def uow_factory(mongo_client: Any, db: Any, db_name: str) -> Any:
 
 
 async def test_registration_writes_member_and_outbox_atomically(uow_factory: Any, db: Any) -> None:
-    member_id = await handlers.register_member(cmd("zoe@example.org"), uow_factory())
+    member_id = await profiles.register_member(cmd("zoe@example.org"), uow_factory())
     doc = await db[MEMBERS].find_one({"_id": member_id})
     assert doc["tenant"] == "demo" and doc["last_key"] == "martin" and doc["version"] == 1
     record, record_v2, group = await db[OUTBOX].find({}).sort("_id", 1).to_list()
@@ -45,7 +45,7 @@ async def test_registration_writes_member_and_outbox_atomically(uow_factory: Any
 
 
 async def test_concurrent_registrations_of_one_email_leave_one_member(uow_factory: Any, db: Any) -> None:
-    results = await asyncio.gather(*(handlers.register_member(cmd("same@example.org"), uow_factory())
+    results = await asyncio.gather(*(profiles.register_member(cmd("same@example.org"), uow_factory())
                                      for _ in range(5)), return_exceptions=True)
     winners = [r for r in results if isinstance(r, str)]
     losers = [r for r in results if not isinstance(r, str)]
@@ -56,7 +56,7 @@ async def test_concurrent_registrations_of_one_email_leave_one_member(uow_factor
 
 
 async def test_stale_update_is_a_conflict_not_an_overwrite(uow_factory: Any, db: Any) -> None:
-    member_id = await handlers.register_member(cmd("v@example.org"), uow_factory())
+    member_id = await profiles.register_member(cmd("v@example.org"), uow_factory())
     async with uow_factory() as first:
         a = await first.members.get("demo", member_id)
     async with uow_factory() as second:
@@ -74,7 +74,7 @@ async def test_stale_update_is_a_conflict_not_an_overwrite(uow_factory: Any, db:
 
 
 async def test_reads_are_tenant_scoped(uow_factory: Any) -> None:
-    member_id = await handlers.register_member(cmd("t@example.org", tenant="alpha"), uow_factory())
+    member_id = await profiles.register_member(cmd("t@example.org", tenant="alpha"), uow_factory())
     async with uow_factory() as uow:
         assert await uow.members.get("beta", member_id) is None
         assert await uow.members.get("alpha", member_id) is not None

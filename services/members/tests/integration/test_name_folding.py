@@ -25,9 +25,11 @@ from members_service.domain.directory import DirectoryCriteria, Viewer
 from members_service.domain.import_plan import RowStatus
 from members_service.domain.model import Member
 from members_service.domain.profile import SEARCH_KEYS_VERSION, Cohort
-from members_service.service_layer import handlers, imports
-from members_service.service_layer.commands import Actor, RegisterMember, SearchDirectory
+from members_service.service_layer import directory, imports, profiles
+from members_service.service_layer.commands import Actor
 from members_service.service_layer.contract_mapping import to_contract
+from members_service.service_layer.directory import SearchDirectory
+from members_service.service_layer.profiles import RegisterMember
 from servicekit.mongo import ensure_indexes
 from servicekit.outbox import outbox_indexes
 from servicekit.topology import TopologySettings
@@ -63,7 +65,7 @@ async def repo(request: pytest.FixtureRequest, db: Any) -> MongoDirectorySearch:
 
 
 async def search(repo: MongoDirectorySearch, q: str) -> list[str]:
-    cards, _ = await handlers.search_directory(
+    cards, _ = await directory.search_directory(
         SearchDirectory(tenant="demo", viewer=ALUMNUS, criteria=DirectoryCriteria(name_prefix=q)), repo)
     return [f"{c.first_name} {c.last_name}" for c in cards]
 
@@ -140,7 +142,7 @@ async def test_import_flags_another_spelling_of_a_registered_name_in_the_same_co
 
     reader = MongoMemberReader(db)
     files = NatsFileStore(js)
-    anne = await handlers.register_member(RegisterMember("demo", "Anne", "Œuvray", "anne@example.org", "fr",
+    anne = await profiles.register_member(RegisterMember("demo", "Anne", "Œuvray", "anne@example.org", "fr",
                                                          Cohort("MSc Finance", 2012)), uow())
     csv = ("Prénom;Nom;Courriel;Programme;Promotion\r\n"
            "ANNE;Oeuvray;anne.pro@example.org;MSc Finance;2012\r\n"      # the registered Œuvray, another spelling

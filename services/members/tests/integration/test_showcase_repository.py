@@ -14,16 +14,13 @@ from members_service.domain.ambassador import AmbassadorScope
 from members_service.domain.consent import Channel, Purpose
 from members_service.domain.profile import Cohort
 from members_service.domain.showcase import ShowcaseChannel, ShowcaseField, ShowcaseProfile, ShowcaseScope
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import (
-    Actor,
-    AppointAmbassador,
-    PublicShowcaseQuery,
-    RegisterMember,
-    SetConsent,
-    SetShowcase,
-)
+from members_service.service_layer import ambassadors, consents, profiles, showcase
+from members_service.service_layer.ambassadors import AppointAmbassador
+from members_service.service_layer.commands import Actor
+from members_service.service_layer.consents import SetConsent
 from members_service.service_layer.contract_mapping import to_contract
+from members_service.service_layer.profiles import RegisterMember
+from members_service.service_layer.showcase import PublicShowcaseQuery, SetShowcase
 from servicekit.mongo import ensure_indexes
 from servicekit.outbox import OUTBOX, outbox_indexes
 
@@ -38,29 +35,29 @@ async def test_showcase_and_ambassador_round_trip_and_expiry(mongo_client: Any, 
         return MongoMembersUnitOfWork(mongo_client, db_name, to_contract)
 
     reader = MongoMemberReader(db)
-    member_id = await handlers.register_member(RegisterMember("demo", "Zoé", "Martin", "zoe@example.org", "fr",
+    member_id = await profiles.register_member(RegisterMember("demo", "Zoé", "Martin", "zoe@example.org", "fr",
                                                               Cohort("MSc", 2012)), uow())
-    await handlers.set_showcase(SetShowcase("demo", member_id, STAFF, ShowcaseProfile(quote="Merci", story="S")), uow())
+    await showcase.set_showcase(SetShowcase("demo", member_id, STAFF, ShowcaseProfile(quote="Merci", story="S")), uow())
     expires = datetime.now(UTC) + timedelta(hours=1)
     scope = ShowcaseScope(frozenset({ShowcaseField.QUOTE, ShowcaseField.COHORT}), frozenset({ShowcaseChannel.WEBSITE}),
                           expires)
-    await handlers.set_consent(SetConsent("demo", member_id, STAFF, Purpose.SHOWCASE, True, "v1", "fr", Channel.CONSOLE,
+    await consents.set_consent(SetConsent("demo", member_id, STAFF, Purpose.SHOWCASE, True, "v1", "fr", Channel.CONSOLE,
                                           scope), uow())
-    await handlers.appoint_ambassador(AppointAmbassador("demo", member_id, STAFF, AmbassadorScope(
+    await ambassadors.appoint_ambassador(AppointAmbassador("demo", member_id, STAFF, AmbassadorScope(
         (Cohort("MSc", 2012),), ("MSc",), ("Lyon",))), uow())
 
     member = await reader.get("demo", member_id)
     assert member is not None and member.showcase == ShowcaseProfile(quote="Merci", story="S")
     assert member.consents[Purpose.SHOWCASE].scope == scope
     assert member.ambassador is not None and member.ambassador.scope.cities == ("Lyon",)
-    [entry] = await handlers.public_showcase(PublicShowcaseQuery("demo", ShowcaseChannel.WEBSITE), reader)
+    [entry] = await showcase.public_showcase(PublicShowcaseQuery("demo", ShowcaseChannel.WEBSITE), reader)
     assert entry.quote == "Merci" and entry.cohort == Cohort("MSc", 2012) and entry.story is None
     history = await reader.consent_history("demo", member_id)
     assert history[-1].scope == scope, "the ledger keeps the scope that was consented to"
 
     later = expires + timedelta(seconds=1)
-    assert await handlers.expire_showcases(uow, reader, clock=lambda: later) == 1
-    assert await handlers.public_showcase(PublicShowcaseQuery("demo", ShowcaseChannel.WEBSITE), reader) == []
+    assert await showcase.expire_showcases(uow, reader, clock=lambda: later) == 1
+    assert await showcase.public_showcase(PublicShowcaseQuery("demo", ShowcaseChannel.WEBSITE), reader) == []
     subjects = [r["subject"] async for r in db[OUTBOX].find({}).sort("_id", 1)]
     assert subjects[-1] == "evt.demo.members.showcase_unpublished.v1"
     assert "evt.demo.members.ambassador_appointed.v1" in subjects

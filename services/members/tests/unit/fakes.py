@@ -14,8 +14,8 @@ from members_service.domain.model import Member
 from members_service.domain.profile import Cohort
 from members_service.domain.sectors import DEFAULT_SECTORS, SectorList
 from members_service.domain.showcase import PublicShowcase
-from members_service.service_layer.commands import SearchDirectory
 from members_service.service_layer.contract_mapping import to_contract
+from members_service.service_layer.directory import SearchDirectory
 from servicekit.domain import ConcurrencyConflict
 from servicekit.testing.fakes import FakeUnitOfWork
 

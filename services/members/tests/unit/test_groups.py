@@ -11,8 +11,10 @@ from members_service.domain.consent import Channel, Purpose
 from members_service.domain.groups import GroupForbidden, GroupKind, GroupRole, JoinPolicy, MembershipStatus
 from members_service.domain.model import NotAllowed
 from members_service.domain.profile import Cohort
-from members_service.service_layer import groups, handlers
-from members_service.service_layer.commands import Actor, RegisterMember, SetConsent
+from members_service.service_layer import consents, groups, profiles
+from members_service.service_layer.commands import Actor
+from members_service.service_layer.consents import SetConsent
+from members_service.service_layer.profiles import RegisterMember
 
 from .fakes import FakeMembers, FakeMembersUnitOfWork
 from .test_profiles_and_consents import MANAGER, alumnus, registered
@@ -23,12 +25,12 @@ NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 async def test_registration_creates_the_cohort_group_once_and_members_belong_to_it() -> None:
     store = FakeMembers()
     uow = FakeMembersUnitOfWork(store)
-    await handlers.register_member(RegisterMember("demo", "Zoé", "Martin", "zoe@example.org", "fr",
+    await profiles.register_member(RegisterMember("demo", "Zoé", "Martin", "zoe@example.org", "fr",
                                                   Cohort("MSc Finance", 2012)), uow)
     created = [e.data for e in uow.published if isinstance(e.data, GroupCreated)]
     assert [g.name for g in created] == ["MSc Finance 2012"]
     again = FakeMembersUnitOfWork(store)
-    await handlers.register_member(RegisterMember("demo", "Léo", "Petit", "leo@example.org", "fr",
+    await profiles.register_member(RegisterMember("demo", "Léo", "Petit", "leo@example.org", "fr",
                                                   Cohort("MSc Finance", 2012)), again)
     assert not any(isinstance(e.data, GroupCreated) for e in again.published), "one group per cohort"
     zoe = next(m for m in store.rows.values() if m.first_name == "Zoé")
@@ -41,7 +43,7 @@ async def test_cohort_group_lists_only_directory_members_to_alumni_and_members_c
     zoe = await registered(store)
     other = await registered(store, "other@example.org")
     [group] = store.groups.values()
-    await handlers.set_consent(SetConsent("demo", other.id, alumnus(other), Purpose.DIRECTORY, True, "v1", "fr",
+    await consents.set_consent(SetConsent("demo", other.id, alumnus(other), Purpose.DIRECTORY, True, "v1", "fr",
                                           Channel.WEB), FakeMembersUnitOfWork(store))
     _, seen = await groups.group_members(groups.GroupMembersQuery("demo", group.id, alumnus(zoe)),
                                          FakeMembersUnitOfWork(store), store)
@@ -91,7 +93,7 @@ async def test_invitation_groups_roles_and_who_may_do_what() -> None:
                                                            JoinPolicy.OPEN), FakeMembersUnitOfWork(store))
     joined = await groups.join_group(groups.JoinGroup("demo", chapter.id, alumnus(leo)), FakeMembersUnitOfWork(store))
     assert joined.status is MembershipStatus.ACTIVE, "an open chapter: anyone joins"
-    await handlers.register_member(RegisterMember("demo", "Al", "Bo", "al@example.org", "fr", Cohort("MBA", 2001)),
+    await profiles.register_member(RegisterMember("demo", "Al", "Bo", "al@example.org", "fr", Cohort("MBA", 2001)),
                                    FakeMembersUnitOfWork(store))
     mba = next(g for g in store.groups.values() if g.name == "MBA 2001")
     with pytest.raises(GroupForbidden, match="cohort"):  # a cohort group is for its cohort only

@@ -10,8 +10,9 @@ from alumni_contracts.rpc import Principal, Role
 from members_service.bootstrap import bootstrap
 from members_service.domain.model import EmailAlreadyRegistered, MemberNotFound
 from members_service.domain.profile import Cohort, search_key
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import Actor, GetMember, RegisterMember
+from members_service.service_layer import profiles
+from members_service.service_layer.commands import Actor
+from members_service.service_layer.profiles import GetMember, RegisterMember
 
 from .fakes import FakeFileStore, FakeMembers, FakeMembersUnitOfWork
 
@@ -25,7 +26,7 @@ def cmd(email: str = "Beatrice.Dupont@Example.org", tenant: str = "demo") -> Reg
 
 async def test_register_member_stores_and_publishes_exactly_one_member_event() -> None:
     uow = FakeMembersUnitOfWork(FakeMembers())
-    member_id = await handlers.register_member(cmd(), uow, clock=lambda: NOW)
+    member_id = await profiles.register_member(cmd(), uow, clock=lambda: NOW)
     assert uow.commits == 1
     # The member (v1 and v2 while consumers move), and the cohort group (the cohort's first member).
     event, event_v2, group = uow.published
@@ -40,34 +41,34 @@ async def test_register_member_stores_and_publishes_exactly_one_member_event() -
 
 async def test_same_email_in_the_same_tenant_is_a_conflict_naming_the_member() -> None:
     members = FakeMembers()
-    first = await handlers.register_member(cmd(), FakeMembersUnitOfWork(members))
+    first = await profiles.register_member(cmd(), FakeMembersUnitOfWork(members))
     uow = FakeMembersUnitOfWork(members)
     with pytest.raises(EmailAlreadyRegistered, match=first):
-        await handlers.register_member(cmd(email="beatrice.dupont@example.org"), uow)
+        await profiles.register_member(cmd(email="beatrice.dupont@example.org"), uow)
     assert uow.commits == 0 and uow.published == []
 
 
 async def test_same_email_in_another_tenant_is_another_member() -> None:
     members = FakeMembers()
-    await handlers.register_member(cmd(tenant="alpha"), FakeMembersUnitOfWork(members))
-    await handlers.register_member(cmd(tenant="beta"), FakeMembersUnitOfWork(members))
+    await profiles.register_member(cmd(tenant="alpha"), FakeMembersUnitOfWork(members))
+    await profiles.register_member(cmd(tenant="beta"), FakeMembersUnitOfWork(members))
     assert len(members.rows) == 2
 
 
 async def test_alumnus_cannot_read_another_member() -> None:
     members = FakeMembers()
-    member_id = await handlers.register_member(cmd(), FakeMembersUnitOfWork(members))
+    member_id = await profiles.register_member(cmd(), FakeMembersUnitOfWork(members))
     with pytest.raises(MemberNotFound):
-        await handlers.get_member(GetMember("demo", member_id, Actor("u", "someone-else", staff=False)), members)
-    own = await handlers.get_member(GetMember("demo", member_id, Actor("u", member_id, staff=False)), members)
+        await profiles.get_member(GetMember("demo", member_id, Actor("u", "someone-else", staff=False)), members)
+    own = await profiles.get_member(GetMember("demo", member_id, Actor("u", member_id, staff=False)), members)
     assert own.id == member_id
 
 
 async def test_other_tenant_cannot_read_a_member() -> None:
     members = FakeMembers()
-    member_id = await handlers.register_member(cmd(tenant="alpha"), FakeMembersUnitOfWork(members))
+    member_id = await profiles.register_member(cmd(tenant="alpha"), FakeMembersUnitOfWork(members))
     with pytest.raises(MemberNotFound):
-        await handlers.get_member(GetMember("beta", member_id, Actor("u", None, staff=True)), members)
+        await profiles.get_member(GetMember("beta", member_id, Actor("u", None, staff=True)), members)
 
 
 async def test_bootstrapped_entrypoint_uses_the_principal_tenant_and_shapes_the_result() -> None:
@@ -97,7 +98,7 @@ async def test_member_list_entrypoint_searches_and_orders_newest_first() -> None
     specs = {s.subject: s for s in parts.requests}
     manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))
     for i, (first, last) in enumerate([("Béatrice", "Dupont"), ("Hugo", "Martin"), ("Marie", "Dupuis")]):
-        await handlers.register_member(RegisterMember(tenant="demo", first_name=first, last_name=last,
+        await profiles.register_member(RegisterMember(tenant="demo", first_name=first, last_name=last,
                                                       email=f"m{i}@example.org", locale="fr",
                                                       cohort=Cohort("MSc", 2012)), FakeMembersUnitOfWork(members))
     list_ = specs["qry.members.list_members"].handler

@@ -17,15 +17,10 @@ from members_service.domain.model import (
     ProfileChanges,
 )
 from members_service.domain.profile import Cohort, EmailAddress, Position, Section, Visibility
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import (
-    Actor,
-    ConfirmDeceased,
-    RegisterMember,
-    SetConsent,
-    SuggestDeceased,
-    UpdateProfile,
-)
+from members_service.service_layer import consents, profiles
+from members_service.service_layer.commands import Actor
+from members_service.service_layer.consents import SetConsent
+from members_service.service_layer.profiles import ConfirmDeceased, RegisterMember, SuggestDeceased, UpdateProfile
 from servicekit.domain import ConcurrencyConflict
 
 from .fakes import FakeMembers, FakeMembersUnitOfWork
@@ -35,7 +30,7 @@ MANAGER = Actor("staff-1", None, staff=True)
 
 
 async def registered(store: FakeMembers, email: str = "zoe@example.org") -> Member:
-    member_id = await handlers.register_member(RegisterMember("demo", "Zoé", "Martin", email, "fr",
+    member_id = await profiles.register_member(RegisterMember("demo", "Zoé", "Martin", email, "fr",
                                                               Cohort("MSc Finance", 2012)), FakeMembersUnitOfWork(store))
     return store.rows[member_id]
 
@@ -56,7 +51,7 @@ async def test_alumnus_updates_own_profile_and_other_services_are_told() -> None
     member = await registered(store)
     uow = FakeMembersUnitOfWork(store)
     career = (Position("Airbus", "Treasurer", "aerospace", "Toulouse", "FR", date(2019, 1, 1)),)
-    updated = await handlers.update_profile(update(member, alumnus(member), usage_name="Dupont", career=career,
+    updated = await profiles.update_profile(update(member, alumnus(member), usage_name="Dupont", career=career,
                                                    city="Toulouse", country="FR"), uow, clock=lambda: NOW)
     assert updated.version == 2 and updated.usage_name == "Dupont" and updated.career == career
     event, event_v2 = uow.published
@@ -68,10 +63,10 @@ async def test_alumnus_updates_own_profile_and_other_services_are_told() -> None
 async def test_stale_version_is_a_conflict_and_changes_nothing() -> None:
     store = FakeMembers()
     member = await registered(store)
-    await handlers.update_profile(update(member, MANAGER, city="Lyon"), FakeMembersUnitOfWork(store))
+    await profiles.update_profile(update(member, MANAGER, city="Lyon"), FakeMembersUnitOfWork(store))
     uow = FakeMembersUnitOfWork(store)
     with pytest.raises(ConcurrencyConflict):
-        await handlers.update_profile(update(member, MANAGER, version=1, city="Paris"), uow)
+        await profiles.update_profile(update(member, MANAGER, version=1, city="Paris"), uow)
     assert store.rows[member.id].city == "Lyon" and uow.published == []
 
 
@@ -80,10 +75,10 @@ async def test_an_alumnus_cannot_change_another_profile_nor_hygiene_flags() -> N
     zoe = await registered(store)
     other = await registered(store, "other@example.org")
     with pytest.raises(MemberNotFound):
-        await handlers.update_profile(update(zoe, alumnus(other), city="Nice"), FakeMembersUnitOfWork(store))
+        await profiles.update_profile(update(zoe, alumnus(other), city="Nice"), FakeMembersUnitOfWork(store))
     with pytest.raises(NotAllowed):
-        await handlers.update_profile(update(zoe, alumnus(zoe), email_bounced=True), FakeMembersUnitOfWork(store))
-    await handlers.update_profile(update(zoe, MANAGER, email_bounced=True), FakeMembersUnitOfWork(store))
+        await profiles.update_profile(update(zoe, alumnus(zoe), email_bounced=True), FakeMembersUnitOfWork(store))
+    await profiles.update_profile(update(zoe, MANAGER, email_bounced=True), FakeMembersUnitOfWork(store))
     assert store.rows[zoe.id].email_bounced
 
 
@@ -95,7 +90,7 @@ async def test_email_lists_are_validated(emails: tuple[EmailAddress, ...], messa
     store = FakeMembers()
     member = await registered(store)
     with pytest.raises(InvalidProfile, match=message):
-        await handlers.update_profile(update(member, MANAGER, emails=emails), FakeMembersUnitOfWork(store))
+        await profiles.update_profile(update(member, MANAGER, emails=emails), FakeMembersUnitOfWork(store))
 
 
 async def test_primary_email_of_another_member_is_a_conflict() -> None:
@@ -103,7 +98,7 @@ async def test_primary_email_of_another_member_is_a_conflict() -> None:
     zoe = await registered(store)
     taken = await registered(store, "taken@example.org")
     with pytest.raises(EmailAlreadyRegistered, match=taken.id):
-        await handlers.update_profile(update(zoe, MANAGER, emails=(EmailAddress("Taken@example.org", True),)),
+        await profiles.update_profile(update(zoe, MANAGER, emails=(EmailAddress("Taken@example.org", True),)),
                                       FakeMembersUnitOfWork(store))
 
 
@@ -111,7 +106,7 @@ async def test_visibility_changes_bump_the_version_but_publish_nothing() -> None
     store = FakeMembers()
     member = await registered(store)
     uow = FakeMembersUnitOfWork(store)
-    await handlers.update_profile(update(member, alumnus(member), visibility={Section.EMAIL: Visibility.ALUMNI}), uow)
+    await profiles.update_profile(update(member, alumnus(member), visibility={Section.EMAIL: Visibility.ALUMNI}), uow)
     assert store.rows[member.id].visibility[Section.EMAIL] is Visibility.ALUMNI
     assert store.rows[member.id].version == 2 and uow.published == []
 
@@ -125,12 +120,12 @@ async def test_directory_listing_follows_the_directory_consent() -> None:
     member = await registered(store)
     assert not member.listed, "nobody is listed before opting in"
     uow = FakeMembersUnitOfWork(store)
-    await handlers.set_consent(consent(member, alumnus(member), Purpose.DIRECTORY, True), uow, clock=lambda: NOW)
+    await consents.set_consent(consent(member, alumnus(member), Purpose.DIRECTORY, True), uow, clock=lambda: NOW)
     assert store.rows[member.id].listed
     [event] = uow.published
     assert isinstance(event.data, MemberConsentChanged)
     assert event.data.purpose == "directory" and event.data.granted and event.data.text_version == "v1"
-    await handlers.set_consent(consent(member, alumnus(member), Purpose.DIRECTORY, False), FakeMembersUnitOfWork(store))
+    await consents.set_consent(consent(member, alumnus(member), Purpose.DIRECTORY, False), FakeMembersUnitOfWork(store))
     assert not store.rows[member.id].listed
 
 
@@ -139,7 +134,7 @@ async def test_repeating_the_same_choice_records_nothing_new_but_a_new_text_vers
     member = await registered(store)
     for version, expected in (("v1", 1), ("v1", 0), ("v2", 1)):
         uow = FakeMembersUnitOfWork(store)
-        await handlers.set_consent(consent(member, alumnus(member), Purpose.NEWSLETTER, True, version), uow)
+        await consents.set_consent(consent(member, alumnus(member), Purpose.NEWSLETTER, True, version), uow)
         assert len(uow.published) == expected
 
 
@@ -148,22 +143,22 @@ async def test_only_the_member_or_staff_record_a_consent() -> None:
     zoe = await registered(store)
     other = await registered(store, "other@example.org")
     with pytest.raises(MemberNotFound):
-        await handlers.set_consent(consent(zoe, alumnus(other), Purpose.SURVEYS, True), FakeMembersUnitOfWork(store))
-    await handlers.set_consent(consent(zoe, MANAGER, Purpose.SURVEYS, True), FakeMembersUnitOfWork(store))
+        await consents.set_consent(consent(zoe, alumnus(other), Purpose.SURVEYS, True), FakeMembersUnitOfWork(store))
+    await consents.set_consent(consent(zoe, MANAGER, Purpose.SURVEYS, True), FakeMembersUnitOfWork(store))
     assert store.rows[zoe.id].consents[Purpose.SURVEYS].actor_role == "staff"
 
 
 async def test_deceased_is_suggested_by_anyone_and_confirmed_by_a_manager_only() -> None:
     store = FakeMembers()
     member = await registered(store)
-    await handlers.set_consent(consent(member, alumnus(member), Purpose.DIRECTORY, True), FakeMembersUnitOfWork(store))
+    await consents.set_consent(consent(member, alumnus(member), Purpose.DIRECTORY, True), FakeMembersUnitOfWork(store))
     other = Actor("sub-x", "x", staff=False)
-    await handlers.suggest_deceased(SuggestDeceased("demo", member.id, other), FakeMembersUnitOfWork(store))
+    await profiles.suggest_deceased(SuggestDeceased("demo", member.id, other), FakeMembersUnitOfWork(store))
     assert store.rows[member.id].listed, "a suggestion changes nothing visible"
     with pytest.raises(NotAllowed):
-        await handlers.confirm_deceased(ConfirmDeceased("demo", member.id, other), FakeMembersUnitOfWork(store))
+        await profiles.confirm_deceased(ConfirmDeceased("demo", member.id, other), FakeMembersUnitOfWork(store))
     uow = FakeMembersUnitOfWork(store)
-    await handlers.confirm_deceased(ConfirmDeceased("demo", member.id, MANAGER), uow)
+    await profiles.confirm_deceased(ConfirmDeceased("demo", member.id, MANAGER), uow)
     assert not store.rows[member.id].listed
     event, _v2 = uow.published
     assert isinstance(event.data, MemberProfileUpdated) and event.data.deceased

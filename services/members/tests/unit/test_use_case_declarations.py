@@ -12,8 +12,8 @@ from alumni_contracts.rpc import ALUMNI_AND_STAFF, EVERYONE, STAFF, Principal, R
 from members_service.bootstrap import bootstrap, message_bus
 from members_service.domain.profile import Cohort
 from members_service.entrypoints.use_cases import USE_CASES
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import RegisterMember
+from members_service.service_layer import profiles
+from members_service.service_layer.profiles import RegisterMember
 from servicekit.authz import MemberNotLinked, Ownership
 from servicekit.rpc import RequestHandler, RequestServer
 
@@ -22,7 +22,7 @@ from .fakes import FakeFileStore, FakeMembers, FakeMembersUnitOfWork
 
 async def setup() -> tuple[dict[str, RequestHandler], str, str]:
     store = FakeMembers()
-    ids = [await handlers.register_member(RegisterMember("demo", first, "Martin", f"{first}@example.org", "fr",
+    ids = [await profiles.register_member(RegisterMember("demo", first, "Martin", f"{first}@example.org", "fr",
                                                          Cohort("MSc", 2012)), FakeMembersUnitOfWork(store))
            for first in ("zoe", "hugo")]
     parts = bootstrap(lambda: FakeMembersUnitOfWork(store), store, FakeFileStore(), directory=store)
@@ -50,13 +50,10 @@ def consent(**extra: Any) -> c.SetConsent:
 
 async def test_every_subject_is_declared_once_each_naming_roles_and_all_are_served() -> None:
     subjects = [u.subject for u in USE_CASES]
-    assert len(subjects) == len(set(subjects)) == 37
+    assert len(subjects) == len(set(subjects)) == 46
     assert all(u.roles and u.roles <= EVERYONE and u.description for u in USE_CASES)
     specs, _, _ = await setup()
-    # Dues membership still serves hand-written request handlers next to the declarations.
-    assert set(specs) - set(subjects) == {s for s in specs if s not in subjects and (".members.membership" in s or s.endswith(
-        ("_membership", "membership_plan", "membership_plans", "membership_certificate")))}
-    assert set(subjects) <= set(specs)
+    assert set(specs) == set(subjects)  # every request served is declared (the export is added by `build`)
     for u in USE_CASES:  # the served handler is the declaration's, not a copy with other rules
         assert (specs[u.subject].roles, specs[u.subject].idempotent) == (u.roles, u.idempotent)
         assert u.idempotent == u.subject.startswith("cmd."), u.subject
@@ -104,6 +101,23 @@ async def test_another_members_record_is_not_found_and_an_unlinked_account_has_n
         raise AssertionError("an account without a member has no profile to edit")
 
 
+async def test_dues_membership_follows_the_same_rules() -> None:
+    specs, zoe, hugo = await setup()
+    # An alumnus naming another member's membership finds no one; staff find that it has none.
+    reply = await ask(specs["qry.members.get_membership"], principal(Role.ALUMNUS, member_id=zoe),
+                      f'{{"member_id": "{hugo}"}}'.encode())
+    assert reply.problem is not None and reply.problem.type == "urn:alumni:problem:member-not-found"
+    for who, body in ((principal(Role.MANAGER), f'{{"member_id": "{hugo}"}}'), (principal(Role.ALUMNUS, member_id=zoe),
+                                                                                 "{}")):
+        reply = await ask(specs["qry.members.get_membership"], who, body.encode())
+        assert reply.problem is not None and reply.problem.type == "urn:alumni:problem:membership-not-found"
+    # Plans and cancellations are the office's; alumni read plans.
+    staff_only = [specs[f"cmd.members.{n}"] for n in ("create_membership_plan", "update_membership_plan",
+                                                      "retire_membership_plan", "cancel_membership")]
+    assert all(s.roles == STAFF and s.idempotent for s in staff_only)
+    assert specs["qry.members.list_membership_plans"].roles == ALUMNI_AND_STAFF
+
+
 async def test_public_roles_reach_public_use_cases_only() -> None:
     specs, _, _ = await setup()
     visitor = principal(Role.PUBLIC)
@@ -132,6 +146,7 @@ def test_ownership_rules_are_declared_where_alumni_may_name_a_member() -> None:
         "qry.members.get_member": Ownership.NAMED, "cmd.members.update_my_profile": Ownership.SELF,
         "cmd.members.set_consent": Ownership.SELF, "qry.members.get_consents": Ownership.SELF,
         "cmd.members.set_showcase": Ownership.SELF, "cmd.members.remove_showcase": Ownership.SELF,
-        "cmd.members.request_erasure": Ownership.SELF,
+        "cmd.members.request_erasure": Ownership.SELF, "cmd.members.join_membership": Ownership.NAMED,
+        "qry.members.get_membership": Ownership.NAMED, "qry.members.membership_certificate": Ownership.NAMED,
     }
     assert all(u.roles == ALUMNI_AND_STAFF for u in USE_CASES if u.subject in ruled)

@@ -23,7 +23,7 @@ from members_service.adapters.mongo_name_order_sketch import STEP as SKETCH_STEP
 from members_service.domain.directory import ANY_NAME_MIN_PREFIX, Viewer, matches
 from members_service.domain.model import Member
 from members_service.domain.profile import SEARCH_KEYS_VERSION, Section, name_key, name_parts, search_key
-from members_service.service_layer.commands import SearchDirectory
+from members_service.service_layer.directory import SearchDirectory
 from servicekit.mongo import Document, IndexSpec
 
 MEMBERS = "members"  # the read model is kept in the member documents (see `DIRECTORY_INDEXES`)

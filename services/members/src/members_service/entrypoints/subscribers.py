@@ -7,15 +7,15 @@ from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
 from alumni_contracts.subscriptions import Subscription, subscriptions_of
-from members_service.service_layer import handlers
-from members_service.service_layer.commands import ConfirmErasure
+from members_service.service_layer import privacy
 from members_service.service_layer.ports import MembersUnitOfWork
+from members_service.service_layer.privacy import ConfirmErasure
 from servicekit.messaging import EventHandler
 
 
 def event_handlers(uow_factory: Callable[[], MembersUnitOfWork]) -> list[tuple[Subscription, EventHandler]]:
     async def on_member_data_erased(event: CloudEvent[Any]) -> None:
-        await handlers.confirm_erasure(ConfirmErasure(event.tenant, event.data.erasure_id, type(event.data).service),
+        await privacy.confirm_erasure(ConfirmErasure(event.tenant, event.data.erasure_id, type(event.data).service),
                                        uow_factory())
 
     # One subscription per confirming service (each publishes its own `member_data_erased`).

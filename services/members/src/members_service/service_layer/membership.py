@@ -20,9 +20,9 @@ from members_service.domain.membership import (
     check_eligibility,
     first_year_free,
 )
-from members_service.domain.model import MemberNotFound, NotAllowed
+from members_service.domain.model import MemberNotFound
 from members_service.service_layer.commands import Actor
-from members_service.service_layer.ports import MembersUnitOfWork
+from members_service.service_layer.ports import MemberReader, MembersUnitOfWork
 from servicekit.domain import utcnow
 from servicekit.logging import get_logger
 from servicekit.retry import is_write_conflict, retry_transient
@@ -31,16 +31,90 @@ Clock = Callable[[], datetime]
 log = get_logger(__name__)
 
 
-def _staff(actor: Actor, what: str) -> None:
-    if not actor.staff:
-        raise NotAllowed(f"{what} is for the alumni office")
+# -- commands and queries ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CreatePlan:
+    tenant: str
+    actor: Actor
+    terms: PlanTerms
 
 
-async def create_plan(tenant: str, actor: Actor, terms: PlanTerms, uow: MembersUnitOfWork,
-                      clock: Clock = utcnow) -> Plan:
-    _staff(actor, "creating a plan")
+@dataclass(frozen=True)
+class EditPlan:
+    tenant: str
+    actor: Actor
+    plan_id: str
+    terms: PlanTerms
+
+
+@dataclass(frozen=True)
+class RetirePlan:
+    tenant: str
+    actor: Actor
+    plan_id: str
+
+
+@dataclass(frozen=True)
+class ListPlans:
+    tenant: str
+    actor: Actor
+    include_retired: bool = False
+
+
+@dataclass(frozen=True)
+class GetPlan:
+    tenant: str
+    plan_id: str
+
+
+@dataclass(frozen=True)
+class JoinMembership:
+    tenant: str
+    actor: Actor
+    plan_id: str
+    member_id: str | None = None  # default: the actor's own
+
+
+@dataclass(frozen=True)
+class GetMembership:
+    tenant: str
+    actor: Actor
+    member_id: str | None = None  # default: the actor's own
+
+
+@dataclass(frozen=True)
+class CancelMembership:
+    tenant: str
+    actor: Actor
+    member_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CertifyMembership:
+    tenant: str
+    actor: Actor
+    language: str
+    member_id: str | None = None  # default: the actor's own
+
+
+@dataclass(frozen=True)
+class Certified:
+    """What a membership certificate states, as of `now`."""
+
+    member_name: str
+    membership: Membership
+    language: str
+    now: datetime
+
+
+# -- plans --------------------------------------------------------------------------------------
+
+async def create_plan(cmd: CreatePlan, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Plan:
+    cmd.actor.require_staff("creates plans")
     async with uow:
-        plan = Plan.create(tenant, terms, clock())
+        plan = Plan.create(cmd.tenant, cmd.terms, clock())
         await uow.membership_plans.add(plan)
         await uow.commit()
     return plan
@@ -53,37 +127,38 @@ async def _plan(uow: MembersUnitOfWork, tenant: str, plan_id: str) -> Plan:
     return plan
 
 
-async def edit_plan(tenant: str, actor: Actor, plan_id: str, terms: PlanTerms, uow: MembersUnitOfWork,
-                    clock: Clock = utcnow) -> Plan:
+async def edit_plan(cmd: EditPlan, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Plan:
     """A new revision; memberships keep the terms they bought until they renew."""
-    _staff(actor, "editing a plan")
+    cmd.actor.require_staff("edits plans")
     async with uow:
-        plan = await _plan(uow, tenant, plan_id)
-        plan.edit(terms, clock())
+        plan = await _plan(uow, cmd.tenant, cmd.plan_id)
+        plan.edit(cmd.terms, clock())
         await uow.membership_plans.save(plan)
         await uow.commit()
     return plan
 
 
-async def retire_plan(tenant: str, actor: Actor, plan_id: str, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Plan:
-    _staff(actor, "retiring a plan")
+async def retire_plan(cmd: RetirePlan, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Plan:
+    cmd.actor.require_staff("retires plans")
     async with uow:
-        plan = await _plan(uow, tenant, plan_id)
+        plan = await _plan(uow, cmd.tenant, cmd.plan_id)
         plan.retire(clock())
         await uow.membership_plans.save(plan)
         await uow.commit()
     return plan
 
 
-async def list_plans(tenant: str, actor: Actor, include_retired: bool, uow: MembersUnitOfWork) -> list[Plan]:
+async def list_plans(query: ListPlans, uow: MembersUnitOfWork) -> list[Plan]:
     async with uow:
-        return await uow.membership_plans.list(tenant, include_retired and actor.staff)
+        return await uow.membership_plans.list(query.tenant, query.include_retired and query.actor.staff)
 
 
-async def get_plan(tenant: str, plan_id: str, uow: MembersUnitOfWork) -> Plan:
+async def get_plan(query: GetPlan, uow: MembersUnitOfWork) -> Plan:
     async with uow:
-        return await _plan(uow, tenant, plan_id)
+        return await _plan(uow, query.tenant, query.plan_id)
 
+
+# -- memberships --------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Joined:
@@ -92,31 +167,32 @@ class Joined:
 
 
 def _target(actor: Actor, member_id: str | None) -> str:
+    """The member acted on: the actor's own, or (staff) the one named."""
     if member_id is not None and member_id != actor.member_id:
-        _staff(actor, "acting on another member's membership")
+        actor.require_staff("acts on another member's membership")
         return member_id
     if actor.member_id is None:
         raise MemberNotFound("this account is not linked to a member")
     return actor.member_id
 
 
-async def join_membership(tenant: str, actor: Actor, plan_id: str, uow: MembersUnitOfWork,
-                          member_id: str | None = None, clock: Clock = utcnow) -> Joined:
+async def join_membership(cmd: JoinMembership, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Joined:
     """Join (or renew, or rejoin) on a plan: the membership waits for payment — the gateway
     then asks fundraising for a checkout of `due`. Eligibility is checked on joining a plan;
     a retired plan takes no new members but its members renew on it."""
     now = clock()
+    tenant = cmd.tenant
     async with uow:
-        target = _target(actor, member_id)
+        target = _target(cmd.actor, cmd.member_id)
         member = await uow.members.get(tenant, target)
         if member is None:
             raise MemberNotFound(target)
-        plan = await _plan(uow, tenant, plan_id)
+        plan = await _plan(uow, tenant, cmd.plan_id)
         existing = await uow.dues_memberships.of_member(tenant, target)
         years = [e.graduation_year for e in member.education]
         on_plan = existing is not None and existing.plan.plan_id == plan.id
         if plan.retired and not on_plan:
-            raise PlanNotFound(f"{plan_id} is retired")
+            raise PlanNotFound(f"{cmd.plan_id} is retired")
         if not on_plan:
             check_eligibility(plan.terms, years, now.date())
         ref = PlanRef(plan.id, plan.revision, plan.terms)
@@ -131,29 +207,41 @@ async def join_membership(tenant: str, actor: Actor, plan_id: str, uow: MembersU
     return Joined(membership, membership.due)
 
 
-async def get_membership(tenant: str, actor: Actor, uow: MembersUnitOfWork, member_id: str | None = None,
-                         clock: Clock = utcnow) -> Membership:
+async def get_membership(query: GetMembership, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
     """One's own, or anyone's for staff. Shown as of now (a transition the scheduler has not
     run yet is shown as it will be; the stored one follows at its next run)."""
     async with uow:
-        target = _target(actor, member_id)
-        membership = await uow.dues_memberships.of_member(tenant, target)
+        target = _target(query.actor, query.member_id)
+        membership = await uow.dues_memberships.of_member(query.tenant, target)
     if membership is None:
         raise MembershipNotFound(target)
     membership.advance(clock())
     return membership
 
 
-async def cancel_membership(tenant: str, actor: Actor, member_id: str, reason: str, uow: MembersUnitOfWork,
-                            clock: Clock = utcnow) -> Membership:
-    _staff(actor, "cancelling a membership")
+async def certify_membership(query: CertifyMembership, uow: MembersUnitOfWork, reader: MemberReader,
+                             clock: Clock = utcnow) -> Certified:
+    """What the certificate states: the member's name and membership as of now (the adapter
+    renders it; it refuses a membership with nothing to certify)."""
+    now = clock()
+    membership = await get_membership(GetMembership(query.tenant, query.actor, query.member_id), uow,
+                                      clock=lambda: now)
+    member = await reader.get(query.tenant, membership.member_id)
+    if member is None:
+        raise MemberNotFound(membership.member_id)
+    first, last = member.display_names()
+    return Certified(f"{first} {last}", membership, query.language, now)
+
+
+async def cancel_membership(cmd: CancelMembership, uow: MembersUnitOfWork, clock: Clock = utcnow) -> Membership:
+    cmd.actor.require_staff("cancels memberships")
     async with uow:
-        membership = await uow.dues_memberships.of_member(tenant, member_id)
+        membership = await uow.dues_memberships.of_member(cmd.tenant, cmd.member_id)
         if membership is None:
-            raise MembershipNotFound(member_id)
+            raise MembershipNotFound(cmd.member_id)
         now = clock()
         membership.advance(now)
-        membership.cancel(actor.subject, reason, now)
+        membership.cancel(cmd.actor.subject, cmd.reason, now)
         await uow.dues_memberships.save(membership)
         await uow.commit()
     return membership
@@ -247,3 +335,7 @@ async def erase_memberships(tenant: str, member_id: str, uow: MembersUnitOfWork)
         deleted = await uow.dues_memberships.delete_of_member(tenant, member_id)
         await uow.commit()
     return deleted
+
+
+HANDLERS = (create_plan, edit_plan, retire_plan, list_plans, get_plan, join_membership, get_membership,
+            cancel_membership, certify_membership)

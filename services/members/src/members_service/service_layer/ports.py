@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from members_service.domain.consent import ConsentRecord
 from members_service.domain.erasure import Erasure
@@ -16,9 +16,11 @@ from members_service.domain.model import Member
 from members_service.domain.profile import Cohort
 from members_service.domain.sectors import SectorList
 from members_service.domain.showcase import PublicShowcase
-from members_service.service_layer.commands import SearchDirectory
 from servicekit.domain import AggregateRoot
 from servicekit.uow import UnitOfWork
+
+if TYPE_CHECKING:  # the query is the directory slice's, which needs this port
+    from members_service.service_layer.directory import SearchDirectory
 
 
 class MemberRepository(Protocol):

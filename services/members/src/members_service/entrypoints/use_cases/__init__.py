@@ -16,6 +16,7 @@ from members_service.entrypoints.use_cases import (
     groups,
     imports,
     kpis,
+    membership,
     privacy,
     profiles,
     sectors,
@@ -26,5 +27,5 @@ from servicekit.bus import UseCase
 USE_CASES: list[UseCase[Any]] = [
     *profiles.USE_CASES, *consents.USE_CASES, *directory.USE_CASES, *showcase.USE_CASES, *ambassadors.USE_CASES,
     *sectors.USE_CASES, *groups.USE_CASES, *imports.USE_CASES, *privacy.USE_CASES,
-    *kpis.USE_CASES,
+    *membership.USE_CASES, *kpis.USE_CASES,
 ]

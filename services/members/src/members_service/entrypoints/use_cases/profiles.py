@@ -10,7 +10,7 @@ from members_service.domain.model import ProfileChanges
 from members_service.domain.profile import Cohort, Education, EmailAddress, Position, Section, Visibility
 from members_service.entrypoints import views
 from members_service.entrypoints.use_cases.common import actor, command, query
-from members_service.service_layer import commands as cmd
+from members_service.service_layer import profiles
 from servicekit.authz import Ownership
 from servicekit.bus import Caller, UseCase
 
@@ -32,19 +32,19 @@ def visibility(p: c.ProfilePatch) -> dict[Section, Visibility] | None:
     return None if p.visibility is None else {Section(k.value): Visibility(v.value) for k, v in p.visibility.items()}
 
 
-def _register(req: c.RegisterMember, who: Caller) -> cmd.RegisterMember:
-    return cmd.RegisterMember(tenant=who.tenant, first_name=req.first_name, last_name=req.last_name,
+def _register(req: c.RegisterMember, who: Caller) -> profiles.RegisterMember:
+    return profiles.RegisterMember(tenant=who.tenant, first_name=req.first_name, last_name=req.last_name,
                               email=str(req.email), locale=req.locale.value,
                               cohort=Cohort(req.cohort.program, req.cohort.graduation_year))
 
 
-def _update_mine(req: c.UpdateMyProfile, who: Caller) -> cmd.UpdateProfile:
-    return cmd.UpdateProfile(tenant=who.tenant, member_id=who.target, actor=actor(who), expected_version=req.version,
+def _update_mine(req: c.UpdateMyProfile, who: Caller) -> profiles.UpdateProfile:
+    return profiles.UpdateProfile(tenant=who.tenant, member_id=who.target, actor=actor(who), expected_version=req.version,
                              changes=profile_changes(req), visibility=visibility(req))
 
 
-def _update_member(req: c.UpdateMember, who: Caller) -> cmd.UpdateProfile:
-    return cmd.UpdateProfile(tenant=who.tenant, member_id=req.member_id, actor=actor(who),
+def _update_member(req: c.UpdateMember, who: Caller) -> profiles.UpdateProfile:
+    return profiles.UpdateProfile(tenant=who.tenant, member_id=req.member_id, actor=actor(who),
                              expected_version=req.version, changes=profile_changes(req), visibility=visibility(req),
                              email_bounced=req.email_bounced, mail_returned=req.mail_returned)
 
@@ -59,10 +59,10 @@ USE_CASES: list[UseCase[Any]] = [
             message=_register, reply=lambda member_id: c.MemberRegisteredResult(member_id=member_id),
             description="Register an alumnus in the tenant's register."),
     UseCase(subject=query(c.GET_MEMBER), request=c.GetMember, roles=ALUMNI_AND_STAFF, ownership=Ownership.NAMED,
-            message=lambda req, who: cmd.GetMember(who.tenant, who.target, actor(who)),
+            message=lambda req, who: profiles.GetMember(who.tenant, who.target, actor(who)),
             reply=views.member_view, description="One member's full record (staff: any; alumnus: self)."),
     UseCase(subject=query(c.LIST_MEMBERS), request=c.ListMembers, roles=STAFF,
-            message=lambda req, who: cmd.ListMembers(who.tenant, req.limit, req.after,
+            message=lambda req, who: profiles.ListMembers(who.tenant, req.limit, req.after,
                                                      newest_first=req.order is c.MemberOrder.NEWEST,
                                                      name_prefix=req.q or None),
             reply=_page, description="Members of the tenant, by id, with a cursor."),
@@ -73,10 +73,10 @@ USE_CASES: list[UseCase[Any]] = [
             message=_update_member, reply=views.member_view,
             description="Staff edit any member of the tenant, including data-hygiene flags."),
     UseCase(subject=command(c.SUGGEST_DECEASED), request=c.SuggestDeceased, roles=ALUMNI_AND_STAFF, idempotent=True,
-            message=lambda req, who: cmd.SuggestDeceased(who.tenant, req.member_id, actor(who)),
+            message=lambda req, who: profiles.SuggestDeceased(who.tenant, req.member_id, actor(who)),
             reply=lambda member: c.MemberRegisteredResult(member_id=member.id),
             description="Suggest that a member is deceased (a manager confirms)."),
     UseCase(subject=command(c.CONFIRM_DECEASED), request=c.ConfirmDeceased, roles=STAFF, idempotent=True,
-            message=lambda req, who: cmd.ConfirmDeceased(who.tenant, req.member_id, actor(who)),
+            message=lambda req, who: profiles.ConfirmDeceased(who.tenant, req.member_id, actor(who)),
             reply=views.member_view, description="Confirm a member is deceased: out of the directory, no more contact."),
 ]
