@@ -29,9 +29,9 @@ from members_service.domain.profile import Cohort
 from members_service.entrypoints import kpi_cli
 from members_service.service_layer import kpis, membership, privacy, profiles
 from members_service.service_layer.commands import Actor
+from members_service.service_layer.contract_mapping import to_contract
 from members_service.service_layer.privacy import RequestErasure
 from members_service.service_layer.profiles import RegisterMember
-from members_service.service_layer.contract_mapping import to_contract
 from servicekit.runtime import ServiceHost
 from servicekit.topology import TopologySettings
 
