@@ -602,6 +602,32 @@ $("refresh-groups").addEventListener("click", loadGroups);
 
 // -- dues: membership plans and a member's membership ------------------------------------------
 const euros = (minor, currency) => `${(minor / 100).toFixed(2)} ${currency}`;
+// Editing a plan makes a new revision (members keep theirs until they renew). The form edits
+// name, kind, price and instalments; every other term of the plan is sent back as it is (a PUT
+// replaces the terms: what the form does not show must not be reset).
+const TERMS = ["name", "description", "kind", "price_minor", "currency", "period_months", "instalments",
+  "instalment_interval_months", "grace_days", "legal_entity", "tax_deductible_minor", "max_years_since_graduation",
+  "free_first_year_within_years"];
+const planForm = {editing: null};
+function editPlan(p) {
+  const form = $("plan-create");
+  planForm.editing = p;
+  form.elements.name.value = p.name;
+  form.elements.kind.value = p.kind;
+  form.elements.price.value = (p.price_minor / 100).toFixed(2);
+  form.elements.instalments.value = String(p.instalments);
+  form.querySelector("button[type=submit]").textContent = `Enregistrer la version ${p.revision + 1} · Save revision ${p.revision + 1}`;
+  $("plan-edit-cancel").hidden = false;
+  form.elements.name.focus();
+}
+function resetPlanForm() {
+  const form = $("plan-create");
+  planForm.editing = null;
+  form.reset();
+  form.querySelector("button[type=submit]").textContent = "Créer · Create";
+  $("plan-edit-cancel").hidden = true;
+}
+$("plan-edit-cancel").addEventListener("click", () => { report("plans-error"); resetPlanForm(); });
 async function loadPlans() {
   report("plans-error");
   try {
@@ -609,23 +635,38 @@ async function loadPlans() {
     $("plans").replaceChildren(...page.items.map(p => row([p.name + (p.retired ? " (retirée · retired)" : ""),
       p.kind === "lifetime" ? "à vie · lifetime" : "annuelle · annual", euros(p.price_minor, p.currency),
       String(p.instalments), String(p.revision),
-      p.retired ? "" : button("Retirer · Retire", async () => {
-        try {
-          await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}/retire`, {method: "POST"});
-          loadPlans();
-        } catch (e) { report("plans-error", e); }
-      })])));
+      p.retired ? "" : h("span", {class: "nowrap"}, button("Modifier · Edit", () => editPlan(p), {class: "plan-edit"}),
+        // Retiring takes a second click: no undo, and no new member may join afterwards.
+        button("Retirer · Retire", async (ev) => {
+          const b = ev.currentTarget;
+          if (!b.dataset.confirm) {
+            b.dataset.confirm = "1";
+            b.textContent = "Confirmer le retrait · Confirm retire";
+            return;
+          }
+          try {
+            await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}/retire`, {method: "POST"});
+            loadPlans();
+          } catch (e) { report("plans-error", e); }
+        }, {class: "plan-retire"}))])));
   } catch (e) { report("plans-error", e); }
 }
 $("plan-create").addEventListener("submit", async (ev) => {
   ev.preventDefault();
+  report("plans-error");
   const f = new FormData(ev.target);
   try {
-    const body = {name: f.get("name"), kind: f.get("kind"), price_minor: Math.round(Number(f.get("price")) * 100),
-                  currency: "EUR"};
-    if (f.get("kind") === "lifetime") body.instalments = Number(f.get("instalments") || 1);
-    await api("/api/v1/membership-plans", json("POST", body, once()));
-    ev.target.reset(); loadPlans();
+    const edited = {name: f.get("name"), kind: f.get("kind"), price_minor: Math.round(Number(f.get("price")) * 100)};
+    edited.instalments = f.get("kind") === "lifetime" ? Number(f.get("instalments") || 1) : 1;
+    const p = planForm.editing;
+    if (p) {
+      const body = Object.fromEntries(TERMS.map(k => [k, p[k]]));
+      Object.assign(body, edited);
+      await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}`, json("PUT", body, once()));
+    } else {
+      await api("/api/v1/membership-plans", json("POST", Object.assign(edited, {currency: "EUR"}), once()));
+    }
+    resetPlanForm(); loadPlans();
   } catch (e) { report("plans-error", e); }
 });
 $("refresh-plans").addEventListener("click", loadPlans);
