@@ -159,3 +159,20 @@ async def test_an_automatic_renewal_is_a_second_payment_of_the_same_checkout(uow
     refs = sorted(d["checkout_ref"] for d in await db[PAYMENTS].find({"tenant": "demo"}).to_list())
     assert refs == [checkout.id, f"{checkout.id}:in_2027"]
     assert len(await dues_rows(db, "dues_paid")) == 2
+
+
+async def test_the_open_checkout_of_a_due_is_found_by_its_tenant_and_reused(uow_factory: Any, db: Any,
+                                                                            providers: Any) -> None:
+    first = await open_checkout(uow_factory, providers)
+    assert (await open_checkout(uow_factory, providers)).id == first.id
+    assert await db[CHECKOUTS].count_documents({"tenant": "demo"}) == 1
+    # Another tenant's identical due is its own checkout, never this one.
+    other = await payment_handlers.create_checkout(CreateCheckout(
+        "other", DUES, Money(5000, "EUR"), "Cotisation", (Method.CARD, Method.SEPA_DEBIT), None),
+        uow_factory(), providers)
+    assert other.id != first.id and other.tenant == "other"
+    # Paid: the next request for this due opens a new checkout.
+    assert await payment_handlers.receive_webhook(signed(first), uow_factory(), providers) == "processed"
+    assert (await open_checkout(uow_factory, providers)).id != first.id
+    plan = await db[CHECKOUTS].find({"tenant": "demo", "reference_id": "ms1", "status": "open"}).explain()
+    assert "checkouts_open_by_reference" in json.dumps(plan, default=str)

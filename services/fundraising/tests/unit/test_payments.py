@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs
@@ -84,6 +84,13 @@ class FakePaymentsUnitOfWork(FakeUnitOfWork):
 
     async def webhook_seen(self, tenant: str, provider: str, event_id: str) -> bool:
         return (tenant, provider, event_id) in self.webhooks
+
+    async def open_for(self, tenant: str, target: PaymentTarget, expiring_after: datetime) -> Checkout | None:
+        open_ = [c for (t, _), c in self.checkout_rows.items() if t == tenant and c.status is CheckoutStatus.OPEN
+                 and (c.target.reference_id, c.target.member_id, c.target.instalment)
+                 == (target.reference_id, target.member_id, target.instalment)
+                 and c.expires_at is not None and c.expires_at > expiring_after]
+        return max(open_, key=lambda c: c.created_at or expiring_after, default=None)
 
     async def remember_webhook(self, tenant: str, provider: str, event_id: str, checkout_id: str | None,
                                outcome: str, at: datetime) -> None:
@@ -473,3 +480,35 @@ async def test_a_well_signed_body_that_is_not_an_event_is_refused(body: str, uow
     with pytest.raises(BadWebhook):
         await deliver(uow, providers, body, sign_webhook(body, SECRET, int(time.time())))
     assert uow.commits == 0 and uow.webhooks == set()
+
+
+async def test_asking_again_for_the_same_due_hands_out_the_open_checkout_not_a_second_one(
+        uow: FakePaymentsUnitOfWork, providers: h.Providers) -> None:
+    """Joining twice (two tabs, a double click) must not open two checkouts that could both be
+    paid for one due: the open one is handed out again until it is settled or nearly expired."""
+    first = await open_checkout(uow, providers, amount=9000)
+    again = await open_checkout(uow, providers, amount=9000)
+    assert again.id == first.id and again.url == first.url and len(uow.checkout_rows) == 1
+    # Another instalment, amount, method set or payer is another checkout.
+    other_target = PaymentTarget(Purpose.DUES, "ms1", "m1", "standard", 2, 3)
+    assert (await open_checkout(uow, providers, amount=9000, target=other_target)).id != first.id
+    assert (await open_checkout(uow, providers, amount=9500)).id != first.id
+    assert (await open_checkout(uow, providers, amount=9000, methods=(Method.CARD, Method.SEPA_DEBIT))).id != first.id
+    assert (await open_checkout(uow, providers, amount=9000,
+                                target=PaymentTarget(Purpose.DUES, "ms1", "m2", "standard"))).id != first.id
+    # Once settled (paid or failed), asking again opens a new checkout.
+    assert await deliver(uow, providers, *webhook(first, paid=False)) == "processed"
+    after_failure = await open_checkout(uow, providers, amount=9000)
+    assert after_failure.id != first.id
+    # One that expires within minutes is not handed out.
+    assert after_failure.expires_at is not None
+    late = (after_failure.expires_at - NOW) - h.REUSE_MIN_REMAINING + timedelta(minutes=1)
+    renewed = await h.create_checkout(CreateCheckout("demo", DUES, Money(9000, "EUR"), "Cotisation 2026", (Method.CARD,),
+                                                     None), uow, providers, clock=lambda: NOW + late)
+    assert renewed.id not in (first.id, after_failure.id)
+
+
+async def test_gifts_always_open_their_own_checkout(
+        uow: FakePaymentsUnitOfWork, providers: h.Providers) -> None:
+    gift = PaymentTarget(Purpose.GIFT, "campaign-1", "m1")
+    assert (await open_checkout(uow, providers, target=gift)).id != (await open_checkout(uow, providers, target=gift)).id

@@ -82,6 +82,8 @@ WEBHOOK_EVENTS = "payment_webhook_events"
 
 PAYMENT_INDEXES = [
     IndexSpec(CHECKOUTS, [("tenant", 1), ("_id", 1), ("version", 1)], "checkouts_versioned"),
+    # The open checkout of a membership's due, reused when the payer asks again (no double payment).
+    IndexSpec(CHECKOUTS, [("tenant", 1), ("reference_id", 1), ("status", 1)], "checkouts_open_by_reference"),
     IndexSpec(PAYMENTS, [("tenant", 1), ("_id", 1), ("version", 1)], "payments_versioned"),
     IndexSpec(PAYMENTS, [("tenant", 1), ("member_id", 1), ("_id", 1)], "payments_by_member"),
     # One payment per checkout, whatever the provider sends (the webhook's event id is the
@@ -174,6 +176,19 @@ class MongoCheckoutRepository:
     async def save(self, checkout: Checkout) -> None:
         await _save_versioned(self._col, checkout, checkout_document(checkout), self._session)
         self._track(checkout)
+
+    async def open_for(self, tenant: str, target: PaymentTarget, expiring_after: datetime) -> Checkout | None:
+        """The newest checkout still open for this target (same reference, payer and instalment)
+        that expires after `expiring_after`."""
+        docs = await self._col.find(
+            {"tenant": tenant, "reference_id": target.reference_id, "status": str(CheckoutStatus.OPEN),
+             "member_id": target.member_id, "instalment": target.instalment, "expires_at": {"$gt": expiring_after}},
+            session=self._session).sort("created_at", -1).limit(1).to_list()
+        if not docs:
+            return None
+        checkout = checkout_from(docs[0])
+        self._track(checkout)
+        return checkout
 
     async def pseudonymise(self, tenant: str, member_id: str, pseudonym: str) -> int:
         result = await self._col.update_many({"tenant": tenant, "member_id": member_id},

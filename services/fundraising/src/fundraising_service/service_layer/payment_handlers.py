@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fundraising_service.domain.payments import (
     MANUAL,
@@ -15,6 +15,7 @@ from fundraising_service.domain.payments import (
     Outcome,
     Payment,
     ProviderUnavailable,
+    Purpose,
     UnknownCheckout,
     UnknownPayment,
     UnknownProvider,
@@ -31,6 +32,8 @@ from servicekit.domain import utcnow
 from servicekit.logging import get_logger
 
 log = get_logger(__name__)
+# An open checkout is handed out again only if the payer still has this long to use it.
+REUSE_MIN_REMAINING = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,15 @@ async def create_checkout(cmd: CreateCheckout, uow: FundraisingUnitOfWork, provi
     provider = providers.checkout
     now = clock()
     async with uow:
+        if cmd.target.purpose is Purpose.DUES and not cmd.recurring:
+            # The payer asks again (a second tab, a double click, back from the hosted page)
+            # while the checkout of the same due is still open: the same checkout, so that the
+            # same due cannot be paid twice through two checkouts.
+            same = await uow.checkouts.open_for(cmd.tenant, cmd.target, now + REUSE_MIN_REMAINING)
+            if same is not None and (same.amount, same.methods, same.provider, same.recurring) == \
+                    (cmd.amount, cmd.methods, provider.name, False):
+                log.info("checkout reused", checkout_id=same.id, provider=provider.name)
+                return same
         checkout = Checkout.open(tenant=cmd.tenant, target=cmd.target, amount=cmd.amount, description=cmd.description,
                                  methods=cmd.methods, provider=provider.name, now=now, recurring=cmd.recurring)
         checkout.attach(await provider.create_checkout(checkout, cmd.return_url, now))

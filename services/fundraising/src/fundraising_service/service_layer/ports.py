@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Protocol
 
 from fundraising_service.domain.model import Donation
-from fundraising_service.domain.payments import Checkout, HostedCheckout, Payment, PaymentNotification
+from fundraising_service.domain.payments import Checkout, HostedCheckout, Payment, PaymentNotification, PaymentTarget
 from fundraising_service.service_layer.commands import ProjectMember
 from servicekit.uow import ErasingUnitOfWork
 
@@ -22,6 +22,7 @@ class DonorProjection(Protocol):
 
 class CheckoutRepository(Protocol):
     async def get(self, tenant: str, checkout_id: str) -> Checkout | None: ...
+    async def open_for(self, tenant: str, target: PaymentTarget, expiring_after: datetime) -> Checkout | None: ...
     async def save(self, checkout: Checkout) -> None: ...
     async def pseudonymise(self, tenant: str, member_id: str, pseudonym: str) -> int: ...
 
