@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
@@ -75,3 +76,16 @@ def test_staff_only_and_bad_bodies(client: TestClient, issuer: DevIssuer, bus: A
     r = client.post("/api/v1/membership-plans", json={"name": "X", "kind": "annual", "price_minor": -1},
                     headers=auth(issuer))
     assert r.status_code == 422 and bus.calls == []
+
+
+@pytest.mark.parametrize("currency", ["XYZ", "JPY", "XOF", "TND"])
+def test_a_plan_in_a_currency_not_shown_in_cents_is_refused(
+        client: TestClient, issuer: DevIssuer, bus: Any, currency: str) -> None:  # noqa: F811
+    """Prices are minor units shown and charged as cents: an unknown code, or a zero- or
+    three-decimal currency (shown a hundred times off), is a 422 naming the field."""
+    plan = {"name": "Promo 2012 — Couple", "kind": "annual", "price_minor": 9000, "currency": currency}
+    for r in (client.post("/api/v1/membership-plans", json=plan, headers=auth(issuer)),
+              client.put("/api/v1/membership-plans/p1", json=plan, headers=auth(issuer))):
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text
+        assert r.json()["errors"][0]["loc"] == ["body", "currency"] and currency in r.json()["detail"]
+    assert bus.calls == []
