@@ -89,3 +89,42 @@ def test_a_plan_in_a_currency_not_shown_in_cents_is_refused(
         assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text
         assert r.json()["errors"][0]["loc"] == ["body", "currency"] and currency in r.json()["detail"]
     assert bus.calls == []
+
+
+PLAN = {"plan_id": "p1", "revision": 1, "retired": False, "name": "Promo 2012 — Couple", "description": "",
+        "kind": "annual", "price_minor": 9000, "currency": "EUR", "period_months": 12, "instalments": 1,
+        "instalment_interval_months": 12, "grace_days": 45, "legal_entity": "Association des diplômés",
+        "tax_deductible_minor": 6000, "max_years_since_graduation": 20, "free_first_year_within_years": None}
+
+
+def test_editing_a_plan_keeps_the_terms_the_body_leaves_out(
+        client: TestClient, issuer: DevIssuer, bus: Any) -> None:  # noqa: F811
+    scripted = ScriptedBus({"qry.members.get_membership_plan": Reply(ok=True, result=PLAN),
+                            "cmd.members.update_membership_plan": Reply(ok=True, result={**PLAN, "revision": 2})})
+    bus.request = scripted.request
+    r = client.put("/api/v1/membership-plans/p1", json={"name": "Promo 2012 — Duo", "kind": "annual",
+                                                         "price_minor": 9500}, headers=auth(issuer))
+    assert r.status_code == 200, r.text
+    (s1, _, _), (s2, update, _) = scripted.calls
+    assert (s1, s2) == ("qry.members.get_membership_plan", "cmd.members.update_membership_plan")
+    assert (update["name"], update["price_minor"]) == ("Promo 2012 — Duo", 9500)
+    assert (update["legal_entity"], update["tax_deductible_minor"], update["grace_days"],
+            update["max_years_since_graduation"], update["description"]) == ("Association des diplômés", 6000, 45,
+                                                                           20, None)
+    # Every term sent: nothing to look up, exactly what was sent.
+    scripted.calls.clear()
+    full = {k: v for k, v in PLAN.items() if k not in ("plan_id", "revision", "retired")}
+    r = client.put("/api/v1/membership-plans/p1", json={**full, "description": None, "tax_deductible_minor": 0},
+                   headers=auth(issuer))
+    assert r.status_code == 200 and [c[0] for c in scripted.calls] == ["cmd.members.update_membership_plan"]
+    assert scripted.calls[0][1]["tax_deductible_minor"] == 0
+
+
+def test_a_kept_term_that_no_longer_fits_is_a_422(client: TestClient, issuer: DevIssuer, bus: Any) -> None:  # noqa: F811
+    scripted = ScriptedBus({"qry.members.get_membership_plan": Reply(ok=True, result=PLAN)})
+    bus.request = scripted.request
+    r = client.put("/api/v1/membership-plans/p1", json={"name": "Promo 2012", "kind": "annual", "price_minor": 5000},
+                   headers=auth(issuer))  # below the kept tax-deductible share (60.00)
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text
+    assert "tax-deductible share cannot exceed the price" in r.text
+    assert [c[0] for c in scripted.calls] == ["qry.members.get_membership_plan"]

@@ -660,7 +660,8 @@ $("plan-create").addEventListener("submit", async (ev) => {
     edited.instalments = f.get("kind") === "lifetime" ? Number(f.get("instalments") || 1) : 1;
     const p = planForm.editing;
     if (p) {
-      const body = Object.fromEntries(TERMS.map(k => [k, p[k]]));
+      // The plan answers "" for an optional text it does not have; the request spells it null.
+      const body = Object.fromEntries(TERMS.map(k => [k, p[k] === "" ? null : p[k]]));
       Object.assign(body, edited);
       await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}`, json("PUT", body, once()));
     } else {
