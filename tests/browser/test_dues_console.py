@@ -39,11 +39,14 @@ def test_manager_creates_and_retires_plans_and_sees_a_membership(platform: Platf
     wait_text(console, "#plans", "À vie en 3 fois")
     lifetime_row = page.locator("#plans tr", has_text="À vie en 3 fois").inner_text()
     assert "900.00 EUR" in lifetime_row and "3" in lifetime_row
-    page.locator("#plans tr", has_text="Cotisation <b>test</b>").get_by_role("button").click()
+    retire = page.locator("#plans tr", has_text="Cotisation <b>test</b>").locator("button.plan-retire")
+    retire.click()  # a first click asks for confirmation
+    assert retire.inner_text() == "Confirmer le retrait · Confirm retire"
+    retire.click()
     wait_text(console, "#plans", "(retirée · retired)")
     # The member record shows the membership waiting for payment.
     page.locator("#members[aria-busy=false]").wait_for(state="attached")
     page.locator("#members button", has_text="Cotisante Console").first.click()
     page.locator("#record-membership button", has_text="Cotisation · Dues").click()  # loaded on demand
-    wait_text(console, "#record", "pending_payment")
+    wait_text(console, "#record", "en attente de paiement · pending payment")
     console.assert_clean()

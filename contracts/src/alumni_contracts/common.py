@@ -13,6 +13,14 @@ from alumni_contracts.text import ShortText
 Tenant = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,32}$")]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+# The currencies the platform takes money in: ISO 4217 codes with two decimals. Amounts are
+# integer minor units everywhere and every screen, certificate and receipt shows two decimals,
+# so a code outside ISO 4217, or a zero- or three-decimal one (JPY, XOF, TND…), would be shown
+# (or charged) a hundred times off.
+TWO_DECIMAL_CURRENCIES = frozenset({
+    "AED", "AUD", "BGN", "BRL", "CAD", "CHF", "CNY", "CZK", "DKK", "EGP", "EUR", "GBP", "HKD", "HUF", "ILS",
+    "INR", "MAD", "MXN", "NOK", "NZD", "PLN", "QAR", "RON", "SAR", "SEK", "SGD", "TRY", "USD", "ZAR",
+})
 
 
 def _not_a_number(value: object) -> object:

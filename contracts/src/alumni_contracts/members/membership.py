@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 from alumni_contracts._requests import Request, Result
-from alumni_contracts.common import CurrencyCode, Identifier
+from alumni_contracts.common import TWO_DECIMAL_CURRENCIES, CurrencyCode, Identifier
 from alumni_contracts.members.membership_v1 import MembershipState, PlanKind
 from alumni_contracts.text import PersonText, ShortText
 
@@ -27,6 +27,20 @@ MEMBERSHIP_CERTIFICATE = "membership_certificate"
 
 MAX_PRICE_MINOR = 100_000_000
 
+# Currencies a plan may be priced in: see `TWO_DECIMAL_CURRENCIES` (prices are minor units shown
+# and charged as cents).
+PLAN_CURRENCIES = TWO_DECIMAL_CURRENCIES
+
+
+def _plan_currency(code: str) -> str:
+    if code not in PLAN_CURRENCIES:
+        raise ValueError(f"{code} is not a currency plans can be priced in (ISO 4217, two decimals: "
+                         f"{', '.join(sorted(PLAN_CURRENCIES))})")
+    return code
+
+
+PlanCurrency = Annotated[CurrencyCode, AfterValidator(_plan_currency)]
+
 
 class PlanTermsIn(Request):
     """What a plan sells. Lifetime plans are payable at once (`instalments` 1) or in N
@@ -36,7 +50,8 @@ class PlanTermsIn(Request):
     description: Description | None = Field(None, description="Details shown to members.")
     kind: PlanKind = Field(description="`annual` dues or `lifetime` dues.", examples=["annual"])
     price_minor: int = Field(ge=0, le=MAX_PRICE_MINOR, description="Price in integer minor units.", examples=[6000])
-    currency: CurrencyCode = Field("EUR", description="ISO 4217 currency.", examples=["EUR"])
+    currency: PlanCurrency = Field("EUR", description="ISO 4217 currency with two decimals (EUR, CHF, GBP, USD…).",
+                                   examples=["EUR"])
     period_months: int = Field(12, ge=1, le=60, description="Annual plans: months a payment covers.")
     instalments: int = Field(1, ge=1, le=24, description="Lifetime plans: number of instalments.")
     instalment_interval_months: int = Field(12, ge=1, le=24, description="Months between instalments.")

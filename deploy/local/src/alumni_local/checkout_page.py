@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import re
 import time
 from pathlib import Path
@@ -105,6 +106,57 @@ def checkout_html(c: Checkout) -> str:
             f'<button class="fail" name="outcome" value="fail">Échec / Fail</button></form>'
             f"<p><small>Référence / Reference: {e(c.checkout_id)}</small></p></div>")
 
+AGAIN_FR = "Relancez l'adhésion depuis votre espace adhérent pour obtenir un nouveau lien de paiement."
+AGAIN_EN = "Start again from your member area to get a new payment link."
+
+
+def _webhook_outcome(detail: str) -> str:
+    try:
+        answer = json.loads(detail)
+    except ValueError:
+        return ""
+    return str(answer.get("outcome", "")) if isinstance(answer, dict) else ""
+
+
+def outcome_page(c: Checkout, paid: bool, status: int, detail: str) -> Response:
+    """What the payer is told after a click, from the gateway's answer to the webhook: never
+    "accepted" unless the platform took this payment now. A checkout already settled (paid, or
+    failed — a failed checkout cannot be paid afterwards, as at Stripe) answers `duplicate`; a
+    gateway timeout means the payment may still be recorded."""
+    e = html.escape
+    what = f"<p><small>{e(c.description[:200])} — {e(c.amount)}</small></p>"
+    back = (f'<p><a href="{e(c.return_url)}">Retour à mon espace adhérent / Back to my member area</a></p>'
+            if c.return_url else "")
+    if 200 <= status < 300 and _webhook_outcome(detail) == "duplicate":
+        title = "Paiement déjà traité / Payment already handled"
+        return _page(title, f'<div class="card"><h1>{e(title)}</h1>'
+                            f"<p>Ce lien de paiement a déjà servi (payé ou refusé) : rien de plus n'a été payé. "
+                            f"Si votre adhésion attend encore un paiement : {e(AGAIN_FR)}</p>"
+                            f"<p>This payment link was already used (paid or failed): nothing more was paid. "
+                            f"If your membership still awaits a payment: {e(AGAIN_EN)}</p>"
+                            f"{what}{back}</div>", 409)
+    if 200 <= status < 300 and c.return_url:
+        target = c.return_url + ("&" if "?" in c.return_url else "?") + urlencode(
+            {"checkout": c.checkout_id, "status": "success" if paid else "failed"})
+        return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+    if 200 <= status < 300 and paid:
+        title = "Paiement accepté / Payment accepted"
+        return _page(title, f'<div class="card"><h1>{e(title)}</h1>{what}</div>')
+    if 200 <= status < 300:
+        title = "Paiement refusé / Payment failed"
+        return _page(title, f'<div class="card"><h1>{e(title)}</h1><p>Aucun montant n\'a été débité. {e(AGAIN_FR)}'
+                            f"</p><p>Nothing was charged. {e(AGAIN_EN)}</p>{what}</div>")
+    if status == 504:  # the gateway stopped waiting; fundraising may still record it
+        title = "Paiement en cours de vérification / Payment being confirmed"
+        return _page(title, f'<div class="card"><h1>{e(title)}</h1>'
+                            f"<p>La plateforme a répondu trop tard : le paiement est peut-être enregistré. "
+                            f"Vérifiez votre adhésion dans quelques instants avant de payer à nouveau.</p>"
+                            f"<p>The platform answered too late: the payment may well be recorded. Check your "
+                            f"membership in a moment before paying again.</p>{what}{back}</div>", 202)
+    return _page("Webhook refusé / Webhook refused",
+                 f'<div class="card"><h1>Webhook refusé / Webhook refused</h1><p>HTTP {status}</p>'
+                 f"<pre>{e(detail)}</pre></div>", 502)
+
 
 def checkout_app(gateway_url: str, secret: str, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
     async def show(request: Request) -> Response:
@@ -141,18 +193,7 @@ def checkout_app(gateway_url: str, secret: str, transport: httpx.AsyncBaseTransp
                 status, detail = r.status_code, r.text[:500]
             except httpx.HTTPError as exc:
                 status, detail = 0, type(exc).__name__
-        e = html.escape
-        if 200 <= status < 300 and checkout.return_url:
-            back = checkout.return_url + ("&" if "?" in checkout.return_url else "?") + urlencode(
-                {"checkout": checkout.checkout_id, "status": "success" if paid else "failed"})
-            return RedirectResponse(back, status_code=303, headers=SECURITY_HEADERS)
-        if 200 <= status < 300:
-            title = "Paiement accepté / Payment accepted" if paid else "Paiement refusé / Payment failed"
-            return _page(title, f'<div class="card"><h1>{e(title)}</h1><p>{e(checkout.description)} — '
-                                f"{e(checkout.amount)}</p></div>")
-        return _page("Webhook refusé / Webhook refused",
-                     f'<div class="card"><h1>Webhook refusé / Webhook refused</h1><p>HTTP {status}</p>'
-                     f"<pre>{e(detail)}</pre></div>", 502)
+        return outcome_page(checkout, paid, status, detail)
 
     async def health(_: Request) -> Response:
         return Response("ok")

@@ -1,17 +1,11 @@
-"""The currencies the platform takes money in.
-
-Amounts are integer minor units everywhere, and every screen, certificate and receipt shows
-them with two decimals: only ISO 4217 currencies with two decimals are accepted, so that
-"9000" can never mean 9,000 yen on the provider's side and 90.00 on ours. Zero- and
-three-decimal currencies (JPY, XOF, TND…) would need their exponent carried along first.
-"""
+"""The currencies the platform takes money in (one list, in the contracts: the request models
+refuse other codes at the edge, the domain rules here)."""
 
 from __future__ import annotations
 
-TWO_DECIMAL_CURRENCIES = frozenset({
-    "AED", "AUD", "BGN", "BRL", "CAD", "CHF", "CNY", "CZK", "DKK", "EUR", "GBP", "HKD", "ILS", "INR", "MAD",
-    "MXN", "NOK", "NZD", "PLN", "RON", "SEK", "SGD", "TRY", "USD", "ZAR",
-})
+from alumni_contracts.common import TWO_DECIMAL_CURRENCIES
+
+__all__ = ["TWO_DECIMAL_CURRENCIES", "unsupported_currency"]
 
 
 def unsupported_currency(code: str) -> str | None:

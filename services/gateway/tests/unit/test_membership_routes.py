@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
@@ -75,3 +76,55 @@ def test_staff_only_and_bad_bodies(client: TestClient, issuer: DevIssuer, bus: A
     r = client.post("/api/v1/membership-plans", json={"name": "X", "kind": "annual", "price_minor": -1},
                     headers=auth(issuer))
     assert r.status_code == 422 and bus.calls == []
+
+
+@pytest.mark.parametrize("currency", ["XYZ", "JPY", "XOF", "TND"])
+def test_a_plan_in_a_currency_not_shown_in_cents_is_refused(
+        client: TestClient, issuer: DevIssuer, bus: Any, currency: str) -> None:  # noqa: F811
+    """Prices are minor units shown and charged as cents: an unknown code, or a zero- or
+    three-decimal currency (shown a hundred times off), is a 422 naming the field."""
+    plan = {"name": "Promo 2012 — Couple", "kind": "annual", "price_minor": 9000, "currency": currency}
+    for r in (client.post("/api/v1/membership-plans", json=plan, headers=auth(issuer)),
+              client.put("/api/v1/membership-plans/p1", json=plan, headers=auth(issuer))):
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text
+        assert r.json()["errors"][0]["loc"] == ["body", "currency"] and currency in r.json()["detail"]
+    assert bus.calls == []
+
+
+PLAN = {"plan_id": "p1", "revision": 1, "retired": False, "name": "Promo 2012 — Couple", "description": "",
+        "kind": "annual", "price_minor": 9000, "currency": "EUR", "period_months": 12, "instalments": 1,
+        "instalment_interval_months": 12, "grace_days": 45, "legal_entity": "Association des diplômés",
+        "tax_deductible_minor": 6000, "max_years_since_graduation": 20, "free_first_year_within_years": None}
+
+
+def test_editing_a_plan_keeps_the_terms_the_body_leaves_out(
+        client: TestClient, issuer: DevIssuer, bus: Any) -> None:  # noqa: F811
+    scripted = ScriptedBus({"qry.members.get_membership_plan": Reply(ok=True, result=PLAN),
+                            "cmd.members.update_membership_plan": Reply(ok=True, result={**PLAN, "revision": 2})})
+    bus.request = scripted.request
+    r = client.put("/api/v1/membership-plans/p1", json={"name": "Promo 2012 — Duo", "kind": "annual",
+                                                         "price_minor": 9500}, headers=auth(issuer))
+    assert r.status_code == 200, r.text
+    (s1, _, _), (s2, update, _) = scripted.calls
+    assert (s1, s2) == ("qry.members.get_membership_plan", "cmd.members.update_membership_plan")
+    assert (update["name"], update["price_minor"]) == ("Promo 2012 — Duo", 9500)
+    assert (update["legal_entity"], update["tax_deductible_minor"], update["grace_days"],
+            update["max_years_since_graduation"], update["description"]) == ("Association des diplômés", 6000, 45,
+                                                                           20, None)
+    # Every term sent: nothing to look up, exactly what was sent.
+    scripted.calls.clear()
+    full = {k: v for k, v in PLAN.items() if k not in ("plan_id", "revision", "retired")}
+    r = client.put("/api/v1/membership-plans/p1", json={**full, "description": None, "tax_deductible_minor": 0},
+                   headers=auth(issuer))
+    assert r.status_code == 200 and [c[0] for c in scripted.calls] == ["cmd.members.update_membership_plan"]
+    assert scripted.calls[0][1]["tax_deductible_minor"] == 0
+
+
+def test_a_kept_term_that_no_longer_fits_is_a_422(client: TestClient, issuer: DevIssuer, bus: Any) -> None:  # noqa: F811
+    scripted = ScriptedBus({"qry.members.get_membership_plan": Reply(ok=True, result=PLAN)})
+    bus.request = scripted.request
+    r = client.put("/api/v1/membership-plans/p1", json={"name": "Promo 2012", "kind": "annual", "price_minor": 5000},
+                   headers=auth(issuer))  # below the kept tax-deductible share (60.00)
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json", r.text
+    assert "tax-deductible share cannot exceed the price" in r.text
+    assert [c[0] for c in scripted.calls] == ["qry.members.get_membership_plan"]

@@ -77,9 +77,19 @@ async def get_plan(plan_id: MemberId, request: Request, who: Who) -> dict[str, A
 @router.put(PLANS + "/{plan_id}", tags=["membership"], response_model=ms.MembershipPlanOut)
 async def edit_plan(plan_id: MemberId, body: ms.PlanTermsIn, request: Request, who: Who,
                     idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
-    """A new revision; current members keep the terms they bought until they renew."""
-    return await forward(request, members(ms.UPDATE_MEMBERSHIP_PLAN),
-                         ms.UpdateMembershipPlan(plan_id=plan_id, **body.model_dump()), who, idempotency_key)
+    """A new revision; current members keep the terms they bought until they renew. A term the
+    body leaves out keeps its current value (`name`, `kind` and `price_minor` are always sent):
+    raising a price must not silently drop the receiving entity or the tax-deductible share."""
+    terms = body.model_dump(include=body.model_fields_set)
+    missing = set(ms.PlanTermsIn.model_fields) - body.model_fields_set
+    if missing:
+        current = await forward(request, members(ms.GET_MEMBERSHIP_PLAN, False), ms.MembershipPlanRef(plan_id=plan_id),
+                                who)
+        # The plan answers "" for an optional text it does not have; the request spells it null.
+        terms |= {k: current.get(k) or None if k in ("description", "legal_entity") else current.get(k)
+                  for k in missing if k in current}
+    update = ms.UpdateMembershipPlan(plan_id=plan_id, **terms)  # the merged terms checked again (422)
+    return await forward(request, members(ms.UPDATE_MEMBERSHIP_PLAN), update, who, idempotency_key)
 
 
 @router.post(PLANS + "/{plan_id}/retire", tags=["membership"], response_model=ms.MembershipPlanOut)

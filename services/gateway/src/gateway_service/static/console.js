@@ -54,6 +54,12 @@ const LABELS = {
   channel: {web: "web", mobile: "mobile", console: "console", import: "import"},
   actor: {staff: "service alumni · staff", alumnus: "l'alumni · the alumnus"},
   deceased: {suggested: "signalé · suggested", confirmed: "confirmé · confirmed"},
+  // dues: membership states and how a payment was made
+  membership: {pending_payment: "en attente de paiement · pending payment", active: "à jour · active",
+    in_grace: "période de grâce · in grace", lapsed: "échue · lapsed", lifetime: "à vie · lifetime",
+    cancelled: "annulée · cancelled"},
+  payMethod: {card: "carte · card", sepa_debit: "prélèvement SEPA · SEPA debit", cheque: "chèque · cheque",
+    transfer: "virement · transfer", cash: "espèces · cash"},
   groupRole: {member: "membre · member", moderator: "modérateur · moderator", manager: "responsable · manager"},
   kind: {region: "régional · chapter", club: "club", cohort: "promotion · cohort"},
   policy: {open: "ouvert · open", invitation: "sur invitation · by invitation"},
@@ -117,7 +123,11 @@ async function api(path, options = {}) {
   const headers = Object.assign({"Authorization": "Bearer " + token}, options.headers || {});
   const response = await fetch(path, Object.assign({}, options, {headers}));
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) { throw new Error((body.title || response.status) + (body.detail ? ": " + body.detail : "")); }
+  if (!response.ok) {
+    const error = new Error((body.title || response.status) + (body.detail ? ": " + body.detail : ""));
+    error.status = response.status;
+    throw error;
+  }
   return body;
 }
 const json = (method, body, extra = {}) => ({method, body: JSON.stringify(body),
@@ -592,6 +602,32 @@ $("refresh-groups").addEventListener("click", loadGroups);
 
 // -- dues: membership plans and a member's membership ------------------------------------------
 const euros = (minor, currency) => `${(minor / 100).toFixed(2)} ${currency}`;
+// Editing a plan makes a new revision (members keep theirs until they renew). The form edits
+// name, kind, price and instalments; every other term of the plan is sent back as it is (a PUT
+// replaces the terms: what the form does not show must not be reset).
+const TERMS = ["name", "description", "kind", "price_minor", "currency", "period_months", "instalments",
+  "instalment_interval_months", "grace_days", "legal_entity", "tax_deductible_minor", "max_years_since_graduation",
+  "free_first_year_within_years"];
+const planForm = {editing: null};
+function editPlan(p) {
+  const form = $("plan-create");
+  planForm.editing = p;
+  form.elements.name.value = p.name;
+  form.elements.kind.value = p.kind;
+  form.elements.price.value = (p.price_minor / 100).toFixed(2);
+  form.elements.instalments.value = String(p.instalments);
+  form.querySelector("button[type=submit]").textContent = `Enregistrer la version ${p.revision + 1} · Save revision ${p.revision + 1}`;
+  $("plan-edit-cancel").hidden = false;
+  form.elements.name.focus();
+}
+function resetPlanForm() {
+  const form = $("plan-create");
+  planForm.editing = null;
+  form.reset();
+  form.querySelector("button[type=submit]").textContent = "Créer · Create";
+  $("plan-edit-cancel").hidden = true;
+}
+$("plan-edit-cancel").addEventListener("click", () => { report("plans-error"); resetPlanForm(); });
 async function loadPlans() {
   report("plans-error");
   try {
@@ -599,23 +635,39 @@ async function loadPlans() {
     $("plans").replaceChildren(...page.items.map(p => row([p.name + (p.retired ? " (retirée · retired)" : ""),
       p.kind === "lifetime" ? "à vie · lifetime" : "annuelle · annual", euros(p.price_minor, p.currency),
       String(p.instalments), String(p.revision),
-      p.retired ? "" : button("Retirer · Retire", async () => {
-        try {
-          await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}/retire`, {method: "POST"});
-          loadPlans();
-        } catch (e) { report("plans-error", e); }
-      })])));
+      p.retired ? "" : h("span", {class: "nowrap"}, button("Modifier · Edit", () => editPlan(p), {class: "plan-edit"}),
+        // Retiring takes a second click: no undo, and no new member may join afterwards.
+        button("Retirer · Retire", async (ev) => {
+          const b = ev.currentTarget;
+          if (!b.dataset.confirm) {
+            b.dataset.confirm = "1";
+            b.textContent = "Confirmer le retrait · Confirm retire";
+            return;
+          }
+          try {
+            await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}/retire`, {method: "POST"});
+            loadPlans();
+          } catch (e) { report("plans-error", e); }
+        }, {class: "plan-retire"}))])));
   } catch (e) { report("plans-error", e); }
 }
 $("plan-create").addEventListener("submit", async (ev) => {
   ev.preventDefault();
+  report("plans-error");
   const f = new FormData(ev.target);
   try {
-    const body = {name: f.get("name"), kind: f.get("kind"), price_minor: Math.round(Number(f.get("price")) * 100),
-                  currency: "EUR"};
-    if (f.get("kind") === "lifetime") body.instalments = Number(f.get("instalments") || 1);
-    await api("/api/v1/membership-plans", json("POST", body, once()));
-    ev.target.reset(); loadPlans();
+    const edited = {name: f.get("name"), kind: f.get("kind"), price_minor: Math.round(Number(f.get("price")) * 100)};
+    edited.instalments = f.get("kind") === "lifetime" ? Number(f.get("instalments") || 1) : 1;
+    const p = planForm.editing;
+    if (p) {
+      // The plan answers "" for an optional text it does not have; the request spells it null.
+      const body = Object.fromEntries(TERMS.map(k => [k, p[k] === "" ? null : p[k]]));
+      Object.assign(body, edited);
+      await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}`, json("PUT", body, once()));
+    } else {
+      await api("/api/v1/membership-plans", json("POST", Object.assign(edited, {currency: "EUR"}), once()));
+    }
+    resetPlanForm(); loadPlans();
   } catch (e) { report("plans-error", e); }
 });
 $("refresh-plans").addEventListener("click", loadPlans);
@@ -624,15 +676,48 @@ async function showMembership(id, box) {
   try {
     m = await api(`/api/v1/members/${encodeURIComponent(id)}/membership`);
   } catch (e) {
-    box.append(line("Cotisation · Dues", null));
+    // 404 is "no membership"; anything else (refused, timeout) is an error, not "none".
+    box.append(e.status === 404 ? line("Cotisation · Dues", "aucune · none")
+      : h("div", {class: "error", id: "record-membership-error"}, e.message || String(e)));
     return;
   }
   const until = m.status === "lifetime" ? "à vie · lifetime" : (m.paid_until ? dateTime(m.paid_until) : null);
+  const of = (n, total) => n ? ` (${n}/${total})` : "";
+  const payment = p => [dateTime(p.paid_at), euros(p.amount_minor, p.currency) + of(p.instalment, m.instalments),
+    label("payMethod", p.method), p.reference ? `réf. · ref. ${p.reference}` : "",
+    p.refunded_minor ? `remboursé · refunded ${euros(p.refunded_minor, p.currency)}` : "",
+    p.applied ? "" : `non appliqué · not applied${p.note ? ": " + p.note : ""}`].filter(Boolean).join(" — ");
+  const certificate = ["active", "in_grace", "lifetime"].includes(m.status)
+    ? h("p", {}, ...["fr", "en"].map(lang => button(`Attestation (${lang.toUpperCase()}) · Certificate`,
+      () => downloadCertificate(id, lang, box), {"data-lang": lang}))) : "";
   box.append(h("div", {},
-    line("Cotisation · Dues", `${m.plan_name} — ${m.status}${m.status_reason ? " (" + m.status_reason + ")" : ""}`),
+    line("Cotisation · Dues", `${m.plan_name} — ${label("membership", m.status)}${m.status_reason ? " (" + m.status_reason + ")" : ""}`),
     line("Payée jusqu'au · Paid until", until),
+    m.instalments > 1 ? line("Échéances payées · Instalments paid", `${m.paid_instalments}/${m.instalments}`) : "",
     m.missed_instalment ? line("Échéance manquée · Missed instalment", `${m.missed_instalment}/${m.instalments}`) : "",
-    line("Paiements · Payments", m.payments.map(p => `${euros(p.amount_minor, p.currency)} ${p.method}${p.applied ? "" : " (non appliqué · not applied: " + p.note + ")"}`).join("; "))));
+    m.due ? line("À régler · Due", euros(m.due.amount_minor, m.due.currency) + of(m.due.instalment, m.due.instalments)) : "",
+    m.last_failure ? line("Dernier échec · Last failure", `${dateTime(m.last_failure.at)} — ${m.last_failure.reason}`) : "",
+    h("b", {}, "Paiements · Payments : "),
+    m.payments.length ? h("ul", {class: "membership-payments"}, m.payments.map(p => h("li", {}, payment(p)))) : "—",
+    certificate));
+}
+// The certificate is fetched with the token and saved from a Blob (a download: no `blob:` in the CSP).
+async function downloadCertificate(id, lang, box) {
+  try {
+    const response = await fetch(`/api/v1/members/${encodeURIComponent(id)}/membership/certificate?lang=${lang}`,
+      {headers: {"Authorization": "Bearer " + token}});
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error((body.title || response.status) + (body.detail ? ": " + body.detail : ""));
+    }
+    const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+    const link = h("a", {download: named ? named[1] : `attestation-${lang}.pdf`, hidden: true});
+    link.href = URL.createObjectURL(new Blob([await response.blob()], {type: "application/pdf"}));
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  } catch (e) { box.append(h("div", {class: "error"}, e.message || String(e))); }
 }
 
 // -- dues KPIs by cohort and program (definitions: README, "Dues KPIs") -------------------------
