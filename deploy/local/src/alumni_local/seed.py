@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
+from alumni_local.seed_dues import DuesDemo, seed_dues
 
 SEED_SUBJECT = "local-seed"
 """Subject of the seeder's token: the local runner exempts it from the gateway's API rate limit."""
@@ -75,9 +76,11 @@ def demo_members(count: int, seed: int = 7) -> list[dict[str, Any]]:
 async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
                progress: Callable[[int, int], None] | None = None,
                retried: Counter[str] | None = None,
-               transport: httpx.AsyncBaseTransport | None = None) -> tuple[int, int]:
+               transport: httpx.AsyncBaseTransport | None = None,
+               dues: DuesDemo | None = None) -> tuple[int, int]:
     """Returns (registered or already present, failed). `retried` counts the requests retried
-    by reason (`429`, `503`, `ConnectError`, …); `transport` replaces the network (tests)."""
+    by reason (`429`, `503`, `ConnectError`, …); `transport` replaces the network (tests);
+    `dues`, when given, receives the dues demo (`seed_dues`)."""
     done = failed = 0
     semaphore = asyncio.Semaphore(concurrency)
     retries: Counter[str] = Counter() if retried is None else retried
@@ -105,6 +108,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
             if r.status_code >= 400 and r.status_code != 409:
                 print(f"seed membership plan {plan['name']}: {describe(r)}", file=sys.stderr)
         await asyncio.gather(*(one(i, row) for i, row in enumerate(demo_members(count))))
+        if dues is not None:
+            seeded = await seed_dues(client, DEMO_PLANS)
+            dues.members, dues.statuses, dues.problems = seeded.members, seeded.statuses, seeded.problems
     return done, failed
 
 

@@ -277,6 +277,34 @@ async def test_a_manual_payment_emits_dues_paid_at_once_with_its_reference(uow: 
             "demo", DUES, Money(4000, "EUR"), Method.CARD, None, date(2026, 11, 20)), uow, clock=lambda: NOW)
 
 
+async def test_a_manual_payment_entered_late_is_dated_when_received_bounded_and_explained(
+        uow: FakePaymentsUnitOfWork) -> None:
+    """An old cheque entered late (or a migrated dues history) is dated the day it was received:
+    at most three years back, and past a month the office records why."""
+    def manual(received_on: date, reason: str | None = None) -> RecordManualPayment:
+        return RecordManualPayment("demo", DUES, Money(6000, "EUR"), Method.CHEQUE, "CHQ 42", received_on,
+                                   late_entry_reason=reason)
+
+    last_year = date(2025, 10, 1)
+    with pytest.raises(InvalidPayment, match="late_entry_reason"):
+        await h.record_manual_payment(manual(last_year), uow, clock=lambda: NOW)
+    with pytest.raises(InvalidPayment, match="late_entry_reason"):  # blank is no reason
+        await h.record_manual_payment(manual(last_year, "   "), uow, clock=lambda: NOW)
+    with pytest.raises(InvalidPayment, match="at most 1096 days"):
+        await h.record_manual_payment(manual(date(2023, 11, 20), "migrated history"), uow, clock=lambda: NOW)
+    assert uow.published == [] and uow.payment_rows == {}
+
+    payment = await h.record_manual_payment(manual(last_year, "chèque 2025 saisi en retard"), uow,
+                                            clock=lambda: NOW)
+    assert payment.late_entry_reason == "chèque 2025 saisi en retard"
+    [event] = uow.published
+    assert isinstance(event.data, DuesPaid) and event.data.paid_at == datetime(2025, 10, 1, 12, tzinfo=UTC)
+    within = await h.record_manual_payment(manual(date(2026, 10, 26)), uow, clock=lambda: NOW)  # 31 days: no reason
+    assert within.late_entry_reason is None
+    oldest = await h.record_manual_payment(manual(date(2023, 11, 26), "migrated history"), uow, clock=lambda: NOW)
+    assert oldest.at == datetime(2023, 11, 26, 12, tzinfo=UTC)
+
+
 async def test_refunds_never_exceed_the_payment_and_reach_the_provider(uow: FakePaymentsUnitOfWork) -> None:
     refunded: list[tuple[str, int, str]] = []
     local = local_provider()
