@@ -81,6 +81,9 @@ async def test_a_click_posts_a_stripe_signed_webhook_the_adapter_accepts(
 
 async def test_with_a_return_url_the_payer_is_sent_back(page: TestClient) -> None:
     checkout, path = await hosted_url(return_url="http://127.0.0.1:8000/console/")
+    # A browser enforces `form-action` on the redirect after the post: the return origin is allowed.
+    csp = page.get(path).headers["content-security-policy"]
+    assert "form-action 'self' http://127.0.0.1:8000;" in csp
     form = dict(parse_qsl(urlsplit(path).query), outcome="pay")
     r = page.post(urlsplit(path).path, data=form, follow_redirects=False)
     assert r.status_code == 303

@@ -101,11 +101,24 @@ class Checkout:
         return f"{self.amount_minor // 100},{self.amount_minor % 100:02d} {self.currency}"
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    ok = parts.scheme in ("http", "https") and re.fullmatch(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?", parts.netloc)
+    return f"{parts.scheme}://{parts.netloc}" if ok else None
+
+
+def _page(title: str, body: str, status: int = 200, return_url: str = "") -> HTMLResponse:
+    """`return_url`: where a click on the page's form is redirected after it posts — a browser
+    enforces `form-action` on that redirect too, so its origin is allowed alongside 'self'."""
+    headers = dict(SECURITY_HEADERS)
+    origin = _origin(return_url)
+    if origin is not None:
+        headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+            "form-action 'self'", f"form-action 'self' {origin}")
     document = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
                 f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{STYLE}</style></head>'
                 f"<body>{body}</body></html>")
-    return HTMLResponse(document, status_code=status, headers=SECURITY_HEADERS)
+    return HTMLResponse(document, status_code=status, headers=headers)
 
 
 def checkout_html(c: Checkout) -> str:
@@ -158,7 +171,8 @@ def checkout_app(gateway_url: str, secret: str, transport: httpx.AsyncBaseTransp
             return not_found()
         if checkout.expired(clock()):
             return expired(checkout)
-        return _page(f"Paiement / Payment — {checkout.amount}", checkout_html(checkout))
+        return _page(f"Paiement / Payment — {checkout.amount}", checkout_html(checkout),
+                     return_url=checkout.return_url)
 
     async def submit(request: Request) -> Response:
         # A urlencoded form (the page's own): parsed here, no multipart library needed.
