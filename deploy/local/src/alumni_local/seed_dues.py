@@ -47,6 +47,7 @@ JOINER = DemoMember("joiner", "Camille", "Adhérente")
 INSTALMENTS = DemoMember("instalments", "Louis", "Échelonné")
 REACTIVATED = DemoMember("reactivated", "Inès", "Reprise", "en")
 IN_GRACE = DemoMember("grace", "Hugo", "Retard")
+DEMO_MEMBERS = (JOINER, INSTALMENTS, REACTIVATED, IN_GRACE)
 
 
 @dataclass
@@ -126,7 +127,7 @@ async def seed_dues(client: httpx.AsyncClient, plans: dict[str, dict[str, Any]],
     try:
         plan_ids = await _plan_ids(client, plans)
         standard, lifetime = plan_ids[STANDARD], plan_ids[LIFETIME_3]
-        for who in (JOINER, INSTALMENTS, REACTIVATED, IN_GRACE):
+        for who in DEMO_MEMBERS:
             demo.members[who.key] = await _member(client, who)
 
         # (b) lifetime in three instalments, two paid: 300 € each (the plan's 900 € / 3).
