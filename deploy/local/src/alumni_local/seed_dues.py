@@ -11,7 +11,7 @@ Besides the plans (`seed.DEMO_PLANS`), four members show every path of the dues 
   entered now with its reason (`late_entry_reason`), bought a period that has ended, then its
   grace — the rules date each transition when it was due (active → in grace → lapsed, what the
   scheduler does for a period ending today); then this year's transfer reactivates her.
-- **Hugo Retard** paid 12½ months ago (cheque entered late): his period ended two weeks ago, he
+- **Hugo Retard** paid 12 months and 10 days ago (cheque entered late): his period ended 10 days ago, he
   is in grace, the reminders say so, and the scheduler lapses him when the grace ends.
 
 Idempotency keys are fixed: a second `make run` changes nothing.
@@ -146,7 +146,7 @@ async def seed_dues(client: httpx.AsyncClient, plans: dict[str, dict[str, Any]],
         await _pay(client, rejoined, "reactivation", price, today, method="transfer")
 
         joined = await _join(client, demo.members[IN_GRACE.key], standard, IN_GRACE.key)
-        await _pay(client, joined, "grace", price, today - timedelta(days=380), late=LATE)
+        await _pay(client, joined, "grace", price, today - timedelta(days=375), late=LATE)
 
         for who, wanted in ((INSTALMENTS, {"active"}), (REACTIVATED, {"active"}), (IN_GRACE, {"in_grace", "lapsed"})):
             m = await _status(client, demo.members[who.key], wanted)
@@ -172,8 +172,8 @@ def describe_demo(demo: DuesDemo, console_url: str, alumnus_token: str | None) -
                  REACTIVATED.key: "Inès Reprise: chèque de l'an dernier saisi en retard → grâce → expirée, puis "
                                   "virement → réactivée / last year's cheque → grace → lapsed, then a transfer → "
                                   "reactivated",
-                 IN_GRACE.key: "Hugo Retard: période finie il y a 15 jours, en grâce (rappel envoyé) / period ended "
-                               "15 days ago, in grace (reminded)"}
+                 IN_GRACE.key: "Hugo Retard: période finie il y a 10 jours, en grâce (rappel envoyé) / period ended "
+                               "10 days ago, in grace (reminded)"}
     for key, text in described.items():
         if key in demo.members:
             lines.append(f"    {text} — {demo.statuses.get(key, '?')} (membre / member {demo.members[key]})")
