@@ -106,13 +106,15 @@ async def _pay(client: httpx.AsyncClient, joined: dict[str, Any], key: str, amou
     await _call(client, "POST", "/api/v1/payments/manual", f"demo-seed-dues-pay-{key}", body)
 
 
-async def _status(client: httpx.AsyncClient, member_id: str, wanted: set[str], timeout: float = 60) -> dict[str, Any]:
-    """The membership once members applied the payments (events): its status in `wanted`."""
+async def _status(client: httpx.AsyncClient, member_id: str, wanted: set[str], timeout: float = 60,
+                  payments: int = 0) -> dict[str, Any]:
+    """The membership once members applied the payments (events): its status in `wanted`, with
+    at least `payments` applied."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         r = await client.get(f"/api/v1/members/{member_id}/membership")
         m = dict(r.json()) if r.status_code == 200 else {}
-        if m.get("status") in wanted:
+        if m.get("status") in wanted and sum(bool(p.get("applied")) for p in m.get("payments", [])) >= payments:
             return m
         if asyncio.get_running_loop().time() > deadline:
             raise SeedProblem(f"membership of {member_id} is {m.get('status')!r}, expected one of {sorted(wanted)}")
@@ -148,8 +150,9 @@ async def seed_dues(client: httpx.AsyncClient, plans: dict[str, dict[str, Any]],
         joined = await _join(client, demo.members[IN_GRACE.key], standard, IN_GRACE.key)
         await _pay(client, joined, "grace", price, today - timedelta(days=375), late=LATE)
 
-        for who, wanted in ((INSTALMENTS, {"active"}), (REACTIVATED, {"active"}), (IN_GRACE, {"in_grace", "lapsed"})):
-            m = await _status(client, demo.members[who.key], wanted)
+        for who, wanted, applied in ((INSTALMENTS, {"active"}, 2), (REACTIVATED, {"active"}, 2),
+                                     (IN_GRACE, {"in_grace", "lapsed"}, 1)):
+            m = await _status(client, demo.members[who.key], wanted, payments=applied)
             demo.statuses[who.key] = str(m["status"])
     except (SeedProblem, KeyError, httpx.HTTPError) as exc:
         demo.problems.append(f"dues demo: {exc!r}")
