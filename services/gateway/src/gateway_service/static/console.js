@@ -642,7 +642,9 @@ const STATUS_TEXT = {pending_payment: "en attente de paiement · awaiting paymen
 function claims() {
   try { return JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))); } catch (e) { return {}; }
 }
-async function loadMyMembership() {
+// The membership itself loads on demand (↻), after a join, and on the way back from the payment
+// page: an alumnus without one gets a 404, which browsers log as an error on every page load.
+async function loadMyMembership(show = new URLSearchParams(location.search).has("checkout")) {
   report("my-membership-error");
   const box = $("my-membership");
   // Only an account linked to a member has a membership of its own (an alumnus; staff use the record).
@@ -653,6 +655,10 @@ async function loadMyMembership() {
     $("my-membership-plan").replaceChildren(...plans.items.map(p => h("option", {value: p.plan_id},
       `${p.name} — ${euros(p.price_minor, p.currency)}${p.instalments > 1 ? " (" + p.instalments + "×)" : ""}`)));
   } catch (e) { report("my-membership-error", e); }
+  if (!show) {
+    box.replaceChildren(h("p", {}, "↻ : afficher ma cotisation · show my membership"));
+    return;
+  }
   const response = await fetch("/api/v1/me/membership", {headers: {"Authorization": "Bearer " + token}});
   if (response.status === 404) {
     box.replaceChildren(h("p", {}, "Pas encore adhérent · Not a member yet"));
@@ -685,7 +691,7 @@ $("my-membership-join").addEventListener("submit", async (ev) => {
     } else {
       target.replaceChildren("Rien à régler (première année offerte) · Nothing to pay (first year free)");
     }
-    loadMyMembership();
+    loadMyMembership(true);
   } catch (e) { report("my-membership-error", e); }
 });
 async function downloadCertificate(lang) {
@@ -708,7 +714,7 @@ async function downloadCertificate(lang) {
 }
 $("my-certificate-fr").addEventListener("click", () => downloadCertificate("fr"));
 $("my-certificate-en").addEventListener("click", () => downloadCertificate("en"));
-$("refresh-my-membership").addEventListener("click", loadMyMembership);
+$("refresh-my-membership").addEventListener("click", () => loadMyMembership(true));
 
 // -- showcase ------------------------------------------------------------------------------
 async function loadShowcase() {
