@@ -54,12 +54,16 @@ async def run(uri: str, n: int, batch: int) -> None:
     await client.drop_database(DB)
     await ensure_indexes(db, [*INDEXES, *outbox_indexes(7)])
     loaded = await load(db, n)
-    print(f"loaded {n} active memberships in {loaded:.1f}s")
+    print(f"loaded {n} active memberships in {loaded:.1f}s", flush=True)
     end_of_period = T0.replace(year=2027) + timedelta(days=1)
 
     started = time.perf_counter()
+    # The first batch on its own (reported at once: a long run shows its pace early), then the rest.
     changed = await advance_due_memberships(lambda: MongoMembersUnitOfWork(client, DB, to_contract),
-                                            clock=lambda: end_of_period, batch=batch)
+                                            clock=lambda: end_of_period, batch=batch, max_batches=1)
+    print(f"first batch: {changed} transitions in {time.perf_counter() - started:.1f}s", flush=True)
+    changed += await advance_due_memberships(lambda: MongoMembersUnitOfWork(client, DB, to_contract),
+                                             clock=lambda: end_of_period, batch=batch)
     ours = time.perf_counter() - started
     in_grace = await db[DUES_MEMBERSHIPS].count_documents({"status": "in_grace"})
     events = await db[OUTBOX].count_documents({"subject": "evt.bench.members.membership_entered_grace.v1"})

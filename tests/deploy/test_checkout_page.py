@@ -3,10 +3,12 @@ a webhook signed exactly like Stripe's, which the fundraising adapter verifies."
 
 from __future__ import annotations
 
+import html
 import json
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -79,6 +81,9 @@ async def test_a_click_posts_a_stripe_signed_webhook_the_adapter_accepts(
 
 async def test_with_a_return_url_the_payer_is_sent_back(page: TestClient) -> None:
     checkout, path = await hosted_url(return_url="http://127.0.0.1:8000/console/")
+    # A browser enforces `form-action` on the redirect after the post: the return origin is allowed.
+    csp = page.get(path).headers["content-security-policy"]
+    assert "form-action 'self' http://127.0.0.1:8000;" in csp
     form = dict(parse_qsl(urlsplit(path).query), outcome="pay")
     r = page.post(urlsplit(path).path, data=form, follow_redirects=False)
     assert r.status_code == 303
@@ -103,3 +108,47 @@ async def test_a_rate_limited_webhook_is_sent_again_after_retry_after() -> None:
     assert r.status_code == 200 and "accepté" in r.text, r.text
     [(first, body), (second, again)] = sent
     assert again == body and second - first >= 1.0, "the same event, after the Retry-After"
+
+
+async def test_an_edited_url_is_not_a_checkout(page: TestClient, received: list[httpx.Request]) -> None:
+    """The fundraising service signs the page's fields: a payer who lowers the amount or pushes
+    the expiry back gets "not found", and no webhook is sent."""
+    _, path = await hosted_url()
+    fields = dict(parse_qsl(urlsplit(path).query))
+    for edit in ({"amount_minor": "100"}, {"expires_at": str(int(time.time()) + 86_400)}, {"sig": "0" * 64},
+                 {"sig": ""}):
+        edited = {**fields, **edit}
+        assert page.get(urlsplit(path).path, params=edited).status_code == 404
+        assert page.post(urlsplit(path).path, data={**edited, "outcome": "pay"}).status_code == 404
+    assert received == []
+
+
+async def test_an_expired_checkout_is_refused_and_says_when_it_expired(received: list[httpx.Request]) -> None:
+    """Same TTL as the fundraising service's (`checkout_ttl_minutes`, here the provider's default
+    hour): the page shows until when it is valid; past that the page and its buttons answer 410
+    with the expiry in FR/EN, and nothing reaches the gateway."""
+    checkout, path = await hosted_url(return_url="http://127.0.0.1:8000/console/")
+    assert checkout.expires_at is not None and checkout.created_at is not None
+    assert checkout.expires_at - checkout.created_at == timedelta(minutes=60)
+    expires = checkout.expires_at.timestamp()
+    paris = checkout.expires_at.astimezone(ZoneInfo("Europe/Paris"))
+    now = [expires - 1]
+
+    def gateway(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200, json={"outcome": "processed"})
+
+    page = TestClient(checkout_app(GATEWAY, SECRET, httpx.MockTransport(gateway), clock=lambda: now[0]))
+    shown = page.get(path)
+    assert shown.status_code == 200
+    assert f"Valable jusqu'au {paris:%d/%m/%Y à %H:%M}" in html.unescape(shown.text)
+    assert f"Valid until {paris:%Y-%m-%d at %H:%M}" in shown.text
+
+    now[0] = expires  # the payer left the page open
+    form = dict(parse_qsl(urlsplit(path).query), outcome="pay")
+    for r in (page.get(path), page.post(urlsplit(path).path, data=form, follow_redirects=False)):
+        assert r.status_code == 410
+        text = html.unescape(r.text)
+        assert f"expiré le {paris:%d/%m/%Y à %H:%M}" in text and f"expired on {paris:%Y-%m-%d at %H:%M}" in text
+        assert "Payer / Pay" not in text and 'href="http://127.0.0.1:8000/console/"' in text
+    assert received == []

@@ -20,10 +20,12 @@ import httpx
 import pytest
 
 from alumni_local.http_retry import RetryTransport
+from alumni_local.seed_dues import DEMO_MEMBERS
 
 pytestmark = pytest.mark.e2e
 
 BURST = 20
+DUES_DEMO = len(DEMO_MEMBERS)  # the dues demo's members (`alumni_local.seed_dues`)
 T = TypeVar("T")
 
 
@@ -167,6 +169,11 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         output = run.output
         assert "5 registered or already present, 0 failed" in output
         assert output.index("Ctrl-C stops everything") < output.index("Seeding"), "said before the seed"
+        # The dues demo: an alumnus link to join and pay, and the three other paths, as seeded.
+        assert "Cotisations (démo) / Dues (demo):" in output and "dues demo:" not in output, output
+        assert re.search(r"Camille Adhérente \(ancienne élève / alumna\): \S+/console#token=\S+", output)
+        assert "2/3 réglées / lifetime in 3 instalments, 2 paid — active" in output
+        assert "reactivated — active" in output and "(reminded) — in_grace" in output
         api, token = console(output)
         mailbox = re.search(r"Mailbox\s+(\S+)", output)
         assert mailbox
@@ -175,7 +182,7 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         auth = {"Authorization": f"Bearer {token}"}
         assert "Console alumni" in httpx.get(f"{api}/console").text
         members = httpx.get(f"{api}/api/v1/members", headers=auth)
-        assert members.status_code == 200 and len(members.json()["items"]) == 5
+        assert members.status_code == 200 and len(members.json()["items"]) == 5 + DUES_DEMO
         showcase = httpx.get(f"{api}/api/v1/public/demo/showcase").json()["items"]
         assert len(showcase) == 1 and showcase[0]["quote"], "the demo tenant has a showcase entry"
         groups = httpx.get(f"{api}/api/v1/groups", headers=auth)
@@ -210,7 +217,7 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
 
         run.wait_for(healthy, 20)
         listed = httpx.get(f"{api}/api/v1/members", params={"limit": 100}, headers=auth).json()["items"]
-        assert len(listed) == 5 + BURST, "every write of the burst is there"
+        assert len(listed) == 5 + DUES_DEMO + BURST, "every write of the burst is there"
         # The restarted service consumes again: a member registered now gets a welcome email.
         with httpx.Client(base_url=api, headers=auth, timeout=30, transport=RetryTransport()) as client:
             assert register(client, BURST) == 201
@@ -233,12 +240,14 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         api, token = console(run.output)
         members = httpx.get(f"{api}/api/v1/members", params={"limit": 100},
                             headers={"Authorization": f"Bearer {token}"})
-        assert len(members.json()["items"]) == 5 + BURST + 1, "the second run reused the data and seeded nothing twice"
+        assert len(members.json()["items"]) == 5 + DUES_DEMO + BURST + 1, \
+            "the second run reused the data and seeded nothing twice"
         mailbox = re.search(r"Mailbox\s+(\S+)", run.output)
         assert mailbox
         time.sleep(2)
-        recipients = [tuple(m["to"]) for m in httpx.get(mailbox.group(1)).json()["messages"]]
-        assert len(recipients) == len(set(recipients)), "no welcome email sent twice across runs and restarts"
+        # (A dues demo member also gets their reminder: one email per recipient and subject.)
+        sent = [(tuple(m["to"]), m["subject"]) for m in httpx.get(mailbox.group(1)).json()["messages"]]
+        assert len(sent) == len(set(sent)), "no email sent twice across runs and restarts"
     finally:
         run.stop(signal.SIGKILL)  # the parent `sh`, not the runner
 

@@ -129,7 +129,14 @@ class RecordManualPayment(_PaymentTarget):
     method: ManualMethod
     reference: ShortText | None = Field(None, description="Cheque number, transfer reference…",
                                         examples=["CHQ 0012345"])
-    received_on: date = Field(description="Day the money was received.", examples=["2026-03-02"])
+    received_on: date = Field(description="Day the money was received: not in the future, at most "
+                                          "`MAX_BACKDATED_DAYS` (1,096) days ago. Dues apply from that day, so an "
+                                          "old cheque entered late (or a migrated dues history) buys the period it "
+                                          "paid for, already ended or not.", examples=["2026-03-02"])
+    late_entry_reason: ShortText | None = Field(
+        None, description="Why the payment is entered late: required when `received_on` is more than "
+                          "`LATE_ENTRY_DAYS` (31) days ago; recorded on the payment.",
+        examples=["Chèque 2025 saisi en retard / 2025 cheque entered late"])
 
 
 class ReceivePaymentWebhook(Request):
@@ -186,6 +193,7 @@ class PaymentView(Result):
     checkout_id: Identifier | None = None
     instalment: int | None = None
     instalments: int | None = None
+    late_entry_reason: str | None = Field(None, description="A manual payment entered late: why.")
 
 
 class PaymentPage(Result):

@@ -49,6 +49,16 @@ class _MembershipTransition(EventData):
                           "membership or none.")
     at: AwareDatetime = Field(description="When the rule took effect (UTC): a scheduler catching up after "
                                           "downtime dates the transition when it was due.")
+    # Added within v1 (optional, so compatible): what a reminder tells the member. Absent from
+    # events published before; consumers fall back to wording without them.
+    plan_name: str | None = Field(None, max_length=200, description="The plan's name, on the terms the membership "
+                                  "is on (added in v1, optional: absent from older events).", examples=["Standard"])
+    amount_due_minor: int | None = Field(
+        None, ge=0, description="What the next payment costs on those terms, in minor units: a renewal's price or "
+                                "the next instalment; null when nothing more is due (lifetime, cancelled) or on "
+                                "older events.", examples=[6000])
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$", description="ISO 4217 currency of `amount_due_minor`.",
+                                 examples=["EUR"])
 
 
 class MembershipActivated(_MembershipTransition):

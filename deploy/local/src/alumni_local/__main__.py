@@ -11,12 +11,14 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 try:  # Ctrl-C while Python is still importing the runner: nothing started yet, nothing to stop
     from alumni_local.progress import ProgressBar
     from alumni_local.runner import Platform, Ports
     from alumni_local.seed import SEED_SUBJECT, seed
+    from alumni_local.seed_dues import JOINER, DuesDemo, describe_demo
     from alumni_local.supervisor import PlatformGaveUp, Supervisor, record
     from servicekit.devservers import die_with_parent
 except KeyboardInterrupt:
@@ -35,9 +37,13 @@ class Seeder(threading.Thread):
     """Seeds in the background while the main thread supervises the platform (a service that
     crashes during the seed is restarted; the seed's requests retry meanwhile)."""
 
-    def __init__(self, gateway_url: str, token: str, count: int) -> None:
+    def __init__(self, gateway_url: str, token: str, count: int,
+                 alumnus_token: Callable[[str], str] | None = None) -> None:
         super().__init__(name="demo-seed", daemon=True)
         self.count = count
+        self.gateway_url = gateway_url
+        self.dues = DuesDemo()
+        self.alumnus_token = alumnus_token
         self.result: tuple[int, int] | None = None
         self.error: BaseException | None = None
         self.retried: Counter[str] = Counter()
@@ -45,7 +51,7 @@ class Seeder(threading.Thread):
         self.elapsed = 0.0
         self._loop = asyncio.new_event_loop()
         self._task = self._loop.create_task(
-            seed(gateway_url, token, count, progress=show_progress, retried=self.retried))
+            seed(gateway_url, token, count, progress=show_progress, retried=self.retried, dues=self.dues))
 
     def run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -74,7 +80,9 @@ class Seeder(threading.Thread):
         line = f"  {present} registered or already present, {failed} failed ({self.elapsed:.0f} s)"
         if self.retried:
             line += "; retried: " + ", ".join(f"{n}× {reason}" for reason, n in self.retried.most_common())
-        return line
+        joiner = self.dues.members.get(JOINER.key)
+        token = self.alumnus_token(joiner) if joiner and self.alumnus_token else None
+        return line + describe_demo(self.dues, f"{self.gateway_url}/console", token)
 
 
 def stop_with_parent() -> None:
@@ -180,7 +188,8 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
         print("Ctrl-C stops everything. A process that crashes is restarted.", flush=True)
         if demo_members:
             print(f"Seeding {demo_members} demo alumni in tenant 'demo' (the console is already up) ...", flush=True)
-            seeder = Seeder(platform.gateway_url, platform.issue_token("manager", subject=SEED_SUBJECT), demo_members)
+            seeder = Seeder(platform.gateway_url, platform.issue_token("manager", subject=SEED_SUBJECT), demo_members,
+                            alumnus_token=lambda member_id: platform.issue_token("alumnus", member_id=member_id))
             seeder.start()
         supervisor = Supervisor(platform)
         parent = ParentWatch(os.getppid())

@@ -7,17 +7,26 @@ Stripe-shaped webhook, signed exactly like Stripe's (`Stripe-Signature: t=…,v1
 shared secret), to the gateway's `POST /api/v1/payments/webhooks/local` — so the whole flow
 runs without the internet, through the same verification code as Stripe's webhooks.
 No card data is asked for: there is none to give.
+
+The URL's fields are signed by the fundraising service (`local_page_signature`, the shared
+secret): an edited amount or expiry is refused. A checkout expires like Stripe's, after
+`checkout_ttl_minutes`: the page shows until when it is valid, and past that answers 410 with
+the expiry in FR/EN, to the page and to the buttons alike (no webhook is sent).
 """
 
 from __future__ import annotations
 
 import argparse
+import hmac
 import html
 import json
 import re
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import uvicorn
@@ -27,9 +36,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from alumni_local.http_retry import AsyncRetryTransport
-from fundraising_service.adapters.stripe_checkout import local_event, sign_webhook
+from fundraising_service.adapters.stripe_checkout import local_event, local_page_signature, sign_webhook
 
 SESSION_ID = re.compile(r"^cs_local_[0-9a-f]{8,64}$")
+PARIS = ZoneInfo("Europe/Paris")
+SIGNATURE = re.compile(r"^[0-9a-f]{64}$")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 TENANT = re.compile(r"^[a-z0-9-]{2,32}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -50,13 +61,17 @@ button{font-size:1rem;padding:.6rem 1.2rem;border-radius:.5rem;border:0;margin-r
 class Checkout:
     """The checkout named by the page's URL (the fundraising service wrote it there)."""
 
-    def __init__(self, session_id: str, params: dict[str, str]) -> None:
-        self.session_id = session_id
+    def __init__(self, session_id: str, params: dict[str, str], secret: str) -> None:
+        signature = params.get("sig", "")
+        if not (SESSION_ID.match(session_id) and SIGNATURE.match(signature) and hmac.compare_digest(
+                signature, local_page_signature(secret, session_id, params))):
+            raise ValueError("not a checkout of the local provider (signature)")
+        self.session_id, self.signature = session_id, signature
         self.tenant = params.get("tenant", "")
         self.checkout_id = params.get("checkout_id", "")
         self.amount_minor = int(params.get("amount_minor", "0"))
         self.currency = params.get("currency", "")
-        self.description = params.get("description", "")[:200]
+        self.description = params.get("description", "")  # signed as sent; shortened for display only
         self.methods = [m for m in params.get("methods", "card").split(",") if m in METHODS] or ["card"]
         self.expires_at = int(params.get("expires_at", "0"))
         self.return_url = params.get("return_url", "")
@@ -67,25 +82,45 @@ class Checkout:
             self.return_url = ""
 
     @classmethod
-    def of(cls, request: Request, form: dict[str, str] | None = None) -> Checkout:
-        return cls(request.path_params["session_id"], form if form is not None else dict(request.query_params))
+    def of(cls, request: Request, secret: str, form: dict[str, str] | None = None) -> Checkout:
+        return cls(request.path_params["session_id"], form if form is not None else dict(request.query_params), secret)
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires_at
+
+    def expiry(self, language: str) -> str:
+        at = datetime.fromtimestamp(self.expires_at, UTC).astimezone(PARIS)
+        return at.strftime("%d/%m/%Y à %H:%M") if language == "fr" else at.strftime("%Y-%m-%d at %H:%M")
 
     def query(self) -> str:
         return urlencode({"tenant": self.tenant, "checkout_id": self.checkout_id, "amount_minor": self.amount_minor,
                           "currency": self.currency, "description": self.description,
                           "methods": ",".join(self.methods), "expires_at": self.expires_at,
-                          "return_url": self.return_url})
+                          "return_url": self.return_url, "sig": self.signature})
 
     @property
     def amount(self) -> str:
         return f"{self.amount_minor // 100},{self.amount_minor % 100:02d} {self.currency}"
 
 
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    ok = parts.scheme in ("http", "https") and re.fullmatch(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?", parts.netloc)
+    return f"{parts.scheme}://{parts.netloc}" if ok else None
+
+
+def _page(title: str, body: str, status: int = 200, return_url: str = "") -> HTMLResponse:
+    """`return_url`: where a click on the page's form is redirected after it posts — a browser
+    enforces `form-action` on that redirect too, so its origin is allowed alongside 'self'."""
+    headers = dict(SECURITY_HEADERS)
+    origin = _origin(return_url)
+    if origin is not None:
+        headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+            "form-action 'self'", f"form-action 'self' {origin}")
     document = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
                 f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{STYLE}</style></head>'
                 f"<body>{body}</body></html>")
-    return HTMLResponse(document, status_code=status, headers=SECURITY_HEADERS)
+    return HTMLResponse(document, status_code=status, headers=headers)
 
 
 def checkout_html(c: Checkout) -> str:
@@ -96,11 +131,14 @@ def checkout_html(c: Checkout) -> str:
                      for k, v in (("tenant", c.tenant), ("checkout_id", c.checkout_id),
                                   ("amount_minor", str(c.amount_minor)), ("currency", c.currency),
                                   ("description", c.description), ("methods", ",".join(c.methods)),
-                                  ("expires_at", str(c.expires_at)), ("return_url", c.return_url)))
+                                  ("expires_at", str(c.expires_at)), ("return_url", c.return_url),
+                                  ("sig", c.signature)))
     return (f'<p class="dev">Fournisseur de paiement local (développement) — aucun argent réel. '
             f'<br>Local payment provider (development) — no real money.</p>'
-            f'<div class="card"><h1>Paiement / Payment</h1><p>{e(c.description)}</p>'
+            f'<div class="card"><h1>Paiement / Payment</h1><p>{e(c.description[:200])}</p>'
             f'<p class="amount">{e(c.amount)}</p><p><small>{e(methods)}</small></p>'
+            f'<p class="expiry"><small>Valable jusqu\'au {e(c.expiry("fr"))} (heure de Paris) / '
+            f'Valid until {e(c.expiry("en"))} (Paris time)</small></p>'
             f'<form method="post" action="/checkout/{e(c.session_id)}">{hidden}'
             f'<button class="pay" name="outcome" value="pay">Payer / Pay</button>'
             f'<button class="fail" name="outcome" value="fail">Échec / Fail</button></form>'
@@ -158,27 +196,48 @@ def outcome_page(c: Checkout, paid: bool, status: int, detail: str) -> Response:
                  f"<pre>{e(detail)}</pre></div>", 502)
 
 
-def checkout_app(gateway_url: str, secret: str, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+def expired_html(c: Checkout) -> str:
+    e = html.escape
+    back = (f'<p><a href="{e(c.return_url)}">Retour à mon espace adhérent / Back to my member area</a></p>'
+            if c.return_url else "")
+    return (f'<div class="card"><h1>Paiement expiré / Payment expired</h1>'
+            f"<p>Ce lien de paiement a expiré le {e(c.expiry('fr'))} (heure de Paris) : aucun paiement n'a été "
+            f"fait. Relancez l'adhésion depuis votre espace adhérent pour obtenir un nouveau lien.</p>"
+            f"<p>This payment link expired on {e(c.expiry('en'))} (Paris time): nothing was paid. Start again "
+            f"from your member area to get a new link.</p>"
+            f"<p><small>{e(c.description[:200])} — {e(c.amount)}</small></p>{back}</div>")
+
+
+def checkout_app(gateway_url: str, secret: str, transport: httpx.AsyncBaseTransport | None = None,
+                 clock: Callable[[], float] = time.time) -> Starlette:
+    def not_found() -> Response:
+        return _page("Paiement introuvable / Payment not found", "<h1>Paiement introuvable / Payment not found</h1>",
+                     404)
+
+    def expired(checkout: Checkout) -> Response:
+        return _page("Paiement expiré / Payment expired", expired_html(checkout), 410)
+
     async def show(request: Request) -> Response:
         try:
-            checkout = Checkout.of(request)
+            checkout = Checkout.of(request, secret)
         except ValueError:
-            return _page("Paiement introuvable / Payment not found",
-                         "<h1>Paiement introuvable / Payment not found</h1>", 404)
-        if checkout.expires_at and checkout.expires_at < time.time():
-            return _page("Paiement expiré / Payment expired", "<h1>Paiement expiré / Payment expired</h1>", 410)
-        return _page(f"Paiement / Payment — {checkout.amount}", checkout_html(checkout))
+            return not_found()
+        if checkout.expired(clock()):
+            return expired(checkout)
+        return _page(f"Paiement / Payment — {checkout.amount}", checkout_html(checkout),
+                     return_url=checkout.return_url)
 
     async def submit(request: Request) -> Response:
         # A urlencoded form (the page's own): parsed here, no multipart library needed.
         form = dict(parse_qsl((await request.body())[:8192].decode("utf-8", "replace")))
         try:
-            checkout = Checkout.of(request, form)
+            checkout = Checkout.of(request, secret, form)
         except ValueError:
-            return _page("Paiement introuvable / Payment not found",
-                         "<h1>Paiement introuvable / Payment not found</h1>", 404)
+            return not_found()
+        if checkout.expired(clock()):  # the page was left open past the expiry: nothing is sent
+            return expired(checkout)
         paid = form.get("outcome") == "pay"
-        now = int(time.time())
+        now = int(clock())
         body = local_event(session_id=checkout.session_id, checkout_id=checkout.checkout_id, tenant=checkout.tenant,
                            amount_minor=checkout.amount_minor, currency=checkout.currency, methods=checkout.methods,
                            paid=paid, created=now, reason=None if paid else "card_declined")

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
+from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_kpis import seed_dues_kpi_demo
 
 SEED_SUBJECT = "local-seed"
@@ -76,9 +77,11 @@ def demo_members(count: int, seed: int = 7) -> list[dict[str, Any]]:
 async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
                progress: Callable[[int, int], None] | None = None,
                retried: Counter[str] | None = None,
-               transport: httpx.AsyncBaseTransport | None = None) -> tuple[int, int]:
+               transport: httpx.AsyncBaseTransport | None = None,
+               dues: DuesDemo | None = None) -> tuple[int, int]:
     """Returns (registered or already present, failed). `retried` counts the requests retried
-    by reason (`429`, `503`, `ConnectError`, …); `transport` replaces the network (tests)."""
+    by reason (`429`, `503`, `ConnectError`, …); `transport` replaces the network (tests);
+    `dues`, when given, receives the dues demo (`seed_dues`)."""
     done = failed = 0
     semaphore = asyncio.Semaphore(concurrency)
     retries: Counter[str] = Counter() if retried is None else retried
@@ -107,6 +110,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
                 print(f"seed membership plan {plan['name']}: {describe(r)}", file=sys.stderr)
         await asyncio.gather(*(one(i, row) for i, row in enumerate(demo_members(count))))
         await seed_dues_kpi_demo(client)  # memberships across cohorts and programs (dues KPIs panel)
+        if dues is not None:
+            seeded = await seed_dues(client, DEMO_PLANS)
+            dues.members, dues.statuses, dues.problems = seeded.members, seeded.statuses, seeded.problems
     return done, failed
 
 

@@ -38,6 +38,7 @@ from fundraising_service.domain.payments import (
     PaymentInProgress,
     PaymentStatus,
     PaymentTarget,
+    ProviderUnavailable,
     Purpose,
     RefundRefused,
     UnknownCheckout,
@@ -281,6 +282,34 @@ async def test_a_manual_payment_emits_dues_paid_at_once_with_its_reference(uow: 
             "demo", DUES, Money(4000, "EUR"), Method.CARD, None, date(2026, 11, 20)), uow, clock=lambda: NOW)
 
 
+async def test_a_manual_payment_entered_late_is_dated_when_received_bounded_and_explained(
+        uow: FakePaymentsUnitOfWork) -> None:
+    """An old cheque entered late (or a migrated dues history) is dated the day it was received:
+    at most three years back, and past a month the office records why."""
+    def manual(received_on: date, reason: str | None = None) -> RecordManualPayment:
+        return RecordManualPayment("demo", DUES, Money(6000, "EUR"), Method.CHEQUE, "CHQ 42", received_on,
+                                   late_entry_reason=reason)
+
+    last_year = date(2025, 10, 1)
+    with pytest.raises(InvalidPayment, match="late_entry_reason"):
+        await h.record_manual_payment(manual(last_year), uow, clock=lambda: NOW)
+    with pytest.raises(InvalidPayment, match="late_entry_reason"):  # blank is no reason
+        await h.record_manual_payment(manual(last_year, "   "), uow, clock=lambda: NOW)
+    with pytest.raises(InvalidPayment, match="at most 1096 days"):
+        await h.record_manual_payment(manual(date(2023, 11, 20), "migrated history"), uow, clock=lambda: NOW)
+    assert uow.published == [] and uow.payment_rows == {}
+
+    payment = await h.record_manual_payment(manual(last_year, "chèque 2025 saisi en retard"), uow,
+                                            clock=lambda: NOW)
+    assert payment.late_entry_reason == "chèque 2025 saisi en retard"
+    [event] = uow.published
+    assert isinstance(event.data, DuesPaid) and event.data.paid_at == datetime(2025, 10, 1, 12, tzinfo=UTC)
+    within = await h.record_manual_payment(manual(date(2026, 10, 26)), uow, clock=lambda: NOW)  # 31 days: no reason
+    assert within.late_entry_reason is None
+    oldest = await h.record_manual_payment(manual(date(2023, 11, 26), "migrated history"), uow, clock=lambda: NOW)
+    assert oldest.at == datetime(2023, 11, 26, 12, tzinfo=UTC)
+
+
 async def test_refunds_never_exceed_the_payment_and_reach_the_provider(uow: FakePaymentsUnitOfWork) -> None:
     refunded: list[tuple[str, int, str]] = []
     local = local_provider()
@@ -352,6 +381,21 @@ class _StripeStub(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(raw)
 
+    def do_GET(self) -> None:
+        """Stripe's read endpoints a subscription refund needs (an invoice's payments, the
+        subscription of a checkout, its invoices), answered from `objects`."""
+        path, _, query = self.path.partition("?")
+        type(self).received.append((path, parse_qs(query), None))
+        body = type(self).objects.get(path, {"error": {"type": "invalid_request_error", "message": "No such object"}})
+        raw = json.dumps(body).encode()
+        self.send_response(200 if "error" not in body else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    objects: ClassVar[dict[str, dict[str, Any]]] = {}
+
     def log_message(self, *_: Any) -> None:
         pass
 
@@ -359,6 +403,7 @@ class _StripeStub(BaseHTTPRequestHandler):
 @pytest.fixture
 def stripe_stub() -> Iterator[str]:
     _StripeStub.received = []
+    _StripeStub.objects = {}
     server = HTTPServer(("127.0.0.1", 0), _StripeStub)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -526,3 +571,82 @@ def test_payments_are_in_two_decimal_currencies_only(currency: str) -> None:
     with pytest.raises(InvalidPayment, match="two-decimal ISO 4217"):
         Checkout.open(tenant="demo", target=DUES, amount=Money(9000, currency), description="x",
                       methods=(Method.CARD,), provider="local", now=NOW)
+
+
+def _listing(url: str, *items: dict[str, Any]) -> dict[str, Any]:
+    return {"object": "list", "url": url, "has_more": False, "data": list(items)}
+
+
+def _invoice_payments(invoice: str, intent: str) -> dict[str, Any]:
+    return _listing("/v1/invoice_payments", {
+        "id": f"inpay_{invoice}", "object": "invoice_payment", "invoice": invoice, "status": "paid",
+        "amount_paid": 5000, "amount_requested": 5000, "currency": "eur", "is_default": True, "livemode": False,
+        "created": 1_800_000_000, "payment": {"type": "payment_intent", "payment_intent": intent}})
+
+
+def subscription_completed(checkout: Checkout, invoice: str | None) -> tuple[str, str]:
+    """`checkout.session.completed` of a `subscription`-mode session: no payment intent on the
+    session, the first invoice instead (null when the event predates this adapter's reading of it)."""
+    body = json.dumps({
+        "id": f"evt_sub_{checkout.id}", "object": "event", "type": "checkout.session.completed",
+        "created": int(time.time()), "data": {"object": {
+            "id": checkout.session_id, "object": "checkout.session", "mode": "subscription",
+            "client_reference_id": checkout.id, "amount_total": 5000, "currency": "eur",
+            "metadata": {"tenant": checkout.tenant, "checkout_id": checkout.id}, "payment_method_types": ["card"],
+            "payment_status": "paid", "status": "complete", "payment_intent": None, "invoice": invoice,
+            "subscription": "sub_1"}}})
+    return body, sign_webhook(body, "whsec_stripe", int(time.time()))
+
+
+@pytest.mark.parametrize("first_invoice", ["in_first", None])
+async def test_refunding_a_subscriptions_payments_finds_their_payment_intent(
+        stripe_stub: str, uow: FakePaymentsUnitOfWork, first_invoice: str | None) -> None:
+    """A subscription checkout's session has no payment intent: the refund of its first payment
+    (and of a renewal) goes through the invoice's payments, as Stripe's API gives them; a first
+    payment recorded without its invoice is found through the subscription (by metadata)."""
+    provider = StripeCheckoutProvider(api_key="sk_test_x", webhook_secret="whsec_stripe",
+                                      default_return_url="https://alumni.example/console/", api_base=stripe_stub)
+    providers = h.Providers.of(provider)
+    checkout = await h.create_checkout(CreateCheckout("demo", DUES, Money(5000, "EUR"), "Cotisation annuelle",
+                                                      (Method.CARD,), None, recurring=True), uow, providers)
+    assert await deliver(uow, providers, *subscription_completed(checkout, first_invoice), provider="stripe") \
+        == "processed"
+    assert checkout.payment_id is not None
+    first = uow.payment_rows[("demo", checkout.payment_id)]
+    assert first.provider_payment_ref == first_invoice
+
+    _StripeStub.objects = {
+        "/v1/invoice_payments": _invoice_payments("in_first", "pi_first"),
+        "/v1/subscriptions/search": {"object": "search_result", "url": "/v1/subscriptions/search", "has_more": False,
+                                     "data": [{"id": "sub_1", "object": "subscription"}]},
+        "/v1/invoices": _listing("/v1/invoices",
+                                 {"id": "in_renewal", "object": "invoice", "billing_reason": "subscription_cycle"},
+                                 {"id": "in_first", "object": "invoice", "billing_reason": "subscription_create"}),
+    }
+    await h.refund_payment(RefundPayment("demo", first.id, 5000, "member left"), uow, providers)
+    refunds = [r for r in _StripeStub.received if r[0] == "/v1/refunds"]
+    assert [r[1]["payment_intent"] for r in refunds] == [["pi_first"]] and refunds[0][1]["amount"] == ["5000"]
+    lookups = [(path, q) for path, q, _ in _StripeStub.received if path == "/v1/invoice_payments"]
+    assert lookups[-1][1]["invoice"] == ["in_first"] and lookups[-1][1]["status"] == ["paid"]
+    searched = [q for path, q, _ in _StripeStub.received if path == "/v1/subscriptions/search"]
+    assert bool(searched) is (first_invoice is None)  # searched only when the invoice was not recorded
+    if searched:
+        assert searched[-1]["query"] == [f"metadata['checkout_id']:'{checkout.id}'"]
+
+    # A renewal: its invoice is its own reference. An invoice without a paid payment intent is a
+    # refusal from the provider's side (502), no refund is asked of Stripe.
+    await deliver(uow, providers, *invoice_event_signed(checkout, "in_renewal"), provider="stripe")
+    renewal = next(p for p in uow.payment_rows.values() if p.renewal_ref == "in_renewal")
+    _StripeStub.objects["/v1/invoice_payments"] = _listing("/v1/invoice_payments")
+    with pytest.raises(ProviderUnavailable):
+        await h.refund_payment(RefundPayment("demo", renewal.id, 2000, "partial"), uow, providers)
+    assert len([r for r in _StripeStub.received if r[0] == "/v1/refunds"]) == 1
+    _StripeStub.objects["/v1/invoice_payments"] = _invoice_payments("in_renewal", "pi_renewal")
+    await h.refund_payment(RefundPayment("demo", renewal.id, 2000, "partial"), uow, providers)
+    last = [r for r in _StripeStub.received if r[0] == "/v1/refunds"][-1]
+    assert last[1]["payment_intent"] == ["pi_renewal"] and last[1]["amount"] == ["2000"]
+
+
+def invoice_event_signed(checkout: Checkout, invoice: str) -> tuple[str, str]:
+    body, _ = invoice_event(checkout, invoice=invoice)
+    return body, sign_webhook(body, "whsec_stripe", int(time.time()))

@@ -220,3 +220,22 @@ async def test_tenancy_and_certificate(uow_factory: Any, db: Any, mongo_client: 
     office = Principal(tenant="demo", subject="staff-1", roles=frozenset({Role.MANAGER}))
     reply = await certificate.handler(ms.MembershipCertificateQuery(member_id=me.member_id), office)
     assert reply.filename == f"attestation-{m_id}-fr.pdf"
+
+
+async def test_the_scheduler_reads_due_keys_a_window_at_a_time(uow_factory: Any, db: Any) -> None:
+    """Due keys read several batches at a time (a read of due keys scans every due entry on the
+    stand-in): windows of 2 batches of 7 over 30 due memberships move all 30, once, and
+    `max_batches` still bounds a run."""
+    plan = await membership.create_plan(CreatePlan("demo", STAFF, STANDARD), uow_factory())
+    for i in range(30):
+        me = await register(uow_factory, f"w{i}@example.org")
+        assert me.member_id is not None
+        m_id = (await membership.join_membership(JoinMembership("demo", me, plan.id), uow_factory(),
+                                                 clock=clock(T0))).membership.id
+        await membership.on_dues_paid("demo", m_id, me.member_id, Payment(f"w{i}", plan.id, 6000, "EUR", T0),
+                                      uow_factory(), clock(T0))
+    at = T0 + timedelta(days=370)
+    assert await membership.advance_due_memberships(uow_factory, clock(at), batch=7, window=2, max_batches=3) == 21
+    assert await membership.advance_due_memberships(uow_factory, clock(at), batch=7, window=2) == 9
+    assert await membership.advance_due_memberships(uow_factory, clock(at), batch=7, window=2) == 0
+    assert Counter(await outbox_types(db))["membership_entered_grace"] == 30

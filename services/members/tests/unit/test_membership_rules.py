@@ -204,3 +204,32 @@ def test_a_plan_is_priced_in_a_two_decimal_iso_currency(currency: str) -> None:
     with pytest.raises(InvalidPlan, match="two-decimal ISO 4217"):
         Plan.create("t", PlanTerms("Standard", PlanKind.ANNUAL, 9000, currency), T0)
     assert Plan.create("t", PlanTerms("Standard", PlanKind.ANNUAL, 9000, "CHF"), T0).revision == 1
+
+
+def test_transition_events_name_the_plan_and_what_paying_next_costs() -> None:
+    """What reminders say (plan, amount): the next instalment for a schedule, the renewal price
+    for an annual plan, nothing once lifetime or cancelled — mapped to the v1 contract's optional fields."""
+    from alumni_contracts.members import membership_v1
+    from members_service.service_layer.contract_mapping import to_contract
+
+    m = Membership.join("t1", "m1", LIFE3, T0)
+    pay(m, "p1", LIFE3.terms.instalment_amount(1), T0, plan="life3", instalment=1)
+    m.advance(add_months(T0, 12))  # instalment 2 missed: in grace
+    pay(m, "p2", LIFE3.terms.instalment_amount(2), add_months(T0, 12) + timedelta(days=1), plan="life3", instalment=2)
+    pay(m, "p3", LIFE3.terms.instalment_amount(3), add_months(T0, 13), plan="life3", instalment=3)
+    dues = [(type(e).__name__, e.plan_name, e.amount_due_minor, e.currency)  # type: ignore[attr-defined]
+            for e, _ in m.pending_events() if hasattr(e, "amount_due_minor")]
+    assert dues == [("MembershipActivated", "Lifetime", 33333, "EUR"),
+                    ("MembershipEnteredGrace", "Lifetime", 33333, "EUR"),
+                    ("MembershipRenewed", "Lifetime", 33333, "EUR"),
+                    ("MembershipBecameLifetime", "Lifetime", None, "EUR")]  # the last instalment: nothing more
+
+    a = Membership.join("t1", "m2", ANNUAL, T0)
+    pay(a, "p1", 6000, T0)
+    a.cancel("office", "left", T0 + timedelta(days=3))
+    events = [to_contract(e) for e, _ in a.pending_events() if hasattr(e, "amount_due_minor")]
+    activated, cancelled = events
+    assert isinstance(activated, membership_v1.MembershipActivated)
+    assert (activated.plan_name, activated.amount_due_minor, activated.currency) == ("Standard", 6000, "EUR")
+    assert isinstance(cancelled, membership_v1.MembershipCancelled)
+    assert (cancelled.plan_name, cancelled.amount_due_minor, cancelled.currency) == ("Standard", None, None)

@@ -3,6 +3,7 @@ payment, never for completed lifetime memberships or members nobody may write to
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -339,3 +340,54 @@ def test_a_reminder_key_is_a_valid_notification_id(stage: Stage) -> None:
     member_id = "01a23701-53a4-7c3e-9d2b-2a7f1c0e4b11"
     key = reminders.delivery_key(stage, member_id, datetime(2027, 12, 31, 23, 59, 59, tzinfo=UTC))
     assert TypeAdapter(Identifier).validate_python(key) == key
+
+
+def priced(t: Transition, plan: str | None = "Standard", amount: int | None = 6000) -> Transition:
+    return replace(t, plan_name=plan, amount_due_minor=amount, currency="EUR" if plan is not None else None)
+
+
+@pytest.mark.parametrize(("locale", "named", "price"), [("fr", "formule « Standard »", "60,00\u00a0€"),
+                                                         ("en", "“Standard” plan", "€60.00")])
+async def test_every_annual_reminder_names_the_plan_and_the_amount(locale: str, named: str, price: str) -> None:
+    h = Harness(locale=locale)
+    await h.event(priced(transition(1, "active")))
+    assert await h.sweep(UNTIL - timedelta(days=10)) == 1
+    await h.event(priced(transition(2, "in_grace", grace_until=GRACE_END)))
+    assert await h.sweep(UNTIL + timedelta(hours=1)) == 1
+    assert await h.sweep(UNTIL + timedelta(days=20)) == 1
+    await h.event(priced(transition(3, "lapsed")))
+    emails = {n.template: n.email for n in h.store.notifications.values()}
+    assert sorted(emails) == ["dues_expired", "dues_grace", "dues_lapsed", "dues_renewal_notice"]
+    for template, email in emails.items():
+        assert email is not None
+        assert named in email.body_text and price in email.body_text, (template, email.body_text)
+
+
+@pytest.mark.parametrize(("locale", "phrase"), [("fr", "L'échéance n° 2 (300,00\u00a0€) de votre cotisation à vie "
+                                                       "(formule « À vie en 3 fois »)"),
+                                                ("en", "Instalment no. 2 (€300.00) of your lifetime dues "
+                                                       "(“À vie en 3 fois” plan)")])
+async def test_an_instalment_reminder_names_the_instalment_amount(locale: str, phrase: str) -> None:
+    h = Harness(locale=locale)
+    await h.event(priced(transition(1, "active", kind="lifetime", instalment=1), "À vie en 3 fois", 30000))
+    await h.event(priced(transition(2, "in_grace", kind="lifetime", grace_until=GRACE_END, missed=2),
+                         "À vie en 3 fois", 30000))
+    assert await h.sweep(UNTIL + timedelta(days=1)) == 1
+    [n] = h.store.notifications.values()
+    assert n.email is not None and phrase in n.email.body_text
+
+
+async def test_events_from_before_the_plan_fields_keep_what_the_view_knew_or_read_without_them() -> None:
+    view = view_of(priced(transition(1, "active")), transition(2, "in_grace", grace_until=GRACE_END))
+    assert (view.plan_name, view.amount_due_minor, view.currency) == ("Standard", 6000, "EUR")
+    assert view_of(priced(transition(1, "active")), priced(transition(2, "lifetime", None), "À vie", None)) \
+        .amount_due_minor is None  # a newer event saying nothing is due is believed
+
+    h = Harness(locale="fr")
+    await h.event(transition(1, "active"))  # published before the fields existed
+    await h.event(transition(2, "in_grace", grace_until=GRACE_END))
+    assert await h.sweep(UNTIL + timedelta(hours=1)) == 1
+    [n] = h.store.notifications.values()
+    assert n.email is not None
+    assert "formule" not in n.email.body_text and "()" not in n.email.body_text and "€" not in n.email.body_text
+    assert "Votre cotisation à l'association des alumni a expiré le 1er mars 2027." in n.email.body_text

@@ -131,7 +131,8 @@ def payment_document(p: Payment) -> Document:
             "checkout_ref": (f"{p.checkout_id}:{p.renewal_ref}" if p.renewal_ref else p.checkout_id)
             if p.checkout_id else f"manual:{p.id}",
             "renewal_ref": p.renewal_ref,
-            "provider_payment_ref": p.provider_payment_ref, "refunded_minor": p.refunded_minor}
+            "provider_payment_ref": p.provider_payment_ref, "refunded_minor": p.refunded_minor,
+            "late_entry_reason": p.late_entry_reason}
 
 
 def payment_from(doc: Document) -> Payment:
@@ -140,7 +141,7 @@ def payment_from(doc: Document) -> Payment:
                    provider=doc["provider"], status=PaymentStatus(doc["status"]), at=doc.get("at"),
                    reason=doc.get("reason"), reference=doc.get("reference"), checkout_id=doc.get("checkout_id"),
                    provider_payment_ref=doc.get("provider_payment_ref"), refunded_minor=doc.get("refunded_minor", 0),
-                   renewal_ref=doc.get("renewal_ref"))
+                   renewal_ref=doc.get("renewal_ref"), late_entry_reason=doc.get("late_entry_reason"))
 
 
 async def _save_versioned(col: AsyncCollection[Document], aggregate: AggregateRoot, document: Document,

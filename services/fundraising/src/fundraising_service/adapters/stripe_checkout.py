@@ -118,10 +118,22 @@ def notification_from(provider: str, event: Mapping[str, Any]) -> PaymentNotific
         session_id=session.get("id"), tenant=metadata.get("tenant"),
         amount=Money(int(amount), str(currency).upper()) if amount is not None and currency else None,
         method=_method(session, asynchronous),
-        provider_payment_ref=session.get("payment_intent") if isinstance(session.get("payment_intent"), str) else None,
+        provider_payment_ref=_payment_ref(session),
         reason=metadata.get("failure_reason") or (kind.removeprefix("checkout.session.")
                                                   if outcome is Outcome.FAILED else None),
         occurred_at=datetime.fromtimestamp(int(event["created"]), UTC) if event.get("created") else None)
+
+
+def _payment_ref(session: Mapping[str, Any]) -> str | None:
+    """What a refund starts from: the session's payment intent (`payment` mode) or, in
+    `subscription` mode (no payment intent on the session), the first invoice."""
+    for key in ("payment_intent", "invoice"):
+        value = session.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, Mapping) and isinstance(value.get("id"), str):  # expanded
+            return str(value["id"])
+    return None
 
 
 def _renewal(provider: str, event_id: str, kind: str, invoice: Mapping[str, Any], created: Any
@@ -198,16 +210,45 @@ class StripeCheckoutProvider(StripeSignedWebhooks):
         return HostedCheckout(session.id, session.url, datetime.fromtimestamp(session.expires_at, UTC))
 
     async def refund(self, payment: Payment, amount_minor: int, key: str) -> str:
-        if payment.provider_payment_ref is None:
-            raise ProviderUnavailable(f"payment {payment.id} has no Stripe payment intent to refund")
         try:
+            intent = await self._payment_intent(payment)
             refund = await self._client.v1.refunds.create_async(
-                {"payment_intent": payment.provider_payment_ref, "amount": amount_minor},
-                options={"idempotency_key": key})
+                {"payment_intent": intent, "amount": amount_minor}, options={"idempotency_key": key})
         except stripe.StripeError as exc:
             log.warning("stripe refused or failed a refund", payment_id=payment.id, error=type(exc).__name__)
             raise ProviderUnavailable(f"Stripe: {exc.user_message or type(exc).__name__}") from None
         return refund.id
+
+    async def _payment_intent(self, payment: Payment) -> str:
+        """The payment intent to refund. A `payment`-mode checkout names it; a subscription's
+        payments (its first invoice, told by `checkout.session.completed`, and each renewal,
+        told by `invoice.paid`) are invoices, whose payment intent Stripe gives through the
+        invoice's payments (`GET /v1/invoice_payments?invoice=…`; `invoice.payment_intent` is gone
+        since API 2025-03-31). A first payment recorded without its invoice is found through
+        its subscription (searched by the checkout id in the subscription's metadata)."""
+        ref = payment.provider_payment_ref
+        if ref is not None and not ref.startswith("in_"):
+            return ref
+        invoice = ref or payment.renewal_ref or await self._first_invoice(payment)
+        if invoice is None:
+            raise ProviderUnavailable(f"payment {payment.id} has no Stripe payment intent or invoice to refund")
+        paid = await self._client.v1.invoice_payments.list_async({"invoice": invoice, "status": "paid", "limit": 10})
+        for item in paid.data:
+            intent = item.payment.payment_intent if item.payment.type == "payment_intent" else None
+            if intent is not None:
+                return intent if isinstance(intent, str) else intent.id
+        raise ProviderUnavailable(f"Stripe: invoice {invoice} of payment {payment.id} has no paid payment intent")
+
+    async def _first_invoice(self, payment: Payment) -> str | None:
+        if payment.checkout_id is None:
+            return None
+        found = await self._client.v1.subscriptions.search_async(
+            {"query": f"metadata['checkout_id']:'{payment.checkout_id}'", "limit": 1})
+        if not found.data:
+            return None
+        invoices = await self._client.v1.invoices.list_async({"subscription": found.data[0].id, "limit": 100})
+        first = [i for i in invoices.data if i.billing_reason == "subscription_create" and i.id]
+        return first[0].id if first else None
 
 
 class LocalCheckoutProvider(StripeSignedWebhooks):
@@ -223,14 +264,26 @@ class LocalCheckoutProvider(StripeSignedWebhooks):
     async def create_checkout(self, checkout: Checkout, return_url: str | None, now: datetime) -> HostedCheckout:
         session_id = f"cs_local_{secrets.token_hex(12)}"
         expires_at = now + self._ttl
-        query = {"tenant": checkout.tenant, "checkout_id": checkout.id, "amount_minor": checkout.amount.minor_units,
+        query = {"tenant": checkout.tenant, "checkout_id": checkout.id, "amount_minor": str(checkout.amount.minor_units),
                  "currency": checkout.amount.currency, "description": checkout.description,
-                 "methods": ",".join(checkout.methods), "expires_at": int(expires_at.timestamp()),
+                 "methods": ",".join(checkout.methods), "expires_at": str(int(expires_at.timestamp())),
                  "return_url": return_url or ""}
+        query["sig"] = local_page_signature(self._secret, session_id, query)
         return HostedCheckout(session_id, f"{self._page_url}/checkout/{session_id}?{urlencode(query)}", expires_at)
 
     async def refund(self, payment: Payment, amount_minor: int, key: str) -> str:
         return f"re_local_{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+LOCAL_PAGE_FIELDS = ("tenant", "checkout_id", "amount_minor", "currency", "description", "methods", "expires_at",
+                     "return_url")
+
+
+def local_page_signature(secret: str, session_id: str, fields: Mapping[str, str]) -> str:
+    """HMAC-SHA256 (the webhook secret) over the local page's URL fields: the page refuses a URL
+    whose amount, checkout or expiry (`checkout_ttl_minutes`) was edited by the payer."""
+    canonical = urlencode([("session_id", session_id), *((k, str(fields.get(k, ""))) for k in LOCAL_PAGE_FIELDS)])
+    return hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def local_event(*, session_id: str, checkout_id: str, tenant: str, amount_minor: int, currency: str,

@@ -22,6 +22,8 @@ MAX_PAYMENT_MINOR_UNITS = 100_000_000
 # A dues checkout still open for at least this long is handed out again for the same due
 # rather than a second one (a double click, a second tab): paying both would buy two periods.
 REUSE_MARGIN = timedelta(minutes=10)
+MAX_BACKDATED_DAYS = 1096  # a manual payment received at most three years ago (a migrated dues history)
+LATE_ENTRY_DAYS = 31  # entered later than this after it was received: the office says why
 
 
 class Purpose(StrEnum):
@@ -244,21 +246,32 @@ class Payment(AggregateRoot):
     provider_payment_ref: str | None = None
     refunded_minor: int = 0
     renewal_ref: str | None = None
+    late_entry_reason: str | None = None
 
     @classmethod
     def manual(cls, *, tenant: str, target: PaymentTarget, amount: Money, method: Method, reference: str | None,
-               received_on: date, now: datetime) -> Payment:
-        """A manager records money received outside the platform (cheque, transfer, cash)."""
+               received_on: date, now: datetime, late_entry_reason: str | None = None) -> Payment:
+        """A manager records money received outside the platform (cheque, transfer, cash), on
+        the day it was received: an old cheque entered late pays for the period it bought then
+        (the members service's rules date its transitions accordingly). Not in the future, at
+        most `MAX_BACKDATED_DAYS` ago, and with a reason past `LATE_ENTRY_DAYS`."""
         if method not in MANUAL_METHODS:
             raise InvalidPayment(f"{method} is not recorded by hand")
         _check_target(target)
         _check_amount(amount)
         if received_on > now.date():
             raise InvalidPayment("received_on is in the future")
+        late = (now.date() - received_on).days
+        if late > MAX_BACKDATED_DAYS:
+            raise InvalidPayment(f"received_on is {late} days ago: at most {MAX_BACKDATED_DAYS} days back")
+        late_entry_reason = (late_entry_reason or "").strip() or None
+        if late > LATE_ENTRY_DAYS and late_entry_reason is None:
+            raise InvalidPayment(f"received_on is {late} days ago: say why it is entered late (late_entry_reason)")
         # The day the money came, at noon UTC: no time of day is known, and noon stays that day everywhere in Europe.
         paid_at = datetime.combine(received_on, time(12), tzinfo=now.tzinfo) if received_on < now.date() else now
         payment = cls(id=new_id(), tenant=tenant, target=target, amount=amount, method=method, provider=MANUAL,
-                      status=PaymentStatus.SUCCEEDED, at=paid_at, reference=reference)
+                      status=PaymentStatus.SUCCEEDED, at=paid_at, reference=reference,
+                      late_entry_reason=late_entry_reason)
         payment.record(PaymentSucceeded(payment.id, target, amount, paid_at, method, MANUAL, reference))
         return payment
 

@@ -50,7 +50,7 @@ def payment_view(p: Payment) -> c.PaymentView:
         member_id=p.target.member_id, plan_id=p.target.plan_id, amount_minor=p.amount.minor_units,
         refunded_minor=p.refunded_minor, currency=p.amount.currency, method=str(p.method), provider=p.provider,
         status=c.PaymentStatus(p.status), at=p.at, reason=p.reason, reference=p.reference, checkout_id=p.checkout_id,
-        instalment=p.target.instalment, instalments=p.target.instalments)
+        instalment=p.target.instalment, instalments=p.target.instalments, late_entry_reason=p.late_entry_reason)
 
 
 def _create_checkout(req: c.CreateCheckout, who: Caller) -> CreateCheckout:
@@ -89,7 +89,8 @@ PAYMENT_USE_CASES: list[UseCase[Any]] = [
     UseCase(subject=command(c.RECORD_MANUAL_PAYMENT), request=c.RecordManualPayment, roles=STAFF, idempotent=True,
             message=lambda req, who: RecordManualPayment(
                 tenant=who.tenant, target=_target(req, req.member_id), amount=Money(req.amount_minor, req.currency),
-                method=Method(req.method), reference=req.reference, received_on=req.received_on),
+                method=Method(req.method), reference=req.reference, received_on=req.received_on,
+                late_entry_reason=req.late_entry_reason),
             reply=payment_view, description="Record a cheque, transfer or cash payment."),
     UseCase(subject=command(c.RECEIVE_PAYMENT_WEBHOOK), request=c.ReceivePaymentWebhook, roles=WEBHOOK,
             idempotent=True,

@@ -55,6 +55,7 @@ class RecordManualPayment:
     method: Method
     reference: str | None
     received_on: date
+    late_entry_reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,8 @@ async def record_manual_payment(cmd: RecordManualPayment, uow: FundraisingUnitOf
                                 clock: Callable[[], datetime] = utcnow) -> Payment:
     async with uow:
         payment = Payment.manual(tenant=cmd.tenant, target=cmd.target, amount=cmd.amount, method=cmd.method,
-                                 reference=cmd.reference, received_on=cmd.received_on, now=clock())
+                                 reference=cmd.reference, received_on=cmd.received_on, now=clock(),
+                                 late_entry_reason=cmd.late_entry_reason)
         await uow.payments.save(payment)
         await uow.commit()
     return payment

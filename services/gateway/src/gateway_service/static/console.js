@@ -794,6 +794,87 @@ async function loadKpis() {
 $("kpi-period").addEventListener("submit", (ev) => { ev.preventDefault(); loadKpis(); });
 $("refresh-kpis").addEventListener("click", loadKpis);
 
+// -- my membership (an alumnus): join → pay on the provider's page → status → certificate -------
+const STATUS_TEXT = {pending_payment: "en attente de paiement · awaiting payment", active: "active · active",
+  in_grace: "période de grâce · grace period", lapsed: "expirée · lapsed", lifetime: "à vie · lifetime",
+  cancelled: "annulée · cancelled"};
+function claims() {
+  try { return JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))); } catch (e) { return {}; }
+}
+// The membership itself loads on demand (↻), after a join, and on the way back from the payment
+// page: an alumnus without one gets a 404, which browsers log as an error on every page load.
+async function loadMyMembership(show = new URLSearchParams(location.search).has("checkout")) {
+  report("my-membership-error");
+  const box = $("my-membership");
+  // Only an account linked to a member has a membership of its own (an alumnus; staff use the record).
+  $("my-membership-panel").hidden = !claims().member_id;
+  if (!claims().member_id) return;
+  try {
+    const plans = await api("/api/v1/membership-plans");
+    $("my-membership-plan").replaceChildren(...plans.items.map(p => h("option", {value: p.plan_id},
+      `${p.name} — ${euros(p.price_minor, p.currency)}${p.instalments > 1 ? " (" + p.instalments + "×)" : ""}`)));
+  } catch (e) { report("my-membership-error", e); }
+  if (!show) {
+    box.replaceChildren(h("p", {}, "↻ : afficher ma cotisation · show my membership"));
+    return;
+  }
+  const response = await fetch("/api/v1/me/membership", {headers: {"Authorization": "Bearer " + token}});
+  if (response.status === 404) {
+    box.replaceChildren(h("p", {}, "Pas encore adhérent · Not a member yet"));
+    return;
+  }
+  const m = await response.json().catch(() => ({}));
+  if (!response.ok) { box.replaceChildren(); report("my-membership-error", new Error(m.title || response.status)); return; }
+  const until = m.status === "lifetime" ? "à vie · lifetime" : (m.paid_until ? dateTime(m.paid_until) : null);
+  box.replaceChildren(
+    line("Formule · Plan", m.plan_name),
+    h("div", {id: "my-membership-status"}, line("Statut · Status", STATUS_TEXT[m.status] || m.status)),
+    line("Payée jusqu'au · Paid until", until),
+    m.grace_until && m.status === "in_grace" ? line("Grâce jusqu'au · Grace until", dateTime(m.grace_until)) : "",
+    m.instalments > 1 ? line("Échéances · Instalments", `${m.paid_instalments}/${m.instalments}`) : "",
+    m.due ? line("À régler · Due", euros(m.due.amount_minor, m.due.currency)) : "",
+    m.last_failure ? line("Dernier échec · Last failure", m.last_failure.reason) : "");
+}
+$("my-membership-join").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("my-membership-error");
+  try {
+    const back = location.origin + location.pathname;
+    const joined = await api("/api/v1/me/membership",
+      json("POST", {plan_id: $("my-membership-plan").value, return_url: back}, once()));
+    const target = $("my-membership-checkout");
+    if (joined.checkout && /^https?:\/\//.test(joined.checkout.url)) {
+      const link = h("a", {id: "my-membership-pay", rel: "noopener"}, "Payer · Pay " + euros(joined.due.amount_minor, joined.due.currency));
+      link.href = joined.checkout.url;
+      target.replaceChildren(link);
+    } else {
+      target.replaceChildren("Rien à régler (première année offerte) · Nothing to pay (first year free)");
+    }
+    loadMyMembership(true);
+  } catch (e) { report("my-membership-error", e); }
+});
+async function downloadCertificate(lang) {
+  report("my-membership-error");
+  try {
+    const response = await fetch(`/api/v1/me/membership/certificate?lang=${lang}`,
+      {headers: {"Authorization": "Bearer " + token}});
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error((body.title || response.status) + (body.detail ? ": " + body.detail : ""));
+    }
+    const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+    const link = h("a", {download: named ? named[1] : `attestation-${lang}.pdf`, hidden: true});
+    link.href = URL.createObjectURL(new Blob([await response.blob()], {type: "application/pdf"}));
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  } catch (e) { report("my-membership-error", e); }
+}
+$("my-certificate-fr").addEventListener("click", () => downloadCertificate("fr"));
+$("my-certificate-en").addEventListener("click", () => downloadCertificate("en"));
+$("refresh-my-membership").addEventListener("click", () => loadMyMembership(true));
+
 // -- showcase ------------------------------------------------------------------------------
 async function loadShowcase() {
   report("showcase-error");
@@ -870,7 +951,7 @@ $("register").addEventListener("submit", async (ev) => {
   } catch (e) { out.textContent = e.message; }
 });
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); }
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.

@@ -221,9 +221,14 @@ class MongoDuesMembershipRepository:
             self._track(m)
 
     async def due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
-        """(tenant, id) of memberships with a time transition due, oldest deadline first."""
-        cursor = self._col.find({"next_deadline": {"$lte": now}}, {"_id": 1, "tenant": 1},
-                                session=self._session).sort("next_deadline", 1).limit(limit)
+        """(tenant, id) of memberships with a time transition due, oldest deadline first.
+
+        Read outside the unit of work's transaction: a sorted read over a large collection can
+        outlive the transaction's lifetime on the stand-in (measured at 100,000: `NoSuchTransaction`),
+        and it needs none — each batch's transaction reloads its memberships by id, and `advance`
+        on one no longer due does nothing."""
+        cursor = self._col.find({"next_deadline": {"$lte": now}}, {"_id": 1, "tenant": 1}) \
+            .sort("next_deadline", 1).limit(limit)
         return [(d["tenant"], d["_id"]) async for d in cursor]
 
     async def delete_of_member(self, tenant: str, member_id: str) -> int:

@@ -328,6 +328,9 @@ class MembershipEvent(DomainEvent):
     reason: str
     at: datetime  # when the rule took effect (a catch-up run dates a transition when it was due)
     paid_until: datetime | None
+    plan_name: str  # what a reminder names: the plan, and what paying next costs (None: nothing more is due)
+    amount_due_minor: int | None
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -455,8 +458,11 @@ class Membership(AggregateRoot):
             raise MembershipConflict(f"no rule takes a membership from {self.status.value} to {to.value}")
         self.transitions.append(Transition(self.status, to, reason, at))
         self.status, self.status_reason, self.status_since = to, reason, at
+        due = None if to is S.CANCELLED else self.next_due(at)
         self.record(event(membership_id=self.id, member_id=self.member_id, plan_id=self.plan.plan_id,
-                          kind=self.terms.kind, status=to, reason=reason, at=at, paid_until=self.paid_until, **extra))
+                          kind=self.terms.kind, status=to, reason=reason, at=at, paid_until=self.paid_until,
+                          plan_name=self.terms.name, amount_due_minor=None if due is None else due.amount_minor,
+                          currency=self.terms.currency, **extra))
 
 
     def _note(self, change: str, at: datetime) -> None:

@@ -118,7 +118,9 @@ def _membership_contract(event: MembershipEvent) -> EventData | None:
     common = {"membership_id": event.membership_id, "member_id": event.member_id, "plan_id": event.plan_id,
               "plan_kind": membership_v1.PlanKind(event.kind.value),
               "status": membership_v1.MembershipState(event.status.value), "reason": event.reason,
-              "paid_until": event.paid_until, "at": event.at}
+              "paid_until": event.paid_until, "at": event.at, "plan_name": event.plan_name[:200] or None,
+              "amount_due_minor": event.amount_due_minor,
+              "currency": event.currency if event.amount_due_minor is not None else None}
     match event:
         case MembershipActivated():
             return membership_v1.MembershipActivated(**common, payment_id=event.payment_id,

@@ -128,6 +128,7 @@ def view_to_document(v: MembershipView) -> Document:
     return {"_id": v.membership_id, "tenant": v.tenant, "member_id": v.member_id, "plan_kind": v.plan_kind,
             "status": v.status, "paid_until": v.paid_until, "grace_until": v.grace_until,
             "missed_instalment": v.missed_instalment, "instalments_paid": v.instalments_paid,
+            "plan_name": v.plan_name, "amount_due_minor": v.amount_due_minor, "currency": v.currency,
             "version": v.version, "last_event_id": v.last_event_id, "reminded": v.reminded}
 
 
@@ -140,6 +141,7 @@ def view_from_document(d: Document) -> MembershipView:
         tenant=d["tenant"], membership_id=d["_id"], member_id=d["member_id"], plan_kind=d["plan_kind"],
         status=d["status"], paid_until=_aware(d.get("paid_until")), grace_until=_aware(d.get("grace_until")),
         missed_instalment=d.get("missed_instalment"), instalments_paid=d.get("instalments_paid"),
+        plan_name=d.get("plan_name"), amount_due_minor=d.get("amount_due_minor"), currency=d.get("currency"),
         version=d.get("version", 0), last_event_id=d.get("last_event_id", ""), reminded=dict(d.get("reminded") or {}))
 
 

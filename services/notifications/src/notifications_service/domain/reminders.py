@@ -83,6 +83,9 @@ class MembershipView:
     grace_until: datetime | None = None
     missed_instalment: int | None = None
     instalments_paid: int | None = None
+    plan_name: str | None = None  # from events that carry them (members' `membership_*` v1, optional fields)
+    amount_due_minor: int | None = None
+    currency: str | None = None
     version: int = 0
     last_event_id: str = ""
     reminded: dict[str, str] = field(default_factory=dict)  # stage → period key (or `skipped:<period>`)
@@ -114,6 +117,9 @@ class Transition:
     missed_instalment: int | None = None
     instalment_paid: int | None = None  # the instalment a payment covered (1 for a first instalment)
     reason: str = ""
+    plan_name: str | None = None
+    amount_due_minor: int | None = None
+    currency: str | None = None
 
 
 def lapse_notice_due(t: Transition) -> bool:
@@ -131,10 +137,15 @@ def apply(view: MembershipView | None, t: Transition) -> MembershipView | None:
     instalments_paid = t.instalment_paid if t.instalment_paid is not None else (
         view.instalments_paid if view is not None else None)
     in_grace = t.status == IN_GRACE
+    told = view if t.plan_name is None and view is not None else None
     return MembershipView(
         tenant=t.tenant, membership_id=t.membership_id, member_id=t.member_id, plan_kind=t.plan_kind,
         status=t.status, paid_until=t.paid_until, grace_until=t.grace_until if in_grace else None,
         missed_instalment=t.missed_instalment if t.status in (IN_GRACE, LAPSED) else None, instalments_paid=instalments_paid,
+        # An event from before these fields existed keeps what the view knew.
+        plan_name=t.plan_name if told is None else told.plan_name,
+        amount_due_minor=t.amount_due_minor if told is None else told.amount_due_minor,
+        currency=t.currency if told is None else told.currency,
         version=t.version, last_event_id=t.event_id, reminded=reminded)
 
 
@@ -184,3 +195,12 @@ def long_date(at: datetime, locale: str) -> str:
     months = MONTHS.get(locale, MONTHS["fr"])
     day = "1er" if locale == "fr" and at.day == 1 else str(at.day)
     return f"{day} {months[at.month - 1]} {at.year}"
+
+
+def money(minor: int, currency: str, locale: str) -> str:
+    """`60,00 €` / `€60.00` (two decimals; the currency's symbol where common, else its code)."""
+    symbol = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF", "CAD": "CA$"}.get(currency, currency)
+    units, cents = divmod(minor, 100)
+    if locale == "fr":
+        return f"{units:,}".replace(",", "\u202f") + f",{cents:02d}\u00a0{symbol}"
+    return f"{symbol}{units:,}.{cents:02d}" if len(symbol) == 1 else f"{symbol} {units:,}.{cents:02d}"

@@ -74,7 +74,9 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
             grace_until=data.grace_until if isinstance(data, dues.MembershipEnteredGrace) else None,
             missed_instalment=data.missed_instalment
             if isinstance(data, dues.MembershipEnteredGrace | dues.MembershipLapsed) else None,
-            instalment_paid=instalment, reason=data.reason)), uow_factory(), renderer, message_id_domain):
+            instalment_paid=instalment, reason=data.reason, plan_name=data.plan_name,
+            amount_due_minor=data.amount_due_minor, currency=data.currency)), uow_factory(), renderer,
+            message_id_domain):
             queued()
 
     return [(subscription("notifications", MemberRegistered), on_member_registered),

@@ -221,7 +221,9 @@ def _reminder(view: MembershipView, stage: Stage, contact: dict[str, object], re
         "paid_until": reminders.long_date(view.paid_until, locale),
         "grace_until": reminders.long_date(view.grace_until, locale) if view.grace_until else "",
         "next_instalment": (view.instalments_paid or 0) + 1 if view.plan_kind == "lifetime" else None,
-        "missed_instalment": view.missed_instalment})
+        "missed_instalment": view.missed_instalment, "plan_name": view.plan_name or "",
+        "amount": reminders.money(view.amount_due_minor, view.currency, locale)
+        if view.amount_due_minor and view.currency else ""})
     return Notification(
         id=key, tenant=view.tenant, member_id=view.member_id, template=template, about=view.membership_id,
         cause_event_id=view.last_event_id or None, correlation_id=context.current().correlation_id,
