@@ -48,3 +48,14 @@ def test_tenant_of_subject() -> None:
     assert naming.tenant_of_subject("evt.demo.members.member_registered.v1") == "demo"
     with pytest.raises(naming.InvalidName):
         naming.tenant_of_subject("cmd.members.register_member")
+
+
+def test_erasure_confirmers_are_the_other_services_once_each() -> None:
+    """Members erases its own records in the request's transaction; a members consumer of the
+    erasure event (the dues-KPI projection) must not make it a confirmer it never confirms as —
+    that left every erasure `in-progress` for ever."""
+    from alumni_contracts.subscriptions import erasure_confirmers
+
+    confirmers = erasure_confirmers()
+    assert "members" not in confirmers and len(confirmers) == len(set(confirmers))
+    assert set(confirmers) == {"events", "fundraising", "notifications"}

@@ -106,5 +106,8 @@ def subscription(consumer: str, event: type[EventData], lane: str | None = None)
 
 
 def erasure_confirmers() -> tuple[str, ...]:
-    """Services that must confirm an erasure: those subscribed to `member_erasure_requested`."""
-    return tuple(s.consumer for s in SUBSCRIPTIONS if s.event is MemberErasureRequested)
+    """Services that must confirm an erasure: those subscribed to `member_erasure_requested`,
+    once each — except members itself, which erases its records in the request's own
+    transaction (its dues-KPI projection listens only to recount its aggregates)."""
+    return tuple(dict.fromkeys(s.consumer for s in SUBSCRIPTIONS
+                               if s.event is MemberErasureRequested and s.consumer != "members"))

@@ -71,15 +71,18 @@ async def _members(client: httpx.AsyncClient) -> list[dict[str, Any]]:
             return out
 
 
-async def seed_dues_kpi_demo(client: httpx.AsyncClient, today: date | None = None) -> int:
-    """Returns the number of memberships seeded (or found seeded by an earlier run)."""
+async def seed_dues_kpi_demo(client: httpx.AsyncClient, today: date | None = None,
+                             new_graduates: int = NEW_GRADUATES) -> int:
+    """Returns the number of memberships seeded (or found seeded by an earlier run).
+    `new_graduates` recent graduates are registered besides the seeded register (none for a
+    small demo: `--demo-members N` means N members, plus the dues demo's four)."""
     today = today or date.today()
     r = await client.get("/api/v1/membership-plans")
     if r.status_code != 200:
         print(f"seed dues KPIs: plans: {describe(r)}", file=sys.stderr)
         return 0
     plans = {p["name"]: p["plan_id"] for p in r.json().get("items", [])}
-    seeded = await _new_graduates(client, plans, today)
+    seeded = await _new_graduates(client, plans, today, new_graduates)
     for m in await _members(client):
         if seeded >= MAX_MEMBERSHIPS:
             break
@@ -125,11 +128,11 @@ async def _seed_membership(client: httpx.AsyncClient, member_id: str, plan_id: s
     return True
 
 
-async def _new_graduates(client: httpx.AsyncClient, plans: dict[str, str], today: date) -> int:
+async def _new_graduates(client: httpx.AsyncClient, plans: dict[str, str], today: date, count: int) -> int:
     """Recent graduates: two in three join the young-graduate plan — this year's class gets its
     first year free; last year's paid in the spring, within 12 months of graduating."""
     joined = 0
-    for i in range(NEW_GRADUATES):
+    for i in range(count):
         year = today.year - i % 2
         first, program = GRAD_FIRST[i % len(GRAD_FIRST)], GRAD_PROGRAMS[i % len(GRAD_PROGRAMS)]
         r = await client.post("/api/v1/members", headers={"Idempotency-Key": f"demo-kpi-grad-{i}"}, json={

@@ -701,22 +701,26 @@ async function showMembership(id, box) {
     m.payments.length ? h("ul", {class: "membership-payments"}, m.payments.map(p => h("li", {}, payment(p)))) : "—",
     certificate));
 }
-// The certificate is fetched with the token and saved from a Blob (a download: no `blob:` in the CSP).
+// A PDF is fetched with the token and saved from a Blob (a download: no `blob:` in the CSP).
+async function savePdf(url, fallbackName) {
+  const response = await fetch(url, {headers: {"Authorization": "Bearer " + token}});
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new Error((body.title || response.status) + (body.detail ? ": " + body.detail : ""));
+  }
+  const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  const link = h("a", {download: named ? named[1] : fallbackName, hidden: true});
+  link.href = URL.createObjectURL(new Blob([await response.blob()], {type: "application/pdf"}));
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}
+// A member's certificate, for staff.
 async function downloadCertificate(id, lang, box) {
   try {
-    const response = await fetch(`/api/v1/members/${encodeURIComponent(id)}/membership/certificate?lang=${lang}`,
-      {headers: {"Authorization": "Bearer " + token}});
-    if (!response.ok) {
-      const body = await response.json().catch(() => ({}));
-      throw new Error((body.title || response.status) + (body.detail ? ": " + body.detail : ""));
-    }
-    const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
-    const link = h("a", {download: named ? named[1] : `attestation-${lang}.pdf`, hidden: true});
-    link.href = URL.createObjectURL(new Blob([await response.blob()], {type: "application/pdf"}));
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    await savePdf(`/api/v1/members/${encodeURIComponent(id)}/membership/certificate?lang=${lang}`,
+      `attestation-${lang}.pdf`);
   } catch (e) { box.append(h("div", {class: "error"}, e.message || String(e))); }
 }
 
@@ -853,26 +857,15 @@ $("my-membership-join").addEventListener("submit", async (ev) => {
     loadMyMembership(true);
   } catch (e) { report("my-membership-error", e); }
 });
-async function downloadCertificate(lang) {
+// My own certificate (an alumnus).
+async function downloadMyCertificate(lang) {
   report("my-membership-error");
   try {
-    const response = await fetch(`/api/v1/me/membership/certificate?lang=${lang}`,
-      {headers: {"Authorization": "Bearer " + token}});
-    if (!response.ok) {
-      const body = await response.json().catch(() => ({}));
-      throw new Error((body.title || response.status) + (body.detail ? ": " + body.detail : ""));
-    }
-    const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
-    const link = h("a", {download: named ? named[1] : `attestation-${lang}.pdf`, hidden: true});
-    link.href = URL.createObjectURL(new Blob([await response.blob()], {type: "application/pdf"}));
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    await savePdf(`/api/v1/me/membership/certificate?lang=${lang}`, `attestation-${lang}.pdf`);
   } catch (e) { report("my-membership-error", e); }
 }
-$("my-certificate-fr").addEventListener("click", () => downloadCertificate("fr"));
-$("my-certificate-en").addEventListener("click", () => downloadCertificate("en"));
+$("my-certificate-fr").addEventListener("click", () => downloadMyCertificate("fr"));
+$("my-certificate-en").addEventListener("click", () => downloadMyCertificate("en"));
 $("refresh-my-membership").addEventListener("click", () => loadMyMembership(true));
 
 // -- showcase ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ and a warning is logged once.
 from __future__ import annotations
 
 import importlib.resources
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,8 @@ from members_service.domain.membership import Membership, MembershipConflict, Me
 from servicekit.logging import get_logger
 
 log = get_logger(__name__)
+# fontTools logs ~90 INFO lines per subset font ("glyf pruned"…): a certificate is one line's worth.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 PARIS = ZoneInfo("Europe/Paris")
 

@@ -66,7 +66,8 @@ class Erasure(AggregateRoot):
         erasure = cls(id=new_id(), tenant=tenant, member_id=member_id, member_ref=member_ref, requested_at=now,
                       deadline=now + timedelta(days=deadline_days), requested_by_role=by_role,
                       # members erased its own records in the same transaction as this request
-                      confirmations={MEMBERS_SERVICE: now, **dict.fromkeys(confirmers)})
+                      confirmations={**dict.fromkeys(c for c in confirmers if c != MEMBERS_SERVICE),
+                                     MEMBERS_SERVICE: now})
         assert erasure.deadline is not None
         erasure.record(ErasureRequested(erasure.id, member_id, now, erasure.deadline))
         return erasure
