@@ -63,13 +63,8 @@ Instalments = Annotated[int | None, Field(ge=1, description="Total number of ins
                                                            "payment.", examples=[3])]
 
 
-class DuesPaid(EventData):
-    """Dues (*cotisation*) were paid: online through the payment provider (after its signed
-    webhook) or recorded by a manager. An input to the membership rules, never a state flip."""
-
-    service = "fundraising"
-    event_name = "dues_paid"
-    version = 1
+class _DuesPaymentAttempt(EventData):
+    """What a dues payment and a failed attempt have in common (fields first, in this order)."""
 
     payment_id: Identifier = Field(description="Payment id (UUIDv7).", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b20"])
     membership_id: Identifier = Field(description="Membership the dues are for.",
@@ -78,6 +73,16 @@ class DuesPaid(EventData):
     plan_id: Identifier = Field(description="Membership plan.", examples=["standard"])
     amount_minor: MinorUnits
     currency: CurrencyCode = Field(description="ISO 4217 currency code.", examples=["EUR"])
+
+
+class DuesPaid(_DuesPaymentAttempt):
+    """Dues (*cotisation*) were paid: online through the payment provider (after its signed
+    webhook) or recorded by a manager. An input to the membership rules, never a state flip."""
+
+    service = "fundraising"
+    event_name = "dues_paid"
+    version = 1
+
     paid_at: AwareDatetime = Field(description="When the money was received (UTC).")
     method: PaymentMethod = Field(description="Payment method.")
     provider: PaymentProviderName = Field(description="Who collected the money.")
@@ -87,20 +92,13 @@ class DuesPaid(EventData):
                                   examples=["CHQ 0012345"])
 
 
-class DuesPaymentFailed(EventData):
+class DuesPaymentFailed(_DuesPaymentAttempt):
     """An online dues payment failed (declined card, refused direct debit, abandoned renewal)."""
 
     service = "fundraising"
     event_name = "dues_payment_failed"
     version = 1
 
-    payment_id: Identifier = Field(description="Payment id (UUIDv7).", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b20"])
-    membership_id: Identifier = Field(description="Membership the dues are for.",
-                                      examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b21"])
-    member_id: Identifier = Field(description="Paying member.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
-    plan_id: Identifier = Field(description="Membership plan.", examples=["standard"])
-    amount_minor: MinorUnits
-    currency: CurrencyCode = Field(description="ISO 4217 currency code.", examples=["EUR"])
     failed_at: AwareDatetime = Field(description="When the provider reported the failure (UTC).")
     reason: str = Field(description="The provider's reason, for people.", examples=["card_declined"])
     provider: PaymentProviderName = Field(description="Who tried to collect the money.")
