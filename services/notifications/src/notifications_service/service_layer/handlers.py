@@ -194,6 +194,8 @@ async def _queue_reminder(view: MembershipView, stage: Stage, superseded: list[S
         if current is None or current.version != view.version or current.was_reminded(stage):
             return False  # an event (a payment) or another sweep got there first: the next sweep decides
         contact = await uow.contacts.get(view.tenant, view.member_id)
+        if contact is None:
+            return False  # the member's registration is not projected here yet: the next sweep decides
         marks = {s.value: f"{SKIPPED}:{period}" for s in superseded}
         added = False
         if _contactable(contact):
