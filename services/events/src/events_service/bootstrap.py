@@ -43,8 +43,9 @@ def wire(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate) -> Message
 
 
 def bootstrap(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate | None = None) -> ServiceParts:
-    bus = wire(uow_factory, gate or SeatGate())
-    parts = ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
+    gate = gate or SeatGate()
+    bus = wire(uow_factory, gate)
+    parts = ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory, gate))
     parts.bus = bus  # type: ignore[attr-defined]
     return parts
 
@@ -56,7 +57,7 @@ def build(infra: Infrastructure) -> ServiceParts:
     gate = SeatGate()
     bus = wire(uow, gate)
     parts = ServiceParts(requests=[*serve(USE_CASES, bus), export_handler("events", infra.db, export_queries)],
-                         events=event_handlers(uow), indexes=INDEXES)
+                         events=event_handlers(uow, gate), indexes=INDEXES)
 
     async def release_holds() -> None:
         await bus.handle(ReleaseExpiredHolds())
