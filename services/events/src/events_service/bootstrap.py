@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from events_service.adapters.mongo_repository import INDEXES, MEMBERS, MEMBERSHIPS, REGISTRATIONS
 from events_service.adapters.unit_of_work import MongoEventsUnitOfWork
+from events_service.config import EventsSettings
 from events_service.entrypoints.subscribers import event_handlers
 from events_service.entrypoints.use_cases import USE_CASES
 from events_service.service_layer import handlers, registrations
-from events_service.service_layer.commands import ReleaseExpiredHolds
+from events_service.service_layer.commands import ReleaseExpiredHolds, SettleClaims
 from events_service.service_layer.contract_mapping import to_contract
 from events_service.service_layer.ports import EventsUnitOfWork
 from events_service.service_layer.seat_gate import SeatGate
@@ -22,8 +23,6 @@ from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
-
-HOLD_SWEEP_SECONDS = 15.0
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
@@ -38,7 +37,7 @@ def wire(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate) -> Message
          registrations.register, registrations.cancel_registration, registrations.change_guests,
          registrations.accept_offer, registrations.answer_invitation, registrations.get_registration,
          registrations.my_registrations, registrations.event_registrations, registrations.settle_ticket_payment,
-         registrations.release_expired_holds],
+         registrations.release_expired_holds, registrations.settle_claims, registrations.promote_waiting],
         uow=fresh(uow_factory), uow_factory=uow_factory, gate=gate)
 
 
@@ -54,6 +53,8 @@ def build(infra: Infrastructure) -> ServiceParts:
     def uow() -> MongoEventsUnitOfWork:
         return MongoEventsUnitOfWork(infra.mongo, infra.settings.mongo_db, to_contract, infra.wakeup)
 
+    settings = infra.settings
+    assert isinstance(settings, EventsSettings)
     gate = SeatGate()
     bus = wire(uow, gate)
     parts = ServiceParts(requests=[*serve(USE_CASES, bus), export_handler("events", infra.db, export_queries)],
@@ -63,7 +64,14 @@ def build(infra: Infrastructure) -> ServiceParts:
         await bus.handle(ReleaseExpiredHolds())
 
     # Lapsed seat offers and unpaid holds: released, and the waitlist moves (one replica at a time).
-    holds = Sweep("events", "seat-holds", release_holds, HOLD_SWEEP_SECONDS, db=infra.db)
-    parts.workers = [holds.run]
-    parts.stoppers = [holds.stop]
+    holds = Sweep("events", "seat-holds", release_holds, settings.hold_sweep_seconds, db=infra.db)
+
+    async def settle_claims() -> None:
+        await bus.handle(SettleClaims(grace_seconds=settings.claim_grace_seconds))
+
+    # Seat claims of registration attempts: settled, or released after a crash (DESIGN notes in the README).
+    claims = Sweep("events", "seat-claims", settle_claims, settings.claim_sweep_seconds, db=infra.db,
+                   lease_seconds=15.0)
+    parts.workers = [holds.run, claims.run]
+    parts.stoppers = [holds.stop, claims.stop]
     return parts
