@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
@@ -126,12 +127,16 @@ class MongoEventRepository:
 WRITE_CONFLICT = 112
 
 
-async def _plain(write: Callable[[], Awaitable[T]], attempts: int = 50) -> T:
-    """A write outside any transaction that may meet a transaction's uncommitted write of the
-    same document (the stand-in answers WriteConflict where MongoDB retries internally)."""
+async def _plain(col: AsyncCollection[Document], write: Callable[[AsyncClientSession], Awaitable[T]],
+                 attempts: int = 50) -> T:
+    """A write outside any transaction — in a session of its own: a command's transaction binds
+    its session to the context, and a write without a session would join it — that may meet a
+    transaction's uncommitted write of the same document (the stand-in answers WriteConflict
+    where MongoDB retries internally)."""
     for attempt in range(attempts):
         try:
-            return await write()
+            async with col.database.client.start_session() as own:
+                return await write(own)
         except OperationFailure as exc:
             if exc.code != WRITE_CONFLICT or attempt == attempts - 1:
                 raise
@@ -153,11 +158,13 @@ class MongoSeatLedger:
             where[f"type_left.{ticket_type_id}"] = {"$gte": seats}
             change[f"type_left.{ticket_type_id}"] = -seats
         claim = {"seats": seats, "type": ticket_type_id, "quota": quota, "at": at}
-        result = await _plain(lambda: self._col.update_one(where, {"$inc": change, "$set": {key: claim}}))
+        result = await _plain(self._col, lambda own: self._col.update_one(
+            where, {"$inc": change, "$set": {key: claim}}, session=own))
         if result.modified_count == 1:
             return True
         # A retried attempt (the same member) finds the claim its first try left: it is theirs.
-        doc = await self._col.find_one({"_id": event_id, "tenant": tenant, key: {"$exists": True}}, {key: 1})
+        doc = await _plain(self._col, lambda own: self._col.find_one(
+            {"_id": event_id, "tenant": tenant, key: {"$exists": True}}, {key: 1}, session=own))
         if doc is None:
             return False
         earlier = doc["claims"][member_id]
@@ -180,16 +187,16 @@ class MongoSeatLedger:
 
     async def drop_claims(self, tenant: str, event_id: str, member_ids: list[str]) -> None:
         if member_ids:
-            await _plain(lambda: self._col.update_one({"_id": event_id, "tenant": tenant},
-                                                      {"$unset": {f"claims.{m}": "" for m in member_ids}}))
+            await _plain(self._col, lambda own: self._col.update_one(
+                {"_id": event_id, "tenant": tenant}, {"$unset": {f"claims.{m}": "" for m in member_ids}}, session=own))
 
     async def release_claim(self, claim: Claim) -> bool:
         change: Document = {"seats_left": claim.seats}
         if claim.quota:
             change[f"type_left.{claim.ticket_type_id}"] = claim.seats
-        result = await _plain(lambda: self._col.update_one(
+        result = await _plain(self._col, lambda own: self._col.update_one(
             {"_id": claim.event_id, "tenant": claim.tenant, f"claims.{claim.member_id}.at": claim.at},
-            {"$inc": change, "$unset": {f"claims.{claim.member_id}": ""}}))
+            {"$inc": change, "$unset": {f"claims.{claim.member_id}": ""}}, session=own))
         return result.modified_count == 1
 
     async def take(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> bool:
