@@ -944,7 +944,122 @@ $("register").addEventListener("submit", async (ev) => {
   } catch (e) { out.textContent = e.message; }
 });
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); }
+// -- events: staff create and manage them; alumni register, and see and change their registrations --
+const REGISTRATION_TEXT = {registered: "inscrit · registered", waitlisted: "liste d'attente · waitlisted",
+  promoted: "place proposée · seat offered", pending_payment: "paiement en attente · payment pending",
+  cancelled: "annulé · cancelled", attended: "présent · attended", invited: "invité · invited",
+  interested: "intéressé · interested", declined: "décliné · declined"};
+const EVENT_STATUS_TEXT = {draft: "brouillon · draft", published: "publié · published", cancelled: "annulé · cancelled",
+  completed: "terminé · completed"};
+const eventTitles = {};
+function eventTitle(e) { return e.title && e.title_en && e.title !== e.title_en ? `${e.title} · ${e.title_en}` : (e.title || e.title_en); }
+async function loadEvents() {
+  report("events-error");
+  const staff = !claims().member_id;
+  $("event-create").hidden = !staff;
+  try {
+    const list = await api(`/api/v1/events?include_drafts=${staff}`);
+    $("events").replaceChildren(...list.items.map(e => {
+      eventTitles[e.event_id] = eventTitle(e);
+      const actions = [];
+      if (claims().member_id && e.status === "published") {
+        actions.push(button("S'inscrire · Register", () => registerTo(e), {class: "register-event"}));
+      }
+      if (staff) {
+        if (e.status === "draft") actions.push(button("Publier · Publish", () => eventAction(e, "publish")));
+        if (e.status === "published" || e.status === "draft") {
+          actions.push(button("Annuler · Cancel", () => cancelEvent(e)));
+        }
+        actions.push(button("Liste d'attente · Waitlist", () => showWaitlist(e)));
+      }
+      return h("tr", {dataset: {eventId: e.event_id}},
+        labelled("Événement · Event", eventTitle(e)),
+        labelled("Date", dateTime(e.starts_at)),
+        labelled("Lieu · Venue", e.venue || e.online_url || ""),
+        labelled("Places · Seats", `${e.seats_taken}/${e.capacity}`),
+        labelled("État · Status", EVENT_STATUS_TEXT[e.status] || e.status),
+        h("td", {}, ...actions));
+    }));
+  } catch (e) { report("events-error", e); }
+}
+async function registerTo(e) {
+  report("events-error");
+  try {
+    const r = await api(`/api/v1/events/${encodeURIComponent(e.event_id)}/registrations`, json("POST", {}, once()));
+    $("event-create-result").textContent = `${eventTitle(e)} : ${REGISTRATION_TEXT[r.status] || r.status}`;
+    loadEvents(); loadMyRegistrations();
+  } catch (err) { report("events-error", err); }
+}
+async function eventAction(e, action, body = {}) {
+  report("events-error");
+  try {
+    await api(`/api/v1/events/${encodeURIComponent(e.event_id)}/${action}`, json("POST", body, once()));
+    loadEvents();
+  } catch (err) { report("events-error", err); }
+}
+function cancelEvent(e) {
+  const reason = prompt("Motif (communiqué aux inscrits) · Reason (told to registrants)");
+  if (reason) eventAction(e, "cancel", {reason});
+}
+async function showWaitlist(e) {
+  report("events-error");
+  try {
+    const list = await api(`/api/v1/events/${encodeURIComponent(e.event_id)}/registrations?status=waitlisted`);
+    $("event-waitlist").replaceChildren(h("h3", {}, `Liste d'attente · Waitlist — ${eventTitle(e)} (${list.items.length})`),
+      h("ol", {id: "waitlist"}, ...list.items.map(r => h("li", {}, `${r.member_id} — ${dateTime(r.waitlisted_at)}`))));
+  } catch (err) { report("events-error", err); }
+}
+// datetime-local is the browser's local time; the API wants an offset: the browser's own.
+function withOffset(local) { return local ? new Date(local).toISOString() : null; }
+$("event-create").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("events-error");
+  const f = new FormData(ev.target);
+  const body = {title: f.get("title"), starts_at: withOffset(f.get("starts_at")), ends_at: withOffset(f.get("ends_at")),
+    venue: f.get("venue") || "", capacity: Number(f.get("capacity")), visibility: f.get("visibility"), status: f.get("status")};
+  if (f.get("title_en")) body.title_en = f.get("title_en");
+  if (f.get("online_url")) body.online_url = f.get("online_url");
+  try {
+    const r = await api("/api/v1/events", json("POST", body, once()));
+    $("event-create-result").textContent = "OK: " + r.event_id; ev.target.reset(); loadEvents();
+  } catch (e) { report("events-error", e); }
+});
+$("refresh-events").addEventListener("click", loadEvents);
+
+async function loadMyRegistrations() {
+  report("my-registrations-error");
+  $("my-registrations-panel").hidden = !claims().member_id;
+  if (!claims().member_id) return;
+  try {
+    const list = await api("/api/v1/me/registrations");
+    $("my-registrations").replaceChildren(...list.items.map(r => {
+      const actions = [];
+      const path = `/api/v1/me/registrations/${encodeURIComponent(r.registration_id)}`;
+      const act = async (p, options) => {
+        report("my-registrations-error");
+        try { await api(p, options); loadMyRegistrations(); loadEvents(); } catch (e) { report("my-registrations-error", e); }
+      };
+      if (r.status === "promoted") actions.push(button("Accepter · Accept", () => act(path + "/accept", json("POST", {}, once()))));
+      if (["registered", "waitlisted"].includes(r.status)) {
+        const guests = h("input", {type: "number", min: 0, max: 10, value: r.guests, "aria-label": "Invités · Guests", class: "guests"});
+        actions.push(guests, button("Invités · Guests ✓", () => act(path, json("PATCH", {guests: Number(guests.value)}, once()))));
+      }
+      if (["registered", "waitlisted", "promoted", "pending_payment"].includes(r.status)) {
+        actions.push(button("Annuler · Cancel", () => act(path + "/cancel", json("POST", {}, once())), {class: "cancel-registration"}));
+      }
+      return h("tr", {dataset: {registrationId: r.registration_id}},
+        labelled("Événement · Event", eventTitles[r.event_id] || r.event_id),
+        labelled("Statut · Status", REGISTRATION_TEXT[r.status] || r.status,
+          r.accept_by ? ` (→ ${dateTime(r.accept_by)})` : ""),
+        labelled("Invités · Guests", String(r.guests)),
+        labelled("Billet · Ticket", r.ticket_code || ""),
+        h("td", {}, ...actions));
+    }));
+  } catch (e) { report("my-registrations-error", e); }
+}
+$("refresh-my-registrations").addEventListener("click", loadMyRegistrations);
+
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadEvents(); loadMyRegistrations(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.
