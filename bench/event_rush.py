@@ -48,7 +48,14 @@ async def rush(platform: Platform, event_id: str, attempts: list[Attempt], concu
     queue: asyncio.Queue[Attempt] = asyncio.Queue()
     for a in attempts:
         queue.put_nowait(a)
-    tokens = {a.member_id: platform.issue_token("alumnus", member_id=a.member_id) for a in attempts}
+    from gateway_service.adapters.auth import DevIssuer, dev_subject, load_or_create_key
+    from gateway_service.config import GatewaySettings
+
+    defaults = GatewaySettings(_env_file=None)  # type: ignore[call-arg]
+    issuer = DevIssuer(load_or_create_key(platform.dev_key), defaults.jwt_issuer, defaults.jwt_audience)
+    tenant = platform.tenants[0]
+    tokens = {a.member_id: issuer.issue(tenant, dev_subject(["alumnus"], a.member_id), ["alumnus"], a.member_id)
+              for a in attempts}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async def client_loop(client: httpx.AsyncClient) -> None:
@@ -67,12 +74,17 @@ async def rush(platform: Platform, event_id: str, attempts: list[Attempt], concu
                 if r.status_code in (201, 202):
                     a.status, a.answered_at = r.status_code, time.perf_counter()
                     a.registration_id = r.json()["registration_id"]
+                    done[0] += 1
+                    if done[0] % 1000 == 0:
+                        print(f"  {done[0]} answered, {time.perf_counter() - start:.1f} s", flush=True)
                     break
                 if r.status_code < 500 and not r.json().get("type", "").endswith("request-in-progress"):
                     raise RuntimeError(f"{a.member_id}: {r.status_code} {r.text}")
                 a.retries += 1
                 await asyncio.sleep(0.2)
 
+    done = [0]
+    start = time.perf_counter()
     async with httpx.AsyncClient(base_url=platform.gateway_url, limits=limits) as client:
         start = time.perf_counter()
         await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
