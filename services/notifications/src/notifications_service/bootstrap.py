@@ -31,13 +31,15 @@ from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
+from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
 from servicekit.worker import WorkLoop
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {CONTACTS: {"tenant": tenant, "_id": member_id},
             NOTIFICATIONS: {"tenant": tenant, "member_id": member_id},
-            DUES_MEMBERSHIPS: {"tenant": tenant, "member_id": member_id}}
+            DUES_MEMBERSHIPS: {"tenant": tenant, "member_id": member_id},
+            AUDIENCE: {"tenant": tenant, "_id": member_id}}
 
 
 def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: DeliveryQueue, mailer: Mailer,
@@ -78,5 +80,9 @@ def build(infra: Infrastructure) -> ServiceParts:
     parts.workers = [*parts.workers, reminders.run]
     parts.stoppers = [*parts.stoppers, reminders.stop]
     parts.requests = [*parts.requests, export_handler("notifications", infra.db, export_queries)]
-    parts.indexes = INDEXES
+    def audience_uow() -> MongoAudienceUnitOfWork:  # segments: newsletters target this projection
+        return MongoAudienceUnitOfWork(infra.mongo, settings.mongo_db, lambda _: None)
+
+    parts.events = [*parts.events, *audience_handlers("notifications", audience_uow)]
+    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES]
     return parts
