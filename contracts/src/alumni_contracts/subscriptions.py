@@ -24,6 +24,7 @@ from alumni_contracts.members.membership_v1 import (
 )
 from alumni_contracts.members.v1 import GroupMembershipChanged, MemberConsentChanged, MemberErasureRequested
 from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
+from alumni_contracts.notifications.v1 import EmailAddressInvalidated, UnsubscribeRequested
 from alumni_contracts.notifications.v1 import MemberDataErased as NotificationsDataErased
 
 
@@ -91,6 +92,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", MemberProfileUpdated, "kpi_profile_updated", lane="kpi"),
     Subscription("members", MemberConsentChanged, "kpi_consent_changed", lane="kpi"),
     Subscription("members", MemberErasureRequested, "kpi_erasure", lane="kpi"),
+    # Email feedback (issue 13): a one-click unsubscribe is a consent withdrawal in the ledger;
+    # an address that bounces for good sets the member's `email_bounced` flag.
+    Subscription("members", UnsubscribeRequested, "unsubscribe"),
+    Subscription("members", EmailAddressInvalidated, "email_invalidated"),
 )
 
 

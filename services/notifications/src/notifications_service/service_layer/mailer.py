@@ -34,7 +34,7 @@ from notifications_service.service_layer.ports import NotificationsUnitOfWork, R
 from servicekit import context
 from servicekit.domain import utcnow
 
-UNSUBSCRIBE_PATH = "/api/v1/unsubscribe"
+UNSUBSCRIBE_PATH = "/api/v1/public/unsubscribe"  # served by the gateway, no login
 PREFERENCES_PATH = "/console.html#my-notifications"
 
 
@@ -77,7 +77,7 @@ class Composer:
 
     def unsubscribe_url(self, tenant: str, member_id: str, category: Category, locale: str) -> str:
         token = self.signer.issue(tenant, member_id, category.value, locale, self._clock())
-        return f"{self._public_url}{UNSUBSCRIBE_PATH}?token={quote(token)}"
+        return f"{self._public_url}{UNSUBSCRIBE_PATH}?tenant={quote(tenant)}&token={quote(token)}"
 
     def email(self, message: Message, to: str, locale: str, key: str, values: dict[str, Any]) -> OutgoingEmail:
         headers: tuple[tuple[str, str], ...] = ()
