@@ -30,6 +30,7 @@ from alumni_contracts.members.v1 import (
     MemberErasureRequested,
 )
 from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
+from alumni_contracts.notifications.v1 import EmailAddressInvalidated, UnsubscribeRequested
 from alumni_contracts.notifications.v1 import MemberDataErased as NotificationsDataErased
 
 
@@ -115,6 +116,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", MemberProfileUpdated, "kpi_profile_updated", lane="kpi"),
     Subscription("members", MemberConsentChanged, "kpi_consent_changed", lane="kpi"),
     Subscription("members", MemberErasureRequested, "kpi_erasure", lane="kpi"),
+    # Email feedback (issue 13): a one-click unsubscribe is a consent withdrawal in the ledger;
+    # an address that bounces for good sets the member's `email_bounced` flag.
+    Subscription("members", UnsubscribeRequested, "unsubscribe"),
+    Subscription("members", EmailAddressInvalidated, "email_invalidated"),
     # Audience projections (segments, `servicekit.segments`): each targeting service keeps its
     # own copy of who is in which cohort, city, group, membership state, with which consents.
     *(s for consumer in AUDIENCE_CONSUMERS for s in _audience(consumer)),
