@@ -23,11 +23,12 @@ from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
+from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id}, MEMBERSHIPS: {"tenant": tenant, "_id": member_id},
-            REGISTRATIONS: {"tenant": tenant, "member_id": member_id}}
+            REGISTRATIONS: {"tenant": tenant, "member_id": member_id}, AUDIENCE: {"tenant": tenant, "_id": member_id}}
 
 
 def wire(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate) -> MessageBus:
@@ -53,12 +54,16 @@ def build(infra: Infrastructure) -> ServiceParts:
     def uow() -> MongoEventsUnitOfWork:
         return MongoEventsUnitOfWork(infra.mongo, infra.settings.mongo_db, to_contract, infra.wakeup)
 
+    def audience_uow() -> MongoAudienceUnitOfWork:  # segments: invitations target this projection
+        return MongoAudienceUnitOfWork(infra.mongo, infra.settings.mongo_db, lambda _: None)
+
     settings = infra.settings
     assert isinstance(settings, EventsSettings)
     gate = SeatGate()
     bus = wire(uow, gate)
     parts = ServiceParts(requests=[*serve(USE_CASES, bus), export_handler("events", infra.db, export_queries)],
-                         events=event_handlers(uow, gate), indexes=INDEXES)
+                         events=[*event_handlers(uow, gate), *audience_handlers("events", audience_uow)],
+                         indexes=[*INDEXES, *AUDIENCE_INDEXES])
 
     async def release_holds() -> None:
         await bus.handle(ReleaseExpiredHolds())
