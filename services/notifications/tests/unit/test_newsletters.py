@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from alumni_contracts.notifications import newsletters as contracts
 from notifications_service.adapters.markdown import MarkdownRenderer
+from notifications_service.domain.model import Notification
 from notifications_service.domain.newsletters import (
     Content,
     Newsletter,
@@ -21,7 +22,6 @@ from notifications_service.domain.newsletters import (
     ScheduleInThePast,
     delivery_key,
 )
-from notifications_service.domain.model import Notification
 from notifications_service.service_layer.contract_mapping import to_contract
 from notifications_service.service_layer.newsletters import newsletter_contract
 
