@@ -20,6 +20,7 @@ from alumni_local.http_retry import AsyncRetryTransport, describe
 from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_events import seed_events
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
+from alumni_local.seed_notifications import seed_notifications
 
 SEED_SUBJECT = "local-seed"
 """Subject of the seeder's token: the local runner exempts it from the gateway's API rate limit."""
@@ -119,6 +120,7 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         # register large enough for them (one per 50 seeded members, at most NEW_GRADUATES).
         await seed_dues_kpi_demo(client, new_graduates=min(NEW_GRADUATES, count // 50))
         await seed_events(client)  # a reunion of the class of 2016 with its waitlist, a paid gala, a draft
+        await seed_notifications(client)  # bounces, an English welcome, contactability below 100 %
         if dues is not None:
             seeded = await seed_dues(client, DEMO_PLANS)
             dues.members, dues.statuses, dues.problems = seeded.members, seeded.statuses, seeded.problems
