@@ -12,8 +12,8 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from events_service.domain.event_figures import Attendance
 from servicekit.domain import AggregateRoot, Conflict, DomainError, DomainEvent, NotFound
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32
@@ -54,14 +54,6 @@ def prefix_range(typed: str) -> tuple[str, str] | None:
     return lo, lo[:-1] + chr(ord(lo[-1]) + 1)
 
 
-class AdmissionStatus(StrEnum):
-    REGISTERED = "registered"
-    WAITLISTED = "waitlisted"
-    PENDING_PAYMENT = "pending_payment"
-    CANCELLED = "cancelled"
-    ATTENDED = "attended"
-
-
 @dataclass(frozen=True)
 class Admission:
     """What the desk knows of a registration (from the attendance projection)."""
@@ -71,7 +63,7 @@ class Admission:
     registration_id: str
     member_id: str | None
     name: str
-    status: AdmissionStatus
+    status: Attendance
     guests: int
     checked_in_at: datetime | None = None
 
@@ -104,8 +96,7 @@ class CheckIn(AggregateRoot):
 
     @classmethod
     def admit(cls, admission: Admission, *, method: str, now: datetime) -> CheckIn:
-        if admission.status in (AdmissionStatus.CANCELLED, AdmissionStatus.WAITLISTED,
-                                AdmissionStatus.PENDING_PAYMENT):
+        if admission.status is not Attendance.REGISTERED:
             raise NotAdmissible(f"this registration is {admission.status.value}, not a confirmed seat")
         check_in = cls(id=admission.registration_id, tenant=admission.tenant)
         check_in.record(AttendeeCheckedIn(admission.event_id, admission.registration_id, admission.member_id,
@@ -113,5 +104,3 @@ class CheckIn(AggregateRoot):
         return check_in
 
 
-def checked_in_before(admission: Admission) -> bool:
-    return admission.checked_in_at is not None or admission.status is AdmissionStatus.ATTENDED
