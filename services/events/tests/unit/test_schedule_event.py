@@ -88,7 +88,7 @@ async def test_bootstrapped_service_projects_members_and_schedules_events() -> N
     await handlers["events-registered-v2"](member_registered_event(member_id="m9"))
     assert uow.projected["m9"].email == "m9@example.org" and uow.projected["m9"].cohorts == (("MSc", 2012),)
 
-    [spec] = parts.requests
+    [spec] = [r for r in parts.requests if r.subject.endswith(".schedule_event")]
     manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))
     request = c.ScheduleEvent(title="Afterwork", starts_at=datetime(2030, 1, 1, 18, tzinfo=UTC),
                               ends_at=datetime(2030, 1, 1, 21, tzinfo=UTC), venue="Bar", capacity=40)

@@ -89,4 +89,4 @@ def calendar(entries: Iterable[CalendarEntry], language: str, *, now: datetime, 
     first = min((e.starts_at for e in listed), default=now)
     last = max((e.ends_at for e in listed), default=now)
     cal.add_missing_timezones(first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1))
-    return cal.to_ical()
+    return bytes(cal.to_ical())

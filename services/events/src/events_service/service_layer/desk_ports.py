@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from events_service.domain.checkin import CheckIn
 from events_service.domain.event_figures import AttendanceRecord, Cohort
@@ -69,6 +69,7 @@ class CalendarFeeds(Protocol):
     async def member_of(self, tenant: str, token_hash: str) -> str | None: ...
 
 
+@runtime_checkable
 class DeskUnitOfWork(ErasingUnitOfWork, Protocol):
     @property
     def attendance(self) -> Attendances: ...

@@ -5,6 +5,8 @@ from datetime import datetime
 
 from events_service.domain.model import Event
 from events_service.service_layer.commands import ProjectMember, ScheduleEvent
+from events_service.service_layer.desk import erase_desk_member
+from events_service.service_layer.desk_ports import DeskUnitOfWork
 from events_service.service_layer.ports import EventsUnitOfWork
 from servicekit.domain import utcnow
 from servicekit.erasure import EraseMemberData
@@ -26,5 +28,9 @@ async def project_member(cmd: ProjectMember, uow: EventsUnitOfWork) -> None:
 
 
 async def erase_attendee(uow: EventsUnitOfWork, cmd: EraseMemberData) -> tuple[dict[str, int], dict[str, int]]:
-    """Events keeps a copy of members (names, email, cohorts) to target invitations: it goes."""
-    return {"members": await uow.members.erase(cmd.tenant, cmd.member_id)}, {}
+    """Events keeps a copy of members (names, email, cohorts) to target invitations: it goes,
+    with the desk slice's attendance records and calendar feed."""
+    erased = {"members": await uow.members.erase(cmd.tenant, cmd.member_id)}
+    if isinstance(uow, DeskUnitOfWork):  # the service's unit of work; bare fakes of older tests lack the desk
+        erased |= await erase_desk_member(uow, cmd.tenant, cmd.member_id)
+    return erased, {}
