@@ -7,10 +7,10 @@ from datetime import datetime
 
 from events_service.domain.checkin import CheckIn, fold
 from events_service.domain.event_figures import Attendance, AttendanceRecord
+from events_service.service_layer.commands import ProjectMember
 from events_service.service_layer.contract_mapping import to_contract
 from events_service.service_layer.desk_contract_mapping import with_desk
 from events_service.service_layer.desk_ports import EventInfo, Person
-from events_service.service_layer.commands import ProjectMember
 from servicekit.testing.fakes import FakeUnitOfWork
 
 
