@@ -82,13 +82,15 @@ def _register_all() -> None:
                   members_v2.MemberProfileUpdated, MemberConsentChanged, ShowcasePublished,
                   ShowcaseUnpublished, AmbassadorAppointed, AmbassadorRevoked, MemberErasureRequested, MemberErased,
                   GroupCreated, GroupMembershipChanged,
-                  events_v1.EventScheduled, events_v1.MemberDataErased, fundraising_v1.DonationReceived,
+                  fundraising_v1.DonationReceived,
                   fundraising_v1.DuesPaid, fundraising_v1.DuesPaymentFailed, fundraising_v1.DuesRefunded,
                   fundraising_v1.MemberDataErased, notifications_v1.NotificationSent,
                   notifications_v1.MemberDataErased):
         REGISTRY.register(model)
     for membership_event in membership_v1.ALL:
         REGISTRY.register(membership_event)
+    for events_event in events_v1.ALL:
+        REGISTRY.register(events_event)
     for desk_event in desk_v1.ALL:
         REGISTRY.register(desk_event)
 

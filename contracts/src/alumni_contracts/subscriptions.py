@@ -91,6 +91,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", MemberProfileUpdated, "kpi_profile_updated", lane="kpi"),
     Subscription("members", MemberConsentChanged, "kpi_consent_changed", lane="kpi"),
     Subscription("members", MemberErasureRequested, "kpi_erasure", lane="kpi"),
+    # Events: member vs non-member ticket prices from a projection of membership states (issue 11).
+    *(Subscription("events", e, "ms_" + e.event_name.removeprefix("membership_")) for e in MEMBERSHIP_EVENTS),
 )
 
 

@@ -48,6 +48,7 @@ class RequestTransaction:
 
     session: AsyncClientSession
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    _on_end: list[Callable[[], None]] = field(default_factory=list)  # committed or aborted
     # A unit of work that joined raised: its writes must not commit even if the handler went on.
     rollback_only: bool = False
 
@@ -67,6 +68,7 @@ _request_tx: ContextVar[RequestTransaction | None] = ContextVar("alumni_request_
 async def request_transaction(client: AsyncMongoClient[Document]) -> AsyncIterator[RequestTransaction]:
     """Open the command's transaction; the caller commits it (`tx.commit()`), anything else aborts."""
     session = client.start_session()
+    tx: RequestTransaction | None = None
     try:
         await session.start_transaction(**transaction_options())
         tx = RequestTransaction(session)
@@ -82,6 +84,19 @@ async def request_transaction(client: AsyncMongoClient[Document]) -> AsyncIterat
                 await session.abort_transaction()
         finally:
             await session.end_session()
+            if tx is not None:
+                for callback in tx._on_end:
+                    callback()
+
+
+def when_transaction_ends(callback: Callable[[], None]) -> bool:
+    """Run `callback` once the current command's transaction ended, committed or aborted (release
+    a gate held until the commit); False outside a request transaction (the caller runs it)."""
+    tx = _request_tx.get()
+    if tx is None:
+        return False
+    tx._on_end.append(callback)
+    return True
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -10,36 +10,66 @@ from collections.abc import Callable
 
 from events_service.adapters.desk_unit_of_work import MongoDeskUnitOfWork
 from events_service.adapters.mongo_desk import DESK_INDEXES
-from events_service.adapters.mongo_repository import INDEXES, MEMBERS
+from events_service.adapters.mongo_repository import INDEXES, MEMBERS, MEMBERSHIPS, REGISTRATIONS
 from events_service.entrypoints.desk_use_cases import DESK_HANDLERS, DESK_USE_CASES
 from events_service.entrypoints.subscribers import event_handlers
 from events_service.entrypoints.use_cases import USE_CASES
-from events_service.service_layer import handlers
+from events_service.service_layer import handlers, registrations
+from events_service.service_layer.commands import ReleaseExpiredHolds
 from events_service.service_layer.contract_mapping import to_contract
 from events_service.service_layer.desk_contract_mapping import with_desk
 from events_service.service_layer.ports import EventsUnitOfWork
+from events_service.service_layer.seat_gate import SeatGate
 from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
 from servicekit.mongo import Document
+from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
+
+HOLD_SWEEP_SECONDS = 15.0
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
-    return {MEMBERS: {"tenant": tenant, "_id": member_id}}
+    return {MEMBERS: {"tenant": tenant, "_id": member_id}, MEMBERSHIPS: {"tenant": tenant, "_id": member_id},
+            REGISTRATIONS: {"tenant": tenant, "member_id": member_id}}
 
 
-def bootstrap(uow_factory: Callable[[], EventsUnitOfWork]) -> ServiceParts:
-    # The desk slice (check-in, tickets, calendars, figures) shares the unit of work: its Mongo
-    # one extends the events one with the desk repositories (adapters/desk_unit_of_work.py).
-    bus = MessageBus.wire([handlers.schedule_event, *DESK_HANDLERS], uow=fresh(uow_factory))
-    return ServiceParts(requests=serve([*USE_CASES, *DESK_USE_CASES], bus), events=event_handlers(uow_factory))
+def wire(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate) -> MessageBus:
+    return MessageBus.wire(
+        [handlers.schedule_event, handlers.update_event, handlers.set_ticket_types, handlers.publish_event,
+         handlers.cancel_event, handlers.complete_event, handlers.get_event, handlers.list_events,
+         registrations.register, registrations.cancel_registration, registrations.change_guests,
+         registrations.accept_offer, registrations.answer_invitation, registrations.get_registration,
+         registrations.my_registrations, registrations.event_registrations, registrations.settle_ticket_payment,
+         registrations.release_expired_holds,
+         # the desk slice (check-in, tickets, calendars, figures): its Mongo unit of work extends
+         # the events one with the desk repositories (adapters/desk_unit_of_work.py)
+         *DESK_HANDLERS],
+        uow=fresh(uow_factory), uow_factory=uow_factory, gate=gate)
+
+
+def bootstrap(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate | None = None) -> ServiceParts:
+    bus = wire(uow_factory, gate or SeatGate())
+    parts = ServiceParts(requests=serve([*USE_CASES, *DESK_USE_CASES], bus), events=event_handlers(uow_factory))
+    parts.bus = bus  # type: ignore[attr-defined]
+    return parts
 
 
 def build(infra: Infrastructure) -> ServiceParts:
     def uow() -> MongoDeskUnitOfWork:
         return MongoDeskUnitOfWork(infra.mongo, infra.settings.mongo_db, with_desk(to_contract), infra.wakeup)
 
-    parts = bootstrap(uow)
-    parts.requests = [*parts.requests, export_handler("events", infra.db, export_queries)]
-    parts.indexes = [*INDEXES, *DESK_INDEXES]
+    gate = SeatGate()
+    bus = wire(uow, gate)
+    parts = ServiceParts(requests=[*serve([*USE_CASES, *DESK_USE_CASES], bus),
+                                   export_handler("events", infra.db, export_queries)],
+                         events=event_handlers(uow), indexes=[*INDEXES, *DESK_INDEXES])
+
+    async def release_holds() -> None:
+        await bus.handle(ReleaseExpiredHolds())
+
+    # Lapsed seat offers and unpaid holds: released, and the waitlist moves (one replica at a time).
+    holds = Sweep("events", "seat-holds", release_holds, HOLD_SWEEP_SECONDS, db=infra.db)
+    parts.workers = [holds.run]
+    parts.stoppers = [holds.stop]
     return parts

@@ -29,6 +29,7 @@ class FakeDeskUnitOfWork(FakeUnitOfWork):
         self.feeds = self
         self.events = self
         self.members = self
+        self.memberships = _Memberships()
         self.race = False  # simulate another desk winning between read and write
 
     # seeds
@@ -123,3 +124,8 @@ class _Catalogue:
 
     async def many(self, tenant: str, event_ids: list[str]) -> dict[str, EventInfo]:
         return {e: self.rows[(tenant, e)] for e in event_ids if (tenant, e) in self.rows}
+
+
+class _Memberships:
+    async def erase(self, tenant: str, member_id: str) -> int:
+        return 0

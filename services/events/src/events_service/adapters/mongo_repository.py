@@ -1,23 +1,86 @@
+"""MongoDB repositories of the events service.
+
+Seats live on the event's own document (`seats_left`, and `type_left.<ticket type>` for types
+with a quota): taking seats is ONE conditional `update_one` (`seats_left >= n` in the filter,
+`$inc` by -n), the fastest correct form measured on the stand-in (`bench/seat_forms.py`:
+`find_one_and_update` and an `$expr` filter are slower; a read-then-write could oversell).
+Saving the aggregate `$set`s its own fields only, never the counters."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
-from events_service.domain.model import Event
+from events_service.domain.model import Details, Event, EventStatus, TicketType, Visibility
+from events_service.domain.registrations import AlreadyRegistered, Registration, RegistrationStatus
 from events_service.service_layer.commands import ProjectMember
-from servicekit.domain import AggregateRoot
+from servicekit.domain import AggregateRoot, ConcurrencyConflict
 from servicekit.mongo import Document, IndexSpec
 from servicekit.projections import apply_versioned
 
 EVENTS = "events"
 MEMBERS = "members"
+REGISTRATIONS = "registrations"
+MEMBERSHIPS = "memberships"
 
 INDEXES = [
     IndexSpec(EVENTS, [("tenant", 1), ("starts_at", 1)], "events_by_start"),
     IndexSpec(MEMBERS, [("tenant", 1), ("cohorts.program", 1), ("cohorts.graduation_year", 1)], "members_by_cohort"),
+    IndexSpec(REGISTRATIONS, [("tenant", 1), ("event_id", 1), ("member_id", 1)], "registrations_one_per_member",
+              unique=True),
+    IndexSpec(REGISTRATIONS, [("tenant", 1), ("event_id", 1), ("status", 1), ("waitlisted_at", 1)],
+              "registrations_waitlist"),
+    IndexSpec(REGISTRATIONS, [("tenant", 1), ("member_id", 1)], "registrations_by_member"),
+    IndexSpec(REGISTRATIONS, [("hold_until", 1)], "registrations_holds"),
+    IndexSpec(REGISTRATIONS, [("tenant", 1), ("ticket_code", 1)], "registrations_by_ticket_code"),
 ]
+
+HOLDS = [RegistrationStatus.PROMOTED.value, RegistrationStatus.PENDING_PAYMENT.value]
+NEVER = datetime(9999, 12, 31)
+
+
+def ticket_doc(t: TicketType) -> Document:
+    return asdict(t)
+
+
+def ticket_from(doc: Document) -> TicketType:
+    fields: dict[str, Any] = {k: doc.get(k) for k in TicketType.__dataclass_fields__ if k in doc}
+    return TicketType(**fields)
+
+
+def event_fields(e: Event) -> Document:
+    d = e.details
+    return {"status": e.status.value, "title_fr": d.title_fr, "title_en": d.title_en, "starts_at": d.starts_at,
+            "ends_at": d.ends_at, "timezone": d.timezone, "venue": d.venue, "online_url": d.online_url,
+            "description_fr": d.description_fr, "description_en": d.description_en, "organiser": d.organiser,
+            "visibility": d.visibility.value, "segment_id": d.segment_id,
+            "cancellation_policy": d.cancellation_policy, "capacity": d.capacity,
+            "ticket_types": [ticket_doc(t) for t in e.ticket_types],
+            "acceptance_window_s": e.acceptance_window.total_seconds(),
+            "payment_window_s": e.payment_window.total_seconds(), "cancelled_reason": e.cancelled_reason}
+
+
+def event_from(doc: Document) -> Event:
+    details = Details(title_fr=doc.get("title_fr", doc.get("title")), title_en=doc.get("title_en"),
+                      starts_at=doc["starts_at"], ends_at=doc["ends_at"], timezone=doc["timezone"],
+                      venue=doc.get("venue", ""), online_url=doc.get("online_url"),
+                      description_fr=doc.get("description_fr", ""), description_en=doc.get("description_en", ""),
+                      organiser=doc.get("organiser", ""), visibility=Visibility(doc.get("visibility", "alumni")),
+                      segment_id=doc.get("segment_id"), cancellation_policy=doc.get("cancellation_policy", ""),
+                      capacity=doc["capacity"])
+    types = [ticket_from(t) for t in doc.get("ticket_types") or []] or [TicketType(id="general", name="Entrée",
+                                                                                   name_en="Admission")]
+    return Event(id=doc["_id"], tenant=doc["tenant"], version=doc.get("version", 1), details=details,
+                 status=EventStatus(doc.get("status", "published")), ticket_types=types,
+                 acceptance_window=timedelta(seconds=doc.get("acceptance_window_s", 48 * 3600)),
+                 payment_window=timedelta(seconds=doc.get("payment_window_s", 1800)),
+                 created_at=doc.get("created_at"), cancelled_reason=doc.get("cancelled_reason", ""))
 
 
 class MongoEventRepository:
@@ -29,10 +92,172 @@ class MongoEventRepository:
 
     async def add(self, event: Event) -> None:
         await self._col.insert_one({
-            "_id": event.id, "tenant": event.tenant, "version": event.version, "title": event.title,
-            "starts_at": event.starts_at, "ends_at": event.ends_at, "timezone": event.timezone,
-            "venue": event.venue, "capacity": event.capacity}, session=self._session)
+            "_id": event.id, "tenant": event.tenant, "version": event.version, "created_at": event.created_at,
+            **event_fields(event), "seats_left": event.capacity,
+            "type_left": {t.id: t.quota for t in event.ticket_types if t.quota is not None}}, session=self._session)
         self._track(event)
+
+    async def get(self, tenant: str, event_id: str) -> Event | None:
+        doc = await self._col.find_one({"_id": event_id, "tenant": tenant}, session=self._session)
+        if doc is None:
+            return None
+        event = event_from(doc)
+        self._track(event)
+        return event
+
+    async def list(self, tenant: str, limit: int) -> list[Event]:
+        cursor = self._col.find({"tenant": tenant}, session=self._session).sort("starts_at", -1).limit(limit)
+        return [event_from(doc) async for doc in cursor]
+
+    async def save(self, event: Event) -> None:
+        if event.version == event.persisted_version:
+            return
+        result = await self._col.update_one(
+            {"_id": event.id, "tenant": event.tenant, "version": event.persisted_version},
+            {"$set": {**event_fields(event), "version": event.version}}, session=self._session)
+        if result.matched_count != 1:
+            raise ConcurrencyConflict(f"event {event.id} changed since version {event.persisted_version}")
+
+
+class MongoSeatLedger:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self._col = db[EVENTS]
+        self._session = session
+
+    async def take(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> bool:
+        where: Document = {"_id": event_id, "tenant": tenant, "seats_left": {"$gte": seats}}
+        change: Document = {"seats_left": -seats}
+        if quota:
+            where[f"type_left.{ticket_type_id}"] = {"$gte": seats}
+            change[f"type_left.{ticket_type_id}"] = -seats
+        result = await self._col.update_one(where, {"$inc": change}, session=self._session)
+        return result.modified_count == 1
+
+    async def release(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> None:
+        change: Document = {"seats_left": seats}
+        if quota:
+            change[f"type_left.{ticket_type_id}"] = seats
+        await self._col.update_one({"_id": event_id, "tenant": tenant}, {"$inc": change}, session=self._session)
+
+    async def resize(self, tenant: str, event_id: str, capacity_delta: int, quota_deltas: dict[str, int]) -> bool:
+        where: Document = {"_id": event_id, "tenant": tenant}
+        change: Document = {}
+        if capacity_delta:
+            change["seats_left"] = capacity_delta
+            if capacity_delta < 0:
+                where["seats_left"] = {"$gte": -capacity_delta}
+        for type_id, delta in quota_deltas.items():
+            change[f"type_left.{type_id}"] = delta
+            if delta < 0:
+                where[f"type_left.{type_id}"] = {"$gte": -delta}
+        if not change:
+            return True
+        result = await self._col.update_one(where, {"$inc": change}, session=self._session)
+        return result.matched_count == 1
+
+    async def taken(self, tenant: str, event_id: str) -> int:
+        doc = await self._col.find_one({"_id": event_id, "tenant": tenant}, {"seats_left": 1, "capacity": 1},
+                                       session=self._session)
+        return 0 if doc is None else int(doc["capacity"]) - int(doc["seats_left"])
+
+
+def registration_doc(r: Registration) -> Document:
+    hold = r.accept_by if r.status is RegistrationStatus.PROMOTED else \
+        r.pay_by if r.status is RegistrationStatus.PENDING_PAYMENT else None
+    return {"event_id": r.event_id, "member_id": r.member_id, "ticket_type_id": r.ticket_type_id,
+            "guests": r.guests, "status": r.status.value, "price_minor": r.price_minor, "currency": r.currency,
+            "member_price": r.member_price, "ticket_code": r.ticket_code, "created_at": r.created_at,
+            "registered_at": r.registered_at, "waitlisted_at": r.waitlisted_at, "accept_by": r.accept_by,
+            "pay_by": r.pay_by, "cancelled_at": r.cancelled_at, "cancel_reason": r.cancel_reason,
+            "checked_in_at": r.checked_in_at, "invited_at": r.invited_at,
+            "payment_checkout_id": r.payment_checkout_id,
+            # Always set (an `$or` with null makes the sweep's range slower: DESIGN §9).
+            "hold_until": hold or NEVER}
+
+
+def registration_from(doc: Document) -> Registration:
+    fields: dict[str, Any] = {k: doc.get(k) for k in Registration.__dataclass_fields__
+                              if k in doc and k not in ("id", "tenant", "version", "status")}
+    return Registration(id=doc["_id"], tenant=doc["tenant"], version=doc.get("version", 1),
+                        status=RegistrationStatus(doc["status"]), **fields)
+
+
+class MongoRegistrationRepository:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession,
+                 track: Callable[[AggregateRoot], None]) -> None:
+        self._col = db[REGISTRATIONS]
+        self._session = session
+        self._track = track
+
+    def _seen(self, doc: Document | None) -> Registration | None:
+        if doc is None:
+            return None
+        r = registration_from(doc)
+        self._track(r)
+        return r
+
+    async def add(self, registration: Registration) -> None:
+        try:
+            await self._col.insert_one({"_id": registration.id, "tenant": registration.tenant,
+                                        "version": registration.version, **registration_doc(registration)},
+                                       session=self._session)
+        except DuplicateKeyError:
+            raise AlreadyRegistered(f"member {registration.member_id} is already registered") from None
+        self._track(registration)
+
+    async def save(self, registration: Registration) -> None:
+        self._track(registration)
+        if registration.version == registration.persisted_version:
+            return
+        result = await self._col.update_one(
+            {"_id": registration.id, "tenant": registration.tenant, "version": registration.persisted_version},
+            {"$set": {**registration_doc(registration), "version": registration.version}}, session=self._session)
+        if result.matched_count != 1:
+            raise ConcurrencyConflict(f"registration {registration.id} changed concurrently")
+
+    async def get(self, tenant: str, registration_id: str) -> Registration | None:
+        return self._seen(await self._col.find_one({"_id": registration_id, "tenant": tenant}, session=self._session))
+
+    async def for_member(self, tenant: str, event_id: str, member_id: str) -> Registration | None:
+        return self._seen(await self._col.find_one({"tenant": tenant, "event_id": event_id, "member_id": member_id},
+                                                   session=self._session))
+
+    async def first_waitlisted(self, tenant: str, event_id: str) -> Registration | None:
+        cursor = self._col.find({"tenant": tenant, "event_id": event_id, "status": RegistrationStatus.WAITLISTED.value},
+                                session=self._session).sort([("waitlisted_at", 1), ("_id", 1)]).limit(1)
+        async for doc in cursor:
+            return self._seen(doc)
+        return None
+
+    async def expired_holds(self, tenant: str | None, now: datetime, limit: int) -> list[Registration]:
+        where: Document = {"hold_until": {"$lte": now}}
+        if tenant is not None:
+            where["tenant"] = tenant
+        cursor = self._col.find(where, session=self._session).limit(limit)
+        return [registration_from(doc) async for doc in cursor if doc["status"] in HOLDS]
+
+    async def of_member(self, tenant: str, member_id: str) -> list[Registration]:
+        cursor = self._col.find({"tenant": tenant, "member_id": member_id}, session=self._session).limit(500)
+        return sorted([registration_from(doc) async for doc in cursor], key=lambda r: r.id, reverse=True)
+
+    async def of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
+                       limit: int) -> list[Registration]:
+        where: Document = {"tenant": tenant, "event_id": event_id}
+        if status is not None:
+            where["status"] = status.value
+        cursor = self._col.find(where, session=self._session).sort([("waitlisted_at", 1), ("_id", 1)]).limit(limit)
+        return [registration_from(doc) async for doc in cursor]
+
+    async def active_of_event(self, tenant: str, event_id: str, after: str | None, limit: int) -> list[Registration]:
+        where: Document = {"tenant": tenant, "event_id": event_id,
+                           "status": {"$in": [s.value for s in (RegistrationStatus.REGISTERED,
+                                                                RegistrationStatus.PENDING_PAYMENT,
+                                                                RegistrationStatus.PROMOTED,
+                                                                RegistrationStatus.WAITLISTED)]}}
+        if after is not None:
+            where["_id"] = {"$gt": after}
+        cursor = self._col.find(where, session=self._session).sort("_id", 1).limit(limit)
+        return [r for r in [self._seen(doc) async for doc in cursor] if r is not None]
 
 
 class MongoMemberProjection:
@@ -46,6 +271,37 @@ class MongoMemberProjection:
                   "cohorts": [{"program": p, "graduation_year": y} for p, y in member.cohorts]}
         return await apply_versioned(self._col, member.tenant, member.member_id, member.version, fields,
                                      self._session)
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        result = await self._col.delete_one({"_id": member_id, "tenant": tenant}, session=self._session)
+        return result.deleted_count
+
+    async def exists(self, tenant: str, member_id: str) -> bool:
+        return await self._col.find_one({"_id": member_id, "tenant": tenant}, {"_id": 1},
+                                        session=self._session) is not None
+
+
+MEMBER_STATES = frozenset({"active", "in_grace", "lifetime"})
+
+
+class MongoMembershipProjection:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self._col = db[MEMBERSHIPS]
+        self._session = session
+
+    async def apply(self, tenant: str, member_id: str, status: str, at: datetime) -> bool:
+        """Newest transition wins (by its `at`): membership events of one member may arrive out of order."""
+        current = await self._col.find_one({"_id": member_id, "tenant": tenant}, {"at": 1}, session=self._session)
+        if current is not None and current.get("at") is not None and current["at"] >= at:
+            return False
+        await self._col.update_one({"_id": member_id, "tenant": tenant},
+                                   {"$set": {"tenant": tenant, "status": status, "at": at}}, upsert=True,
+                                   session=self._session)
+        return True
+
+    async def is_member(self, tenant: str, member_id: str) -> bool:
+        doc = await self._col.find_one({"_id": member_id, "tenant": tenant}, {"status": 1}, session=self._session)
+        return doc is not None and doc.get("status") in MEMBER_STATES
 
     async def erase(self, tenant: str, member_id: str) -> int:
         result = await self._col.delete_one({"_id": member_id, "tenant": tenant}, session=self._session)

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
+from alumni_contracts.members.membership_v1 import ALL as MEMBERSHIP_EVENTS
 from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
-from events_service.service_layer import handlers
-from events_service.service_layer.commands import ProjectMember
+from events_service.service_layer import handlers, registrations
+from events_service.service_layer.commands import ProjectMember, ProjectMembership
 from events_service.service_layer.ports import EventsUnitOfWork
 from servicekit.erasure import erasure_subscriber
 from servicekit.messaging import EventHandler
@@ -33,6 +34,12 @@ def event_handlers(uow_factory: Callable[[], EventsUnitOfWork]) -> list[tuple[Su
             cohorts=tuple((c.program, c.graduation_year) for c in data.cohorts), deceased=data.deceased),
             uow_factory())
 
+    async def on_membership(event: CloudEvent[Any]) -> None:
+        data = event.data
+        await registrations.project_membership(
+            ProjectMembership(event.tenant, data.member_id, data.status.value, data.at), uow_factory())
+
     return [(subscription("events", MemberRegistered), on_member_registered),
             (subscription("events", MemberProfileUpdated), on_member_profile_updated),
+            *((subscription("events", e), on_membership) for e in MEMBERSHIP_EVENTS),
             erasure_subscriber("events", uow_factory, handlers.erase_attendee)]

@@ -2,17 +2,52 @@ from __future__ import annotations
 
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events import v1
-from events_service.domain.model import EventScheduled
+from events_service.domain import model as m
+from events_service.domain import registrations as r
 from servicekit.domain import DomainEvent
 from servicekit.erasure import DataErased, confirmation
 
 
-def to_contract(event: DomainEvent) -> EventData:
+def to_contract(event: DomainEvent) -> EventData | None:
     match event:
-        case EventScheduled():
+        case m.EventScheduled():
             return v1.EventScheduled(event_id=event.event_id, title=event.title, starts_at=event.starts_at,
                                      ends_at=event.ends_at, timezone=event.timezone, venue=event.venue,
+                                     capacity=event.capacity, title_en=event.title_en, online_url=event.online_url,
+                                     visibility=v1.Visibility(event.visibility))
+        case m.EventPublished():
+            return v1.EventPublished(event_id=event.event_id, title=event.title, starts_at=event.starts_at,
+                                     ends_at=event.ends_at, visibility=v1.Visibility(event.visibility),
                                      capacity=event.capacity)
+        case m.EventUpdated():
+            return v1.EventUpdated(event_id=event.event_id, changed=list(event.changed), starts_at=event.starts_at,
+                                   ends_at=event.ends_at, timezone=event.timezone, venue=event.venue,
+                                   online_url=event.online_url, capacity=event.capacity, status=event.status)
+        case m.EventCancelled():
+            return v1.EventCancelled(event_id=event.event_id, reason=event.reason)
+        case m.EventCompleted():
+            return v1.EventCompleted(event_id=event.event_id)
+        case r.RegistrationConfirmed():
+            return v1.RegistrationConfirmed(registration_id=event.registration_id, event_id=event.event_id,
+                                            member_id=event.member_id, ticket_type_id=event.ticket_type_id,
+                                            guests=event.guests, price_minor=event.price_minor,
+                                            currency=event.currency)
+        case r.RegistrationWaitlisted():
+            return v1.RegistrationWaitlisted(registration_id=event.registration_id, event_id=event.event_id,
+                                             member_id=event.member_id, ticket_type_id=event.ticket_type_id,
+                                             guests=event.guests, waitlisted_at=event.waitlisted_at)
+        case r.RegistrationPromoted():
+            return v1.RegistrationPromoted(registration_id=event.registration_id, event_id=event.event_id,
+                                           member_id=event.member_id, accept_by=event.accept_by)
+        case r.RegistrationGuestsChanged():
+            return v1.RegistrationGuestsChanged(registration_id=event.registration_id, event_id=event.event_id,
+                                                member_id=event.member_id, guests=event.guests)
+        case r.RegistrationCancelled():
+            return v1.RegistrationCancelled(registration_id=event.registration_id, event_id=event.event_id,
+                                            member_id=event.member_id, reason=event.reason,
+                                            seats_released=event.seats_released)
+        case r.RegistrationPaymentRequested() | r.RsvpAnswered():
+            return None  # internal: the gateway's reply carries the checkout; answers are not broadcast
         case DataErased():
             return confirmation(event, v1.MemberDataErased)
     raise TypeError(f"no contract for {type(event).__name__}")

@@ -1,0 +1,257 @@
+"""Use cases of registration: register (a seat, or the waitlist), cancel, change guests, accept a
+promoted seat, answer an invitation, pay, and the sweeper releasing lapsed holds.
+
+Every seat change is one conditional update of the event's seat counters (`SeatLedger`) in
+the same transaction as the registration it concerns, behind the event's `SeatGate`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from events_service.domain.model import Event, EventNotFound, TicketType
+from events_service.domain.registrations import (
+    CancelReason,
+    InvalidRegistrationChange,
+    Registration,
+    RegistrationNotFound,
+    RegistrationStatus,
+)
+from events_service.service_layer.commands import (
+    AcceptOffer,
+    Actor,
+    AnswerInvitation,
+    CancelRegistration,
+    ChangeGuests,
+    EventRegistrations,
+    GetRegistration,
+    MyRegistrations,
+    ProjectMembership,
+    Register,
+    ReleaseExpiredHolds,
+    SettleTicketPayment,
+)
+from events_service.service_layer.ports import EventsUnitOfWork
+from events_service.service_layer.seat_gate import SeatGate
+from servicekit.domain import Forbidden, utcnow
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Registered:
+    registration: Registration
+    event: Event
+
+
+def _check_actor(actor: Actor, member_id: str) -> None:
+    if not actor.staff and actor.member_id != member_id:
+        raise Forbidden("an alumnus registers only themself")
+
+
+async def _event(uow: EventsUnitOfWork, tenant: str, event_id: str) -> Event:
+    event = await uow.events.get(tenant, event_id)
+    if event is None:
+        raise EventNotFound(f"no event {event_id}")
+    return event
+
+
+async def _visible_event(uow: EventsUnitOfWork, tenant: str, event_id: str, actor: Actor,
+                         member_id: str | None) -> Event:
+    event = await _event(uow, tenant, event_id)
+    invited = False
+    if member_id is not None and not actor.staff:
+        row = await uow.registrations.for_member(tenant, event_id, member_id)
+        invited = row is not None and row.invited_at is not None
+    if not event.visible_to(staff=actor.staff, invited=invited):
+        raise EventNotFound(f"no event {event_id}")  # an invisible event does not exist for this caller
+    return event
+
+
+async def register(cmd: Register, uow: EventsUnitOfWork, gate: SeatGate, clock: Clock = utcnow) -> Registered:
+    """201 registered (or pending payment) when a seat was taken, 202 waitlisted otherwise."""
+    _check_actor(cmd.actor, cmd.member_id)
+    async with uow:
+        now = clock()
+        event = await _visible_event(uow, cmd.tenant, cmd.event_id, cmd.actor, cmd.member_id)
+        ticket = event.ticket_type(cmd.ticket_type_id)
+        event.check_open_for(ticket, cmd.guests, now)
+        existing = await uow.registrations.for_member(cmd.tenant, event.id, cmd.member_id)
+        registration = Registration.new(tenant=cmd.tenant, event_id=event.id, member_id=cmd.member_id, now=now,
+                                        existing=existing)
+        member = await uow.memberships.is_member(cmd.tenant, cmd.member_id)
+        seats = 1 + cmd.guests
+        price = ticket.price_for(member, seats)
+        async with gate.hold(cmd.tenant, event.id):
+            waitlist_ahead = await uow.registrations.first_waitlisted(cmd.tenant, event.id)
+            # Nobody jumps the queue: with people waiting, a newcomer waits too.
+            if waitlist_ahead is None and await uow.seats.take(cmd.tenant, event.id, ticket.id, seats,
+                                                                ticket.quota is not None):
+                registration.confirm_seat(ticket_type_id=ticket.id, guests=cmd.guests, price_minor=price,
+                                          currency=ticket.currency, member_price=member, now=now,
+                                          payment_window=event.payment_window)
+            else:
+                registration.join_waitlist(ticket_type_id=ticket.id, guests=cmd.guests, price_minor=price,
+                                           currency=ticket.currency, member_price=member, now=now)
+            if existing is None:
+                await uow.registrations.add(registration)
+            else:
+                await uow.registrations.save(registration)
+            await uow.commit()
+    return Registered(registration, event)
+
+
+async def _owned(uow: EventsUnitOfWork, tenant: str, registration_id: str, actor: Actor) -> Registration:
+    r = await uow.registrations.get(tenant, registration_id)
+    if r is None or (not actor.staff and r.member_id != actor.member_id):
+        raise RegistrationNotFound(f"no registration {registration_id}")
+    return r
+
+
+async def fill_freed_seats(uow: EventsUnitOfWork, event: Event, now: Clock) -> list[Registration]:
+    """Seats came free: offer them to the waitlist in arrival order (strictly: the head of the
+    queue is served first; if its party does not fit, nobody behind it jumps ahead)."""
+    promoted: list[Registration] = []
+    while True:
+        head = await uow.registrations.first_waitlisted(event.tenant, event.id)
+        if head is None:
+            return promoted
+        ticket = _ticket_or_first(event, head.ticket_type_id)
+        if not await uow.seats.take(event.tenant, event.id, ticket.id, head.seats, ticket.quota is not None):
+            return promoted
+        head.promote(now(), event.acceptance_window)
+        await uow.registrations.save(head)
+        promoted.append(head)
+
+
+def _ticket_or_first(event: Event, type_id: str) -> TicketType:
+    return next((t for t in event.ticket_types if t.id == type_id), event.ticket_types[0])
+
+
+async def _release(uow: EventsUnitOfWork, gate: SeatGate, event: Event, registration: Registration,
+                   reason: CancelReason, clock: Clock) -> list[Registration]:
+    """Cancel `registration` and hand its seats to the waitlist, in the caller's unit of work."""
+    async with gate.hold(event.tenant, event.id):
+        freed = registration.cancel(reason, clock())
+        await uow.registrations.save(registration)
+        promoted: list[Registration] = []
+        if freed:
+            ticket = _ticket_or_first(event, registration.ticket_type_id)
+            await uow.seats.release(event.tenant, event.id, ticket.id, freed, ticket.quota is not None)
+            if event.status.value == "published":
+                promoted = await fill_freed_seats(uow, event, clock)
+        await uow.commit()
+    return promoted
+
+
+async def cancel_registration(cmd: CancelRegistration, uow: EventsUnitOfWork, gate: SeatGate,
+                              clock: Clock = utcnow) -> Registration:
+    async with uow:
+        r = await _owned(uow, cmd.tenant, cmd.registration_id, cmd.actor)
+        event = await _event(uow, cmd.tenant, r.event_id)
+        await _release(uow, gate, event, r, CancelReason.STAFF if cmd.actor.staff and cmd.actor.member_id != r.member_id
+                       else CancelReason.MEMBER, clock)
+    return r
+
+
+async def change_guests(cmd: ChangeGuests, uow: EventsUnitOfWork, gate: SeatGate, clock: Clock = utcnow) -> Registration:
+    async with uow:
+        r = await _owned(uow, cmd.tenant, cmd.registration_id, cmd.actor)
+        event = await _event(uow, cmd.tenant, r.event_id)
+        ticket = _ticket_or_first(event, r.ticket_type_id)
+        async with gate.hold(cmd.tenant, event.id):
+            delta = r.change_guests(cmd.guests, ticket.max_guests)
+            if delta > 0 and not await uow.seats.take(cmd.tenant, event.id, ticket.id, delta, ticket.quota is not None):
+                raise InvalidRegistrationChange(f"no room for {delta} more guest(s): the event is full")
+            await uow.registrations.save(r)
+            if delta < 0:
+                await uow.seats.release(cmd.tenant, event.id, ticket.id, -delta, ticket.quota is not None)
+                await fill_freed_seats(uow, event, clock)
+            await uow.commit()
+    return r
+
+
+async def accept_offer(cmd: AcceptOffer, uow: EventsUnitOfWork, clock: Clock = utcnow) -> Registration:
+    async with uow:
+        r = await _owned(uow, cmd.tenant, cmd.registration_id, cmd.actor)
+        event = await _event(uow, cmd.tenant, r.event_id)
+        r.accept(clock(), event.payment_window)
+        await uow.registrations.save(r)
+        await uow.commit()
+    return r
+
+
+async def answer_invitation(cmd: AnswerInvitation, uow: EventsUnitOfWork, clock: Clock = utcnow) -> Registration:
+    _check_actor(cmd.actor, cmd.member_id)
+    async with uow:
+        event = await _visible_event(uow, cmd.tenant, cmd.event_id, cmd.actor, cmd.member_id)
+        existing = await uow.registrations.for_member(cmd.tenant, event.id, cmd.member_id)
+        r = existing or Registration.invite(tenant=cmd.tenant, event_id=event.id, member_id=cmd.member_id,
+                                            now=clock())
+        if existing is None:
+            r.invited_at = None  # answered without an invitation (a public event)
+        r.answer(cmd.status)
+        await (uow.registrations.save(r) if existing else uow.registrations.add(r))
+        await uow.commit()
+    return r
+
+
+async def get_registration(cmd: GetRegistration, uow: EventsUnitOfWork) -> Registration:
+    async with uow:
+        return await _owned(uow, cmd.tenant, cmd.registration_id, cmd.actor)
+
+
+async def my_registrations(cmd: MyRegistrations, uow: EventsUnitOfWork) -> list[Registration]:
+    async with uow:
+        return await uow.registrations.of_member(cmd.tenant, cmd.member_id)
+
+
+async def event_registrations(cmd: EventRegistrations, uow: EventsUnitOfWork) -> list[Registration]:
+    async with uow:
+        await _event(uow, cmd.tenant, cmd.event_id)
+        return await uow.registrations.of_event(cmd.tenant, cmd.event_id, cmd.status, cmd.limit)
+
+
+async def settle_ticket_payment(cmd: SettleTicketPayment, uow: EventsUnitOfWork, gate: SeatGate,
+                                clock: Clock = utcnow) -> None:
+    """Fundraising's verdict on a ticket payment. A payment that arrives after the hold lapsed
+    finds the registration cancelled: nothing changes here (fundraising refunds it)."""
+    async with uow:
+        r = await uow.registrations.get(cmd.tenant, cmd.registration_id)
+        if r is None or r.status is not RegistrationStatus.PENDING_PAYMENT:
+            return
+        if cmd.paid:
+            r.paid(clock())
+            await uow.registrations.save(r)
+            await uow.commit()
+            return
+        event = await _event(uow, cmd.tenant, r.event_id)
+        await _release(uow, gate, event, r, CancelReason.PAYMENT_FAILED, clock)
+
+
+async def release_expired_holds(cmd: ReleaseExpiredHolds, uow_factory: Callable[[], EventsUnitOfWork],
+                                gate: SeatGate, clock: Clock = utcnow) -> int:
+    """Lapsed offers and unpaid holds: cancelled, their seats handed to the waitlist (each in its
+    own transaction). Returns how many were released."""
+    uow = uow_factory()
+    async with uow:
+        lapsed = await uow.registrations.expired_holds(cmd.tenant, clock(), cmd.limit)
+    released = 0
+    for stale in lapsed:
+        uow = uow_factory()
+        async with uow:
+            r = await uow.registrations.get(stale.tenant, stale.id)
+            reason = r.expired(clock()) if r is not None else None
+            if r is None or reason is None:
+                continue
+            event = await _event(uow, r.tenant, r.event_id)
+            await _release(uow, gate, event, r, reason, clock)
+            released += 1
+    return released
+
+
+async def project_membership(cmd: ProjectMembership, uow: EventsUnitOfWork) -> None:
+    async with uow:
+        await uow.memberships.apply(cmd.tenant, cmd.member_id, cmd.status, cmd.at)
+        await uow.commit()
