@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from alumni_contracts import naming
 from alumni_contracts.envelope import EventData
+from alumni_contracts.events.desk_v1 import AttendeeCheckedIn
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
+from alumni_contracts.events.v1 import (
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    RegistrationPromoted,
+    RegistrationWaitlisted,
+)
 from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
 from alumni_contracts.members.membership_v1 import ALL as MEMBERSHIP_EVENTS
@@ -93,6 +100,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", MemberErasureRequested, "kpi_erasure", lane="kpi"),
     # Events: member vs non-member ticket prices from a projection of membership states (issue 11).
     *(Subscription("events", e, "ms_" + e.event_name.removeprefix("membership_")) for e in MEMBERSHIP_EVENTS),
+    # Events: the attendance figures' projection, fed by the service's own events (issue 11 item 7).
+    *(Subscription("events", e, "fig_" + e.event_name.removeprefix("registration_").removeprefix("attendee_"),
+                   lane="figures") for e in (RegistrationConfirmed, RegistrationWaitlisted, RegistrationPromoted,
+                                             RegistrationCancelled, AttendeeCheckedIn)),
 )
 
 

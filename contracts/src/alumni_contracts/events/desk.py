@@ -73,7 +73,8 @@ class DeskAttendee(Result):
     member_id: Identifier | None
     name: str
     cohort: str = Field(description="Main cohort, `program year`, or empty.", examples=["MBA 2016"])
-    status: str = Field(description="Registration status: registered, waitlisted, cancelled, attended.")
+    status: str = Field(description="Registration status: registered, attended, waitlisted, promoted, "
+                                    "pending_payment or cancelled.")
     guests: int
     checked_in_at: AwareDatetime | None
 

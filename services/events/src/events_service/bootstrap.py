@@ -7,10 +7,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
+from alumni_contracts.subscriptions import Subscription
 from events_service.adapters.desk_unit_of_work import MongoDeskUnitOfWork
 from events_service.adapters.mongo_desk import DESK_INDEXES
 from events_service.adapters.mongo_repository import INDEXES, MEMBERS, MEMBERSHIPS, REGISTRATIONS
+from events_service.entrypoints.desk_subscribers import figures_event_handlers
 from events_service.entrypoints.desk_use_cases import DESK_HANDLERS, DESK_USE_CASES
 from events_service.entrypoints.subscribers import event_handlers
 from events_service.entrypoints.use_cases import USE_CASES
@@ -18,10 +21,12 @@ from events_service.service_layer import handlers, registrations
 from events_service.service_layer.commands import ReleaseExpiredHolds
 from events_service.service_layer.contract_mapping import to_contract
 from events_service.service_layer.desk_contract_mapping import with_desk
+from events_service.service_layer.desk_ports import DeskUnitOfWork
 from events_service.service_layer.ports import EventsUnitOfWork
 from events_service.service_layer.seat_gate import SeatGate
 from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
+from servicekit.messaging import EventHandler
 from servicekit.mongo import Document
 from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
@@ -32,6 +37,11 @@ HOLD_SWEEP_SECONDS = 15.0
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id}, MEMBERSHIPS: {"tenant": tenant, "_id": member_id},
             REGISTRATIONS: {"tenant": tenant, "member_id": member_id}}
+
+
+def _figures(uow_factory: Callable[[], EventsUnitOfWork]) -> list[tuple[Subscription, EventHandler]]:
+    """The attendance figures' subscribers (lane `events.figures`): the desk unit of work."""
+    return figures_event_handlers(cast(Callable[[], DeskUnitOfWork], uow_factory))
 
 
 def wire(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate) -> MessageBus:
@@ -50,7 +60,8 @@ def wire(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate) -> Message
 
 def bootstrap(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate | None = None) -> ServiceParts:
     bus = wire(uow_factory, gate or SeatGate())
-    parts = ServiceParts(requests=serve([*USE_CASES, *DESK_USE_CASES], bus), events=event_handlers(uow_factory))
+    parts = ServiceParts(requests=serve([*USE_CASES, *DESK_USE_CASES], bus),
+                         events=[*event_handlers(uow_factory), *_figures(uow_factory)])
     parts.bus = bus  # type: ignore[attr-defined]
     return parts
 
@@ -63,7 +74,7 @@ def build(infra: Infrastructure) -> ServiceParts:
     bus = wire(uow, gate)
     parts = ServiceParts(requests=[*serve([*USE_CASES, *DESK_USE_CASES], bus),
                                    export_handler("events", infra.db, export_queries)],
-                         events=event_handlers(uow), indexes=[*INDEXES, *DESK_INDEXES])
+                         events=[*event_handlers(uow), *_figures(uow)], indexes=[*INDEXES, *DESK_INDEXES])
 
     async def release_holds() -> None:
         await bus.handle(ReleaseExpiredHolds())

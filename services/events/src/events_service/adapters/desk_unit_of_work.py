@@ -8,9 +8,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from events_service.adapters.mongo_desk import (
     MongoAttendances,
     MongoCalendarFeeds,
-    MongoCheckIns,
     MongoEventCatalogue,
     MongoPeople,
+    MongoTickets,
     desk_repositories,
 )
 from events_service.adapters.unit_of_work import MongoEventsUnitOfWork
@@ -19,12 +19,12 @@ from servicekit.mongo import Document
 
 class MongoDeskUnitOfWork(MongoEventsUnitOfWork):
     attendance: MongoAttendances
-    check_ins: MongoCheckIns
+    tickets: MongoTickets
     catalogue: MongoEventCatalogue
     people: MongoPeople
     feeds: MongoCalendarFeeds
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         super()._open(db, session)
-        self.attendance, self.check_ins, self.catalogue, self.people, self.feeds = desk_repositories(
+        self.attendance, self.tickets, self.catalogue, self.people, self.feeds = desk_repositories(
             db, session, self.track)

@@ -1,5 +1,6 @@
-"""MongoDB adapters of the desk slice: the attendance projection, check-ins, calendar feeds, and
-read-only views of the events and members collections (owned by the events domain)."""
+"""MongoDB adapters of the desk slice: the attendance projection (figures), calendar feeds, the
+ticket-code lookup on registrations, and read-only views of the events and members collections
+(owned by the events domain)."""
 
 from __future__ import annotations
 
@@ -9,26 +10,22 @@ from datetime import datetime
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from events_service.domain.checkin import CheckIn, fold
+from events_service.adapters.mongo_repository import EVENTS, MEMBERS, REGISTRATIONS, registration_from
+from events_service.domain.checkin import fold
 from events_service.domain.event_figures import Attendance, AttendanceRecord
+from events_service.domain.registrations import Registration
 from events_service.service_layer.desk_ports import EventInfo, Person
 from servicekit.domain import AggregateRoot
 from servicekit.mongo import Document, IndexSpec
 from servicekit.personal_data import is_erased
 
 ATTENDANCE = "attendance"
-CHECK_INS = "check_ins"
 CALENDAR_FEEDS = "calendar_feeds"
-EVENTS = "events"
-MEMBERS = "members"
 
 DESK_INDEXES = [
     IndexSpec(ATTENDANCE, [("tenant", 1), ("event_id", 1)], "attendance_by_event"),
-    IndexSpec(ATTENDANCE, [("tenant", 1), ("ticket_code", 1)], "attendance_by_code"),
-    IndexSpec(ATTENDANCE, [("tenant", 1), ("registration_id", 1)], "attendance_by_registration"),
     IndexSpec(ATTENDANCE, [("tenant", 1), ("member_id", 1)], "attendance_by_member"),
     IndexSpec(ATTENDANCE, [("tenant", 1), ("checked_in_at", 1)], "attendance_by_check_in"),
-    IndexSpec(CHECK_INS, [("tenant", 1), ("event_id", 1)], "check_ins_by_event"),
     IndexSpec(CALENDAR_FEEDS, [("tenant", 1), ("member_id", 1)], "calendar_feeds_by_member", unique=True),
 ]
 
@@ -63,52 +60,34 @@ class MongoAttendances:
         doc = _doc(record)
         await self._col.replace_one({"_id": doc["_id"], "tenant": record.tenant}, doc, upsert=True, session=self._s)
 
-    async def by_code(self, tenant: str, code: str) -> AttendanceRecord | None:
-        d = await self._col.find_one({"tenant": tenant, "ticket_code": code}, session=self._s)
-        return None if d is None else _record(d)
-
-    async def by_registration(self, tenant: str, registration_id: str) -> AttendanceRecord | None:
-        d = await self._col.find_one({"tenant": tenant, "registration_id": registration_id}, session=self._s)
-        return None if d is None else _record(d)
-
     async def for_event(self, tenant: str, event_id: str) -> list[AttendanceRecord]:
         return [_record(d) async for d in self._col.find({"tenant": tenant, "event_id": event_id}, session=self._s)]
-
-    async def for_member(self, tenant: str, member_id: str) -> list[AttendanceRecord]:
-        return [_record(d) async for d in self._col.find({"tenant": tenant, "member_id": member_id}, session=self._s)]
 
     async def attended_since(self, tenant: str, since: datetime) -> list[tuple[str, datetime]]:
         cursor = self._col.find({"tenant": tenant, "checked_in_at": {"$gte": since}},
                                 {"member_id": 1, "checked_in_at": 1}, session=self._s)
         return [(d["member_id"], d["checked_in_at"]) async for d in cursor if d.get("member_id")]
 
-    async def mark_checked_in(self, record: AttendanceRecord, at: datetime) -> bool:
-        # One conditional update: only a registered, not yet admitted record moves (DESIGN §9).
-        result = await self._col.update_one(
-            {"_id": f"{record.event_id}:{record.key}", "tenant": record.tenant, "status": Attendance.REGISTERED.value,
-             "checked_in_at": None},
-            {"$set": {"status": Attendance.ATTENDED.value, "checked_in_at": at, "changed_at": at}}, session=self._s)
-        return result.modified_count == 1
-
     async def erase_member(self, tenant: str, member_id: str) -> int:
         result = await self._col.delete_many({"tenant": tenant, "member_id": member_id}, session=self._s)
         return result.deleted_count
 
 
-class MongoCheckIns:
+class MongoTickets:
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession,
                  track: Callable[[AggregateRoot], None]) -> None:
-        self._col = db[CHECK_INS]
+        self._col = db[REGISTRATIONS]
         self._s = session
         self._track = track
 
-    async def add(self, check_in: CheckIn) -> None:
-        [(event, _)] = check_in.pending_events()
-        await self._col.insert_one({"_id": check_in.id, "tenant": check_in.tenant,
-                                    "event_id": getattr(event, "event_id", None),
-                                    "at": getattr(event, "checked_in_at", None),
-                                    "method": getattr(event, "method", None)}, session=self._s)
-        self._track(check_in)
+    async def by_code(self, tenant: str, code: str) -> Registration | None:
+        # The events domain's (tenant, ticket_code) index serves this point read.
+        doc = await self._col.find_one({"tenant": tenant, "ticket_code": code}, session=self._s)
+        if doc is None:
+            return None
+        registration = registration_from(doc)
+        self._track(registration)
+        return registration
 
 
 def _texts(doc: Document, field: str) -> dict[str, str]:
@@ -195,7 +174,7 @@ class MongoCalendarFeeds:
 
 def desk_repositories(db: AsyncDatabase[Document], session: AsyncClientSession,
                       track: Callable[[AggregateRoot], None]
-                      ) -> tuple[MongoAttendances, MongoCheckIns, MongoEventCatalogue, MongoPeople, MongoCalendarFeeds]:
-    return (MongoAttendances(db, session), MongoCheckIns(db, session, track), MongoEventCatalogue(db, session),
+                      ) -> tuple[MongoAttendances, MongoTickets, MongoEventCatalogue, MongoPeople, MongoCalendarFeeds]:
+    return (MongoAttendances(db, session), MongoTickets(db, session, track), MongoEventCatalogue(db, session),
             MongoPeople(db, session), MongoCalendarFeeds(db, session))
 

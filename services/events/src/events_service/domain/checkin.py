@@ -13,8 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from events_service.domain.event_figures import Attendance
-from servicekit.domain import AggregateRoot, Conflict, DomainError, DomainEvent, NotFound
+from events_service.domain.registrations import Registration, RegistrationStatus
+from servicekit.domain import Conflict, DomainError, DomainEvent, NotFound
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32
 CODE_LENGTH = 20
@@ -32,12 +32,17 @@ class InvalidTicketCode(DomainError):
 
 
 def normalise_code(typed: str) -> str:
-    """The canonical form of a typed or scanned code, or InvalidTicketCode."""
-    raw = "".join(ch for ch in typed.upper() if ch not in " -\t")
+    """The canonical form of a typed or scanned code, or InvalidTicketCode. A code of this
+    module's form is read forgivingly (case, dashes, spaces, I/L/O/U); any other URL-safe code
+    (older registrations) is matched exactly as scanned."""
+    stripped = typed.strip()
+    raw = "".join(ch for ch in stripped.upper() if ch not in " -\t")
     raw = "".join(_READS_AS.get(ch, ch) for ch in raw)
-    if len(raw) != CODE_LENGTH or any(ch not in ALPHABET for ch in raw):
-        raise InvalidTicketCode(f"a ticket code has {CODE_LENGTH} letters and digits")
-    return "-".join(raw[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+    if len(raw) == CODE_LENGTH and all(ch in ALPHABET for ch in raw):
+        return "-".join(raw[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+    if 16 <= len(stripped) <= 40 and all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in stripped):
+        return stripped
+    raise InvalidTicketCode(f"a ticket code has {CODE_LENGTH} letters and digits")
 
 
 def fold(text: str) -> str:
@@ -52,20 +57,6 @@ def prefix_range(typed: str) -> tuple[str, str] | None:
     if not lo:
         return None
     return lo, lo[:-1] + chr(ord(lo[-1]) + 1)
-
-
-@dataclass(frozen=True)
-class Admission:
-    """What the desk knows of a registration (from the attendance projection)."""
-
-    tenant: str
-    event_id: str
-    registration_id: str
-    member_id: str | None
-    name: str
-    status: Attendance
-    guests: int
-    checked_in_at: datetime | None = None
 
 
 class TicketNotFound(NotFound):
@@ -88,19 +79,18 @@ class AttendeeCheckedIn(DomainEvent):
     checked_in_at: datetime
 
 
-@dataclass(eq=False)
-class CheckIn(AggregateRoot):
-    """The first admission of one registration: its id is the registration id, so a second
-    check-in — another desk, a rescan, a redelivered request — collides on the key and is
-    reported instead of counted (one conditional insert, no read-then-write)."""
-
-    @classmethod
-    def admit(cls, admission: Admission, *, method: str, now: datetime) -> CheckIn:
-        if admission.status is not Attendance.REGISTERED:
-            raise NotAdmissible(f"this registration is {admission.status.value}, not a confirmed seat")
-        check_in = cls(id=admission.registration_id, tenant=admission.tenant)
-        check_in.record(AttendeeCheckedIn(admission.event_id, admission.registration_id, admission.member_id,
-                                          admission.guests, method, now))
-        return check_in
-
-
+def admit(registration: Registration, *, method: str, now: datetime) -> bool:
+    """Check a registration in: True when admitted now, False for a second check-in (reported
+    by the desk, never counted twice). Only a confirmed seat is admitted: waitlisted, offered,
+    unpaid, cancelled or declined registrations are refused with the reason. The registration
+    records `AttendeeCheckedIn`; saving it is conditional on its version, so two desks admitting
+    the same ticket at once cannot both succeed."""
+    if registration.status is RegistrationStatus.ATTENDED or registration.checked_in_at is not None:
+        return False
+    if registration.status is not RegistrationStatus.REGISTERED:
+        raise NotAdmissible(f"this registration is {registration.status.value}, not a confirmed seat")
+    registration.status = RegistrationStatus.ATTENDED
+    registration.checked_in_at = now
+    registration.record(AttendeeCheckedIn(registration.event_id, registration.id, registration.member_id or None,
+                                          registration.guests, method, now))
+    return True

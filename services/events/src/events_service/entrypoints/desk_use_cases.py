@@ -48,8 +48,9 @@ def _checked_in(o: desk.CheckInOutcome) -> d.CheckInResult:
 
 def _desk_rows(rows: list[desk.DeskRow]) -> d.DeskAttendees:
     return d.DeskAttendees(items=[d.DeskAttendee(
-        registration_id=r.record.registration_id or r.record.key, member_id=r.member_id, name=r.name, cohort=r.cohort,
-        status=r.record.status.value, guests=r.record.guests, checked_in_at=r.record.checked_in_at) for r in rows])
+        registration_id=r.registration.id, member_id=r.registration.member_id or None, name=r.name, cohort=r.cohort,
+        status=r.registration.status.value, guests=r.registration.guests, checked_in_at=r.registration.checked_in_at)
+        for r in rows])
 
 
 def _calendar(c: desk.CalendarOut) -> d.CalendarFile:

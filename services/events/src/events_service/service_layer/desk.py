@@ -12,28 +12,18 @@ from datetime import datetime, timedelta
 
 from events_service.adapters import ics, ticket
 from events_service.domain import event_figures as ef
-from events_service.domain.checkin import (
-    Admission,
-    CheckIn,
-    TicketNotFound,
-    fold,
-    normalise_code,
-)
+from events_service.domain.checkin import TicketNotFound, admit, fold, normalise_code
+from events_service.domain.registrations import Registration, RegistrationNotFound, RegistrationStatus
 from events_service.service_layer.desk_ports import DeskUnitOfWork, EventInfo
-from servicekit.domain import NotFound, utcnow
+from servicekit.domain import ConcurrencyConflict, NotFound, utcnow
 
 Clock = Callable[[], datetime]
-ADMISSIBLE = (ef.Attendance.REGISTERED, ef.Attendance.ATTENDED)
+ADMITTED = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED)
 
 
 class EventNotFound(NotFound):
     code = "event-not-found"
     title = "Event not found"
-
-
-class RegistrationNotFound(NotFound):
-    code = "registration-not-found"
-    title = "Registration not found"
 
 
 class FeedNotFound(NotFound):
@@ -94,39 +84,39 @@ class CheckInOutcome:
     checked_in_at: datetime
 
 
-def _member_of(record: ef.AttendanceRecord) -> str | None:
-    return record.key if record.key != record.registration_id else None
+async def _find(cmd: CheckInAttendee, uow: DeskUnitOfWork) -> Registration | None:
+    if cmd.code is not None:
+        return await uow.tickets.by_code(cmd.tenant, normalise_code(cmd.code))
+    assert cmd.member_id is not None
+    return await uow.registrations.for_member(cmd.tenant, cmd.event_id, cmd.member_id)
 
 
 async def check_in_attendee(cmd: CheckInAttendee, uow: DeskUnitOfWork, clock: Clock = utcnow) -> CheckInOutcome:
+    method = "code" if cmd.code is not None else "member"
     async with uow:
-        if cmd.code is not None:
-            record = await uow.attendance.by_code(cmd.tenant, normalise_code(cmd.code))
-            method = "code"
-        else:
-            assert cmd.member_id is not None
-            record = await uow.attendance.get(cmd.tenant, cmd.event_id, cmd.member_id)
-            method = "member"
-        if record is None or record.event_id != cmd.event_id or record.registration_id is None:
-            # A code of another gathering is refused like an unknown one: the desk says "not for this event".
+        registration = await _find(cmd, uow)
+        if registration is None or registration.event_id != cmd.event_id:
+            # A ticket of another gathering is refused like an unknown one ("not for this event").
             raise TicketNotFound("no registration with this ticket for this event")
-        member_id = _member_of(record)
-        people = await uow.people.of(cmd.tenant, [member_id] if member_id else [])
-        name = people[member_id].name if member_id and member_id in people else ""
-        if record.checked_in_at is not None:
-            return CheckInOutcome(False, record.registration_id, member_id, name, record.guests, record.checked_in_at)
+        people = await uow.people.of(cmd.tenant, [registration.member_id])
+        name = people[registration.member_id].name if registration.member_id in people else ""
         now = clock()
-        admission = Admission(cmd.tenant, cmd.event_id, record.registration_id, member_id, name, record.status,
-                              record.guests)
-        check_in = CheckIn.admit(admission, method=method, now=now)  # refuses cancelled / waitlisted
-        if not await uow.attendance.mark_checked_in(record, now):
-            # Another desk admitted them between our read and our write: report theirs.
-            again = await uow.attendance.by_registration(cmd.tenant, record.registration_id)
-            first_at = again.checked_in_at if again is not None and again.checked_in_at else now
-            return CheckInOutcome(False, record.registration_id, member_id, name, record.guests, first_at)
-        await uow.check_ins.add(check_in)
-        await uow.commit()
-    return CheckInOutcome(True, record.registration_id, member_id, name, record.guests, now)
+        first = admit(registration, method=method, now=now)
+        if first:
+            try:
+                await uow.registrations.save(registration)
+            except ConcurrencyConflict:
+                # Another desk admitted them between our read and our write: report theirs.
+                first = False
+                again = await uow.registrations.get(cmd.tenant, registration.id)
+                if again is None or again.checked_in_at is None:
+                    raise
+                registration = again
+            else:
+                await uow.commit()
+    assert registration.checked_in_at is not None
+    return CheckInOutcome(first, registration.id, registration.member_id or None, name, registration.guests,
+                          registration.checked_in_at)
 
 
 @dataclass(frozen=True)
@@ -139,31 +129,36 @@ class SearchDesk:
 
 @dataclass(frozen=True)
 class DeskRow:
-    record: ef.AttendanceRecord
-    member_id: str | None
+    registration: Registration
     name: str
     cohort: str
 
 
+DESK_STATUSES = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED, RegistrationStatus.WAITLISTED,
+                 RegistrationStatus.PROMOTED, RegistrationStatus.PENDING_PAYMENT, RegistrationStatus.CANCELLED)
+MAX_DESK_ROWS = 5_000
+
+
 async def search_desk(cmd: SearchDesk, uow: DeskUnitOfWork) -> list[DeskRow]:
     """Registrations of one gathering whose first or last name starts with `q` (folded). A
-    gathering holds at most a few thousand registrations: its records come by the
-    (tenant, event) index and names from the projection of members by id."""
+    gathering holds at most a few thousand registrations: they come by the (tenant, event)
+    index and names from the projection of members by id, then are filtered here."""
     async with uow:
-        records = [r for r in await uow.attendance.for_event(cmd.tenant, cmd.event_id) if r.registration_id]
-        people = await uow.people.of(cmd.tenant, [m for r in records if (m := _member_of(r))])
+        registrations = [r for r in await uow.registrations.of_event(cmd.tenant, cmd.event_id, None, MAX_DESK_ROWS)
+                         if r.status in DESK_STATUSES]
+        people = await uow.people.of(cmd.tenant, [r.member_id for r in registrations])
     wanted = fold(cmd.q)
     rows: list[DeskRow] = []
-    for r in records:
-        member_id = _member_of(r)
-        person = people.get(member_id) if member_id else None
+    for r in registrations:
+        person = people.get(r.member_id)
         if wanted and (person is None or not (person.folded.startswith(wanted)
                                               or person.folded_reversed.startswith(wanted)
                                               or any(w.startswith(wanted) for w in person.folded.split()))):
             continue
         cohort = f"{person.cohort[0]} {person.cohort[1]}" if person and person.cohort else ""
-        rows.append(DeskRow(r, member_id, person.name if person else "", cohort))
-    rows.sort(key=lambda row: (fold(row.name), row.record.key))
+        rows.append(DeskRow(r, person.name if person else "", cohort))
+    rows.sort(key=lambda row: (row.registration.status is RegistrationStatus.CANCELLED, fold(row.name),
+                               row.registration.id))
     return rows[:cmd.limit]
 
 
@@ -244,24 +239,22 @@ class RegistrationDocument:
     staff: bool
 
 
-async def _registration(cmd: RegistrationDocument, uow: DeskUnitOfWork) -> tuple[ef.AttendanceRecord, EventInfo, str]:
+async def _registration(cmd: RegistrationDocument, uow: DeskUnitOfWork) -> tuple[Registration, EventInfo, str]:
     async with uow:
-        record = await uow.attendance.by_registration(cmd.tenant, cmd.registration_id)
+        r = await uow.registrations.get(cmd.tenant, cmd.registration_id)
         # Someone else's registration is reported as unknown, not forbidden: no probing.
-        if record is None or (not cmd.staff and record.key != cmd.member_id) or record.status not in (
-                *ADMISSIBLE, ef.Attendance.WAITLISTED, ef.Attendance.PENDING_PAYMENT):
+        if r is None or (not cmd.staff and r.member_id != cmd.member_id) or r.status not in DESK_STATUSES[:-1]:
             raise RegistrationNotFound(f"no registration {cmd.registration_id}")
-        info = await uow.catalogue.get(cmd.tenant, record.event_id)
-        member_id = _member_of(record)
-        people = await uow.people.of(cmd.tenant, [member_id] if member_id else [])
+        info = await uow.catalogue.get(cmd.tenant, r.event_id)
+        people = await uow.people.of(cmd.tenant, [r.member_id])
     if info is None:
-        raise EventNotFound(f"no event {record.event_id}")
-    return record, info, people[member_id].name if member_id in people else ""
+        raise EventNotFound(f"no event {r.event_id}")
+    return r, info, people[r.member_id].name if r.member_id in people else ""
 
 
 async def registration_calendar(cmd: RegistrationDocument, uow: DeskUnitOfWork, clock: Clock = utcnow) -> CalendarOut:
-    record, info, _ = await _registration(cmd, uow)
-    code = record.ticket_code if record.status in ADMISSIBLE else None
+    r, info, _ = await _registration(cmd, uow)
+    code = r.ticket_code if r.status in ADMITTED else None
     return CalendarOut(f"registration-{cmd.registration_id}.ics",
                        ics.calendar([_entry(info, cmd.registration_id, code)], cmd.language, now=clock()))
 
@@ -279,13 +272,13 @@ class RegistrationTicket(RegistrationDocument):
 
 
 async def registration_ticket(cmd: RegistrationTicket, uow: DeskUnitOfWork) -> TicketOut:
-    record, info, name = await _registration(cmd, uow)
-    if record.status not in ADMISSIBLE or not record.ticket_code:
+    r, info, name = await _registration(cmd, uow)
+    if r.status not in ADMITTED or not r.ticket_code:
         raise RegistrationNotFound("no ticket: the registration has no confirmed seat yet")
     title = info.titles.get(cmd.language) or next(iter(info.titles.values()), "")
-    svg = ticket.ticket_svg(ticket.TicketInput(record.ticket_code, title, name, info.starts_at, info.timezone,
-                                               info.venue or info.online_url, record.guests, cmd.language))
-    return TicketOut(f"ticket-{cmd.registration_id}.svg", record.ticket_code, svg)
+    svg = ticket.ticket_svg(ticket.TicketInput(r.ticket_code, title, name, info.starts_at, info.timezone,
+                                               info.venue or info.online_url, r.guests, cmd.language))
+    return TicketOut(f"ticket-{cmd.registration_id}.svg", r.ticket_code, svg)
 
 
 def token_hash(token: str) -> str:
@@ -329,17 +322,16 @@ class CalendarFeed:
 
 async def calendar_feed(cmd: CalendarFeed, uow: DeskUnitOfWork, clock: Clock = utcnow) -> CalendarOut:
     """The member's gatherings: confirmed registrations (with their code) and waitlisted ones;
-    a cancelled gathering stays in the feed as CANCELLED so calendars remove it."""
+    a gathering cancelled stays in the feed as CANCELLED so calendars remove it."""
     async with uow:
         member_id = await uow.feeds.member_of(cmd.tenant, token_hash(cmd.token))
         if member_id is None:
             raise FeedNotFound("unknown or revoked calendar feed")
-        records = [r for r in await uow.attendance.for_member(cmd.tenant, member_id)
-                   if r.registration_id and r.status in (*ADMISSIBLE, ef.Attendance.WAITLISTED)]
-        infos = await uow.catalogue.many(cmd.tenant, [r.event_id for r in records])
-    entries = [_entry(infos[r.event_id], r.registration_id or r.event_id,
-                      r.ticket_code if r.status in ADMISSIBLE else None)
-               for r in records if r.event_id in infos]
+        registrations = [r for r in await uow.registrations.of_member(cmd.tenant, member_id)
+                         if r.status in DESK_STATUSES[:-1]]
+        infos = await uow.catalogue.many(cmd.tenant, [r.event_id for r in registrations])
+    entries = [_entry(infos[r.event_id], r.id, r.ticket_code if r.status in ADMITTED else None)
+               for r in registrations if r.event_id in infos]
     return CalendarOut("events.ics", ics.calendar(entries, cmd.language, now=clock(), name=""))
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from events_service.domain.checkin import CheckIn
 from events_service.domain.event_figures import AttendanceRecord, Cohort
-from servicekit.uow import ErasingUnitOfWork
+from events_service.domain.registrations import Registration
+from events_service.service_layer.ports import EventsUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -36,21 +36,21 @@ class Person:
 
 
 class Attendances(Protocol):
+    """The figures' projection: one record per (gathering, member), fed by the events' own
+    domain events (lane `events.figures`)."""
+
     async def get(self, tenant: str, event_id: str, key: str) -> AttendanceRecord | None: ...
     async def save(self, record: AttendanceRecord) -> None: ...
-    async def by_code(self, tenant: str, code: str) -> AttendanceRecord | None: ...
-    async def by_registration(self, tenant: str, registration_id: str) -> AttendanceRecord | None: ...
     async def for_event(self, tenant: str, event_id: str) -> list[AttendanceRecord]: ...
-    async def for_member(self, tenant: str, member_id: str) -> list[AttendanceRecord]: ...
     async def attended_since(self, tenant: str, since: datetime) -> list[tuple[str, datetime]]: ...
-    async def mark_checked_in(self, record: AttendanceRecord, at: datetime) -> bool:
-        """Conditional: True when this call moved the record to attended (first check-in)."""
-        ...
     async def erase_member(self, tenant: str, member_id: str) -> int: ...
 
 
-class CheckIns(Protocol):
-    async def add(self, check_in: CheckIn) -> None: ...
+class Tickets(Protocol):
+    async def by_code(self, tenant: str, code: str) -> Registration | None:
+        """The registration holding this ticket code (tracked by the unit of work, saved through
+        `registrations.save`)."""
+        ...
 
 
 class EventCatalogue(Protocol):
@@ -70,11 +70,11 @@ class CalendarFeeds(Protocol):
 
 
 @runtime_checkable
-class DeskUnitOfWork(ErasingUnitOfWork, Protocol):
+class DeskUnitOfWork(EventsUnitOfWork, Protocol):
     @property
     def attendance(self) -> Attendances: ...
     @property
-    def check_ins(self) -> CheckIns: ...
+    def tickets(self) -> Tickets: ...
     @property
     def catalogue(self) -> EventCatalogue: ...
     @property
