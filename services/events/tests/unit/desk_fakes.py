@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import copy
 from datetime import datetime
 
-from events_service.domain.checkin import CheckIn, fold
-from events_service.domain.event_figures import Attendance, AttendanceRecord
+from events_service.domain.checkin import fold
+from events_service.domain.event_figures import AttendanceRecord
+from events_service.domain.registrations import Registration, RegistrationStatus
 from events_service.service_layer.commands import ProjectMember
 from events_service.service_layer.contract_mapping import to_contract
 from events_service.service_layer.desk_contract_mapping import with_desk
 from events_service.service_layer.desk_ports import EventInfo, Person
+from servicekit.domain import ConcurrencyConflict
 from servicekit.testing.fakes import FakeUnitOfWork
 
 
@@ -18,76 +20,36 @@ class FakeDeskUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__(with_desk(to_contract))
         self.records: dict[tuple[str, str, str], AttendanceRecord] = {}
-        self.check_in_rows: list[str] = []
         self.events_info: dict[tuple[str, str], EventInfo] = {}
         self.people_rows: dict[tuple[str, str], Person] = {}
         self.feed_rows: dict[tuple[str, str], str] = {}  # (tenant, hash) -> member
-        self.attendance = self
-        self.check_ins = self
+        self.regs: dict[str, tuple[int, Registration]] = {}  # id -> (stored version, stored copy)
+        self.attendance = _Attendances(self.records)
+        self.registrations = _Registrations(self.regs, self.track)
+        self.tickets = self.registrations
         self.catalogue = _Catalogue(self.events_info)
         self.people = self
         self.feeds = self
-        self.events = self
         self.members = self
         self.memberships = _Memberships()
-        self.race = False  # simulate another desk winning between read and write
 
-    # seeds
     def person(self, tenant: str, member_id: str, first: str, last: str, program: str = "MBA", year: int = 2016) -> None:
         self.people_rows[(tenant, member_id)] = Person(f"{first} {last}", fold(f"{first} {last}"),
                                                        fold(f"{last} {first}"), (program, year) if year else None)
 
-    # events / members (the events domain's own ports)
-    async def add(self, check_in: CheckIn) -> None:  # CheckIns.add (and EventRepository.add, unused here)
-        self.check_in_rows.append(check_in.id)
-        self.track(check_in)
+    def registration(self, tenant: str, event_id: str, member_id: str, status: RegistrationStatus, code: str,
+                     guests: int = 0) -> Registration:
+        r = Registration(id=f"r-{event_id}-{member_id}", tenant=tenant, event_id=event_id, member_id=member_id,
+                         status=status, ticket_code=code, guests=guests, version=1)
+        self.regs[r.id] = (1, copy.deepcopy(r))
+        return r
 
+    # the events domain's member projection
     async def apply(self, member: ProjectMember) -> bool:
         return True
 
     async def erase(self, tenant: str, member_id: str) -> int:
         return int(self.people_rows.pop((tenant, member_id), None) is not None)
-
-    # Attendances
-    async def get(self, tenant: str, event_id: str, key: str) -> AttendanceRecord | None:
-        return self.records.get((tenant, event_id, key))
-
-    async def save(self, record: AttendanceRecord) -> None:
-        self.records[(record.tenant, record.event_id, record.key)] = record
-
-    async def by_code(self, tenant: str, code: str) -> AttendanceRecord | None:
-        return next((r for r in self.records.values() if r.tenant == tenant and r.ticket_code == code), None)
-
-    async def by_registration(self, tenant: str, registration_id: str) -> AttendanceRecord | None:
-        return next((r for r in self.records.values() if r.tenant == tenant and r.registration_id == registration_id),
-                    None)
-
-    async def for_event(self, tenant: str, event_id: str) -> list[AttendanceRecord]:
-        return [r for r in self.records.values() if r.tenant == tenant and r.event_id == event_id]
-
-    async def for_member(self, tenant: str, member_id: str) -> list[AttendanceRecord]:
-        return [r for r in self.records.values() if r.tenant == tenant and r.key == member_id]
-
-    async def attended_since(self, tenant: str, since: datetime) -> list[tuple[str, datetime]]:
-        return [(r.key, r.checked_in_at) for r in self.records.values()
-                if r.tenant == tenant and r.checked_in_at is not None and r.checked_in_at >= since]
-
-    async def mark_checked_in(self, record: AttendanceRecord, at: datetime) -> bool:
-        k = (record.tenant, record.event_id, record.key)
-        if self.race:
-            self.records[k] = replace(self.records[k], status=Attendance.ATTENDED, checked_in_at=at)
-            return False
-        current = self.records[k]
-        if current.status is not Attendance.REGISTERED or current.checked_in_at is not None:
-            return False
-        self.records[k] = replace(current, status=Attendance.ATTENDED, checked_in_at=at, changed_at=at)
-        return True
-
-    async def erase_member(self, tenant: str, member_id: str) -> int:
-        gone = [k for k, r in self.records.items() if r.tenant == tenant and r.key == member_id]
-        for k in gone:
-            del self.records[k]
-        return len(gone)
 
     # People
     async def of(self, tenant: str, member_ids: list[str]) -> dict[str, Person]:
@@ -113,6 +75,74 @@ class FakeDeskUnitOfWork(FakeUnitOfWork):
 
     async def member_of(self, tenant: str, token_hash: str) -> str | None:
         return self.feed_rows.get((tenant, token_hash))
+
+
+class _Registrations:
+    def __init__(self, rows: dict[str, tuple[int, Registration]], track: object) -> None:
+        self.rows = rows
+        self.track = track
+        self.race_once: Registration | None = None
+
+    def _out(self, r: Registration | None) -> Registration | None:
+        if r is None:
+            return None
+        fresh = copy.deepcopy(r)
+        fresh.__post_init__()
+        self.track(fresh)  # type: ignore[operator]
+        return fresh
+
+    async def get(self, tenant: str, registration_id: str) -> Registration | None:
+        found = self.rows.get(registration_id)
+        return self._out(found[1]) if found and found[1].tenant == tenant else None
+
+    async def for_member(self, tenant: str, event_id: str, member_id: str) -> Registration | None:
+        return self._out(next((r for _, r in self.rows.values()
+                               if (r.tenant, r.event_id, r.member_id) == (tenant, event_id, member_id)), None))
+
+    async def by_code(self, tenant: str, code: str) -> Registration | None:
+        return self._out(next((r for _, r in self.rows.values() if r.tenant == tenant and r.ticket_code == code),
+                              None))
+
+    async def save(self, r: Registration) -> None:
+        if self.race_once is not None:  # another desk got there first
+            winner, self.race_once = self.race_once, None
+            self.rows[winner.id] = (winner.version, winner)
+        stored_version, _ = self.rows[r.id]
+        if stored_version != r.persisted_version:
+            raise ConcurrencyConflict(f"registration {r.id} changed concurrently")
+        self.rows[r.id] = (r.version, copy.deepcopy(r))
+
+    async def of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
+                       limit: int) -> list[Registration]:
+        return [copy.deepcopy(r) for _, r in self.rows.values() if r.tenant == tenant and r.event_id == event_id
+                and (status is None or r.status is status)][:limit]
+
+    async def of_member(self, tenant: str, member_id: str) -> list[Registration]:
+        return [copy.deepcopy(r) for _, r in self.rows.values() if r.tenant == tenant and r.member_id == member_id]
+
+
+class _Attendances:
+    def __init__(self, records: dict[tuple[str, str, str], AttendanceRecord]) -> None:
+        self.records = records
+
+    async def get(self, tenant: str, event_id: str, key: str) -> AttendanceRecord | None:
+        return self.records.get((tenant, event_id, key))
+
+    async def save(self, record: AttendanceRecord) -> None:
+        self.records[(record.tenant, record.event_id, record.key)] = record
+
+    async def for_event(self, tenant: str, event_id: str) -> list[AttendanceRecord]:
+        return [r for r in self.records.values() if r.tenant == tenant and r.event_id == event_id]
+
+    async def attended_since(self, tenant: str, since: datetime) -> list[tuple[str, datetime]]:
+        return [(r.key, r.checked_in_at) for r in self.records.values()
+                if r.tenant == tenant and r.checked_in_at is not None and r.checked_in_at >= since]
+
+    async def erase_member(self, tenant: str, member_id: str) -> int:
+        gone = [k for k, r in self.records.items() if r.tenant == tenant and r.key == member_id]
+        for k in gone:
+            del self.records[k]
+        return len(gone)
 
 
 class _Catalogue:

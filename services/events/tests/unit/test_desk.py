@@ -10,15 +10,19 @@ import icalendar
 import pytest
 from pydantic import ValidationError
 
+from alumni_contracts.envelope import CloudEvent, EventData
 from alumni_contracts.events import desk as d
+from alumni_contracts.events import v1
 from alumni_contracts.events.desk_v1 import AttendeeCheckedIn
 from alumni_contracts.rpc import Principal, Role
 from events_service.bootstrap import bootstrap
 from events_service.domain.checkin import InvalidTicketCode, TicketNotFound, new_ticket_code, normalise_code
 from events_service.domain.event_figures import Attendance
+from events_service.domain.registrations import RegistrationStatus
 from events_service.service_layer import desk
 from events_service.service_layer.desk_ports import EventInfo
 from servicekit.domain import Conflict, NotFound
+from servicekit.testing.fakes import handle_as_consumer
 
 from .desk_fakes import FakeDeskUnitOfWork
 
@@ -36,6 +40,7 @@ class Desk:
         self.uow = FakeDeskUnitOfWork()
         parts = bootstrap(lambda: self.uow)
         self.requests = {r.subject.rsplit(".", 1)[-1]: r for r in parts.requests}
+        self.figures = {sub.durable: handler for sub, handler in parts.events if sub.lane == "figures"}
         self.uow.events_info[("demo", "ev1")] = EventInfo(
             "ev1", {"fr": "Réunion promo 2016", "en": "Class of 2016 reunion"}, START, START + timedelta(hours=4),
             "Europe/Paris", venue="Pavillon Dauphine, Paris", descriptions={"fr": "Dix ans !", "en": "Ten years!"})
@@ -45,13 +50,28 @@ class Desk:
     async def call(self, name: str, request: Any, who: Principal = MANAGER) -> Any:
         return await self.requests[name].handler(request, who)
 
-    async def register(self, member_id: str, event_id: str = "ev1", status: Attendance = Attendance.REGISTERED,
-                       tenant: str = "demo", at: datetime = NOW, guests: int = 0) -> str:
+    async def register(self, member_id: str, event_id: str = "ev1",
+                       status: RegistrationStatus = RegistrationStatus.REGISTERED, tenant: str = "demo",
+                       guests: int = 0) -> str:
         code = new_ticket_code()
-        await desk.project_attendance(desk.ProjectAttendance(
-            tenant, event_id, status, at, member_id=member_id, registration_id=f"r-{event_id}-{member_id}",
-            ticket_code=code, guests=guests), self.uow)
+        self.uow.registration(tenant, event_id, member_id, status, code, guests)
         return code
+
+    async def feed(self, data: EventData, at: datetime = NOW, tenant: str = "demo") -> None:
+        """Deliver one of the service's own events to the figures' projection."""
+        name = "events-fig-" + data.event_name.removeprefix("registration_").removeprefix("attendee_").replace("_", "-")
+        event: CloudEvent[Any] = CloudEvent.wrap(data, tenant=tenant, subject="s", aggregate_version=1,
+                                                 correlation_id="c", time=at)
+        await handle_as_consumer(self.figures[name], event)
+
+    async def feed_published(self) -> None:
+        for event in list(self.uow.published):
+            await handle_as_consumer(self.figures["events-fig-checked-in"], event)
+
+
+def confirmed(member_id: str, event_id: str = "ev1") -> v1.RegistrationConfirmed:
+    return v1.RegistrationConfirmed(registration_id=f"r-{event_id}-{member_id}", event_id=event_id, member_id=member_id,
+                                    ticket_type_id="general", guests=0, price_minor=0, currency="EUR")
 
 
 @pytest.fixture
@@ -66,7 +86,8 @@ def test_ticket_codes_are_unguessable_and_forgiving_to_type() -> None:
     assert len(code) == 24 and code.count("-") == 4
     typed = code.lower().replace("-", " ").replace("0", "o").replace("1", "l")
     assert normalise_code(typed) == code
-    for bad in ("ABC", "!" * 20, "A" * 21):
+    assert normalise_code(" aZ_9-xYt0kQ2mPn4rS7u ") == "aZ_9-xYt0kQ2mPn4rS7u"  # other URL-safe codes: exact
+    for bad in ("ABC", "!" * 20, "é" * 20, "A" * 41, "<script>alert(1)</script>"):
         with pytest.raises(InvalidTicketCode):
             normalise_code(bad)
 
@@ -82,20 +103,31 @@ async def test_check_in_by_code_then_a_second_scan_is_reported_not_counted(desk_
     assert code not in published.model_dump_json()  # the ticket code is a credential: never on the bus
     second = await desk_.call(d.CHECK_IN_ATTENDEE, d.CheckInAttendee(event_id="ev1", member_id="m1"))
     assert second.status is d.CheckInStatus.ALREADY_CHECKED_IN and second.checked_in_at == first.checked_in_at
-    assert len(desk_.uow.published) == 1 and desk_.uow.check_in_rows == ["r-ev1-m1"]
+    assert len(desk_.uow.published) == 1
+    assert desk_.uow.regs["r-ev1-m1"][1].status is RegistrationStatus.ATTENDED
+    await desk_.feed(confirmed("m1"))
+    await desk_.feed_published()
+    await desk_.feed_published()  # redelivered: still one
     figures = await desk_.call(d.EVENT_FIGURES, d.EventFiguresQuery(event_id="ev1"))
     assert figures.checked_in == 1 and figures.registered == 1
 
 
 async def test_a_desk_that_loses_the_race_reports_the_other_check_in(desk_: Desk) -> None:
     code = await desk_.register("m1")
-    desk_.uow.race = True
+    winner = desk_.uow.registration("demo", "ev1", "m1", RegistrationStatus.ATTENDED, code)
+    winner.checked_in_at, winner.version = NOW, 2
+    desk_.uow.regs["r-ev1-m1"] = (1, desk_.uow.regs["r-ev1-m1"][1])
+    desk_.uow.regs["r-ev1-m1"][1].status = RegistrationStatus.REGISTERED
+    desk_.uow.registrations.race_once = winner
     result = await desk_.call(d.CHECK_IN_ATTENDEE, d.CheckInAttendee(event_id="ev1", code=code))
-    assert result.status is d.CheckInStatus.ALREADY_CHECKED_IN and desk_.uow.published == []
+    assert result.status is d.CheckInStatus.ALREADY_CHECKED_IN and result.checked_in_at == NOW
+    assert desk_.uow.published == [] and desk_.uow.commits == 0
 
 
-@pytest.mark.parametrize("status", [Attendance.WAITLISTED, Attendance.CANCELLED, Attendance.PENDING_PAYMENT])
-async def test_no_check_in_without_a_confirmed_seat(desk_: Desk, status: Attendance) -> None:
+@pytest.mark.parametrize("status", [RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED,
+                                    RegistrationStatus.PENDING_PAYMENT, RegistrationStatus.PROMOTED,
+                                    RegistrationStatus.DECLINED])
+async def test_no_check_in_without_a_confirmed_seat(desk_: Desk, status: RegistrationStatus) -> None:
     code = await desk_.register("m1", status=status)
     with pytest.raises(Conflict, match=status.value):
         await desk_.call(d.CHECK_IN_ATTENDEE, d.CheckInAttendee(event_id="ev1", code=code))
@@ -139,18 +171,19 @@ async def test_figures_conversion_show_up_and_by_cohort(desk_: Desk) -> None:
         await desk.project_attendance(desk.ProjectAttendance("demo", "ev1", Attendance.INVITED, NOW, member_id=m,
                                                              invited=True), desk_.uow)
     c1 = await desk_.register("m1")
-    await desk_.register("m2")
-    await desk_.register("m3")
-    await desk_.register("m4", status=Attendance.WAITLISTED)
-    await desk_.register("m5")
-    await desk.project_attendance(desk.ProjectAttendance("demo", "ev1", Attendance.CANCELLED, NOW + timedelta(1),
-                                                         member_id="m5", registration_id="r-ev1-m5"), desk_.uow)
-    # redelivered, older events change nothing
+    for m in ("m1", "m2", "m3", "m5"):
+        await desk_.feed(confirmed(m))
+    await desk_.feed(v1.RegistrationWaitlisted(registration_id="r-ev1-m4", event_id="ev1", member_id="m4",
+                                               ticket_type_id="general", guests=0, waitlisted_at=NOW))
+    await desk_.feed(v1.RegistrationCancelled(registration_id="r-ev1-m5", event_id="ev1", member_id="m5",
+                                              reason="member", seats_released=1), at=NOW + timedelta(hours=1))
+    # redelivered or overtaken events change nothing
     await desk.project_attendance(desk.ProjectAttendance("demo", "ev1", Attendance.INVITED, NOW, member_id="m1",
                                                          invited=True), desk_.uow)
-    await desk.project_attendance(desk.ProjectAttendance("demo", "ev1", Attendance.REGISTERED, NOW, member_id="m5",
-                                                         registration_id="r-ev1-m5"), desk_.uow)
+    await desk_.feed(confirmed("m5"))
     await desk_.call(d.CHECK_IN_ATTENDEE, d.CheckInAttendee(event_id="ev1", code=c1))
+    await desk_.feed_published()
+    await desk_.feed(confirmed("m1"), at=NOW + timedelta(hours=2))  # a late confirmation does not undo attendance
     f = await desk_.call(d.EVENT_FIGURES, d.EventFiguresQuery(event_id="ev1"))
     assert (f.invited, f.registered, f.waitlisted, f.cancelled, f.checked_in) == (5, 3, 1, 1, 1)
     assert (f.conversion.numerator, f.conversion.denominator, f.conversion.rate) == (3, 5, 0.6)
@@ -159,6 +192,8 @@ async def test_figures_conversion_show_up_and_by_cohort(desk_: Desk) -> None:
     assert [(r.key, r.registered) for r in f.by_program] == [("MBA", 3)]
     with pytest.raises(NotFound):
         await desk_.call(d.EVENT_FIGURES, d.EventFiguresQuery(event_id="nope"))
+    empty = await desk_.call(d.EVENT_FIGURES, d.EventFiguresQuery(event_id="ev2"))
+    assert empty.show_up.rate is None and empty.conversion.denominator == 0
 
 
 async def test_cohort_reach_counts_distinct_alumni_in_the_window(desk_: Desk) -> None:
@@ -169,6 +204,10 @@ async def test_cohort_reach_counts_distinct_alumni_in_the_window(desk_: Desk) ->
         await desk_.call(d.CHECK_IN_ATTENDEE, d.CheckInAttendee(event_id="ev1", code=code))
     code = await desk_.register("m1", event_id="ev2")  # twice the same alumnus: counted once
     await desk_.call(d.CHECK_IN_ATTENDEE, d.CheckInAttendee(event_id="ev2", code=code))
+    await desk_.feed_published()
+    old = AttendeeCheckedIn(event_id="ev0", registration_id="r-old", member_id="m3", guests=0, method="code",
+                            checked_in_at=NOW - timedelta(days=400))
+    await desk_.feed(old, at=NOW - timedelta(days=400))  # outside the 12 months
     reach = await desk_.call(d.COHORT_REACH, d.CohortReachQuery())
     assert [(r.graduation_year, r.alumni, r.reached, r.share) for r in reach.rows] == [
         (2010, 1, 0, 0.0), (2016, 3, 2, 0.6667)]
@@ -200,14 +239,14 @@ async def test_ticket_svg_carries_the_qr_and_escapes_names(desk_: Desk) -> None:
     t = await desk_.call(d.REGISTRATION_TICKET, d.RegistrationRef(registration_id="r-ev1-m1"), alumnus("m1"))
     assert t.code == code and t.svg.startswith("<svg") and "<script>" not in t.svg
     assert "&lt;script&gt;" in t.svg and "&amp;Co (+1)" in t.svg and "<path" in t.svg
-    await desk_.register("m2", status=Attendance.WAITLISTED)
+    await desk_.register("m2", status=RegistrationStatus.WAITLISTED)
     with pytest.raises(NotFound, match="no confirmed seat"):
         await desk_.call(d.REGISTRATION_TICKET, d.RegistrationRef(registration_id="r-ev1-m2"), alumnus("m2"))
 
 
 async def test_calendar_feed_token_is_secret_rotates_and_revokes(desk_: Desk) -> None:
     await desk_.register("m1")
-    await desk_.register("m1", event_id="ev2", status=Attendance.CANCELLED)
+    await desk_.register("m1", event_id="ev2", status=RegistrationStatus.CANCELLED)
     public = Principal(tenant="demo", subject="anonymous", roles=frozenset({Role.PUBLIC}))
     issued = await desk_.call(d.ISSUE_CALENDAR_FEED, d.IssueCalendarFeed(), alumnus("m1"))
     assert len(issued.token) >= 43 and issued.path.endswith(f"/{issued.token}.ics")
@@ -231,7 +270,7 @@ async def test_erasure_removes_attendance_and_feed(desk_: Desk) -> None:
     from events_service.service_layer.handlers import erase_attendee
     from servicekit.erasure import EraseMemberData
 
-    await desk_.register("m1")
+    await desk_.feed(confirmed("m1"))
     await desk_.call(d.ISSUE_CALENDAR_FEED, d.IssueCalendarFeed(), alumnus("m1"))
     erased, _ = await erase_attendee(desk_.uow, EraseMemberData(tenant="demo", member_id="m1", erasure_id="e1"))
     assert erased["attendance"] == 1 and erased["calendar_feeds"] == 1 and desk_.uow.records == {}

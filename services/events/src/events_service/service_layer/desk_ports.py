@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
 from events_service.domain.event_figures import AttendanceRecord, Cohort
 from events_service.domain.registrations import Registration
@@ -69,7 +69,6 @@ class CalendarFeeds(Protocol):
     async def member_of(self, tenant: str, token_hash: str) -> str | None: ...
 
 
-@runtime_checkable
 class DeskUnitOfWork(EventsUnitOfWork, Protocol):
     @property
     def attendance(self) -> Attendances: ...
