@@ -4,35 +4,15 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from alumni_contracts.events.v1 import EventScheduled
+from alumni_contracts.events.v1 import EventPublished, EventScheduled
 from events_service.domain.model import Event, InvalidSchedule
 from events_service.service_layer import handlers
 from events_service.service_layer.commands import ProjectMember, ScheduleEvent
-from events_service.service_layer.contract_mapping import to_contract
-from servicekit.testing.fakes import FakeUnitOfWork
+
+from .fakes import FakeEventsUnitOfWork
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 PARIS_SUMMER = timezone(timedelta(hours=2))
-
-
-class FakeEventsUnitOfWork(FakeUnitOfWork):
-    def __init__(self) -> None:
-        super().__init__(to_contract)
-        self.events_added: list[Event] = []
-        self.projected: dict[str, ProjectMember] = {}
-        self.events = self
-        self.members = self
-
-    async def add(self, event: Event) -> None:
-        self.events_added.append(event)
-        self.track(event)
-
-    async def apply(self, member: ProjectMember) -> bool:
-        current = self.projected.get(member.member_id)
-        if current is not None and current.version >= member.version:
-            return False
-        self.projected[member.member_id] = member
-        return True
 
 
 def schedule(**overrides: object) -> ScheduleEvent:
@@ -47,8 +27,8 @@ def schedule(**overrides: object) -> ScheduleEvent:
 async def test_schedule_event_publishes_event_scheduled() -> None:
     uow = FakeEventsUnitOfWork()
     event_id = await handlers.schedule_event(schedule(), uow, clock=lambda: NOW)
-    [published] = uow.published
-    assert isinstance(published.data, EventScheduled)
+    published, went_live = uow.published
+    assert isinstance(published.data, EventScheduled) and isinstance(went_live.data, EventPublished)
     assert published.subject == event_id and published.data.capacity == 120
     assert published.data.starts_at == datetime(2027, 6, 1, 17, tzinfo=UTC)
 
@@ -63,7 +43,7 @@ async def test_invalid_schedules_are_refused_and_nothing_is_stored(overrides: di
     uow = FakeEventsUnitOfWork()
     with pytest.raises(InvalidSchedule, match=message):
         await handlers.schedule_event(schedule(**overrides), uow, clock=lambda: NOW)
-    assert uow.commits == 0 and uow.events_added == []
+    assert uow.commits == 0 and uow.store.events == {}
 
 
 async def test_member_projection_ignores_older_versions() -> None:
@@ -84,15 +64,16 @@ async def test_bootstrapped_service_projects_members_and_schedules_events() -> N
     uow = FakeEventsUnitOfWork()
     parts = bootstrap(lambda: uow)
     handlers = {sub.durable: handler for sub, handler in parts.events}
-    assert set(handlers) == {"events-registered-v2", "events-profile-updated-v2", "events-erasure-requested"}
+    assert {"events-registered-v2", "events-profile-updated-v2", "events-erasure-requested",
+            "events-ms-activated"} <= set(handlers)
     await handlers["events-registered-v2"](member_registered_event(member_id="m9"))
     assert uow.projected["m9"].email == "m9@example.org" and uow.projected["m9"].cohorts == (("MSc", 2012),)
 
-    [spec] = [r for r in parts.requests if r.subject.endswith(".schedule_event")]
+    spec = next(s for s in parts.requests if s.subject == "cmd.events.schedule_event")
     manager = Principal(tenant="demo", subject="u", roles=frozenset({Role.MANAGER}))
     request = c.ScheduleEvent(title="Afterwork", starts_at=datetime(2030, 1, 1, 18, tzinfo=UTC),
                               ends_at=datetime(2030, 1, 1, 21, tzinfo=UTC), venue="Bar", capacity=40)
     result = await spec.handler(request, manager)
-    [published] = uow.published
+    published = uow.published[0]
     assert published.subject == result.event_id and published.tenant == "demo"  # type: ignore[attr-defined]
     assert Role.ALUMNUS not in spec.roles

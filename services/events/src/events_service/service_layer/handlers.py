@@ -70,7 +70,7 @@ async def update_event(cmd: UpdateEventFields, uow: EventsUnitOfWork, gate: Seat
             if delta > 0:
                 await fill_freed_seats(uow, event, clock)
             await uow.commit()
-        return EventView(event, taken)
+        return EventView(event, await uow.seats.taken(cmd.tenant, event.id))
 
 
 async def set_ticket_types(cmd: SetTicketTypes, uow: EventsUnitOfWork, gate: SeatGate) -> EventView:

@@ -1,0 +1,212 @@
+"""In-memory adapters of the events service for unit tests through `bootstrap(...)`.
+
+A `Store` is the database; each `FakeEventsUnitOfWork` is one unit of work over it (the
+handlers that run several transactions take a factory). Seats follow the same conditional
+rule as the Mongo ledger: taken only when enough are left."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from events_service.domain.model import Event
+from events_service.domain.registrations import AlreadyRegistered, Registration, RegistrationStatus
+from events_service.service_layer.commands import ProjectMember
+from events_service.service_layer.contract_mapping import to_contract
+from servicekit.domain import ConcurrencyConflict
+from servicekit.testing.fakes import FakeUnitOfWork
+
+MEMBER_STATES = {"active", "in_grace", "lifetime"}
+
+
+@dataclass
+class Store:
+    events: dict[tuple[str, str], Event] = field(default_factory=dict)
+    seats_left: dict[tuple[str, str], int] = field(default_factory=dict)
+    type_left: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    capacity: dict[tuple[str, str], int] = field(default_factory=dict)
+    registrations: dict[tuple[str, str], Registration] = field(default_factory=dict)
+    members: dict[tuple[str, str], ProjectMember] = field(default_factory=dict)
+    memberships: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
+
+
+class FakeEventsUnitOfWork(FakeUnitOfWork):
+    def __init__(self, store: Store | None = None) -> None:
+        super().__init__(to_contract)
+        self.store = store or Store()
+        self.events = _Events(self)
+        self.seats = _Seats(self.store)
+        self.registrations = _Registrations(self)
+        self.members = _Members(self.store)
+        self.memberships = _Memberships(self.store)
+
+    @property
+    def projected(self) -> dict[str, ProjectMember]:
+        return {k[1]: v for k, v in self.store.members.items()}
+
+
+class _Events:
+    def __init__(self, uow: FakeEventsUnitOfWork) -> None:
+        self.uow, self.store = uow, uow.store
+
+    async def add(self, event: Event) -> None:
+        key = (event.tenant, event.id)
+        self.store.events[key] = event
+        self.store.seats_left[key] = event.capacity
+        self.store.capacity[key] = event.capacity
+        for t in event.ticket_types:
+            if t.quota is not None:
+                self.store.type_left[(*key, t.id)] = t.quota
+        self.uow.track(event)
+
+    async def get(self, tenant: str, event_id: str) -> Event | None:
+        e = self.store.events.get((tenant, event_id))
+        if e is None:
+            return None
+        e = copy.deepcopy(e)
+        self.uow.track(e)
+        return e
+
+    async def list(self, tenant: str, limit: int) -> list[Event]:
+        found = [e for (t, _), e in self.store.events.items() if t == tenant]
+        return sorted(found, key=lambda e: e.starts_at, reverse=True)[:limit]
+
+    async def save(self, event: Event) -> None:
+        key = (event.tenant, event.id)
+        if self.store.events[key].version != event.persisted_version:
+            raise ConcurrencyConflict("stale")
+        self.store.events[key] = event
+        self.store.capacity[key] = event.capacity
+
+
+class _Seats:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def take(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> bool:
+        key = (tenant, event_id)
+        if key not in self.store.seats_left or self.store.seats_left[key] < seats:
+            return False
+        if quota and self.store.type_left.get((*key, ticket_type_id), 0) < seats:
+            return False
+        self.store.seats_left[key] -= seats
+        if quota:
+            self.store.type_left[(*key, ticket_type_id)] -= seats
+        return True
+
+    async def release(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> None:
+        self.store.seats_left[(tenant, event_id)] += seats
+        if quota:
+            self.store.type_left[(tenant, event_id, ticket_type_id)] += seats
+
+    async def resize(self, tenant: str, event_id: str, capacity_delta: int, quota_deltas: dict[str, int]) -> bool:
+        key = (tenant, event_id)
+        if self.store.seats_left[key] + capacity_delta < 0:
+            return False
+        if any(self.store.type_left.get((*key, t), 0) + d < 0 for t, d in quota_deltas.items()):
+            return False
+        self.store.seats_left[key] += capacity_delta
+        for t, d in quota_deltas.items():
+            self.store.type_left[(*key, t)] = self.store.type_left.get((*key, t), 0) + d
+        return True
+
+    async def taken(self, tenant: str, event_id: str) -> int:
+        key = (tenant, event_id)
+        return self.store.capacity.get(key, 0) - self.store.seats_left.get(key, 0)
+
+
+class _Registrations:
+    def __init__(self, uow: FakeEventsUnitOfWork) -> None:
+        self.uow, self.store = uow, uow.store
+
+    def _copy(self, r: Registration | None) -> Registration | None:
+        if r is None:
+            return None
+        r = copy.deepcopy(r)
+        self.uow.track(r)
+        return r
+
+    async def add(self, registration: Registration) -> None:
+        if any(r.tenant == registration.tenant and r.event_id == registration.event_id
+               and r.member_id == registration.member_id for r in self.store.registrations.values()):
+            raise AlreadyRegistered("duplicate")
+        self.store.registrations[(registration.tenant, registration.id)] = registration
+        self.uow.track(registration)
+
+    async def save(self, registration: Registration) -> None:
+        self.uow.track(registration)
+        stored = self.store.registrations[(registration.tenant, registration.id)]
+        if stored is not registration and stored.version != registration.persisted_version:
+            raise ConcurrencyConflict("stale")
+        self.store.registrations[(registration.tenant, registration.id)] = registration
+
+    async def get(self, tenant: str, registration_id: str) -> Registration | None:
+        return self._copy(self.store.registrations.get((tenant, registration_id)))
+
+    async def for_member(self, tenant: str, event_id: str, member_id: str) -> Registration | None:
+        return self._copy(next((r for r in self.store.registrations.values()
+                                if (r.tenant, r.event_id, r.member_id) == (tenant, event_id, member_id)), None))
+
+    async def first_waitlisted(self, tenant: str, event_id: str) -> Registration | None:
+        waiting = [r for r in self.store.registrations.values()
+                   if (r.tenant, r.event_id) == (tenant, event_id) and r.status is RegistrationStatus.WAITLISTED]
+        waiting.sort(key=lambda r: (r.waitlisted_at, r.id))
+        return self._copy(waiting[0]) if waiting else None
+
+    async def expired_holds(self, tenant: str | None, now: datetime, limit: int) -> list[Registration]:
+        return [r for r in self.store.registrations.values()
+                if (tenant is None or r.tenant == tenant) and r.expired(now) is not None][:limit]
+
+    async def of_member(self, tenant: str, member_id: str) -> list[Registration]:
+        return [r for r in self.store.registrations.values() if (r.tenant, r.member_id) == (tenant, member_id)]
+
+    async def of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
+                       limit: int) -> list[Registration]:
+        found = [r for r in self.store.registrations.values() if (r.tenant, r.event_id) == (tenant, event_id)
+                 and (status is None or r.status is status)]
+        return sorted(found, key=lambda r: (r.waitlisted_at.timestamp() if r.waitlisted_at else 0, r.id))[:limit]
+
+    async def active_of_event(self, tenant: str, event_id: str, after: str | None, limit: int) -> list[Registration]:
+        found = sorted((r for r in self.store.registrations.values()
+                        if (r.tenant, r.event_id) == (tenant, event_id) and r.active
+                        and r.status is not RegistrationStatus.ATTENDED and (after is None or r.id > after)),
+                       key=lambda r: r.id)
+        return [r for r in (self._copy(r) for r in found[:limit]) if r is not None]
+
+
+class _Members:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def apply(self, member: ProjectMember) -> bool:
+        current = self.store.members.get((member.tenant, member.member_id))
+        if current is not None and current.version >= member.version:
+            return False
+        self.store.members[(member.tenant, member.member_id)] = member
+        return True
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        return 1 if self.store.members.pop((tenant, member_id), None) else 0
+
+    async def exists(self, tenant: str, member_id: str) -> bool:
+        return (tenant, member_id) in self.store.members
+
+
+class _Memberships:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def apply(self, tenant: str, member_id: str, status: str, at: datetime) -> bool:
+        current = self.store.memberships.get((tenant, member_id))
+        if current is not None and current[1] >= at:
+            return False
+        self.store.memberships[(tenant, member_id)] = (status, at)
+        return True
+
+    async def is_member(self, tenant: str, member_id: str) -> bool:
+        current = self.store.memberships.get((tenant, member_id))
+        return current is not None and current[0] in MEMBER_STATES
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        return 1 if self.store.memberships.pop((tenant, member_id), None) else 0
