@@ -30,13 +30,14 @@ from servicekit.messaging import EventHandler
 from servicekit.mongo import Document
 from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
+from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
 
 HOLD_SWEEP_SECONDS = 15.0
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id}, MEMBERSHIPS: {"tenant": tenant, "_id": member_id},
-            REGISTRATIONS: {"tenant": tenant, "member_id": member_id}}
+            REGISTRATIONS: {"tenant": tenant, "member_id": member_id}, AUDIENCE: {"tenant": tenant, "_id": member_id}}
 
 
 def _figures(uow_factory: Callable[[], EventsUnitOfWork]) -> list[tuple[Subscription, EventHandler]]:
@@ -70,11 +71,15 @@ def build(infra: Infrastructure) -> ServiceParts:
     def uow() -> MongoDeskUnitOfWork:
         return MongoDeskUnitOfWork(infra.mongo, infra.settings.mongo_db, with_desk(to_contract), infra.wakeup)
 
+    def audience_uow() -> MongoAudienceUnitOfWork:  # segments: invitations target this projection
+        return MongoAudienceUnitOfWork(infra.mongo, infra.settings.mongo_db, lambda _: None)
+
     gate = SeatGate()
     bus = wire(uow, gate)
     parts = ServiceParts(requests=[*serve([*USE_CASES, *DESK_USE_CASES], bus),
                                    export_handler("events", infra.db, export_queries)],
-                         events=[*event_handlers(uow), *_figures(uow)], indexes=[*INDEXES, *DESK_INDEXES])
+                         events=[*event_handlers(uow), *_figures(uow), *audience_handlers("events", audience_uow)],
+                         indexes=[*INDEXES, *AUDIENCE_INDEXES, *DESK_INDEXES])
 
     async def release_holds() -> None:
         await bus.handle(ReleaseExpiredHolds())

@@ -1,6 +1,6 @@
 """MongoDB adapters of the desk slice: the attendance projection (figures), calendar feeds, the
-ticket-code lookup on registrations, and read-only views of the events and members collections
-(owned by the events domain)."""
+ticket-code lookup on registrations, and read-only views of the events collection (events domain) and the
+audience projection (segments)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from events_service.adapters.mongo_repository import EVENTS, MEMBERS, REGISTRATIONS, registration_from
+from events_service.adapters.mongo_repository import EVENTS, REGISTRATIONS, registration_from
 from events_service.domain.checkin import fold
 from events_service.domain.event_figures import Attendance, AttendanceRecord
 from events_service.domain.registrations import Registration
@@ -18,6 +18,7 @@ from events_service.service_layer.desk_ports import EventInfo, Person
 from servicekit.domain import AggregateRoot
 from servicekit.mongo import Document, IndexSpec
 from servicekit.personal_data import is_erased
+from servicekit.segments import AUDIENCE
 
 ATTENDANCE = "attendance"
 CALENDAR_FEEDS = "calendar_feeds"
@@ -126,8 +127,11 @@ class MongoEventCatalogue:
 
 
 class MongoPeople:
+    """Names and cohorts from the service's audience projection (`servicekit.segments`, the one
+    invitations target): no second copy of members for the desk and the figures."""
+
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
-        self._col = db[MEMBERS]
+        self._col = db[AUDIENCE]
         self._s = session
 
     async def of(self, tenant: str, member_ids: list[str]) -> dict[str, Person]:
@@ -144,9 +148,9 @@ class MongoPeople:
         return out
 
     async def alumni_by_year(self, tenant: str) -> dict[int, int]:
-        # One aggregation over the (tenant, cohort) index; the main cohort (first) counts.
+        # One aggregation over the tenant's audience; the main cohort (first) counts.
         pipeline: list[Document] = [
-            {"$match": {"tenant": tenant, "deceased": {"$ne": True}}},
+            {"$match": {"tenant": tenant, "known": True, "deceased": {"$ne": True}}},
             {"$project": {"year": {"$arrayElemAt": ["$cohorts.graduation_year", 0]}}},
             {"$group": {"_id": "$year", "n": {"$sum": 1}}}]
         cursor = await self._col.aggregate(pipeline, session=self._s)
