@@ -8,7 +8,7 @@ from html import escape
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from alumni_contracts import naming
 from alumni_contracts.notifications import commands as nc
@@ -138,7 +138,7 @@ async def unsubscribe_page(request: Request, token: Token, tenant: TenantQuery =
              responses={400: {"description": "Invalid or expired link"}})
 async def unsubscribe(request: Request, token: Token, tenant: TenantQuery = None,
                       accept: Annotated[str | None, Header()] = None,
-                      accept_language: Annotated[str | None, Header()] = None) -> HTMLResponse | JSONResponse:
+                      accept_language: Annotated[str | None, Header()] = None) -> Response:
     """One-click unsubscribe (RFC 8058: the mail client POSTs `List-Unsubscribe=One-Click`; the
     confirmation page's button does the same). Stops the category's marketing email at once and
     withdraws the consent behind it in the ledger (members, from the event). Repeating it is harmless."""
