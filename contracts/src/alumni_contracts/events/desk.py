@@ -63,8 +63,9 @@ class CheckInResult(Result):
 
 class DeskSearch(Request):
     event_id: Identifier
-    q: Annotated[str, StringConstraints(max_length=80)] = Field("", description="Start of a first or last name "
-                                                                "(accents and case ignored); empty: everyone.")
+    # A search prefix, never stored: any printable text (no control characters).
+    q: Annotated[str, StringConstraints(max_length=80, pattern=r"^[^\x00-\x1f\x7f]*$")] = Field(
+        "", description="Start of a first or last name (accents and case ignored); empty: everyone.")
     limit: int = Field(20, ge=1, le=100)
 
 
