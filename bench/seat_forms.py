@@ -19,11 +19,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from benchservers import servers  # noqa: E402
-from pymongo import ReturnDocument  # noqa: E402
+from benchservers import servers
+from pymongo import ReturnDocument
 
-from servicekit.mongo import create_client, transaction_options  # noqa: E402
-from servicekit.retry import is_transient_transaction_error  # noqa: E402
+from servicekit.mongo import create_client, transaction_options
+from servicekit.retry import is_transient_transaction_error
 
 Form = Callable[[Any, Any, int], Awaitable[bool]]
 

@@ -83,7 +83,8 @@ def _register_all() -> None:
                   ShowcaseUnpublished, AmbassadorAppointed, AmbassadorRevoked, MemberErasureRequested, MemberErased,
                   GroupCreated, GroupMembershipChanged,
                   fundraising_v1.DonationReceived,
-                  fundraising_v1.DuesPaid, fundraising_v1.DuesPaymentFailed, fundraising_v1.DuesRefunded,
+                  fundraising_v1.DuesPaid, fundraising_v1.DuesPaymentFailed, fundraising_v1.TicketPaid,
+                  fundraising_v1.TicketPaymentFailed, fundraising_v1.DuesRefunded,
                   fundraising_v1.MemberDataErased, notifications_v1.NotificationSent,
                   notifications_v1.MemberDataErased, notifications_v1.UnsubscribeRequested,
                   notifications_v1.EmailAddressInvalidated):

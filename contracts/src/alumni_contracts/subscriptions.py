@@ -18,7 +18,7 @@ from alumni_contracts.events.v1 import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
-from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded
+from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded, TicketPaid, TicketPaymentFailed
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
 from alumni_contracts.members.membership_v1 import ALL as MEMBERSHIP_EVENTS
 from alumni_contracts.members.membership_v1 import (
@@ -125,6 +125,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", MemberErasureRequested, "kpi_erasure", lane="kpi"),
     # Events: member vs non-member ticket prices from a projection of membership states (issue 11).
     *(Subscription("events", e, "ms_" + e.event_name.removeprefix("membership_")) for e in MEMBERSHIP_EVENTS),
+    # Events: paid tickets (a registration pending payment is confirmed or released).
+    Subscription("events", TicketPaid, "ticket_paid"),
+    Subscription("events", TicketPaymentFailed, "ticket_failed"),
     # Events: the attendance figures' projection, fed by the service's own events (issue 11 item 7).
     *(Subscription("events", e, "fig_" + e.event_name.removeprefix("registration_").removeprefix("attendee_"),
                    lane="figures") for e in (RegistrationConfirmed, RegistrationWaitlisted, RegistrationPromoted,

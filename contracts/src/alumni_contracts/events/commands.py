@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, HttpUrl, model_validator
+from pydantic import Field, HttpUrl, StringConstraints, model_validator
 
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import CurrencyCode, Identifier, Timestamp
@@ -31,7 +31,9 @@ EVENT_REGISTRATIONS = "event_registrations"
 
 Title = Annotated[str, PersonText(max_length=200)]
 LongText = Annotated[str, PersonText(max_length=5000, min_length=0, multiline=True)]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9-]{1,40}$")]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,40}$")]
+# An IANA zone name (checked against the zone database by the events domain).
+Timezone = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$", max_length=64)]
 
 
 class EventStatus(StrEnum):
@@ -85,7 +87,7 @@ class _EventFields(Request):
     title_en: Title | None = Field(None, examples=["10-year gala"])
     description: LongText | None = Field(None, description="Description in French.")
     description_en: LongText | None = Field(None, description="Description in English.")
-    timezone: str = Field("Europe/Paris", description="IANA timezone the event is held in.")
+    timezone: Timezone = Field("Europe/Paris", description="IANA timezone the event is held in.")
     online_url: HttpUrl | None = Field(None, description="Link of an online event (webinar).")
     organiser: Annotated[str, PersonText(max_length=120)] | None = Field(None, examples=["Club Finance"])
     visibility: Visibility = Field(Visibility.ALUMNI, description="public, alumni (of the tenant), or invited "
@@ -129,7 +131,7 @@ class UpdateEvent(Request):
     description_en: LongText | None = None
     starts_at: Timestamp | None = None
     ends_at: Timestamp | None = None
-    timezone: str | None = None
+    timezone: Timezone | None = None
     venue: Annotated[str, PersonText(max_length=300, min_length=0)] | None = None
     online_url: HttpUrl | None = None
     organiser: Annotated[str, PersonText(max_length=120)] | None = None

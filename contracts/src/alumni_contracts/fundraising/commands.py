@@ -49,6 +49,7 @@ InstalmentsIn = Annotated[int | None, Field(None, ge=1, le=120, examples=[3],
 class PaymentPurpose(StrEnum):
     DUES = "dues"
     GIFT = "gift"
+    EVENT_TICKET = "event_ticket"  # `reference_id`: the events registration (issue 11)
 
 
 class OnlineMethod(StrEnum):

@@ -123,3 +123,38 @@ class DuesRefunded(EventData):
     currency: CurrencyCode = Field(description="ISO 4217 currency code.", examples=["EUR"])
     refunded_at: AwareDatetime = Field(description="When the refund was made (UTC).")
     reason: str = Field(description="Why, for people.", examples=["duplicate payment"])
+
+
+class TicketPaid(EventData):
+    """An event ticket (a registration waiting for payment in the events service) was paid
+    through the payment port. An input to the events service, which confirms the seat."""
+
+    service = "fundraising"
+    event_name = "ticket_paid"
+    version = 1
+
+    payment_id: Identifier = Field(description="Payment id (UUIDv7).", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b20"])
+    registration_id: Identifier = Field(description="The events registration paid for.",
+                                        examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b77"])
+    member_id: Identifier = Field(description="Paying member.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    amount_minor: MinorUnits
+    currency: CurrencyCode = Field(description="ISO 4217 currency code.", examples=["EUR"])
+    paid_at: AwareDatetime = Field(description="When the money was received (UTC).")
+    provider: PaymentProviderName = Field(description="Who collected the money.")
+
+
+class TicketPaymentFailed(EventData):
+    """An event ticket's online payment failed: the events service releases the seat."""
+
+    service = "fundraising"
+    event_name = "ticket_payment_failed"
+    version = 1
+
+    payment_id: Identifier = Field(description="Payment id (UUIDv7).", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b20"])
+    registration_id: Identifier = Field(description="The events registration.",
+                                        examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b77"])
+    member_id: Identifier = Field(description="Member who tried to pay.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    amount_minor: MinorUnits
+    currency: CurrencyCode = Field(description="ISO 4217 currency code.", examples=["EUR"])
+    failed_at: AwareDatetime = Field(description="When the provider reported the failure (UTC).")
+    reason: str = Field(description="The provider's reason, for people.", examples=["card_declined"])

@@ -60,9 +60,10 @@ def wire(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate) -> Message
 
 
 def bootstrap(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate | None = None) -> ServiceParts:
-    bus = wire(uow_factory, gate or SeatGate())
+    gate = gate or SeatGate()
+    bus = wire(uow_factory, gate)
     parts = ServiceParts(requests=serve([*USE_CASES, *DESK_USE_CASES], bus),
-                         events=[*event_handlers(uow_factory), *_figures(uow_factory)])
+                         events=[*event_handlers(uow_factory, gate), *_figures(uow_factory)])
     parts.bus = bus  # type: ignore[attr-defined]
     return parts
 
@@ -78,7 +79,7 @@ def build(infra: Infrastructure) -> ServiceParts:
     bus = wire(uow, gate)
     parts = ServiceParts(requests=[*serve([*USE_CASES, *DESK_USE_CASES], bus),
                                    export_handler("events", infra.db, export_queries)],
-                         events=[*event_handlers(uow), *_figures(uow), *audience_handlers("events", audience_uow)],
+                         events=[*event_handlers(uow, gate), *_figures(uow), *audience_handlers("events", audience_uow)],
                          indexes=[*INDEXES, *AUDIENCE_INDEXES, *DESK_INDEXES])
 
     async def release_holds() -> None:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from alumni_contracts.events.v1 import EventPublished, EventScheduled
-from events_service.domain.model import Event, InvalidSchedule
+from events_service.domain.model import InvalidSchedule
 from events_service.service_layer import handlers
 from events_service.service_layer.commands import ProjectMember, ScheduleEvent
 

@@ -29,6 +29,7 @@ LATE_ENTRY_DAYS = 31  # entered later than this after it was received: the offic
 class Purpose(StrEnum):
     DUES = "dues"
     GIFT = "gift"
+    EVENT_TICKET = "event_ticket"
 
 
 class Method(StrEnum):

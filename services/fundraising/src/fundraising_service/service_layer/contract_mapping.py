@@ -43,6 +43,17 @@ def to_contract(event: DomainEvent) -> EventData | None:
             return v1.DuesRefunded(
                 payment_id=event.payment_id, **_dues(event.target), amount_minor=event.amount.minor_units,
                 currency=event.amount.currency, refunded_at=event.refunded_at, reason=event.reason)
+        case PaymentSucceeded() if event.target.purpose is Purpose.EVENT_TICKET:
+            return v1.TicketPaid(
+                payment_id=event.payment_id, registration_id=event.target.reference_id,
+                member_id=event.target.member_id, amount_minor=event.amount.minor_units,
+                currency=event.amount.currency, paid_at=event.paid_at,
+                provider=v1.PaymentProviderName(event.provider))
+        case PaymentFailed() if event.target.purpose is Purpose.EVENT_TICKET:
+            return v1.TicketPaymentFailed(
+                payment_id=event.payment_id, registration_id=event.target.reference_id,
+                member_id=event.target.member_id, amount_minor=event.amount.minor_units,
+                currency=event.amount.currency, failed_at=event.failed_at, reason=event.reason)
         case PaymentSucceeded() | PaymentFailed() | PaymentRefunded():
             return None
         case DonationReceived():

@@ -1,4 +1,4 @@
-"""Activity of the other services: events and donations."""
+"""Activity of the other services: donations (events moved to `events_routes`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from alumni_contracts import naming
-from alumni_contracts.events import commands as ev
 from alumni_contracts.fundraising import commands as fr
 from gateway_service.entrypoints.edge import (
     IdempotencyKey,
@@ -16,14 +15,6 @@ from gateway_service.entrypoints.edge import (
 )
 
 router = APIRouter()
-
-
-@router.post("/api/v1/events", status_code=201, tags=["events"], response_model=ev.EventScheduledResult)
-async def schedule_event(body: ev.ScheduleEvent, request: Request, who: Who,
-                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    result = await forward(request, naming.command_subject("events", ev.SCHEDULE_EVENT), body, who,
-                           idempotency_key)
-    return created(result, f"/api/v1/events/{result['event_id']}")
 
 
 @router.post("/api/v1/donations", status_code=201, tags=["fundraising"],
