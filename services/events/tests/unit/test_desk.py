@@ -16,9 +16,10 @@ from alumni_contracts.events import v1
 from alumni_contracts.events.desk_v1 import AttendeeCheckedIn
 from alumni_contracts.rpc import Principal, Role
 from events_service.bootstrap import bootstrap
-from events_service.domain.checkin import InvalidTicketCode, TicketNotFound, new_ticket_code, normalise_code
+from events_service.domain.checkin import InvalidTicketCode, TicketNotFound, normalise_code
 from events_service.domain.event_figures import Attendance
 from events_service.domain.registrations import RegistrationStatus
+from events_service.domain.ticket_code import new_ticket_code
 from events_service.service_layer import desk
 from events_service.service_layer.desk_ports import EventInfo
 from servicekit.domain import Conflict, NotFound

@@ -1,4 +1,4 @@
-"""Tickets and the check-in desk: pure rules, no I/O.
+"""Tickets and the check-in desk: pure rules, no I/O (codes are made in `ticket_code`).
 
 A ticket code is 100 random bits written as 20 Crockford base-32 characters in groups of four
 (`7K2M-Q9XD-4HTR-W1NB-C8PA`): unguessable, readable aloud, typed without ambiguity (no I, L, O,
@@ -8,22 +8,15 @@ code stays small on a phone screen. The desk normalises whatever a scanner or a 
 
 from __future__ import annotations
 
-import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
 from events_service.domain.registrations import Registration, RegistrationStatus
+from events_service.domain.ticket_code import ALPHABET, CODE_LENGTH
 from servicekit.domain import Conflict, DomainError, DomainEvent, NotFound
 
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32
-CODE_LENGTH = 20
 _READS_AS = {"I": "1", "L": "1", "O": "0", "U": "V"}
-
-
-def new_ticket_code() -> str:
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-    return "-".join(raw[i:i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
 class InvalidTicketCode(DomainError):
