@@ -233,10 +233,13 @@ $("scan").addEventListener("submit", async (ev) => {
   if (code) await checkIn({code});
   input.focus();  // a barcode scanner types the next code here
 });
+let deskSearches = 0;  // a slower, older search must not overwrite a newer one
 async function searchDesk(q) {
   if (!current) return;
+  const mine = ++deskSearches;
   try {
     const r = await api(`/api/v1/events/${encodeURIComponent(current.event_id)}/desk?limit=100&q=${encodeURIComponent(q)}`);
+    if (mine !== deskSearches) return;
     $("attendees").replaceChildren(...r.items.map(a => h("tr", {dataset: {registration: a.registration_id}},
       h("td", {}, a.name || a.member_id || ""), h("td", {}, a.cohort), h("td", {}, label("registration", a.status)),
       h("td", {}, a.guests || ""),
