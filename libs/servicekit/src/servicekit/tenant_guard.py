@@ -100,6 +100,8 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
            "the service's own migration markers: no tenant data"),
     _allow("registrations", "find", "events_service.adapters.mongo_repository.MongoRegistrationRepository.expired_holds",
            "seat-hold sweep over every tenant: lapsed offers and unpaid holds, each then released by tenant and id"),
+    _allow("events", "find", "events_service.adapters.mongo_repository.MongoSeatLedger.stale_claims",
+           "seat-claim sweep over every tenant's current events (each claim then settled by tenant and id)"),
 )
 
 

@@ -13,12 +13,13 @@ from alumni_contracts.subscriptions import Subscription
 from events_service.adapters.desk_unit_of_work import MongoDeskUnitOfWork
 from events_service.adapters.mongo_desk import DESK_INDEXES
 from events_service.adapters.mongo_repository import INDEXES, MEMBERS, MEMBERSHIPS, REGISTRATIONS
+from events_service.config import EventsSettings
 from events_service.entrypoints.desk_subscribers import figures_event_handlers
 from events_service.entrypoints.desk_use_cases import DESK_HANDLERS, DESK_USE_CASES
 from events_service.entrypoints.subscribers import event_handlers
 from events_service.entrypoints.use_cases import USE_CASES
 from events_service.service_layer import handlers, registrations
-from events_service.service_layer.commands import ReleaseExpiredHolds
+from events_service.service_layer.commands import ReleaseExpiredHolds, SettleClaims
 from events_service.service_layer.contract_mapping import to_contract
 from events_service.service_layer.desk_contract_mapping import with_desk
 from events_service.service_layer.desk_ports import DeskUnitOfWork
@@ -31,8 +32,6 @@ from servicekit.mongo import Document
 from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
 from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
-
-HOLD_SWEEP_SECONDS = 15.0
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
@@ -52,7 +51,7 @@ def wire(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate) -> Message
          registrations.register, registrations.cancel_registration, registrations.change_guests,
          registrations.accept_offer, registrations.answer_invitation, registrations.get_registration,
          registrations.my_registrations, registrations.event_registrations, registrations.settle_ticket_payment,
-         registrations.release_expired_holds,
+         registrations.release_expired_holds, registrations.settle_claims, registrations.promote_waiting,
          # the desk slice (check-in, tickets, calendars, figures): its Mongo unit of work extends
          # the events one with the desk repositories (adapters/desk_unit_of_work.py)
          *DESK_HANDLERS],
@@ -75,6 +74,8 @@ def build(infra: Infrastructure) -> ServiceParts:
     def audience_uow() -> MongoAudienceUnitOfWork:  # segments: invitations target this projection
         return MongoAudienceUnitOfWork(infra.mongo, infra.settings.mongo_db, lambda _: None)
 
+    settings = infra.settings
+    assert isinstance(settings, EventsSettings)
     gate = SeatGate()
     bus = wire(uow, gate)
     parts = ServiceParts(requests=[*serve([*USE_CASES, *DESK_USE_CASES], bus),
@@ -86,7 +87,14 @@ def build(infra: Infrastructure) -> ServiceParts:
         await bus.handle(ReleaseExpiredHolds())
 
     # Lapsed seat offers and unpaid holds: released, and the waitlist moves (one replica at a time).
-    holds = Sweep("events", "seat-holds", release_holds, HOLD_SWEEP_SECONDS, db=infra.db)
-    parts.workers = [holds.run]
-    parts.stoppers = [holds.stop]
+    holds = Sweep("events", "seat-holds", release_holds, settings.hold_sweep_seconds, db=infra.db)
+
+    async def settle_claims() -> None:
+        await bus.handle(SettleClaims(grace_seconds=settings.claim_grace_seconds))
+
+    # Seat claims of registration attempts: settled, or released after a crash (DESIGN notes in the README).
+    claims = Sweep("events", "seat-claims", settle_claims, settings.claim_sweep_seconds, db=infra.db,
+                   lease_seconds=15.0)
+    parts.workers = [holds.run, claims.run]
+    parts.stoppers = [holds.stop, claims.stop]
     return parts

@@ -13,3 +13,8 @@ class EventsSettings(ServiceSettings):
 
     mongo_db: str = Field("alumni_events", description="Database owned by this service.")
     http_port: int = Field(8102, description="Port of /health and /metrics (0: none).")
+    hold_sweep_seconds: float = Field(15.0, description="How often lapsed seat offers and unpaid holds are released.")
+    claim_sweep_seconds: float = Field(2.0, description="How often registration seat claims are settled "
+                                       "(a crashed attempt's seat is released).")
+    claim_grace_seconds: float = Field(2.0, description="A seat claim younger than this is left to its "
+                                       "registration attempt.")

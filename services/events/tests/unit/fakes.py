@@ -14,6 +14,7 @@ from events_service.domain.model import Event
 from events_service.domain.registrations import AlreadyRegistered, Registration, RegistrationStatus
 from events_service.service_layer.commands import ProjectMember
 from events_service.service_layer.contract_mapping import to_contract
+from events_service.service_layer.ports import Claim
 from servicekit.domain import ConcurrencyConflict
 from servicekit.testing.fakes import FakeUnitOfWork
 
@@ -29,6 +30,7 @@ class Store:
     registrations: dict[tuple[str, str], Registration] = field(default_factory=dict)
     members: dict[tuple[str, str], ProjectMember] = field(default_factory=dict)
     memberships: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
+    claims: dict[tuple[str, str, str], Claim] = field(default_factory=dict)
 
 
 class FakeEventsUnitOfWork(FakeUnitOfWork):
@@ -84,6 +86,29 @@ class _Seats:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    async def claim(self, tenant: str, event_id: str, member_id: str, ticket_type_id: str, seats: int,
+                    quota: bool, at: datetime) -> bool:
+        key = (tenant, event_id, member_id)
+        if key in self.store.claims:
+            return True
+        if not await self.take(tenant, event_id, ticket_type_id, seats, quota):
+            return False
+        self.store.claims[key] = Claim(tenant, event_id, member_id, ticket_type_id, seats, quota, at)
+        return True
+
+    async def stale_claims(self, older_than: datetime, limit: int) -> list[Claim]:
+        return [c for c in self.store.claims.values() if c.at <= older_than][:limit]
+
+    async def drop_claims(self, tenant: str, event_id: str, member_ids: list[str]) -> None:
+        for m in member_ids:
+            self.store.claims.pop((tenant, event_id, m), None)
+
+    async def release_claim(self, claim: Claim) -> bool:
+        if self.store.claims.pop((claim.tenant, claim.event_id, claim.member_id), None) is None:
+            return False
+        await self.release(claim.tenant, claim.event_id, claim.ticket_type_id, claim.seats, claim.quota)
+        return True
+
     async def take(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> bool:
         key = (tenant, event_id)
         if key not in self.store.seats_left or self.store.seats_left[key] < seats:
@@ -95,7 +120,10 @@ class _Seats:
             self.store.type_left[(*key, ticket_type_id)] -= seats
         return True
 
-    async def release(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> None:
+    async def release(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool,
+                      member_id: str | None = None) -> None:
+        if member_id is not None:
+            self.store.claims.pop((tenant, event_id, member_id), None)
         self.store.seats_left[(tenant, event_id)] += seats
         if quota:
             self.store.type_left[(tenant, event_id, ticket_type_id)] += seats
@@ -147,6 +175,11 @@ class _Registrations:
     async def for_member(self, tenant: str, event_id: str, member_id: str) -> Registration | None:
         return self._copy(next((r for r in self.store.registrations.values()
                                 if (r.tenant, r.event_id, r.member_id) == (tenant, event_id, member_id)), None))
+
+    async def fence(self, tenant: str, event_id: str, member_id: str) -> str:
+        row = next((r for r in self.store.registrations.values()
+                    if (r.tenant, r.event_id, r.member_id) == (tenant, event_id, member_id)), None)
+        return "holding" if row is not None and row.holds_seats else "fenced"
 
     async def first_waitlisted(self, tenant: str, event_id: str) -> Registration | None:
         waiting = [r for r in self.store.registrations.values()

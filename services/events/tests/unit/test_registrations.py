@@ -235,3 +235,36 @@ def test_contract_requests_refuse_bad_input() -> None:
         c.ScheduleEvent(starts_at=START, ends_at=START + timedelta(hours=1), venue="x", capacity=1)  # no title
     with pytest.raises(ValidationError):
         c.Register(event_id="e1", member_id={"$ne": None})  # type: ignore[arg-type]
+
+
+async def test_a_crashed_attempts_seat_claim_is_released_to_the_waitlist_and_a_retry_reuses_its_own() -> None:
+    from events_service.service_layer import registrations as regs
+    from events_service.service_layer.commands import SettleClaims
+    s = Service()
+    event_id = await s.event(capacity=1)
+    # An attempt claimed the seat and died before its transaction committed.
+    ledger = FakeEventsUnitOfWork(s.store).seats
+    assert await ledger.claim("demo", event_id, "ghost", "general", 1, False, datetime.now(UTC))
+    waiting = await s.call("register", alumnus("m2"), event_id=event_id)
+    assert waiting.status == "waitlisted"
+    # The same member retrying reuses their claim (no second seat).
+    assert await ledger.claim("demo", event_id, "ghost", "general", 1, False, datetime.now(UTC))
+    assert s.store.seats_left[("demo", event_id)] == 0
+    later = datetime.now(UTC) + timedelta(seconds=10)
+    released = await regs.settle_claims(SettleClaims(grace_seconds=2), lambda: FakeEventsUnitOfWork(s.store),
+                                        _gate(), clock=lambda: later)
+    assert released == 1
+    assert s.store.registrations[("demo", waiting.registration_id)].status.value == "promoted"
+    assert s.store.claims == {}
+
+
+async def test_settled_claims_of_committed_registrations_are_forgotten_not_released() -> None:
+    from events_service.service_layer import registrations as regs
+    from events_service.service_layer.commands import SettleClaims
+    s = Service()
+    event_id = await s.event(capacity=3)
+    await s.call("register", alumnus("m1"), event_id=event_id)
+    later = datetime.now(UTC) + timedelta(seconds=10)
+    assert await regs.settle_claims(SettleClaims(), lambda: FakeEventsUnitOfWork(s.store), _gate(),
+                                    clock=lambda: later) == 0
+    assert s.store.claims == {} and s.store.seats_left[("demo", event_id)] == 2

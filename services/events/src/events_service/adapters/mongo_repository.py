@@ -8,22 +8,26 @@ Saving the aggregate `$set`s its own fields only, never the counters."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from events_service.domain.model import Details, Event, EventStatus, TicketType, Visibility
-from events_service.domain.registrations import AlreadyRegistered, Registration, RegistrationStatus
+from events_service.domain.registrations import HOLDING_SEATS, AlreadyRegistered, Registration, RegistrationStatus
 from events_service.service_layer.commands import ProjectMember
-from servicekit.domain import AggregateRoot, ConcurrencyConflict
+from events_service.service_layer.ports import Claim
+from servicekit.domain import AggregateRoot, ConcurrencyConflict, new_id
 from servicekit.mongo import Document, IndexSpec
 from servicekit.projections import apply_versioned
 
+T = TypeVar("T")
 EVENTS = "events"
 MEMBERS = "members"
 REGISTRATIONS = "registrations"
@@ -42,6 +46,7 @@ INDEXES = [
 ]
 
 HOLDS = [RegistrationStatus.PROMOTED.value, RegistrationStatus.PENDING_PAYMENT.value]
+SHOWN = [s.value for s in RegistrationStatus if s is not RegistrationStatus.VOID]
 NEVER = datetime(9999, 12, 31)
 
 
@@ -119,10 +124,80 @@ class MongoEventRepository:
             raise ConcurrencyConflict(f"event {event.id} changed since version {event.persisted_version}")
 
 
+WRITE_CONFLICT = 112
+
+
+async def _plain(col: AsyncCollection[Document], write: Callable[[AsyncClientSession], Awaitable[T]],
+                 attempts: int = 50) -> T:
+    """A write outside any transaction — in a session of its own: a command's transaction binds
+    its session to the context, and a write without a session would join it — that may meet a
+    transaction's uncommitted write of the same document (the stand-in answers WriteConflict
+    where MongoDB retries internally)."""
+    for attempt in range(attempts):
+        try:
+            async with col.database.client.start_session() as own:
+                return await write(own)
+        except OperationFailure as exc:
+            if exc.code != WRITE_CONFLICT or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(min(0.2, 0.005 * (attempt + 1)))
+    raise AssertionError("unreachable")
+
+
 class MongoSeatLedger:
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self._col = db[EVENTS]
         self._session = session
+
+    async def claim(self, tenant: str, event_id: str, member_id: str, ticket_type_id: str, seats: int,
+                    quota: bool, at: datetime) -> bool:
+        key = f"claims.{member_id}"
+        where: Document = {"_id": event_id, "tenant": tenant, "seats_left": {"$gte": seats}, key: {"$exists": False}}
+        change: Document = {"seats_left": -seats}
+        if quota:
+            where[f"type_left.{ticket_type_id}"] = {"$gte": seats}
+            change[f"type_left.{ticket_type_id}"] = -seats
+        claim = {"seats": seats, "type": ticket_type_id, "quota": quota, "at": at}
+        result = await _plain(self._col, lambda own: self._col.update_one(
+            where, {"$inc": change, "$set": {key: claim}}, session=own))
+        if result.modified_count == 1:
+            return True
+        # A retried attempt (the same member) finds the claim its first try left: it is theirs.
+        doc = await _plain(self._col, lambda own: self._col.find_one(
+            {"_id": event_id, "tenant": tenant, key: {"$exists": True}}, {key: 1}, session=own))
+        if doc is None:
+            return False
+        earlier = doc["claims"][member_id]
+        if earlier.get("seats") != seats or earlier.get("type") != ticket_type_id:
+            raise ConcurrencyConflict("another registration attempt of this member holds different seats")
+        return True
+
+    async def stale_claims(self, older_than: datetime, limit: int) -> list[Claim]:
+        found: list[Claim] = []
+        cursor = self._col.find({"ends_at": {"$gte": older_than - timedelta(days=1)}},
+                                {"tenant": 1, "claims": 1})
+        async for doc in cursor:
+            for member_id, c in (doc.get("claims") or {}).items():
+                if c["at"] <= older_than:
+                    found.append(Claim(doc["tenant"], doc["_id"], member_id, c["type"], c["seats"], c["quota"],
+                                       c["at"]))
+                    if len(found) >= limit:
+                        return found
+        return found
+
+    async def drop_claims(self, tenant: str, event_id: str, member_ids: list[str]) -> None:
+        if member_ids:
+            await _plain(self._col, lambda own: self._col.update_one(
+                {"_id": event_id, "tenant": tenant}, {"$unset": {f"claims.{m}": "" for m in member_ids}}, session=own))
+
+    async def release_claim(self, claim: Claim) -> bool:
+        change: Document = {"seats_left": claim.seats}
+        if claim.quota:
+            change[f"type_left.{claim.ticket_type_id}"] = claim.seats
+        result = await _plain(self._col, lambda own: self._col.update_one(
+            {"_id": claim.event_id, "tenant": claim.tenant, f"claims.{claim.member_id}.at": claim.at},
+            {"$inc": change, "$unset": {f"claims.{claim.member_id}": ""}}, session=own))
+        return result.modified_count == 1
 
     async def take(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> bool:
         where: Document = {"_id": event_id, "tenant": tenant, "seats_left": {"$gte": seats}}
@@ -133,11 +208,15 @@ class MongoSeatLedger:
         result = await self._col.update_one(where, {"$inc": change}, session=self._session)
         return result.modified_count == 1
 
-    async def release(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> None:
+    async def release(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool,
+                      member_id: str | None = None) -> None:
         change: Document = {"seats_left": seats}
         if quota:
             change[f"type_left.{ticket_type_id}"] = seats
-        await self._col.update_one({"_id": event_id, "tenant": tenant}, {"$inc": change}, session=self._session)
+        update: Document = {"$inc": change}
+        if member_id is not None:
+            update["$unset"] = {f"claims.{member_id}": ""}
+        await self._col.update_one({"_id": event_id, "tenant": tenant}, update, session=self._session)
 
     async def resize(self, tenant: str, event_id: str, capacity_delta: int, quota_deltas: dict[str, int]) -> bool:
         where: Document = {"_id": event_id, "tenant": tenant}
@@ -222,6 +301,26 @@ class MongoRegistrationRepository:
         return self._seen(await self._col.find_one({"tenant": tenant, "event_id": event_id, "member_id": member_id},
                                                    session=self._session))
 
+    async def fence(self, tenant: str, event_id: str, member_id: str) -> str:
+        try:
+            doc = await self._col.find_one({"tenant": tenant, "event_id": event_id, "member_id": member_id})
+            if doc is None:
+                await self._col.insert_one({"_id": new_id(), "tenant": tenant, "event_id": event_id,
+                                            "member_id": member_id, "status": RegistrationStatus.VOID.value,
+                                            "version": 1, "hold_until": NEVER, "guests": 0})
+                return "fenced"
+            if RegistrationStatus(doc["status"]) in HOLDING_SEATS:
+                return "holding"
+            result = await self._col.update_one({"_id": doc["_id"], "tenant": tenant, "version": doc["version"]},
+                                                {"$inc": {"version": 1}})
+            return "fenced" if result.modified_count == 1 else "busy"
+        except DuplicateKeyError:
+            return "busy"
+        except OperationFailure as exc:
+            if exc.code == WRITE_CONFLICT:
+                return "busy"
+            raise
+
     async def first_waitlisted(self, tenant: str, event_id: str) -> Registration | None:
         cursor = self._col.find({"tenant": tenant, "event_id": event_id, "status": RegistrationStatus.WAITLISTED.value},
                                 session=self._session).sort([("waitlisted_at", 1), ("_id", 1)]).limit(1)
@@ -237,12 +336,13 @@ class MongoRegistrationRepository:
         return [registration_from(doc) async for doc in cursor if doc["status"] in HOLDS]
 
     async def of_member(self, tenant: str, member_id: str) -> list[Registration]:
-        cursor = self._col.find({"tenant": tenant, "member_id": member_id}, session=self._session).limit(500)
+        cursor = self._col.find({"tenant": tenant, "member_id": member_id, "status": {"$in": SHOWN}},
+                                session=self._session).limit(500)
         return sorted([registration_from(doc) async for doc in cursor], key=lambda r: r.id, reverse=True)
 
     async def of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
                        limit: int) -> list[Registration]:
-        where: Document = {"tenant": tenant, "event_id": event_id}
+        where: Document = {"tenant": tenant, "event_id": event_id, "status": {"$in": SHOWN}}
         if status is not None:
             where["status"] = status.value
         cursor = self._col.find(where, session=self._session).sort([("waitlisted_at", 1), ("_id", 1)]).limit(limit)

@@ -26,6 +26,7 @@ class RegistrationStatus(StrEnum):
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
     ATTENDED = "attended"
+    VOID = "void"  # a registration attempt that never committed (its seat claim was released)
 
 
 HOLDING_SEATS = frozenset({RegistrationStatus.PENDING_PAYMENT, RegistrationStatus.REGISTERED,

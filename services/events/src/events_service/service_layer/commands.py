@@ -161,6 +161,20 @@ class ReleaseExpiredHolds:
 
 
 @dataclass(frozen=True)
+class SettleClaims:
+    """The sweeper: seat claims of registration attempts older than `grace_seconds`."""
+
+    grace_seconds: float = 2.0
+    limit: int = 1000
+
+
+@dataclass(frozen=True)
+class PromoteWaiting:
+    tenant: str
+    event_id: str
+
+
+@dataclass(frozen=True)
 class ProjectMembership:
     tenant: str
     member_id: str

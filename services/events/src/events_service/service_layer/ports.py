@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -17,13 +18,41 @@ class EventRepository(Protocol):
         """Conditional on the version read (optimistic locking): `ConcurrencyConflict` otherwise."""
 
 
+@dataclass(frozen=True)
+class Claim:
+    """Seats taken for a member's registration by `SeatLedger.claim`, not yet settled."""
+
+    tenant: str
+    event_id: str
+    member_id: str
+    ticket_type_id: str
+    seats: int
+    quota: bool
+    at: datetime
+
+
 class SeatLedger(Protocol):
     """The seats of an event: counters kept on the event's own document, changed by ONE
     conditional update each (never read-then-write), so concurrent registrations never oversell.
-    `ticket_type_id` with a quota also counts against that type's quota in the same update."""
+    `ticket_type_id` with a quota also counts against that type's quota in the same update.
+
+    `claim` is the registration hot path: one conditional update *outside* the transaction,
+    which also records the claim under the member's id on the event's document (so that the
+    seat of an attempt that never committed — a crash — can be found and released, and a
+    retried attempt reuses its own claim). `take`/`release` run inside the caller's transaction
+    (cancellations, promotions, guests): rare, behind the event's `SeatGate`."""
+
+    async def claim(self, tenant: str, event_id: str, member_id: str, ticket_type_id: str, seats: int,
+                    quota: bool, at: datetime) -> bool: ...
+    async def stale_claims(self, older_than: datetime, limit: int) -> list[Claim]: ...
+    async def drop_claims(self, tenant: str, event_id: str, member_ids: list[str]) -> None: ...
+    async def release_claim(self, claim: Claim) -> bool: ...
 
     async def take(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> bool: ...
-    async def release(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> None: ...
+    async def release(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool,
+                      member_id: str | None = None) -> None:
+        """Give seats back (and forget `member_id`'s claim, if any)."""
+        ...
     async def resize(self, tenant: str, event_id: str, capacity_delta: int, quota_deltas: dict[str, int]) -> bool:
         """Capacity/quota changes: False if seats already taken forbid shrinking that much."""
         ...
@@ -37,6 +66,12 @@ class RegistrationRepository(Protocol):
     async def get(self, tenant: str, registration_id: str) -> Registration | None: ...
     async def for_member(self, tenant: str, event_id: str, member_id: str) -> Registration | None: ...
     async def first_waitlisted(self, tenant: str, event_id: str) -> Registration | None: ...
+    async def fence(self, tenant: str, event_id: str, member_id: str) -> str:
+        """Outside any transaction: make sure no registration attempt of this member still in flight
+        can commit with an old claim. "holding": a committed registration holds seats (the claim is
+        settled); "fenced": none does and none can commit now (release the claim); "busy": an
+        attempt is writing right now (try later)."""
+        ...
     async def expired_holds(self, tenant: str | None, now: datetime, limit: int) -> list[Registration]: ...
     async def of_member(self, tenant: str, member_id: str) -> list[Registration]: ...
     async def of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,

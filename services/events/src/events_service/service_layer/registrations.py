@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from events_service.domain.model import Event, EventNotFound, TicketType
+from events_service.domain.model import Event, EventNotFound, EventStatus, TicketType
 from events_service.domain.registrations import (
     CancelReason,
     InvalidRegistrationChange,
@@ -28,8 +28,10 @@ from events_service.service_layer.commands import (
     GetRegistration,
     MyRegistrations,
     ProjectMembership,
+    PromoteWaiting,
     Register,
     ReleaseExpiredHolds,
+    SettleClaims,
     SettleTicketPayment,
 )
 from events_service.service_layer.ports import EventsUnitOfWork
@@ -69,7 +71,7 @@ async def _visible_event(uow: EventsUnitOfWork, tenant: str, event_id: str, acto
     return event
 
 
-async def register(cmd: Register, uow: EventsUnitOfWork, gate: SeatGate, clock: Clock = utcnow) -> Registered:
+async def register(cmd: Register, uow: EventsUnitOfWork, clock: Clock = utcnow) -> Registered:
     """201 registered (or pending payment) when a seat was taken, 202 waitlisted otherwise."""
     _check_actor(cmd.actor, cmd.member_id)
     async with uow:
@@ -83,22 +85,24 @@ async def register(cmd: Register, uow: EventsUnitOfWork, gate: SeatGate, clock: 
         member = await uow.memberships.is_member(cmd.tenant, cmd.member_id)
         seats = 1 + cmd.guests
         price = ticket.price_for(member, seats)
-        async with gate.hold(cmd.tenant, event.id):
-            waitlist_ahead = await uow.registrations.first_waitlisted(cmd.tenant, event.id)
-            # Nobody jumps the queue: with people waiting, a newcomer waits too.
-            if waitlist_ahead is None and await uow.seats.take(cmd.tenant, event.id, ticket.id, seats,
-                                                                ticket.quota is not None):
-                registration.confirm_seat(ticket_type_id=ticket.id, guests=cmd.guests, price_minor=price,
-                                          currency=ticket.currency, member_price=member, now=now,
-                                          payment_window=event.payment_window)
-            else:
-                registration.join_waitlist(ticket_type_id=ticket.id, guests=cmd.guests, price_minor=price,
-                                           currency=ticket.currency, member_price=member, now=now)
-            if existing is None:
-                await uow.registrations.add(registration)
-            else:
-                await uow.registrations.save(registration)
-            await uow.commit()
+        # Nobody jumps the queue: with people waiting, a newcomer waits too.
+        waitlist_ahead = await uow.registrations.first_waitlisted(cmd.tenant, event.id)
+        # The seat: ONE conditional update of the event's document, outside the transaction (see
+        # `SeatLedger`); a crash before the commit leaves a claim that `settle_claims` releases,
+        # and a retry of this attempt reuses it.
+        if waitlist_ahead is None and await uow.seats.claim(cmd.tenant, event.id, cmd.member_id, ticket.id, seats,
+                                                            ticket.quota is not None, now):
+            registration.confirm_seat(ticket_type_id=ticket.id, guests=cmd.guests, price_minor=price,
+                                      currency=ticket.currency, member_price=member, now=now,
+                                      payment_window=event.payment_window)
+        else:
+            registration.join_waitlist(ticket_type_id=ticket.id, guests=cmd.guests, price_minor=price,
+                                       currency=ticket.currency, member_price=member, now=now)
+        if existing is None:
+            await uow.registrations.add(registration)
+        else:
+            await uow.registrations.save(registration)
+        await uow.commit()
     return Registered(registration, event)
 
 
@@ -138,7 +142,8 @@ async def _release(uow: EventsUnitOfWork, gate: SeatGate, event: Event, registra
         promoted: list[Registration] = []
         if freed:
             ticket = _ticket_or_first(event, registration.ticket_type_id)
-            await uow.seats.release(event.tenant, event.id, ticket.id, freed, ticket.quota is not None)
+            await uow.seats.release(event.tenant, event.id, ticket.id, freed, ticket.quota is not None,
+                                    member_id=registration.member_id)
             if event.status.value == "published":
                 promoted = await fill_freed_seats(uow, event, clock)
         await uow.commit()
@@ -249,6 +254,45 @@ async def release_expired_holds(cmd: ReleaseExpiredHolds, uow_factory: Callable[
             await _release(uow, gate, event, r, reason, clock)
             released += 1
     return released
+
+
+async def settle_claims(cmd: SettleClaims, uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate,
+                        clock: Clock = utcnow) -> int:
+    """Seat claims left by registration attempts: a committed registration's claim is forgotten;
+    an attempt that never committed (a crash, a failed commit) is fenced off — no in-flight
+    transaction of it can commit any more — and its seats go back (to the waitlist first).
+    Returns the seats released."""
+    uow = uow_factory()
+    async with uow:
+        claims = await uow.seats.stale_claims(clock() - timedelta(seconds=cmd.grace_seconds), cmd.limit)
+    settled: dict[tuple[str, str], list[str]] = {}
+    released = 0
+    touched: set[tuple[str, str]] = set()
+    for claim in claims:
+        state = await uow.registrations.fence(claim.tenant, claim.event_id, claim.member_id)
+        if state == "holding":
+            settled.setdefault((claim.tenant, claim.event_id), []).append(claim.member_id)
+        elif state == "fenced" and await uow.seats.release_claim(claim):
+            released += claim.seats
+            touched.add((claim.tenant, claim.event_id))
+    for (tenant, event_id), members in settled.items():
+        await uow.seats.drop_claims(tenant, event_id, members)
+    for tenant, event_id in touched:
+        await promote_waiting(PromoteWaiting(tenant, event_id), uow_factory(), gate, clock)
+    return released
+
+
+async def promote_waiting(cmd: PromoteWaiting, uow: EventsUnitOfWork, gate: SeatGate, clock: Clock = utcnow) -> int:
+    """Free seats and people waiting (a released claim, or a seat freed while a newcomer's
+    waitlisting was committing): offer the seats in arrival order."""
+    async with uow:
+        event = await uow.events.get(cmd.tenant, cmd.event_id)
+        if event is None or event.status is not EventStatus.PUBLISHED:
+            return 0
+        async with gate.hold(cmd.tenant, cmd.event_id):
+            promoted = await fill_freed_seats(uow, event, clock)
+            await uow.commit()
+    return len(promoted)
 
 
 async def project_membership(cmd: ProjectMembership, uow: EventsUnitOfWork) -> None:
