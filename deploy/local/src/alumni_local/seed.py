@@ -18,6 +18,7 @@ import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
 from alumni_local.seed_dues import DuesDemo, seed_dues
+from alumni_local.seed_events import EventsDemo, seed_events_demo
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
 
 SEED_SUBJECT = "local-seed"
@@ -78,7 +79,7 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
                progress: Callable[[int, int], None] | None = None,
                retried: Counter[str] | None = None,
                transport: httpx.AsyncBaseTransport | None = None,
-               dues: DuesDemo | None = None) -> tuple[int, int]:
+               dues: DuesDemo | None = None, events: EventsDemo | None = None) -> tuple[int, int]:
     """Returns (registered or already present, failed). `retried` counts the requests retried
     by reason (`429`, `503`, `ConnectError`, …); `transport` replaces the network (tests);
     `dues`, when given, receives the dues demo (`seed_dues`)."""
@@ -115,6 +116,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         if dues is not None:
             seeded = await seed_dues(client, DEMO_PLANS)
             dues.members, dues.statuses, dues.problems = seeded.members, seeded.statuses, seeded.problems
+        if events is not None:  # the class of 2016's reunion (events, desk, figures)
+            shown = await seed_events_demo(client)
+            events.__dict__.update(shown.__dict__)
     return done, failed
 
 

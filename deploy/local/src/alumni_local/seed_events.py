@@ -1,0 +1,106 @@
+"""The events demo of `make run` (issue 11): a reunion of the class of 2016 with a small
+capacity, so the waitlist shows — registrations, the one after the last seat waitlisted then
+promoted when someone cancels, two attendees already checked in at the desk (figures and the
+cohort-reach heat map have something to show), and an invitation of the cohort when the
+invitations route is there. Every request carries an Idempotency-Key: a rerun changes nothing."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from alumni_local.http_retry import describe
+
+CLASS_OF_2016 = [("Camille", "Reunion"), ("Hugo", "Reunion"), ("Inès", "Reunion"), ("Jules", "Reunion"),
+                 ("Léa", "Reunion"), ("Malik", "Reunion")]
+CAPACITY = 4
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+@dataclass
+class EventsDemo:
+    event_id: str | None = None
+    members: dict[str, str] = field(default_factory=dict)  # "Camille Reunion" → member id
+    statuses: dict[str, str] = field(default_factory=dict)  # name → registration status
+    codes: dict[str, str] = field(default_factory=dict)  # name → ticket code
+    problems: list[str] = field(default_factory=list)
+
+
+def _reunion_start(now: datetime) -> datetime:
+    """Next June's first Saturday, 19:00 in Paris (17:00 UTC in summer)."""
+    year = now.year + (now.month >= 6)
+    day = datetime(year, 6, 1, 17, tzinfo=UTC)
+    return day + timedelta(days=(5 - day.weekday()) % 7)
+
+
+async def seed_events_demo(client: httpx.AsyncClient, now: datetime | None = None) -> EventsDemo:
+    demo = EventsDemo()
+
+    async def post(path: str, key: str, body: dict[str, Any], ok: tuple[int, ...] = (200, 201, 202)) -> Any:
+        r = await client.post(path, json=body, headers={"Idempotency-Key": f"demo-seed-events-{key}"})
+        if r.status_code not in ok:
+            demo.problems.append(f"{path}: {describe(r)}")
+            return None
+        return r.json()
+
+    for first, last in CLASS_OF_2016:
+        name = f"{first} {last}"
+        member = await post("/api/v1/members", f"member-{_ascii(first)}", {
+            "first_name": first, "last_name": last, "email": f"{_ascii(first)}.reunion@example.org",
+            "cohort": {"program": "Grande École", "graduation_year": 2016}})
+        if member:
+            demo.members[name] = member["member_id"]
+    start = _reunion_start(now or datetime.now(UTC))
+    event = await post("/api/v1/events", "reunion-2016", {
+        "title": "Réunion des 10 ans — promo 2016", "title_en": "Class of 2016: 10-year reunion",
+        "description": "Dîner et soirée au campus.", "description_en": "Dinner and party on campus.",
+        "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=5)).isoformat(),
+        "timezone": "Europe/Paris", "venue": "Campus, 1 avenue de l'École, Paris", "capacity": CAPACITY,
+        "organiser": "Association des diplômés"})
+    if event is None:
+        return demo
+    demo.event_id = event_id = event["event_id"]
+    # The cohort is invited (segments); 404/405 while the invitations route is not there.
+    await post(f"/api/v1/events/{event_id}/invitations", "invite-2016", {"segment": {"cohort_years": [2016]}},
+               ok=(200, 201, 202, 404, 405))
+    registrations: dict[str, str] = {}
+    for name, member_id in list(demo.members.items())[:CAPACITY + 1]:  # the fifth lands on the waitlist
+        r = await post(f"/api/v1/events/{event_id}/registrations", f"register-{member_id}", {"member_id": member_id})
+        if r:
+            registrations[name] = r["registration_id"]
+            demo.statuses[name] = r["status"]
+            if r.get("ticket_code"):
+                demo.codes[name] = r["ticket_code"]
+    names = list(registrations)
+    if len(names) == CAPACITY + 1:
+        # Someone cancels: the waitlisted one is promoted (a seat offered, to accept in time).
+        cancelled = await post(f"/api/v1/me/registrations/{registrations[names[1]]}/cancel", "cancel-second", {})
+        if cancelled:
+            demo.statuses[names[1]] = cancelled["status"]
+        for name in names[:1] + names[2:3]:  # two already at the desk
+            if name in demo.codes:
+                await post(f"/api/v1/events/{event_id}/check-ins", f"check-in-{registrations[name]}",
+                           {"code": demo.codes[name]})
+                demo.statuses[name] = "attended"
+    for problem in demo.problems:
+        print(f"seed events demo: {problem}", file=sys.stderr)
+    return demo
+
+
+def describe_events(demo: EventsDemo, console_url: str) -> str:
+    """What the runner prints once the seed is done (FR/EN)."""
+    if demo.event_id is None:
+        return ""
+    lines = [f"\n  Événements · Events: {console_url}/events — réunion promo 2016 (capacité {CAPACITY})"]
+    for name, status in demo.statuses.items():
+        code = demo.codes.get(name)
+        lines.append(f"    {name}: {status}" + (f" — billet · ticket {code}" if code and status == "registered" else ""))
+    return "\n".join(lines)
