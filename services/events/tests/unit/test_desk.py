@@ -275,3 +275,20 @@ async def test_erasure_removes_attendance_and_feed(desk_: Desk) -> None:
     await desk_.call(d.ISSUE_CALENDAR_FEED, d.IssueCalendarFeed(), alumnus("m1"))
     erased, _ = await erase_attendee(desk_.uow, EraseMemberData(tenant="demo", member_id="m1", erasure_id="e1"))
     assert erased["attendance"] == 1 and erased["calendar_feeds"] == 1 and desk_.uow.records == {}
+
+
+async def test_event_calendar_follows_the_events_visibility(desk_: Desk) -> None:
+    from dataclasses import replace
+
+    desk_.uow.events_info[("demo", "draft")] = replace(desk_.uow.events_info[("demo", "ev1")], event_id="draft",
+                                                       draft=True)
+    desk_.uow.events_info[("demo", "vip")] = replace(desk_.uow.events_info[("demo", "ev1")], event_id="vip",
+                                                     invited_only=True)
+    ask = d.EventCalendarQuery
+    assert (await desk_.call(d.EVENT_CALENDAR, ask(event_id="draft"))).ics.startswith("BEGIN:VCALENDAR")  # staff
+    for event_id in ("draft", "vip"):
+        with pytest.raises(NotFound):
+            await desk_.call(d.EVENT_CALENDAR, ask(event_id=event_id), alumnus("m1"))
+    desk_.uow.registration("demo", "vip", "m1", RegistrationStatus.INVITED, new_ticket_code()).invited_at = NOW
+    desk_.uow.regs["r-vip-m1"][1].invited_at = NOW
+    assert (await desk_.call(d.EVENT_CALENDAR, ask(event_id="vip"), alumnus("m1"))).filename == "event-vip.ics"

@@ -107,7 +107,8 @@ def _info(d: Document) -> EventInfo:
     return EventInfo(event_id=d["_id"], titles=_texts(d, "title"), starts_at=d["starts_at"], ends_at=d["ends_at"],
                      timezone=d.get("timezone", "Europe/Paris"), venue=d.get("venue") or "",
                      online_url=d.get("online_url") or "", descriptions=_texts(d, "description"),
-                     cancelled=status == "cancelled", sequence=int(d.get("version", 1)) - 1)
+                     cancelled=status == "cancelled", sequence=int(d.get("version", 1)) - 1,
+                     draft=status == "draft", invited_only=d.get("visibility") == "invited")
 
 
 class MongoEventCatalogue:

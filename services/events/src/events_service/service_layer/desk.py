@@ -211,6 +211,8 @@ class EventCalendar:
     tenant: str
     event_id: str
     language: str
+    member_id: str | None = None  # the caller's member id
+    staff: bool = True
 
 
 @dataclass(frozen=True)
@@ -220,9 +222,16 @@ class CalendarOut:
 
 
 async def event_calendar(cmd: EventCalendar, uow: DeskUnitOfWork, clock: Clock = utcnow) -> CalendarOut:
+    """The gathering's file for whoever may see it (the events domain's rule, `Event.visible_to`):
+    staff always; alumni not a draft, and an invitation-only event only when invited."""
     async with uow:
         info = await uow.catalogue.get(cmd.tenant, cmd.event_id)
-    if info is None:
+        visible = info is not None and (cmd.staff or not info.draft)
+        if visible and info is not None and not cmd.staff and info.invited_only:
+            row = await uow.registrations.for_member(cmd.tenant, cmd.event_id, cmd.member_id) \
+                if cmd.member_id else None
+            visible = row is not None and row.invited_at is not None
+    if info is None or not visible:
         raise EventNotFound(f"no event {cmd.event_id}")
     return CalendarOut(f"event-{cmd.event_id}.ics", ics.calendar([_entry(info, cmd.event_id)], cmd.language,
                                                                   now=clock()))

@@ -25,6 +25,8 @@ class EventInfo:
     descriptions: dict[str, str] = field(default_factory=dict)
     cancelled: bool = False
     sequence: int = 0
+    draft: bool = False
+    invited_only: bool = False  # visibility `invited`: the invited segment only
 
 
 @dataclass(frozen=True)
