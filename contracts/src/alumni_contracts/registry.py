@@ -58,6 +58,7 @@ REGISTRY = EventRegistry()
 
 def _register_all() -> None:
     # Imported here so that importing the registry registers every published contract.
+    from alumni_contracts.events import desk_v1
     from alumni_contracts.events import v1 as events_v1
     from alumni_contracts.fundraising import v1 as fundraising_v1
     from alumni_contracts.members import membership_v1
@@ -94,6 +95,8 @@ def _register_all() -> None:
         REGISTRY.register(membership_event)
     for events_event in events_v1.ALL:
         REGISTRY.register(events_event)
+    for desk_event in desk_v1.ALL:
+        REGISTRY.register(desk_event)
 
 
 _register_all()

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from alumni_contracts import naming
 from alumni_contracts.envelope import EventData
+from alumni_contracts.events.desk_v1 import AttendeeCheckedIn
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
+from alumni_contracts.events.v1 import (
+    RegistrationCancelled,
+    RegistrationConfirmed,
+    RegistrationPromoted,
+    RegistrationWaitlisted,
+)
 from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded, TicketPaid, TicketPaymentFailed
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
 from alumni_contracts.members.membership_v1 import ALL as MEMBERSHIP_EVENTS
@@ -121,6 +128,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # Events: paid tickets (a registration pending payment is confirmed or released).
     Subscription("events", TicketPaid, "ticket_paid"),
     Subscription("events", TicketPaymentFailed, "ticket_failed"),
+    # Events: the attendance figures' projection, fed by the service's own events (issue 11 item 7).
+    *(Subscription("events", e, "fig_" + e.event_name.removeprefix("registration_").removeprefix("attendee_"),
+                   lane="figures") for e in (RegistrationConfirmed, RegistrationWaitlisted, RegistrationPromoted,
+                                             RegistrationCancelled, AttendeeCheckedIn)),
     # Email feedback (issue 13): a one-click unsubscribe is a consent withdrawal in the ledger;
     # an address that bounces for good sets the member's `email_bounced` flag.
     Subscription("members", UnsubscribeRequested, "unsubscribe"),

@@ -7,19 +7,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
+from alumni_contracts.subscriptions import Subscription
+from events_service.adapters.desk_unit_of_work import MongoDeskUnitOfWork
+from events_service.adapters.mongo_desk import DESK_INDEXES
 from events_service.adapters.mongo_repository import INDEXES, MEMBERS, MEMBERSHIPS, REGISTRATIONS
-from events_service.adapters.unit_of_work import MongoEventsUnitOfWork
 from events_service.config import EventsSettings
+from events_service.entrypoints.desk_subscribers import figures_event_handlers
+from events_service.entrypoints.desk_use_cases import DESK_HANDLERS, DESK_USE_CASES
 from events_service.entrypoints.subscribers import event_handlers
 from events_service.entrypoints.use_cases import USE_CASES
 from events_service.service_layer import handlers, registrations
 from events_service.service_layer.commands import ReleaseExpiredHolds, SettleClaims
 from events_service.service_layer.contract_mapping import to_contract
+from events_service.service_layer.desk_contract_mapping import with_desk
+from events_service.service_layer.desk_ports import DeskUnitOfWork
 from events_service.service_layer.ports import EventsUnitOfWork
 from events_service.service_layer.seat_gate import SeatGate
 from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
+from servicekit.messaging import EventHandler
 from servicekit.mongo import Document
 from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
@@ -31,6 +39,11 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
             REGISTRATIONS: {"tenant": tenant, "member_id": member_id}, AUDIENCE: {"tenant": tenant, "_id": member_id}}
 
 
+def _figures(uow_factory: Callable[[], EventsUnitOfWork]) -> list[tuple[Subscription, EventHandler]]:
+    """The attendance figures' subscribers (lane `events.figures`): the desk unit of work."""
+    return figures_event_handlers(cast(Callable[[], DeskUnitOfWork], uow_factory))
+
+
 def wire(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate) -> MessageBus:
     return MessageBus.wire(
         [handlers.schedule_event, handlers.issue_invitations, handlers.update_event, handlers.set_ticket_types,
@@ -39,21 +52,25 @@ def wire(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate) -> Message
          registrations.register, registrations.cancel_registration, registrations.change_guests,
          registrations.accept_offer, registrations.answer_invitation, registrations.get_registration,
          registrations.my_registrations, registrations.event_registrations, registrations.settle_ticket_payment,
-         registrations.release_expired_holds, registrations.settle_claims, registrations.promote_waiting],
+         registrations.release_expired_holds, registrations.settle_claims, registrations.promote_waiting,
+         # the desk slice (check-in, tickets, calendars, figures): its Mongo unit of work extends
+         # the events one with the desk repositories (adapters/desk_unit_of_work.py)
+         *DESK_HANDLERS],
         uow=fresh(uow_factory), uow_factory=uow_factory, gate=gate)
 
 
 def bootstrap(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate | None = None) -> ServiceParts:
     gate = gate or SeatGate()
     bus = wire(uow_factory, gate)
-    parts = ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory, gate))
+    parts = ServiceParts(requests=serve([*USE_CASES, *DESK_USE_CASES], bus),
+                         events=[*event_handlers(uow_factory, gate), *_figures(uow_factory)])
     parts.bus = bus  # type: ignore[attr-defined]
     return parts
 
 
 def build(infra: Infrastructure) -> ServiceParts:
-    def uow() -> MongoEventsUnitOfWork:
-        return MongoEventsUnitOfWork(infra.mongo, infra.settings.mongo_db, to_contract, infra.wakeup)
+    def uow() -> MongoDeskUnitOfWork:
+        return MongoDeskUnitOfWork(infra.mongo, infra.settings.mongo_db, with_desk(to_contract), infra.wakeup)
 
     def audience_uow() -> MongoAudienceUnitOfWork:  # segments: invitations target this projection
         return MongoAudienceUnitOfWork(infra.mongo, infra.settings.mongo_db, lambda _: None)
@@ -62,9 +79,10 @@ def build(infra: Infrastructure) -> ServiceParts:
     assert isinstance(settings, EventsSettings)
     gate = SeatGate()
     bus = wire(uow, gate)
-    parts = ServiceParts(requests=[*serve(USE_CASES, bus), export_handler("events", infra.db, export_queries)],
-                         events=[*event_handlers(uow, gate), *audience_handlers("events", audience_uow)],
-                         indexes=[*INDEXES, *AUDIENCE_INDEXES])
+    parts = ServiceParts(requests=[*serve([*USE_CASES, *DESK_USE_CASES], bus),
+                                   export_handler("events", infra.db, export_queries)],
+                         events=[*event_handlers(uow, gate), *_figures(uow), *audience_handlers("events", audience_uow)],
+                         indexes=[*INDEXES, *AUDIENCE_INDEXES, *DESK_INDEXES])
 
     async def release_holds() -> None:
         await bus.handle(ReleaseExpiredHolds())

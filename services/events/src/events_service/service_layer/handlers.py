@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import cast
 
 from events_service.domain.model import Event, EventNotFound, EventStatus, InvalidSchedule, InvalidTicketType, TicketType
 from events_service.domain.registrations import CancelReason, Registration
@@ -21,6 +22,8 @@ from events_service.service_layer.commands import (
     SetTicketTypes,
     UpdateEventFields,
 )
+from events_service.service_layer.desk import erase_desk_member
+from events_service.service_layer.desk_ports import DeskUnitOfWork
 from events_service.service_layer.ports import EventsUnitOfWork
 from events_service.service_layer.registrations import fill_freed_seats
 from events_service.service_layer.seat_gate import SeatGate
@@ -193,6 +196,10 @@ async def project_member(cmd: ProjectMember, uow: EventsUnitOfWork) -> None:
 
 async def erase_attendee(uow: EventsUnitOfWork, cmd: EraseMemberData) -> tuple[dict[str, int], dict[str, int]]:
     """Events keeps a copy of members (names, email, cohorts) to target invitations and their
-    membership state: it goes. Registrations stay as anonymous seat counts (no name in them)."""
-    return {"members": await uow.members.erase(cmd.tenant, cmd.member_id),
-            "memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id)}, {}
+    membership state: it goes. Registrations stay as anonymous seat counts (no name in them).
+    The desk slice's attendance records and calendar feed go too."""
+    erased = {"members": await uow.members.erase(cmd.tenant, cmd.member_id),
+              "memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id)}
+    if hasattr(uow, "attendance"):  # the service's unit of work has the desk slice; bare test fakes may not
+        erased |= await erase_desk_member(cast(DeskUnitOfWork, uow), cmd.tenant, cmd.member_id)
+    return erased, {}

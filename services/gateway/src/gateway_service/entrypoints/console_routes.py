@@ -29,6 +29,9 @@ ASSETS = {
     "console.html": "text/html; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
+    "events.html": "text/html; charset=utf-8",
+    "events.js": "text/javascript; charset=utf-8",
+    "events.css": "text/css; charset=utf-8",
 }
 
 router = APIRouter(include_in_schema=False)
@@ -54,3 +57,20 @@ async def console_script() -> Response:
 @router.get("/console.css")
 async def console_style() -> Response:
     return _asset("console.css")
+
+
+@router.get("/console/events")
+async def events_page() -> Response:
+    """The events page: events, ticket types, invitations, registrations, the check-in desk
+    (usable on a tablet), figures and the cohort-reach heat map; an alumnus's tickets."""
+    return _asset("events.html")
+
+
+@router.get("/events.js")
+async def events_script() -> Response:
+    return _asset("events.js")
+
+
+@router.get("/events.css")
+async def events_style() -> Response:
+    return _asset("events.css")
