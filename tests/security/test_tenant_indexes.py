@@ -17,6 +17,7 @@ from servicekit.personal_data import OBSOLETE_TOMBSTONE_INDEXES, TOMBSTONE_INDEX
 # (collection, index) → the cross-tenant use it serves.
 CROSS_TENANT = {
     ("outbox", "outbox_due"): "relay claims",
+    ("registrations", "registrations_holds"): "seat-hold sweep (events: lapsed offers, unpaid holds)",
     ("outbox", "outbox_sent_ttl"): "TTL",
     ("inbox", "inbox_unique"): "inbox key (consumer, event id)",
     ("inbox", "inbox_ttl"): "TTL",
