@@ -239,7 +239,7 @@ class MyRegistrations(Request):
 class EventRegistrations(Request):
     event_id: Identifier
     status: RegistrationStatus | None = None
-    limit: int = Field(500, ge=1, le=20_000)
+    limit: int = Field(500, ge=1, le=1000, description="At most 1,000 (one NATS reply stays under 1 MB).")
 
 
 class RegistrationOut(Result):
