@@ -225,7 +225,7 @@ class MyRegistrations(Request):
 class EventRegistrations(Request):
     event_id: Identifier
     status: RegistrationStatus | None = None
-    limit: int = Field(500, ge=1, le=5000)
+    limit: int = Field(500, ge=1, le=20_000)
 
 
 class RegistrationOut(Result):

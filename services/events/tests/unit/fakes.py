@@ -139,6 +139,9 @@ class _Seats:
             self.store.type_left[(*key, t)] = self.store.type_left.get((*key, t), 0) + d
         return True
 
+    async def left(self, tenant: str, event_id: str) -> int:
+        return self.store.seats_left.get((tenant, event_id), 0)
+
     async def taken(self, tenant: str, event_id: str) -> int:
         key = (tenant, event_id)
         return self.store.capacity.get(key, 0) - self.store.seats_left.get(key, 0)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
+from notifications_service.adapters.markdown import MarkdownRenderer
 from notifications_service.adapters.mongo_repository import (
     ADDRESSES,
     CONTACTS,
@@ -20,6 +22,12 @@ from notifications_service.adapters.mongo_repository import (
     MongoDeliveryQueue,
     reminder_candidates,
 )
+from notifications_service.adapters.newsletters import (
+    NEWSLETTER_INDEXES,
+    MongoNewslettersUnitOfWork,
+    due_newsletters,
+    figures_reader,
+)
 from notifications_service.adapters.smtp import SmtpMailer, TenantRate
 from notifications_service.adapters.templates import JinjaRenderer
 from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
@@ -29,9 +37,10 @@ from notifications_service.domain.branding import Brand
 from notifications_service.domain.reminders import MembershipView, ReminderPolicy
 from notifications_service.domain.unsubscribe import UnsubscribeSigner
 from notifications_service.entrypoints.mailer_worker import mailer_worker
+from notifications_service.entrypoints.newsletter_use_cases import NEWSLETTER_USE_CASES
 from notifications_service.entrypoints.subscribers import event_handlers
 from notifications_service.entrypoints.use_cases import USE_CASES
-from notifications_service.service_layer import handlers, member_notifications
+from notifications_service.service_layer import handlers, member_notifications, newsletters
 from notifications_service.service_layer.contract_mapping import to_contract
 from notifications_service.service_layer.mailer import Composer
 from notifications_service.service_layer.ports import (
@@ -45,6 +54,7 @@ from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.periodic import Sweep
+from servicekit.rpc import RequestHandler
 from servicekit.runtime import Infrastructure, ServiceParts
 from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
 from servicekit.worker import WorkLoop
@@ -120,5 +130,31 @@ def build(infra: Infrastructure) -> ServiceParts:
         return MongoAudienceUnitOfWork(infra.mongo, settings.mongo_db, lambda _: None)
 
     parts.events = [*parts.events, *audience_handlers("notifications", audience_uow)]
-    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES]
+    requests, fan_out = newsletters_parts(infra, settings, composer, worker.wake)
+    parts.requests = [*parts.requests, *requests]
+    parts.workers = [*parts.workers, fan_out.run]
+    parts.stoppers = [*parts.stoppers, fan_out.stop]
+    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES, *NEWSLETTER_INDEXES]
     return parts
+
+
+def newsletters_parts(infra: Infrastructure, settings: NotificationsSettings, composer: Composer,
+                      wake_mailer: Callable[[], None]) -> tuple[list[RequestHandler], Sweep]:
+    """Newsletters (issue 13 item 4): their use cases and the leased, resumable fan-out sweep."""
+    markdown = MarkdownRenderer()
+
+    def uow() -> MongoNewslettersUnitOfWork:
+        return MongoNewslettersUnitOfWork(infra.mongo, settings.mongo_db,
+                                          partial(newsletters.newsletter_contract, fallback=to_contract),
+                                          infra.wakeup, settings.delivery_lease_seconds)
+
+    async def due(now: datetime) -> list[tuple[str, str]]:
+        return await due_newsletters(infra.db, now)
+
+    async def run_fan_out() -> None:
+        await newsletters.fan_out_due(due, uow, composer, markdown, settings.newsletter_batch_size, wake_mailer)
+
+    sweep = Sweep("notifications", "newsletter-fan-out", run_fan_out, settings.newsletter_sweep_seconds, db=infra.db)
+    bus = MessageBus.wire(newsletters.HANDLERS, uow=fresh(uow), figures=figures_reader(infra.db),
+                          composer=composer, markdown=markdown, wake_fan_out=sweep.wake)
+    return serve(NEWSLETTER_USE_CASES, bus), sweep

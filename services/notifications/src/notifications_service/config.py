@@ -45,6 +45,10 @@ class NotificationsSettings(ServiceSettings):
     tenant_branding: str = Field("{}", description=(
         'Per tenant JSON: {"demo": {"name": "…", "logo_url": "https://…", "primary_colour": "#1f3a93", '
         '"accent_colour": "#f4f6fb"}}; a tenant not listed gets the default look.'))
+    newsletter_batch_size: int = Field(200, ge=1, le=5000, description="Newsletter fan-out: recipients queued per "
+                                       "transaction (a crash repeats at most one batch, which queues nothing twice).")
+    newsletter_sweep_seconds: float = Field(10.0, gt=0, description="How often scheduled newsletters are looked for "
+                                            "(a send-now starts at once).")
 
     def brands(self) -> dict[str, dict[str, str]]:
         data = json.loads(self.tenant_branding or "{}")

@@ -234,6 +234,10 @@ class MongoSeatLedger:
         result = await self._col.update_one(where, {"$inc": change}, session=self._session)
         return result.matched_count == 1
 
+    async def left(self, tenant: str, event_id: str) -> int:
+        doc = await self._col.find_one({"_id": event_id, "tenant": tenant}, {"seats_left": 1}, session=self._session)
+        return 0 if doc is None else int(doc["seats_left"])
+
     async def taken(self, tenant: str, event_id: str) -> int:
         doc = await self._col.find_one({"_id": event_id, "tenant": tenant}, {"seats_left": 1, "capacity": 1},
                                        session=self._session)

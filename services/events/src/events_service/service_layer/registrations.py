@@ -85,8 +85,12 @@ async def register(cmd: Register, uow: EventsUnitOfWork, clock: Clock = utcnow) 
         member = await uow.memberships.is_member(cmd.tenant, cmd.member_id)
         seats = 1 + cmd.guests
         price = ticket.price_for(member, seats)
-        # Nobody jumps the queue: with people waiting, a newcomer waits too.
-        waitlist_ahead = await uow.registrations.first_waitlisted(cmd.tenant, event.id)
+        # Nobody jumps the queue: with people waiting, a newcomer waits too. (Looked up only when
+        # seats seem free: on a full event the claim below refuses at once, and a waitlist of
+        # thousands is not read for every newcomer.)
+        waitlist_ahead = None
+        if await uow.seats.left(cmd.tenant, event.id) >= seats:
+            waitlist_ahead = await uow.registrations.first_waitlisted(cmd.tenant, event.id)
         # The seat: ONE conditional update of the event's document, outside the transaction (see
         # `SeatLedger`); a crash before the commit leaves a claim that `settle_claims` releases,
         # and a retry of this attempt reuses it.

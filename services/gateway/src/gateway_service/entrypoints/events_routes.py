@@ -159,7 +159,7 @@ async def register(event_id: EventId, body: RegisterBody, request: Request, who:
 @router.get(EVENTS + "/{event_id}/registrations", tags=TAGS, response_model=ev.RegistrationList)
 async def event_registrations(event_id: EventId, request: Request, who: Who,
                               status: ev.RegistrationStatus | None = None,
-                              limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
+                              limit: Annotated[int, Query(ge=1, le=20_000)] = 500) -> dict[str, Any]:
     """Staff: an event's registrations; `status=waitlisted` lists the waitlist in arrival order."""
     return await forward(request, qry(ev.EVENT_REGISTRATIONS),
                          ev.EventRegistrations(event_id=event_id, status=status, limit=limit), who)

@@ -63,6 +63,8 @@ const LABELS = {
   groupRole: {member: "membre · member", moderator: "modérateur · moderator", manager: "responsable · manager"},
   kind: {region: "régional · chapter", club: "club", cohort: "promotion · cohort"},
   policy: {open: "ouvert · open", invitation: "sur invitation · by invitation"},
+  newsletterStatus: {draft: "brouillon · draft", scheduled: "programmée · scheduled", sending: "envoi en cours · sending",
+    sent: "envoyée · sent", cancelled: "annulée · cancelled"},
   // import fields, for the mapping dropdowns
   field: {first_name: "Prénom · First name", last_name: "Nom · Last name", email: "E-mail · Email",
     program: "Programme · Program", graduation_year: "Promotion · Graduation year", usage_name: "Nom d'usage · Usage name",
@@ -932,6 +934,100 @@ $("mail-older").addEventListener("click", async () => {
 });
 $("refresh-mail").addEventListener("click", () => loadMail(true));
 
+// -- newsletters: compose (FR/EN Markdown) to a segment, preview, send now or later, figures ---
+const listOf = (text, sep) => String(text || "").split(sep).map(s => s.trim()).filter(Boolean);
+function segmentOf(f) {
+  const segment = {consent_purpose: "newsletter"};
+  const years = listOf(f.get("cohort_years"), /[,;\s]+/).map(Number);
+  if (years.length) segment.cohort_years = years;
+  for (const [name, sep] of [["programs", ";"], ["cities", ";"]]) {
+    const values = listOf(f.get(name), sep);
+    if (values.length) segment[name] = values;
+  }
+  const countries = listOf(f.get("countries"), /[,;\s]+/).map(c => c.toUpperCase());
+  if (countries.length) segment.countries = countries;
+  const states = f.getAll("membership_states");
+  if (states.length) segment.membership_states = states;
+  if (f.get("ambassadors_only")) segment.ambassadors_only = true;
+  return segment;
+}
+function describeSegment(s) {
+  const parts = [];
+  if (s.cohort_years && s.cohort_years.length) parts.push("promo · class " + s.cohort_years.join(", "));
+  if (s.programs && s.programs.length) parts.push(s.programs.join(", "));
+  if (s.cities && s.cities.length) parts.push(s.cities.join(", "));
+  if (s.countries && s.countries.length) parts.push(s.countries.join(", "));
+  if (s.groups && s.groups.length) parts.push("groupes · groups " + s.groups.join(", "));
+  if (s.ambassadors_only) parts.push("ambassadeurs · ambassadors");
+  if (s.membership_states && s.membership_states.length) parts.push(s.membership_states.map(x => label("membership", x)).join(", "));
+  return parts.join(" — ") || "tous les alumni · all alumni";
+}
+async function previewNewsletter(n, lang) {
+  const box = $("newsletter-preview");
+  try {
+    const p = await api(`/api/v1/newsletters/${encodeURIComponent(n.newsletter_id)}/preview?locale=${lang}`);
+    box.replaceChildren(h("h3", {}, `Aperçu · Preview (${p.locale}) — `, h("span", {class: "nl-count"},
+      `${p.recipients} destinataires · recipients`), ` (${p.in_segment} dans le segment · in the segment)`),
+      h("p", {}, h("strong", {class: "nl-subject"}, p.subject)), h("pre", {class: "nl-text"}, p.text),
+      h("details", {}, h("summary", {}, "HTML (assaini · sanitised)"), h("pre", {class: "nl-html"}, p.html)));
+  } catch (e) { report("newsletters-error", e); }
+}
+async function sendNewsletter(n) {
+  const when = $("newsletter-when").value;
+  const body = when ? {send_at: new Date(when).toISOString()} : {};
+  if (!confirm(when ? `Programmer l'envoi · Schedule for ${when} ?` : "Envoyer maintenant · Send now?")) return;
+  try {
+    await api(`/api/v1/newsletters/${encodeURIComponent(n.newsletter_id)}/send`, json("POST", body, once()));
+    loadNewsletters();
+  } catch (e) { report("newsletters-error", e); }
+}
+async function cancelNewsletter(n) {
+  try {
+    await api(`/api/v1/newsletters/${encodeURIComponent(n.newsletter_id)}/cancel`, json("POST", {}, once()));
+    loadNewsletters();
+  } catch (e) { report("newsletters-error", e); }
+}
+function newsletterRow(n) {
+  const f = n.figures, open = n.status === "draft" || n.status === "scheduled";
+  return h("tr", {dataset: {newsletter: n.newsletter_id}},
+    labelled("Sujet · Subject", [n.subject_fr, n.subject_en].filter(Boolean).join(" / ")),
+    labelled("Segment", describeSegment(n.segment)),
+    labelled("Statut · Status", label("newsletterStatus", n.status),
+      n.send_at && n.status === "scheduled" ? [" ", h("time", {datetime: n.send_at}, dateTime(n.send_at))] : null),
+    labelled("Destinataires · Recipients", f.recipients), labelled("Envoyés · Sent", f.sent),
+    labelled("En attente · Pending", f.pending), labelled("Rebonds · Bounced", f.bounced),
+    labelled("Désabonnés · Unsubscribed", f.unsubscribed),
+    h("td", {class: "nowrap"},
+      button("Aperçu FR", () => previewNewsletter(n, "fr")), " ", button("Preview EN", () => previewNewsletter(n, "en")),
+      open ? [" ", button("Envoyer · Send", () => sendNewsletter(n), {class: "nl-send"}),
+        " ", button("Annuler · Cancel", () => cancelNewsletter(n))] : null));
+}
+async function loadNewsletters() {
+  report("newsletters-error");
+  try {
+    const list = await api("/api/v1/newsletters");
+    $("newsletters").replaceChildren(...list.items.map(newsletterRow));
+    if (list.items.some(n => n.status === "sending" || n.status === "scheduled" || n.figures.pending))
+      setTimeout(() => { if (!document.hidden) loadNewsletters(); }, 3000);
+  } catch (e) { report("newsletters-error", e); }
+}
+$("newsletter-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("newsletters-error");
+  const f = new FormData(ev.target), body = {segment: segmentOf(f)};
+  for (const name of ["subject_fr", "subject_en", "body_fr", "body_en"]) {
+    const value = String(f.get(name) || "").trim();
+    if (value) body[name] = value;
+  }
+  try {
+    const n = await api("/api/v1/newsletters", json("POST", body, once()));
+    ev.target.reset();
+    await loadNewsletters();
+    previewNewsletter(n, body.subject_fr ? "fr" : "en");
+  } catch (e) { report("newsletters-error", e); }
+});
+$("refresh-newsletters").addEventListener("click", loadNewsletters);
+
 // -- register --------------------------------------------------------------------------------
 $("register").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -944,7 +1040,122 @@ $("register").addEventListener("submit", async (ev) => {
   } catch (e) { out.textContent = e.message; }
 });
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); }
+// -- events: staff create and manage them; alumni register, and see and change their registrations --
+const REGISTRATION_TEXT = {registered: "inscrit · registered", waitlisted: "liste d'attente · waitlisted",
+  promoted: "place proposée · seat offered", pending_payment: "paiement en attente · payment pending",
+  cancelled: "annulé · cancelled", attended: "présent · attended", invited: "invité · invited",
+  interested: "intéressé · interested", declined: "décliné · declined"};
+const EVENT_STATUS_TEXT = {draft: "brouillon · draft", published: "publié · published", cancelled: "annulé · cancelled",
+  completed: "terminé · completed"};
+const eventTitles = {};
+function eventTitle(e) { return e.title && e.title_en && e.title !== e.title_en ? `${e.title} · ${e.title_en}` : (e.title || e.title_en); }
+async function loadEvents() {
+  report("events-error");
+  const staff = !claims().member_id;
+  $("event-create").hidden = !staff;
+  try {
+    const list = await api(`/api/v1/events?include_drafts=${staff}`);
+    $("events").replaceChildren(...list.items.map(e => {
+      eventTitles[e.event_id] = eventTitle(e);
+      const actions = [];
+      if (claims().member_id && e.status === "published") {
+        actions.push(button("S'inscrire · Register", () => registerTo(e), {class: "register-event"}));
+      }
+      if (staff) {
+        if (e.status === "draft") actions.push(button("Publier · Publish", () => eventAction(e, "publish")));
+        if (e.status === "published" || e.status === "draft") {
+          actions.push(button("Annuler · Cancel", () => cancelEvent(e)));
+        }
+        actions.push(button("Liste d'attente · Waitlist", () => showWaitlist(e)));
+      }
+      return h("tr", {dataset: {eventId: e.event_id}},
+        labelled("Événement · Event", eventTitle(e)),
+        labelled("Date", dateTime(e.starts_at)),
+        labelled("Lieu · Venue", e.venue || e.online_url || ""),
+        labelled("Places · Seats", `${e.seats_taken}/${e.capacity}`),
+        labelled("État · Status", EVENT_STATUS_TEXT[e.status] || e.status),
+        h("td", {}, ...actions));
+    }));
+  } catch (e) { report("events-error", e); }
+}
+async function registerTo(e) {
+  report("events-error");
+  try {
+    const r = await api(`/api/v1/events/${encodeURIComponent(e.event_id)}/registrations`, json("POST", {}, once()));
+    $("event-create-result").textContent = `${eventTitle(e)} : ${REGISTRATION_TEXT[r.status] || r.status}`;
+    loadEvents(); loadMyRegistrations();
+  } catch (err) { report("events-error", err); }
+}
+async function eventAction(e, action, body = {}) {
+  report("events-error");
+  try {
+    await api(`/api/v1/events/${encodeURIComponent(e.event_id)}/${action}`, json("POST", body, once()));
+    loadEvents();
+  } catch (err) { report("events-error", err); }
+}
+function cancelEvent(e) {
+  const reason = prompt("Motif (communiqué aux inscrits) · Reason (told to registrants)");
+  if (reason) eventAction(e, "cancel", {reason});
+}
+async function showWaitlist(e) {
+  report("events-error");
+  try {
+    const list = await api(`/api/v1/events/${encodeURIComponent(e.event_id)}/registrations?status=waitlisted`);
+    $("event-waitlist").replaceChildren(h("h3", {}, `Liste d'attente · Waitlist — ${eventTitle(e)} (${list.items.length})`),
+      h("ol", {id: "waitlist"}, ...list.items.map(r => h("li", {}, `${r.member_id} — ${dateTime(r.waitlisted_at)}`))));
+  } catch (err) { report("events-error", err); }
+}
+// datetime-local is the browser's local time; the API wants an offset: the browser's own.
+function withOffset(local) { return local ? new Date(local).toISOString() : null; }
+$("event-create").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("events-error");
+  const f = new FormData(ev.target);
+  const body = {title: f.get("title"), starts_at: withOffset(f.get("starts_at")), ends_at: withOffset(f.get("ends_at")),
+    venue: f.get("venue") || "", capacity: Number(f.get("capacity")), visibility: f.get("visibility"), status: f.get("status")};
+  if (f.get("title_en")) body.title_en = f.get("title_en");
+  if (f.get("online_url")) body.online_url = f.get("online_url");
+  try {
+    const r = await api("/api/v1/events", json("POST", body, once()));
+    $("event-create-result").textContent = "OK: " + r.event_id; ev.target.reset(); loadEvents();
+  } catch (e) { report("events-error", e); }
+});
+$("refresh-events").addEventListener("click", loadEvents);
+
+async function loadMyRegistrations() {
+  report("my-registrations-error");
+  $("my-registrations-panel").hidden = !claims().member_id;
+  if (!claims().member_id) return;
+  try {
+    const list = await api("/api/v1/me/registrations");
+    $("my-registrations").replaceChildren(...list.items.map(r => {
+      const actions = [];
+      const path = `/api/v1/me/registrations/${encodeURIComponent(r.registration_id)}`;
+      const act = async (p, options) => {
+        report("my-registrations-error");
+        try { await api(p, options); loadMyRegistrations(); loadEvents(); } catch (e) { report("my-registrations-error", e); }
+      };
+      if (r.status === "promoted") actions.push(button("Accepter · Accept", () => act(path + "/accept", json("POST", {}, once()))));
+      if (["registered", "waitlisted"].includes(r.status)) {
+        const guests = h("input", {type: "number", min: 0, max: 10, value: r.guests, "aria-label": "Invités · Guests", class: "guests"});
+        actions.push(guests, button("Invités · Guests ✓", () => act(path, json("PATCH", {guests: Number(guests.value)}, once()))));
+      }
+      if (["registered", "waitlisted", "promoted", "pending_payment"].includes(r.status)) {
+        actions.push(button("Annuler · Cancel", () => act(path + "/cancel", json("POST", {}, once())), {class: "cancel-registration"}));
+      }
+      return h("tr", {dataset: {registrationId: r.registration_id}},
+        labelled("Événement · Event", eventTitles[r.event_id] || r.event_id),
+        labelled("Statut · Status", REGISTRATION_TEXT[r.status] || r.status,
+          r.accept_by ? ` (→ ${dateTime(r.accept_by)})` : ""),
+        labelled("Invités · Guests", String(r.guests)),
+        labelled("Billet · Ticket", r.ticket_code || ""),
+        h("td", {}, ...actions));
+    }));
+  } catch (e) { report("my-registrations-error", e); }
+}
+$("refresh-my-registrations").addEventListener("click", loadMyRegistrations);
+
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadNewsletters(); loadEvents(); loadMyRegistrations(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.
