@@ -14,7 +14,7 @@ Idempotency-Key, retried with the same key on a 5xx/timeout). Then it checks and
 - the bare conditional update (`update_one` with `seats_left >= 1`, `$inc -1`) on the same
   MongoDB server, same concurrency, same number of attempts: the ratio of the two.
 
-Usage: python bench/event_rush.py [--attempts 10000] [--seats 500] [--concurrency 50]
+Usage: python bench/event_rush.py [--attempts 10000] [--seats 500] [--concurrency 50] [--request-concurrency N]
 """
 
 from __future__ import annotations
@@ -130,9 +130,14 @@ def main() -> None:
     parser.add_argument("--attempts", type=int, default=10_000)
     parser.add_argument("--seats", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--request-concurrency", type=int, default=None,
+                        help="EVENTS_REQUEST_CONCURRENCY and GATEWAY's: requests of one kind served at once")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        platform = Platform(data_dir=Path(tmp), ports=Ports.free())
+        extra_env = {} if args.request_concurrency is None else {
+            "EVENTS_REQUEST_CONCURRENCY": str(args.request_concurrency)}
+        platform = Platform(data_dir=Path(tmp), ports=Ports.free(), extra_env=extra_env)
+        print(f"extra environment: {extra_env or 'none'}", flush=True)
         try:
             t = time.perf_counter()
             platform.start()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, HttpUrl, StringConstraints, model_validator
 
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import CurrencyCode, Identifier, Timestamp
 from alumni_contracts.events.v1 import Visibility
+from alumni_contracts.segments import Segment
 from alumni_contracts.text import PersonText
 
 SCHEDULE_EVENT = "schedule_event"
@@ -28,6 +29,7 @@ ANSWER_INVITATION = "answer_invitation"
 GET_REGISTRATION = "get_registration"
 MY_REGISTRATIONS = "my_registrations"
 EVENT_REGISTRATIONS = "event_registrations"
+ISSUE_INVITATIONS = "issue_invitations"
 
 Title = Annotated[str, PersonText(max_length=200)]
 LongText = Annotated[str, PersonText(max_length=5000, min_length=0, multiline=True)]
@@ -216,6 +218,18 @@ class AnswerInvitation(Request):
     event_id: Identifier
     member_id: Identifier | None = None
     answer: InvitationAnswer
+
+
+class IssueInvitations(Request):
+    event_id: Identifier
+    segment: Segment = Field(description="Who is invited (computed once, on the events service's own projection).")
+
+
+class InvitationsResult(Result):
+    event_id: str
+    invited: int = Field(description="Members invited.")
+    issued_at: Timestamp
+    segment: dict[str, Any]
 
 
 class MyRegistrations(Request):

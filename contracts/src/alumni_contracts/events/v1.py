@@ -6,6 +6,7 @@ registrant (notifications) keeps its own projection of members."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import AwareDatetime, Field
 
@@ -103,6 +104,22 @@ class EventCompleted(EventData):
     event_id: Identifier = _EVENT_ID
 
 
+class InvitationsIssued(EventData):
+    """Staff invited a segment to an event (computed once). Each service that writes to the
+    invitees (notifications: one email each, with a one-click RSVP link) evaluates `segment` on
+    its own projection — the same rules select the same people (`alumni_contracts.segments`)."""
+
+    service = "events"
+    event_name = "invitations_issued"
+    version = 1
+
+    event_id: Identifier = _EVENT_ID
+    segment: dict[str, Any] = Field(description="The segment invited (`shared/segment.v1.json`).",
+                                    examples=[{"cohort_years": [2016]}])
+    invited: int = Field(description="Members invited (the events service's own count).", examples=[312], ge=0)
+    issued_at: AwareDatetime = Field(description="When the invitations were computed (UTC).")
+
+
 class RegistrationConfirmed(EventData):
     """A member holds confirmed seats (free ticket, paid ticket once paid, or an accepted offer)."""
 
@@ -185,5 +202,6 @@ class MemberDataErased(MemberDataErasedBase):
 
 
 ALL: tuple[type[EventData], ...] = (EventScheduled, EventPublished, EventUpdated, EventCancelled, EventCompleted,
+                                    InvitationsIssued,
                                     RegistrationConfirmed, RegistrationWaitlisted, RegistrationPromoted,
                                     RegistrationGuestsChanged, RegistrationCancelled, MemberDataErased)

@@ -18,8 +18,8 @@ try:  # Ctrl-C while Python is still importing the runner: nothing started yet, 
     from alumni_local.progress import ProgressBar
     from alumni_local.runner import Platform, Ports
     from alumni_local.seed import SEED_SUBJECT, seed
-    from alumni_local.seed_desk import DeskDemo, describe_desk
     from alumni_local.seed_dues import JOINER, DuesDemo, describe_demo
+    from alumni_local.seed_events import EventsDemo, describe_events
     from alumni_local.supervisor import PlatformGaveUp, Supervisor, record
     from servicekit.devservers import die_with_parent
 except KeyboardInterrupt:
@@ -44,7 +44,7 @@ class Seeder(threading.Thread):
         self.count = count
         self.gateway_url = gateway_url
         self.dues = DuesDemo()
-        self.desk = DeskDemo()
+        self.events = EventsDemo()
         self.alumnus_token = alumnus_token
         self.result: tuple[int, int] | None = None
         self.error: BaseException | None = None
@@ -54,7 +54,7 @@ class Seeder(threading.Thread):
         self._loop = asyncio.new_event_loop()
         self._task = self._loop.create_task(
             seed(gateway_url, token, count, progress=show_progress, retried=self.retried, dues=self.dues,
-                 desk=self.desk))
+                 events=self.events))
 
     def run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -86,7 +86,7 @@ class Seeder(threading.Thread):
         joiner = self.dues.members.get(JOINER.key)
         token = self.alumnus_token(joiner) if joiner and self.alumnus_token else None
         return (line + describe_demo(self.dues, f"{self.gateway_url}/console", token)
-                + describe_desk(self.desk, f"{self.gateway_url}/console"))
+                + describe_events(self.events, f"{self.gateway_url}/console"))
 
 
 def stop_with_parent() -> None:

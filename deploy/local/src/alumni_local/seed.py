@@ -17,10 +17,10 @@ from typing import Any
 import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
-from alumni_local.seed_desk import DeskDemo, seed_desk_demo
 from alumni_local.seed_dues import DuesDemo, seed_dues
-from alumni_local.seed_events import seed_events
+from alumni_local.seed_events import EventsDemo, seed_events_demo
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
+from alumni_local.seed_notifications import seed_notifications
 
 SEED_SUBJECT = "local-seed"
 """Subject of the seeder's token: the local runner exempts it from the gateway's API rate limit."""
@@ -80,7 +80,7 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
                progress: Callable[[int, int], None] | None = None,
                retried: Counter[str] | None = None,
                transport: httpx.AsyncBaseTransport | None = None,
-               dues: DuesDemo | None = None, desk: DeskDemo | None = None) -> tuple[int, int]:
+               dues: DuesDemo | None = None, events: EventsDemo | None = None) -> tuple[int, int]:
     """Returns (registered or already present, failed). `retried` counts the requests retried
     by reason (`429`, `503`, `ConnectError`, …); `transport` replaces the network (tests);
     `dues`, when given, receives the dues demo (`seed_dues`)."""
@@ -119,13 +119,13 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         # Memberships across cohorts and programs (dues KPIs panel); recent graduates only in a
         # register large enough for them (one per 50 seeded members, at most NEW_GRADUATES).
         await seed_dues_kpi_demo(client, new_graduates=min(NEW_GRADUATES, count // 50))
-        await seed_events(client)  # a reunion of the class of 2016 with its waitlist, a paid gala, a draft
+        await seed_notifications(client)  # bounces, an English welcome, contactability below 100 %
         if dues is not None:
             seeded = await seed_dues(client, DEMO_PLANS)
             dues.members, dues.statuses, dues.problems = seeded.members, seeded.statuses, seeded.problems
-        if desk is not None:  # the reunion's desk: invitation of the cohort, two attendees checked in
-            shown = await seed_desk_demo(client)
-            desk.__dict__.update(shown.__dict__)
+        if events is not None:  # the class of 2016's reunion (events, desk, figures)
+            shown = await seed_events_demo(client)
+            events.__dict__.update(shown.__dict__)
     return done, failed
 
 

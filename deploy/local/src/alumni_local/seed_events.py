@@ -1,72 +1,106 @@
-"""Demo events for `make run`: the class of 2016's ten-year reunion (a small venue: the last one to
-register lands on the waitlist, then a cancellation promotes them), a paid gala with member and
-non-member prices and +1 guests, and a draft webinar. Idempotent: every request has its key."""
+"""The events demo of `make run` (issue 11): a reunion of the class of 2016 with a small
+capacity, so the waitlist shows — registrations, the one after the last seat waitlisted then
+promoted when someone cancels, two attendees already checked in at the desk (figures and the
+cohort-reach heat map have something to show), and an invitation of the cohort when the
+invitations route is there. Every request carries an Idempotency-Key: a rerun changes nothing."""
 
 from __future__ import annotations
 
 import sys
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
-REUNION_SEATS = 12
-REUNION = {"title": "Réunion des 10 ans — promo 2016", "title_en": "10-year reunion — class of 2016",
-           "description": "Retrouvailles de la promotion 2016 sur le campus.",
-           "description_en": "The class of 2016 meets again on campus.",
-           "starts_at": "2031-06-13T18:30:00+02:00", "ends_at": "2031-06-13T23:30:00+02:00", "timezone": "Europe/Paris",
-           "venue": "Campus, grand hall", "organiser": "Association des diplômés", "capacity": REUNION_SEATS,
-           "cancellation_policy": "Annulation libre jusqu'à la veille · Free cancellation until the day before",
-           "ticket_types": [{"id": "alumni", "name": "Diplômé·e", "name_en": "Graduate", "max_guests": 1}]}
-GALA = {"title": "Gala annuel", "title_en": "Annual gala", "starts_at": "2031-11-21T19:30:00+01:00",
-        "ends_at": "2031-11-22T01:00:00+01:00", "timezone": "Europe/Paris", "venue": "Pavillon Dauphine, Paris",
-        "capacity": 300, "visibility": "public",
-        "ticket_types": [{"id": "gala", "name": "Dîner de gala", "name_en": "Gala dinner", "member_price_minor": 9500,
-                          "non_member_price_minor": 13000, "max_guests": 1, "quota": 280},
-                         {"id": "student", "name": "Étudiant", "name_en": "Student", "member_price_minor": 3000,
-                          "non_member_price_minor": 3000, "quota": 20}]}
-WEBINAR = {"title": "Webinaire carrières : la finance durable", "title_en": "Careers webinar: sustainable finance",
-           "starts_at": "2031-03-05T12:30:00+01:00", "ends_at": "2031-03-05T13:30:00+01:00",
-           "online_url": "https://meet.example.org/finance-durable", "capacity": 500, "status": "draft"}
+from alumni_local.http_retry import describe
+
+CLASS_OF_2016 = [("Camille", "Reunion"), ("Hugo", "Reunion"), ("Inès", "Reunion"), ("Jules", "Reunion"),
+                 ("Léa", "Reunion"), ("Malik", "Reunion")]
+CAPACITY = 4
 
 
-async def _members_of(client: httpx.AsyncClient, year: int, wanted: int) -> list[str]:
-    found: list[str] = []
-    after: str | None = None
-    while len(found) < wanted:
-        r = await client.get("/api/v1/members", params={"limit": 200, **({"after": after} if after else {})})
-        if r.status_code != 200:
-            break
-        page = r.json()
-        found += [m["member_id"] for m in page.get("items", []) if m["cohort"]["graduation_year"] == year]
-        after = page.get("next_cursor")
-        if not after:
-            break
-    return found[:wanted]
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
-async def seed_events(client: httpx.AsyncClient) -> dict[str, Any]:
-    """Returns what was made (for the runner's summary)."""
-    ids: dict[str, Any] = {}
-    for key, body in (("demo-seed-event-reunion", REUNION), ("demo-seed-event-gala", GALA),
-                      ("demo-seed-event-webinar", WEBINAR)):
-        r = await client.post("/api/v1/events", json=body, headers={"Idempotency-Key": key})
-        event_id = r.json().get("event_id") if r.status_code == 201 else None
-        if not event_id:
-            print(f"seed event {body['title']}: {r.status_code} {r.text[:200]}", file=sys.stderr)
-            return ids
-        ids[key] = event_id
-    reunion = ids["demo-seed-event-reunion"]
-    cohort = await _members_of(client, 2016, REUNION_SEATS + 1)
-    answers: list[int] = []
-    for n, member_id in enumerate(cohort):  # in order: the last one finds the hall full
-        r = await client.post(f"/api/v1/events/{reunion}/registrations",
-                              json={"member_id": member_id, "guests": 1 if n % 4 == 0 else 0},
-                              headers={"Idempotency-Key": f"demo-seed-reg-{member_id}"})
-        answers.append(r.status_code)
-        if r.status_code == 201 and n == 1 and r.json().get("registration_id"):
-            ids["cancelled"] = r.json()["registration_id"]
-    if "cancelled" in ids:  # a cancellation: the head of the waitlist is offered the seat
-        await client.post(f"/api/v1/me/registrations/{ids['cancelled']}/cancel",
-                          headers={"Idempotency-Key": "demo-seed-cancel"})
-    ids["answers"] = answers
-    return ids
+@dataclass
+class EventsDemo:
+    event_id: str | None = None
+    members: dict[str, str] = field(default_factory=dict)  # "Camille Reunion" → member id
+    statuses: dict[str, str] = field(default_factory=dict)  # name → registration status
+    codes: dict[str, str] = field(default_factory=dict)  # name → ticket code
+    problems: list[str] = field(default_factory=list)
+
+
+def _reunion_start(now: datetime) -> datetime:
+    """Next June's first Saturday, 19:00 in Paris (17:00 UTC in summer)."""
+    year = now.year + (now.month >= 6)
+    day = datetime(year, 6, 1, 17, tzinfo=UTC)
+    return day + timedelta(days=(5 - day.weekday()) % 7)
+
+
+async def seed_events_demo(client: httpx.AsyncClient, now: datetime | None = None) -> EventsDemo:
+    demo = EventsDemo()
+
+    async def post(path: str, key: str, body: dict[str, Any], ok: tuple[int, ...] = (200, 201, 202)) -> Any:
+        r = await client.post(path, json=body, headers={"Idempotency-Key": f"demo-seed-events-{key}"})
+        if r.status_code not in ok:
+            demo.problems.append(f"{path}: {describe(r)}")
+            return None
+        return r.json()
+
+    for first, last in CLASS_OF_2016:
+        name = f"{first} {last}"
+        member = await post("/api/v1/members", f"member-{_ascii(first)}", {
+            "first_name": first, "last_name": last, "email": f"{_ascii(first)}.reunion@example.org",
+            "cohort": {"program": "Grande École", "graduation_year": 2016}})
+        if member:
+            demo.members[name] = member["member_id"]
+    start = _reunion_start(now or datetime.now(UTC))
+    event = await post("/api/v1/events", "reunion-2016", {
+        "title": "Réunion des 10 ans — promo 2016", "title_en": "Class of 2016: 10-year reunion",
+        "description": "Dîner et soirée au campus.", "description_en": "Dinner and party on campus.",
+        "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=5)).isoformat(),
+        "timezone": "Europe/Paris", "venue": "Campus, 1 avenue de l'École, Paris", "capacity": CAPACITY,
+        "organiser": "Association des diplômés"})
+    if event is None:
+        return demo
+    demo.event_id = event_id = event["event_id"]
+    # The cohort is invited (segments); 404/405 while the invitations route is not there.
+    await post(f"/api/v1/events/{event_id}/invitations", "invite-2016", {"segment": {"cohort_years": [2016]}},
+               ok=(200, 201, 202, 404, 405))
+    registrations: dict[str, str] = {}
+    for name, member_id in list(demo.members.items())[:CAPACITY + 1]:  # the fifth lands on the waitlist
+        r = await post(f"/api/v1/events/{event_id}/registrations", f"register-{member_id}", {"member_id": member_id})
+        if r:
+            registrations[name] = r["registration_id"]
+            demo.statuses[name] = r["status"]
+            if r.get("ticket_code"):
+                demo.codes[name] = r["ticket_code"]
+    names = list(registrations)
+    if len(names) == CAPACITY + 1:
+        # Someone cancels: the waitlisted one is promoted (a seat offered, to accept in time).
+        cancelled = await post(f"/api/v1/me/registrations/{registrations[names[1]]}/cancel", "cancel-second", {})
+        if cancelled:
+            demo.statuses[names[1]] = cancelled["status"]
+        for name in names[:1] + names[2:3]:  # two already at the desk
+            if name in demo.codes:
+                await post(f"/api/v1/events/{event_id}/check-ins", f"check-in-{registrations[name]}",
+                           {"code": demo.codes[name]})
+                demo.statuses[name] = "attended"
+    for problem in demo.problems:
+        print(f"seed events demo: {problem}", file=sys.stderr)
+    return demo
+
+
+def describe_events(demo: EventsDemo, console_url: str) -> str:
+    """What the runner prints once the seed is done (FR/EN)."""
+    if demo.event_id is None:
+        return ""
+    lines = [f"\n  Événements · Events: {console_url}/events — réunion promo 2016 (capacité {CAPACITY})"]
+    for name, status in demo.statuses.items():
+        code = demo.codes.get(name)
+        lines.append(f"    {name}: {status}" + (f" — billet · ticket {code}" if code and status == "registered" else ""))
+    return "\n".join(lines)

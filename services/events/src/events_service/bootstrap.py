@@ -46,7 +46,8 @@ def _figures(uow_factory: Callable[[], EventsUnitOfWork]) -> list[tuple[Subscrip
 
 def wire(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate) -> MessageBus:
     return MessageBus.wire(
-        [handlers.schedule_event, handlers.update_event, handlers.set_ticket_types, handlers.publish_event,
+        [handlers.schedule_event, handlers.issue_invitations, handlers.update_event, handlers.set_ticket_types,
+         handlers.publish_event,
          handlers.cancel_event, handlers.complete_event, handlers.get_event, handlers.list_events,
          registrations.register, registrations.cancel_registration, registrations.change_guests,
          registrations.accept_offer, registrations.answer_invitation, registrations.get_registration,

@@ -31,6 +31,7 @@ class Store:
     members: dict[tuple[str, str], ProjectMember] = field(default_factory=dict)
     memberships: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
     claims: dict[tuple[str, str, str], Claim] = field(default_factory=dict)
+    audience: dict[str, list[str]] = field(default_factory=dict)  # tenant → members of any segment (tests)
 
 
 class FakeEventsUnitOfWork(FakeUnitOfWork):
@@ -42,6 +43,7 @@ class FakeEventsUnitOfWork(FakeUnitOfWork):
         self.registrations = _Registrations(self)
         self.members = _Members(self.store)
         self.memberships = _Memberships(self.store)
+        self.audience = _Audience(self.store)
 
     @property
     def projected(self) -> dict[str, ProjectMember]:
@@ -203,6 +205,10 @@ class _Registrations:
                  and (status is None or r.status is status)]
         return sorted(found, key=lambda r: (r.waitlisted_at.timestamp() if r.waitlisted_at else 0, r.id))[:limit]
 
+    async def invite(self, registrations: list[Registration]) -> None:
+        for r in registrations:
+            await self.add(r)
+
     async def active_of_event(self, tenant: str, event_id: str, after: str | None, limit: int) -> list[Registration]:
         found = sorted((r for r in self.store.registrations.values()
                         if (r.tenant, r.event_id) == (tenant, event_id) and r.active
@@ -246,3 +252,11 @@ class _Memberships:
 
     async def erase(self, tenant: str, member_id: str) -> int:
         return 1 if self.store.memberships.pop((tenant, member_id), None) else 0
+
+
+class _Audience:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def member_ids(self, tenant: str, segment: object) -> list[str]:
+        return list(self.store.audience.get(tenant, []))

@@ -268,3 +268,28 @@ async def test_settled_claims_of_committed_registrations_are_forgotten_not_relea
     assert await regs.settle_claims(SettleClaims(), lambda: FakeEventsUnitOfWork(s.store), _gate(),
                                     clock=lambda: later) == 0
     assert s.store.claims == {} and s.store.seats_left[("demo", event_id)] == 2
+
+
+async def test_invitations_are_computed_once_and_let_invitees_see_an_invitation_only_event() -> None:
+    from alumni_contracts.segments import Segment
+    from events_service.domain.model import InvitationsAlreadyIssued
+    s = Service()
+    s.store.audience["demo"] = ["m1", "m2", "m3"]
+    event_id = await s.event(visibility="invited")
+    await s.call("register", MANAGER, event_id=event_id, member_id="m3")  # already has a row: not re-invited
+    first = await s.call("issue_invitations", MANAGER, event_id=event_id, segment=Segment(cohort_years=[2016]))
+    assert first.invited == 2 and first.segment == {"cohort_years": [2016]}
+    [issued] = s.published(v1.InvitationsIssued)
+    assert issued.invited == 2 and issued.segment == {"cohort_years": [2016]}
+    s.store.audience["demo"].append("m4")  # joined the segment later: a retry does not recompute
+    again = await s.call("issue_invitations", MANAGER, event_id=event_id, segment=Segment(cohort_years=[2016]))
+    assert again.invited == 2 and len(s.published(v1.InvitationsIssued)) == 1
+    with pytest.raises(InvitationsAlreadyIssued):
+        await s.call("issue_invitations", MANAGER, event_id=event_id, segment=Segment(cohort_years=[2017]))
+    # The invitee sees the invitation-only event and registers; a stranger does not see it.
+    assert (await s.call("get_event", alumnus("m1"), event_id=event_id)).event_id == event_id
+    assert (await s.call("register", alumnus("m1"), event_id=event_id)).status == "registered"
+    with pytest.raises(EventNotFound):
+        await s.call("get_event", alumnus("m9"), event_id=event_id)
+    declined = await s.call("answer_invitation", alumnus("m2"), event_id=event_id, answer="declined")
+    assert declined.status == "declined"

@@ -23,6 +23,7 @@ from events_service.domain.model import Details, Event, EventStatus, TicketType,
 from events_service.domain.registrations import HOLDING_SEATS, AlreadyRegistered, Registration, RegistrationStatus
 from events_service.service_layer.commands import ProjectMember
 from events_service.service_layer.ports import Claim
+from servicekit import segments
 from servicekit.domain import AggregateRoot, ConcurrencyConflict, new_id
 from servicekit.mongo import Document, IndexSpec
 from servicekit.projections import apply_versioned
@@ -68,7 +69,9 @@ def event_fields(e: Event) -> Document:
             "cancellation_policy": d.cancellation_policy, "capacity": d.capacity,
             "ticket_types": [ticket_doc(t) for t in e.ticket_types],
             "acceptance_window_s": e.acceptance_window.total_seconds(),
-            "payment_window_s": e.payment_window.total_seconds(), "cancelled_reason": e.cancelled_reason}
+            "payment_window_s": e.payment_window.total_seconds(), "cancelled_reason": e.cancelled_reason,
+            "invitation_segment": e.invitation_segment, "invited_count": e.invited_count,
+            "invitations_issued_at": e.invitations_issued_at}
 
 
 def event_from(doc: Document) -> Event:
@@ -85,7 +88,9 @@ def event_from(doc: Document) -> Event:
                  status=EventStatus(doc.get("status", "published")), ticket_types=types,
                  acceptance_window=timedelta(seconds=doc.get("acceptance_window_s", 48 * 3600)),
                  payment_window=timedelta(seconds=doc.get("payment_window_s", 1800)),
-                 created_at=doc.get("created_at"), cancelled_reason=doc.get("cancelled_reason", ""))
+                 created_at=doc.get("created_at"), cancelled_reason=doc.get("cancelled_reason", ""),
+                 invitation_segment=doc.get("invitation_segment"), invited_count=doc.get("invited_count", 0),
+                 invitations_issued_at=doc.get("invitations_issued_at"))
 
 
 class MongoEventRepository:
@@ -352,6 +357,11 @@ class MongoRegistrationRepository:
         cursor = self._col.find(where, session=self._session).sort([("waitlisted_at", 1), ("_id", 1)]).limit(limit)
         return [registration_from(doc) async for doc in cursor]
 
+    async def invite(self, registrations: list[Registration]) -> None:
+        if registrations:
+            await self._col.insert_many([{"_id": r.id, "tenant": r.tenant, "version": r.version, **registration_doc(r)}
+                                         for r in registrations], session=self._session)
+
     async def active_of_event(self, tenant: str, event_id: str, after: str | None, limit: int) -> list[Registration]:
         where: Document = {"tenant": tenant, "event_id": event_id,
                            "status": {"$in": [s.value for s in (RegistrationStatus.REGISTERED,
@@ -383,6 +393,14 @@ class MongoMemberProjection:
     async def exists(self, tenant: str, member_id: str) -> bool:
         return await self._col.find_one({"_id": member_id, "tenant": tenant}, {"_id": 1},
                                         session=self._session) is not None
+
+
+class MongoAudienceReader:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self._db = db
+
+    async def member_ids(self, tenant: str, segment: Any) -> list[str]:
+        return [m.member_id async for m in segments.select(self._db, tenant, segment)]
 
 
 MEMBER_STATES = frozenset({"active", "in_grace", "lifetime"})

@@ -4,6 +4,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from events_service.adapters.mongo_repository import (
+    MongoAudienceReader,
     MongoEventRepository,
     MongoMemberProjection,
     MongoMembershipProjection,
@@ -20,6 +21,7 @@ class MongoEventsUnitOfWork(MongoUnitOfWork):
     registrations: MongoRegistrationRepository
     members: MongoMemberProjection
     memberships: MongoMembershipProjection
+    audience: MongoAudienceReader
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.events = MongoEventRepository(db, session, self.track)
@@ -27,3 +29,4 @@ class MongoEventsUnitOfWork(MongoUnitOfWork):
         self.registrations = MongoRegistrationRepository(db, session, self.track)
         self.members = MongoMemberProjection(db, session)
         self.memberships = MongoMembershipProjection(db, session)
+        self.audience = MongoAudienceReader(db)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from servicekit.domain import AggregateRoot, Conflict, DomainError, DomainEvent, NotFound, new_id
@@ -77,6 +78,19 @@ class EventCancelled(DomainEvent):
 @dataclass(frozen=True)
 class EventCompleted(DomainEvent):
     event_id: str
+
+
+@dataclass(frozen=True)
+class InvitationsIssued(DomainEvent):
+    event_id: str
+    segment: dict[str, Any]
+    invited: int
+    issued_at: datetime
+
+
+class InvitationsAlreadyIssued(Conflict):
+    code = "invitations-already-issued"
+    title = "Invitations were already issued with another segment"
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -215,6 +229,9 @@ class Event(AggregateRoot):
     payment_window: timedelta = timedelta(minutes=30)  # a pending payment holds its seat this long
     created_at: datetime | None = None
     cancelled_reason: str = ""
+    invitation_segment: dict[str, Any] | None = None  # computed once: the segment invited
+    invited_count: int = 0
+    invitations_issued_at: datetime | None = None
 
     # Compatibility accessors (the first version of the model had these fields).
     @property
@@ -316,6 +333,21 @@ class Event(AggregateRoot):
             raise InvalidTransition("the event has not started")
         self.status = EventStatus.COMPLETED
         self.record(EventCompleted(self.id))
+
+    def invitations_already(self, segment: dict[str, Any]) -> bool:
+        """True when these invitations were issued already (a retry: nothing to do again);
+        refuses another segment (invitations are computed once per event) or a closed event."""
+        if self.invitation_segment is not None:
+            if self.invitation_segment != segment:
+                raise InvitationsAlreadyIssued("this event's invitations went to another segment")
+            return True
+        if self.status in (EventStatus.CANCELLED, EventStatus.COMPLETED):
+            raise InvalidTransition(f"a {self.status} event sends no invitations")
+        return False
+
+    def invitations_issued(self, segment: dict[str, Any], invited: int, now: datetime) -> None:
+        self.invitation_segment, self.invited_count, self.invitations_issued_at = segment, invited, now
+        self.record(InvitationsIssued(self.id, segment, invited, now))
 
     def ticket_type(self, type_id: str | None) -> TicketType:
         if type_id is None:

@@ -48,6 +48,13 @@ class SetTicketTypes:
 
 
 @dataclass(frozen=True)
+class IssueInvitations:
+    tenant: str
+    event_id: str
+    segment: Any  # alumni_contracts.segments.Segment (evaluated by the audience port)
+
+
+@dataclass(frozen=True)
 class PublishEvent:
     tenant: str
     event_id: str

@@ -27,6 +27,9 @@ def to_contract(event: DomainEvent) -> EventData | None:
             return v1.EventCancelled(event_id=event.event_id, reason=event.reason)
         case m.EventCompleted():
             return v1.EventCompleted(event_id=event.event_id)
+        case m.InvitationsIssued():
+            return v1.InvitationsIssued(event_id=event.event_id, segment=event.segment, invited=event.invited,
+                                        issued_at=event.issued_at)
         case r.RegistrationConfirmed():
             return v1.RegistrationConfirmed(registration_id=event.registration_id, event_id=event.event_id,
                                             member_id=event.member_id, ticket_type_id=event.ticket_type_id,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from events_service.domain.model import Event
 from events_service.domain.registrations import Registration, RegistrationStatus
@@ -77,7 +77,16 @@ class RegistrationRepository(Protocol):
     async def of_member(self, tenant: str, member_id: str) -> list[Registration]: ...
     async def of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
                        limit: int) -> list[Registration]: ...
+    async def invite(self, registrations: list[Registration]) -> None:
+        """New invited rows (members without one for this event)."""
+        ...
     async def active_of_event(self, tenant: str, event_id: str, after: str | None, limit: int) -> list[Registration]: ...
+
+
+class AudienceReader(Protocol):
+    """Members of a segment, from this service's own audience projection (`servicekit.segments`)."""
+
+    async def member_ids(self, tenant: str, segment: Any) -> list[str]: ...
 
 
 class MemberProjection(Protocol):
@@ -109,3 +118,6 @@ class EventsUnitOfWork(ErasingUnitOfWork, Protocol):
 
     @property
     def memberships(self) -> MembershipProjection: ...
+
+    @property
+    def audience(self) -> AudienceReader: ...

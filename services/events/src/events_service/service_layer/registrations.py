@@ -65,7 +65,7 @@ async def _visible_event(uow: EventsUnitOfWork, tenant: str, event_id: str, acto
     invited = False
     if member_id is not None and not actor.staff:
         row = await uow.registrations.for_member(tenant, event_id, member_id)
-        invited = row is not None and row.invited_at is not None
+        invited = row is not None  # invited (or registered by staff)
     if not event.visible_to(staff=actor.staff, invited=invited):
         raise EventNotFound(f"no event {event_id}")  # an invisible event does not exist for this caller
     return event

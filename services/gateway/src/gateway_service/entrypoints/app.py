@@ -24,6 +24,7 @@ from gateway_service.entrypoints import (
     events_routes,
     imports_routes,
     kpi_routes,
+    mail_view_routes,
     members_routes,
     membership_routes,
     newsletters_routes,
@@ -61,6 +62,7 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
     app.state.verifier = verifier
     app.state.bus = None
     app.state.max_upload_bytes = max_upload_bytes
+    app.state.dev_mailbox_url = dev_mailbox_url
     app.state.tenants = list(tenants)  # a webhook names its tenant (no token to say it)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(ValidationError, on_validation_error)
@@ -114,6 +116,7 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
             response = await client.get(dev_mailbox_url, params=window)
         return JSONResponse(response.json())
 
+    app.include_router(mail_view_routes.router)
     app.include_router(console_routes.router)
 
     document_problems(app)

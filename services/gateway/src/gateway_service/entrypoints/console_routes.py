@@ -12,10 +12,9 @@ from fastapi.responses import Response
 
 # `require-trusted-types-for 'script'` with no policy allowed: the browser refuses any string
 # assigned to a markup or script sink (the markup-parsing properties, `on…` attributes, script
-# text), so such a regression fails loudly. `frame-src blob:`: the mailbox view shows an email's
-# HTML in a sandboxed frame (no script, opaque origin) loaded from a Blob, never as markup here.
+# text), so such a regression fails loudly.
 CONSOLE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               "connect-src 'self'; frame-src blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+               "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
                "form-action 'self'; "
                "require-trusted-types-for 'script'; trusted-types 'none'")
 SECURITY_HEADERS = {

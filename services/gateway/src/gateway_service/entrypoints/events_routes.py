@@ -15,6 +15,7 @@ from alumni_contracts import naming
 from alumni_contracts.common import Identifier
 from alumni_contracts.events import commands as ev
 from alumni_contracts.fundraising import commands as fc
+from alumni_contracts.segments import Segment
 from gateway_service.entrypoints.edge import IdempotencyKey, Who, created, forward
 
 router = APIRouter()
@@ -108,6 +109,22 @@ async def set_ticket_types(event_id: EventId, body: TicketTypesBody, request: Re
                            idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     return await forward(request, cmd(ev.SET_TICKET_TYPES),
                          ev.SetTicketTypes(event_id=event_id, ticket_types=body.ticket_types), who, idempotency_key)
+
+
+class InvitationsBody(_Body):
+    segment: Segment
+
+
+@router.post(EVENTS + "/{event_id}/invitations", status_code=201, tags=TAGS, response_model=ev.InvitationsResult,
+             responses={409: {"description": "Invitations were already issued to another segment"}})
+async def issue_invitations(event_id: EventId, body: InvitationsBody, request: Request, who: Who,
+                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Managers invite a segment (cohort years, programs, cities, groups, membership state…):
+    computed once on the events service's own projection; each invitee gets an `invited`
+    registration (and sees an invitation-only event). Sending it again returns the first result."""
+    result = await forward(request, cmd(ev.ISSUE_INVITATIONS),
+                           ev.IssueInvitations(event_id=event_id, segment=body.segment), who, idempotency_key)
+    return created(result, f"{EVENTS}/{event_id}/registrations?status=invited")
 
 
 @router.post(EVENTS + "/{event_id}/publish", tags=TAGS, response_model=ev.EventOut)

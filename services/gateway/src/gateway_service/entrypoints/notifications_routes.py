@@ -113,7 +113,8 @@ async def set_my_preferences(body: nc.SetMyPreferences, request: Request, who: W
                          idempotency_key)
 
 
-@router.get(UNSUBSCRIBE_PATH, tags=["notifications"], response_class=HTMLResponse)
+@router.get(UNSUBSCRIBE_PATH, tags=["notifications"], response_class=HTMLResponse,
+            responses={400: {"description": "Invalid or expired link (an HTML page)"}})
 async def unsubscribe_page(request: Request, token: Token, tenant: TenantQuery = None,
                            accept_language: Annotated[str | None, Header()] = None) -> HTMLResponse:
     """The page an email's unsubscribe link opens (no login): it asks to confirm with a button
@@ -121,6 +122,9 @@ async def unsubscribe_page(request: Request, token: Token, tenant: TenantQuery =
     reply = await _ask(request, naming.query_subject("notifications", nc.CHECK_UNSUBSCRIBE),
                        nc.CheckUnsubscribe(token=token), _webhook_tenant(request, tenant))
     if not reply.ok:
+        assert reply.problem is not None
+        if reply.problem.status != 400:
+            raise ApiError(problem_response(reply.problem))
         return _page(_lang(accept_language), f"<p>{escape(TEXT[_lang(accept_language)]['invalid'])}</p>", 400)
     info = nc.UnsubscribeInfo.model_validate(reply.result)
     t = TEXT[info.locale]
@@ -147,7 +151,7 @@ async def unsubscribe(request: Request, token: Token, tenant: TenantQuery = None
     wants_json = "application/json" in (accept or "")
     if not reply.ok:
         assert reply.problem is not None
-        if wants_json:
+        if wants_json or reply.problem.status != 400:
             return problem_response(reply.problem)
         lang = _lang(accept_language)
         return _page(lang, f"<p>{escape(TEXT[lang]['invalid'])}</p>", 400)

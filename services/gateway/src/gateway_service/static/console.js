@@ -893,7 +893,21 @@ $("showcase-channel").addEventListener("change", loadShowcase);
 const MAIL_PAGE = 50, MAIL_KEEP = 500;
 const mail = {newest: 0, oldest: null};
 const mailRow = (m) => h("tr", {}, h("td", {class: "nowrap"}, h("time", {datetime: m.received_at, title: m.received_at},
-  dateTime(m.received_at))), cell((m.to || []).join(", ")), cell(m.subject), cell(m.message_id));
+  dateTime(m.received_at))), cell((m.to || []).join(", ")), cell(m.subject), cell(m.message_id),
+  h("td", {}, button("Voir · View", () => showMail(m), {class: "mail-view"})));
+// An email's HTML is shown in a frame loaded from the gateway's short-lived view URL, served
+// sandboxed (no script, an opaque origin): it is never parsed as markup in the console itself.
+async function showMail(m) {
+  $("mail-preview").hidden = false;
+  $("mail-preview-subject").textContent = m.subject;
+  const unsubscribe = m.list_unsubscribe ? ` · List-Unsubscribe: ${m.list_unsubscribe} (${m.list_unsubscribe_post})` : "";
+  $("mail-preview-meta").textContent = `${(m.to || []).join(", ")} · ${m.language || "?"}${unsubscribe}`;
+  $("mail-preview-text").textContent = m.body || "";
+  try {
+    const view = await api(`/api/v1/dev/mailbox/${encodeURIComponent(m.id)}/view`);
+    $("mail-preview-html").src = view.url;
+  } catch (e) { report("mail-error", e); }
+}
 function trimMail() {
   const tbody = $("mail");
   while (tbody.children.length > MAIL_KEEP) tbody.lastElementChild.remove();
@@ -1004,6 +1018,9 @@ function newsletterRow(n) {
 }
 async function loadNewsletters() {
   report("newsletters-error");
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("newsletters-panel").hidden = !staff;  // staff only: an alumnus would get a 403
+  if (!staff) return;
   try {
     const list = await api("/api/v1/newsletters");
     $("newsletters").replaceChildren(...list.items.map(newsletterRow));
@@ -1027,6 +1044,75 @@ $("newsletter-form").addEventListener("submit", async (ev) => {
   } catch (e) { report("newsletters-error", e); }
 });
 $("refresh-newsletters").addEventListener("click", loadNewsletters);
+
+// -- my notifications and preferences (an account linked to a member) -----------------------
+const CATEGORY = {events: "Événements · Events", newsletters: "Lettre d'information · Newsletter",
+  jobs: "Offres d'emploi · Jobs", fundraising: "Collecte de fonds · Fundraising", membership: "Adhésion · Membership",
+  community: "Communauté · Community"};
+const feed = {next: null};
+function feedItem(n) {
+  return h("li", {class: n.read_at ? "read" : "unread", dataset: {id: n.notification_id}},
+    h("span", {class: "title"}, n.title), " — ", h("time", {datetime: n.created_at}, dateTime(n.created_at)),
+    " · ", CATEGORY[n.category] || n.category, h("details", {}, h("summary", {}, "…"), h("pre", {}, n.body)));
+}
+async function loadMyNotifications(more = false) {
+  report("my-notifications-error");
+  $("my-notifications-panel").hidden = !claims().member_id;
+  if (!claims().member_id) return;
+  try {
+    const page = await api(`/api/v1/me/notifications?limit=20${more && feed.next ? "&after=" + encodeURIComponent(feed.next) : ""}`);
+    const items = page.items.map(feedItem);
+    if (more) append($("my-notifications"), items); else $("my-notifications").replaceChildren(...items);
+    feed.next = page.next_cursor;
+    $("my-notifications-more").hidden = !page.next_cursor;
+    $("my-unread").textContent = `${page.unread} non lue(s) · unread`;
+    if (!more) await loadMyPreferences();
+  } catch (e) { report("my-notifications-error", e); }
+}
+async function loadMyPreferences() {
+  const prefs = await api("/api/v1/me/notification-preferences");
+  $("my-preferences-rows").replaceChildren(...Object.keys(CATEGORY).map(c => h("tr", {}, cell(CATEGORY[c]),
+    ...["email", "in_app"].map(ch => h("td", {}, h("input", {type: "checkbox", name: `${c}:${ch}`,
+      "aria-label": `${CATEGORY[c]} — ${ch}`, checked: prefs.preferences[c][ch]}))))));
+  $("my-consents").textContent = "Consentements (registre) · Consents (ledger): " + Object.entries(prefs.consents)
+    .map(([p, granted]) => `${label("purpose", p)} ${granted ? "✓" : "✗"}`).join(", ");
+}
+$("my-preferences").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const choices = [...ev.target.querySelectorAll("input[type=checkbox]")].map(box => {
+    const [category, channel] = box.name.split(":");
+    return {category, channel, enabled: box.checked};
+  });
+  try {
+    await api("/api/v1/me/notification-preferences", json("PUT", {choices}, once()));
+    $("my-preferences-result").textContent = "Enregistré · Saved";
+  } catch (e) { $("my-preferences-result").textContent = e.message; }
+});
+$("my-notifications-read").addEventListener("click", async () => {
+  try {
+    await api("/api/v1/me/notifications/read", json("POST", {all: true}, once()));
+    await loadMyNotifications();
+  } catch (e) { report("my-notifications-error", e); }
+});
+$("my-notifications-more").addEventListener("click", () => loadMyNotifications(true));
+$("refresh-my-notifications").addEventListener("click", () => loadMyNotifications());
+
+// -- contactability (staff): contactable alumni ÷ alumni of record, per cohort ------------------
+const ratioText = (ratio) => `${(ratio * 100).toFixed(1)} %`;
+async function loadContactability() {
+  report("contactability-error");
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("contactability-panel").hidden = !staff;
+  if (!staff) return;
+  try {
+    const report_ = await api("/api/v1/notifications/contactability");
+    $("contactability-total").textContent =
+      `${report_.contactable} / ${report_.alumni} joignables · contactable (${ratioText(report_.ratio)})`;
+    $("contactability").replaceChildren(...report_.cohorts.map(c => row(
+      [`${c.program} ${c.graduation_year}`, c.alumni, c.contactable, ratioText(c.ratio)])));
+  } catch (e) { report("contactability-error", e); }
+}
+$("refresh-contactability").addEventListener("click", loadContactability);
 
 // -- register --------------------------------------------------------------------------------
 $("register").addEventListener("submit", async (ev) => {
@@ -1155,7 +1241,7 @@ async function loadMyRegistrations() {
 }
 $("refresh-my-registrations").addEventListener("click", loadMyRegistrations);
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadNewsletters(); loadEvents(); loadMyRegistrations(); }
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadEvents(); loadMyRegistrations(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.

@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from alumni_contracts.segments import Segment
-from notifications_service.adapters.mongo_repository import NOTIFICATIONS
+from notifications_service.adapters.mongo_repository import CONTACTS, NOTIFICATIONS
 from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
 from notifications_service.domain.newsletters import Content, Newsletter, NewsletterStatus
 from notifications_service.service_layer.newsletters import Figures
@@ -84,6 +84,7 @@ class MongoAudienceReader:
     """The segment's members in this service's audience projection (`servicekit.segments`)."""
 
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession | None) -> None:
+        self._db = db
         self._col = db[AUDIENCE]
         self._session = session
 
@@ -93,6 +94,13 @@ class MongoAudienceReader:
             query["_id"] = {"$gt": after}
         cursor = self._col.find(query, session=self._session).sort("_id", 1).limit(limit)
         return [AudienceMember.of(d) async for d in cursor]
+
+    async def contacts(self, tenant: str, member_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The contact projection's documents of a batch of members, in one read."""
+        found: dict[str, dict[str, Any]] = {}
+        async for d in self._db[CONTACTS].find({"tenant": tenant, "_id": {"$in": member_ids}}, session=self._session):
+            found[d["_id"]] = d
+        return found
 
     async def count(self, tenant: str, segment: Segment, contactable_only: bool) -> int:
         query = segment_filter(segment, tenant)

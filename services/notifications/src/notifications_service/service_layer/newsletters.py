@@ -58,6 +58,7 @@ class NewsletterRepository(Protocol):
 class AudienceReader(Protocol):
     async def page(self, tenant: str, segment: Segment, after: str | None, limit: int) -> list[AudienceMember]: ...
     async def count(self, tenant: str, segment: Segment, contactable_only: bool) -> int: ...
+    async def contacts(self, tenant: str, member_ids: list[str]) -> dict[str, dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -261,14 +262,18 @@ async def fan_out(tenant: str, newsletter_id: str, uow_factory: Callable[[], New
                 return FanOutResult(batches, queued, True)
             count = 0
             brand = composer.brand(tenant)
+            contacts = await uow.audience_reader.contacts(tenant, [m.member_id for m in members])
             for member in members:
+                contact = contacts.get(member.member_id)
+                if contact is None:
+                    continue  # not (yet) in the contact projection: nowhere to send, no consent on record
                 lang = newsletter.content.language_for(member.locale)
                 if lang not in values_by_lang:
                     values_by_lang[lang] = message_values(newsletter, lang, markdown, brand.name)
                 outcome = await queue_message(Message(
                     tenant=tenant, member_id=member.member_id, kind=NEWSLETTER_KIND, category=Category.NEWSLETTERS,
                     marketing=True, cause=newsletter_id, per_member=True, about=newsletter_id, locale=lang,
-                    values=values_by_lang[lang]), uow, composer)
+                    values=values_by_lang[lang]), uow, composer, contact)
                 count += bool(outcome)
             newsletter.queued_batch(members[-1].member_id, count)
             await uow.newsletters.save(newsletter)
