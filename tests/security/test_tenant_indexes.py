@@ -4,6 +4,7 @@ queues and sweeps."""
 
 from __future__ import annotations
 
+from events_service.adapters.mongo_desk import DESK_INDEXES as EVENTS_DESK
 from events_service.adapters.mongo_repository import INDEXES as EVENTS
 from fundraising_service.adapters.mongo_repository import INDEXES as FUNDRAISING
 from members_service.adapters.mongo_indexes import INDEXES as MEMBERS
@@ -31,7 +32,7 @@ CROSS_TENANT = {
     ("dues_memberships", "dues_reminders_active"): "dues reminder sweep (notifications)",
     ("dues_memberships", "dues_reminders_grace"): "dues reminder sweep (notifications)",
 }
-ALL = [*EVENTS, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
+ALL = [*EVENTS, *EVENTS_DESK, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
        *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES]
 
 
