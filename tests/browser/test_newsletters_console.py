@@ -87,7 +87,7 @@ def test_a_manager_composes_previews_and_sends_a_newsletter(platform: Platform, 
         page.wait_for_timeout(1000)
     assert page.evaluate("window.__pwned") is None
     console.assert_clean()
-    box = httpx.get(f"{platform.mailbox_url}/messages", params={"limit": 200}).json()["messages"]
+    box = httpx.get(platform.mailbox_url, params={"limit": 200}, timeout=5).json()["messages"]
     mine = [m for m in box if m["message_id"].startswith(f"<nl-{newsletter_id}-")]
     assert [m["to"] for m in mine] == [["lina.nl@example.org"]]
     assert mine[0]["subject"] == f"Promo 2031 {HOSTILE}"  # her language: French
