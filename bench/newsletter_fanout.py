@@ -115,7 +115,7 @@ async def run(uri: str, n: int, batch: int, smtp_port: int, store: Path) -> None
     mailer = SmtpMailer("127.0.0.1", smtp_port, settings.mail_from, timeout=30)
     worker = mailer_worker(MongoDeliveryQueue(db, 60.0), mailer, uow, batch_size=settings.delivery_batch_size,
                            max_attempts=5, poll_seconds=0.2)
-    prefix = f"<newsletter-{newsletter.id}-"
+    prefix = f"<nl-{newsletter.id}-"
     started = time.perf_counter()
     task = asyncio.create_task(worker.run())
     result = await newsletters.fan_out(TENANT, newsletter.id, uow, composer, markdown, batch, worker.wake)

@@ -4,6 +4,7 @@ and the two events the notifications service publishes about them (v1)."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
@@ -11,7 +12,7 @@ from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import Identifier, Locale, Purpose, Timestamp
 from alumni_contracts.envelope import EventData
 from alumni_contracts.segments import MarketingSegment, Segment
-from alumni_contracts.text import ShortText
+from alumni_contracts.text import PersonText, ShortText
 
 CREATE_NEWSLETTER = "create_newsletter"
 UPDATE_NEWSLETTER = "update_newsletter"
@@ -22,6 +23,8 @@ LIST_NEWSLETTERS = "list_newsletters"
 PREVIEW_NEWSLETTER = "preview_newsletter"
 
 MAX_MARKDOWN = 50_000
+# Markdown is person text too: NFC, no control characters or bidirectional overrides; line breaks kept.
+Markdown = Annotated[str, PersonText(max_length=MAX_MARKDOWN, multiline=True)]
 
 
 class NewsletterStatus(StrEnum):
@@ -53,10 +56,9 @@ class NewsletterContent(Request):
 
     subject_fr: ShortText | None = Field(None, description="Subject in French.", examples=["Les nouvelles de la promo"])
     subject_en: ShortText | None = Field(None, description="Subject in English.", examples=["News from your class"])
-    body_fr: str | None = Field(None, min_length=1, max_length=MAX_MARKDOWN, description="Body in French (Markdown).",
+    body_fr: Markdown | None = Field(None, description="Body in French (Markdown).",
                                 examples=["## Bonjour !\n\nLe gala a lieu le **12 juin**."])
-    body_en: str | None = Field(None, min_length=1, max_length=MAX_MARKDOWN,
-                                description="Body in English (Markdown).",
+    body_en: Markdown | None = Field(None, description="Body in English (Markdown).",
                                 examples=["## Hello!\n\nThe gala is on **12 June**."])
 
     @model_validator(mode="after")

@@ -77,8 +77,12 @@ def test_the_member_gets_their_language_or_the_one_written() -> None:
     assert english_only.language_for("fr") == "en"
 
 
-def test_the_delivery_key_is_the_mailer_rule() -> None:
-    assert delivery_key("n1", "m1") == Notification.delivery_key("newsletter", "n1", "m1") == "newsletter-n1-m1"
+def test_the_delivery_key_is_one_per_member_and_fits_an_identifier() -> None:
+    newsletter, member = "01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11", "01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b12"
+    key = delivery_key(newsletter, member)
+    assert key == delivery_key(newsletter, member) != delivery_key(newsletter, member[:-1] + "3")
+    assert key.startswith(f"nl-{newsletter}-") and len(key) <= 64  # `notification_sent.notification_id`
+    Notification(id=key, tenant="demo")  # and it is a notification id
 
 
 @pytest.mark.parametrize(("markdown", "absent", "present"), [

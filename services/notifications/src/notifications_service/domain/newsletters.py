@@ -4,11 +4,12 @@
 is resumable: it walks the segment in member-id order and the newsletter keeps the last
 member queued (`cursor`) with the count, both saved in the same transaction as the batch of
 messages they describe — a crash repeats at most the batch in flight, and each message's id
-is its delivery key (`newsletter-<id>-<member>`), so a repeated batch queues nothing twice.
+is its delivery key (`delivery_key`: newsletter and member), so a repeated batch queues nothing twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -78,7 +79,11 @@ class NewsletterFannedOut(DomainEvent):
 
 
 def delivery_key(newsletter_id: str, member_id: str) -> str:
-    return f"{NEWSLETTER_KIND}-{newsletter_id}-{member_id}"
+    """`nl-<newsletter id>-<24 hex of a hash of the member id>`: one per (newsletter, member),
+    deterministic (a re-run finds it), and within the 64 characters of an identifier (the
+    notification id travels in `notification_sent`; two UUIDs side by side would not fit)."""
+    member = hashlib.blake2b(member_id.encode(), digest_size=12).hexdigest()
+    return f"nl-{newsletter_id}-{member}"
 
 
 @dataclass(eq=False)

@@ -5,7 +5,7 @@ The fan-out selects recipients from this service's own audience projection
 (`servicekit.segments`, the segment contract's rules) — members of the segment with a
 granted newsletter consent and a working address — and queues one message each through the
 mailer API (`service_layer.mailer.queue_message`: the member's language, branded template,
-preferences, `List-Unsubscribe`), whose delivery key `newsletter-<id>-<member>` is the
+preferences, `List-Unsubscribe`), whose delivery key (`domain.newsletters.delivery_key`) is the
 notification's id and Message-ID: across crashes and re-runs each (newsletter, member) is
 queued once and sent at most once (the mailer's ambiguous window re-sends with the same
 Message-ID, which receivers deduplicate). One transaction per batch holds the messages, the
@@ -28,6 +28,7 @@ from notifications_service.domain.newsletters import (
     Content,
     Newsletter,
     NewsletterNotFound,
+    delivery_key,
 )
 from notifications_service.domain.newsletters import NewsletterFannedOut as NewsletterFannedOutEvent
 from notifications_service.domain.newsletters import NewsletterScheduled as NewsletterScheduledEvent
@@ -273,7 +274,8 @@ async def fan_out(tenant: str, newsletter_id: str, uow_factory: Callable[[], New
                 outcome = await queue_message(Message(
                     tenant=tenant, member_id=member.member_id, kind=NEWSLETTER_KIND, category=Category.NEWSLETTERS,
                     marketing=True, cause=newsletter_id, per_member=True, about=newsletter_id, locale=lang,
-                    values=values_by_lang[lang]), uow, composer, contact)
+                    key=delivery_key(newsletter_id, member.member_id), values=values_by_lang[lang]), uow, composer,
+                    contact)
                 count += bool(outcome)
             newsletter.queued_batch(members[-1].member_id, count)
             await uow.newsletters.save(newsletter)
