@@ -27,7 +27,7 @@ from servicekit.devservers import free_port
 
 VALUES = {"first_name": "Zoé", "last_name": "Martin", "program": "MSc Finance", "graduation_year": 2016,
           "unsubscribe_url": "https://alumni.example.org/api/v1/public/unsubscribe?tenant=demo&token=x.y",
-          "preferences_url": "https://alumni.example.org/console.html#my-notifications"}
+          "preferences_url": "https://alumni.example.org/console#notifications"}
 
 
 def rate(n: int, seconds: float) -> float:
