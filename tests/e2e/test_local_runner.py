@@ -21,11 +21,14 @@ import pytest
 
 from alumni_local.http_retry import RetryTransport
 from alumni_local.seed_dues import DEMO_MEMBERS
+from alumni_local.seed_notifications import DEMO as NOTIFICATIONS_DEMO
 
 pytestmark = pytest.mark.e2e
 
 BURST = 20
-DUES_DEMO = len(DEMO_MEMBERS)  # the dues demo's members (`alumni_local.seed_dues`)
+# The dues demo's members (`alumni_local.seed_dues`) and the notifications demo's (bounces, an
+# English newsletter subscriber: `alumni_local.seed_notifications`).
+DUES_DEMO = len(DEMO_MEMBERS) + len(NOTIFICATIONS_DEMO)
 T = TypeVar("T")
 
 

@@ -363,3 +363,27 @@ async def test_use_cases_are_served_through_bootstrap_with_their_roles() -> None
     assert served["cmd.notifications.unsubscribe"].roles == frozenset({Role.PUBLIC})
     assert served["qry.notifications.get_contactability"].roles == frozenset({Role.MANAGER, Role.ADMIN})
     composer_for(JinjaRenderer(), NotificationsSettings())  # the default settings compose
+
+
+async def test_a_withdrawal_after_queueing_stops_the_queued_marketing_email() -> None:
+    """A long fan-out queues first and sends later: the mailer checks consent and preference
+    again when the email's turn comes."""
+    store = Store()
+    store.contacts["m1"] = contact()
+    store.contacts["m2"] = contact()
+    await queue(store, newsletter("m1"))
+    await queue(store, newsletter("m2"))
+    store.contacts["m1"] = contact(consent=False)  # member_consent_changed projected meanwhile
+
+    class Recording:
+        def __init__(self) -> None:
+            self.sent: list[str] = []
+
+        async def send(self, email: Any) -> None:
+            self.sent.append(email.to + email.message_id)
+
+    mailer = Recording()
+    settled = await handlers.deliver_due(store, mailer, lambda: FakeNotificationsUnitOfWork(store), batch_size=10,
+                                         max_attempts=3, clock=lambda: NOW)
+    assert settled == 2 and len(mailer.sent) == 1 and "welcome-nl-1-m2" in mailer.sent[0]
+    assert store.notifications["welcome-nl-1-m1"].status is Status.WITHDRAWN

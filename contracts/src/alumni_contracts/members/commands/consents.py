@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import ConsentChannel, Identifier, Locale, Purpose
@@ -34,6 +34,13 @@ class ConsentChoice(Request):
     language: Locale = Field(description="Language the text was shown in.")
     channel: ConsentChannel = ConsentChannel.WEB
     scope: ShowcaseScopeIn | None = Field(None, description="Showcase only, required to grant it.")
+
+    @field_validator("channel")
+    @classmethod
+    def _not_email(cls, channel: ConsentChannel) -> ConsentChannel:
+        if channel is ConsentChannel.EMAIL:  # recorded only from an email's one-click unsubscribe link
+            raise ValueError("the email channel is recorded by the unsubscribe link, not through the API")
+        return channel
 
 
 class SetConsent(ConsentChoice):

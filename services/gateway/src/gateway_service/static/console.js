@@ -1067,6 +1067,8 @@ async function loadMyNotifications(more = false) {
     $("my-notifications-more").hidden = !page.next_cursor;
     $("my-unread").textContent = `${page.unread} non lue(s) · unread`;
     if (!more) await loadMyPreferences();
+    // An email's "Notification preferences" link opens console#notifications.
+    if (!more && location.hash === "#notifications") $("my-notifications-panel").scrollIntoView();
   } catch (e) { report("my-notifications-error", e); }
 }
 async function loadMyPreferences() {

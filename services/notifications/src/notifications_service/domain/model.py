@@ -83,6 +83,12 @@ class Notification(AggregateRoot):
         self.status, self.sent_at = Status.SENT, now
         self.record(NotificationSent(self.id, self.member_id, self.template, self.email.locale, now))
 
+    def mark_withdrawn(self, reason: str) -> None:
+        """Not sent after all: no longer wanted when its turn came (a marketing message whose
+        consent or preference was withdrawn after it was queued)."""
+        self.status, self.failure = Status.WITHDRAWN, reason
+        self.version += 1
+
     def mark_failed(self, reason: str) -> None:
         self.status, self.failure = Status.FAILED, reason
         self.version += 1

@@ -16,7 +16,14 @@ from typing import Any
 from notifications_service.domain import reminders
 from notifications_service.domain.bounces import AddressHealth, BounceKind, BouncePolicy
 from notifications_service.domain.model import Notification
-from notifications_service.domain.preferences import Category, MemberPreferences
+from notifications_service.domain.preferences import (
+    Category,
+    Channel,
+    MemberPreferences,
+    MessageClass,
+    Preferences,
+    channels_for,
+)
 from notifications_service.domain.reminders import SKIPPED, MembershipView, ReminderPolicy, Stage
 from notifications_service.service_layer.commands import (
     RecordConsentState,
@@ -234,6 +241,14 @@ async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callabl
             break
         assert notification.email is not None
         bounce: BounceKind | None = None
+        if notification.email.marketing and not await _still_wanted(notification, uow_factory):
+            # Consent or preference withdrawn since it was queued (a long fan-out): the
+            # withdrawal applies to this very send, not only to the next message queued.
+            notification.mark_withdrawn("consent or preference withdrawn before sending")
+            log.info("marketing email withdrawn before sending", notification_id=notification.id)
+            await retry_transient(partial(_settle, notification, token, uow_factory, None, clock(), bounce_policy))
+            settled += 1
+            continue
         if rate is not None:
             await rate.wait(notification.tenant)
         try:
@@ -267,6 +282,19 @@ async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callabl
                 continue
         settled += 1
     return settled
+
+
+async def _still_wanted(notification: Notification, uow_factory: Callable[[], NotificationsUnitOfWork]) -> bool:
+    assert notification.email is not None
+    try:
+        category = Category(notification.email.category)
+    except ValueError:
+        return True
+    async with uow_factory() as uow:
+        contact = await uow.contacts.get(notification.tenant, notification.member_id)
+        prefs = await uow.preferences.get(notification.tenant, notification.member_id)
+    message = MessageClass(notification.template, category, marketing=True)
+    return Channel.EMAIL in channels_for(message, contact, prefs.preferences if prefs else Preferences())
 
 
 async def _settle(notification: Notification, token: str, uow_factory: Callable[[], NotificationsUnitOfWork],

@@ -35,7 +35,7 @@ from servicekit import context
 from servicekit.domain import utcnow
 
 UNSUBSCRIBE_PATH = "/api/v1/public/unsubscribe"  # served by the gateway, no login
-PREFERENCES_PATH = "/console.html#my-notifications"
+PREFERENCES_PATH = "/console#notifications"  # the console: My notifications and preferences
 
 
 @dataclass(frozen=True)
