@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
-
-from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -211,7 +210,8 @@ class CampaignClosed(_CampaignEvent):
 
     event_name = "campaign_closed"
 
-    raised: Money = Field(description="Final amount raised (net of refunds).")
+    raised_minor: int = Field(ge=0, description="Final amount raised (net of refunds), in minor units of the "
+                                                "goal's currency (may be zero).", examples=[4_200_000])
     donors: int = Field(ge=0, description="Distinct donors.", examples=[340])
     closed_at: AwareDatetime = Field(description="When (UTC).")
 
