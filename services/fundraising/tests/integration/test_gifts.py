@@ -27,9 +27,9 @@ from fundraising_service.domain.campaigns import (
 from fundraising_service.domain.gifts import Donor, Frequency, GiftRefundRefused, Nature, ReceiptChoice
 from fundraising_service.domain.model import Money, UnknownDonor
 from fundraising_service.domain.payments import Method
+from fundraising_service.service_layer import gift_commands as c
 from fundraising_service.service_layer import gift_handlers as h
 from fundraising_service.service_layer import handlers, payment_handlers
-from fundraising_service.service_layer import gift_commands as c
 from fundraising_service.service_layer.commands import ProjectMember, ReceiveWebhook
 from fundraising_service.service_layer.contract_mapping import to_contract
 from servicekit.data_export import export_records
@@ -169,6 +169,7 @@ async def test_refund_recurring_pledge_leaderboard_export_and_erasure(uow_factor
         "demo", recurring.id, False, TODAY, Method.SEPA_DEBIT, "insufficient_funds"), uow_factory())
     assert (str(failed.status), failed.failures) == ("failed", 1)
     [failure] = await published(db, "recurring_gift_failed")
+    assert (failure.data.reason, failure.data.failures) == ("insufficient_funds", 1)
     back = await h.record_recurring_charge(c.RecordRecurringCharge(
         "demo", recurring.id, True, TODAY, Method.SEPA_DEBIT, None), uow_factory())
     assert (str(back.status), back.charges, back.next_charge_on) == ("active", 1, h_next(TODAY))
