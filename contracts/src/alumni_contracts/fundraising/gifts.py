@@ -253,10 +253,13 @@ class GiftCheckout(Result):
     expires_at: AwareDatetime
 
 
-class RefundGift(Request):
+class RefundGiftIn(Request):
+    amount_minor: GiftAmount = Field(description="At most what is left of the gift.")
+    reason: ShortText = Field(examples=["duplicate gift"])
+
+
+class RefundGift(RefundGiftIn):
     gift_id: Identifier
-    amount_minor: GiftAmount
-    reason: ShortText
 
 
 class ListGifts(Request):
@@ -315,15 +318,18 @@ class RecurringChargeOutcome(StrEnum):
     FAILED = "failed"
 
 
-class RecordRecurringCharge(Request):
+class RecurringChargeIn(Request):
     """The outcome of one charge (the provider's or the bank's report): a success is a gift,
     a failure puts the recurring gift in `failed` and reminds the donor."""
 
-    recurring_gift_id: Identifier
     outcome: RecurringChargeOutcome
     charged_on: date
     method: Annotated[str, StringConstraints(pattern=r"^(card|sepa_debit|transfer)$")] = "sepa_debit"
     reason: ShortText | None = None
+
+
+class RecordRecurringCharge(RecurringChargeIn):
+    recurring_gift_id: Identifier
 
 
 class RecurringAction(StrEnum):
@@ -332,10 +338,13 @@ class RecurringAction(StrEnum):
     CANCEL = "cancel"
 
 
-class ChangeRecurringGift(Request):
+class RecurringChangeIn(Request):
+    reason: ShortText | None = None
+
+
+class ChangeRecurringGift(RecurringChangeIn):
     recurring_gift_id: Identifier
     action: RecurringAction
-    reason: ShortText | None = None
 
 
 class ListRecurringGifts(Request):
