@@ -118,3 +118,31 @@ async def test_campaign_manual_and_online_gifts_public_page_and_bad_input(platfo
         r = await api.post("/api/v1/gifts", headers=manager, json=gift)
         assert r.status_code == 409 and r.json()["type"].endswith("campaign-not-open"), r.text
     await nc.close()
+
+
+async def test_the_demo_seed_gives_manually_online_monthly_by_pledge_and_as_a_company(platform: Platform) -> None:
+    from alumni_local.seed_gifts import seed_gifts
+
+    manager = {"Authorization": f"Bearer {platform.issue_token('manager')}"}
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30, headers=manager) as api:
+        demo = await seed_gifts(api)
+        assert demo.problems == [] and demo.campaign_id is not None
+        again = await seed_gifts(api)  # a second `make run` adds nothing
+        assert again.problems == [] and again.campaign_id == demo.campaign_id
+        cid = demo.campaign_id
+        for _ in range(120):  # the online gift arrives by the provider's webhook
+            gifts = (await api.get(f"/api/v1/gifts?campaign_id={cid}")).json()["items"]
+            if any(g["provider"] == "local" for g in gifts):
+                break
+            await asyncio.sleep(0.25)
+        assert sorted((g["method"], g["amount_minor"]) for g in gifts) == [
+            ("card", 7500), ("cheque", 10000), ("cheque", 15000), ("sepa_debit", 2000), ("transfer", 4000),
+            ("transfer", 15000)]
+        assert any(g["company"] and g["matches_gift_id"] for g in gifts)
+        recurring = (await api.get("/api/v1/recurring-gifts")).json()["items"]
+        assert sorted(r["status"] for r in recurring if r["campaign_id"] == cid) == ["active", "failed"]
+        [pledge] = (await api.get(f"/api/v1/pledges?member_id={demo.members['david']}")).json()["items"]
+        assert (pledge["paid_minor"], pledge["status"]) == (10000, "open")
+        public = (await api.get(f"/api/v1/public/demo/campaigns/{cid}")).json()
+        names = [d["name"] for d in public["named_donors"]]
+        assert "Adèle D." in names and "Donatrice Conseil SAS" in names and not any("Mécène" in n for n in names)

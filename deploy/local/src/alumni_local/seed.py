@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
+from alumni_local.seed_gifts import seed_gifts
 from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
 
@@ -112,6 +113,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         # Memberships across cohorts and programs (dues KPIs panel); recent graduates only in a
         # register large enough for them (one per 50 seeded members, at most NEW_GRADUATES).
         await seed_dues_kpi_demo(client, new_graduates=min(NEW_GRADUATES, count // 50))
+        gifts = await seed_gifts(client)  # the fundraising demo: a giving day for the foundation
+        for problem in gifts.problems:
+            print(problem, file=sys.stderr)
         if dues is not None:
             seeded = await seed_dues(client, DEMO_PLANS)
             dues.members, dues.statuses, dues.problems = seeded.members, seeded.statuses, seeded.problems
