@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
-from alumni_local.seed_gifts import seed_gifts
 from alumni_local.seed_dues import DuesDemo, seed_dues
+from alumni_local.seed_gifts import seed_gifts
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
 
 SEED_SUBJECT = "local-seed"
