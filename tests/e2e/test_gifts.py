@@ -38,6 +38,7 @@ async def until_known(api: httpx.AsyncClient, headers: dict[str, str], body: dic
 async def test_campaign_manual_and_online_gifts_public_page_and_bad_input(platform: Platform) -> None:
     nc = await platform.connect_nats()
     received = await nc.subscribe("evt.demo.fundraising.donation_received.v1")
+    reached = await nc.subscribe("evt.demo.fundraising.campaign_goal_reached.v1")
     manager = {"Authorization": f"Bearer {platform.issue_token('manager')}"}
     async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30) as api, \
             httpx.AsyncClient(timeout=30) as web:
@@ -93,9 +94,15 @@ async def test_campaign_manual_and_online_gifts_public_page_and_bad_input(platfo
         with pytest.raises(TimeoutError):
             await received.next_msg(timeout=1)
 
-        progress = (await api.get(f"/api/v1/campaigns/{cid}", headers=manager)).json()
+        for _ in range(120):  # the progress projection follows the gift events
+            progress = (await api.get(f"/api/v1/campaigns/{cid}", headers=manager)).json()
+            if progress["gifts"] == 2:
+                break
+            await asyncio.sleep(0.25)
         assert (progress["raised_minor"], progress["donors"], progress["gifts"]) == (11_000, 1, 2)
         assert progress["goal_reached_at"] is not None
+        goal = json.loads((await reached.next_msg(timeout=30)).data)["data"]
+        assert (goal["campaign_id"], goal["goal"]["minor_units"]) == (cid, 10_000)
         public = await api.get(f"/api/v1/public/demo/campaigns/{cid}")
         assert public.status_code == 200 and public.json()["named_donors"] == [{"name": "Donatienne G."}]
         mine = (await api.get("/api/v1/me/donations", headers=alumnus)).json()

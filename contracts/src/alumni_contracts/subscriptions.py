@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from alumni_contracts import naming
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
-from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded
+from alumni_contracts.fundraising.v1 import DonationReceived, DonationRefunded, DuesPaid, DuesPaymentFailed, DuesRefunded
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
 from alumni_contracts.members.membership_v1 import ALL as MEMBERSHIP_EVENTS
 from alumni_contracts.members.membership_v1 import (
@@ -91,6 +91,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", MemberProfileUpdated, "kpi_profile_updated", lane="kpi"),
     Subscription("members", MemberConsentChanged, "kpi_consent_changed", lane="kpi"),
     Subscription("members", MemberErasureRequested, "kpi_erasure", lane="kpi"),
+    # Campaign progress (fundraising, issue 12): a projection of its own gift events, one consumer
+    # per event, so that concurrent gifts never contend for a campaign's counters.
+    Subscription("fundraising", DonationReceived, "progress_received", lane="progress"),
+    Subscription("fundraising", DonationRefunded, "progress_refunded", lane="progress"),
 )
 
 

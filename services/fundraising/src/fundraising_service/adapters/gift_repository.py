@@ -3,6 +3,7 @@ cohort view of fundraising's members projection."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, time
@@ -35,10 +36,15 @@ from fundraising_service.domain.gifts import (
 )
 from fundraising_service.domain.model import Money
 from fundraising_service.domain.payments import Method
-from servicekit.domain import AggregateRoot
+from servicekit.domain import AggregateRoot, ConcurrencyConflict
 from servicekit.mongo import Document, IndexSpec
 
 CAMPAIGNS = "campaigns"
+CAMPAIGN_PROGRESS = "campaign_progress"
+CAMPAIGN_DONORS = "campaign_donors"
+# Counter documents per campaign, summed by readers. One is enough now that the progress
+# projection (a single consumer) moves them; more would spread concurrent writers.
+PROGRESS_SHARDS = 1
 GIFTS = "gifts"
 GIFT_INTENTS = "gift_intents"
 RECURRING_GIFTS = "recurring_gifts"
@@ -46,6 +52,17 @@ PLEDGES = "pledges"
 
 GIFT_INDEXES = [
     IndexSpec(CAMPAIGNS, [("tenant", 1), ("status", 1), ("_id", -1)], "campaigns_by_status"),
+    IndexSpec(CAMPAIGN_PROGRESS, [("tenant", 1), ("campaign_id", 1)], "progress_by_campaign"),
+    # Writes filter on (tenant, _id[, version]): an index naming every field of the filter (the
+    # stand-in plans a collection scan as soon as a filter names a field outside its index).
+    IndexSpec(CAMPAIGN_PROGRESS, [("tenant", 1), ("_id", 1)], "progress_by_id"),
+    IndexSpec(CAMPAIGN_DONORS, [("tenant", 1), ("campaign_id", 1)], "donors_by_campaign"),
+    IndexSpec(CAMPAIGN_DONORS, [("tenant", 1), ("member_id", 1)], "donors_by_member"),
+    IndexSpec(CAMPAIGNS, [("tenant", 1), ("_id", 1), ("version", 1)], "campaigns_versioned"),
+    IndexSpec(CAMPAIGNS, [("tenant", 1), ("_id", 1), ("goal_reached_at", 1)], "campaigns_goal"),
+    IndexSpec(GIFTS, [("tenant", 1), ("_id", 1), ("version", 1)], "gifts_versioned"),
+    IndexSpec(RECURRING_GIFTS, [("tenant", 1), ("_id", 1), ("version", 1)], "recurring_versioned"),
+    IndexSpec(PLEDGES, [("tenant", 1), ("_id", 1), ("version", 1)], "pledges_versioned"),
     IndexSpec(GIFTS, [("tenant", 1), ("campaign_id", 1), ("member_id", 1)], "gifts_by_campaign_donor"),
     IndexSpec(GIFTS, [("tenant", 1), ("member_id", 1), ("_id", -1)], "gifts_by_member"),
     IndexSpec(GIFTS, [("tenant", 1), ("paid_on", 1)], "gifts_by_day"),
@@ -99,8 +116,8 @@ def campaign_document(c: Campaign) -> Document:
             "starts_at": c.starts_at, "ends_at": c.ends_at,
             "legal_entity": asdict(c.legal_entity) if c.legal_entity else None,
             "funds": [asdict(f) for f in c.funds], "appeals": [asdict(a) for a in c.appeals],
-            "giving_day": c.giving_day, "status": str(c.status), "raised_minor": c.raised_minor, "gifts": c.gifts,
-            "donors": c.donors, "goal_reached_at": c.goal_reached_at, "closed_at": c.closed_at,
+            "giving_day": c.giving_day, "status": str(c.status),  # progress: in `campaign_progress`
+            "goal_reached_at": c.goal_reached_at, "closed_at": c.closed_at,
             "launched_at": c.launched_at}
 
 
@@ -111,8 +128,7 @@ def campaign_from(d: Document) -> Campaign:
                     legal_entity=_entity_from(d.get("legal_entity")),
                     funds=tuple(Fund(**f) for f in d.get("funds", [])),
                     appeals=tuple(Appeal(**a) for a in d.get("appeals", [])), giving_day=d.get("giving_day", False),
-                    status=CampaignStatus(d["status"]), raised_minor=d.get("raised_minor", 0),
-                    gifts=d.get("gifts", 0), donors=d.get("donors", 0), goal_reached_at=d.get("goal_reached_at"),
+                    status=CampaignStatus(d["status"]), goal_reached_at=d.get("goal_reached_at"),
                     closed_at=d.get("closed_at"), launched_at=d.get("launched_at"))
 
 
@@ -209,28 +225,90 @@ class _Repository:
 class MongoCampaignRepository(_Repository):
     collection = CAMPAIGNS
 
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession,
+                 track: Callable[[AggregateRoot], None]) -> None:
+        super().__init__(db, session, track)
+        self._progress = db[CAMPAIGN_PROGRESS]
+        self._donors = db[CAMPAIGN_DONORS]
+
+    async def _with_progress(self, tenant: str, campaigns: list[Campaign]) -> list[Campaign]:
+        if not campaigns:
+            return campaigns
+        by_id = {c.id: c for c in campaigns}
+        async for shard in self._progress.find({"tenant": tenant, "campaign_id": {"$in": list(by_id)}},
+                                               session=self._session):
+            c = by_id[shard["campaign_id"]]
+            c.raised_minor += shard.get("raised_minor", 0)
+            c.gifts += shard.get("gifts", 0)
+            c.donors += shard.get("donors", 0)
+        return campaigns
+
     async def get(self, tenant: str, campaign_id: str) -> Campaign | None:
         found: Campaign | None = await self._get(tenant, campaign_id, campaign_from)
+        if found is not None:
+            await self._with_progress(tenant, [found])
         return found
 
     async def save(self, campaign: Campaign) -> None:
+        new = campaign.persisted_version == 0
         await _save_versioned(self._col, campaign, campaign_document(campaign), self._session)
+        if new:
+            await self._progress.insert_many([
+                {"_id": f"{campaign.id}:{n}", "tenant": campaign.tenant, "campaign_id": campaign.id,
+                 "raised_minor": 0, "gifts": 0, "donors": 0} for n in range(PROGRESS_SHARDS)], session=self._session)
         self._track(campaign)
 
     async def add_progress(self, campaign: Campaign, raised_minor: int, gifts: int, donors: int) -> None:
-        changes: Document = {"$inc": {"raised_minor": raised_minor, "gifts": gifts, "donors": donors,
-                                      "version": campaign.version - campaign.persisted_version}}
-        if campaign.goal_reached_at is not None:
-            changes["$set"] = {"goal_reached_at": campaign.goal_reached_at}
-        await self._col.update_one({"_id": campaign.id, "tenant": campaign.tenant}, changes, session=self._session)
+        shard = f"{campaign.id}:{random.randrange(PROGRESS_SHARDS)}"
+        await self._progress.update_one({"_id": shard, "tenant": campaign.tenant},
+                                        {"$inc": {"raised_minor": raised_minor, "gifts": gifts, "donors": donors}},
+                                        session=self._session)
+        if campaign.version != campaign.persisted_version:  # the goal was reached by this gift: once
+            result = await self._col.update_one(
+                {"_id": campaign.id, "tenant": campaign.tenant, "goal_reached_at": None},
+                {"$set": {"goal_reached_at": campaign.goal_reached_at}, "$inc": {"version": 1}}, session=self._session)
+            if result.matched_count == 0:
+                raise ConcurrencyConflict(f"campaign {campaign.id}: goal already reported")
         self._track(campaign)
+
+    async def first_gift_of(self, campaign: Campaign, member_id: str) -> bool:
+        key = {"_id": f"{campaign.id}:{member_id}", "tenant": campaign.tenant}
+        if await self._donors.find_one(key, {"_id": 1}, session=self._session) is not None:
+            return False
+        await self._donors.insert_one({**key, "campaign_id": campaign.id, "member_id": member_id},
+                                      session=self._session)
+        return True
+
+    async def pseudonymise(self, tenant: str, member_id: str, pseudonym: str) -> int:
+        """The campaign's donor list keeps the donor under the pseudonym (the counts stay right)."""
+        rows = await self._donors.find({"tenant": tenant, "member_id": member_id}, session=self._session).to_list()
+        if not rows:
+            return 0
+        await self._donors.delete_many({"tenant": tenant, "member_id": member_id}, session=self._session)
+        await self._donors.insert_many([{"_id": f"{r['campaign_id']}:{pseudonym}", "tenant": tenant,
+                                         "campaign_id": r["campaign_id"], "member_id": pseudonym} for r in rows],
+                                       session=self._session)
+        return len(rows)
+
+    async def reset_progress(self, tenant: str, campaign_id: str, raised_minor: int, gifts: int,
+                             donors: list[str]) -> None:
+        await self._progress.delete_many({"tenant": tenant, "campaign_id": campaign_id}, session=self._session)
+        await self._progress.insert_many([
+            {"_id": f"{campaign_id}:{n}", "tenant": tenant, "campaign_id": campaign_id,
+             "raised_minor": raised_minor if n == 0 else 0, "gifts": gifts if n == 0 else 0,
+             "donors": len(donors) if n == 0 else 0} for n in range(PROGRESS_SHARDS)], session=self._session)
+        await self._donors.delete_many({"tenant": tenant, "campaign_id": campaign_id}, session=self._session)
+        if donors:
+            await self._donors.insert_many([{"_id": f"{campaign_id}:{m}", "tenant": tenant, "campaign_id": campaign_id,
+                                             "member_id": m} for m in donors], session=self._session)
 
     async def list(self, tenant: str, status: str | None, limit: int) -> list[Campaign]:
         query: Document = {"tenant": tenant}
         if status is not None:
             query["status"] = status
-        return [campaign_from(d) async for d in self._col.find(query, session=self._session).sort("_id", -1)
-                .limit(limit)]
+        found = [campaign_from(d) async for d in self._col.find(query, session=self._session).sort("_id", -1)
+                 .limit(limit)]
+        return await self._with_progress(tenant, found)
 
 
 class MongoGiftRepository(_Repository):
@@ -339,18 +417,10 @@ class MongoCohortDirectory:
                                        session=self._session)
         return (doc["first_name"], doc["last_name"]) if doc else None
 
-    async def cohorts_of(self, tenant: str, member_ids: list[str]) -> dict[str, list[tuple[str, int]]]:
-        found: dict[str, list[tuple[str, int]]] = {}
-        async for doc in self._col.find({"tenant": tenant, "_id": {"$in": member_ids}}, {"cohorts": 1},
-                                        session=self._session):
-            found[doc["_id"]] = [(c["program"], c["graduation_year"]) for c in doc.get("cohorts", [])]
-        return found
-
-    async def cohort_sizes(self, tenant: str) -> dict[tuple[str, int], int]:
-        """Alumni of record per main cohort (one pass over the projection: no count scans)."""
-        sizes: dict[tuple[str, int], int] = {}
+    async def main_cohorts(self, tenant: str) -> dict[str, tuple[str, int]]:
+        """One pass over the projection (no `$in` of thousands of ids, no count scans)."""
+        found: dict[str, tuple[str, int]] = {}
         async for doc in self._col.find({"tenant": tenant}, {"cohorts": 1}, session=self._session):
             for c in doc.get("cohorts", [])[:1]:
-                key = (c["program"], c["graduation_year"])
-                sizes[key] = sizes.get(key, 0) + 1
-        return sizes
+                found[doc["_id"]] = (c["program"], c["graduation_year"])
+        return found

@@ -184,11 +184,11 @@ class Campaign(AggregateRoot):
             raise UnknownFund(f"campaign {self.id} has no appeal {appeal_id!r}")
 
     def add_gift(self, amount: Money, new_donor: bool, now: datetime) -> None:
-        """Progress moves; the goal is reported reached once, when first crossed."""
+        """Progress moves (in memory: the repository persists it by increments); the goal is
+        reported reached once, by the first gift that finds the net total at or above it."""
         self.raised_minor += amount.minor_units
         self.gifts += 1
         self.donors += 1 if new_donor else 0
-        self.version += 1
         if self.goal_reached_at is None and self.raised_minor >= self.goal.minor_units:
             self.goal_reached_at = now
             self.record(CampaignGoalReached(self.id, self.entity_id, self.goal,
@@ -197,7 +197,6 @@ class Campaign(AggregateRoot):
     def remove(self, amount_minor: int) -> None:
         """A refund takes the money back out of the progress (a reached goal stays reported)."""
         self.raised_minor = max(0, self.raised_minor - amount_minor)
-        self.version += 1
 
     def close(self, now: datetime) -> None:
         if self.status is CampaignStatus.CLOSED:

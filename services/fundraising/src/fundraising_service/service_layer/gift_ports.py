@@ -12,10 +12,15 @@ from fundraising_service.service_layer.ports import FundraisingUnitOfWork
 class CampaignRepository(Protocol):
     async def get(self, tenant: str, campaign_id: str) -> Campaign | None: ...
     async def save(self, campaign: Campaign) -> None:
-        """Insert, or replace the version read (optimistic locking); progress moves by `$inc`
-        (`add_progress`), so concurrent gifts to one campaign never overwrite each other."""
+        """Insert, or replace the version read (optimistic locking); progress is kept apart and
+        moved by `$inc` (`add_progress`, from the progress projection)."""
         ...
     async def add_progress(self, campaign: Campaign, raised_minor: int, gifts: int, donors: int) -> None: ...
+    async def first_gift_of(self, campaign: Campaign, member_id: str) -> bool:
+        """Records `member_id` as a donor of the campaign: True the first time."""
+        ...
+    async def reset_progress(self, tenant: str, campaign_id: str, raised_minor: int, gifts: int,
+                             donors: list[str]) -> None: ...
     async def list(self, tenant: str, status: str | None, limit: int) -> list[Campaign]: ...
 
 
@@ -60,9 +65,8 @@ class CohortDirectory(Protocol):
     """Fundraising's own projection of members (from members events): names and cohorts."""
 
     async def name(self, tenant: str, member_id: str) -> tuple[str, str] | None: ...
-    async def cohorts_of(self, tenant: str, member_ids: list[str]) -> dict[str, list[tuple[str, int]]]: ...
-    async def cohort_sizes(self, tenant: str) -> dict[tuple[str, int], int]:
-        """Alumni of record per (program, graduation year)."""
+    async def main_cohorts(self, tenant: str) -> dict[str, tuple[str, int]]:
+        """Alumni of record → their main cohort (program, graduation year)."""
         ...
 
 
