@@ -107,7 +107,7 @@ async def run(mongo_uri: str, gifts: int, members: int, history: int) -> dict[st
     rounds = 5
     started = time.perf_counter()
     for _ in range(rounds):
-        await h.campaign_leaderboard(c.CampaignLeaderboard("demo", campaign.id), uow())
+        await h._compute_leaderboard(c.CampaignLeaderboard("demo", campaign.id), uow())  # not the 4 s cache
     results["leaderboard ms"] = 1000 * (time.perf_counter() - started) / rounds
     started = time.perf_counter()
     for _ in range(rounds):

@@ -446,7 +446,7 @@ def _percent(part: int, whole: int) -> float:
 
 Leaderboard = tuple[Campaign, list[Row], list[Row]]
 # Consoles poll the leaderboard every 5 s during a giving day; it reads the campaign's gifts and
-# the register (1.5 s at 10,000 members and 5,000 gifts on the stand-in, bench/RESULTS.md), so
+# the register (~1 s at 10,000 members and 5,000 gifts on the stand-in, bench/RESULTS.md), so
 # each replica computes it at most once per this many seconds, whatever the number of consoles.
 LEADERBOARD_TTL_SECONDS = 4.0
 _leaderboards: dict[tuple[str, str], tuple[float, Leaderboard]] = {}
