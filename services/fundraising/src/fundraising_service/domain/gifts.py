@@ -148,6 +148,7 @@ class RecurringGiftChanged(DomainEvent):
     change: str  # started | failed | cancelled
     at: datetime
     reason: str | None = None
+    failures: int = 0  # consecutive failed charges then (the aggregate may change before the commit)
 
 
 @dataclass(frozen=True)
@@ -298,7 +299,7 @@ class RecurringGift(AggregateRoot):
         self.failures += 1
         self.last_failure = reason
         self.status = RecurringStatus.FAILED
-        self.record(RecurringGiftChanged(self, "failed", now, reason))
+        self.record(RecurringGiftChanged(self, "failed", now, reason, self.failures))
 
     def pause(self) -> None:
         if self.status is not RecurringStatus.ACTIVE:

@@ -88,7 +88,7 @@ def gift_contract(event: DomainEvent) -> EventData | None:
                 return v1.RecurringGiftStarted(**common, started_at=event.at, receipt=v1.ReceiptChoice(r.receipt))
             if event.change == "failed":
                 return v1.RecurringGiftFailed(**common, failed_at=event.at, reason=event.reason or "charge_failed",
-                                              failures=r.failures)
+                                              failures=event.failures)
             return v1.RecurringGiftCancelled(**common, cancelled_at=event.at, reason=event.reason)
         case PledgeMade(pledge=p):
             assert p.made_at is not None
