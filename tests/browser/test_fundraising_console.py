@@ -71,6 +71,16 @@ def test_manager_launches_records_and_watches_the_live_leaderboard(platform: Pla
     with manager(platform) as http:
         assert known_to_fundraising(http, campaign_id, second, 2500, "browser-second").status_code == 201
     wait_text(console, "#leaderboard", "66.00 EUR", timeout=20)  # 1 + 40 + 25
+    # A monthly gift whose charge failed is shown as such (never a silent stop).
+    with manager(platform) as http:
+        r = http.post("/api/v1/recurring-gifts", json={"campaign_id": campaign_id, "member_id": second,
+                                                       "amount_minor": 1000, "currency": "EUR", "frequency": "monthly"})
+        assert r.status_code == 201, r.text
+        r = http.post(f"/api/v1/recurring-gifts/{r.json()['recurring_gift_id']}/charges", json={
+            "outcome": "failed", "charged_on": datetime.now(UTC).date().isoformat(), "reason": "card_declined"})
+        assert r.status_code == 200 and r.json()["status"] == "failed", r.text
+    page.click("#campaigns button.campaign-open")
+    wait_text(console, "#recurring-gifts", "échec de prélèvement · charge failed (card_declined)")
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     console.assert_clean()
 

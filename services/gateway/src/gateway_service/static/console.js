@@ -936,6 +936,9 @@ $("refresh-mail").addEventListener("click", () => loadMail(true));
 LABELS.giftStatus = {received: "reçu · received", partially_refunded: "remboursé en partie · partly refunded",
   refunded: "remboursé · refunded"};
 LABELS.campaignStatus = {active: "en cours · active", closed: "clôturée · closed"};
+LABELS.recurringStatus = {active: "actif · active", paused: "suspendu · paused",
+  failed: "échec de prélèvement · charge failed", cancelled: "arrêté · cancelled"};
+LABELS.frequency = {monthly: "mensuel · monthly", yearly: "annuel · yearly"};
 const campaignsState = {selected: null, items: []};
 const LEADERBOARD_POLL_MS = 5000;  // polling of the projection: measured in bench/RESULTS.md
 async function loadCampaigns() {
@@ -984,6 +987,11 @@ async function loadCampaignDetail() {
           loadCampaigns();
         } catch (e) { report("campaigns-error", e); }
       }, {class: "gift-refund"})])));
+    const recurring = await api("/api/v1/recurring-gifts");
+    $("recurring-gifts").replaceChildren(...recurring.items.filter(r => r.campaign_id === id).map(r => h("tr",
+      {class: r.status === "failed" ? "error" : null}, cell(r.member_id), cell(euros(r.amount_minor, r.currency)),
+      cell(label("frequency", r.frequency)), cell(label("recurringStatus", r.status) + (r.last_failure ? ` (${r.last_failure})` : "")),
+      cell(r.next_charge_on || ""), cell(String(r.failures)))));
     await loadLeaderboard();
   } catch (e) { report("campaigns-error", e); }
 }
