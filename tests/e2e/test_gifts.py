@@ -103,6 +103,9 @@ async def test_campaign_manual_and_online_gifts_public_page_and_bad_input(platfo
         assert progress["goal_reached_at"] is not None
         goal = json.loads((await reached.next_msg(timeout=30)).data)["data"]
         assert (goal["campaign_id"], goal["goal"]["minor_units"]) == (cid, 10_000)
+        rebuilt = await api.post(f"/api/v1/campaigns/{cid}/progress/rebuild", headers=manager)
+        assert rebuilt.status_code == 200 and (rebuilt.json()["raised_minor"], rebuilt.json()["donors"]) == (11_000, 1)
+        assert (await api.post(f"/api/v1/campaigns/{cid}/progress/rebuild", headers=alumnus)).status_code == 403
         public = await api.get(f"/api/v1/public/demo/campaigns/{cid}")
         assert public.status_code == 200 and public.json()["named_donors"] == [{"name": "Donatienne G."}]
         mine = (await api.get("/api/v1/me/donations", headers=alumnus)).json()

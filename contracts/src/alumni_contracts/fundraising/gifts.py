@@ -32,6 +32,7 @@ LIST_PLEDGES = "list_pledges"
 CAMPAIGN_LEADERBOARD = "campaign_leaderboard"
 GIVING_REPORT = "giving_report"
 MY_DONATIONS = "my_donations"
+REBUILD_PROGRESS = "rebuild_campaign_progress"
 
 MAX_GIFT_MINOR_UNITS = 100_000_000
 MAX_GOAL_MINOR_UNITS = 100_000_000_000
@@ -161,6 +162,13 @@ class CampaignView(Result):
     progress_percent: float = Field(description="raised ÷ goal × 100, one decimal.")
     goal_reached_at: AwareDatetime | None = None
     closed_at: AwareDatetime | None = None
+
+
+class ProgressRebuilt(Result):
+    campaign_id: Identifier
+    raised_minor: int
+    gifts: int
+    donors: int
 
 
 class CampaignList(Result):

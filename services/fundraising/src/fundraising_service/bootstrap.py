@@ -73,7 +73,7 @@ GIFT_HANDLERS: list[Callable[..., Awaitable[Any]]] = [
     gift_handlers.refund_gift, gift_handlers.list_gifts, gift_handlers.start_recurring_gift,
     gift_handlers.record_recurring_charge, gift_handlers.change_recurring_gift, gift_handlers.list_recurring_gifts,
     gift_handlers.make_pledge, gift_handlers.list_pledges, gift_handlers.my_donations,
-    gift_handlers.campaign_leaderboard, gift_handlers.giving_report]
+    gift_handlers.campaign_leaderboard, gift_handlers.giving_report, gift_handlers.rebuild_campaign_progress]
 
 
 def bootstrap(uow_factory: Callable[[], GiftsUnitOfWork], providers: Providers | None = None) -> ServiceParts:

@@ -182,3 +182,9 @@ class CampaignLeaderboard:
 class GivingReport:
     tenant: str
     year: int
+
+
+@dataclass(frozen=True)
+class RebuildProgress:
+    tenant: str
+    campaign_id: str

@@ -55,6 +55,7 @@ from fundraising_service.service_layer.gift_commands import (
     MakePledge,
     MyDonations,
     PublicCampaign,
+    RebuildProgress,
     RecordGift,
     RecordRecurringCharge,
     RefundGift,
@@ -168,6 +169,13 @@ async def apply_to_progress(tenant: str, campaign_id: str, member_id: str, amoun
             campaign.add_gift(Money(amount_minor, campaign.goal.currency), new_donor, clock())
             await uow.campaigns.add_progress(campaign, amount_minor, 1, 1 if new_donor else 0)
         await uow.commit()
+
+
+async def rebuild_campaign_progress(cmd: RebuildProgress, uow: GiftsUnitOfWork) -> tuple[str, int, int, int]:
+    """The use case: a manager recomputes a campaign's progress from its gifts."""
+    async with uow:
+        await _campaign(uow, cmd.tenant, cmd.campaign_id)  # another tenant's: 404
+    return (cmd.campaign_id, *await rebuild_progress(cmd.tenant, cmd.campaign_id, uow))
 
 
 async def rebuild_progress(tenant: str, campaign_id: str, uow: GiftsUnitOfWork) -> tuple[int, int, int]:

@@ -67,6 +67,15 @@ async def close_campaign(campaign_id: Id, request: Request, who: Who,
                          idempotency_key)
 
 
+@router.post("/api/v1/campaigns/{campaign_id}/progress/rebuild", tags=TAGS, response_model=g.ProgressRebuilt,
+             responses=PROBLEMS)
+async def rebuild_campaign_progress(campaign_id: Id, request: Request, who: Who) -> dict[str, Any]:
+    """Managers: recompute the campaign's progress (raised, gifts, donors) from its gifts — the
+    progress projection's replay."""
+    require_staff(who)
+    return await forward(request, cmd(g.REBUILD_PROGRESS), g.CampaignRef(campaign_id=campaign_id), who)
+
+
 @router.get("/api/v1/campaigns/{campaign_id}/leaderboard", tags=TAGS, response_model=g.Leaderboard,
             responses=PROBLEMS)
 async def campaign_leaderboard(campaign_id: Id, request: Request, who: Who) -> dict[str, Any]:
