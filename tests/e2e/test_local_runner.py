@@ -21,11 +21,13 @@ import pytest
 
 from alumni_local.http_retry import RetryTransport
 from alumni_local.seed_dues import DEMO_MEMBERS
+from alumni_local.seed_gifts import DONORS as GIFT_DONORS
 
 pytestmark = pytest.mark.e2e
 
 BURST = 20
-DUES_DEMO = len(DEMO_MEMBERS)  # the dues demo's members (`alumni_local.seed_dues`)
+# the dues demo's members (`alumni_local.seed_dues`) and the fundraising demo's donors (`seed_gifts`)
+DUES_DEMO = len(DEMO_MEMBERS) + len(GIFT_DONORS)
 T = TypeVar("T")
 
 
