@@ -22,13 +22,15 @@ import pytest
 from alumni_local.http_retry import RetryTransport
 from alumni_local.seed_dues import DEMO_MEMBERS
 from alumni_local.seed_notifications import DEMO as NOTIFICATIONS_DEMO
+from alumni_local.seed_gifts import DONORS as GIFT_DONORS
 
 pytestmark = pytest.mark.e2e
 
 BURST = 20
 # The dues demo's members (`alumni_local.seed_dues`) and the notifications demo's (bounces, an
 # English newsletter subscriber: `alumni_local.seed_notifications`).
-DUES_DEMO = len(DEMO_MEMBERS) + len(NOTIFICATIONS_DEMO)
+# ... and the fundraising demo's donors (`seed_gifts`).
+DUES_DEMO = len(DEMO_MEMBERS) + len(NOTIFICATIONS_DEMO) + len(GIFT_DONORS)
 T = TypeVar("T")
 
 

@@ -91,6 +91,9 @@ def _register_all() -> None:
                   notifications_v1.EmailAddressInvalidated, newsletters.NewsletterScheduled,
                   newsletters.NewsletterFannedOut):
         REGISTRY.register(model)
+    for gift_event in fundraising_v1.GIFT_EVENTS:
+        if gift_event is not fundraising_v1.DonationReceived:
+            REGISTRY.register(gift_event)
     for membership_event in membership_v1.ALL:
         REGISTRY.register(membership_event)
     for events_event in events_v1.ALL:

@@ -18,7 +18,15 @@ from alumni_contracts.events.v1 import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
-from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded, TicketPaid, TicketPaymentFailed
+from alumni_contracts.fundraising.v1 import (
+    DonationReceived,
+    DonationRefunded,
+    DuesPaid,
+    DuesPaymentFailed,
+    DuesRefunded,
+    TicketPaid,
+    TicketPaymentFailed,
+)
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
 from alumni_contracts.members.membership_v1 import ALL as MEMBERSHIP_EVENTS
 from alumni_contracts.members.membership_v1 import (
@@ -139,6 +147,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # Audience projections (segments, `servicekit.segments`): each targeting service keeps its
     # own copy of who is in which cohort, city, group, membership state, with which consents.
     *(s for consumer in AUDIENCE_CONSUMERS for s in _audience(consumer)),
+    # Campaign progress (fundraising, issue 12): a projection of its own gift events, one consumer
+    # per event, so that concurrent gifts never contend for a campaign's counters.
+    Subscription("fundraising", DonationReceived, "progress_received", lane="progress"),
+    Subscription("fundraising", DonationRefunded, "progress_refunded", lane="progress"),
 )
 
 

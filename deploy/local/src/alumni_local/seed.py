@@ -19,6 +19,7 @@ import httpx
 from alumni_local.http_retry import AsyncRetryTransport, describe
 from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_events import EventsDemo, seed_events_demo
+from alumni_local.seed_gifts import seed_gifts
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
 from alumni_local.seed_notifications import seed_notifications
 
@@ -120,6 +121,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         # register large enough for them (one per 50 seeded members, at most NEW_GRADUATES).
         await seed_dues_kpi_demo(client, new_graduates=min(NEW_GRADUATES, count // 50))
         await seed_notifications(client)  # bounces, an English welcome, contactability below 100 %
+        gifts = await seed_gifts(client)  # the fundraising demo: a giving day for the foundation
+        for problem in gifts.problems:
+            print(problem, file=sys.stderr)
         if dues is not None:
             seeded = await seed_dues(client, DEMO_PLANS)
             dues.members, dues.statuses, dues.problems = seeded.members, seeded.statuses, seeded.problems

@@ -3,6 +3,14 @@ from __future__ import annotations
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from fundraising_service.adapters.gift_repository import (
+    MongoCampaignRepository,
+    MongoCohortDirectory,
+    MongoGiftIntentRepository,
+    MongoGiftRepository,
+    MongoPledgeRepository,
+    MongoRecurringGiftRepository,
+)
 from fundraising_service.adapters.mongo_repository import (
     MongoCheckoutRepository,
     MongoDonationRepository,
@@ -18,9 +26,21 @@ class MongoFundraisingUnitOfWork(MongoUnitOfWork):
     members: MongoDonorProjection
     checkouts: MongoCheckoutRepository
     payments: MongoPaymentRepository
+    campaigns: MongoCampaignRepository
+    gifts: MongoGiftRepository
+    gift_intents: MongoGiftIntentRepository
+    recurring_gifts: MongoRecurringGiftRepository
+    pledges: MongoPledgeRepository
+    cohorts: MongoCohortDirectory
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.donations = MongoDonationRepository(db, session, self.track)
         self.members = MongoDonorProjection(db, session)
         self.checkouts = MongoCheckoutRepository(db, session, self.track)
         self.payments = MongoPaymentRepository(db, session, self.track)
+        self.campaigns = MongoCampaignRepository(db, session, self.track)
+        self.gifts = MongoGiftRepository(db, session, self.track)
+        self.gift_intents = MongoGiftIntentRepository(db, session, self.track)
+        self.recurring_gifts = MongoRecurringGiftRepository(db, session, self.track)
+        self.pledges = MongoPledgeRepository(db, session, self.track)
+        self.cohorts = MongoCohortDirectory(db, session)

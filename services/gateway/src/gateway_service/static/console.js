@@ -1115,6 +1115,141 @@ async function loadContactability() {
   } catch (e) { report("contactability-error", e); }
 }
 $("refresh-contactability").addEventListener("click", loadContactability);
+// -- fundraising: campaigns, gifts, the live class leaderboard, my donations ---------------------
+LABELS.giftStatus = {received: "reçu · received", partially_refunded: "remboursé en partie · partly refunded",
+  refunded: "remboursé · refunded"};
+LABELS.campaignStatus = {active: "en cours · active", closed: "clôturée · closed"};
+LABELS.recurringStatus = {active: "actif · active", paused: "suspendu · paused",
+  failed: "échec de prélèvement · charge failed", cancelled: "arrêté · cancelled"};
+LABELS.frequency = {monthly: "mensuel · monthly", yearly: "annuel · yearly"};
+const campaignsState = {selected: null, items: []};
+const LEADERBOARD_POLL_MS = 5000;  // polling of the projection: measured in bench/RESULTS.md
+async function loadCampaigns() {
+  report("campaigns-error");
+  try {
+    const list = await api("/api/v1/campaigns");
+    campaignsState.items = list.items;
+    $("campaigns").replaceChildren(...list.items.map(c => h("tr", {dataset: {campaign: c.campaign_id}},
+      cell(c.name_fr + " · " + c.name_en + (c.giving_day ? " ★" : "")), cell(c.legal_entity.name),
+      cell(euros(c.raised_minor, c.currency)), cell(euros(c.goal_minor, c.currency)),
+      cell(`${c.progress_percent.toFixed(1)} %`), cell(String(c.donors)), cell(label("campaignStatus", c.status)),
+      h("td", {class: "nowrap"}, button("Dons · Gifts", () => selectCampaign(c.campaign_id), {class: "campaign-open"}),
+        c.status === "active" ? button("Clôturer · Close", async () => {
+          try { await api(`/api/v1/campaigns/${encodeURIComponent(c.campaign_id)}/close`, {method: "POST"}); loadCampaigns(); }
+          catch (e) { report("campaigns-error", e); }
+        }, {class: "campaign-close"}) : null))));
+    if (campaignsState.selected) await loadCampaignDetail();
+  } catch (e) { report("campaigns-error", e); }
+}
+async function selectCampaign(id) {
+  campaignsState.selected = id;
+  $("campaign-detail").hidden = false;
+  await loadCampaignDetail();
+}
+async function loadLeaderboard() {
+  const id = campaignsState.selected;
+  if (!id) return;
+  const board = await api(`/api/v1/campaigns/${encodeURIComponent(id)}/leaderboard`);
+  $("leaderboard").replaceChildren(...board.by_participation.map(r => row([`${r.program} ${r.graduation_year}`,
+    String(r.alumni), String(r.donors), `${r.participation_percent.toFixed(1)} %`, euros(r.raised_minor, board.currency)])));
+  $("leaderboard-updated").textContent = "(" + dateTime(board.computed_at) + ")";
+}
+async function loadCampaignDetail() {
+  const id = campaignsState.selected;
+  const c = campaignsState.items.find(x => x.campaign_id === id);
+  if (c) $("campaign-title").textContent = `${c.name_fr} · ${c.name_en} — ${euros(c.raised_minor, c.currency)} / ${euros(c.goal_minor, c.currency)}`;
+  try {
+    const page = await api(`/api/v1/gifts?campaign_id=${encodeURIComponent(id)}`);
+    $("gifts").replaceChildren(...page.items.map(g => row([g.paid_on,
+      (g.donor_name || g.member_id) + (g.anonymous ? " (anonyme · anonymous)" : "") + (g.company ? " (mécénat · company)" : ""),
+      euros(g.amount_minor - g.refunded_minor, g.currency), label("payMethod", g.method), label("giftStatus", g.status),
+      g.status === "refunded" ? "" : button("Rembourser · Refund", async () => {
+        try {
+          await api(`/api/v1/gifts/${encodeURIComponent(g.gift_id)}/refund`,
+            json("POST", {amount_minor: g.amount_minor - g.refunded_minor, reason: "console"}, once()));
+          loadCampaigns();
+        } catch (e) { report("campaigns-error", e); }
+      }, {class: "gift-refund"})])));
+    const recurring = await api("/api/v1/recurring-gifts");
+    $("recurring-gifts").replaceChildren(...recurring.items.filter(r => r.campaign_id === id).map(r => h("tr",
+      {class: r.status === "failed" ? "error" : null}, cell(r.member_id), cell(euros(r.amount_minor, r.currency)),
+      cell(label("frequency", r.frequency)), cell(label("recurringStatus", r.status) + (r.last_failure ? ` (${r.last_failure})` : "")),
+      cell(r.next_charge_on || ""), cell(String(r.failures)))));
+    await loadLeaderboard();
+  } catch (e) { report("campaigns-error", e); }
+}
+$("campaign-create").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("campaigns-error");
+  const f = new FormData(ev.target);
+  const body = {name_fr: f.get("name_fr"), name_en: f.get("name_en"), goal_minor: Math.round(Number(f.get("goal")) * 100),
+    currency: "EUR", giving_day: f.get("giving_day") === "on",
+    legal_entity: {entity_id: f.get("entity_id"), name: f.get("entity_name"), purpose: f.get("entity_purpose"),
+      may_issue_receipts: f.get("may_issue_receipts") === "on", status: f.get("entity_status") || null,
+      address: {line1: f.get("entity_line1"), postal_code: f.get("entity_postal_code"), city: f.get("entity_city")}}};
+  try {
+    const c = await api("/api/v1/campaigns", json("POST", body, once()));
+    ev.target.reset();
+    await loadCampaigns();
+    selectCampaign(c.campaign_id);
+  } catch (e) { report("campaigns-error", e); }
+});
+$("gift-record").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("campaigns-error");
+  const f = new FormData(ev.target);
+  const company = (f.get("company_name") || "").trim();
+  const body = {campaign_id: campaignsState.selected, member_id: f.get("member_id"),
+    amount_minor: Math.round(Number(f.get("amount")) * 100), currency: "EUR", method: f.get("method"),
+    reference: f.get("reference") || null, received_on: f.get("received_on"), anonymous: f.get("anonymous") === "on",
+    name_publicly: f.get("name_publicly") === "on", donor: company ? {kind: "company", company_name: company} : {}};
+  try {
+    await api("/api/v1/gifts", json("POST", body, once()));
+    ev.target.reset();
+    ev.target.querySelector("[name=received_on]").value = new Date().toISOString().slice(0, 10);
+    loadCampaigns();
+  } catch (e) { report("campaigns-error", e); }
+});
+$("gift-record").querySelector("[name=received_on]").value = new Date().toISOString().slice(0, 10);
+$("refresh-campaigns").addEventListener("click", loadCampaigns);
+// The leaderboard is pushed live by polling its projection while a campaign is open and the tab visible.
+setInterval(() => {
+  if (!document.hidden && campaignsState.selected) loadLeaderboard().catch(e => report("campaigns-error", e));
+}, LEADERBOARD_POLL_MS);
+
+async function loadGiveCampaigns() {
+  try {
+    const open = await api("/api/v1/campaigns?status=active");
+    campaignsState.names = Object.fromEntries(open.items.map(c => [c.campaign_id, c.name_fr]));
+    $("give-campaign").replaceChildren(...open.items.map(c => h("option", {value: c.campaign_id},
+      `${c.name_fr} · ${c.name_en}`)));
+  } catch (e) { report("my-donations-error", e); }
+}
+// Asked for, not loaded at start: a staff token linked to no member would only get a 404.
+async function loadMyDonations() {
+  report("my-donations-error");
+  try {
+    const mine = await api("/api/v1/me/donations");
+    const names = campaignsState.names || {};
+    $("my-gifts").replaceChildren(...mine.gifts.map(g => row([g.paid_on, names[g.campaign_id] || g.campaign_id || "",
+      euros(g.amount_minor - g.refunded_minor, g.currency), label("giftStatus", g.status)])));
+  } catch (e) { report("my-donations-error", e); }
+}
+$("give-online").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("my-donations-error");
+  const f = new FormData(ev.target);
+  try {
+    const r = await api("/api/v1/gifts/checkout", json("POST", {campaign_id: f.get("campaign_id"),
+      amount_minor: Math.round(Number(f.get("amount")) * 100), currency: "EUR", anonymous: f.get("anonymous") === "on",
+      return_url: location.origin + "/console"}, once()));
+    if (!/^https?:\/\//.test(r.url)) throw new Error("unexpected checkout address");
+    const link = h("a", {id: "give-pay", rel: "noopener"}, "Payer · Pay");
+    link.href = r.url;  // the provider's hosted page (checked http/https above)
+    $("give-checkout").replaceChildren(link);
+  } catch (e) { report("my-donations-error", e); }
+});
+$("refresh-my-donations").addEventListener("click", loadMyDonations);
 
 // -- register --------------------------------------------------------------------------------
 $("register").addEventListener("submit", async (ev) => {
@@ -1243,7 +1378,7 @@ async function loadMyRegistrations() {
 }
 $("refresh-my-registrations").addEventListener("click", loadMyRegistrations);
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadEvents(); loadMyRegistrations(); }
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadEvents(); loadMyRegistrations(); loadCampaigns(); loadGiveCampaigns(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.
