@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from alumni_contracts import naming
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
-from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded
+from alumni_contracts.fundraising.v1 import DonationReceived, DuesPaid, DuesPaymentFailed, DuesRefunded
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
 from alumni_contracts.members.membership_v1 import ALL as MEMBERSHIP_EVENTS
 from alumni_contracts.members.membership_v1 import (
@@ -91,6 +91,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", MemberProfileUpdated, "kpi_profile_updated", lane="kpi"),
     Subscription("members", MemberConsentChanged, "kpi_consent_changed", lane="kpi"),
     Subscription("members", MemberErasureRequested, "kpi_erasure", lane="kpi"),
+    # Tax receipts (issue 12 item 4): the receipt engine reacts to the money fundraising recorded,
+    # after its transaction committed (the outbox), so a crash between gift and receipt is retried.
+    Subscription("fundraising", DonationReceived, "donation_received", lane="receipts"),
+    Subscription("fundraising", DuesPaid, "dues_paid", lane="receipts"),
+    Subscription("fundraising", DuesRefunded, "dues_refunded", lane="receipts"),
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from fundraising_service.adapters.mongo_receipts import PENDING, PROFILES, RECEIPT_INDEXES, RECEIPTS
 from fundraising_service.adapters.mongo_repository import (
     CHECKOUTS,
     DONATIONS,
@@ -21,7 +22,7 @@ from fundraising_service.adapters.unit_of_work import MongoFundraisingUnitOfWork
 from fundraising_service.config import FundraisingSettings
 from fundraising_service.entrypoints.subscribers import event_handlers
 from fundraising_service.entrypoints.use_cases import USE_CASES
-from fundraising_service.service_layer import handlers, payment_handlers
+from fundraising_service.service_layer import handlers, payment_handlers, receipts
 from fundraising_service.service_layer.contract_mapping import to_contract
 from fundraising_service.service_layer.payment_handlers import Providers
 from fundraising_service.service_layer.ports import FundraisingUnitOfWork, PaymentProvider
@@ -33,7 +34,9 @@ from servicekit.runtime import Infrastructure, ServiceParts
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id}, DONATIONS: {"tenant": tenant, "member_id": member_id},
-            PAYMENTS: {"tenant": tenant, "member_id": member_id}, CHECKOUTS: {"tenant": tenant, "member_id": member_id}}
+            PAYMENTS: {"tenant": tenant, "member_id": member_id}, CHECKOUTS: {"tenant": tenant, "member_id": member_id},
+            RECEIPTS: {"tenant": tenant, "member_id": member_id}, PROFILES: {"tenant": tenant, "member_id": member_id},
+            PENDING: {"tenant": tenant, "member_id": member_id}}
 
 
 def payment_providers(settings: FundraisingSettings) -> Providers:
@@ -58,8 +61,11 @@ def payment_providers(settings: FundraisingSettings) -> Providers:
 def bootstrap(uow_factory: Callable[[], FundraisingUnitOfWork], providers: Providers | None = None) -> ServiceParts:
     bus = MessageBus.wire([handlers.record_donation, payment_handlers.create_checkout,
                            payment_handlers.receive_webhook, payment_handlers.record_manual_payment,
-                           payment_handlers.refund_payment, payment_handlers.list_payments],
-                          uow=fresh(uow_factory), providers=providers or Providers(None))
+                           payment_handlers.refund_payment, payment_handlers.list_payments,
+                           receipts.upsert_legal_entity, receipts.list_legal_entities, receipts.set_receipt_profile,
+                           receipts.list_receipts, receipts.get_receipt, receipts.void_receipt,
+                           receipts.receipt_register, receipts.donor_summary, receipts.issue_yearly_receipts],
+                          uow=fresh(uow_factory), uow_factory=uow_factory, providers=providers or Providers(None))
     return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
 
 
@@ -72,5 +78,5 @@ def build(infra: Infrastructure) -> ServiceParts:
 
     parts = bootstrap(uow, payment_providers(settings))
     parts.requests = [*parts.requests, export_handler("fundraising", infra.db, export_queries)]
-    parts.indexes = INDEXES
+    parts.indexes = [*INDEXES, *RECEIPT_INDEXES]
     return parts

@@ -3,6 +3,11 @@ from __future__ import annotations
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from fundraising_service.adapters.mongo_receipts import (
+    MongoLegalEntities,
+    MongoReceiptProfiles,
+    MongoReceiptRepository,
+)
 from fundraising_service.adapters.mongo_repository import (
     MongoCheckoutRepository,
     MongoDonationRepository,
@@ -18,9 +23,15 @@ class MongoFundraisingUnitOfWork(MongoUnitOfWork):
     members: MongoDonorProjection
     checkouts: MongoCheckoutRepository
     payments: MongoPaymentRepository
+    receipts: MongoReceiptRepository
+    legal_entities: MongoLegalEntities
+    receipt_profiles: MongoReceiptProfiles
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.donations = MongoDonationRepository(db, session, self.track)
         self.members = MongoDonorProjection(db, session)
         self.checkouts = MongoCheckoutRepository(db, session, self.track)
         self.payments = MongoPaymentRepository(db, session, self.track)
+        self.receipts = MongoReceiptRepository(db, session, self.track)
+        self.legal_entities = MongoLegalEntities(db, session)
+        self.receipt_profiles = MongoReceiptProfiles(db, session)
