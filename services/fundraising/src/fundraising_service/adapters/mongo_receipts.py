@@ -111,7 +111,7 @@ class MongoReceiptRepository:
 
     async def next_sequence(self, tenant: str, legal_entity_id: str, year: int) -> int:
         key = f"{tenant}:{legal_entity_id}:{year}"
-        current = await self._counters.find_one({"_id": key}, session=self._session)
+        current = await self._counters.find_one({"_id": key, "tenant": tenant}, session=self._session)
         if current is None:
             # A concurrent first receipt of the year makes one insert fail with a duplicate key:
             # a write conflict, run again (servicekit.retry.is_write_conflict).
@@ -119,7 +119,7 @@ class MongoReceiptRepository:
                                              "year": year, "value": 1}, session=self._session)
             return 1
         value = next_sequence(current["value"])
-        result = await self._counters.update_one({"_id": key, "value": current["value"]},
+        result = await self._counters.update_one({"_id": key, "tenant": tenant, "value": current["value"]},
                                                  {"$set": {"value": value}}, session=self._session)
         if result.modified_count != 1:
             raise ConcurrencyConflict(f"receipt counter {key} moved")
@@ -175,7 +175,7 @@ class MongoLegalEntities:
         return [entity_from(tenant, d) async for d in self._col.find({"tenant": tenant}, session=self._session)]
 
     async def upsert(self, entity: LegalEntity) -> None:
-        await self._col.replace_one({"_id": f"{entity.tenant}:{entity.id}"},
+        await self._col.replace_one({"_id": f"{entity.tenant}:{entity.id}", "tenant": entity.tenant},
                                     {"tenant": entity.tenant, **_entity_doc(entity)}, upsert=True,
                                     session=self._session)
 
@@ -188,10 +188,10 @@ class MongoReceiptProfiles:
         self._session = session
 
     async def get(self, tenant: str, member_id: str) -> Document | None:
-        return await self._col.find_one({"_id": f"{tenant}:{member_id}"}, session=self._session)
+        return await self._col.find_one({"_id": f"{tenant}:{member_id}", "tenant": tenant}, session=self._session)
 
     async def put(self, tenant: str, member_id: str, profile: Document) -> None:
-        await self._col.replace_one({"_id": f"{tenant}:{member_id}"},
+        await self._col.replace_one({"_id": f"{tenant}:{member_id}", "tenant": tenant},
                                     {"tenant": tenant, "member_id": member_id, **profile}, upsert=True,
                                     session=self._session)
 
@@ -202,8 +202,8 @@ class MongoReceiptProfiles:
     async def hold_line(self, tenant: str, member_id: str, legal_entity_id: str, year: int, source_key: str,
                         line: ReceiptLine, currency: str) -> None:
         await self._pending.update_one(
-            {"_id": f"{tenant}:{source_key}"},
-            {"$setOnInsert": {"tenant": tenant, "member_id": member_id, "legal_entity_id": legal_entity_id,
+            {"_id": f"{tenant}:{source_key}", "tenant": tenant},
+            {"$setOnInsert": {"member_id": member_id, "legal_entity_id": legal_entity_id,
                               "year": year, "currency": currency, "source_id": line.source_id,
                               "received_on": _day(line.received_on), "amount_minor": line.amount_minor,
                               "method": line.method}}, upsert=True, session=self._session)
@@ -216,7 +216,7 @@ class MongoReceiptProfiles:
         await self._pending.delete_many({"tenant": tenant, "_id": {"$in": ids}}, session=self._session)
 
     async def erase(self, tenant: str, member_id: str) -> int:
-        result = await self._col.delete_one({"_id": f"{tenant}:{member_id}"}, session=self._session)
+        result = await self._col.delete_one({"_id": f"{tenant}:{member_id}", "tenant": tenant}, session=self._session)
         return result.deleted_count
 
 

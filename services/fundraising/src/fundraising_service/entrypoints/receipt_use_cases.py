@@ -12,7 +12,7 @@ from alumni_contracts.rpc import ALUMNI_AND_STAFF, STAFF
 from fundraising_service.adapters.receipt_pdf import filename, render_receipt
 from fundraising_service.domain.receipts import GiftNature, LegalEntity, Receipt
 from fundraising_service.service_layer import receipts as r
-from servicekit.authz import Ownership
+from servicekit.authz import Ownership, acting_member
 from servicekit.bus import Caller, UseCase
 from servicekit.mongo import Document
 
@@ -57,7 +57,9 @@ def _profile_out(p: Document) -> c.ReceiptProfileOut:
 
 
 def _pdf(req: c.ReceiptPdfQuery, who: Caller) -> r.GetReceipt:
-    return r.GetReceipt(who.tenant, req.receipt_id, None if who.staff else who.target, req.language)
+    # Staff open any receipt of their tenant; alumni their own only (another's is "not found").
+    owner = None if who.staff else acting_member(who.principal, req.member_id, Ownership.NAMED)
+    return r.GetReceipt(who.tenant, req.receipt_id, owner, req.language)
 
 
 def _void(req: c.VoidReceipt, who: Caller) -> r.VoidReceipt:
@@ -90,7 +92,7 @@ RECEIPT_USE_CASES: list[UseCase[Any]] = [
             message=lambda req, who: r.ListReceipts(who.tenant, who.target, req.year, req.limit),
             reply=lambda found: c.ReceiptList(items=[receipt_out(x) for x in found]),
             description="A donor's tax receipts, newest year first (alumni: their own)."),
-    UseCase(subject=query(c.RECEIPT_PDF), request=c.ReceiptPdfQuery, roles=ALUMNI_AND_STAFF, ownership=Ownership.SELF,
+    UseCase(subject=query(c.RECEIPT_PDF), request=c.ReceiptPdfQuery, roles=ALUMNI_AND_STAFF,
             message=_pdf, reply=lambda found: render_pdf_reply(found, found_language(found)),
             description="A receipt as PDF: French (official) or English (courtesy copy)."),
     UseCase(subject=command(c.VOID_RECEIPT), request=c.VoidReceipt, roles=STAFF, idempotent=True, message=_void,
