@@ -431,6 +431,8 @@ async def donor_summary(cmd: DonorSummary, uow: ReceiptUnitOfWork) -> Summary:
     """A donor's live receipts of one year, totalled per legal entity."""
     async with uow:
         receipts = await uow.receipts.of_member(cmd.tenant, cmd.member_id, cmd.year, 1000)
+        if not receipts and await uow.receipt_profiles.donor_name(cmd.tenant, cmd.member_id) is None:
+            raise NotFound(f"member {cmd.member_id}")  # not a donor of this tenant
         entities = {e.id: e for e in await uow.legal_entities.all(cmd.tenant)}
     totals: dict[tuple[str, str], list[int]] = {}
     for r in receipts:
