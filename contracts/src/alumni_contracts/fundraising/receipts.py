@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StringConstraints
 
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import CurrencyCode, Identifier
@@ -99,6 +99,7 @@ RECEIPT_REGISTER = "receipt_register"
 DONOR_SUMMARY = "donor_receipt_summary"
 ISSUE_YEARLY_RECEIPTS = "issue_yearly_receipts"
 
+Siren = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
 LongText = Annotated[str, PersonText(max_length=400, multiline=True)]
 
 
@@ -149,8 +150,7 @@ class SetReceiptProfile(Request):
                                      examples=["3 avenue Foch, 69006 Lyon"])
     yearly_summary: bool = Field(False, description="Recurring donor: one receipt per year instead of one per gift.")
     company_name: ShortText | None = Field(None, description="Give as a company (*mécénat*): its name.")
-    company_id: Annotated[str, Field(pattern=r"^[0-9]{9}$")] | None = Field(None, description="Company SIREN.",
-                                                                              examples=["552100554"])
+    company_id: Siren | None = Field(None, description="Company SIREN.", examples=["552100554"])
 
 
 class ReceiptProfileOut(Result):
