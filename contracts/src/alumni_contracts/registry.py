@@ -87,6 +87,9 @@ def _register_all() -> None:
                   fundraising_v1.MemberDataErased, notifications_v1.NotificationSent,
                   notifications_v1.MemberDataErased):
         REGISTRY.register(model)
+    for gift_event in fundraising_v1.GIFT_EVENTS:
+        if gift_event is not fundraising_v1.DonationReceived:
+            REGISTRY.register(gift_event)
     for membership_event in membership_v1.ALL:
         REGISTRY.register(membership_event)
     for receipt_event in fundraising_receipts.ALL:

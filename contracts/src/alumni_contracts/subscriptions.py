@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from alumni_contracts import naming
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
-from alumni_contracts.fundraising.v1 import DonationReceived, DuesPaid, DuesPaymentFailed, DuesRefunded
+from alumni_contracts.fundraising.v1 import (
+    DonationReceived,
+    DonationRefunded,
+    DuesPaid,
+    DuesPaymentFailed,
+    DuesRefunded,
+)
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
 from alumni_contracts.members.membership_v1 import ALL as MEMBERSHIP_EVENTS
 from alumni_contracts.members.membership_v1 import (
@@ -96,6 +102,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("fundraising", DonationReceived, "donation_received", lane="receipts"),
     Subscription("fundraising", DuesPaid, "dues_paid", lane="receipts"),
     Subscription("fundraising", DuesRefunded, "dues_refunded", lane="receipts"),
+    Subscription("fundraising", DonationRefunded, "donation_refunded", lane="receipts"),
 )
 
 

@@ -6,9 +6,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
+from fundraising_service.adapters.gift_repository import (
+    GIFT_INDEXES,
+    GIFT_INTENTS,
+    GIFTS,
+    PLEDGES,
+    RECURRING_GIFTS,
+)
 from fundraising_service.adapters.mongo_receipts import PENDING, PROFILES, RECEIPT_INDEXES, RECEIPTS
 from fundraising_service.adapters.mongo_repository import (
     CHECKOUTS,
@@ -22,10 +30,11 @@ from fundraising_service.adapters.unit_of_work import MongoFundraisingUnitOfWork
 from fundraising_service.config import FundraisingSettings
 from fundraising_service.entrypoints.subscribers import event_handlers
 from fundraising_service.entrypoints.use_cases import USE_CASES
-from fundraising_service.service_layer import handlers, payment_handlers, receipts
+from fundraising_service.service_layer import gift_handlers, handlers, payment_handlers, receipts
 from fundraising_service.service_layer.contract_mapping import to_contract
+from fundraising_service.service_layer.gift_ports import GiftsUnitOfWork
 from fundraising_service.service_layer.payment_handlers import Providers
-from fundraising_service.service_layer.ports import FundraisingUnitOfWork, PaymentProvider
+from fundraising_service.service_layer.ports import PaymentProvider
 from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
 from servicekit.mongo import Document
@@ -35,6 +44,9 @@ from servicekit.runtime import Infrastructure, ServiceParts
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id}, DONATIONS: {"tenant": tenant, "member_id": member_id},
             PAYMENTS: {"tenant": tenant, "member_id": member_id}, CHECKOUTS: {"tenant": tenant, "member_id": member_id},
+            GIFTS: {"tenant": tenant, "member_id": member_id}, GIFT_INTENTS: {"tenant": tenant, "member_id": member_id},
+            RECURRING_GIFTS: {"tenant": tenant, "member_id": member_id},
+            PLEDGES: {"tenant": tenant, "member_id": member_id},
             RECEIPTS: {"tenant": tenant, "member_id": member_id}, PROFILES: {"tenant": tenant, "member_id": member_id},
             PENDING: {"tenant": tenant, "member_id": member_id}}
 
@@ -58,14 +70,25 @@ def payment_providers(settings: FundraisingSettings) -> Providers:
     return Providers.of(*found, checkout=settings.payment_provider)
 
 
-def bootstrap(uow_factory: Callable[[], FundraisingUnitOfWork], providers: Providers | None = None) -> ServiceParts:
+GIFT_HANDLERS: list[Callable[..., Awaitable[Any]]] = [
+    gift_handlers.launch_campaign, gift_handlers.close_campaign, gift_handlers.get_campaign,
+    gift_handlers.list_campaigns, gift_handlers.public_campaign, gift_handlers.record_gift, gift_handlers.give_online,
+    gift_handlers.refund_gift, gift_handlers.list_gifts, gift_handlers.start_recurring_gift,
+    gift_handlers.record_recurring_charge, gift_handlers.change_recurring_gift, gift_handlers.list_recurring_gifts,
+    gift_handlers.make_pledge, gift_handlers.list_pledges, gift_handlers.my_donations,
+    gift_handlers.campaign_leaderboard, gift_handlers.giving_report]
+
+
+def bootstrap(uow_factory: Callable[[], GiftsUnitOfWork], providers: Providers | None = None) -> ServiceParts:
     bus = MessageBus.wire([handlers.record_donation, payment_handlers.create_checkout,
                            payment_handlers.receive_webhook, payment_handlers.record_manual_payment,
                            payment_handlers.refund_payment, payment_handlers.list_payments,
+                           *GIFT_HANDLERS,
                            receipts.upsert_legal_entity, receipts.list_legal_entities, receipts.set_receipt_profile,
                            receipts.list_receipts, receipts.get_receipt, receipts.void_receipt,
                            receipts.receipt_register, receipts.donor_summary, receipts.issue_yearly_receipts],
-                          uow=fresh(uow_factory), uow_factory=uow_factory, providers=providers or Providers(None))
+                          uow=fresh(uow_factory), uow_factory=uow_factory, providers=providers or Providers(None),
+                          gift_paid=gift_handlers.gift_paid)
     return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
 
 
@@ -78,5 +101,5 @@ def build(infra: Infrastructure) -> ServiceParts:
 
     parts = bootstrap(uow, payment_providers(settings))
     parts.requests = [*parts.requests, export_handler("fundraising", infra.db, export_queries)]
-    parts.indexes = [*INDEXES, *RECEIPT_INDEXES]
+    parts.indexes = [*INDEXES, *GIFT_INDEXES, *RECEIPT_INDEXES]
     return parts

@@ -380,3 +380,52 @@ def pdf_text(reply: Any) -> str:
     data = base64.b64decode(reply.content_base64)
     assert data.startswith(b"%PDF")
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+# -- the gift events of the fundraising issue (donation_received evolved within v1) -----------
+
+def rich_gift(donation_id: str, **extra: Any) -> CloudEvent[Any]:
+    from alumni_contracts.fundraising import v1
+    address = v1.PostalAddress(line1="3 avenue Bernard Hirsch", postal_code="95000", city="Cergy")
+    fields: dict[str, Any] = {
+        "donor": v1.DonorIdentity(kind=v1.DonorKind.INDIVIDUAL, first_name="Camille", last_name="Durand",
+                                  address=address), **extra}
+    data = DonationReceived(
+        donation_id=donation_id, member_id="m1", amount=MoneyOut(minor_units=25000, currency="EUR"),
+        campaign_id="campus", received_at=NOW, paid_on=date(2026, 6, 2), method=v1.PaymentMethod.TRANSFER,
+        nature=v1.GiftNature.IN_KIND,
+        legal_entity=v1.LegalEntitySnapshot(entity_id="fondation", name="Fondation (au jour du don)",
+                                            address=address, purpose="Le campus", may_issue_receipts=True,
+                                            status="FRUP"), **fields)
+    return CloudEvent.wrap(data, tenant=T, subject=donation_id, aggregate_version=1, correlation_id="c1")
+
+
+async def test_the_gift_events_snapshot_wins_and_the_registry_signs(parts: Any, store: Store) -> None:
+    on_donation = handler(parts, "donation_received")
+    await handle_as_consumer(on_donation, rich_gift("g1"))
+    [receipt] = store.receipts.values()
+    assert receipt.entity is not None and receipt.entity.name == "Fondation (au jour du don)"
+    assert (receipt.entity.signatory_name, receipt.legal_entity_id) == ("Claire Martin", "fondation")
+    assert receipt.donor.name == "Camille Durand" and receipt.donor.address == "3 avenue Bernard Hirsch\n95000 Cergy"
+    assert (receipt.nature, receipt.method, receipt.lines[0].received_on) == (
+        d.GiftNature.IN_KIND, "transfer", date(2026, 6, 2))
+    await handle_as_consumer(on_donation, rich_gift("g2", receipt="none"))
+    await handle_as_consumer(on_donation, rich_gift("g3", receipt="yearly_summary"))
+    assert len(store.receipts) == 1 and list(store.held) == ["donation:g3"]
+    from alumni_contracts.fundraising.v1 import DonationRefunded
+    refund = CloudEvent.wrap(DonationRefunded(donation_id="g1", member_id="m1",
+                                              amount=MoneyOut(minor_units=25000, currency="EUR"),
+                                              refunded_total_minor=25000, refunded_at=NOW, reason="erreur"),
+                             tenant=T, subject="g1", aggregate_version=2, correlation_id="c1")
+    await handle_as_consumer(handler(parts, "donation_refunded"), refund)
+    assert receipt.status is d.ReceiptStatus.VOIDED and receipt.void_reason == "refunded: erreur"
+
+
+async def test_a_company_gift_event_is_cerfa_16216(parts: Any, store: Store) -> None:
+    from alumni_contracts.fundraising import v1
+    await handle_as_consumer(handler(parts, "donation_received"), rich_gift(
+        "c1", company=True, donor=v1.DonorIdentity(kind=v1.DonorKind.COMPANY, company_name="Durand Conseil SAS",
+                                                   company_id="552100554")))
+    [receipt] = store.receipts.values()
+    assert (receipt.form.number, receipt.donor.name, receipt.donor.company_id) == (
+        "16216", "Durand Conseil SAS", "552100554")

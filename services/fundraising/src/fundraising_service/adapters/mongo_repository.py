@@ -62,7 +62,8 @@ class MongoDonorProjection:
 
     async def apply(self, member: ProjectMember) -> bool:
         return await apply_versioned(self._col, member.tenant, member.member_id, member.version,
-                                     {"first_name": member.first_name, "last_name": member.last_name},
+                                     {"first_name": member.first_name, "last_name": member.last_name,
+                                      "cohorts": [{"program": p, "graduation_year": y} for p, y in member.cohorts]},
                                      self._session)
 
     async def erase(self, tenant: str, member_id: str) -> int:

@@ -19,13 +19,15 @@ def event_handlers(uow_factory: Callable[[], FundraisingUnitOfWork]) -> list[tup
         data: MemberRegistered = event.data
         await handlers.project_member(ProjectMember(
             tenant=event.tenant, member_id=data.member_id, version=event.aggregateversion,
-            first_name=data.first_name, last_name=data.last_name), uow_factory())
+            first_name=data.first_name, last_name=data.last_name,
+            cohorts=((data.cohort.program, data.cohort.graduation_year),)), uow_factory())
 
     async def on_member_profile_updated(event: CloudEvent[Any]) -> None:
         data: MemberProfileUpdated = event.data
         await handlers.project_member(ProjectMember(
             tenant=event.tenant, member_id=data.member_id, version=event.aggregateversion,
-            first_name=data.first_name, last_name=data.last_name), uow_factory())
+            first_name=data.first_name, last_name=data.last_name,
+            cohorts=tuple((c.program, c.graduation_year) for c in data.cohorts)), uow_factory())
 
     return [(subscription("fundraising", MemberRegistered), on_member_registered),
             (subscription("fundraising", MemberProfileUpdated), on_member_profile_updated),

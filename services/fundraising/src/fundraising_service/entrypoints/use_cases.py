@@ -8,6 +8,7 @@ from alumni_contracts import naming
 from alumni_contracts.fundraising import commands as c
 from alumni_contracts.rpc import STAFF
 from fundraising_service.domain.model import Money
+from fundraising_service.entrypoints.gift_use_cases import GIFT_USE_CASES
 from fundraising_service.entrypoints.payment_use_cases import PAYMENT_USE_CASES
 from fundraising_service.entrypoints.receipt_use_cases import RECEIPT_USE_CASES
 from fundraising_service.service_layer.commands import RecordDonation
@@ -23,4 +24,5 @@ USE_CASES: list[UseCase[Any]] = [
             description="Record a donation for a member."),
     *PAYMENT_USE_CASES,
     *RECEIPT_USE_CASES,
+    *GIFT_USE_CASES,
 ]

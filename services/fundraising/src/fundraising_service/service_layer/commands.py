@@ -24,6 +24,7 @@ class ProjectMember:
     version: int
     first_name: str
     last_name: str
+    cohorts: tuple[tuple[str, int], ...] = ()  # (program, graduation year), main one first
 
 
 # -- payments ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from fundraising_service.domain.payments import (
     PaymentTarget,
     Purpose,
 )
+from fundraising_service.service_layer.gift_contracts import gift_contract
 from servicekit.domain import DomainEvent
 from servicekit.erasure import DataErased, confirmation
 
@@ -24,8 +25,10 @@ def _dues(target: PaymentTarget) -> dict[str, str]:
 
 
 def to_contract(event: DomainEvent) -> EventData | None:
-    """Gifts paid through the payment port publish nothing yet: the fundraising issue's gift
-    events (`donation_received` from a payment) will map them."""
+    """Payments of gifts publish nothing of their own: the gift they pay publishes
+    `donation_received` (campaigns and gifts: `gift_contracts`)."""
+    if (gift_event := gift_contract(event)) is not None:
+        return gift_event
     match event:
         case CheckoutChanged():
             return None

@@ -40,6 +40,10 @@ async def erase_donor(uow: FundraisingUnitOfWork, cmd: EraseMemberData) -> tuple
     kept = {"donations": await uow.donations.pseudonymise(cmd.tenant, cmd.member_id, alias),
             "payments": await uow.payments.pseudonymise(cmd.tenant, cmd.member_id, alias),
             "checkouts": await uow.checkouts.pseudonymise(cmd.tenant, cmd.member_id, alias)}
+    for name in ("gifts", "gift_intents", "recurring_gifts", "pledges"):  # gifts: donor identity and address go
+        repository = getattr(uow, name, None)
+        if repository is not None:
+            kept[name] = await repository.pseudonymise(cmd.tenant, cmd.member_id, alias)
     # Receipts keep their numbers (the register stays gapless); the donor becomes the pseudonym.
     receipts = await erase_receipt_donor(uow, cmd.tenant, cmd.member_id, alias)
     kept["receipts"] = receipts["receipts"]

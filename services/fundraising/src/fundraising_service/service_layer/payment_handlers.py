@@ -4,9 +4,10 @@ events are inputs to the members service's rules."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from fundraising_service.domain.payments import (
     MANUAL,
@@ -94,8 +95,11 @@ async def _pending_for_same_due(cmd: CreateCheckout, uow: FundraisingUnitOfWork,
     return None
 
 
+GiftPaid = Callable[[Any, Payment, datetime], Awaitable[object]]
+
+
 async def receive_webhook(cmd: ReceiveWebhook, uow: FundraisingUnitOfWork, providers: Providers,
-                          clock: Callable[[], datetime] = utcnow) -> str:
+                          clock: Callable[[], datetime] = utcnow, gift_paid: GiftPaid | None = None) -> str:
     """`processed`, `duplicate` (this provider event, or this checkout's outcome, was handled
     before) or `ignored` (an event type the platform does not use). Anything refused — bad
     signature, stale timestamp, unknown checkout, amount differing from the checkout — raises
@@ -128,6 +132,8 @@ async def receive_webhook(cmd: ReceiveWebhook, uow: FundraisingUnitOfWork, provi
         await uow.checkouts.save(checkout)
         if payment is not None:
             await uow.payments.save(payment)
+            if gift_paid is not None and payment.target.purpose is Purpose.GIFT:
+                await gift_paid(uow, payment, clock())  # the gift, in this same transaction
         outcome = "duplicate" if already else "processed"
         await uow.payments.remember_webhook(cmd.tenant, provider.name, notification.event_id, checkout.id,
                                             str(notification.outcome), clock())

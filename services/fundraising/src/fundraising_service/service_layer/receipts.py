@@ -107,6 +107,11 @@ class PaymentToReceipt:
     campaign_id: str | None = None
     plan_id: str | None = None
     nature: GiftNature = GiftNature.CASH
+    # What the gift event carries (donation_received within v1, optional): they win over the
+    # registry and the donor's receipt profile, as they were when the gift was made.
+    entity: LegalEntity | None = None
+    donor: Donor | None = None
+    receipt_choice: str | None = None  # per_gift | yearly_summary | none
 
 
 @dataclass(frozen=True)
@@ -219,8 +224,23 @@ def entity_for(entities: list[LegalEntity], source: ReceiptSource, campaign_id: 
     return next((e for e in entities if e.default_for_gifts), None)
 
 
-async def donor_of(uow: ReceiptUnitOfWork, tenant: str, member_id: str) -> tuple[Donor, Document | None]:
+def with_signatory(entity: LegalEntity, registry: list[LegalEntity]) -> LegalEntity:
+    """The gift's snapshot of its entity, signed by whom the registry names for that entity."""
+    known = next((e for e in registry if e.id == entity.id), None)
+    if known is None:
+        return entity
+    return LegalEntity(id=entity.id, tenant=entity.tenant, name=entity.name, address=entity.address,
+                       object=entity.object, status=entity.status or known.status,
+                       may_issue_receipts=entity.may_issue_receipts, signatory_name=known.signatory_name,
+                       signatory_title=known.signatory_title)
+
+
+async def donor_of(uow: ReceiptUnitOfWork, tenant: str, member_id: str,
+                   given: Donor | None = None) -> tuple[Donor, Document | None]:
     profile = await uow.receipt_profiles.get(tenant, member_id)
+    if given is not None:  # the gift names its donor; the profile may still know the address
+        address = given.address or (profile.get("postal_address") if profile else None)
+        return Donor(member_id, given.name, address, given.kind, given.company_id), profile
     name = await uow.receipt_profiles.donor_name(tenant, member_id)
     if name is None:
         raise DonorNotProjectedYet(f"member {member_id} is not projected in fundraising yet")
@@ -240,7 +260,9 @@ async def issue_for_payment(cmd: PaymentToReceipt, uow: ReceiptUnitOfWork,
         if existing is not None:  # the same gift again (another event, a replay): one receipt
             await uow.commit()
             return existing.id
-        entity = entity_for(await uow.legal_entities.all(cmd.tenant), cmd.source, cmd.campaign_id, cmd.plan_id)
+        registry = await uow.legal_entities.all(cmd.tenant)
+        entity = with_signatory(cmd.entity, registry) if cmd.entity is not None else \
+            entity_for(registry, cmd.source, cmd.campaign_id, cmd.plan_id)
         amount = cmd.amount_minor
         if entity is not None and cmd.source is ReceiptSource.DUES and cmd.plan_id is not None:
             amount = min(amount, entity.dues_plans.get(cmd.plan_id, 0))  # only the deductible share
@@ -248,7 +270,11 @@ async def issue_for_payment(cmd: PaymentToReceipt, uow: ReceiptUnitOfWork,
             log.info("no tax receipt: no receipting entity or nothing deductible", source=key)
             await uow.commit()
             return None
-        donor, profile = await donor_of(uow, cmd.tenant, cmd.member_id)
+        if cmd.receipt_choice == "none":
+            log.info("no tax receipt: the donor asked for none", source=key)
+            await uow.commit()
+            return None
+        donor, profile = await donor_of(uow, cmd.tenant, cmd.member_id, cmd.donor)
         line = ReceiptLine(cmd.source_id, paris_day(cmd.received_at), amount, cmd.method)
         request = ReceiptRequest(tenant=cmd.tenant, source=cmd.source, source_key=key, entity=entity, donor=donor,
                                  lines=(line,), currency=cmd.currency, nature=cmd.nature)
@@ -258,7 +284,9 @@ async def issue_for_payment(cmd: PaymentToReceipt, uow: ReceiptUnitOfWork,
             log.info("no tax receipt", source=key, reason=str(exc))
             await uow.commit()
             return None
-        if cmd.source is ReceiptSource.DONATION and profile and profile.get("yearly_summary"):
+        yearly = cmd.receipt_choice == "yearly_summary" or (
+            cmd.receipt_choice is None and bool(profile and profile.get("yearly_summary")))
+        if cmd.source is ReceiptSource.DONATION and yearly:
             await uow.receipt_profiles.hold_line(cmd.tenant, cmd.member_id, entity.id, line.received_on.year, key,
                                                  line, cmd.currency)
             await uow.commit()
@@ -343,7 +371,11 @@ async def void_receipt(cmd: VoidReceipt, uow: ReceiptUnitOfWork,
 
 
 async def void_on_refund(cmd: VoidOnRefund, uow: ReceiptUnitOfWork, clock: Callable[[], datetime] = utcnow) -> None:
+    """A refunded payment's receipt is voided (not reissued: a partial refund is reissued by a
+    manager for what was kept, with `void_receipt`). A gift still held for a yearly summary
+    leaves the summary."""
     async with uow:
+        await uow.receipt_profiles.release(cmd.tenant, [f"{cmd.tenant}:{ReceiptSource.DONATION}:{cmd.source_id}"])
         for source in (ReceiptSource.DUES, ReceiptSource.DONATION):
             live = await uow.receipts.live_for(cmd.tenant, f"{source}:{cmd.source_id}")
             if live is not None:

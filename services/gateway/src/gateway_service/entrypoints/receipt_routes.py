@@ -20,7 +20,7 @@ ReceiptId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 EntityId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Year = Annotated[int, Query(ge=2000, le=2100, description="Calendar year.")]
 Lang = Annotated[str, Query(pattern="^(fr|en)$", description="fr: the official receipt; en: a courtesy copy")]
-PDF = {200: {"content": {"application/pdf": {}}, "description": "The receipt (PDF)"},
+PDF: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "The receipt (PDF)"},
        404: {"description": "No such receipt (or not yours)"}}
 
 
