@@ -19,6 +19,7 @@ import httpx
 from alumni_local.http_retry import AsyncRetryTransport, describe
 from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
+from alumni_local.seed_receipts import seed_legal_entities, seed_receipts
 
 SEED_SUBJECT = "local-seed"
 """Subject of the seeder's token: the local runner exempts it from the gateway's API rate limit."""
@@ -108,6 +109,7 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
             r = await client.post("/api/v1/membership-plans", json=plan, headers={"Idempotency-Key": key})
             if r.status_code >= 400 and r.status_code != 409:
                 print(f"seed membership plan {plan['name']}: {describe(r)}", file=sys.stderr)
+        entity_problems = await seed_legal_entities(client, DEMO_PLANS)  # before any dues are paid
         await asyncio.gather(*(one(i, row) for i, row in enumerate(demo_members(count))))
         # Memberships across cohorts and programs (dues KPIs panel); recent graduates only in a
         # register large enough for them (one per 50 seeded members, at most NEW_GRADUATES).
@@ -115,6 +117,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         if dues is not None:
             seeded = await seed_dues(client, DEMO_PLANS)
             dues.members, dues.statuses, dues.problems = seeded.members, seeded.statuses, seeded.problems
+        receipts_demo = await seed_receipts(client)
+        for problem in [*entity_problems, *receipts_demo.problems]:
+            print(f"seed receipts: {problem}", file=sys.stderr)
     return done, failed
 
 

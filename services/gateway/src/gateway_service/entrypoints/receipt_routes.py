@@ -145,6 +145,15 @@ async def receipt_register(legal_entity_id: EntityId, request: Request, who: Who
                              "X-Register-Gapless": "true" if result["gapless"] else "false"})
 
 
+@router.put("/api/v1/members/{member_id}/receipt-profile", tags=["receipts"], response_model=rc.ReceiptProfileOut)
+async def member_profile(member_id: MemberId, body: ProfileBody, request: Request, who: Who,
+                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """Staff: a donor's receipt address and choices (as given on a paper form)."""
+    require_staff(who)
+    return await forward(request, cmd(rc.SET_RECEIPT_PROFILE),
+                         rc.SetReceiptProfile(member_id=member_id, **body.model_dump()), who, idempotency_key)
+
+
 @router.get("/api/v1/members/{member_id}/receipts/summary", tags=["receipts"], response_model=rc.DonorSummary)
 async def donor_summary(member_id: MemberId, request: Request, who: Who, year: Year) -> dict[str, Any]:
     """Staff: a donor's receipted total of one year, per legal entity."""
