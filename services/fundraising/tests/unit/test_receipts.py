@@ -429,3 +429,20 @@ async def test_a_company_gift_event_is_cerfa_16216(parts: Any, store: Store) -> 
     [receipt] = store.receipts.values()
     assert (receipt.form.number, receipt.donor.name, receipt.donor.company_id) == (
         "16216", "Durand Conseil SAS", "552100554")
+
+
+def fonts_of(pdf: bytes) -> set[str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return {str(f["/BaseFont"]) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+
+
+@pytest.mark.parametrize(("name", "embedded"), [("Bérénice Lœuvre-D’Arc", False), ("Łukasz Nowak-Żółć", True)])
+def test_fonts_are_embedded_only_when_the_core_fonts_cannot_print_the_text(name: str, embedded: bool) -> None:
+    from fundraising_service.adapters.receipt_pdf import render_receipt
+    req = d.ReceiptRequest(tenant=T, source=d.ReceiptSource.DONATION, source_key="donation:d1", entity=FOUNDATION,
+                           donor=d.Donor("m1", name, "1 rue « Haute »"),
+                           lines=(ReceiptLine("d1", date(2026, 6, 15), 12345, "cheque"),), currency="EUR")
+    pdf = render_receipt(Receipt.issue(req, 1, NOW), "fr")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert name in text and "123,45 €" in text and "« Haute »" in text
+    assert any("Roboto" in f for f in fonts_of(pdf)) is embedded

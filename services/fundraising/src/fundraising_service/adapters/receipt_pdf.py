@@ -101,34 +101,32 @@ def render_receipt(receipt: Receipt, language: str = "fr", fonts: pdf_kit.Styles
     t, entity, donor = TEXT[lang], receipt.entity, receipt.donor
     assert entity is not None and receipt.issued_at is not None
     form = receipt.form
-    doc = pdf_kit.new_document(t["title"], fonts, styles="B")  # no italics: one font less to embed
-    pdf, family, text = doc.pdf, doc.family, doc.text
+    lines: list[tuple[str, int, str, float]] = []  # text, size, style, line height ("!": void, red)
 
     def line(value: str, size: int = 10, style: str = "", height: float = 5.5) -> None:
-        pdf.set_font(family, style, size)
-        pdf.multi_cell(0, height, text(value), new_x="LMARGIN", new_y="NEXT")
+        lines.append((value, size, style, height))
 
-    pdf.add_page()
+    def gap(mm: float) -> None:
+        lines.append(("", 0, "gap", mm))
+
     line(t["form"].format(cerfa=form.number, article=form.cgi_article), 8)
     line(t["title"], 14, "B", 8)
     line(t["number"].format(number=receipt.number), 12, "B", 7)
     if receipt.status is ReceiptStatus.VOIDED:
-        pdf.set_text_color(180, 0, 0)
-        line(t["void"].format(reason=receipt.void_reason or ""), 12, "B", 7)
-        pdf.set_text_color(0, 0, 0)
-    pdf.ln(3)
+        line(t["void"].format(reason=receipt.void_reason or ""), 12, "B!", 7)
+    gap(3)
     line(t["beneficiary"], 11, "B", 6)
     line(entity.name)
     line(entity.address)
     line(t["object"].format(object=entity.object))
     line(t["status"].format(status=entity.status))
-    pdf.ln(3)
+    gap(3)
     line(t["company"] if donor.kind is DonorKind.COMPANY else t["donor"], 11, "B", 6)
     line(donor.name)
     if donor.company_id:
         line(t["siren"].format(siren=donor.company_id))
     line(donor.address or t["no_address"])
-    pdf.ln(3)
+    gap(3)
     line(t["certify"])
     line(money(receipt.amount_minor, receipt.currency, lang), 13, "B", 7)
     line(t["words"].format(words=amount_in_words(receipt.amount_minor, lang)))
@@ -141,12 +139,26 @@ def render_receipt(receipt: Receipt, language: str = "fr", fonts: pdf_kit.Styles
     line(t["dates"].format(dates=shown + (" …" if len(dates) > 24 else "")))
     line(t["nature"].format(nature=NATURES[lang][receipt.nature]))
     line(t["method"].format(method=METHODS[lang].get(receipt.method, receipt.method)))
-    pdf.ln(3)
+    gap(3)
     line(t["article"].format(article=form.cgi_article), 9, "", 5)
     if replaces_number:
         line(t["replaces"].format(number=replaces_number), 9, "B", 5)
-    pdf.ln(6)
+    gap(6)
     issued = receipt.issued_at.astimezone(PARIS)
     line(t["signed"].format(date=issued.strftime("%d/%m/%Y") if lang == "fr" else issued.date().isoformat(),
                             name=entity.signatory_name, title=entity.signatory_title))
+
+    # No italics (one font less to embed); no font at all when every character fits the core fonts.
+    doc = pdf_kit.new_document(t["title"], fonts, styles="B", texts=[value for value, *_ in lines])
+    pdf, family, text = doc.pdf, doc.family, doc.text
+    pdf.add_page()
+    for value, size, style, height in lines:
+        if style == "gap":
+            pdf.ln(height)
+            continue
+        pdf.set_font(family, style.rstrip("!"), size)
+        if style.endswith("!"):
+            pdf.set_text_color(180, 0, 0)
+        pdf.multi_cell(0, height, text(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
     return doc.output()
