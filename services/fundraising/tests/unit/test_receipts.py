@@ -446,3 +446,11 @@ def test_fonts_are_embedded_only_when_the_core_fonts_cannot_print_the_text(name:
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert name in text and "123,45 €" in text and "« Haute »" in text
     assert any("Roboto" in f for f in fonts_of(pdf)) is embedded
+
+
+def test_a_dues_share_is_spread_over_instalments() -> None:
+    from fundraising_service.service_layer.receipts import deductible_share
+    assert deductible_share(4500, None, None) == 4500
+    assert [deductible_share(4500, i, 2) for i in (1, 2)] == [2250, 2250]
+    assert [deductible_share(90000, i, 7) for i in range(1, 8)] == [12857] * 6 + [12858]
+    assert sum(deductible_share(90000, i, 7) for i in range(1, 8)) == 90000

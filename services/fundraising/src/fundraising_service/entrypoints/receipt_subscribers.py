@@ -79,7 +79,8 @@ def receipt_handlers(uow_factory: Callable[[], ReceiptUnitOfWork]) -> list[tuple
         await receipts.issue_for_payment(receipts.PaymentToReceipt(
             tenant=event.tenant, source=ReceiptSource.DUES, source_id=data.payment_id, member_id=data.member_id,
             amount_minor=data.amount_minor, currency=data.currency, received_at=data.paid_at,
-            method=str(data.method), plan_id=data.plan_id), uow_factory())
+            method=str(data.method), plan_id=data.plan_id, instalment=data.instalment,
+            instalments=data.instalments), uow_factory())
 
     async def on_dues_refunded(event: CloudEvent[Any]) -> None:
         data: DuesRefunded = event.data

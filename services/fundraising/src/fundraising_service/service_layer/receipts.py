@@ -112,6 +112,8 @@ class PaymentToReceipt:
     entity: LegalEntity | None = None
     donor: Donor | None = None
     receipt_choice: str | None = None  # per_gift | yearly_summary | none
+    instalment: int | None = None  # dues paid in instalments: the deductible share is spread over them
+    instalments: int | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +226,15 @@ def entity_for(entities: list[LegalEntity], source: ReceiptSource, campaign_id: 
     return next((e for e in entities if e.default_for_gifts), None)
 
 
+def deductible_share(share: int, instalment: int | None, instalments: int | None) -> int:
+    """The deductible part of one dues payment: the plan's whole share for a single payment; in
+    N instalments, share // N each and the remainder on the last (their sum is the share)."""
+    if not instalments or instalments <= 1 or instalment is None:
+        return share
+    each = share // instalments
+    return share - each * (instalments - 1) if instalment >= instalments else each
+
+
 def with_signatory(entity: LegalEntity, registry: list[LegalEntity]) -> LegalEntity:
     """The gift's snapshot of its entity, signed by whom the registry names for that entity."""
     known = next((e for e in registry if e.id == entity.id), None)
@@ -265,7 +276,8 @@ async def issue_for_payment(cmd: PaymentToReceipt, uow: ReceiptUnitOfWork,
             entity_for(registry, cmd.source, cmd.campaign_id, cmd.plan_id)
         amount = cmd.amount_minor
         if entity is not None and cmd.source is ReceiptSource.DUES and cmd.plan_id is not None:
-            amount = min(amount, entity.dues_plans.get(cmd.plan_id, 0))  # only the deductible share
+            amount = min(amount, deductible_share(entity.dues_plans.get(cmd.plan_id, 0), cmd.instalment,
+                                                  cmd.instalments))
         if entity is None or amount <= 0:
             log.info("no tax receipt: no receipting entity or nothing deductible", source=key)
             await uow.commit()
