@@ -179,6 +179,9 @@ class FakeProfiles:
     async def erase(self, tenant: str, member_id: str) -> int:
         return 0
 
+    async def pseudonymise_held(self, tenant: str, member_id: str, pseudonym: str) -> int:
+        return 0
+
 
 
 @pytest.fixture

@@ -215,6 +215,12 @@ class MongoReceiptProfiles:
     async def release(self, tenant: str, ids: list[str]) -> None:
         await self._pending.delete_many({"tenant": tenant, "_id": {"$in": ids}}, session=self._session)
 
+    async def pseudonymise_held(self, tenant: str, member_id: str, pseudonym: str) -> int:
+        """Gifts still held for a yearly summary stay (their receipt is still owed), under the pseudonym."""
+        result = await self._pending.update_many({"tenant": tenant, "member_id": member_id},
+                                                 {"$set": {"member_id": pseudonym}}, session=self._session)
+        return result.modified_count
+
     async def erase(self, tenant: str, member_id: str) -> int:
         result = await self._col.delete_one({"_id": f"{tenant}:{member_id}", "tenant": tenant}, session=self._session)
         return result.deleted_count

@@ -77,6 +77,7 @@ class ReceiptProfiles(Protocol):
     async def held(self, tenant: str, year: int) -> list[Document]: ...
     async def release(self, tenant: str, ids: list[str]) -> None: ...
     async def erase(self, tenant: str, member_id: str) -> int: ...
+    async def pseudonymise_held(self, tenant: str, member_id: str, pseudonym: str) -> int: ...
 
 
 class ReceiptUnitOfWork(UnitOfWork, Protocol):
@@ -436,9 +437,12 @@ async def get_receipt(cmd: GetReceipt, uow: ReceiptUnitOfWork) -> FoundReceipt:
 async def receipt_register(cmd: ReceiptRegister, uow: ReceiptUnitOfWork) -> Register:
     async with uow:
         entity = next((e for e in await uow.legal_entities.all(cmd.tenant) if e.id == cmd.legal_entity_id), None)
+        found = await uow.receipts.register(cmd.tenant, cmd.legal_entity_id, cmd.year)
+        if entity is None and found:  # an entity known only from its gifts' snapshots
+            entity = found[0].entity
         if entity is None:
             raise NotFound(f"legal entity {cmd.legal_entity_id}")
-        return Register(entity, cmd.year, await uow.receipts.register(cmd.tenant, cmd.legal_entity_id, cmd.year))
+        return Register(entity, cmd.year, found)
 
 
 REGISTER_COLUMNS = ["number", "sequence", "status", "issued_at", "donor", "donor_kind", "cerfa", "cgi_article",
@@ -490,5 +494,6 @@ async def donor_summary(cmd: DonorSummary, uow: ReceiptUnitOfWork) -> Summary:
 
 
 async def erase_receipt_donor(uow: ReceiptUnitOfWork, tenant: str, member_id: str, alias: str) -> dict[str, int]:
-    return {"receipts": await uow.receipts.pseudonymise(tenant, member_id, alias),
+    return {"receipts": await uow.receipts.pseudonymise(tenant, member_id, alias)
+            + await uow.receipt_profiles.pseudonymise_held(tenant, member_id, alias),
             "receipt_profiles": await uow.receipt_profiles.erase(tenant, member_id)}
