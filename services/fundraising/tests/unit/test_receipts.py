@@ -98,9 +98,13 @@ class FakeReceiptsUnitOfWork(FakeUnitOfWork):
 
     # receipts
     async def next_sequence(self, tenant: str, legal_entity_id: str, year: int) -> int:
+        return await self.reserve(tenant, legal_entity_id, year, 1)
+
+    async def reserve(self, tenant: str, legal_entity_id: str, year: int, count: int) -> int:
         key = (tenant, legal_entity_id, year)
-        self.s.counters[key] = d.next_sequence(self.s.counters.get(key))
-        return self.s.counters[key]
+        first = d.next_sequence(self.s.counters.get(key))
+        self.s.counters[key] = first + count - 1
+        return first
 
     async def add(self, receipt: Any) -> None:
         if isinstance(receipt, Donation):
@@ -457,3 +461,19 @@ def test_a_dues_share_is_spread_over_instalments() -> None:
     assert [deductible_share(4500, i, 2) for i in (1, 2)] == [2250, 2250]
     assert [deductible_share(90000, i, 7) for i in range(1, 8)] == [12857] * 6 + [12858]
     assert sum(deductible_share(90000, i, 7) for i in range(1, 8)) == 90000
+
+
+async def test_yearly_summaries_in_batches_take_consecutive_numbers_and_skip_the_unknown(store: Store) -> None:
+    from fundraising_service.service_layer import receipts as r
+    for i in range(5):
+        store.members[(T, f"y{i}")] = f"Donor {i}"
+    for i in range(6):  # y5 is not projected: skipped, its gifts stay held
+        line = ReceiptLine(f"g{i}", date(2026, 2, 1), 1000 + i, "sepa_debit")
+        await FakeProfiles(store).hold_line(T, f"y{i}", "fondation", 2026, f"donation:g{i}", line, "EUR")
+    await handle_as_consumer(handler(bootstrap(lambda: FakeReceiptsUnitOfWork(store)), "donation_received"),
+                             donation_event("d-first"))  # a per-gift receipt first: number 1
+    issued, skipped = await r.issue_yearly_receipts(r.IssueYearlyReceipts(T, 2026),
+                                                    lambda: FakeReceiptsUnitOfWork(store), batch=2)
+    assert (issued, skipped) == (5, 1)
+    numbers = sorted(rc.sequence for rc in store.receipts.values())
+    assert numbers == [1, 2, 3, 4, 5, 6] and list(store.held) == ["donation:g5"]

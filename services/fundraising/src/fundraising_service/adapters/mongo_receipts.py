@@ -110,20 +110,23 @@ class MongoReceiptRepository:
         self._track = track
 
     async def next_sequence(self, tenant: str, legal_entity_id: str, year: int) -> int:
+        return await self.reserve(tenant, legal_entity_id, year, 1)
+
+    async def reserve(self, tenant: str, legal_entity_id: str, year: int, count: int) -> int:
         key = f"{tenant}:{legal_entity_id}:{year}"
         current = await self._counters.find_one({"_id": key, "tenant": tenant}, session=self._session)
         if current is None:
             # A concurrent first receipt of the year makes one insert fail with a duplicate key:
             # a write conflict, run again (servicekit.retry.is_write_conflict).
             await self._counters.insert_one({"_id": key, "tenant": tenant, "legal_entity_id": legal_entity_id,
-                                             "year": year, "value": 1}, session=self._session)
+                                             "year": year, "value": count}, session=self._session)
             return 1
-        value = next_sequence(current["value"])
+        first = next_sequence(current["value"])
         result = await self._counters.update_one({"_id": key, "tenant": tenant, "value": current["value"]},
-                                                 {"$set": {"value": value}}, session=self._session)
+                                                 {"$set": {"value": current["value"] + count}}, session=self._session)
         if result.modified_count != 1:
             raise ConcurrencyConflict(f"receipt counter {key} moved")
-        return value
+        return first
 
     async def add(self, receipt: Receipt) -> None:
         await self._col.insert_one(receipt_document(receipt), session=self._session)

@@ -52,6 +52,9 @@ class DonorNotProjectedYet(Exception):
 
 class ReceiptRepository(Protocol):
     async def next_sequence(self, tenant: str, legal_entity_id: str, year: int) -> int: ...
+    async def reserve(self, tenant: str, legal_entity_id: str, year: int, count: int) -> int:
+        """Advance the counter by `count` in this transaction; the first of the numbers taken."""
+        ...
     async def add(self, receipt: Receipt) -> None: ...
     async def save(self, receipt: Receipt) -> None: ...
     async def get(self, tenant: str, receipt_id: str) -> Receipt | None: ...
@@ -311,45 +314,62 @@ async def issue_for_payment(cmd: PaymentToReceipt, uow: ReceiptUnitOfWork,
     return receipt.id
 
 
+YEARLY_BATCH = 100  # donors per transaction: one counter move per entity for the whole batch
+
+
 async def issue_yearly_receipts(cmd: IssueYearlyReceipts, uow_factory: Callable[[], ReceiptUnitOfWork],
-                                clock: Callable[[], datetime] = utcnow) -> tuple[int, int]:
-    """One summary receipt per (donor, entity) for the gifts held during `year`; each in its own
-    transaction (a crash leaves the remaining lines held, and running it again finishes)."""
+                                clock: Callable[[], datetime] = utcnow, batch: int = YEARLY_BATCH
+                                ) -> tuple[int, int]:
+    """One summary receipt per (donor, entity) for the gifts held during `year`, `batch` donors
+    per transaction (the numbers of a batch are reserved with one counter move; a crash leaves
+    the remaining lines held, and running it again finishes)."""
     async with uow_factory() as uow:
         held = await uow.receipt_profiles.held(cmd.tenant, cmd.year)
     groups: dict[tuple[str, str, str], list[Document]] = {}
     for d in held:
         groups.setdefault((d["member_id"], d["legal_entity_id"], d["currency"]), []).append(d)
+    ordered = sorted(groups.items())
     issued = skipped = 0
-    for (member_id, entity_id, currency), docs in sorted(groups.items()):
-        try:
-            await issue_summary(uow_factory(), cmd.tenant, cmd.year, member_id, entity_id, currency, docs, clock)
-            issued += 1
-        except (NotReceiptable, DonorNotProjectedYet) as exc:
-            log.warning("yearly receipt not issued", member_id=member_id, reason=str(exc))
-            skipped += 1
+    for start in range(0, len(ordered), batch):
+        done, failed = await issue_summaries(uow_factory(), cmd.tenant, cmd.year, ordered[start:start + batch], clock)
+        issued, skipped = issued + done, skipped + failed
     return issued, skipped
 
 
-async def issue_summary(uow: ReceiptUnitOfWork, tenant: str, year: int, member_id: str, entity_id: str,
-                        currency: str, docs: list[Document], clock: Callable[[], datetime] = utcnow) -> Receipt:
-    key = f"{ReceiptSource.YEARLY_SUMMARY}:{member_id}:{entity_id}:{year}"
+async def issue_summaries(uow: ReceiptUnitOfWork, tenant: str, year: int,
+                          groups: list[tuple[tuple[str, str, str], list[Document]]],
+                          clock: Callable[[], datetime] = utcnow) -> tuple[int, int]:
+    skipped = 0
     async with uow:
-        entity = next((e for e in await uow.legal_entities.all(tenant) if e.id == entity_id), None)
-        if entity is None:
-            raise NotReceiptable(f"legal entity {entity_id} is gone")
-        donor, _ = await donor_of(uow, tenant, member_id)
-        lines = tuple(sorted((ReceiptLine(d["source_id"], date.fromisoformat(d["received_on"]), d["amount_minor"],
-                                          d["method"]) for d in docs), key=lambda ln: ln.received_on))
-        request = ReceiptRequest(tenant=tenant, source=ReceiptSource.YEARLY_SUMMARY, source_key=key, entity=entity,
-                                 donor=donor, lines=lines, currency=currency)
-        check_receiptable(request)
-        sequence = await uow.receipts.next_sequence(tenant, entity.id, year)
-        receipt = Receipt.issue(request, sequence, clock())
-        await uow.receipts.add(receipt)
-        await uow.receipt_profiles.release(tenant, [d["_id"] for d in docs])
+        entities = {e.id: e for e in await uow.legal_entities.all(tenant)}
+        ready: dict[str, list[tuple[ReceiptRequest, list[Document]]]] = {}
+        for (member_id, entity_id, currency), docs in groups:
+            try:
+                entity = entities.get(entity_id)
+                if entity is None:
+                    raise NotReceiptable(f"legal entity {entity_id} is not in the registry")
+                donor, _ = await donor_of(uow, tenant, member_id)
+                lines = tuple(sorted((ReceiptLine(d["source_id"], date.fromisoformat(d["received_on"]),
+                                                  d["amount_minor"], d["method"]) for d in docs),
+                                     key=lambda ln: ln.received_on))
+                request = ReceiptRequest(tenant=tenant, source=ReceiptSource.YEARLY_SUMMARY,
+                                         source_key=f"{ReceiptSource.YEARLY_SUMMARY}:{member_id}:{entity_id}:{year}",
+                                         entity=entity, donor=donor, lines=lines, currency=currency)
+                check_receiptable(request)
+                ready.setdefault(entity_id, []).append((request, docs))
+            except (NotReceiptable, DonorNotProjectedYet) as exc:
+                log.warning("yearly receipt not issued", member_id=member_id, reason=str(exc))
+                skipped += 1
+        now = clock()
+        released: list[str] = []
+        for entity_id, items in ready.items():
+            first = await uow.receipts.reserve(tenant, entity_id, year, len(items))
+            for k, (request, docs) in enumerate(items):
+                await uow.receipts.add(Receipt.issue(request, first + k, now))
+                released += [d["_id"] for d in docs]
+        await uow.receipt_profiles.release(tenant, released)
         await uow.commit()
-    return receipt
+    return sum(len(items) for items in ready.values()), skipped
 
 
 def paris_day(at: datetime) -> date:
