@@ -48,6 +48,10 @@ def test_alumnus_downloads_a_receipt_and_the_office_voids_reissues_and_exports(
         page.locator("#my-receipts button[data-lang=fr]").first.click()
     assert download.value.suggested_filename.endswith(".pdf")
     assert page.locator("#receipts-panel").is_hidden()  # the office's panel is not an alumnus's
+    page.fill("#my-receipt-address", "3 avenue Foch\n69006 Lyon")
+    page.check("#my-receipt-yearly")
+    page.click("#my-receipt-profile button[type=submit]")
+    wait_text(alumnus, "#my-receipt-profile-result", "Enregistré · Saved — reçu annuel · yearly receipt")
     # (the staff panels an alumnus's console still loads answer 403: not the receipts' calls)
     assert refused == [] and alumnus.page_errors == [] and alumnus.csp_violations() == []
 
@@ -57,13 +61,14 @@ def test_alumnus_downloads_a_receipt_and_the_office_voids_reissues_and_exports(
     page.fill("#receipts-member", member_id)
     page.click("#receipts-donor button[type=submit]")
     wait_text(office, "#receipts", "émis · issued")
+    wait_text(office, "#receipts-summary", "Fondation « navigateur » 75.00 EUR (1)")
     assert HOSTILE in page.locator("#receipts").inner_text()  # text, not markup
     assert page.locator("#receipts img").count() == 0
     page.click("#receipts button.void")  # no reason yet: refused in the page
     wait_text(office, "#receipts-error", "Motif requis · A reason is required")
     page.fill("#receipts-void-reason", "Adresse erronée")
     page.click("#receipts button.void")
-    wait_text(office, "#receipts-summary", "annulé · voided →")
+    wait_text(office, "#receipts-register-result", "annulé · voided →")
     wait_text(office, "#receipts", "annulé · voided")
     numbers = page.locator("#receipts tr td:first-child").all_inner_texts()
     assert len(numbers) == 2 and numbers[0] != numbers[1]

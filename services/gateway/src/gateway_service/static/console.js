@@ -956,6 +956,15 @@ async function loadMyReceipts() {
   } catch (e) { report("my-receipts-error", e); }
 }
 $("refresh-my-receipts").addEventListener("click", loadMyReceipts);
+$("my-receipt-profile").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("my-receipts-error");
+  try {
+    const saved = await api("/api/v1/me/receipt-profile", json("PUT", {
+      postal_address: $("my-receipt-address").value.trim(), yearly_summary: $("my-receipt-yearly").checked}, once()));
+    $("my-receipt-profile-result").textContent = "Enregistré · Saved" + (saved.yearly_summary ? " — reçu annuel · yearly receipt" : "");
+  } catch (e) { report("my-receipts-error", e); }
+});
 
 async function loadReceiptEntities() {
   const panel = $("receipts-panel");
@@ -1001,14 +1010,19 @@ async function voidReceipt(r) {
   try {
     const done = await api(`/api/v1/receipts/${encodeURIComponent(r.receipt_id)}/void`,
       json("POST", {reason, reissue: true}, once()));
-    $("receipts-summary").textContent = `${done.voided.number} annulé · voided → ${done.reissued ? done.reissued.number : "—"}`;
     await loadDonorReceipts(r.member_id);
+    $("receipts-register-result").textContent = `${done.voided.number} annulé · voided → ${done.reissued ? done.reissued.number : "—"}`;
   } catch (e) { report("receipts-error", e); }
 }
 async function loadDonorReceipts(memberId) {
   report("receipts-error");
   try {
     const found = await api(`/api/v1/receipts?member_id=${encodeURIComponent(memberId)}`);
+    const year = Number($("receipts-year").value) || new Date().getFullYear();
+    const summary = await api(`/api/v1/members/${encodeURIComponent(memberId)}/receipts/summary?year=${year}`);
+    $("receipts-summary").textContent = `${year} : ` + (summary.lines.length
+      ? summary.lines.map(l => `${l.legal_entity_name} ${euros(l.amount_minor, l.currency)} (${l.receipts})`).join(" · ")
+      : "aucun reçu · no receipt");
     $("receipts").replaceChildren(...(found.items.length ? found.items.map(r => h("tr", {dataset: {status: r.status}},
       cell(r.number), cell(r.legal_entity_name), cell(r.donor_name), cell(receiptAmount(r)),
       h("td", {title: r.void_reason || ""}, RECEIPT_STATUS[r.status] || r.status),
