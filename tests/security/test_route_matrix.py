@@ -56,6 +56,9 @@ ROUTES: dict[str, tuple[Route, dict[str, int]]] = {
     "PATCH /members/{id}": (
         lambda c, i, h: c.patch(f"/api/v1/members/{i}", headers=h, json={"version": c.version(i), "city": "Lyon"}),
         {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),
+    "GET /members/{id}/receipts/summary": (
+        lambda c, i, h: c.get(f"/api/v1/members/{i}/receipts/summary?year=2026", headers=h),
+        {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),
     "GET /members/{id}/consents": (
         lambda c, i, h: c.get(f"/api/v1/members/{i}/consents", headers=h),
         {"owner": 403, "other alumnus": 403, "other tenant manager": 404, "anonymous": 401, "manager": 200}),

@@ -60,6 +60,7 @@ def _register_all() -> None:
     # Imported here so that importing the registry registers every published contract.
     from alumni_contracts.events import desk_v1
     from alumni_contracts.events import v1 as events_v1
+    from alumni_contracts.fundraising import receipts as fundraising_receipts
     from alumni_contracts.fundraising import v1 as fundraising_v1
     from alumni_contracts.members import membership_v1
     from alumni_contracts.members import v2 as members_v2
@@ -100,6 +101,8 @@ def _register_all() -> None:
         REGISTRY.register(events_event)
     for desk_event in desk_v1.ALL:
         REGISTRY.register(desk_event)
+    for receipt_event in fundraising_receipts.ALL:
+        REGISTRY.register(receipt_event)
 
 
 _register_all()

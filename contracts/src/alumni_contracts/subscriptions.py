@@ -151,6 +151,12 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # per event, so that concurrent gifts never contend for a campaign's counters.
     Subscription("fundraising", DonationReceived, "progress_received", lane="progress"),
     Subscription("fundraising", DonationRefunded, "progress_refunded", lane="progress"),
+    # Tax receipts (issue 12 item 4): the receipt engine reacts to the money fundraising recorded,
+    # after its transaction committed (the outbox), so a crash between gift and receipt is retried.
+    Subscription("fundraising", DonationReceived, "donation_received", lane="receipts"),
+    Subscription("fundraising", DuesPaid, "dues_paid", lane="receipts"),
+    Subscription("fundraising", DuesRefunded, "dues_refunded", lane="receipts"),
+    Subscription("fundraising", DonationRefunded, "donation_refunded", lane="receipts"),
 )
 
 

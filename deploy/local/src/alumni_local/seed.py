@@ -22,6 +22,7 @@ from alumni_local.seed_events import EventsDemo, seed_events_demo
 from alumni_local.seed_gifts import seed_gifts
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
 from alumni_local.seed_notifications import seed_notifications
+from alumni_local.seed_receipts import seed_legal_entities, seed_receipts
 
 SEED_SUBJECT = "local-seed"
 """Subject of the seeder's token: the local runner exempts it from the gateway's API rate limit."""
@@ -111,6 +112,7 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
             r = await client.post("/api/v1/membership-plans", json=plan, headers={"Idempotency-Key": key})
             if r.status_code >= 400 and r.status_code != 409:
                 print(f"seed membership plan {plan['name']}: {describe(r)}", file=sys.stderr)
+        entity_problems = await seed_legal_entities(client, DEMO_PLANS)  # before any dues are paid
         await asyncio.gather(*(one(i, row) for i, row in enumerate(demo_members(count))))
         # A draft newsletter to the class of 2016, to preview and send from the console.
         r = await client.post("/api/v1/newsletters", json=DEMO_NEWSLETTER,
@@ -130,6 +132,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         if events is not None:  # the class of 2016's reunion (events, desk, figures)
             shown = await seed_events_demo(client)
             events.__dict__.update(shown.__dict__)
+        receipts_demo = await seed_receipts(client)
+        for problem in [*entity_problems, *receipts_demo.problems]:
+            print(f"seed receipts: {problem}", file=sys.stderr)
     return done, failed
 
 

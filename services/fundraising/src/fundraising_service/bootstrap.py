@@ -17,6 +17,7 @@ from fundraising_service.adapters.gift_repository import (
     PLEDGES,
     RECURRING_GIFTS,
 )
+from fundraising_service.adapters.mongo_receipts import PENDING, PROFILES, RECEIPT_INDEXES, RECEIPTS
 from fundraising_service.adapters.mongo_repository import (
     CHECKOUTS,
     DONATIONS,
@@ -29,7 +30,7 @@ from fundraising_service.adapters.unit_of_work import MongoFundraisingUnitOfWork
 from fundraising_service.config import FundraisingSettings
 from fundraising_service.entrypoints.subscribers import event_handlers
 from fundraising_service.entrypoints.use_cases import USE_CASES
-from fundraising_service.service_layer import gift_handlers, handlers, payment_handlers
+from fundraising_service.service_layer import gift_handlers, handlers, payment_handlers, receipts
 from fundraising_service.service_layer.contract_mapping import to_contract
 from fundraising_service.service_layer.gift_ports import GiftsUnitOfWork
 from fundraising_service.service_layer.payment_handlers import Providers
@@ -45,7 +46,9 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
             PAYMENTS: {"tenant": tenant, "member_id": member_id}, CHECKOUTS: {"tenant": tenant, "member_id": member_id},
             GIFTS: {"tenant": tenant, "member_id": member_id}, GIFT_INTENTS: {"tenant": tenant, "member_id": member_id},
             RECURRING_GIFTS: {"tenant": tenant, "member_id": member_id},
-            PLEDGES: {"tenant": tenant, "member_id": member_id}}
+            PLEDGES: {"tenant": tenant, "member_id": member_id},
+            RECEIPTS: {"tenant": tenant, "member_id": member_id}, PROFILES: {"tenant": tenant, "member_id": member_id},
+            PENDING: {"tenant": tenant, "member_id": member_id}}
 
 
 def payment_providers(settings: FundraisingSettings) -> Providers:
@@ -80,8 +83,11 @@ def bootstrap(uow_factory: Callable[[], GiftsUnitOfWork], providers: Providers |
     bus = MessageBus.wire([handlers.record_donation, payment_handlers.create_checkout,
                            payment_handlers.receive_webhook, payment_handlers.record_manual_payment,
                            payment_handlers.refund_payment, payment_handlers.list_payments,
-                           *GIFT_HANDLERS],
-                          uow=fresh(uow_factory), providers=providers or Providers(None),
+                           *GIFT_HANDLERS,
+                           receipts.upsert_legal_entity, receipts.list_legal_entities, receipts.set_receipt_profile,
+                           receipts.list_receipts, receipts.get_receipt, receipts.void_receipt,
+                           receipts.receipt_register, receipts.donor_summary, receipts.issue_yearly_receipts],
+                          uow=fresh(uow_factory), uow_factory=uow_factory, providers=providers or Providers(None),
                           gift_paid=gift_handlers.gift_paid)
     return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
 
@@ -95,5 +101,5 @@ def build(infra: Infrastructure) -> ServiceParts:
 
     parts = bootstrap(uow, payment_providers(settings))
     parts.requests = [*parts.requests, export_handler("fundraising", infra.db, export_queries)]
-    parts.indexes = [*INDEXES, *GIFT_INDEXES]
+    parts.indexes = [*INDEXES, *GIFT_INDEXES, *RECEIPT_INDEXES]
     return parts

@@ -11,7 +11,6 @@ import pytest
 from pypdf import PdfReader
 from structlog.testing import capture_logs
 
-from members_service.adapters import certificate_pdf
 from members_service.adapters.certificate_pdf import (
     CORE_FONTS,
     CertificateInput,
@@ -20,6 +19,7 @@ from members_service.adapters.certificate_pdf import (
     unicode_font,
 )
 from members_service.domain.membership import Membership, Payment, PlanKind, PlanRef, PlanTerms
+from servicekit import pdf as pdf_kit
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 PLAN = PlanRef("standard", 1, PlanTerms("Standard", PlanKind.ANNUAL, 6000, "EUR",
@@ -64,12 +64,12 @@ def test_any_name_prints_with_the_embedded_unicode_font(name: str, language: str
 
 
 def test_debians_dejavu_is_the_second_choice() -> None:
-    dejavu = certificate_pdf._dejavu()
+    dejavu = pdf_kit._dejavu()
     if dejavu is None:
         pytest.skip("fonts-dejavu-core is not installed here")
     pdf = render_certificate(CertificateInput(NAMES[1], paid(), "fr", NOW), fonts=dejavu)
     assert NAMES[1] in text_of(pdf) and all("DejaVu" in f for f in fonts_of(pdf))
-    assert certificate_pdf._dejavu(Path("/nonexistent")) is None
+    assert pdf_kit._dejavu(Path("/nonexistent")) is None
 
 
 def test_without_a_unicode_font_the_certificate_still_renders_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,8 +78,8 @@ def test_without_a_unicode_font_the_certificate_still_renders_and_says_so(monkey
     assert "?ukasz" in text and "Standard" in text  # Latin-1 only: Ł is lost, the document is not
     assert all("Helvetica" in f for f in fonts_of(pdf))
 
-    monkeypatch.setattr(certificate_pdf, "_roboto", lambda: None)
-    monkeypatch.setattr(certificate_pdf, "_dejavu", lambda: None)
+    monkeypatch.setattr(pdf_kit, "_roboto", lambda: None)
+    monkeypatch.setattr(pdf_kit, "_dejavu", lambda: None)
     unicode_font.cache_clear()
     try:
         with capture_logs() as logs:
@@ -87,7 +87,7 @@ def test_without_a_unicode_font_the_certificate_still_renders_and_says_so(monkey
             assert unicode_font() is None  # logged once
             render_certificate(CertificateInput(NAMES[2], paid(), "en", NOW))
         assert [e["event"] for e in logs if e["log_level"] == "warning"] == [
-            "no Unicode TrueType font found (install font-roboto or fonts-dejavu-core): membership certificates "
+            "no Unicode TrueType font found (install font-roboto or fonts-dejavu-core): PDF documents "
             "fall back to the PDF core fonts, names outside Latin-1 print as '?'"]
     finally:
         unicode_font.cache_clear()

@@ -11,6 +11,11 @@ from fundraising_service.adapters.gift_repository import (
     MongoPledgeRepository,
     MongoRecurringGiftRepository,
 )
+from fundraising_service.adapters.mongo_receipts import (
+    MongoLegalEntities,
+    MongoReceiptProfiles,
+    MongoReceiptRepository,
+)
 from fundraising_service.adapters.mongo_repository import (
     MongoCheckoutRepository,
     MongoDonationRepository,
@@ -26,6 +31,9 @@ class MongoFundraisingUnitOfWork(MongoUnitOfWork):
     members: MongoDonorProjection
     checkouts: MongoCheckoutRepository
     payments: MongoPaymentRepository
+    receipts: MongoReceiptRepository
+    legal_entities: MongoLegalEntities
+    receipt_profiles: MongoReceiptProfiles
     campaigns: MongoCampaignRepository
     gifts: MongoGiftRepository
     gift_intents: MongoGiftIntentRepository
@@ -38,6 +46,9 @@ class MongoFundraisingUnitOfWork(MongoUnitOfWork):
         self.members = MongoDonorProjection(db, session)
         self.checkouts = MongoCheckoutRepository(db, session, self.track)
         self.payments = MongoPaymentRepository(db, session, self.track)
+        self.receipts = MongoReceiptRepository(db, session, self.track)
+        self.legal_entities = MongoLegalEntities(db, session)
+        self.receipt_profiles = MongoReceiptProfiles(db, session)
         self.campaigns = MongoCampaignRepository(db, session, self.track)
         self.gifts = MongoGiftRepository(db, session, self.track)
         self.gift_intents = MongoGiftIntentRepository(db, session, self.track)

@@ -7,6 +7,7 @@ from alumni_contracts.envelope import CloudEvent
 from alumni_contracts.fundraising.v1 import DonationReceived, DonationRefunded
 from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
+from fundraising_service.entrypoints.receipt_subscribers import receipt_handlers
 from fundraising_service.service_layer import gift_handlers, handlers
 from fundraising_service.service_layer.commands import ProjectMember
 from fundraising_service.service_layer.gift_ports import GiftsUnitOfWork
@@ -49,4 +50,5 @@ def event_handlers(uow_factory: Callable[[], FundraisingUnitOfWork]) -> list[tup
             (subscription("fundraising", DonationRefunded, lane="progress"), on_donation_refunded),
             (subscription("fundraising", MemberRegistered), on_member_registered),
             (subscription("fundraising", MemberProfileUpdated), on_member_profile_updated),
-            erasure_subscriber("fundraising", uow_factory, handlers.erase_donor)]
+            erasure_subscriber("fundraising", uow_factory, handlers.erase_donor),
+            *receipt_handlers(uow_factory)]

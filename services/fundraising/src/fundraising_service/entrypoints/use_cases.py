@@ -10,6 +10,7 @@ from alumni_contracts.rpc import STAFF
 from fundraising_service.domain.model import Money
 from fundraising_service.entrypoints.gift_use_cases import GIFT_USE_CASES
 from fundraising_service.entrypoints.payment_use_cases import PAYMENT_USE_CASES
+from fundraising_service.entrypoints.receipt_use_cases import RECEIPT_USE_CASES
 from fundraising_service.service_layer.commands import RecordDonation
 from servicekit.bus import UseCase
 
@@ -22,5 +23,6 @@ USE_CASES: list[UseCase[Any]] = [
             reply=lambda donation_id: c.DonationRecordedResult(donation_id=donation_id),
             description="Record a donation for a member."),
     *PAYMENT_USE_CASES,
+    *RECEIPT_USE_CASES,
     *GIFT_USE_CASES,
 ]

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from alumni_contracts.common import Money
 from alumni_contracts.envelope import EventData
+from alumni_contracts.fundraising import receipts as receipts_v1
 from alumni_contracts.fundraising import v1
+from fundraising_service.domain import receipts
 from fundraising_service.domain.model import DonationReceived
 from fundraising_service.domain.payments import (
     CheckoutChanged,
@@ -66,4 +68,22 @@ def to_contract(event: DomainEvent) -> EventData | None:
                 campaign_id=event.campaign_id, received_at=event.received_at)
         case DataErased():
             return confirmation(event, v1.MemberDataErased)
+        case receipts.ReceiptIssued() | receipts.ReceiptVoided():
+            return receipt_contract(event)
     raise TypeError(f"no contract for {type(event).__name__}")
+
+
+def receipt_contract(event: receipts.ReceiptIssued | receipts.ReceiptVoided) -> EventData:
+    r = event.receipt
+    if isinstance(event, receipts.ReceiptVoided):
+        assert r.voided_at is not None
+        return receipts_v1.ReceiptVoided(receipt_id=r.id, number=r.number, legal_entity_id=r.legal_entity_id,
+                                         member_id=r.donor.member_id, reason=event.reason[:200],
+                                         replaced_by_receipt_id=event.replaced_by, voided_at=r.voided_at)
+    assert r.issued_at is not None
+    return receipts_v1.ReceiptIssued(
+        receipt_id=r.id, number=r.number, legal_entity_id=r.legal_entity_id, year=r.year, sequence=r.sequence,
+        member_id=r.donor.member_id, donor_kind=receipts_v1.DonorKind(r.donor.kind), cerfa=r.form.number,
+        source=receipts_v1.ReceiptSource(r.source), source_ids=[ln.source_id for ln in r.lines],
+        amount_minor=r.amount_minor, currency=r.currency, nature=receipts_v1.GiftNature(r.nature),
+        issued_at=r.issued_at, replaces_receipt_id=r.replaces)

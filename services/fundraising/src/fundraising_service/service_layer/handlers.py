@@ -6,6 +6,7 @@ from datetime import datetime
 from fundraising_service.domain.model import Donation, UnknownDonor
 from fundraising_service.service_layer.commands import ProjectMember, RecordDonation
 from fundraising_service.service_layer.ports import FundraisingUnitOfWork
+from fundraising_service.service_layer.receipts import erase_receipt_donor
 from servicekit.domain import utcnow
 from servicekit.erasure import EraseMemberData
 from servicekit.personal_data import pseudonym
@@ -43,4 +44,8 @@ async def erase_donor(uow: FundraisingUnitOfWork, cmd: EraseMemberData) -> tuple
         repository = getattr(uow, name, None)
         if repository is not None:
             kept[name] = await repository.pseudonymise(cmd.tenant, cmd.member_id, alias)
+    # Receipts keep their numbers (the register stays gapless); the donor becomes the pseudonym.
+    receipts = await erase_receipt_donor(uow, cmd.tenant, cmd.member_id, alias)
+    kept["receipts"] = receipts["receipts"]
+    erased["receipt_profiles"] = receipts["receipt_profiles"]
     return erased, kept

@@ -6,6 +6,7 @@ from typing import Protocol
 from fundraising_service.domain.model import Donation
 from fundraising_service.domain.payments import Checkout, HostedCheckout, Payment, PaymentNotification
 from fundraising_service.service_layer.commands import ProjectMember
+from fundraising_service.service_layer.receipts import ReceiptUnitOfWork
 from servicekit.uow import ErasingUnitOfWork
 
 
@@ -57,7 +58,7 @@ class PaymentProvider(Protocol):
         ...
 
 
-class FundraisingUnitOfWork(ErasingUnitOfWork, Protocol):
+class FundraisingUnitOfWork(ErasingUnitOfWork, ReceiptUnitOfWork, Protocol):
     @property
     def donations(self) -> DonationRepository: ...
 

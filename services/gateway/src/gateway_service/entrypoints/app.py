@@ -32,6 +32,7 @@ from gateway_service.entrypoints import (
     notifications_routes,
     payment_routes,
     privacy_routes,
+    receipt_routes,
     relations_routes,
 )
 from gateway_service.entrypoints.edge import ApiError, Who, require_staff
@@ -99,7 +100,7 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
 
     for area in (members_routes, relations_routes, privacy_routes, imports_routes, activity_routes,
                  membership_routes, payment_routes, kpi_routes, notifications_routes, newsletters_routes,
-                 events_routes, event_desk_routes, fundraising_routes):
+                 events_routes, event_desk_routes, fundraising_routes, receipt_routes):
         app.include_router(area.router)
 
     @app.get("/api/v1/dev/mailbox", tags=["development"], include_in_schema=dev_mailbox_url is not None)

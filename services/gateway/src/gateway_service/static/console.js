@@ -1250,6 +1250,107 @@ $("give-online").addEventListener("submit", async (ev) => {
   } catch (e) { report("my-donations-error", e); }
 });
 $("refresh-my-donations").addEventListener("click", loadMyDonations);
+// -- tax receipts (reçus fiscaux): an alumnus's own; staff: a donor's, void + reissue, register --
+const RECEIPT_STATUS = {issued: "émis · issued", voided: "annulé · voided"};
+const receiptAmount = (r) => euros(r.amount_minor, r.currency);
+function receiptPdfButtons(path, r, errorBox) {
+  return [["fr", "PDF FR"], ["en", "PDF EN"]].map(([lang, text]) => button(text, async () => {
+    report(errorBox);
+    try { await savePdf(`${path}/${encodeURIComponent(r.receipt_id)}/pdf?lang=${lang}`, `recu-${r.number}-${lang}.pdf`); }
+    catch (e) { report(errorBox, e); }
+  }, {"data-lang": lang}));
+}
+async function loadMyReceipts() {
+  const panel = $("my-receipts-panel");
+  panel.hidden = !claims().member_id;
+  if (panel.hidden) return;
+  report("my-receipts-error");
+  try {
+    const found = await api("/api/v1/me/receipts");
+    $("my-receipts").replaceChildren(...(found.items.length ? found.items.map(r => h("tr", {dataset: {status: r.status}},
+      cell(r.number), cell(r.legal_entity_name), cell(receiptAmount(r)), cell(RECEIPT_STATUS[r.status] || r.status),
+      h("td", {}, r.status === "issued" ? receiptPdfButtons("/api/v1/me/receipts", r, "my-receipts-error") : "—")))
+      : [h("tr", {}, h("td", {colspan: 5}, "Aucun reçu · No receipt yet"))]));
+  } catch (e) { report("my-receipts-error", e); }
+}
+$("refresh-my-receipts").addEventListener("click", loadMyReceipts);
+$("my-receipt-profile").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("my-receipts-error");
+  try {
+    const saved = await api("/api/v1/me/receipt-profile", json("PUT", {
+      postal_address: $("my-receipt-address").value.trim(), yearly_summary: $("my-receipt-yearly").checked}, once()));
+    $("my-receipt-profile-result").textContent = "Enregistré · Saved" + (saved.yearly_summary ? " — reçu annuel · yearly receipt" : "");
+  } catch (e) { report("my-receipts-error", e); }
+});
+
+async function loadReceiptEntities() {
+  const panel = $("receipts-panel");
+  panel.hidden = Boolean(claims().member_id);  // the office's panel: staff tokens only
+  if (panel.hidden) return;
+  report("receipts-error");
+  if (!$("receipts-year").value) $("receipts-year").value = new Date().getFullYear();
+  try {
+    const found = await api("/api/v1/legal-entities");
+    $("receipts-entity").replaceChildren(...found.items.map(e => h("option", {value: e.legal_entity_id},
+      e.name + (e.may_issue_receipts ? "" : " (sans reçus · no receipts)"))));
+  } catch (e) { report("receipts-error", e); }
+}
+async function downloadRegister(entity, year) {
+  const response = await fetch(`/api/v1/legal-entities/${encodeURIComponent(entity)}/receipt-register?year=${year}`,
+    {headers: {"Authorization": "Bearer " + token}});
+  if (!response.ok) {
+    const body = await response.json().catch(() => ({}));
+    throw new Error((body.title || response.status) + (body.detail ? ": " + body.detail : ""));
+  }
+  const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  const link = h("a", {download: named ? named[1] : "registre.csv", hidden: true});
+  link.href = URL.createObjectURL(new Blob([await response.blob()], {type: "text/csv"}));
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  return {count: response.headers.get("X-Register-Count"), gapless: response.headers.get("X-Register-Gapless") === "true"};
+}
+$("receipts-register").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("receipts-error");
+  const out = $("receipts-register-result");
+  try {
+    const r = await downloadRegister($("receipts-entity").value, Number($("receipts-year").value));
+    out.textContent = `${r.count} reçus · receipts — ` + (r.gapless ? "numérotation continue · no gap" : "⚠ trou de numérotation · gap in numbering");
+  } catch (e) { out.textContent = ""; report("receipts-error", e); }
+});
+async function voidReceipt(r) {
+  report("receipts-error");
+  const reason = $("receipts-void-reason").value.trim();
+  if (!reason) { report("receipts-error", new Error("Motif requis · A reason is required")); return; }
+  try {
+    const done = await api(`/api/v1/receipts/${encodeURIComponent(r.receipt_id)}/void`,
+      json("POST", {reason, reissue: true}, once()));
+    await loadDonorReceipts(r.member_id);
+    $("receipts-register-result").textContent = `${done.voided.number} annulé · voided → ${done.reissued ? done.reissued.number : "—"}`;
+  } catch (e) { report("receipts-error", e); }
+}
+async function loadDonorReceipts(memberId) {
+  report("receipts-error");
+  try {
+    const found = await api(`/api/v1/receipts?member_id=${encodeURIComponent(memberId)}`);
+    const year = Number($("receipts-year").value) || new Date().getFullYear();
+    const summary = await api(`/api/v1/members/${encodeURIComponent(memberId)}/receipts/summary?year=${year}`);
+    $("receipts-summary").textContent = `${year} : ` + (summary.lines.length
+      ? summary.lines.map(l => `${l.legal_entity_name} ${euros(l.amount_minor, l.currency)} (${l.receipts})`).join(" · ")
+      : "aucun reçu · no receipt");
+    $("receipts").replaceChildren(...(found.items.length ? found.items.map(r => h("tr", {dataset: {status: r.status}},
+      cell(r.number), cell(r.legal_entity_name), cell(r.donor_name), cell(receiptAmount(r)),
+      h("td", {title: r.void_reason || ""}, RECEIPT_STATUS[r.status] || r.status),
+      h("td", {}, receiptPdfButtons("/api/v1/receipts", r, "receipts-error"),
+        r.status === "issued" ? button("Annuler et réémettre · Void and reissue", () => voidReceipt(r), {class: "void"}) : null)))
+      : [h("tr", {}, h("td", {colspan: 6}, "Aucun reçu · No receipt"))]));
+  } catch (e) { report("receipts-error", e); }
+}
+$("receipts-donor").addEventListener("submit", (ev) => { ev.preventDefault(); loadDonorReceipts($("receipts-member").value.trim()); });
+$("refresh-receipts").addEventListener("click", loadReceiptEntities);
 
 // -- register --------------------------------------------------------------------------------
 $("register").addEventListener("submit", async (ev) => {
@@ -1378,7 +1479,7 @@ async function loadMyRegistrations() {
 }
 $("refresh-my-registrations").addEventListener("click", loadMyRegistrations);
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadEvents(); loadMyRegistrations(); loadCampaigns(); loadGiveCampaigns(); }
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadEvents(); loadMyRegistrations(); loadCampaigns(); loadGiveCampaigns(); loadMyReceipts(); loadReceiptEntities(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.

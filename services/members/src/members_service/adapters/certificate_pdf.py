@@ -1,31 +1,17 @@
 """Membership certificate (*attestation d'adhésion*) as a PDF, with fpdf2, in French or English.
 
-Any name prints: the text is set in an embedded Unicode TrueType font (subset by fpdf2) —
-Roboto from the pinned PyPI package `font-roboto` (Latin, Latin Extended, Vietnamese, Greek,
-Cyrillic), else Debian's DejaVu Sans (`fonts-dejavu-core`) when installed. With neither, the
-document still renders with the PDF core fonts (Latin-1 only: other characters become `?`)
-and a warning is logged once.
+Any name prints: the fonts and the document set-up are `servicekit.pdf`'s (shared with the
+fundraising tax receipts).
 """
 
 from __future__ import annotations
 
-import importlib.resources
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
-
 from members_service.domain.membership import Membership, MembershipConflict, MembershipStatus, PlanKind
-from servicekit.logging import get_logger
-
-log = get_logger(__name__)
-# fontTools logs ~90 INFO lines per subset font ("glyf pruned"…): a certificate is one line's worth.
-logging.getLogger("fontTools").setLevel(logging.WARNING)
+from servicekit import pdf as pdf_kit
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -83,49 +69,13 @@ def _money(minor: int, currency: str, language: str) -> str:
     return f"{currency} {units:,}.{cents:02d}"
 
 
-def _latin1(text: str) -> str:
-    text = text.replace("\u202f", " ").replace("“", '"').replace("”", '"')
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
-FAMILY = "CertificateSans"
-DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
-Styles = dict[str, Path]  # fpdf2 style ("", "B", "I") → TrueType file
-
-
-def _roboto() -> Styles | None:
-    try:
-        files = importlib.resources.files("font_roboto") / "files"
-    except ModuleNotFoundError:
-        return None
-    styles = {"": files / "Roboto-Regular.ttf", "B": files / "Roboto-Bold.ttf", "I": files / "Roboto-Italic.ttf"}
-    if not all(f.is_file() for f in styles.values()):
-        return None
-    return {style: Path(str(f)) for style, f in styles.items()}
-
-
-def _dejavu(directory: Path = DEJAVU) -> Styles | None:
-    styles = {"": directory / "DejaVuSans.ttf", "B": directory / "DejaVuSans-Bold.ttf",
-              "I": directory / "DejaVuSans-Oblique.ttf"}
-    return styles if all(f.is_file() for f in styles.values()) else None
-
-
-@cache
-def unicode_font() -> Styles | None:
-    """The TrueType files the certificate embeds, or None (core fonts, logged once)."""
-    found = _roboto() or _dejavu()
-    if found is None:
-        log.warning("no Unicode TrueType font found (install font-roboto or fonts-dejavu-core): membership "
-                    "certificates fall back to the PDF core fonts, names outside Latin-1 print as '?'")
-    return found
-
-
-CORE_FONTS: Styles = {}  # what `render_certificate` does when no Unicode font is installed
+CORE_FONTS = pdf_kit.CORE_FONTS  # what `render_certificate` does when no Unicode font is installed
+Styles = pdf_kit.Styles
+unicode_font = pdf_kit.unicode_font
 
 
 def render_certificate(data: CertificateInput, fonts: Styles | None = None) -> bytes:
     """`fonts`: None for the installed Unicode font (`unicode_font()`), `CORE_FONTS`, or explicit files."""
-    styles = unicode_font() if fonts is None else fonts
     m, lang = data.membership, data.language if data.language in TEXT else "fr"
     t = TEXT[lang]
     if m.status not in (MembershipStatus.ACTIVE, MembershipStatus.IN_GRACE, MembershipStatus.LIFETIME):
@@ -149,15 +99,8 @@ def render_certificate(data: CertificateInput, fonts: Styles | None = None) -> b
         lines.append(str(t["deductible"]).format(amount=_money(m.terms.tax_deductible_minor, m.terms.currency, lang)))
     ref = f"{m.id[-12:]}-{m.version}"
 
-    pdf = FPDF(format="A4")
-    pdf.set_creator("alumni platform")
-    text: Callable[[str], str] = _latin1
-    family = "Helvetica"
-    if styles:
-        for style, path in styles.items():
-            pdf.add_font(FAMILY, style, str(path))
-        family, text = FAMILY, str
-    pdf.set_title(text(str(t["title"])))
+    doc = pdf_kit.new_document(str(t["title"]), fonts)
+    pdf, family, text = doc.pdf, doc.family, doc.text
     pdf.add_page()
     pdf.set_font(family, "B", 20)
     pdf.cell(0, 20, text(str(t["title"])), new_x="LMARGIN", new_y="NEXT", align="C")
