@@ -4,6 +4,7 @@ queues and sweeps."""
 
 from __future__ import annotations
 
+from community_service.adapters.mongo_repository import INDEXES as COMMUNITY
 from events_service.adapters.mongo_repository import INDEXES as EVENTS
 from fundraising_service.adapters.mongo_repository import INDEXES as FUNDRAISING
 from members_service.adapters.mongo_indexes import INDEXES as MEMBERS
@@ -27,10 +28,11 @@ CROSS_TENANT = {
     ("members", "showcase_expiry"): "showcase expiry sweep",
     ("erasures", "erasures_by_deadline"): "erasure deadline watch",
     ("dues_memberships", "dues_memberships_due"): "membership scheduler (members)",
+    ("help_requests", "help_requests_due"): "help-request scheduler (community)",
     ("dues_memberships", "dues_reminders_active"): "dues reminder sweep (notifications)",
     ("dues_memberships", "dues_reminders_grace"): "dues reminder sweep (notifications)",
 }
-ALL = [*EVENTS, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
+ALL = [*COMMUNITY, *EVENTS, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
        *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES]
 
 

@@ -58,6 +58,7 @@ REGISTRY = EventRegistry()
 
 def _register_all() -> None:
     # Imported here so that importing the registry registers every published contract.
+    from alumni_contracts.community import v1 as community_v1
     from alumni_contracts.events import v1 as events_v1
     from alumni_contracts.fundraising import v1 as fundraising_v1
     from alumni_contracts.members import membership_v1
@@ -88,6 +89,8 @@ def _register_all() -> None:
         REGISTRY.register(model)
     for membership_event in membership_v1.ALL:
         REGISTRY.register(membership_event)
+    for community_event in community_v1.ALL:
+        REGISTRY.register(community_event)
 
 
 _register_all()

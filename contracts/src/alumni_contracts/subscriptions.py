@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from alumni_contracts import naming
 from alumni_contracts.envelope import EventData
+from alumni_contracts.community.v1 import MemberDataErased as CommunityDataErased
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased
@@ -71,6 +72,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", EventsDataErased, "events_erased"),
     Subscription("members", FundraisingDataErased, "fundraising_erased"),
     Subscription("members", NotificationsDataErased, "notifs_erased"),
+    # Community (issue 14): its own projection of members, erased on request like the others.
+    Subscription("community", MemberRegistered, "registered_v2"),
+    Subscription("community", MemberProfileUpdated, "profile_updated_v2"),
+    Subscription("community", MemberErasureRequested, "erasure_requested"),
+    Subscription("members", CommunityDataErased, "community_erased"),
     # Dues: payments are inputs to members' membership rules (issue 10).
     Subscription("members", DuesPaid, "dues_paid"),
     Subscription("members", DuesPaymentFailed, "dues_failed"),

@@ -1,0 +1,184 @@
+"""Commands and queries of the community service (mutual aid), and their replies."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from alumni_contracts._requests import Request, Result
+from alumni_contracts.common import Identifier
+from alumni_contracts.community.v1 import HelpOutcome, HelpTopic
+from alumni_contracts.text import PersonText
+
+SET_HELPER_PROFILE = "set_helper_profile"
+GET_HELPER_PROFILE = "get_helper_profile"
+REQUEST_HELP = "request_help"
+LIST_HELP_REQUESTS = "list_help_requests"
+GET_HELP_REQUEST = "get_help_request"
+RESPOND_TO_HELP = "respond_to_help"
+MARK_HELP_MET = "mark_help_met"
+REPORT_HELP_OUTCOME = "report_help_outcome"
+HELP_FIGURES = "help_figures"
+# A figure about fewer people than this is never returned (suppressed), on every route.
+MIN_GROUP_SIZE = 5
+
+
+class HelpStatus(StrEnum):
+    OPEN = "open"  # no helper with capacity yet: routing is retried by the scheduler
+    OFFERED = "offered"  # offered to helpers, waiting for an answer
+    ACCEPTED = "accepted"
+    MET = "met"
+    OUTCOME_REPORTED = "outcome_reported"
+    DECLINED = "declined"  # every helper it could be routed to declined
+    EXPIRED = "expired"  # nobody accepted in time
+
+
+class OfferStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"  # no answer within the nudge delay: the request was re-routed
+    WITHDRAWN = "withdrawn"  # another helper accepted first
+
+
+class SetHelperProfile(Request):
+    """Opt in (or out) as a helper. Alumni set their own; staff may name a member."""
+
+    member_id: Identifier | None = None
+    topics: list[HelpTopic] = Field(min_length=1, max_length=6, examples=[["career_change", "industry"]])
+    monthly_capacity: int = Field(ge=1, le=20, description="Requests offered to you per calendar month, at most.",
+                                  examples=[2])
+    active: bool = Field(True, description="The on/off switch: off, you are offered nothing.")
+    sector: Annotated[str, PersonText(max_length=120, min_length=0)] = Field("", examples=["finance"])
+    city: Annotated[str, PersonText(max_length=120, min_length=0)] = Field("", examples=["Paris"])
+    employer: Annotated[str, PersonText(max_length=120, min_length=0)] = Field("", examples=["BNP Paribas"])
+
+
+class HelperProfileQuery(Request):
+    member_id: Identifier | None = None
+
+
+class HelperProfileOut(Result):
+    member_id: Identifier
+    topics: list[HelpTopic]
+    monthly_capacity: int
+    active: bool
+    sector: str
+    city: str
+    employer: str
+    offers_this_month: int = Field(description="Requests offered to this helper in the current month (UTC).")
+    updated_at: AwareDatetime
+
+
+class HelpTarget(Request):
+    """Whom the requester would like to hear from; every field optional (ranks helpers)."""
+
+    sector: Annotated[str, PersonText(max_length=120, min_length=0)] = Field("", examples=["finance"])
+    city: Annotated[str, PersonText(max_length=120, min_length=0)] = Field("", examples=["Paris"])
+    employer: Annotated[str, PersonText(max_length=120, min_length=0)] = Field("", examples=[""])
+    cohort_year: int | None = Field(None, ge=1900, le=2100, examples=[2015])
+
+
+class RequestHelp(Request):
+    topic: HelpTopic = Field(examples=["career_change"])
+    summary: Annotated[str, PersonText(max_length=1000, multiline=True)] = Field(
+        description="What you need, in a few lines (seen by the helpers it is offered to).",
+        examples=["Je souhaite passer de l'audit à la finance de marché."])
+    target: HelpTarget = Field(default_factory=HelpTarget)
+
+
+class HelpRequestRef(Request):
+    request_id: Identifier
+
+
+class RespondToHelp(Request):
+    request_id: Identifier
+    accept: bool
+
+
+class ReportHelpOutcome(Request):
+    request_id: Identifier
+    outcome: HelpOutcome
+
+
+class HelpListScope(StrEnum):
+    MINE = "mine"  # requests I made
+    OFFERED = "offered"  # requests offered to me as a helper
+    ALL = "all"  # staff: every request of the tenant
+
+
+class ListHelpRequests(Request):
+    scope: HelpListScope = HelpListScope.MINE
+    status: HelpStatus | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
+class ContactOut(BaseModel):
+    """Revealed to the requester and the helper once the helper accepted, never before."""
+
+    member_id: Identifier
+    first_name: str
+    last_name: str
+    email: str | None
+
+
+class OfferOut(BaseModel):
+    helper_id: Identifier
+    status: OfferStatus
+    round: int
+    offered_at: AwareDatetime
+    answered_at: AwareDatetime | None = None
+
+
+class HelpRequestOut(Result):
+    request_id: Identifier
+    requester_id: Identifier
+    requester_first_name: str = Field(description="First name only until acceptance.")
+    requester_cohort_year: int | None = None
+    topic: HelpTopic
+    summary: str
+    target: HelpTarget
+    status: HelpStatus
+    round: int
+    created_at: AwareDatetime
+    first_answer_at: AwareDatetime | None = None
+    accepted_at: AwareDatetime | None = None
+    met_at: AwareDatetime | None = None
+    outcome: HelpOutcome | None = None
+    helper_id: Identifier | None = None
+    offers: list[OfferOut] = Field(description="Staff and the requester see every offer; a helper sees their own.")
+    contact: ContactOut | None = Field(None, description="The other party's contact, after acceptance only.")
+
+
+class HelpRequestList(Result):
+    items: list[HelpRequestOut]
+
+
+class HelpFiguresQuery(Request):
+    cohort_year: int | None = Field(None, ge=1900, le=2100, description="Only requests from this class.")
+
+
+class HelpFigureRow(BaseModel):
+    """Figures of one group (all requests, or one requester cohort). Below the minimum group
+    size every figure is null and `suppressed` is true."""
+
+    group: str
+    suppressed: bool
+    requests: int | None = None
+    by_status: dict[str, int] | None = None
+    acceptance_rate: float | None = Field(None, description="Accepted / routed to at least one helper.")
+    median_hours_to_first_answer: float | None = None
+    outcomes: dict[str, int] | None = None
+
+
+class HelpFigures(Result):
+    min_group_size: int
+    total: HelpFigureRow
+    by_cohort: list[HelpFigureRow]
+    helpers_active: int | None = Field(None, description="Null below the minimum group size.")
+    helpers_near_capacity: int | None = Field(
+        None, description="Active helpers offered ≥ 80% of their monthly capacity this month (null when suppressed).")
+
+

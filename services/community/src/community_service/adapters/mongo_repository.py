@@ -1,0 +1,198 @@
+"""MongoDB adapters of community: the members projection, helpers, help requests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+
+from community_service.domain.helping import Helper, HelpRequest, Offer, OfferStatus, Status, Target
+from community_service.service_layer.commands import ProjectMember
+from servicekit.domain import AggregateRoot, ConcurrencyConflict
+from servicekit.mongo import Document, IndexSpec
+from servicekit.projections import apply_versioned
+
+MEMBERS = "members"
+HELPERS = "helpers"
+HELP_REQUESTS = "help_requests"
+ERASED = "erased"
+
+INDEXES = [
+    IndexSpec(HELPERS, [("tenant", 1), ("topics", 1)], "helpers_by_topic"),
+    IndexSpec(HELP_REQUESTS, [("tenant", 1), ("requester_id", 1), ("created_at", -1)], "help_requests_by_requester"),
+    IndexSpec(HELP_REQUESTS, [("tenant", 1), ("offers.helper_id", 1)], "help_requests_by_helper"),
+    IndexSpec(HELP_REQUESTS, [("tenant", 1), ("created_at", -1)], "help_requests_by_date"),
+    # The scheduler's sweep over every tenant (tenant_guard ALLOW_LIST): due (tenant, id) pairs.
+    IndexSpec(HELP_REQUESTS, [("next_check_at", 1)], "help_requests_due"),
+]
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    member_id: str
+    first_name: str
+    last_name: str
+    email: str | None
+    cohort_year: int | None
+
+
+class MongoMemberProjection:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self._col = db[MEMBERS]
+        self._session = session
+
+    async def apply(self, member: ProjectMember) -> bool:
+        fields = {"first_name": member.first_name, "last_name": member.last_name, "email": member.email,
+                  "locale": member.locale, "deceased": member.deceased,
+                  "cohorts": [{"program": p, "graduation_year": y} for p, y in member.cohorts]}
+        return await apply_versioned(self._col, member.tenant, member.member_id, member.version, fields,
+                                     self._session)
+
+    async def get(self, tenant: str, member_id: str) -> MemberRow | None:
+        d = await self._col.find_one({"_id": member_id, "tenant": tenant}, session=self._session)
+        if d is None:
+            return None
+        cohorts = d.get("cohorts") or []
+        return MemberRow(d["_id"], d.get("first_name", ""), d.get("last_name", ""), d.get("email"),
+                         cohorts[0]["graduation_year"] if cohorts else None)
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        result = await self._col.delete_one({"_id": member_id, "tenant": tenant}, session=self._session)
+        return int(result.deleted_count)
+
+
+def _helper_doc(h: Helper) -> Document:
+    return {"_id": f"{h.member_id}", "tenant": h.tenant, "member_id": h.member_id, "topics": list(h.topics),
+            "monthly_capacity": h.monthly_capacity, "active": h.active, "sector": h.sector, "city": h.city,
+            "employer": h.employer, "cohort_year": h.cohort_year, "offers_month": h.offers_month,
+            "offers_in_month": h.offers_in_month, "last_offered_at": h.last_offered_at, "updated_at": h.updated_at}
+
+
+def _helper(d: Document) -> Helper:
+    return Helper(member_id=d["member_id"], tenant=d["tenant"], topics=tuple(d.get("topics", ())),
+                  monthly_capacity=d["monthly_capacity"], active=d["active"], sector=d.get("sector", ""),
+                  city=d.get("city", ""), employer=d.get("employer", ""), cohort_year=d.get("cohort_year"),
+                  offers_month=d.get("offers_month", ""), offers_in_month=d.get("offers_in_month", 0),
+                  last_offered_at=d.get("last_offered_at"), updated_at=d.get("updated_at"))
+
+
+class MongoHelperRepository:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self._col = db[HELPERS]
+        self._session = session
+
+    async def get(self, tenant: str, member_id: str) -> Helper | None:
+        d = await self._col.find_one({"tenant": tenant, "_id": member_id}, session=self._session)
+        return None if d is None else _helper(d)
+
+    async def save(self, helper: Helper) -> None:
+        doc = _helper_doc(helper)
+        await self._col.replace_one({"tenant": helper.tenant, "_id": doc["_id"]}, doc, upsert=True,
+                                    session=self._session)
+
+    async def candidates(self, tenant: str, topic: str) -> list[Helper]:
+        """Helpers of a topic ("" = all of them); routing ranks them in memory."""
+        where: Document = {"tenant": tenant}
+        if topic:
+            where["topics"] = topic
+        return [_helper(d) async for d in self._col.find(where, session=self._session).limit(5000)]
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        result = await self._col.delete_one({"tenant": tenant, "_id": member_id}, session=self._session)
+        return int(result.deleted_count)
+
+
+def _request_doc(r: HelpRequest) -> Document:
+    t = r.target
+    return {"_id": r.id, "tenant": r.tenant, "version": r.version, "requester_id": r.requester_id,
+            "requester_cohort_year": r.requester_cohort_year, "topic": r.topic, "summary": r.summary,
+            "target": {"sector": t.sector, "city": t.city, "employer": t.employer, "cohort_year": t.cohort_year},
+            "status": r.status.value, "round": r.round,
+            "offers": [{"helper_id": o.helper_id, "round": o.round, "offered_at": o.offered_at,
+                        "status": o.status.value, "answered_at": o.answered_at} for o in r.offers],
+            "created_at": r.created_at, "next_check_at": r.next_check_at, "round_started_at": r.round_started_at,
+            "first_answer_at": r.first_answer_at, "accepted_at": r.accepted_at, "met_at": r.met_at,
+            "outcome": r.outcome, "outcome_at": r.outcome_at, "helper_id": r.helper_id}
+
+
+def _request(d: Document) -> HelpRequest:
+    t: dict[str, Any] = d.get("target") or {}
+    return HelpRequest(
+        id=d["_id"], tenant=d["tenant"], version=d["version"], requester_id=d["requester_id"],
+        requester_cohort_year=d.get("requester_cohort_year"), topic=d["topic"], summary=d.get("summary", ""),
+        target=Target(t.get("sector", ""), t.get("city", ""), t.get("employer", ""), t.get("cohort_year")),
+        status=Status(d["status"]), round=d.get("round", 0),
+        offers=[Offer(o["helper_id"], o["round"], o["offered_at"], OfferStatus(o["status"]), o.get("answered_at"))
+                for o in d.get("offers", [])],
+        created_at=d.get("created_at"), next_check_at=d.get("next_check_at"),
+        round_started_at=d.get("round_started_at"), first_answer_at=d.get("first_answer_at"),
+        accepted_at=d.get("accepted_at"), met_at=d.get("met_at"), outcome=d.get("outcome"),
+        outcome_at=d.get("outcome_at"), helper_id=d.get("helper_id"))
+
+
+class MongoHelpRequestRepository:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession,
+                 track: Callable[[AggregateRoot], None]) -> None:
+        self._col = db[HELP_REQUESTS]
+        self._session = session
+        self._track = track
+
+    async def add(self, request: HelpRequest) -> None:
+        await self._col.insert_one(_request_doc(request), session=self._session)
+        self._track(request)
+
+    async def get(self, tenant: str, request_id: str) -> HelpRequest | None:
+        d = await self._col.find_one({"tenant": tenant, "_id": request_id}, session=self._session)
+        return None if d is None else _request(d)
+
+    async def save(self, request: HelpRequest) -> None:
+        if request.version == request.persisted_version:
+            request.version += 1  # a change without an event of its own still moves the version
+        result = await self._col.replace_one(
+            {"tenant": request.tenant, "_id": request.id, "version": request.persisted_version},
+            _request_doc(request), session=self._session)
+        if result.matched_count != 1:
+            raise ConcurrencyConflict(f"help request {request.id} changed meanwhile")
+        self._track(request)
+
+    async def _find(self, where: Document, limit: int) -> list[HelpRequest]:
+        cursor = self._col.find(where, session=self._session).sort("created_at", -1).limit(limit)
+        return [_request(d) async for d in cursor]
+
+    async def of_requester(self, tenant: str, member_id: str, limit: int) -> list[HelpRequest]:
+        return await self._find({"tenant": tenant, "requester_id": member_id}, limit)
+
+    async def offered_to(self, tenant: str, member_id: str, limit: int) -> list[HelpRequest]:
+        return await self._find({"tenant": tenant, "offers.helper_id": member_id}, limit)
+
+    async def of_tenant(self, tenant: str, status: str | None, limit: int) -> list[HelpRequest]:
+        where: Document = {"tenant": tenant}
+        if status:
+            where["status"] = status
+        return await self._find(where, limit)
+
+    async def due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(tenant, id) of requests the scheduler should look at; read outside a transaction
+        (each is then reloaded by tenant and id in its own)."""
+        cursor = self._col.find({"next_check_at": {"$lte": now}}, {"_id": 1, "tenant": 1}) \
+            .sort("next_check_at", 1).limit(limit)
+        return [(d["tenant"], d["_id"]) async for d in cursor]
+
+    async def erase(self, tenant: str, member_id: str) -> dict[str, int]:
+        """A requester's requests keep their dates and statuses (figures) under a pseudonym,
+        without the summary; a helper's offers keep only the pseudonym."""
+        s = self._session
+        asked = await self._col.update_many(
+            {"tenant": tenant, "requester_id": member_id},
+            {"$set": {"requester_id": ERASED, "summary": "", "target.employer": "", "target.city": "",
+                      "target.sector": ""}}, session=s)
+        helped = await self._col.update_many(
+            {"tenant": tenant, "offers.helper_id": member_id},
+            {"$set": {"offers.$[o].helper_id": ERASED}}, array_filters=[{"o.helper_id": member_id}], session=s)
+        await self._col.update_many({"tenant": tenant, "helper_id": member_id}, {"$set": {"helper_id": ERASED}},
+                                    session=s)
+        return {HELP_REQUESTS: int(asked.modified_count) + int(helped.modified_count)}

@@ -1,0 +1,98 @@
+"""Commands and queries the community bus handles (plain dataclasses, built by the use cases)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from community_service.domain.helping import Target
+
+
+@dataclass(frozen=True)
+class ProjectMember:
+    """A member as community needs them: names and email (revealed after an acceptance),
+    main cohort (routing, figures by class)."""
+
+    tenant: str
+    member_id: str
+    version: int
+    first_name: str
+    last_name: str
+    email: str | None
+    locale: str
+    cohorts: tuple[tuple[str, int], ...]
+    deceased: bool = False
+
+
+@dataclass(frozen=True)
+class SetHelperProfile:
+    tenant: str
+    member_id: str
+    topics: tuple[str, ...]
+    monthly_capacity: int
+    active: bool
+    sector: str
+    city: str
+    employer: str
+
+
+@dataclass(frozen=True)
+class GetHelperProfile:
+    tenant: str
+    member_id: str
+
+
+@dataclass(frozen=True)
+class RequestHelp:
+    tenant: str
+    requester_id: str
+    topic: str
+    summary: str
+    target: Target
+
+
+@dataclass(frozen=True)
+class GetHelpRequest:
+    tenant: str
+    request_id: str
+    viewer_id: str | None
+    staff: bool
+
+
+@dataclass(frozen=True)
+class ListHelpRequests:
+    tenant: str
+    viewer_id: str | None
+    staff: bool
+    scope: str  # mine / offered / all
+    status: str | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class RespondToHelp:
+    tenant: str
+    request_id: str
+    helper_id: str
+    accept: bool
+
+
+@dataclass(frozen=True)
+class MarkHelpMet:
+    tenant: str
+    request_id: str
+    member_id: str | None
+    staff: bool
+
+
+@dataclass(frozen=True)
+class ReportHelpOutcome:
+    tenant: str
+    request_id: str
+    requester_id: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class HelpFigures:
+    tenant: str
+    cohort_year: int | None

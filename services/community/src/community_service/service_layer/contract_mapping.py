@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from alumni_contracts.community import v1
+from alumni_contracts.envelope import EventData
+from community_service.domain import helping as h
+from servicekit.domain import DomainEvent
+from servicekit.erasure import DataErased, confirmation
+
+
+def to_contract(event: DomainEvent) -> EventData:
+    match event:
+        case h.HelpRequested():
+            return v1.HelpRequested(request_id=event.request_id, requester_id=event.requester_id,
+                                    topic=v1.HelpTopic(event.topic), target_sector=event.target_sector or None,
+                                    target_city=event.target_city or None, requested_at=event.at)
+        case h.HelpOffered():
+            return v1.HelpOffered(request_id=event.request_id, helper_id=event.helper_id,
+                                  topic=v1.HelpTopic(event.topic), round=event.round, offered_at=event.at)
+        case h.HelpAccepted():
+            return v1.HelpAccepted(request_id=event.request_id, requester_id=event.requester_id,
+                                   helper_id=event.helper_id, accepted_at=event.at)
+        case h.HelpOutcomeReported():
+            return v1.HelpOutcomeReported(request_id=event.request_id, requester_id=event.requester_id,
+                                          helper_id=event.helper_id, outcome=v1.HelpOutcome(event.outcome),
+                                          reported_at=event.at)
+        case DataErased():
+            return confirmation(event, v1.MemberDataErased)
+    raise TypeError(f"no contract for {type(event).__name__}")

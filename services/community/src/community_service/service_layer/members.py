@@ -1,0 +1,21 @@
+"""Community's own projection of members (names, email, cohorts), and its erasure."""
+
+from __future__ import annotations
+
+from community_service.service_layer.commands import ProjectMember
+from community_service.service_layer.ports import CommunityUnitOfWork
+from servicekit.erasure import EraseMemberData
+
+
+async def project_member(cmd: ProjectMember, uow: CommunityUnitOfWork) -> None:
+    async with uow:
+        await uow.members.apply(cmd)
+        await uow.commit()
+
+
+async def erase_member(uow: CommunityUnitOfWork, cmd: EraseMemberData) -> tuple[dict[str, int], dict[str, int]]:
+    """The member's copy and helper profile go; help requests keep dates and statuses (the
+    outcome figures) under a pseudonym, without their free text."""
+    erased = {"members": await uow.members.erase(cmd.tenant, cmd.member_id),
+              "helpers": await uow.helpers.erase(cmd.tenant, cmd.member_id)}
+    return erased, await uow.help_requests.erase(cmd.tenant, cmd.member_id)

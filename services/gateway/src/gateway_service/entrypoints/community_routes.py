@@ -1,0 +1,112 @@
+"""Community (issue 14): mutual aid (*entraide*) — helpers, help requests, outcome figures."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from alumni_contracts import naming
+from alumni_contracts.community import commands as cc
+from alumni_contracts.community.v1 import HelpOutcome
+from gateway_service.entrypoints.edge import IdempotencyKey, MemberId, Who, created, forward
+
+router = APIRouter()
+HELP = "/api/v1/help-requests"
+
+
+def _cmd(name: str) -> str:
+    return naming.command_subject("community", name)
+
+
+def _qry(name: str) -> str:
+    return naming.query_subject("community", name)
+
+
+class AnswerBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accept: bool
+
+
+class OutcomeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: HelpOutcome
+
+
+@router.get("/api/v1/me/helper-profile", tags=["community"], response_model=cc.HelperProfileOut)
+async def my_helper_profile(request: Request, who: Who) -> dict[str, Any]:
+    """My helper profile (404 until I opt in)."""
+    return await forward(request, _qry(cc.GET_HELPER_PROFILE), cc.HelperProfileQuery(), who)
+
+
+@router.put("/api/v1/me/helper-profile", tags=["community"], response_model=cc.HelperProfileOut)
+async def set_my_helper_profile(body: cc.SetHelperProfile, request: Request, who: Who,
+                                idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """Opt in (or out) as a helper: topics, monthly capacity, on/off switch."""
+    return await forward(request, _cmd(cc.SET_HELPER_PROFILE), body, who, idempotency_key)
+
+
+@router.get("/api/v1/members/{member_id}/helper-profile", tags=["community"], response_model=cc.HelperProfileOut)
+async def member_helper_profile(member_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+    """A member's helper profile (staff; an alumnus gets their own)."""
+    return await forward(request, _qry(cc.GET_HELPER_PROFILE), cc.HelperProfileQuery(member_id=member_id), who)
+
+
+@router.post(HELP, status_code=201, tags=["community"], response_model=cc.HelpRequestOut,
+             responses={429: {"description": "Too many help requests (per week, or waiting at once)"}})
+async def request_help(body: cc.RequestHelp, request: Request, who: Who,
+                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Ask the network for help: routed at once to helpers with capacity (status `offered`), or
+    kept `open` until one has room."""
+    result = await forward(request, _cmd(cc.REQUEST_HELP), body, who, idempotency_key)
+    return created(result, f"{HELP}/{result['request_id']}")
+
+
+@router.get(HELP, tags=["community"], response_model=cc.HelpRequestList)
+async def list_help_requests(request: Request, who: Who, scope: cc.HelpListScope = cc.HelpListScope.MINE,
+                             status: cc.HelpStatus | None = None,
+                             limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict[str, Any]:
+    """`mine` (asked by me), `offered` (offered to me as a helper), `all` (staff)."""
+    return await forward(request, _qry(cc.LIST_HELP_REQUESTS),
+                         cc.ListHelpRequests(scope=scope, status=status, limit=limit), who)
+
+
+@router.get(HELP + "/figures", tags=["community"], response_model=cc.HelpFigures)
+async def help_figures(request: Request, who: Who,
+                       cohort_year: Annotated[int | None, Query(ge=1900, le=2100)] = None) -> dict[str, Any]:
+    """Outcome figures (staff): by status, acceptance rate, median time to first answer, helpers
+    near capacity — by cohort; any group under the minimum size is suppressed."""
+    return await forward(request, _qry(cc.HELP_FIGURES), cc.HelpFiguresQuery(cohort_year=cohort_year), who)
+
+
+@router.get(HELP + "/{request_id}", tags=["community"], response_model=cc.HelpRequestOut)
+async def get_help_request(request_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+    """The requester, the helpers it was offered to, and staff see it; contacts only after acceptance."""
+    return await forward(request, _qry(cc.GET_HELP_REQUEST), cc.HelpRequestRef(request_id=request_id), who)
+
+
+@router.post(HELP + "/{request_id}/answer", tags=["community"], response_model=cc.HelpRequestOut)
+async def answer_help_request(request_id: MemberId, body: AnswerBody, request: Request, who: Who,
+                              idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """A helper accepts (contacts revealed both ways) or declines (re-routed to the next helper)."""
+    return await forward(request, _cmd(cc.RESPOND_TO_HELP),
+                         cc.RespondToHelp(request_id=request_id, accept=body.accept), who, idempotency_key)
+
+
+@router.post(HELP + "/{request_id}/met", tags=["community"], response_model=cc.HelpRequestOut)
+async def mark_met(request_id: MemberId, request: Request, who: Who,
+                   idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    return await forward(request, _cmd(cc.MARK_HELP_MET), cc.HelpRequestRef(request_id=request_id), who,
+                         idempotency_key)
+
+
+@router.post(HELP + "/{request_id}/outcome", tags=["community"], response_model=cc.HelpRequestOut)
+async def report_outcome(request_id: MemberId, body: OutcomeBody, request: Request, who: Who,
+                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """The requester reports how it went (`helped`, `partly`, `not_helped`)."""
+    return await forward(request, _cmd(cc.REPORT_HELP_OUTCOME),
+                         cc.ReportHelpOutcome(request_id=request_id, outcome=body.outcome), who, idempotency_key)
