@@ -1,0 +1,118 @@
+"""In-memory unit of work for community's unit tests (through `bootstrap`)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+
+from community_service.adapters.mongo_repository import ERASED
+from community_service.domain.helping import Helper, HelpRequest
+from community_service.service_layer.commands import ProjectMember
+from community_service.service_layer.contract_mapping import to_contract
+from servicekit.testing.fakes import FakeUnitOfWork
+
+
+@dataclass(frozen=True)
+class Row:
+    member_id: str
+    first_name: str
+    last_name: str
+    email: str | None
+    cohort_year: int | None
+
+
+class FakeCommunityUnitOfWork(FakeUnitOfWork):
+    def __init__(self) -> None:
+        super().__init__(to_contract)
+        self.member_rows: dict[tuple[str, str], tuple[int, Row]] = {}
+        self.helper_rows: dict[tuple[str, str], Helper] = {}
+        self.request_rows: dict[tuple[str, str], HelpRequest] = {}
+        self.members = _Members(self)
+        self.helpers = _Helpers(self)
+        self.help_requests = _Requests(self)
+
+
+class _Members:
+    def __init__(self, uow: FakeCommunityUnitOfWork) -> None:
+        self.uow = uow
+
+    async def apply(self, m: ProjectMember) -> bool:
+        current = self.uow.member_rows.get((m.tenant, m.member_id))
+        if current is not None and current[0] >= m.version:
+            return False
+        year = m.cohorts[0][1] if m.cohorts else None
+        self.uow.member_rows[(m.tenant, m.member_id)] = (m.version, Row(m.member_id, m.first_name, m.last_name,
+                                                                        m.email, year))
+        return True
+
+    async def get(self, tenant: str, member_id: str) -> Row | None:
+        found = self.uow.member_rows.get((tenant, member_id))
+        return None if found is None else found[1]
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        return int(self.uow.member_rows.pop((tenant, member_id), None) is not None)
+
+
+class _Helpers:
+    def __init__(self, uow: FakeCommunityUnitOfWork) -> None:
+        self.uow = uow
+
+    async def get(self, tenant: str, member_id: str) -> Helper | None:
+        h = self.uow.helper_rows.get((tenant, member_id))
+        return copy.deepcopy(h)
+
+    async def save(self, helper: Helper) -> None:
+        self.uow.helper_rows[(helper.tenant, helper.member_id)] = copy.deepcopy(helper)
+
+    async def candidates(self, tenant: str, topic: str) -> list[Helper]:
+        return [copy.deepcopy(h) for (t, _), h in self.uow.helper_rows.items()
+                if t == tenant and (not topic or topic in h.topics)]
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        return int(self.uow.helper_rows.pop((tenant, member_id), None) is not None)
+
+
+class _Requests:
+    def __init__(self, uow: FakeCommunityUnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(self, request: HelpRequest) -> None:
+        self.uow.request_rows[(request.tenant, request.id)] = request
+        self.uow.track(request)
+
+    async def get(self, tenant: str, request_id: str) -> HelpRequest | None:
+        return self.uow.request_rows.get((tenant, request_id))
+
+    async def save(self, request: HelpRequest) -> None:
+        self.uow.request_rows[(request.tenant, request.id)] = request
+        self.uow.track(request)
+
+    def _of(self, tenant: str) -> list[HelpRequest]:
+        return sorted((r for (t, _), r in self.uow.request_rows.items() if t == tenant),
+                      key=lambda r: r.created_at or datetime.min, reverse=True)
+
+    async def of_requester(self, tenant: str, member_id: str, limit: int) -> list[HelpRequest]:
+        return [r for r in self._of(tenant) if r.requester_id == member_id][:limit]
+
+    async def offered_to(self, tenant: str, member_id: str, limit: int) -> list[HelpRequest]:
+        return [r for r in self._of(tenant) if any(o.helper_id == member_id for o in r.offers)][:limit]
+
+    async def of_tenant(self, tenant: str, status: str | None, limit: int) -> list[HelpRequest]:
+        return [r for r in self._of(tenant) if status is None or r.status.value == status][:limit]
+
+    async def due(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        return [(r.tenant, r.id) for r in self.uow.request_rows.values()
+                if r.next_check_at is not None and r.next_check_at <= now][:limit]
+
+    async def erase(self, tenant: str, member_id: str) -> dict[str, int]:
+        n = 0
+        for r in self._of(tenant):
+            if r.requester_id == member_id:
+                r.requester_id, r.summary, n = ERASED, "", n + 1
+            for o in r.offers:
+                if o.helper_id == member_id:
+                    o.helper_id, n = ERASED, n + 1
+            if r.helper_id == member_id:
+                r.helper_id = ERASED
+        return {"help_requests": n}
