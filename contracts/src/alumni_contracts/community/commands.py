@@ -69,7 +69,8 @@ class HelperProfileOut(Result):
     city: str
     employer: str
     offers_this_month: int = Field(description="Requests offered to this helper in the current month (UTC).")
-    updated_at: AwareDatetime
+    opted_in: bool = Field(description="False: never opted in (the default profile, switched off).")
+    updated_at: AwareDatetime | None = None
 
 
 class HelpTarget(Request):

@@ -254,3 +254,15 @@ async def test_members_events_feed_the_projection() -> None:
                              "community-erasure-requested"}
     await w.events["community-registered-v2"](member_registered_event(member_id="m9"))
     assert (await w.uow.members.get("demo", "m9")) is not None
+
+
+async def test_a_member_who_never_opted_in_gets_the_default_profile_and_a_stranger_404() -> None:
+    w = World()
+    await w.member("quiet")
+    profile = await w.call(cc.GET_HELPER_PROFILE, cc.HelperProfileQuery(), alumnus("quiet"))
+    assert not profile.opted_in and not profile.active and profile.topics == []
+    with pytest.raises(helping.HelperNotFound):
+        await w.call(cc.GET_HELPER_PROFILE, cc.HelperProfileQuery(member_id="ghost"), MANAGER)
+    await w.helper("quiet")
+    again = await w.call(cc.GET_HELPER_PROFILE, cc.HelperProfileQuery(), alumnus("quiet"))
+    assert again.opted_in and again.topics == [v1.HelpTopic.CAREER_CHANGE]

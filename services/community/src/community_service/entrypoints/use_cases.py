@@ -31,7 +31,7 @@ def helper_out(h: Helper) -> cc.HelperProfileOut:
     return cc.HelperProfileOut(member_id=h.member_id, topics=[HelpTopic(t) for t in h.topics],
                                monthly_capacity=h.monthly_capacity, active=h.active, sector=h.sector, city=h.city,
                                employer=h.employer, offers_this_month=h.load(utcnow()),
-                               updated_at=h.updated_at or utcnow())
+                               opted_in=h.updated_at is not None, updated_at=h.updated_at)
 
 
 def request_out(v: Viewed) -> cc.HelpRequestOut:

@@ -58,10 +58,15 @@ async def set_helper_profile(cmd: c.SetHelperProfile, uow: CommunityUnitOfWork, 
 
 
 async def get_helper_profile(query: c.GetHelperProfile, uow: CommunityUnitOfWork) -> Helper:
+    """A member who never opted in gets the default profile (switched off): the console asks
+    on every load, and a 404 there would be an error in every browser's log."""
     async with uow:
         helper = await uow.helpers.get(query.tenant, query.member_id)
+        if helper is None and await uow.members.get(query.tenant, query.member_id) is not None:
+            helper = Helper(member_id=query.member_id, tenant=query.tenant, topics=(), monthly_capacity=1,
+                            active=False)
     if helper is None:
-        raise HelperNotFound("you have not opted in as a helper")
+        raise HelperNotFound("no such member")
     return helper
 
 

@@ -39,7 +39,7 @@ class OutcomeBody(BaseModel):
 
 @router.get("/api/v1/me/helper-profile", tags=["community"], response_model=cc.HelperProfileOut)
 async def my_helper_profile(request: Request, who: Who) -> dict[str, Any]:
-    """My helper profile (404 until I opt in)."""
+    """My helper profile (`opted_in: false`, switched off, until I opt in)."""
     return await forward(request, _qry(cc.GET_HELPER_PROFILE), cc.HelperProfileQuery(), who)
 
 

@@ -932,6 +932,123 @@ $("mail-older").addEventListener("click", async () => {
 });
 $("refresh-mail").addEventListener("click", () => loadMail(true));
 
+// -- community (issue 14): mutual aid -----------------------------------------------------------
+// An alumnus asks for help, answers requests offered to them, opts in as a helper; staff see the
+// outcome figures (groups under 5 arrive suppressed from the service and are shown as such).
+const HELP_TOPICS = {career_change: "Reconversion · Career change", first_job: "Premier emploi · First job",
+  industry: "Un secteur · An industry", company: "Une entreprise · A company", relocation: "Mobilité · Relocation",
+  other: "Autre · Other"};
+const HELP_STATUS = {open: "en attente d'aidant · waiting for a helper", offered: "proposée · offered",
+  accepted: "acceptée · accepted", met: "rencontre faite · met", outcome_reported: "bilan fait · outcome reported",
+  declined: "déclinée · declined", expired: "expirée · expired"};
+const HELP_OUTCOMES = {helped: "Aidé · Helped", partly: "En partie · Partly", not_helped: "Pas aidé · Not helped"};
+const helpLabel = (table, code) => Object.hasOwn(table, code) ? table[code] : code;
+const helpContact = (r) => r.contact
+  ? `${r.contact.first_name} ${r.contact.last_name}${r.contact.email ? " — " + r.contact.email : ""}` : "—";
+async function helpAction(path, body) {
+  report("help-error");
+  try { await api(path, json("POST", body, once())); await loadHelp(); } catch (e) { report("help-error", e); }
+}
+function myHelpRow(r) {
+  const base = `/api/v1/help-requests/${encodeURIComponent(r.request_id)}`;
+  const actions = [];
+  if (r.status === "accepted") actions.push(button("Nous nous sommes vus · We met", () => helpAction(base + "/met", {})));
+  if (r.status === "accepted" || r.status === "met") {
+    for (const [code, text] of Object.entries(HELP_OUTCOMES)) {
+      actions.push(button(text, () => helpAction(base + "/outcome", {outcome: code}), {class: "help-outcome", dataset: {outcome: code}}));
+    }
+  }
+  return h("tr", {dataset: {request: r.request_id}}, cell(dateTime(r.created_at)), cell(helpLabel(HELP_TOPICS, r.topic)),
+    h("td", {class: "help-status"}, helpLabel(HELP_STATUS, r.status)), h("td", {class: "help-contact"}, helpContact(r)),
+    h("td", {}, actions));
+}
+function offeredRow(r) {
+  const base = `/api/v1/help-requests/${encodeURIComponent(r.request_id)}`;
+  const mine = (r.offers || [])[0];
+  const actions = mine && mine.status === "pending" && r.status === "offered"
+    ? [button("Accepter · Accept", () => helpAction(base + "/answer", {accept: true}), {class: "help-accept"}),
+       button("Décliner · Decline", () => helpAction(base + "/answer", {accept: false}), {class: "help-decline"})]
+    : [];
+  const from = `${r.requester_first_name}${r.requester_cohort_year ? " (" + r.requester_cohort_year + ")" : ""}`;
+  return h("tr", {dataset: {request: r.request_id}}, cell(dateTime(r.created_at)), cell(from),
+    cell(`${helpLabel(HELP_TOPICS, r.topic)} — ${r.summary}`),
+    h("td", {class: "help-status"}, helpLabel(HELP_STATUS, r.status)), h("td", {class: "help-contact"}, helpContact(r)),
+    h("td", {}, actions));
+}
+async function loadHelperProfile() {
+  const box = $("helper-topics");
+  if (!box.querySelector("input")) {
+    append(box, Object.entries(HELP_TOPICS).map(([code, text]) =>
+      h("label", {}, h("input", {type: "checkbox", name: "topics", value: code}), " ", text)));
+  }
+  const p = await api("/api/v1/me/helper-profile");
+  if (!p.opted_in) { $("helper-status").textContent = "Pas encore aidant · Not a helper yet"; return; }
+  const form = $("helper-profile");
+  for (const input of form.querySelectorAll("input[name=topics]")) input.checked = p.topics.includes(input.value);
+  form.elements.monthly_capacity.value = p.monthly_capacity;
+  form.elements.sector.value = p.sector;
+  form.elements.city.value = p.city;
+  form.elements.active.checked = p.active;
+  $("helper-status").textContent = `${p.active ? "Disponible · Available" : "Indisponible · Unavailable"} — ` +
+    `${p.offers_this_month}/${p.monthly_capacity} ce mois-ci · this month`;
+}
+async function loadHelp() {
+  const linked = Boolean(claims().member_id);
+  $("help-panel").hidden = !linked;
+  if (!linked) return;
+  report("help-error");
+  try {
+    const [mine, offered] = await Promise.all([api("/api/v1/help-requests?scope=mine"),
+      api("/api/v1/help-requests?scope=offered")]);
+    $("help-mine").replaceChildren(...mine.items.map(myHelpRow));
+    $("help-offered").replaceChildren(...offered.items.map(offeredRow));
+    await loadHelperProfile();
+  } catch (e) { report("help-error", e); }
+}
+$("help-ask").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("help-error");
+  const f = new FormData(ev.target);
+  const body = {topic: f.get("topic"), summary: f.get("summary"),
+    target: {sector: f.get("sector") || "", city: f.get("city") || ""}};
+  try { await api("/api/v1/help-requests", json("POST", body, once())); ev.target.reset(); await loadHelp(); }
+  catch (e) { report("help-error", e); }
+});
+$("helper-profile").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("help-error");
+  const form = ev.target;
+  const body = {topics: [...form.querySelectorAll("input[name=topics]:checked")].map(i => i.value),
+    monthly_capacity: Number(form.elements.monthly_capacity.value), sector: form.elements.sector.value,
+    city: form.elements.city.value, active: form.elements.active.checked};
+  try { await api("/api/v1/me/helper-profile", json("PUT", body, once())); await loadHelperProfile(); }
+  catch (e) { report("help-error", e); }
+});
+$("refresh-help").addEventListener("click", loadHelp);
+const helpRate = (x) => x === null || x === undefined ? "—" : `${(x * 100).toFixed(0)} %`;
+function helpFigureRow(r) {
+  const suppressed = "< 5 (masqué · suppressed)";
+  const statuses = r.by_status ? Object.entries(r.by_status).map(([k, n]) => `${helpLabel(HELP_STATUS, k)}: ${n}`).join(", ") : "";
+  return h("tr", {dataset: {group: r.group}, class: r.suppressed ? "suppressed" : null},
+    cell(r.group === "all" ? "Toutes · All" : r.group === "unknown" ? "Inconnue · Unknown" : r.group),
+    cell(r.suppressed ? suppressed : r.requests), cell(statuses), cell(helpRate(r.acceptance_rate)),
+    cell(r.median_hours_to_first_answer === null || r.median_hours_to_first_answer === undefined ? "—"
+      : `${r.median_hours_to_first_answer} h`));
+}
+async function loadHelpFigures() {
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("help-figures-panel").hidden = !staff;
+  if (!staff) return;
+  report("help-figures-error");
+  try {
+    const f = await api("/api/v1/help-requests/figures");
+    $("help-figures").replaceChildren(helpFigureRow(f.total), ...f.by_cohort.map(helpFigureRow));
+    $("help-helpers").textContent = f.helpers_active === null ? "Aidants : moins de 5 · Helpers: fewer than 5"
+      : `Aidants actifs · Active helpers: ${f.helpers_active} — proches de leur capacité · near capacity: ${f.helpers_near_capacity}`;
+  } catch (e) { report("help-figures-error", e); }
+}
+$("refresh-help-figures").addEventListener("click", loadHelpFigures);
+
 // -- register --------------------------------------------------------------------------------
 $("register").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -944,7 +1061,7 @@ $("register").addEventListener("submit", async (ev) => {
   } catch (e) { out.textContent = e.message; }
 });
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); }
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadHelp(); loadHelpFigures(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.
