@@ -91,3 +91,27 @@ def test_help_request_routed_accepted_and_reported(platform: Platform) -> None:
     assert httpx.get(f"{gw}/api/v1/help-requests/figures", headers=who(grad)).status_code == 403
     listed = httpx.get(f"{gw}/api/v1/help-requests", params={"scope": "offered"}, headers=who(offered[1])).json()
     assert [i["request_id"] for i in listed["items"]] == [request_id] and listed["items"][0]["contact"] is None
+
+
+def test_demo_seed_shows_the_mutual_aid_story(platform: Platform) -> None:
+    import asyncio
+
+    from alumni_local.seed_community import seed_community
+
+    gw = platform.gateway_url
+    staff = {"Authorization": f"Bearer {platform.issue_token('manager')}"}
+
+    async def run() -> list[str]:
+        async with httpx.AsyncClient(base_url=gw, timeout=30, headers=staff) as client:
+            return await seed_community(client, gw, lambda m: platform.issue_token("alumnus", member_id=m))
+
+    assert asyncio.run(run()) == []
+    listed = httpx.get(f"{gw}/api/v1/help-requests", params={"scope": "all", "status": "outcome_reported"},
+                       headers=staff).json()["items"]
+    assert any(i["requester_first_name"] == "Nina" and i["outcome"] == "helped" for i in listed)
+    figures = httpx.get(f"{gw}/api/v1/help-requests/figures", headers=staff).json()
+    rows = {r["group"]: r for r in figures["by_cohort"]}
+    assert not rows["2025"]["suppressed"] and rows["2025"]["requests"] >= 6
+    assert rows["2019"]["suppressed"] and rows["2019"]["requests"] is None
+    assert figures["helpers_active"] >= 5
+    assert asyncio.run(run()) == [], "a second run replays the same answers"

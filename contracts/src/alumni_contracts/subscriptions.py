@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alumni_contracts import naming
-from alumni_contracts.envelope import EventData
 from alumni_contracts.community.v1 import MemberDataErased as CommunityDataErased
+from alumni_contracts.envelope import EventData
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.fundraising.v1 import DuesPaid, DuesPaymentFailed, DuesRefunded
 from alumni_contracts.fundraising.v1 import MemberDataErased as FundraisingDataErased

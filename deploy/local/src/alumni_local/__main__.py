@@ -51,7 +51,8 @@ class Seeder(threading.Thread):
         self.elapsed = 0.0
         self._loop = asyncio.new_event_loop()
         self._task = self._loop.create_task(
-            seed(gateway_url, token, count, progress=show_progress, retried=self.retried, dues=self.dues))
+            seed(gateway_url, token, count, progress=show_progress, retried=self.retried, dues=self.dues,
+                 alumnus_token=alumnus_token))
 
     def run(self) -> None:
         asyncio.set_event_loop(self._loop)

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
+from alumni_local.seed_community import seed_community
 from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
 
@@ -78,10 +79,12 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
                progress: Callable[[int, int], None] | None = None,
                retried: Counter[str] | None = None,
                transport: httpx.AsyncBaseTransport | None = None,
-               dues: DuesDemo | None = None) -> tuple[int, int]:
+               dues: DuesDemo | None = None,
+               alumnus_token: Callable[[str], str] | None = None) -> tuple[int, int]:
     """Returns (registered or already present, failed). `retried` counts the requests retried
     by reason (`429`, `503`, `ConnectError`, …); `transport` replaces the network (tests);
-    `dues`, when given, receives the dues demo (`seed_dues`)."""
+    `dues`, when given, receives the dues demo (`seed_dues`); `alumnus_token(member_id)` lets the
+    community demo act as alumni (`seed_community`)."""
     done = failed = 0
     semaphore = asyncio.Semaphore(concurrency)
     retries: Counter[str] = Counter() if retried is None else retried
@@ -115,6 +118,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         if dues is not None:
             seeded = await seed_dues(client, DEMO_PLANS)
             dues.members, dues.statuses, dues.problems = seeded.members, seeded.statuses, seeded.problems
+        # Community (issue 14): helpers, help requests, one accepted and reported.
+        for problem in await seed_community(client, gateway_url, alumnus_token):
+            print(f"seed community: {problem}", file=sys.stderr)
     return done, failed
 
 

@@ -1,0 +1,128 @@
+"""Community demo data for `make run` (issue 14's "Done when"), through the gateway like a real client.
+
+Mutual aid: five helpers opt in (staff record their profiles: finance, consulting, relocation),
+six recent graduates of the class of 2025 and one of 2019 ask for help. **Nina Nouvelle**
+(class of 2025) asks for help moving into finance: routed to the two finance helpers with room,
+**Hugo Banquier** accepts (their contacts are revealed to each other), they meet, Nina reports
+the outcome. The staff figures then show the class of 2025 (six requests) and suppress 2019
+(one request, under the minimum group size of 5).
+
+Alumni actions use an alumnus token of their own (`alumnus_token(member_id)`). Idempotency keys
+are fixed: a second `make run` replays the same answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from alumni_local.http_retry import describe
+
+FINANCE = {"program": "MSc Finance", "graduation_year": 2008}
+HELPERS = [  # key, first, last, cohort, profile
+    ("banker", "Hugo", "Banquier", FINANCE, {"topics": ["career_change", "industry", "first_job"], "sector": "finance",
+                                             "city": "Paris", "monthly_capacity": 4}),
+    ("trader", "Sarah", "Marchés", FINANCE, {"topics": ["career_change", "industry"], "sector": "finance",
+                                             "city": "London", "monthly_capacity": 3}),
+    ("consultant", "Karim", "Conseil", {"program": "Grande École", "graduation_year": 2012},
+     {"topics": ["career_change", "first_job", "company"], "sector": "consulting", "city": "Paris",
+      "monthly_capacity": 5}),
+    ("expat", "Julie", "Voyage", {"program": "Grande École", "graduation_year": 2015},
+     {"topics": ["relocation", "first_job"], "sector": "technology", "city": "Montréal", "monthly_capacity": 5}),
+    ("mentor", "Paul", "Ancien", {"program": "Executive MBA", "graduation_year": 1998},
+     {"topics": ["career_change", "first_job", "industry", "company"], "sector": "energy", "city": "Lyon",
+      "monthly_capacity": 5}),
+]
+NEW_GRAD = ("nina", "Nina", "Nouvelle", {"program": "MSc Finance", "graduation_year": 2025})
+ASKERS = [  # key, first, last, cohort, topic, summary, target sector
+    (*NEW_GRAD, "career_change", "Je sors d'un master et je veux entrer en finance de marché : par où commencer ?",
+     "finance"),
+    ("tom", "Tom", "Débutant", {"program": "Bachelor BBA", "graduation_year": 2025}, "first_job",
+     "Premier emploi en conseil : comment préparer les entretiens ?", "consulting"),
+    ("lina", "Lina", "Départ", {"program": "Grande École", "graduation_year": 2025}, "relocation",
+     "Moving to Montréal next spring: visas, networks, first weeks.", ""),
+    ("eva", "Eva", "Secteur", {"program": "MSc Data Science", "graduation_year": 2025}, "industry",
+     "Data science in energy: which companies hire juniors?", "energy"),
+    ("noe", "Noé", "Choix", {"program": "Grande École", "graduation_year": 2025}, "company",
+     "Hésitation entre deux cabinets de conseil, un avis ?", "consulting"),
+    ("ines", "Inès", "Cap", {"program": "MSc Finance", "graduation_year": 2025}, "first_job",
+     "Premier poste en banque : quelles équipes regarder ?", "finance"),
+    ("marc", "Marc", "Reconversion", {"program": "Grande École", "graduation_year": 2019}, "career_change",
+     "Après 6 ans d'audit, je veux passer en start-up.", ""),
+]
+
+
+async def _member(client: httpx.AsyncClient, key: str, first: str, last: str, cohort: dict[str, Any]) -> str | None:
+    r = await client.post("/api/v1/members", headers={"Idempotency-Key": f"demo-community-member-{key}"},
+                          json={"first_name": first, "last_name": last, "locale": "fr", "cohort": cohort,
+                                "email": f"{key}.community@example.org"})
+    if r.status_code != 201:  # 409: registered by an earlier run whose keys expired
+        print(f"seed community member {key}: {describe(r)}", file=sys.stderr)
+        return None
+    return str(r.json()["member_id"])
+
+
+async def _until_known(client: httpx.AsyncClient, path: str, body: dict[str, Any], key: str,
+                       tries: int = 150) -> httpx.Response:
+    """Community learns of a new member from members' event: a 422 `member-unknown` until then."""
+    for _ in range(tries):
+        r = await client.post(path, json=body, headers={"Idempotency-Key": key})
+        if r.status_code != 422 or "member-unknown" not in r.text:
+            return r
+        await asyncio.sleep(0.2)
+    return r
+
+
+async def seed_community(client: httpx.AsyncClient, gateway_url: str,
+                         alumnus_token: Callable[[str], str] | None) -> list[str]:
+    """Returns the problems met (empty when the demo is in place)."""
+    problems: list[str] = []
+    helpers: dict[str, str] = {}
+    for key, first, last, cohort, profile in HELPERS:
+        member_id = await _member(client, key, first, last, cohort)
+        if member_id is None:
+            continue
+        helpers[key] = member_id
+        r = await client.get(f"/api/v1/members/{member_id}/helper-profile")  # waits for the projection
+        for _ in range(150):
+            if r.status_code == 200:
+                break
+            await asyncio.sleep(0.2)
+            r = await client.get(f"/api/v1/members/{member_id}/helper-profile")
+        r = await client.put("/api/v1/me/helper-profile", json={**profile, "member_id": member_id},
+                             headers={"Idempotency-Key": f"demo-community-helper-{key}"})
+        if r.status_code != 200:
+            problems.append(f"helper {key}: {describe(r)}")
+    if alumnus_token is None:
+        return problems
+    nina_request: str | None = None
+    for key, first, last, cohort, topic, summary, sector in ASKERS:
+        member_id = await _member(client, key, first, last, cohort)
+        if member_id is None:
+            continue
+        who = {"Authorization": f"Bearer {alumnus_token(member_id)}"}
+        async with httpx.AsyncClient(base_url=gateway_url, timeout=30, headers=who) as alumnus:
+            r = await _until_known(alumnus, "/api/v1/help-requests",
+                                   {"topic": topic, "summary": summary, "target": {"sector": sector}},
+                                   f"demo-community-ask-{key}")
+        if r.status_code != 201:
+            problems.append(f"help request of {key}: {describe(r)}")
+        elif key == NEW_GRAD[0]:
+            nina_request = r.json()["request_id"]
+            nina = member_id
+    banker = helpers.get("banker")
+    if nina_request and banker:
+        steps = [(banker, "answer", {"accept": True}), (banker, "met", {}), (nina, "outcome", {"outcome": "helped"})]
+        for actor, step, body in steps:
+            async with httpx.AsyncClient(base_url=gateway_url, timeout=30,
+                                         headers={"Authorization": f"Bearer {alumnus_token(actor)}"}) as alumnus:
+                r = await alumnus.post(f"/api/v1/help-requests/{nina_request}/{step}", json=body,
+                                       headers={"Idempotency-Key": f"demo-community-{step}"})
+            if r.status_code != 200:
+                problems.append(f"Nina's request, {step}: {describe(r)}")
+                break
+    return problems
