@@ -5,11 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, EmailStr, Field, HttpUrl, model_validator
 
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import Identifier
-from alumni_contracts.community.v1 import HelpOutcome, HelpTopic
+from alumni_contracts.community.v1 import ContractType, HelpOutcome, HelpTopic, RemotePolicy
 from alumni_contracts.text import PersonText
 
 SET_HELPER_PROFILE = "set_helper_profile"
@@ -183,3 +183,113 @@ class HelpFigures(Result):
         None, description="Active helpers offered ≥ 80% of their monthly capacity this month (null when suppressed).")
 
 
+
+
+# -- job and internship board ------------------------------------------------------------------
+
+POST_JOB = "post_job"
+REVIEW_JOB = "review_job"
+RENEW_JOB = "renew_job"
+WITHDRAW_JOB = "withdraw_job"
+SAVE_JOB = "save_job"
+SEARCH_JOBS = "search_jobs"
+GET_JOB = "get_job"
+MY_JOBS = "my_jobs"
+JOB_REVIEW_QUEUE = "job_review_queue"
+SAVED_JOBS = "saved_jobs"
+JOB_DAYS = 30  # an offer is listed this long after approval or renewal
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"  # waiting for a manager (approval queue)
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+Markdown = Annotated[str, PersonText(max_length=8000, multiline=True, min_length=0)]
+
+
+class PostJob(Request):
+    """An offer; the descriptions are Markdown (FR and/or EN), rendered to sanitised HTML."""
+
+    title: Annotated[str, PersonText(max_length=160)] = Field(examples=["Analyste M&A junior"])
+    company: Annotated[str, PersonText(max_length=120)] = Field(examples=["Banque Exemple"])
+    city: Annotated[str, PersonText(max_length=120)] = Field(examples=["Paris"])
+    country: str = Field("FR", pattern=r"^[A-Z]{2}$", examples=["FR"])
+    sector: Annotated[str, PersonText(max_length=120, min_length=0)] = Field("", examples=["finance"])
+    contract: ContractType = Field(examples=["permanent"])
+    remote: RemotePolicy = Field(RemotePolicy.ONSITE, examples=["hybrid"])
+    description_fr: Markdown = Field("", examples=["**Missions** : modélisation, due diligence."])
+    description_en: Markdown = Field("", examples=["**Role**: modelling, due diligence."])
+    apply_url: HttpUrl | None = Field(None, description="https only.", examples=["https://jobs.example.org/123"])
+    apply_email: EmailStr | None = Field(None, examples=["recrutement@example.org"])
+
+    @model_validator(mode="after")
+    def _how_to_apply(self) -> PostJob:
+        if (self.apply_url is None) == (self.apply_email is None):
+            raise ValueError("give exactly one of apply_url and apply_email")
+        if self.apply_url is not None and self.apply_url.scheme != "https":
+            raise ValueError("apply_url must be an https address")
+        if not (self.description_fr or self.description_en):
+            raise ValueError("a description in French or English is required")
+        return self
+
+
+class JobRef(Request):
+    job_id: Identifier
+
+
+class ReviewJob(Request):
+    job_id: Identifier
+    approve: bool
+    reason: Annotated[str, PersonText(max_length=300, min_length=0)] = ""
+
+
+class SaveJob(Request):
+    job_id: Identifier
+    saved: bool = True
+
+
+class SearchJobs(Request):
+    contract: ContractType | None = None
+    remote: RemotePolicy | None = None
+    city: Annotated[str, PersonText(max_length=120, min_length=0)] = ""
+    sector: Annotated[str, PersonText(max_length=120, min_length=0)] = ""
+    q: Annotated[str, PersonText(max_length=100, min_length=0)] = Field("", description="Words of the title or company.")
+    limit: int = Field(50, ge=1, le=200)
+
+
+class NoQuery(Request):
+    pass
+
+
+class JobOut(Result):
+    job_id: Identifier
+    status: JobStatus
+    title: str
+    company: str
+    city: str
+    country: str
+    sector: str
+    contract: ContractType
+    remote: RemotePolicy
+    description_fr: str = Field(description="Markdown as posted.")
+    description_en: str
+    html_fr: str = Field(description="The Markdown rendered to HTML and sanitised (nh3): no script, no unsafe link.")
+    html_en: str
+    apply_url: str | None
+    apply_email: str | None
+    posted_by_partner: bool
+    created_at: AwareDatetime
+    published_at: AwareDatetime | None
+    expires_at: AwareDatetime | None
+    saved: bool = Field(False, description="Saved by the caller.")
+    saves: int | None = Field(None, description="How many alumni saved it: the poster and staff only.")
+    mine: bool = False
+    review_reason: str | None = Field(None, description="The manager's reason (rejections): the poster and staff.")
+
+
+class JobList(Result):
+    items: list[JobOut]

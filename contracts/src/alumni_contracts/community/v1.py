@@ -101,3 +101,55 @@ class MemberDataErased(MemberDataErasedBase):
 
 
 ALL: tuple[type[EventData], ...] = (HelpRequested, HelpOffered, HelpAccepted, HelpOutcomeReported, MemberDataErased)
+
+
+# -- job and internship board ------------------------------------------------------------------
+
+class ContractType(StrEnum):
+    PERMANENT = "permanent"  # CDI
+    FIXED_TERM = "fixed_term"  # CDD
+    INTERNSHIP = "internship"  # stage
+    APPRENTICESHIP = "apprenticeship"  # alternance
+    FREELANCE = "freelance"
+    VIE = "vie"  # volontariat international en entreprise
+
+
+class RemotePolicy(StrEnum):
+    ONSITE = "onsite"
+    HYBRID = "hybrid"
+    REMOTE = "remote"
+
+
+class JobPosted(EventData):
+    """A job or internship offer was approved and published: notifications can alert the alumni
+    whose preferences match (sector, city, contract type)."""
+
+    service = "community"
+    event_name = "job_posted"
+    version = 1
+
+    job_id: Identifier = Field(description="Offer id (UUIDv7).", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b40"])
+    title: str = Field(description="Title of the position.", examples=["Analyste M&A"], max_length=160)
+    company: str = Field(description="Hiring company.", examples=["Banque Exemple"], max_length=120)
+    city: str = Field(description="City of the position.", examples=["Paris"], max_length=120)
+    country: str = Field(description="ISO 3166-1 alpha-2 country.", examples=["FR"], max_length=2)
+    sector: str = Field(description="Sector, free text of the poster.", examples=["finance"], max_length=120)
+    contract: ContractType = Field(description="Contract type.", examples=["permanent"])
+    remote: RemotePolicy = Field(description="Remote policy.", examples=["hybrid"])
+    posted_by_partner: bool = Field(description="Posted by a partner recruiter (not an alumnus).", examples=[True])
+    published_at: AwareDatetime = Field(description="When it was approved (UTC).")
+    expires_at: AwareDatetime = Field(description="When it expires unless renewed (UTC).")
+
+
+class JobExpired(EventData):
+    """An offer reached its expiry date without being renewed: it is no longer listed."""
+
+    service = "community"
+    event_name = "job_expired"
+    version = 1
+
+    job_id: Identifier = Field(description="Offer id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b40"])
+    expired_at: AwareDatetime = Field(description="When (UTC).")
+
+
+ALL = (*ALL, JobPosted, JobExpired)

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-from community_service.adapters.mongo_repository import HELPERS, INDEXES, MEMBERS
+from community_service.adapters import markdown_html
+from community_service.adapters.mongo_repository import HELPERS, INDEXES, JOBS, MEMBERS, SAVED_JOBS
 from community_service.adapters.unit_of_work import MongoCommunityUnitOfWork
 from community_service.config import CommunitySettings
 from community_service.domain.helping import Routing
 from community_service.entrypoints.subscribers import event_handlers
 from community_service.entrypoints.use_cases import USE_CASES
-from community_service.service_layer import helping
+from community_service.service_layer import helping, jobs
 from community_service.service_layer.contract_mapping import to_contract
 from community_service.service_layer.ports import CommunityUnitOfWork
 from servicekit.bus import MessageBus, fresh, serve
@@ -28,7 +29,9 @@ from servicekit.runtime import Infrastructure, ServiceParts
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id}, HELPERS: {"tenant": tenant, "_id": member_id},
             "help_requests": {"tenant": tenant, "$or": [{"requester_id": member_id},
-                                                        {"offers.helper_id": member_id}]}}
+                                                        {"offers.helper_id": member_id}]},
+            JOBS: {"tenant": tenant, "poster_key": f"alumnus:{member_id}"},
+            SAVED_JOBS: {"tenant": tenant, "member_id": member_id}}
 
 
 def routing_of(settings: CommunitySettings) -> Routing:
@@ -42,8 +45,10 @@ def routing_of(settings: CommunitySettings) -> Routing:
 def bootstrap(uow_factory: Callable[[], CommunityUnitOfWork], routing: Routing | None = None) -> ServiceParts:
     bus = MessageBus.wire([helping.set_helper_profile, helping.get_helper_profile, helping.request_help,
                            helping.get_help_request, helping.list_help_requests, helping.respond_to_help,
-                           helping.mark_help_met, helping.report_help_outcome, helping.help_figures],
-                          uow=fresh(uow_factory), routing=routing or Routing())
+                           helping.mark_help_met, helping.report_help_outcome, helping.help_figures,
+                           jobs.post_job, jobs.act_on_job, jobs.save_job, jobs.search_jobs, jobs.get_job,
+                           jobs.list_jobs],
+                          uow=fresh(uow_factory), routing=routing or Routing(), render=markdown_html.render)
     return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
 
 
@@ -62,8 +67,15 @@ def build(infra: Infrastructure) -> ServiceParts:
 
     # Leased: one replica at a time nudges and re-routes; each run catches up what came due.
     scheduler = Sweep("community", "help-scheduler", advance, settings.help_sweep_seconds, db=infra.db)
+
+    async def expire() -> None:
+        await jobs.expire_jobs(uow)
+
+    # Leased too: an offer past its 30 days becomes `expired` (`job_expired`); the board already
+    # hides it from the moment it passes its date, whatever the sweep's period.
+    job_expiry = Sweep("community", "job-expiry", expire, settings.job_sweep_seconds, db=infra.db)
     parts.requests = [*parts.requests, export_handler("community", infra.db, export_queries)]
     parts.indexes = INDEXES
-    parts.workers = [scheduler.run]
-    parts.stoppers = [scheduler.stop]
+    parts.workers = [scheduler.run, job_expiry.run]
+    parts.stoppers = [scheduler.stop, job_expiry.stop]
     return parts

@@ -20,3 +20,4 @@ class CommunitySettings(ServiceSettings):
     help_max_requests_per_week: int = Field(3, ge=1, description="Help requests one alumnus may open per 7 days.")
     help_max_open_requests: int = Field(2, ge=1, description="Requests one alumnus may have waiting at once.")
     help_sweep_seconds: float = Field(300.0, gt=0, description="Period of the help-request scheduler (leased).")
+    job_sweep_seconds: float = Field(600.0, gt=0, description="Period of the job-offer expiry sweep (leased).")

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from community_service.adapters.mongo_repository import ERASED
 from community_service.domain.helping import Helper, HelpRequest
+from community_service.domain.jobs import JobOffer, JobStatus
 from community_service.service_layer.commands import ProjectMember
 from community_service.service_layer.contract_mapping import to_contract
 from servicekit.testing.fakes import FakeUnitOfWork
@@ -31,6 +32,10 @@ class FakeCommunityUnitOfWork(FakeUnitOfWork):
         self.members = _Members(self)
         self.helpers = _Helpers(self)
         self.help_requests = _Requests(self)
+        self.job_rows: dict[tuple[str, str], JobOffer] = {}
+        self.saved: set[tuple[str, str, str]] = set()
+        self.jobs = _Jobs(self)
+        self.saved_jobs = _Saved(self)
 
 
 class _Members:
@@ -116,3 +121,66 @@ class _Requests:
             if r.helper_id == member_id:
                 r.helper_id = ERASED
         return {"help_requests": n}
+
+
+class _Jobs:
+    def __init__(self, uow: FakeCommunityUnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(self, job: JobOffer) -> None:
+        self.uow.job_rows[(job.tenant, job.id)] = job
+        self.uow.track(job)
+
+    async def get(self, tenant: str, job_id: str) -> JobOffer | None:
+        return self.uow.job_rows.get((tenant, job_id))
+
+    async def save(self, job: JobOffer) -> None:
+        self.uow.job_rows[(job.tenant, job.id)] = job
+        self.uow.track(job)
+
+    def _of(self, tenant: str) -> list[JobOffer]:
+        return sorted((j for (t, _), j in self.uow.job_rows.items() if t == tenant),
+                      key=lambda j: j.created_at or datetime.min, reverse=True)
+
+    async def listed(self, tenant: str, now: datetime, limit: int) -> list[JobOffer]:
+        return [j for j in self._of(tenant) if j.is_listed(now)][:limit]
+
+    async def pending(self, tenant: str, limit: int) -> list[JobOffer]:
+        return [j for j in self._of(tenant) if j.status is JobStatus.PENDING][:limit]
+
+    async def of_poster(self, tenant: str, poster_key: str, limit: int) -> list[JobOffer]:
+        return [j for j in self._of(tenant) if j.poster.key == poster_key][:limit]
+
+    async def many(self, tenant: str, job_ids: list[str]) -> list[JobOffer]:
+        return [j for j in self._of(tenant) if j.id in job_ids]
+
+    async def due_expiry(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        return [(j.tenant, j.id) for j in self.uow.job_rows.values()
+                if j.status is JobStatus.PUBLISHED and j.expires_at is not None and j.expires_at <= now][:limit]
+
+    async def erase_poster(self, tenant: str, poster_key: str) -> int:
+        n = 0
+        for j in self._of(tenant):
+            if j.poster.key == poster_key:
+                j.status, n = JobStatus.WITHDRAWN, n + 1
+        return n
+
+
+class _Saved:
+    def __init__(self, uow: FakeCommunityUnitOfWork) -> None:
+        self.uow = uow
+
+    async def set(self, tenant: str, member_id: str, job_id: str, saved: bool, now: datetime) -> bool:
+        key = (tenant, member_id, job_id)
+        if saved == (key in self.uow.saved):
+            return False
+        (self.uow.saved.add if saved else self.uow.saved.discard)(key)
+        return True
+
+    async def of_member(self, tenant: str, member_id: str, limit: int) -> list[str]:
+        return [j for t, m, j in self.uow.saved if t == tenant and m == member_id][:limit]
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        gone = {k for k in self.uow.saved if k[0] == tenant and k[1] == member_id}
+        self.uow.saved -= gone
+        return len(gone)

@@ -11,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from community_service.domain.helping import Helper, HelpRequest, Offer, OfferStatus, Status, Target
+from community_service.domain.jobs import JobOffer, JobStatus, Poster
 from community_service.service_layer.commands import ProjectMember
 from servicekit.domain import AggregateRoot, ConcurrencyConflict
 from servicekit.mongo import Document, IndexSpec
@@ -19,6 +20,8 @@ from servicekit.projections import apply_versioned
 MEMBERS = "members"
 HELPERS = "helpers"
 HELP_REQUESTS = "help_requests"
+JOBS = "jobs"
+SAVED_JOBS = "saved_jobs"
 ERASED = "erased"
 
 INDEXES = [
@@ -28,6 +31,11 @@ INDEXES = [
     IndexSpec(HELP_REQUESTS, [("tenant", 1), ("created_at", -1)], "help_requests_by_date"),
     # The scheduler's sweep over every tenant (tenant_guard ALLOW_LIST): due (tenant, id) pairs.
     IndexSpec(HELP_REQUESTS, [("next_check_at", 1)], "help_requests_due"),
+    IndexSpec(JOBS, [("tenant", 1), ("status", 1), ("published_at", -1)], "jobs_by_status"),
+    IndexSpec(JOBS, [("tenant", 1), ("poster_key", 1), ("created_at", -1)], "jobs_by_poster"),
+    # The expiry sweep over every tenant (tenant_guard ALLOW_LIST).
+    IndexSpec(JOBS, [("status", 1), ("expires_at", 1)], "jobs_expiry"),
+    IndexSpec(SAVED_JOBS, [("tenant", 1), ("member_id", 1), ("saved_at", -1)], "saved_jobs_by_member"),
 ]
 
 
@@ -196,3 +204,108 @@ class MongoHelpRequestRepository:
         await self._col.update_many({"tenant": tenant, "helper_id": member_id}, {"$set": {"helper_id": ERASED}},
                                     session=s)
         return {HELP_REQUESTS: int(asked.modified_count) + int(helped.modified_count)}
+
+
+def _job_doc(j: JobOffer) -> Document:
+    return {"_id": j.id, "tenant": j.tenant, "version": j.version, "poster_kind": j.poster.kind,
+            "poster_id": j.poster.id, "poster_key": j.poster.key, "title": j.title, "company": j.company,
+            "city": j.city, "country": j.country, "sector": j.sector, "contract": j.contract, "remote": j.remote,
+            "description_fr": j.description_fr, "description_en": j.description_en, "html_fr": j.html_fr,
+            "html_en": j.html_en, "apply_url": j.apply_url, "apply_email": j.apply_email, "status": j.status.value,
+            "created_at": j.created_at, "published_at": j.published_at, "expires_at": j.expires_at,
+            "review_reason": j.review_reason, "saves": j.saves}
+
+
+def _job(d: Document) -> JobOffer:
+    return JobOffer(id=d["_id"], tenant=d["tenant"], version=d["version"], poster=Poster(d["poster_kind"], d["poster_id"]),
+                    title=d["title"], company=d["company"], city=d["city"], country=d["country"], sector=d["sector"],
+                    contract=d["contract"], remote=d["remote"], description_fr=d["description_fr"],
+                    description_en=d["description_en"], html_fr=d["html_fr"], html_en=d["html_en"],
+                    apply_url=d.get("apply_url"), apply_email=d.get("apply_email"), status=JobStatus(d["status"]),
+                    created_at=d.get("created_at"), published_at=d.get("published_at"),
+                    expires_at=d.get("expires_at"), review_reason=d.get("review_reason"), saves=d.get("saves", 0))
+
+
+class MongoJobRepository:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession,
+                 track: Callable[[AggregateRoot], None]) -> None:
+        self._col = db[JOBS]
+        self._session = session
+        self._track = track
+
+    async def add(self, job: JobOffer) -> None:
+        await self._col.insert_one(_job_doc(job), session=self._session)
+        self._track(job)
+
+    async def get(self, tenant: str, job_id: str) -> JobOffer | None:
+        d = await self._col.find_one({"tenant": tenant, "_id": job_id}, session=self._session)
+        return None if d is None else _job(d)
+
+    async def save(self, job: JobOffer) -> None:
+        if job.version == job.persisted_version:
+            job.version += 1
+        result = await self._col.replace_one({"tenant": job.tenant, "_id": job.id, "version": job.persisted_version},
+                                             _job_doc(job), session=self._session)
+        if result.matched_count != 1:
+            raise ConcurrencyConflict(f"job offer {job.id} changed meanwhile")
+        self._track(job)
+
+    async def _find(self, where: Document, sort: str, limit: int) -> list[JobOffer]:
+        cursor = self._col.find(where, session=self._session).sort(sort, -1).limit(limit)
+        return [_job(d) async for d in cursor]
+
+    async def listed(self, tenant: str, now: datetime, limit: int) -> list[JobOffer]:
+        found = await self._find({"tenant": tenant, "status": JobStatus.PUBLISHED.value}, "published_at", limit)
+        return [j for j in found if j.is_listed(now)]
+
+    async def pending(self, tenant: str, limit: int) -> list[JobOffer]:
+        return await self._find({"tenant": tenant, "status": JobStatus.PENDING.value}, "created_at", limit)
+
+    async def of_poster(self, tenant: str, poster_key: str, limit: int) -> list[JobOffer]:
+        return await self._find({"tenant": tenant, "poster_key": poster_key}, "created_at", limit)
+
+    async def many(self, tenant: str, job_ids: list[str]) -> list[JobOffer]:
+        if not job_ids:
+            return []
+        return await self._find({"tenant": tenant, "_id": {"$in": job_ids}}, "published_at", len(job_ids))
+
+    async def due_expiry(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(tenant, id) of published offers past their date; read outside a transaction."""
+        cursor = self._col.find({"status": JobStatus.PUBLISHED.value, "expires_at": {"$lte": now}},
+                                {"_id": 1, "tenant": 1}).limit(limit)
+        return [(d["tenant"], d["_id"]) async for d in cursor]
+
+    async def erase_poster(self, tenant: str, poster_key: str) -> int:
+        """An erased alumnus's offers are withdrawn and lose their contact (the company's
+        offer text stays with the office for its records, under a pseudonym)."""
+        result = await self._col.update_many(
+            {"tenant": tenant, "poster_key": poster_key},
+            {"$set": {"status": JobStatus.WITHDRAWN.value, "poster_id": ERASED, "poster_key": f"alumnus:{ERASED}",
+                      "apply_email": None}, "$inc": {"version": 1}}, session=self._session)
+        return int(result.modified_count)
+
+
+class MongoSavedJobs:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self._col = db[SAVED_JOBS]
+        self._session = session
+
+    async def set(self, tenant: str, member_id: str, job_id: str, saved: bool, now: datetime) -> bool:
+        """True when it changed something (a repeated save counts once)."""
+        key = {"_id": f"{member_id}:{job_id}", "tenant": tenant}
+        if not saved:
+            return int((await self._col.delete_one(key, session=self._session)).deleted_count) == 1
+        if await self._col.find_one(key, {"_id": 1}, session=self._session) is not None:
+            return False
+        await self._col.insert_one({**key, "member_id": member_id, "job_id": job_id, "saved_at": now},
+                                   session=self._session)
+        return True
+
+    async def of_member(self, tenant: str, member_id: str, limit: int) -> list[str]:
+        cursor = self._col.find({"tenant": tenant, "member_id": member_id}, {"job_id": 1},
+                                session=self._session).sort("saved_at", -1).limit(limit)
+        return [d["job_id"] async for d in cursor]
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        result = await self._col.delete_many({"tenant": tenant, "member_id": member_id}, session=self._session)
+        return int(result.deleted_count)

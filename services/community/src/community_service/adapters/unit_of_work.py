@@ -6,7 +6,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 from community_service.adapters.mongo_repository import (
     MongoHelperRepository,
     MongoHelpRequestRepository,
+    MongoJobRepository,
     MongoMemberProjection,
+    MongoSavedJobs,
 )
 from servicekit.mongo import Document
 from servicekit.uow import MongoUnitOfWork
@@ -16,8 +18,12 @@ class MongoCommunityUnitOfWork(MongoUnitOfWork):
     members: MongoMemberProjection
     helpers: MongoHelperRepository
     help_requests: MongoHelpRequestRepository
+    jobs: MongoJobRepository
+    saved_jobs: MongoSavedJobs
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.members = MongoMemberProjection(db, session)
         self.helpers = MongoHelperRepository(db, session)
         self.help_requests = MongoHelpRequestRepository(db, session, self.track)
+        self.jobs = MongoJobRepository(db, session, self.track)
+        self.saved_jobs = MongoSavedJobs(db, session)

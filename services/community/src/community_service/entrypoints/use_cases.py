@@ -6,17 +6,19 @@ from typing import Any
 
 from alumni_contracts import naming
 from alumni_contracts.community import commands as cc
-from alumni_contracts.community.v1 import HelpOutcome, HelpTopic
+from alumni_contracts.community.v1 import ContractType, HelpOutcome, HelpTopic, RemotePolicy
 from alumni_contracts.rpc import ALUMNI_AND_STAFF, STAFF, Role
 from community_service.domain import figures
 from community_service.domain.helping import Helper, Target
 from community_service.service_layer import commands as c
 from community_service.service_layer.helping import Figures, Viewed
-from servicekit.authz import Ownership
-from servicekit.bus import UseCase
+from community_service.service_layer.jobs import JobView
+from servicekit.authz import MemberNotLinked, Ownership
+from servicekit.bus import Caller, UseCase
 from servicekit.domain import utcnow
 
 ALUMNI = frozenset({Role.ALUMNUS})
+POSTERS = frozenset({Role.ALUMNUS, Role.PARTNER, *STAFF})
 
 
 def _cmd(name: str) -> str:
@@ -70,6 +72,98 @@ def _target(t: cc.HelpTarget) -> Target:
     return Target(sector=t.sector, city=t.city, employer=t.employer, cohort_year=t.cohort_year)
 
 
+def poster_of(who: Caller) -> tuple[str | None, str | None]:
+    """Who posts or manages an offer: staff, a partner recruiter (token subject), an alumnus."""
+    if who.staff:
+        return "staff", who.subject
+    if who.principal.has_any(Role.PARTNER):
+        return "partner", who.subject
+    return ("alumnus", who.own_member_id) if who.own_member_id else (None, None)
+
+
+def job_out(v: JobView) -> cc.JobOut:
+    j = v.job
+    insider = v.mine or v.staff
+    assert j.created_at is not None
+    return cc.JobOut(job_id=j.id, status=cc.JobStatus(j.status.value), title=j.title, company=j.company, city=j.city,
+                     country=j.country, sector=j.sector, contract=ContractType(j.contract),
+                     remote=RemotePolicy(j.remote), description_fr=j.description_fr,
+                     description_en=j.description_en, html_fr=j.html_fr, html_en=j.html_en, apply_url=j.apply_url,
+                     apply_email=j.apply_email, posted_by_partner=j.poster.kind == "partner",
+                     created_at=j.created_at, published_at=j.published_at, expires_at=j.expires_at, saved=v.saved,
+                     saves=j.saves if insider else None, mine=v.mine,
+                     review_reason=j.review_reason if insider else None)
+
+
+def jobs_out(found: list[JobView]) -> cc.JobList:
+    return cc.JobList(items=[job_out(v) for v in found])
+
+
+def _job_action(action: str, reason: str = "") -> Any:
+    def build(req: Any, who: Caller) -> c.JobAction:
+        kind, poster_id = poster_of(who)
+        return c.JobAction(tenant=who.tenant, job_id=req.job_id, action=action, poster_kind=kind,
+                           poster_id=poster_id, staff=who.staff, reason=getattr(req, "reason", reason))
+    return build
+
+
+def _post(req: cc.PostJob, who: Caller) -> c.PostJob:
+    kind, poster_id = poster_of(who)
+    if kind is None or poster_id is None:
+        raise MemberNotLinked("this account is not linked to a member")
+    return c.PostJob(tenant=who.tenant, poster_kind=kind, poster_id=poster_id, title=req.title, company=req.company,
+                     city=req.city, country=req.country, sector=req.sector, contract=req.contract.value,
+                     remote=req.remote.value, description_fr=req.description_fr, description_en=req.description_en,
+                     apply_url=str(req.apply_url) if req.apply_url else None,
+                     apply_email=str(req.apply_email) if req.apply_email else None)
+
+
+def _list(which: str) -> Any:
+    def build(req: Any, who: Caller) -> c.ListJobs:
+        kind, poster_id = poster_of(who)
+        return c.ListJobs(tenant=who.tenant, which=which, poster_kind=kind, poster_id=poster_id,
+                          viewer_id=who.own_member_id, staff=who.staff)
+    return build
+
+
+def _get(req: cc.JobRef, who: Caller) -> c.GetJob:
+    kind, poster_id = poster_of(who)
+    return c.GetJob(tenant=who.tenant, job_id=req.job_id, poster_kind=kind, poster_id=poster_id,
+                    viewer_id=who.own_member_id, staff=who.staff)
+
+
+JOB_USE_CASES: list[UseCase[Any]] = [
+    UseCase(subject=_cmd(cc.POST_JOB), request=cc.PostJob, roles=POSTERS, idempotent=True, message=_post,
+            reply=job_out, description="Post an offer (alumni and partners: to the approval queue; staff: published)."),
+    UseCase(subject=_cmd(cc.REVIEW_JOB), request=cc.ReviewJob, roles=STAFF, idempotent=True,
+            message=lambda req, who: c.JobAction(tenant=who.tenant, job_id=req.job_id,
+                                                 action="approve" if req.approve else "reject", poster_kind=None,
+                                                 poster_id=None, staff=who.staff, reason=req.reason),
+            reply=job_out, description="Approve (published for 30 days, `job_posted`) or reject an offer."),
+    UseCase(subject=_cmd(cc.RENEW_JOB), request=cc.JobRef, roles=POSTERS, idempotent=True,
+            message=_job_action("renew"), reply=job_out, description="Another 30 days (poster or staff)."),
+    UseCase(subject=_cmd(cc.WITHDRAW_JOB), request=cc.JobRef, roles=POSTERS, idempotent=True,
+            message=_job_action("withdraw"), reply=job_out, description="Take an offer down (poster or staff)."),
+    UseCase(subject=_cmd(cc.SAVE_JOB), request=cc.SaveJob, roles=ALUMNI, ownership=Ownership.SELF, idempotent=True,
+            message=lambda req, who: c.SaveJob(tenant=who.tenant, member_id=who.target, job_id=req.job_id,
+                                               saved=req.saved),
+            reply=job_out, description="Save (or unsave) a listed offer."),
+    UseCase(subject=_qry(cc.SEARCH_JOBS), request=cc.SearchJobs, roles=POSTERS,
+            message=lambda req, who: c.SearchJobs(
+                tenant=who.tenant, viewer_id=who.own_member_id, contract=req.contract.value if req.contract else None,
+                remote=req.remote.value if req.remote else None, city=req.city, sector=req.sector, q=req.q,
+                limit=req.limit),
+            reply=jobs_out, description="Listed offers (published, not expired), filtered."),
+    UseCase(subject=_qry(cc.GET_JOB), request=cc.JobRef, roles=POSTERS, message=_get, reply=job_out,
+            description="One offer: listed ones for everyone, others for their poster and staff."),
+    UseCase(subject=_qry(cc.MY_JOBS), request=cc.NoQuery, roles=POSTERS, message=_list("mine"), reply=jobs_out,
+            description="The caller's own offers, every status, with their saves count."),
+    UseCase(subject=_qry(cc.JOB_REVIEW_QUEUE), request=cc.NoQuery, roles=STAFF, message=_list("review"),
+            reply=jobs_out, description="Offers waiting for approval (staff)."),
+    UseCase(subject=_qry(cc.SAVED_JOBS), request=cc.NoQuery, roles=ALUMNI, message=_list("saved"), reply=jobs_out,
+            description="The offers I saved that are still listed."),
+]
+
 USE_CASES: list[UseCase[Any]] = [
     UseCase(subject=_cmd(cc.SET_HELPER_PROFILE), request=cc.SetHelperProfile, roles=ALUMNI_AND_STAFF,
             ownership=Ownership.SELF, idempotent=True,
@@ -115,3 +209,4 @@ USE_CASES: list[UseCase[Any]] = [
             message=lambda req, who: c.HelpFigures(tenant=who.tenant, cohort_year=req.cohort_year),
             reply=figures_out, description="Outcome figures of mutual aid (groups under 5 suppressed)."),
 ]
+USE_CASES += JOB_USE_CASES

@@ -96,3 +96,78 @@ class ReportHelpOutcome:
 class HelpFigures:
     tenant: str
     cohort_year: int | None
+
+
+# -- job board -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PostJob:
+    tenant: str
+    poster_kind: str  # alumnus / partner / staff
+    poster_id: str
+    title: str
+    company: str
+    city: str
+    country: str
+    sector: str
+    contract: str
+    remote: str
+    description_fr: str
+    description_en: str
+    apply_url: str | None
+    apply_email: str | None
+
+
+@dataclass(frozen=True)
+class JobAction:
+    """Review, renew, withdraw: who acts (`poster_kind`/`poster_id`, or staff)."""
+
+    tenant: str
+    job_id: str
+    action: str  # approve / reject / renew / withdraw
+    poster_kind: str | None
+    poster_id: str | None
+    staff: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SaveJob:
+    tenant: str
+    member_id: str
+    job_id: str
+    saved: bool
+
+
+@dataclass(frozen=True)
+class SearchJobs:
+    tenant: str
+    viewer_id: str | None
+    contract: str | None
+    remote: str | None
+    city: str
+    sector: str
+    q: str
+    limit: int
+
+
+@dataclass(frozen=True)
+class GetJob:
+    tenant: str
+    job_id: str
+    poster_kind: str | None
+    poster_id: str | None
+    viewer_id: str | None
+    staff: bool
+
+
+@dataclass(frozen=True)
+class ListJobs:
+    """`which`: mine (the poster's own), review (staff: pending), saved (a member's)."""
+
+    tenant: str
+    which: str
+    poster_kind: str | None
+    poster_id: str | None
+    viewer_id: str | None
+    staff: bool

@@ -14,8 +14,12 @@ async def project_member(cmd: ProjectMember, uow: CommunityUnitOfWork) -> None:
 
 
 async def erase_member(uow: CommunityUnitOfWork, cmd: EraseMemberData) -> tuple[dict[str, int], dict[str, int]]:
-    """The member's copy and helper profile go; help requests keep dates and statuses (the
-    outcome figures) under a pseudonym, without their free text."""
+    """The member's copy, helper profile and saved offers go; help requests keep dates and
+    statuses (the outcome figures) under a pseudonym, without their free text; the member's own
+    job offers are withdrawn and pseudonymised."""
     erased = {"members": await uow.members.erase(cmd.tenant, cmd.member_id),
-              "helpers": await uow.helpers.erase(cmd.tenant, cmd.member_id)}
-    return erased, await uow.help_requests.erase(cmd.tenant, cmd.member_id)
+              "helpers": await uow.helpers.erase(cmd.tenant, cmd.member_id),
+              "saved_jobs": await uow.saved_jobs.erase(cmd.tenant, cmd.member_id)}
+    pseudonymised = {**await uow.help_requests.erase(cmd.tenant, cmd.member_id),
+                     "jobs": await uow.jobs.erase_poster(cmd.tenant, f"alumnus:{cmd.member_id}")}
+    return erased, pseudonymised
