@@ -29,6 +29,7 @@ CROSS_TENANT = {
     ("erasures", "erasures_by_deadline"): "erasure deadline watch",
     ("dues_memberships", "dues_memberships_due"): "membership scheduler (members)",
     ("help_requests", "help_requests_due"): "help-request scheduler (community)",
+    ("jobs", "jobs_expiry"): "job-offer expiry sweep (community)",
     ("dues_memberships", "dues_reminders_active"): "dues reminder sweep (notifications)",
     ("dues_memberships", "dues_reminders_grace"): "dues reminder sweep (notifications)",
 }

@@ -85,6 +85,8 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
            "showcase expiry sweep over every tenant (each expiry is then handled by tenant and id)"),
     _allow("erasures", "find", "members_service.adapters.mongo_erasures.MongoErasureRepository.overdue",
            "erasure deadline watch over every tenant"),
+    _allow("jobs", "find", "community_service.adapters.mongo_repository.MongoJobRepository.due_expiry",
+           "job-offer expiry sweep over every tenant: finds due (tenant, id) pairs, each then handled by tenant and id"),
     _allow("help_requests", "find", "community_service.adapters.mongo_repository.MongoHelpRequestRepository.due",
            "help-request scheduler over every tenant: finds due (tenant, id) pairs, each then handled by tenant and id"),
     _allow("dues_memberships", "find", "members_service.adapters.mongo_dues_memberships.MongoDuesMembershipRepository.due",

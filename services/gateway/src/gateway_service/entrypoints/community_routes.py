@@ -1,4 +1,5 @@
-"""Community (issue 14): mutual aid (*entraide*) — helpers, help requests, outcome figures."""
+"""Community (issue 14): mutual aid (*entraide*) — helpers, help requests, outcome figures — and
+the job and internship board."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pydantic import BaseModel, ConfigDict
 
 from alumni_contracts import naming
 from alumni_contracts.community import commands as cc
+from alumni_contracts.community import v1
 from alumni_contracts.community.v1 import HelpOutcome
+from alumni_contracts.text import PersonText
 from gateway_service.entrypoints.edge import IdempotencyKey, MemberId, Who, created, forward
 
 router = APIRouter()
@@ -110,3 +113,91 @@ async def report_outcome(request_id: MemberId, body: OutcomeBody, request: Reque
     """The requester reports how it went (`helped`, `partly`, `not_helped`)."""
     return await forward(request, _cmd(cc.REPORT_HELP_OUTCOME),
                          cc.ReportHelpOutcome(request_id=request_id, outcome=body.outcome), who, idempotency_key)
+
+
+# -- job and internship board --------------------------------------------------------------------
+
+JOBS = "/api/v1/jobs"
+
+
+class ReviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    reason: Annotated[str, PersonText(max_length=300, min_length=0)] = ""
+
+
+@router.post(JOBS, status_code=201, tags=["community"], response_model=cc.JobOut,
+             responses={429: {"description": "Too many offers posted in 24 hours"}})
+async def post_job(body: cc.PostJob, request: Request, who: Who,
+                   idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Alumni and partner recruiters post to the approval queue (`pending`); staff publish at once.
+    Descriptions are Markdown; `html_fr`/`html_en` are rendered and sanitised (nh3)."""
+    result = await forward(request, _cmd(cc.POST_JOB), body, who, idempotency_key)
+    return created(result, f"{JOBS}/{result['job_id']}")
+
+
+@router.get(JOBS, tags=["community"], response_model=cc.JobList)
+async def search_jobs(request: Request, who: Who, contract: v1.ContractType | None = None,
+                      remote: v1.RemotePolicy | None = None,
+                      city: Annotated[str, Query(max_length=120)] = "",
+                      sector: Annotated[str, Query(max_length=120)] = "",
+                      q: Annotated[str, Query(max_length=100)] = "",
+                      limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict[str, Any]:
+    """Listed offers (approved, not expired), newest first; filters combine."""
+    return await forward(request, _qry(cc.SEARCH_JOBS), cc.SearchJobs(
+        contract=contract, remote=remote, city=city, sector=sector, q=q, limit=limit), who)
+
+
+@router.get(JOBS + "/mine", tags=["community"], response_model=cc.JobList)
+async def my_jobs(request: Request, who: Who) -> dict[str, Any]:
+    """My offers, every status, with how many alumni saved each (a recruiter sees only theirs)."""
+    return await forward(request, _qry(cc.MY_JOBS), cc.NoQuery(), who)
+
+
+@router.get(JOBS + "/review-queue", tags=["community"], response_model=cc.JobList)
+async def job_review_queue(request: Request, who: Who) -> dict[str, Any]:
+    """Offers waiting for a manager's approval."""
+    return await forward(request, _qry(cc.JOB_REVIEW_QUEUE), cc.NoQuery(), who)
+
+
+@router.get("/api/v1/me/saved-jobs", tags=["community"], response_model=cc.JobList)
+async def saved_jobs(request: Request, who: Who) -> dict[str, Any]:
+    return await forward(request, _qry(cc.SAVED_JOBS), cc.NoQuery(), who)
+
+
+@router.get(JOBS + "/{job_id}", tags=["community"], response_model=cc.JobOut)
+async def get_job(job_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+    return await forward(request, _qry(cc.GET_JOB), cc.JobRef(job_id=job_id), who)
+
+
+@router.post(JOBS + "/{job_id}/review", tags=["community"], response_model=cc.JobOut)
+async def review_job(job_id: MemberId, body: ReviewBody, request: Request, who: Who,
+                     idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """Managers approve (listed 30 days; `job_posted` alerts matching alumni) or reject with a reason."""
+    return await forward(request, _cmd(cc.REVIEW_JOB),
+                         cc.ReviewJob(job_id=job_id, approve=body.approve, reason=body.reason), who, idempotency_key)
+
+
+@router.post(JOBS + "/{job_id}/renew", tags=["community"], response_model=cc.JobOut)
+async def renew_job(job_id: MemberId, request: Request, who: Who,
+                    idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """Another 30 days from now (the poster or staff), also for an offer that just expired."""
+    return await forward(request, _cmd(cc.RENEW_JOB), cc.JobRef(job_id=job_id), who, idempotency_key)
+
+
+@router.post(JOBS + "/{job_id}/withdraw", tags=["community"], response_model=cc.JobOut)
+async def withdraw_job(job_id: MemberId, request: Request, who: Who,
+                       idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    return await forward(request, _cmd(cc.WITHDRAW_JOB), cc.JobRef(job_id=job_id), who, idempotency_key)
+
+
+@router.put(JOBS + "/{job_id}/saved", tags=["community"], response_model=cc.JobOut)
+async def save_job(job_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+    """Save a listed offer (idempotent)."""
+    return await forward(request, _cmd(cc.SAVE_JOB), cc.SaveJob(job_id=job_id, saved=True), who)
+
+
+@router.delete(JOBS + "/{job_id}/saved", tags=["community"], response_model=cc.JobOut)
+async def unsave_job(job_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
+    return await forward(request, _cmd(cc.SAVE_JOB), cc.SaveJob(job_id=job_id, saved=False), who)
