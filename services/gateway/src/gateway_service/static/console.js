@@ -1049,6 +1049,71 @@ async function loadHelpFigures() {
 }
 $("refresh-help-figures").addEventListener("click", loadHelpFigures);
 
+// -- community (issue 14): the job and internship board ---------------------------------------------
+// Descriptions are shown as their Markdown text (this console renders data as text only; the
+// API's sanitised `html_fr`/`html_en` are for the web and mobile clients).
+const JOB_CONTRACTS = {permanent: "CDI · Permanent", fixed_term: "CDD · Fixed term", internship: "Stage · Internship",
+  apprenticeship: "Alternance · Apprenticeship", freelance: "Indépendant · Freelance", vie: "VIE"};
+const jobTitle = (j) => h("div", {}, h("strong", {}, j.title), " — ", j.company);
+function jobRow(j) {
+  const actions = [];
+  if (claims().member_id && !j.mine) {
+    actions.push(button(j.saved ? "Retirer · Unsave" : "Sauvegarder · Save", () => jobCall(
+      `/api/v1/jobs/${encodeURIComponent(j.job_id)}/saved`, {method: j.saved ? "DELETE" : "PUT"}), {class: "job-save"}));
+  }
+  if (j.apply_url && /^https:\/\//.test(j.apply_url)) {
+    const link = h("a", {rel: "noopener noreferrer nofollow", target: "_blank"}, "Postuler · Apply");
+    link.href = j.apply_url;
+    actions.push(link);
+  } else if (j.apply_email) actions.push(h("span", {}, j.apply_email));
+  if (j.saves !== null && j.saves !== undefined) actions.push(h("span", {class: "job-saves"}, ` ${j.saves} ♥`));
+  return h("tr", {dataset: {job: j.job_id}}, h("td", {}, jobTitle(j), h("small", {}, j.description_fr || j.description_en)),
+    cell(`${j.city} (${j.country})`), cell(helpLabel(JOB_CONTRACTS, j.contract)),
+    cell(j.expires_at ? dateTime(j.expires_at) : "—"), h("td", {}, actions));
+}
+function reviewRow(j) {
+  const base = `/api/v1/jobs/${encodeURIComponent(j.job_id)}/review`;
+  return h("tr", {dataset: {job: j.job_id}}, h("td", {}, jobTitle(j)), cell(j.description_fr || j.description_en),
+    cell(dateTime(j.created_at)), h("td", {},
+      button("Valider · Approve", () => jobCall(base, json("POST", {approve: true}, once())), {class: "job-approve"}),
+      button("Refuser · Reject", () => jobCall(base, json("POST", {approve: false, reason: "Hors charte · Off charter"}, once())),
+        {class: "job-reject"})));
+}
+async function jobCall(path, options) {
+  report("jobs-error");
+  try { await api(path, options); await loadJobs(); } catch (e) { report("jobs-error", e); }
+}
+async function loadJobs() {
+  report("jobs-error");
+  const f = new FormData($("jobs-search"));
+  const params = new URLSearchParams();
+  for (const key of ["contract", "city", "q"]) if (f.get(key)) params.set(key, f.get(key));
+  try {
+    const found = await api(`/api/v1/jobs?${params}`);
+    $("jobs").replaceChildren(...found.items.map(jobRow));
+    const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+    $("jobs-review-box").hidden = !staff;
+    if (staff) $("jobs-review").replaceChildren(...(await api("/api/v1/jobs/review-queue")).items.map(reviewRow));
+  } catch (e) { report("jobs-error", e); }
+}
+$("jobs-search").addEventListener("submit", (ev) => { ev.preventDefault(); loadJobs(); });
+$("refresh-jobs").addEventListener("click", loadJobs);
+$("job-post").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("jobs-error");
+  const f = new FormData(ev.target);
+  const body = {title: f.get("title"), company: f.get("company"), city: f.get("city"), sector: f.get("sector") || "",
+    contract: f.get("contract"), remote: f.get("remote"), description_fr: f.get("description_fr") || "",
+    description_en: f.get("description_en") || "", apply_url: f.get("apply_url") || null};
+  try {
+    const job = await api("/api/v1/jobs", json("POST", body, once()));
+    $("job-post-result").textContent = job.status === "pending"
+      ? "Envoyée pour validation · Sent for approval" : "Publiée · Published";
+    ev.target.reset();
+    await loadJobs();
+  } catch (e) { report("jobs-error", e); }
+});
+
 // -- register --------------------------------------------------------------------------------
 $("register").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -1061,7 +1126,7 @@ $("register").addEventListener("submit", async (ev) => {
   } catch (e) { out.textContent = e.message; }
 });
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadHelp(); loadHelpFigures(); }
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadHelp(); loadHelpFigures(); loadJobs(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.
