@@ -103,7 +103,8 @@ def test_demo_seed_shows_the_mutual_aid_story(platform: Platform) -> None:
 
     async def run() -> list[str]:
         async with httpx.AsyncClient(base_url=gw, timeout=30, headers=staff) as client:
-            return await seed_community(client, gw, lambda m: platform.issue_token("alumnus", member_id=m))
+            return await seed_community(client, gw, lambda m: platform.issue_token("alumnus", member_id=m),
+                                        platform.issue_token("partner", subject="seed-recruiter"))
 
     assert asyncio.run(run()) == []
     listed = httpx.get(f"{gw}/api/v1/help-requests", params={"scope": "all", "status": "outcome_reported"},
@@ -114,4 +115,8 @@ def test_demo_seed_shows_the_mutual_aid_story(platform: Platform) -> None:
     assert not rows["2025"]["suppressed"] and rows["2025"]["requests"] >= 6
     assert rows["2019"]["suppressed"] and rows["2019"]["requests"] is None
     assert figures["helpers_active"] >= 5
+    jobs = httpx.get(f"{gw}/api/v1/jobs", params={"q": "analyste credit"}, headers=staff).json()["items"]
+    assert [j["company"] for j in jobs] == ["Banque Démo"]
+    queue = httpx.get(f"{gw}/api/v1/jobs/review-queue", headers=staff).json()["items"]
+    assert "Stage contrôle des risques" in [j["title"] for j in queue]
     assert asyncio.run(run()) == [], "a second run replays the same answers"

@@ -80,7 +80,8 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
                retried: Counter[str] | None = None,
                transport: httpx.AsyncBaseTransport | None = None,
                dues: DuesDemo | None = None,
-               alumnus_token: Callable[[str], str] | None = None) -> tuple[int, int]:
+               alumnus_token: Callable[[str], str] | None = None,
+               partner_token: str | None = None) -> tuple[int, int]:
     """Returns (registered or already present, failed). `retried` counts the requests retried
     by reason (`429`, `503`, `ConnectError`, …); `transport` replaces the network (tests);
     `dues`, when given, receives the dues demo (`seed_dues`); `alumnus_token(member_id)` lets the
@@ -119,7 +120,7 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
             seeded = await seed_dues(client, DEMO_PLANS)
             dues.members, dues.statuses, dues.problems = seeded.members, seeded.statuses, seeded.problems
         # Community (issue 14): helpers, help requests, one accepted and reported.
-        for problem in await seed_community(client, gateway_url, alumnus_token):
+        for problem in await seed_community(client, gateway_url, alumnus_token, partner_token):
             print(f"seed community: {problem}", file=sys.stderr)
     return done, failed
 

@@ -7,6 +7,10 @@ six recent graduates of the class of 2025 and one of 2019 ask for help. **Nina N
 the outcome. The staff figures then show the class of 2025 (six requests) and suppress 2019
 (one request, under the minimum group size of 5).
 
+Job board: a partner recruiter (**Recrutement Banque Démo**) posts two offers; the manager
+approved the first (listed 30 days, `job_posted`), the second waits in the approval queue; the
+office posts one itself (published at once).
+
 Alumni actions use an alumnus token of their own (`alumnus_token(member_id)`). Idempotency keys
 are fixed: a second `make run` replays the same answers.
 """
@@ -77,10 +81,48 @@ async def _until_known(client: httpx.AsyncClient, path: str, body: dict[str, Any
     return r
 
 
-async def seed_community(client: httpx.AsyncClient, gateway_url: str,
-                         alumnus_token: Callable[[str], str] | None) -> list[str]:
-    """Returns the problems met (empty when the demo is in place)."""
+DEMO_JOBS = [  # key, body, approve
+    ("analyst", {"title": "Analyste crédit junior", "company": "Banque Démo", "city": "Paris", "sector": "finance",
+                 "contract": "permanent", "remote": "hybrid", "apply_url": "https://jobs.example.org/analyste",
+                 "description_fr": "**CDI** en équipe crédit corporate. Anglais courant.",
+                 "description_en": "**Permanent** role in corporate credit. Fluent French."}, True),
+    ("intern", {"title": "Stage contrôle des risques", "company": "Banque Démo", "city": "Lyon", "sector": "finance",
+                "contract": "internship", "remote": "onsite", "apply_email": "stages@example.org",
+                "description_fr": "Stage de 6 mois à partir de janvier."}, None),
+]
+OFFICE_JOB = {"title": "Chargé·e de relations alumni", "company": "Association des diplômés", "city": "Paris",
+              "sector": "education", "contract": "fixed_term", "remote": "hybrid",
+              "apply_email": "recrutement@example.org", "description_fr": "CDD de 12 mois au service alumni."}
+
+
+async def seed_jobs(client: httpx.AsyncClient, gateway_url: str, partner_token: str | None) -> list[str]:
     problems: list[str] = []
+    r = await client.post("/api/v1/jobs", json=OFFICE_JOB, headers={"Idempotency-Key": "demo-community-job-office"})
+    if r.status_code != 201:
+        problems.append(f"office job: {describe(r)}")
+    if partner_token is None:
+        return problems
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30,
+                                 headers={"Authorization": f"Bearer {partner_token}"}) as partner:
+        for key, body, approve in DEMO_JOBS:
+            r = await partner.post("/api/v1/jobs", json=body, headers={"Idempotency-Key": f"demo-community-job-{key}"})
+            if r.status_code != 201:
+                problems.append(f"partner job {key}: {describe(r)}")
+                continue
+            if approve:
+                job_id = r.json()["job_id"]
+                r = await client.post(f"/api/v1/jobs/{job_id}/review", json={"approve": True},
+                                      headers={"Idempotency-Key": f"demo-community-review-{key}"})
+                if r.status_code not in (200, 409):  # 409: approved by an earlier run
+                    problems.append(f"approve {key}: {describe(r)}")
+    return problems
+
+
+async def seed_community(client: httpx.AsyncClient, gateway_url: str,
+                         alumnus_token: Callable[[str], str] | None,
+                         partner_token: str | None = None) -> list[str]:
+    """Returns the problems met (empty when the demo is in place)."""
+    problems = await seed_jobs(client, gateway_url, partner_token)
     helpers: dict[str, str] = {}
     for key, first, last, cohort, profile in HELPERS:
         member_id = await _member(client, key, first, last, cohort)

@@ -3,6 +3,7 @@ managers, listed for 30 days after approval unless renewed (pure model, no I/O).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -77,7 +78,9 @@ class JobExpired(DomainEvent):
 
 
 def fold(text: str) -> str:
-    return " ".join(text.casefold().split())
+    """Case- and accent-insensitive: "Crédit" and "credit" match."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def check_post_rate(recent: list[datetime], now: datetime, per_day: int) -> None:
