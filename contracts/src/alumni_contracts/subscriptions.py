@@ -76,6 +76,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("community", MemberRegistered, "registered_v2"),
     Subscription("community", MemberProfileUpdated, "profile_updated_v2"),
     Subscription("community", MemberErasureRequested, "erasure_requested"),
+    # Members-only benefits: community keeps each member's dues-membership state.
+    *(Subscription("community", e, "ms_" + e.event_name.removeprefix("membership_"))
+      for e in MEMBERSHIP_EVENTS),
     Subscription("members", CommunityDataErased, "community_erased"),
     # Dues: payments are inputs to members' membership rules (issue 10).
     Subscription("members", DuesPaid, "dues_paid"),

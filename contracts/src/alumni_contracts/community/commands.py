@@ -293,3 +293,45 @@ class JobOut(Result):
 
 class JobList(Result):
     items: list[JobOut]
+
+
+# -- member benefits ---------------------------------------------------------------------------
+
+PUBLISH_BENEFIT = "publish_benefit"
+LIST_BENEFITS = "list_benefits"
+REDEEM_BENEFIT = "redeem_benefit"
+
+
+class PublishBenefit(Request):
+    title: Annotated[str, PersonText(max_length=160)] = Field(examples=["-20 % sur les abonnements"])
+    partner: Annotated[str, PersonText(max_length=120)] = Field(examples=["Librairie Exemple"])
+    description: Annotated[str, PersonText(max_length=2000, multiline=True, min_length=0)] = ""
+    conditions: Annotated[str, PersonText(max_length=1000, multiline=True, min_length=0)] = Field(
+        "", examples=["Sur présentation du code, hors promotions."])
+    members_only: bool = Field(False, description="Reserved to dues-paying members (active, in grace, lifetime).")
+    code: Annotated[str, PersonText(max_length=80)] = Field(description="Redemption code, revealed to eligible "
+                                                            "members only.", examples=["ALUMNI20"])
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+
+
+class BenefitRef(Request):
+    benefit_id: Identifier
+
+
+class BenefitOut(Result):
+    benefit_id: Identifier
+    title: str
+    partner: str
+    description: str
+    conditions: str
+    members_only: bool
+    valid_from: AwareDatetime | None
+    valid_until: AwareDatetime | None
+    eligible: bool = Field(description="The caller may reveal the code.")
+    code: str | None = Field(None, description="Only once redeemed by an eligible member (and for staff).")
+    redemptions: int | None = Field(None, description="Members who revealed the code: staff only.")
+
+
+class BenefitList(Result):
+    items: list[BenefitOut]

@@ -153,3 +153,34 @@ class JobExpired(EventData):
 
 
 ALL = (*ALL, JobPosted, JobExpired)
+
+
+# -- member benefits ---------------------------------------------------------------------------
+
+class BenefitPublished(EventData):
+    """A partner discount or perk was published for the tenant's alumni (code never on the bus)."""
+
+    service = "community"
+    event_name = "benefit_published"
+    version = 1
+
+    benefit_id: Identifier = Field(description="Benefit id (UUIDv7).", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b50"])
+    title: str = Field(description="What it offers.", examples=["-20 % sur les abonnements"], max_length=160)
+    partner: str = Field(description="The partner granting it.", examples=["Librairie Exemple"], max_length=120)
+    members_only: bool = Field(description="Reserved to dues-paying members.", examples=[True])
+    valid_until: AwareDatetime | None = Field(None, description="End of validity (UTC), if any.")
+
+
+class BenefitRedeemed(EventData):
+    """An eligible member revealed a benefit's code (counted once per member)."""
+
+    service = "community"
+    event_name = "benefit_redeemed"
+    version = 1
+
+    benefit_id: Identifier = Field(description="Benefit id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b50"])
+    member_id: Identifier = Field(description="Member who redeemed it.", examples=["01938f6e-0000-7000-8000-0000000000a1"])
+    redeemed_at: AwareDatetime = Field(description="When (UTC).")
+
+
+ALL = (*ALL, BenefitPublished, BenefitRedeemed)

@@ -10,13 +10,21 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from community_service.adapters import markdown_html
-from community_service.adapters.mongo_repository import HELPERS, INDEXES, JOBS, MEMBERS, SAVED_JOBS
+from community_service.adapters.mongo_repository import (
+    HELPERS,
+    INDEXES,
+    JOBS,
+    MEMBERS,
+    MEMBERSHIPS,
+    REDEMPTIONS,
+    SAVED_JOBS,
+)
 from community_service.adapters.unit_of_work import MongoCommunityUnitOfWork
 from community_service.config import CommunitySettings
 from community_service.domain.helping import Routing
 from community_service.entrypoints.subscribers import event_handlers
 from community_service.entrypoints.use_cases import USE_CASES
-from community_service.service_layer import helping, jobs
+from community_service.service_layer import benefits, helping, jobs
 from community_service.service_layer.contract_mapping import to_contract
 from community_service.service_layer.ports import CommunityUnitOfWork
 from servicekit.bus import MessageBus, fresh, serve
@@ -31,7 +39,9 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
             "help_requests": {"tenant": tenant, "$or": [{"requester_id": member_id},
                                                         {"offers.helper_id": member_id}]},
             JOBS: {"tenant": tenant, "poster_key": f"alumnus:{member_id}"},
-            SAVED_JOBS: {"tenant": tenant, "member_id": member_id}}
+            SAVED_JOBS: {"tenant": tenant, "member_id": member_id},
+            MEMBERSHIPS: {"tenant": tenant, "_id": member_id},
+            REDEMPTIONS: {"tenant": tenant, "member_id": member_id}}
 
 
 def routing_of(settings: CommunitySettings) -> Routing:
@@ -47,7 +57,8 @@ def bootstrap(uow_factory: Callable[[], CommunityUnitOfWork], routing: Routing |
                            helping.get_help_request, helping.list_help_requests, helping.respond_to_help,
                            helping.mark_help_met, helping.report_help_outcome, helping.help_figures,
                            jobs.post_job, jobs.act_on_job, jobs.save_job, jobs.search_jobs, jobs.get_job,
-                           jobs.list_jobs],
+                           jobs.list_jobs, benefits.publish_benefit, benefits.list_benefits,
+                           benefits.redeem_benefit],
                           uow=fresh(uow_factory), routing=routing or Routing(), render=markdown_html.render)
     return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from community_service.adapters.mongo_repository import ERASED
+from community_service.domain.benefits import Benefit
 from community_service.domain.helping import Helper, HelpRequest
 from community_service.domain.jobs import JobOffer, JobStatus
-from community_service.service_layer.commands import ProjectMember
+from community_service.service_layer.commands import ProjectMember, ProjectMembership
 from community_service.service_layer.contract_mapping import to_contract
 from servicekit.testing.fakes import FakeUnitOfWork
 
@@ -36,6 +37,11 @@ class FakeCommunityUnitOfWork(FakeUnitOfWork):
         self.saved: set[tuple[str, str, str]] = set()
         self.jobs = _Jobs(self)
         self.saved_jobs = _Saved(self)
+        self.membership_rows: dict[tuple[str, str], ProjectMembership] = {}
+        self.benefit_rows: dict[tuple[str, str], Benefit] = {}
+        self.redemption_keys: set[tuple[str, str, str]] = set()
+        self.memberships = _Memberships(self)
+        self.benefits = _Benefits(self)
 
 
 class _Members:
@@ -183,4 +189,56 @@ class _Saved:
     async def erase(self, tenant: str, member_id: str) -> int:
         gone = {k for k in self.uow.saved if k[0] == tenant and k[1] == member_id}
         self.uow.saved -= gone
+        return len(gone)
+
+
+class _Memberships:
+    def __init__(self, uow: FakeCommunityUnitOfWork) -> None:
+        self.uow = uow
+
+    async def apply(self, m: ProjectMembership) -> bool:
+        current = self.uow.membership_rows.get((m.tenant, m.member_id))
+        if current is not None and current.at > m.at:
+            return False
+        self.uow.membership_rows[(m.tenant, m.member_id)] = m
+        return True
+
+    async def status(self, tenant: str, member_id: str) -> str | None:
+        found = self.uow.membership_rows.get((tenant, member_id))
+        return None if found is None else found.status
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        return int(self.uow.membership_rows.pop((tenant, member_id), None) is not None)
+
+
+class _Benefits:
+    def __init__(self, uow: FakeCommunityUnitOfWork) -> None:
+        self.uow = uow
+
+    async def add(self, benefit: Benefit) -> None:
+        self.uow.benefit_rows[(benefit.tenant, benefit.id)] = benefit
+        self.uow.track(benefit)
+
+    async def get(self, tenant: str, benefit_id: str) -> Benefit | None:
+        return self.uow.benefit_rows.get((tenant, benefit_id))
+
+    async def save(self, benefit: Benefit) -> None:
+        self.uow.track(benefit)
+
+    async def of_tenant(self, tenant: str, limit: int) -> list[Benefit]:
+        return [b for (t, _), b in self.uow.benefit_rows.items() if t == tenant][:limit]
+
+    async def record_redemption(self, tenant: str, benefit_id: str, member_id: str, now: datetime) -> bool:
+        key = (tenant, benefit_id, member_id)
+        if key in self.uow.redemption_keys:
+            return False
+        self.uow.redemption_keys.add(key)
+        return True
+
+    async def redeemed_by(self, tenant: str, member_id: str) -> set[str]:
+        return {b for t, b, m in self.uow.redemption_keys if t == tenant and m == member_id}
+
+    async def erase_member(self, tenant: str, member_id: str) -> int:
+        gone = {k for k in self.uow.redemption_keys if k[0] == tenant and k[2] == member_id}
+        self.uow.redemption_keys -= gone
         return len(gone)

@@ -10,11 +10,13 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from community_service.domain.benefits import Benefit
 from community_service.domain.helping import Helper, HelpRequest, Offer, OfferStatus, Status, Target
 from community_service.domain.jobs import JobOffer, JobStatus, Poster
-from community_service.service_layer.commands import ProjectMember
+from community_service.service_layer.commands import ProjectMember, ProjectMembership
 from servicekit.domain import AggregateRoot, ConcurrencyConflict
 from servicekit.mongo import Document, IndexSpec
+from servicekit.personal_data import is_erased
 from servicekit.projections import apply_versioned
 
 MEMBERS = "members"
@@ -22,6 +24,9 @@ HELPERS = "helpers"
 HELP_REQUESTS = "help_requests"
 JOBS = "jobs"
 SAVED_JOBS = "saved_jobs"
+MEMBERSHIPS = "memberships"
+BENEFITS = "benefits"
+REDEMPTIONS = "benefit_redemptions"
 ERASED = "erased"
 
 INDEXES = [
@@ -36,6 +41,8 @@ INDEXES = [
     # The expiry sweep over every tenant (tenant_guard ALLOW_LIST).
     IndexSpec(JOBS, [("status", 1), ("expires_at", 1)], "jobs_expiry"),
     IndexSpec(SAVED_JOBS, [("tenant", 1), ("member_id", 1), ("saved_at", -1)], "saved_jobs_by_member"),
+    IndexSpec(BENEFITS, [("tenant", 1), ("created_at", -1)], "benefits_by_date"),
+    IndexSpec(REDEMPTIONS, [("tenant", 1), ("member_id", 1)], "redemptions_by_member"),
 ]
 
 
@@ -308,4 +315,94 @@ class MongoSavedJobs:
 
     async def erase(self, tenant: str, member_id: str) -> int:
         result = await self._col.delete_many({"tenant": tenant, "member_id": member_id}, session=self._session)
+        return int(result.deleted_count)
+
+
+class MongoMembershipProjection:
+    """Each member's dues-membership state, from members' `membership_*` events (the latest
+    transition wins, by its `at`; a redelivered or older one changes nothing)."""
+
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self._col = db[MEMBERSHIPS]
+        self._session = session
+
+    async def apply(self, m: ProjectMembership) -> bool:
+        if await is_erased(self._col.database, m.tenant, m.member_id, self._session):
+            return False
+        current = await self._col.find_one({"tenant": m.tenant, "_id": m.member_id}, {"at": 1},
+                                           session=self._session)
+        if current is not None and current["at"].replace(tzinfo=m.at.tzinfo) > m.at:
+            return False
+        await self._col.update_one({"tenant": m.tenant, "_id": m.member_id},
+                                   {"$set": {"status": m.status, "at": m.at}}, upsert=True, session=self._session)
+        return True
+
+    async def status(self, tenant: str, member_id: str) -> str | None:
+        d = await self._col.find_one({"tenant": tenant, "_id": member_id}, {"status": 1}, session=self._session)
+        return None if d is None else str(d["status"])
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        result = await self._col.delete_one({"tenant": tenant, "_id": member_id}, session=self._session)
+        return int(result.deleted_count)
+
+
+def _benefit_doc(b: Benefit) -> Document:
+    return {"_id": b.id, "tenant": b.tenant, "version": b.version, "title": b.title, "partner": b.partner,
+            "description": b.description, "conditions": b.conditions, "members_only": b.members_only,
+            "code": b.code, "valid_from": b.valid_from, "valid_until": b.valid_until,
+            "redemptions": b.redemptions, "created_at": b.created_at}
+
+
+def _benefit(d: Document) -> Benefit:
+    return Benefit(id=d["_id"], tenant=d["tenant"], version=d["version"], title=d["title"], partner=d["partner"],
+                   description=d["description"], conditions=d["conditions"], members_only=d["members_only"],
+                   code=d["code"], valid_from=d.get("valid_from"), valid_until=d.get("valid_until"),
+                   redemptions=d.get("redemptions", 0), created_at=d.get("created_at"))
+
+
+class MongoBenefitRepository:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession,
+                 track: Callable[[AggregateRoot], None]) -> None:
+        self._col = db[BENEFITS]
+        self._redemptions = db[REDEMPTIONS]
+        self._session = session
+        self._track = track
+
+    async def add(self, benefit: Benefit) -> None:
+        await self._col.insert_one(_benefit_doc(benefit), session=self._session)
+        self._track(benefit)
+
+    async def get(self, tenant: str, benefit_id: str) -> Benefit | None:
+        d = await self._col.find_one({"tenant": tenant, "_id": benefit_id}, session=self._session)
+        return None if d is None else _benefit(d)
+
+    async def save(self, benefit: Benefit) -> None:
+        result = await self._col.replace_one(
+            {"tenant": benefit.tenant, "_id": benefit.id, "version": benefit.persisted_version},
+            _benefit_doc(benefit), session=self._session)
+        if result.matched_count != 1:
+            raise ConcurrencyConflict(f"benefit {benefit.id} changed meanwhile")
+        self._track(benefit)
+
+    async def of_tenant(self, tenant: str, limit: int) -> list[Benefit]:
+        cursor = self._col.find({"tenant": tenant}, session=self._session).sort("created_at", -1).limit(limit)
+        return [_benefit(d) async for d in cursor]
+
+    async def record_redemption(self, tenant: str, benefit_id: str, member_id: str, now: datetime) -> bool:
+        """True the first time this member redeems this benefit (it is counted once)."""
+        key = {"tenant": tenant, "_id": f"{benefit_id}:{member_id}"}
+        if await self._redemptions.find_one(key, {"_id": 1}, session=self._session) is not None:
+            return False
+        await self._redemptions.insert_one({**key, "benefit_id": benefit_id, "member_id": member_id,
+                                            "redeemed_at": now}, session=self._session)
+        return True
+
+    async def redeemed_by(self, tenant: str, member_id: str) -> set[str]:
+        cursor = self._redemptions.find({"tenant": tenant, "member_id": member_id}, {"benefit_id": 1},
+                                        session=self._session)
+        return {d["benefit_id"] async for d in cursor}
+
+    async def erase_member(self, tenant: str, member_id: str) -> int:
+        """The member's redemptions go; the benefits keep their counts (no one identifiable)."""
+        result = await self._redemptions.delete_many({"tenant": tenant, "member_id": member_id}, session=self._session)
         return int(result.deleted_count)

@@ -4,10 +4,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from community_service.adapters.mongo_repository import (
+    MongoBenefitRepository,
     MongoHelperRepository,
     MongoHelpRequestRepository,
     MongoJobRepository,
     MongoMemberProjection,
+    MongoMembershipProjection,
     MongoSavedJobs,
 )
 from servicekit.mongo import Document
@@ -20,6 +22,8 @@ class MongoCommunityUnitOfWork(MongoUnitOfWork):
     help_requests: MongoHelpRequestRepository
     jobs: MongoJobRepository
     saved_jobs: MongoSavedJobs
+    memberships: MongoMembershipProjection
+    benefits: MongoBenefitRepository
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.members = MongoMemberProjection(db, session)
@@ -27,3 +31,5 @@ class MongoCommunityUnitOfWork(MongoUnitOfWork):
         self.help_requests = MongoHelpRequestRepository(db, session, self.track)
         self.jobs = MongoJobRepository(db, session, self.track)
         self.saved_jobs = MongoSavedJobs(db, session)
+        self.memberships = MongoMembershipProjection(db, session)
+        self.benefits = MongoBenefitRepository(db, session, self.track)

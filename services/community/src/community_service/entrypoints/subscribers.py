@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from alumni_contracts.envelope import CloudEvent
+from alumni_contracts.members.membership_v1 import ALL as MEMBERSHIP_EVENTS
 from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
 from alumni_contracts.subscriptions import Subscription, subscription
-from community_service.service_layer import members
-from community_service.service_layer.commands import ProjectMember
+from community_service.service_layer import benefits, members
+from community_service.service_layer.commands import ProjectMember, ProjectMembership
 from community_service.service_layer.ports import CommunityUnitOfWork
 from servicekit.erasure import erasure_subscriber
 from servicekit.messaging import EventHandler
@@ -31,6 +32,12 @@ def event_handlers(uow_factory: Callable[[], CommunityUnitOfWork]) -> list[tuple
             locale=data.locale.value, cohorts=tuple((c.program, c.graduation_year) for c in data.cohorts),
             deceased=data.deceased), uow_factory())
 
+    async def on_membership_changed(event: CloudEvent[Any]) -> None:
+        await benefits.project_membership(ProjectMembership(
+            tenant=event.tenant, member_id=event.data.member_id, status=event.data.status.value, at=event.data.at),
+            uow_factory())
+
     return [(subscription("community", MemberRegistered), on_member_registered),
             (subscription("community", MemberProfileUpdated), on_member_profile_updated),
-            erasure_subscriber("community", uow_factory, members.erase_member)]
+            erasure_subscriber("community", uow_factory, members.erase_member),
+            *((subscription("community", e), on_membership_changed) for e in MEMBERSHIP_EVENTS)]

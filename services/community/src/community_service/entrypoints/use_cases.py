@@ -11,6 +11,7 @@ from alumni_contracts.rpc import ALUMNI_AND_STAFF, STAFF, Role
 from community_service.domain import figures
 from community_service.domain.helping import Helper, Target
 from community_service.service_layer import commands as c
+from community_service.service_layer.benefits import BenefitView
 from community_service.service_layer.helping import Figures, Viewed
 from community_service.service_layer.jobs import JobView
 from servicekit.authz import MemberNotLinked, Ownership
@@ -210,3 +211,30 @@ USE_CASES: list[UseCase[Any]] = [
             reply=figures_out, description="Outcome figures of mutual aid (groups under 5 suppressed)."),
 ]
 USE_CASES += JOB_USE_CASES
+
+
+def benefit_out(v: BenefitView) -> cc.BenefitOut:
+    b = v.benefit
+    return cc.BenefitOut(benefit_id=b.id, title=b.title, partner=b.partner, description=b.description,
+                         conditions=b.conditions, members_only=b.members_only, valid_from=b.valid_from,
+                         valid_until=b.valid_until, eligible=v.eligible, code=v.code,
+                         redemptions=b.redemptions if v.staff else None)
+
+
+USE_CASES += [
+    UseCase(subject=_cmd(cc.PUBLISH_BENEFIT), request=cc.PublishBenefit, roles=STAFF, idempotent=True,
+            message=lambda req, who: c.PublishBenefit(
+                tenant=who.tenant, title=req.title, partner=req.partner, description=req.description,
+                conditions=req.conditions, members_only=req.members_only, code=req.code, valid_from=req.valid_from,
+                valid_until=req.valid_until),
+            reply=benefit_out, description="Publish a partner discount or perk (`benefit_published`)."),
+    UseCase(subject=_qry(cc.LIST_BENEFITS), request=cc.NoQuery, roles=ALUMNI_AND_STAFF,
+            message=lambda req, who: c.ListBenefits(tenant=who.tenant, member_id=who.own_member_id, staff=who.staff),
+            reply=lambda found: cc.BenefitList(items=[benefit_out(v) for v in found]),
+            description="Benefits valid now, with whether the caller may reveal each code."),
+    UseCase(subject=_cmd(cc.REDEEM_BENEFIT), request=cc.BenefitRef, roles=ALUMNI, ownership=Ownership.SELF,
+            idempotent=True,
+            message=lambda req, who: c.RedeemBenefit(tenant=who.tenant, benefit_id=req.benefit_id,
+                                                     member_id=who.target),
+            reply=benefit_out, description="Reveal a benefit's code (members-only: dues-paying members)."),
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from community_service.domain.helping import Target
 
@@ -171,3 +172,40 @@ class ListJobs:
     poster_id: str | None
     viewer_id: str | None
     staff: bool
+
+
+# -- benefits and the membership projection ---------------------------------------------------
+
+@dataclass(frozen=True)
+class ProjectMembership:
+    tenant: str
+    member_id: str
+    status: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PublishBenefit:
+    tenant: str
+    title: str
+    partner: str
+    description: str
+    conditions: str
+    members_only: bool
+    code: str
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+
+@dataclass(frozen=True)
+class ListBenefits:
+    tenant: str
+    member_id: str | None
+    staff: bool
+
+
+@dataclass(frozen=True)
+class RedeemBenefit:
+    tenant: str
+    benefit_id: str
+    member_id: str

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from alumni_contracts.community import v1
 from alumni_contracts.envelope import EventData
+from community_service.domain import benefits as b
 from community_service.domain import helping as h
 from community_service.domain import jobs as j
 from servicekit.domain import DomainEvent
@@ -31,6 +32,11 @@ def to_contract(event: DomainEvent) -> EventData:
                                 published_at=event.published_at, expires_at=event.expires_at)
         case j.JobExpired():
             return v1.JobExpired(job_id=event.job_id, expired_at=event.at)
+        case b.BenefitPublished():
+            return v1.BenefitPublished(benefit_id=event.benefit_id, title=event.title, partner=event.partner,
+                                       members_only=event.members_only, valid_until=event.valid_until)
+        case b.BenefitRedeemed():
+            return v1.BenefitRedeemed(benefit_id=event.benefit_id, member_id=event.member_id, redeemed_at=event.at)
         case DataErased():
             return confirmation(event, v1.MemberDataErased)
     raise TypeError(f"no contract for {type(event).__name__}")

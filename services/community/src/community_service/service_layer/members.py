@@ -19,7 +19,9 @@ async def erase_member(uow: CommunityUnitOfWork, cmd: EraseMemberData) -> tuple[
     job offers are withdrawn and pseudonymised."""
     erased = {"members": await uow.members.erase(cmd.tenant, cmd.member_id),
               "helpers": await uow.helpers.erase(cmd.tenant, cmd.member_id),
-              "saved_jobs": await uow.saved_jobs.erase(cmd.tenant, cmd.member_id)}
+              "saved_jobs": await uow.saved_jobs.erase(cmd.tenant, cmd.member_id),
+              "memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id),
+              "benefit_redemptions": await uow.benefits.erase_member(cmd.tenant, cmd.member_id)}
     pseudonymised = {**await uow.help_requests.erase(cmd.tenant, cmd.member_id),
                      "jobs": await uow.jobs.erase_poster(cmd.tenant, f"alumnus:{cmd.member_id}")}
     return erased, pseudonymised

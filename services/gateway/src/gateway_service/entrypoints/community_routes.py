@@ -201,3 +201,32 @@ async def save_job(job_id: MemberId, request: Request, who: Who) -> dict[str, An
 @router.delete(JOBS + "/{job_id}/saved", tags=["community"], response_model=cc.JobOut)
 async def unsave_job(job_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
     return await forward(request, _cmd(cc.SAVE_JOB), cc.SaveJob(job_id=job_id, saved=False), who)
+
+
+# -- member benefits -----------------------------------------------------------------------------
+
+BENEFITS = "/api/v1/benefits"
+
+
+@router.post(BENEFITS, status_code=201, tags=["community"], response_model=cc.BenefitOut)
+async def publish_benefit(body: cc.PublishBenefit, request: Request, who: Who,
+                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Managers publish a partner discount or perk; `members_only`: dues-paying members only."""
+    result = await forward(request, _cmd(cc.PUBLISH_BENEFIT), body, who, idempotency_key)
+    return created(result, f"{BENEFITS}/{result['benefit_id']}")
+
+
+@router.get(BENEFITS, tags=["community"], response_model=cc.BenefitList)
+async def list_benefits(request: Request, who: Who) -> dict[str, Any]:
+    """Benefits valid now, each saying whether I may reveal its code; codes only once redeemed
+    (staff: every benefit with its code and redemption count)."""
+    return await forward(request, _qry(cc.LIST_BENEFITS), cc.NoQuery(), who)
+
+
+@router.post(BENEFITS + "/{benefit_id}/redeem", tags=["community"], response_model=cc.BenefitOut,
+             responses={403: {"description": "Members-only benefit and no dues-paying membership"}})
+async def redeem_benefit(benefit_id: MemberId, request: Request, who: Who,
+                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """Reveal the code (counted once per member; `benefit_redeemed`)."""
+    return await forward(request, _cmd(cc.REDEEM_BENEFIT), cc.BenefitRef(benefit_id=benefit_id), who,
+                         idempotency_key)
