@@ -119,4 +119,6 @@ def test_demo_seed_shows_the_mutual_aid_story(platform: Platform) -> None:
     assert [j["company"] for j in jobs] == ["Banque Démo"]
     queue = httpx.get(f"{gw}/api/v1/jobs/review-queue", headers=staff).json()["items"]
     assert "Stage contrôle des risques" in [j["title"] for j in queue]
+    titles = [b["title"] for b in httpx.get(f"{gw}/api/v1/benefits", headers=staff).json()["items"]]
+    assert "-25 % sur la formation continue" in titles and "Café offert au campus" in titles
     assert asyncio.run(run()) == [], "a second run replays the same answers"

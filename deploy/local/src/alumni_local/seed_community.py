@@ -11,6 +11,9 @@ Job board: a partner recruiter (**Recrutement Banque Démo**) posts two offers; 
 approved the first (listed 30 days, `job_posted`), the second waits in the approval queue; the
 office posts one itself (published at once).
 
+Benefits: a members-only discount (its code goes only to dues-paying members — Inès Reprise of the
+dues demo is one; Camille Adhérente becomes one once she pays) and a perk open to every alumnus.
+
 Alumni actions use an alumnus token of their own (`alumnus_token(member_id)`). Idempotency keys
 are fixed: a second `make run` replays the same answers.
 """
@@ -95,6 +98,26 @@ OFFICE_JOB = {"title": "Chargé·e de relations alumni", "company": "Association
               "apply_email": "recrutement@example.org", "description_fr": "CDD de 12 mois au service alumni."}
 
 
+DEMO_BENEFITS = {
+    "demo-community-benefit-members": {
+        "title": "-25 % sur la formation continue", "partner": "Institut Exemple", "members_only": True,
+        "code": "COTISANT25", "conditions": "Réservé aux cotisants à jour · Dues-paying members only.",
+        "description": "Toutes les formations courtes de l'institut · Every short course."},
+    "demo-community-benefit-open": {
+        "title": "Café offert au campus", "partner": "Cafétéria du campus", "members_only": False,
+        "code": "ALUMNI-CAFE", "conditions": "Une fois par visite · Once per visit."},
+}
+
+
+async def seed_benefits(client: httpx.AsyncClient) -> list[str]:
+    problems = []
+    for key, body in DEMO_BENEFITS.items():
+        r = await client.post("/api/v1/benefits", json=body, headers={"Idempotency-Key": key})
+        if r.status_code != 201:
+            problems.append(f"benefit {body['title']}: {describe(r)}")
+    return problems
+
+
 async def seed_jobs(client: httpx.AsyncClient, gateway_url: str, partner_token: str | None) -> list[str]:
     problems: list[str] = []
     r = await client.post("/api/v1/jobs", json=OFFICE_JOB, headers={"Idempotency-Key": "demo-community-job-office"})
@@ -122,7 +145,7 @@ async def seed_community(client: httpx.AsyncClient, gateway_url: str,
                          alumnus_token: Callable[[str], str] | None,
                          partner_token: str | None = None) -> list[str]:
     """Returns the problems met (empty when the demo is in place)."""
-    problems = await seed_jobs(client, gateway_url, partner_token)
+    problems = [*await seed_benefits(client), *await seed_jobs(client, gateway_url, partner_token)]
     helpers: dict[str, str] = {}
     for key, first, last, cohort, profile in HELPERS:
         member_id = await _member(client, key, first, last, cohort)

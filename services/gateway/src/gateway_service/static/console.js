@@ -1114,6 +1114,45 @@ $("job-post").addEventListener("submit", async (ev) => {
   } catch (e) { report("jobs-error", e); }
 });
 
+// -- community (issue 14): member benefits --------------------------------------------------------
+function benefitRow(b) {
+  const actions = [];
+  if (claims().member_id && b.code === null) {
+    actions.push(b.eligible
+      ? button("Voir le code · Show the code", () => benefitRedeem(b.benefit_id), {class: "benefit-redeem"})
+      : h("span", {class: "benefit-locked"}, "Réservé aux cotisants · For dues-paying members"));
+  }
+  if (b.redemptions !== null && b.redemptions !== undefined) actions.push(h("span", {}, `${b.redemptions} utilisations · uses`));
+  return h("tr", {dataset: {benefit: b.benefit_id}}, h("td", {}, h("strong", {}, b.title), h("small", {}, b.description)),
+    cell(b.partner), cell(b.conditions), cell(b.members_only ? "Cotisants · Members" : "Tous · All"),
+    h("td", {class: "benefit-code"}, b.code || "—"), h("td", {}, actions));
+}
+async function benefitRedeem(id) {
+  report("benefits-error");
+  try {
+    await api(`/api/v1/benefits/${encodeURIComponent(id)}/redeem`, json("POST", {}, once()));
+    await loadBenefits();
+  } catch (e) { report("benefits-error", e); }
+}
+async function loadBenefits() {
+  report("benefits-error");
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("benefit-publish").hidden = !staff;
+  try {
+    $("benefits").replaceChildren(...(await api("/api/v1/benefits")).items.map(benefitRow));
+  } catch (e) { report("benefits-error", e); }
+}
+$("refresh-benefits").addEventListener("click", loadBenefits);
+$("benefit-publish").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("benefits-error");
+  const f = ev.target.elements;
+  const body = {title: f.title.value, partner: f.partner.value, code: f.code.value, conditions: f.conditions.value,
+    members_only: f.members_only.checked};
+  try { await api("/api/v1/benefits", json("POST", body, once())); ev.target.reset(); await loadBenefits(); }
+  catch (e) { report("benefits-error", e); }
+});
+
 // -- register --------------------------------------------------------------------------------
 $("register").addEventListener("submit", async (ev) => {
   ev.preventDefault();
@@ -1126,7 +1165,7 @@ $("register").addEventListener("submit", async (ev) => {
   } catch (e) { out.textContent = e.message; }
 });
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadHelp(); loadHelpFigures(); loadJobs(); }
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadHelp(); loadHelpFigures(); loadJobs(); loadBenefits(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.
