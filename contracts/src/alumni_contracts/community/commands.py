@@ -178,6 +178,7 @@ class HelpFigures(Result):
     min_group_size: int
     total: HelpFigureRow
     by_cohort: list[HelpFigureRow]
+    by_program: list[HelpFigureRow] = Field(default_factory=list, description="By the requester's program.")
     helpers_active: int | None = Field(None, description="Null below the minimum group size.")
     helpers_near_capacity: int | None = Field(
         None, description="Active helpers offered ≥ 80% of their monthly capacity this month (null when suppressed).")

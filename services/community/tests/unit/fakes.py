@@ -22,6 +22,7 @@ class Row:
     last_name: str
     email: str | None
     cohort_year: int | None
+    program: str = ""
 
 
 class FakeCommunityUnitOfWork(FakeUnitOfWork):
@@ -53,8 +54,9 @@ class _Members:
         if current is not None and current[0] >= m.version:
             return False
         year = m.cohorts[0][1] if m.cohorts else None
+        program = m.cohorts[0][0] if m.cohorts else ""
         self.uow.member_rows[(m.tenant, m.member_id)] = (m.version, Row(m.member_id, m.first_name, m.last_name,
-                                                                        m.email, year))
+                                                                        m.email, year, program))
         return True
 
     async def get(self, tenant: str, member_id: str) -> Row | None:

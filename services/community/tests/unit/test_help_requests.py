@@ -225,6 +225,7 @@ async def test_figures_suppress_groups_under_five() -> None:
     assert rows["2025"].requests == 6 and rows["2025"].by_status == {"offered": 6}
     assert rows["2024"].suppressed and rows["2024"].requests is None and rows["2024"].by_status is None
     assert figures.helpers_active is None and figures.helpers_near_capacity is None, "2 helpers: suppressed"
+    assert [(r.group, r.requests) for r in figures.by_program] == [("MSc", 8)]
     small: cc.HelpFigures = await w.call(cc.HELP_FIGURES, cc.HelpFiguresQuery(cohort_year=2024), MANAGER)
     assert small.total.suppressed and small.total.requests is None
 

@@ -53,6 +53,7 @@ class MemberRow:
     last_name: str
     email: str | None
     cohort_year: int | None
+    program: str = ""
 
 
 class MongoMemberProjection:
@@ -73,7 +74,7 @@ class MongoMemberProjection:
             return None
         cohorts = d.get("cohorts") or []
         return MemberRow(d["_id"], d.get("first_name", ""), d.get("last_name", ""), d.get("email"),
-                         cohorts[0]["graduation_year"] if cohorts else None)
+                         cohorts[0]["graduation_year"] if cohorts else None, cohorts[0]["program"] if cohorts else "")
 
     async def erase(self, tenant: str, member_id: str) -> int:
         result = await self._col.delete_one({"_id": member_id, "tenant": tenant}, session=self._session)
@@ -124,7 +125,8 @@ class MongoHelperRepository:
 def _request_doc(r: HelpRequest) -> Document:
     t = r.target
     return {"_id": r.id, "tenant": r.tenant, "version": r.version, "requester_id": r.requester_id,
-            "requester_cohort_year": r.requester_cohort_year, "topic": r.topic, "summary": r.summary,
+            "requester_cohort_year": r.requester_cohort_year, "requester_program": r.requester_program,
+            "topic": r.topic, "summary": r.summary,
             "target": {"sector": t.sector, "city": t.city, "employer": t.employer, "cohort_year": t.cohort_year},
             "status": r.status.value, "round": r.round,
             "offers": [{"helper_id": o.helper_id, "round": o.round, "offered_at": o.offered_at,
@@ -138,7 +140,8 @@ def _request(d: Document) -> HelpRequest:
     t: dict[str, Any] = d.get("target") or {}
     return HelpRequest(
         id=d["_id"], tenant=d["tenant"], version=d["version"], requester_id=d["requester_id"],
-        requester_cohort_year=d.get("requester_cohort_year"), topic=d["topic"], summary=d.get("summary", ""),
+        requester_cohort_year=d.get("requester_cohort_year"), requester_program=d.get("requester_program", ""),
+        topic=d["topic"], summary=d.get("summary", ""),
         target=Target(t.get("sector", ""), t.get("city", ""), t.get("employer", ""), t.get("cohort_year")),
         status=Status(d["status"]), round=d.get("round", 0),
         offers=[Offer(o["helper_id"], o["round"], o["offered_at"], OfferStatus(o["status"]), o.get("answered_at"))

@@ -48,4 +48,11 @@ def by_cohort(requests: list[HelpRequest], min_size: int = MIN_GROUP_SIZE) -> li
     return [row(k, groups[k], min_size) for k in sorted(groups)]
 
 
+def by_program(requests: list[HelpRequest], min_size: int = MIN_GROUP_SIZE) -> list[FigureRow]:
+    groups: dict[str, list[HelpRequest]] = {}
+    for r in requests:
+        groups.setdefault(r.requester_program or "unknown", []).append(r)
+    return [row(k, groups[k], min_size) for k in sorted(groups)]
+
+
 ACTIVE = frozenset({Status.OPEN, Status.OFFERED, Status.ACCEPTED, Status.MET})

@@ -209,6 +209,7 @@ def check_rate(recent: list[datetime], open_count: int, now: datetime, routing: 
 class HelpRequest(AggregateRoot):
     requester_id: str = ""
     requester_cohort_year: int | None = None
+    requester_program: str = ""
     topic: str = "other"
     summary: str = ""
     target: Target = field(default_factory=Target)
@@ -227,14 +228,14 @@ class HelpRequest(AggregateRoot):
 
     @classmethod
     def ask(cls, *, tenant: str, requester_id: str, requester_cohort_year: int | None, topic: str, summary: str,
-            target: Target, now: datetime) -> HelpRequest:
+            target: Target, now: datetime, requester_program: str = "") -> HelpRequest:
         if topic not in TOPICS:
             raise InvalidHelpRequest(f"unknown topic {topic!r}")
         if not summary.strip():
             raise InvalidHelpRequest("say in a few words what you need")
         request = cls(id=new_id(), tenant=tenant, requester_id=requester_id,
-                      requester_cohort_year=requester_cohort_year, topic=topic, summary=summary, target=target,
-                      created_at=now, next_check_at=now)
+                      requester_cohort_year=requester_cohort_year, requester_program=requester_program, topic=topic,
+                      summary=summary, target=target, created_at=now, next_check_at=now)
         request.record(HelpRequested(request.id, requester_id, topic, target.sector, target.city, now))
         return request
 

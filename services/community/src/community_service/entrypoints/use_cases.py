@@ -65,7 +65,8 @@ def _row(f: figures.FigureRow) -> cc.HelpFigureRow:
 
 def figures_out(f: Figures) -> cc.HelpFigures:
     return cc.HelpFigures(min_group_size=figures.MIN_GROUP_SIZE, total=_row(f.total),
-                          by_cohort=[_row(r) for r in f.by_cohort], helpers_active=f.helpers_active,
+                          by_cohort=[_row(r) for r in f.by_cohort], by_program=[_row(r) for r in f.by_program],
+                          helpers_active=f.helpers_active,
                           helpers_near_capacity=f.helpers_near_capacity)
 
 

@@ -82,7 +82,7 @@ async def request_help(cmd: c.RequestHelp, uow: CommunityUnitOfWork, routing: Ro
                                                                      for r in mine), now, routing)
         request = HelpRequest.ask(tenant=cmd.tenant, requester_id=cmd.requester_id,
                                   requester_cohort_year=member.cohort_year, topic=cmd.topic, summary=cmd.summary,
-                                  target=cmd.target, now=now)
+                                  target=cmd.target, now=now, requester_program=member.program)
         chosen = request.route(await uow.helpers.candidates(cmd.tenant, cmd.topic), now, routing)
         for helper in chosen:
             await uow.helpers.save(helper)
@@ -165,6 +165,7 @@ async def report_help_outcome(cmd: c.ReportHelpOutcome, uow: CommunityUnitOfWork
 class Figures:
     total: figures.FigureRow
     by_cohort: list[figures.FigureRow]
+    by_program: list[figures.FigureRow]
     helpers_active: int | None
     helpers_near_capacity: int | None
 
@@ -179,7 +180,7 @@ async def help_figures(query: c.HelpFigures, uow: CommunityUnitOfWork, clock: Cl
     total = figures.row("all" if query.cohort_year is None else str(query.cohort_year), requests)
     enough = len(helpers) >= figures.MIN_GROUP_SIZE
     near = sum(h.near_capacity(now) for h in helpers)
-    return Figures(total, figures.by_cohort(requests), len(helpers) if enough else None,
+    return Figures(total, figures.by_cohort(requests), figures.by_program(requests), len(helpers) if enough else None,
                    # "0 near capacity" out of 3 says something about 3 people too
                    near if enough else None)
 

@@ -1042,7 +1042,8 @@ async function loadHelpFigures() {
   report("help-figures-error");
   try {
     const f = await api("/api/v1/help-requests/figures");
-    $("help-figures").replaceChildren(helpFigureRow(f.total), ...f.by_cohort.map(helpFigureRow));
+    $("help-figures").replaceChildren(helpFigureRow(f.total), ...f.by_cohort.map(helpFigureRow),
+      ...(f.by_program || []).map(helpFigureRow));
     $("help-helpers").textContent = f.helpers_active === null ? "Aidants : moins de 5 · Helpers: fewer than 5"
       : `Aidants actifs · Active helpers: ${f.helpers_active} — proches de leur capacité · near capacity: ${f.helpers_near_capacity}`;
   } catch (e) { report("help-figures-error", e); }
