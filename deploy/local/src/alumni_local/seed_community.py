@@ -147,8 +147,14 @@ async def seed_community(client: httpx.AsyncClient, gateway_url: str,
     """Returns the problems met (empty when the demo is in place)."""
     problems = [*await seed_benefits(client), *await seed_jobs(client, gateway_url, partner_token)]
     helpers: dict[str, str] = {}
-    for key, first, last, cohort, profile in HELPERS:
-        member_id = await _member(client, key, first, last, cohort)
+    # Everyone registered at once: community's projection catches up with all of them together.
+    everyone: list[tuple[str, str, str, dict[str, Any]]] = [
+        *((h[0], h[1], h[2], h[3]) for h in HELPERS), *((a[0], a[1], a[2], a[3]) for a in ASKERS)]
+    registered = await asyncio.gather(*(_member(client, key, first, last, cohort)
+                                        for key, first, last, cohort in everyone))
+    ids = dict(zip([e[0] for e in everyone], registered, strict=True))
+    for key, _first, _last, _cohort, profile in HELPERS:
+        member_id = ids[key]
         if member_id is None:
             continue
         helpers[key] = member_id
@@ -165,8 +171,8 @@ async def seed_community(client: httpx.AsyncClient, gateway_url: str,
     if alumnus_token is None:
         return problems
     nina_request: str | None = None
-    for key, first, last, cohort, topic, summary, sector in ASKERS:
-        member_id = await _member(client, key, first, last, cohort)
+    for key, _first, _last, _cohort, topic, summary, sector in ASKERS:
+        member_id = ids[key]
         if member_id is None:
             continue
         who = {"Authorization": f"Bearer {alumnus_token(member_id)}"}
