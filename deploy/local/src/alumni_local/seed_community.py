@@ -145,19 +145,20 @@ async def seed_community(client: httpx.AsyncClient, gateway_url: str,
                          alumnus_token: Callable[[str], str] | None,
                          partner_token: str | None = None) -> list[str]:
     """Returns the problems met (empty when the demo is in place)."""
-    problems = [*await seed_benefits(client), *await seed_jobs(client, gateway_url, partner_token)]
-    helpers: dict[str, str] = {}
-    # Everyone registered at once: community's projection catches up with all of them together.
+    # Everyone registered at once (community's projection catches up with all of them together),
+    # alongside the benefits and the job board.
     everyone: list[tuple[str, str, str, dict[str, Any]]] = [
         *((h[0], h[1], h[2], h[3]) for h in HELPERS), *((a[0], a[1], a[2], a[3]) for a in ASKERS)]
-    registered = await asyncio.gather(*(_member(client, key, first, last, cohort)
-                                        for key, first, last, cohort in everyone))
-    ids = dict(zip([e[0] for e in everyone], registered, strict=True))
-    for key, _first, _last, _cohort, profile in HELPERS:
+    benefit_problems, job_problems, *registered = await asyncio.gather(
+        seed_benefits(client), seed_jobs(client, gateway_url, partner_token),
+        *(_member(client, key, first, last, cohort) for key, first, last, cohort in everyone))
+    problems: list[str] = [*benefit_problems, *job_problems]  # type: ignore[misc]
+    ids: dict[str, str | None] = dict(zip([e[0] for e in everyone], registered, strict=True))  # type: ignore[arg-type]
+
+    async def opt_in(key: str, profile: dict[str, Any]) -> str | None:
         member_id = ids[key]
         if member_id is None:
-            continue
-        helpers[key] = member_id
+            return None
         r = await client.get(f"/api/v1/members/{member_id}/helper-profile")  # waits for the projection
         for _ in range(150):
             if r.status_code == 200:
@@ -166,8 +167,10 @@ async def seed_community(client: httpx.AsyncClient, gateway_url: str,
             r = await client.get(f"/api/v1/members/{member_id}/helper-profile")
         r = await client.put("/api/v1/me/helper-profile", json={**profile, "member_id": member_id},
                              headers={"Idempotency-Key": f"demo-community-helper-{key}"})
-        if r.status_code != 200:
-            problems.append(f"helper {key}: {describe(r)}")
+        return None if r.status_code == 200 else f"helper {key}: {describe(r)}"
+
+    problems += [p for p in await asyncio.gather(*(opt_in(h[0], h[4]) for h in HELPERS)) if p]
+    helpers = {h[0]: ids[h[0]] for h in HELPERS if ids[h[0]] is not None}
     if alumnus_token is None:
         return problems
     nina_request: str | None = None
