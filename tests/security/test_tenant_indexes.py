@@ -10,10 +10,12 @@ from fundraising_service.adapters.mongo_repository import INDEXES as FUNDRAISING
 from members_service.adapters.mongo_indexes import INDEXES as MEMBERS
 from members_service.adapters.mongo_indexes import OBSOLETE_INDEXES as MEMBERS_OBSOLETE
 from notifications_service.adapters.mongo_repository import INDEXES as NOTIFICATIONS
+from notifications_service.adapters.newsletters import NEWSLETTER_INDEXES
 from servicekit.idempotency import idempotency_indexes
 from servicekit.inbox import inbox_indexes
 from servicekit.outbox import outbox_indexes
 from servicekit.personal_data import OBSOLETE_TOMBSTONE_INDEXES, TOMBSTONE_INDEXES
+from servicekit.segments import AUDIENCE_INDEXES
 
 # (collection, index) → the cross-tenant use it serves.
 CROSS_TENANT = {
@@ -32,9 +34,11 @@ CROSS_TENANT = {
     ("jobs", "jobs_expiry"): "job-offer expiry sweep (community)",
     ("dues_memberships", "dues_reminders_active"): "dues reminder sweep (notifications)",
     ("dues_memberships", "dues_reminders_grace"): "dues reminder sweep (notifications)",
+    ("newsletters", "newsletters_due"): "newsletter fan-out sweep (notifications)",
 }
 ALL = [*COMMUNITY, *EVENTS, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
-       *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES]
+       *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES,
+       *NEWSLETTER_INDEXES, *AUDIENCE_INDEXES]
 
 
 def test_indexes_start_with_the_tenant_but_the_cross_tenant_ones() -> None:

@@ -63,6 +63,11 @@ def render() -> str:
         lines += ["", f"## `{model.type_name()}`", "", (model.__doc__ or "").strip(), "",
                   f"Schema: `contracts/schemas/{naming.schema_path(model.service, model.event_name, model.version)}` "
                   f"(`{naming.dataschema(model.service, model.event_name, model.version)}`)", "", *_fields(model)]
+    from alumni_contracts import segments  # a shared value type, carried in requests and events
+
+    lines += ["", "# Shared contract: `Segment`", "", (segments.__doc__ or "").strip(), "",
+              f"Schema: `contracts/schemas/{segments.SEGMENT_SCHEMA_PATH}` (`{segments.SEGMENT_SCHEMA_ID}`)", "",
+              *_fields(segments.Segment)]  # type: ignore[arg-type]
     return "\n".join(lines) + "\n"
 
 

@@ -56,6 +56,7 @@ class ConsentChannel(StrEnum):
     MOBILE = "mobile"
     CONSOLE = "console"
     IMPORT = "import"
+    EMAIL = "email"  # the one-click unsubscribe link of an email (or a spam complaint)
 
 
 class Cohort(BaseModel):

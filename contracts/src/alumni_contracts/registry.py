@@ -76,6 +76,7 @@ def _register_all() -> None:
         ShowcasePublished,
         ShowcaseUnpublished,
     )
+    from alumni_contracts.notifications import newsletters
     from alumni_contracts.notifications import v1 as notifications_v1
 
     for model in (MemberRegistered, MemberProfileUpdated, members_v2.MemberRegistered,
@@ -85,7 +86,9 @@ def _register_all() -> None:
                   events_v1.EventScheduled, events_v1.MemberDataErased, fundraising_v1.DonationReceived,
                   fundraising_v1.DuesPaid, fundraising_v1.DuesPaymentFailed, fundraising_v1.DuesRefunded,
                   fundraising_v1.MemberDataErased, notifications_v1.NotificationSent,
-                  notifications_v1.MemberDataErased):
+                  notifications_v1.MemberDataErased, notifications_v1.UnsubscribeRequested,
+                  notifications_v1.EmailAddressInvalidated, newsletters.NewsletterScheduled,
+                  newsletters.NewsletterFannedOut):
         REGISTRY.register(model)
     for membership_event in membership_v1.ALL:
         REGISTRY.register(membership_event)

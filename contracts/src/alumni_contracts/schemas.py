@@ -25,8 +25,11 @@ def schema_of(model: type[EventData]) -> dict[str, Any]:
 
 
 def all_schemas() -> dict[str, dict[str, Any]]:
+    from alumni_contracts.segments import SEGMENT_SCHEMA_PATH, segment_schema  # shared value types, not events
+
     return {
-        naming.schema_path(m.service, m.event_name, m.version): schema_of(m) for m in REGISTRY.models()
+        **{naming.schema_path(m.service, m.event_name, m.version): schema_of(m) for m in REGISTRY.models()},
+        SEGMENT_SCHEMA_PATH: segment_schema(),
     }
 
 

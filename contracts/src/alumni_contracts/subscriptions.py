@@ -23,8 +23,15 @@ from alumni_contracts.members.membership_v1 import (
     MembershipLapsed,
     MembershipRenewed,
 )
-from alumni_contracts.members.v1 import GroupMembershipChanged, MemberConsentChanged, MemberErasureRequested
+from alumni_contracts.members.v1 import (
+    AmbassadorAppointed,
+    AmbassadorRevoked,
+    GroupMembershipChanged,
+    MemberConsentChanged,
+    MemberErasureRequested,
+)
 from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
+from alumni_contracts.notifications.v1 import EmailAddressInvalidated, UnsubscribeRequested
 from alumni_contracts.notifications.v1 import MemberDataErased as NotificationsDataErased
 
 
@@ -52,6 +59,24 @@ class Subscription:
     @property
     def filter_subject(self) -> str:
         return naming.event_filter(self.event.service, self.event.event_name, self.event.version)
+
+
+# Services that evaluate segments (`alumni_contracts.segments`) on their own audience projection.
+AUDIENCE_CONSUMERS = ("events", "notifications")
+AUDIENCE_EVENTS: tuple[tuple[type[EventData], str], ...] = (
+    (MemberRegistered, "aud_registered"),
+    (MemberProfileUpdated, "aud_profile"),
+    (MemberConsentChanged, "aud_consent"),
+    (GroupMembershipChanged, "aud_group"),
+    (AmbassadorAppointed, "aud_amb_appointed"),
+    (AmbassadorRevoked, "aud_amb_revoked"),
+    *((e, "aud_" + e.event_name.replace("membership_", "ms_").replace("entered_", "").replace("became_", ""))
+      for e in MEMBERSHIP_EVENTS),
+)
+
+
+def _audience(consumer: str) -> list[Subscription]:
+    return [Subscription(consumer, event, alias, lane="audience") for event, alias in AUDIENCE_EVENTS]
 
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
@@ -100,6 +125,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", MemberProfileUpdated, "kpi_profile_updated", lane="kpi"),
     Subscription("members", MemberConsentChanged, "kpi_consent_changed", lane="kpi"),
     Subscription("members", MemberErasureRequested, "kpi_erasure", lane="kpi"),
+    # Email feedback (issue 13): a one-click unsubscribe is a consent withdrawal in the ledger;
+    # an address that bounces for good sets the member's `email_bounced` flag.
+    Subscription("members", UnsubscribeRequested, "unsubscribe"),
+    Subscription("members", EmailAddressInvalidated, "email_invalidated"),
+    # Audience projections (segments, `servicekit.segments`): each targeting service keeps its
+    # own copy of who is in which cohort, city, group, membership state, with which consents.
+    *(s for consumer in AUDIENCE_CONSUMERS for s in _audience(consumer)),
 )
 
 

@@ -57,3 +57,9 @@ class MemberProfileUpdated(EventData):
     deceased: bool = Field(description="A manager confirmed the member is deceased: stop all contact.",
                            examples=[False])
     updated_at: AwareDatetime = Field(description="When the change was made (UTC).")
+    # Added within v2 (optional, so compatible): where the member lives, for segments
+    # (`alumni_contracts.segments`). Absent from events published before.
+    city: str | None = Field(None, max_length=120, description="City of residence, if known (added in v2, "
+                             "optional).", examples=["Lyon"])
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="Country of residence, ISO 3166-1 "
+                                "alpha-2, if known (added in v2, optional).", examples=["FR"])

@@ -27,6 +27,39 @@ class NotificationSent(EventData):
     sent_at: AwareDatetime = Field(description="When the channel accepted the message (UTC).")
 
 
+class UnsubscribeRequested(EventData):
+    """A member asked to stop a category's marketing email (the one-click link in an email, or a
+    spam complaint at the provider). `purpose`, when set, is the consent to withdraw: members
+    records the withdrawal in its ledger (and publishes `member_consent_changed`)."""
+
+    service = "notifications"
+    event_name = "unsubscribe_requested"
+    version = 1
+
+    member_id: Identifier = Field(description="Member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    category: str = Field(description="Notification category turned off for email.", examples=["newsletters"])
+    purpose: str | None = Field(description="Consent purpose to withdraw, if the category is one.",
+                                examples=["newsletter"])
+    source: Literal["one-click", "complaint"] = Field(description="How it was asked.", examples=["one-click"])
+    language: Literal["fr", "en"] = Field(description="Language of the page or message.", examples=["fr"])
+    requested_at: AwareDatetime = Field(description="When (UTC).")
+
+
+class EmailAddressInvalidated(EventData):
+    """Email to this member's address bounces for good (a hard bounce, or repeated soft ones):
+    members sets the member's `email_bounced` flag if it is still their address."""
+
+    service = "notifications"
+    event_name = "email_address_invalidated"
+    version = 1
+
+    member_id: Identifier = Field(description="Member id.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    email: str = Field(description="The address that bounces.", examples=["beatrice.dupont@example.org"])
+    reason: Literal["hard-bounce", "repeated-soft-bounces"] = Field(description="Why.", examples=["hard-bounce"])
+    bounces: int = Field(description="Bounces counted.", examples=[1])
+    invalidated_at: AwareDatetime = Field(description="When (UTC).")
+
+
 class MemberDataErased(MemberDataErasedBase):
     """The notifications service erased a member's contact data and message history."""
 

@@ -104,12 +104,19 @@ class Platform:
 
     def webhook_secret(self) -> str:
         """Generated on first use under the data directory (0600), never committed, reused after."""
-        path = self.webhook_secret_file
+        return self._local_secret(self.webhook_secret_file, "whsec_local_")
+
+    def email_secret(self, name: str) -> str:
+        """notifications' `unsubscribe` (link tokens) and `bounces` (the email provider's webhook) keys."""
+        return self._local_secret(self.data_dir / "notifications" / f"{name}-secret", f"{name}_local_")
+
+    @staticmethod
+    def _local_secret(path: Path, prefix: str) -> str:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as out:
-                out.write(f"whsec_local_{secrets.token_hex(24)}\n")
+                out.write(f"{prefix}{secrets.token_hex(24)}\n")
         return path.read_text().strip()
 
     @property
@@ -185,7 +192,9 @@ class Platform:
         else:
             env.update({f"{prefix}MONGO_URI": self.mongo_uri, f"{prefix}HTTP_PORT": str(self.ports.services[name])})
         if name == "notifications":
-            env.update({"NOTIFICATIONS_SMTP_PORT": str(self.ports.smtp)})
+            env.update({"NOTIFICATIONS_SMTP_PORT": str(self.ports.smtp), "NOTIFICATIONS_PUBLIC_URL": self.gateway_url,
+                        "NOTIFICATIONS_UNSUBSCRIBE_SECRET": self.email_secret("unsubscribe"),
+                        "NOTIFICATIONS_BOUNCE_WEBHOOK_SECRET": self.email_secret("bounces")})
         if name == "fundraising":  # online payments through the local provider's page
             env.update({"FUNDRAISING_LOCAL_CHECKOUT_URL": self.checkout_url,
                         "FUNDRAISING_LOCAL_WEBHOOK_SECRET": self.webhook_secret(),

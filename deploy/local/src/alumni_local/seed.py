@@ -20,6 +20,7 @@ from alumni_local.http_retry import AsyncRetryTransport, describe
 from alumni_local.seed_community import seed_community
 from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
+from alumni_local.seed_notifications import seed_notifications
 
 SEED_SUBJECT = "local-seed"
 """Subject of the seeder's token: the local runner exempts it from the gateway's API rate limit."""
@@ -113,9 +114,15 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
             if r.status_code >= 400 and r.status_code != 409:
                 print(f"seed membership plan {plan['name']}: {describe(r)}", file=sys.stderr)
         await asyncio.gather(*(one(i, row) for i, row in enumerate(demo_members(count))))
+        # A draft newsletter to the class of 2016, to preview and send from the console.
+        r = await client.post("/api/v1/newsletters", json=DEMO_NEWSLETTER,
+                              headers={"Idempotency-Key": "demo-seed-newsletter-2016"})
+        if r.status_code >= 400:
+            print(f"seed newsletter: {describe(r)}", file=sys.stderr)
         # Memberships across cohorts and programs (dues KPIs panel); recent graduates only in a
         # register large enough for them (one per 50 seeded members, at most NEW_GRADUATES).
         await seed_dues_kpi_demo(client, new_graduates=min(NEW_GRADUATES, count // 50))
+        await seed_notifications(client)  # bounces, an English welcome, contactability below 100 %
         if dues is not None:
             seeded = await seed_dues(client, DEMO_PLANS)
             dues.members, dues.statuses, dues.problems = seeded.members, seeded.statuses, seeded.problems
@@ -125,6 +132,16 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
     return done, failed
 
 
+DEMO_NEWSLETTER: dict[str, Any] = {
+    "subject_fr": "Promo 2016 : dix ans déjà !", "subject_en": "Class of 2016: ten years already!",
+    "body_fr": "## Bonjour à toute la promo 2016\n\nPour fêter vos **dix ans**, le gala des anciens a lieu le "
+               "**13 juin 2026** à Paris. Inscriptions bientôt ouvertes dans votre espace alumni.\n\n"
+               "- Dîner et soirée\n- Visite du campus rénové\n\nÀ très vite,\nL'équipe alumni",
+    "body_en": "## Hello, class of 2016\n\nTo celebrate your **tenth anniversary**, the alumni gala takes place on "
+               "**13 June 2026** in Paris. Registration opens soon in your alumni space.\n\n"
+               "- Dinner and party\n- Tour of the renovated campus\n\nSee you soon,\nThe alumni team",
+    "segment": {"cohort_years": [2016], "consent_purpose": "newsletter"},
+}
 DEMO_GROUPS = {
     "demo-seed-group-lyon": {"kind": "region", "name": "Alumni de Lyon", "policy": "open",
                              "description": "Le groupe régional lyonnais / The Lyon chapter"},
@@ -164,6 +181,10 @@ async def _seed_extras(client: httpx.AsyncClient, i: int, member_id: str, row: d
                                 "expires_at": until}})]
     if row["ambassador"]:
         calls.append(("PUT", f"/api/v1/members/{member_id}/ambassador", {"cities": [row["profile"]["city"]]}))
+    if i % 3 != 2:  # two in three alumni take the newsletters (the demo newsletter's audience)
+        calls.append(("PUT", f"/api/v1/members/{member_id}/consents/newsletter",
+                      {"granted": True, "text_version": "lettre-2026", "language": row["register"]["locale"],
+                       "channel": "import"}))
     for n, (method, path, body) in enumerate(calls):
         r = await client.request(method, path, json=body, headers={"Idempotency-Key": f"demo-seed-extra-{i}-{n}"})
         if r.status_code != 200:

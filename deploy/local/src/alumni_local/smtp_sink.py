@@ -6,7 +6,12 @@ and carries a sequence number `id` (1, 2, …). `?after=<id>` returns only newer
 `?before=<id>` only older ones; `?limit=<n>` keeps the first n of that window with `after`
 (read forward) and the last n otherwise (the newest page), so a console polling with
 `after=<the last id it has>` downloads only what is new. `count` is always the total.
-Messages are appended to a JSON-lines file so a restart keeps them.
+Messages are appended to a JSON-lines file so a restart keeps them. Each carries its HTML part
+(`html`, shown by the console in a sandboxed frame) and its `List-Unsubscribe` headers.
+
+Bounces, for the demo and the tests: a recipient whose local part starts with `bounce` is
+refused for good at RCPT (550: a hard bounce), one starting with `deferred` is deferred (451:
+retried, then a soft bounce) — what a real server answers for an unknown or full mailbox.
 """
 
 from __future__ import annotations
@@ -46,12 +51,16 @@ class Mailbox:
     def add(self, mail_from: str, rcpt_tos: list[str], data: bytes) -> dict[str, Any]:
         parsed = message_from_bytes(data, policy=policy.default)
         body = parsed.get_body(preferencelist=("plain",))
+        html = parsed.get_body(preferencelist=("html",))
         message_id = str(parsed.get("Message-ID", "")).strip()
         record = {
             "received_at": datetime.now(UTC).isoformat(), "from": mail_from, "to": rcpt_tos,
             "subject": str(parsed.get("Subject", "")), "message_id": message_id,
             "language": str(parsed.get("Content-Language", "")),
             "body": body.get_content() if body is not None else "",  # type: ignore[attr-defined]
+            "html": html.get_content() if html is not None else "",  # type: ignore[attr-defined]
+            "list_unsubscribe": str(parsed.get("List-Unsubscribe", "")),
+            "list_unsubscribe_post": str(parsed.get("List-Unsubscribe-Post", "")),
             "duplicate": bool(message_id) and message_id in self._ids,
         }
         self._remember(record)
@@ -84,6 +93,17 @@ def _number(request: Request, name: str) -> int | None:
 class SinkHandler:
     def __init__(self, mailbox: Mailbox) -> None:
         self.mailbox = mailbox
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,  # noqa: N802
+                          rcpt_options: list[str]) -> str:
+        local = address.split("@", 1)[0].casefold()
+        if local.startswith("bounce"):
+            return "550 5.1.1 No such user here"
+        if local.startswith("deferred"):
+            return "451 4.2.2 Mailbox full, try again later"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
         assert isinstance(envelope.content, bytes)

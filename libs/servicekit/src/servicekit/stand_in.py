@@ -26,7 +26,11 @@ STAND_IN_TTL_SWEEP_SECONDS = 3600.0
 
 def main() -> int:
     seconds = float(os.environ.get("SECANTUS_TTL_SWEEP_SECONDS") or STAND_IN_TTL_SWEEP_SECONDS)
-    cli.SecantusDBServer = functools.partial(server.SecantusDBServer, ttl_sweep_seconds=seconds)
+    options: dict[str, float] = {"ttl_sweep_seconds": seconds}
+    # Tests that SIGKILL a service: MongoDB's `transactionLifetimeLimitSeconds` (60 s by default).
+    if lifetime := os.environ.get("SECANTUS_TRANSACTION_LIFETIME_SECONDS"):
+        options["transaction_lifetime_seconds"] = float(lifetime)
+    cli.SecantusDBServer = functools.partial(server.SecantusDBServer, **options)
     return int(cli.main(sys.argv[1:]))
 
 

@@ -91,6 +91,8 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
            "help-request scheduler over every tenant: finds due (tenant, id) pairs, each then handled by tenant and id"),
     _allow("dues_memberships", "find", "members_service.adapters.mongo_dues_memberships.MongoDuesMembershipRepository.due",
            "membership scheduler over every tenant: finds due (tenant, id) pairs, each then handled by tenant and id"),
+    _allow("newsletters", "find", "notifications_service.adapters.newsletters.due_newsletters",
+           "the newsletter fan-out sweep looks for every tenant's due newsletters (then works per tenant)"),
     _allow("dues_memberships", "find", "notifications_service.adapters.mongo_repository.reminder_candidates",
            "dues reminder sweep over every tenant: memberships near or past their end, each then queued and "
            "recorded by tenant and id"),

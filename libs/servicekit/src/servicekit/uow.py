@@ -178,7 +178,11 @@ class MongoUnitOfWork:
                            keep_types: frozenset[str] = frozenset()) -> dict[str, int]:
         """GDPR erasure: the delivery bookkeeping that mentions the member goes too, and a
         tombstone stops late events from re-creating projections (see `servicekit.personal_data`)."""
+        from servicekit import segments  # imports this module
+
         scrubbed = await personal_data.scrub_delivery_records(self.db, tenant, member_id, self.session, keep_types)
+        if audience := await segments.erase(self.db, tenant, member_id, self.session):
+            scrubbed[segments.AUDIENCE] = audience  # the service's audience projection (segments)
         await personal_data.tombstone(self.db, tenant, member_id, self.session)
         return scrubbed
 

@@ -19,10 +19,11 @@ from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.runtime import Infrastructure, ServiceParts
+from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
-    return {MEMBERS: {"tenant": tenant, "_id": member_id}}
+    return {MEMBERS: {"tenant": tenant, "_id": member_id}, AUDIENCE: {"tenant": tenant, "_id": member_id}}
 
 
 def bootstrap(uow_factory: Callable[[], EventsUnitOfWork]) -> ServiceParts:
@@ -34,7 +35,11 @@ def build(infra: Infrastructure) -> ServiceParts:
     def uow() -> MongoEventsUnitOfWork:
         return MongoEventsUnitOfWork(infra.mongo, infra.settings.mongo_db, to_contract, infra.wakeup)
 
+    def audience_uow() -> MongoAudienceUnitOfWork:  # segments: invitations target this projection
+        return MongoAudienceUnitOfWork(infra.mongo, infra.settings.mongo_db, lambda _: None)
+
     parts = bootstrap(uow)
+    parts.events = [*parts.events, *audience_handlers("events", audience_uow)]
     parts.requests = [*parts.requests, export_handler("events", infra.db, export_queries)]
-    parts.indexes = INDEXES
+    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES]
     return parts

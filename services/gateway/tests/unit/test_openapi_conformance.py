@@ -22,6 +22,7 @@ from alumni_contracts import naming
 from alumni_contracts.events import commands as ev
 from alumni_contracts.fundraising import commands as fr
 from alumni_contracts.members import commands as mb
+from alumni_contracts.notifications import commands as nc
 from alumni_contracts.rpc import Principal, Problem, Reply, problem_type
 from gateway_service.adapters.auth import DevIssuer, TokenVerifier
 from gateway_service.entrypoints.app import create_app
@@ -38,6 +39,11 @@ RESULTS: dict[str, dict[str, Any]] = {
     naming.command_subject("fundraising", fr.RECORD_DONATION): {"donation_id": "d1"},
     naming.command_subject("fundraising", fr.RECEIVE_PAYMENT_WEBHOOK): {"outcome": "processed"},
     naming.query_subject("fundraising", fr.LIST_PAYMENTS): {"items": []},
+    naming.query_subject("notifications", nc.LIST_MY_NOTIFICATIONS): {"items": [], "unread": 0},
+    naming.query_subject("notifications", nc.GET_MY_PREFERENCES): {"preferences": {}, "consents": {}},
+    naming.query_subject("notifications", nc.GET_CONTACTABILITY): {"cohorts": [], "alumni": 0, "contactable": 0,
+                                                                   "ratio": 0.0},
+    naming.command_subject("notifications", nc.RECEIVE_BOUNCE_WEBHOOK): {"outcome": "processed"},
 }
 
 

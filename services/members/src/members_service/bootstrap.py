@@ -24,6 +24,7 @@ from members_service.adapters.mongo_search_keys import SearchKeyMigration
 from members_service.adapters.nats_file_store import NatsFileStore
 from members_service.config import MembersSettings
 from members_service.domain.import_plan import REPORT_RETENTION
+from members_service.entrypoints.email_feedback_subscribers import email_feedback_handlers
 from members_service.entrypoints.import_worker import import_worker
 from members_service.entrypoints.kpi_subscribers import kpi_event_handlers
 from members_service.entrypoints.membership_subscribers import membership_event_handlers
@@ -72,6 +73,7 @@ def bootstrap(uow_factory: Callable[[], MembersUnitOfWork], reader: MemberReader
     bus = message_bus(uow_factory, reader, files, directory, wake_import_worker, import_retention)
     return ServiceParts(requests=serve(USE_CASES, bus),
                         events=[*event_handlers(uow_factory), *membership_event_handlers(uow_factory),
+                                *email_feedback_handlers(uow_factory),
                                 # `build` gives the unit of work with the KPI read model bound to it.
                                 *kpi_event_handlers(cast(Callable[[], kpis.KpiUnitOfWork], uow_factory))])
 

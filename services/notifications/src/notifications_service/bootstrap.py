@@ -7,44 +7,90 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 
+from notifications_service.adapters.markdown import MarkdownRenderer
 from notifications_service.adapters.mongo_repository import (
+    ADDRESSES,
     CONTACTS,
     DUES_MEMBERSHIPS,
+    FEED,
     INDEXES,
     NOTIFICATIONS,
+    PREFERENCES,
     MongoDeliveryQueue,
     reminder_candidates,
 )
-from notifications_service.adapters.smtp import SmtpMailer
+from notifications_service.adapters.newsletters import (
+    NEWSLETTER_INDEXES,
+    MongoNewslettersUnitOfWork,
+    due_newsletters,
+    figures_reader,
+)
+from notifications_service.adapters.smtp import SmtpMailer, TenantRate
 from notifications_service.adapters.templates import JinjaRenderer
 from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
 from notifications_service.config import NotificationsSettings
+from notifications_service.domain.bounces import BouncePolicy
+from notifications_service.domain.branding import Brand
 from notifications_service.domain.reminders import MembershipView, ReminderPolicy
+from notifications_service.domain.unsubscribe import UnsubscribeSigner
 from notifications_service.entrypoints.mailer_worker import mailer_worker
+from notifications_service.entrypoints.newsletter_use_cases import NEWSLETTER_USE_CASES
 from notifications_service.entrypoints.subscribers import event_handlers
-from notifications_service.service_layer import handlers
+from notifications_service.entrypoints.use_cases import USE_CASES
+from notifications_service.service_layer import handlers, member_notifications, newsletters
 from notifications_service.service_layer.contract_mapping import to_contract
-from notifications_service.service_layer.ports import DeliveryQueue, Mailer, NotificationsUnitOfWork, Renderer
+from notifications_service.service_layer.mailer import Composer
+from notifications_service.service_layer.ports import (
+    DeliveryQueue,
+    Mailer,
+    NotificationsUnitOfWork,
+    Renderer,
+    SendRate,
+)
+from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.periodic import Sweep
+from servicekit.rpc import RequestHandler
 from servicekit.runtime import Infrastructure, ServiceParts
+from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
 from servicekit.worker import WorkLoop
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {CONTACTS: {"tenant": tenant, "_id": member_id},
             NOTIFICATIONS: {"tenant": tenant, "member_id": member_id},
-            DUES_MEMBERSHIPS: {"tenant": tenant, "member_id": member_id}}
+            DUES_MEMBERSHIPS: {"tenant": tenant, "member_id": member_id},
+            FEED: {"tenant": tenant, "member_id": member_id},
+            PREFERENCES: {"tenant": tenant, "_id": member_id},
+            ADDRESSES: {"tenant": tenant, "member_id": member_id},
+            AUDIENCE: {"tenant": tenant, "_id": member_id}}
+
+
+def composer_for(renderer: Renderer, settings: NotificationsSettings) -> Composer:
+    brands = {tenant: Brand(**values) for tenant, values in settings.brands().items()}
+    signer = UnsubscribeSigner(settings.unsubscribe_secret.get_secret_value(),
+                               timedelta(days=settings.unsubscribe_ttl_days))
+    return Composer(renderer, lambda tenant: brands.get(tenant) or Brand(name=tenant.capitalize()), signer,
+                    settings.public_url, settings.message_id_domain)
 
 
 def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: DeliveryQueue, mailer: Mailer,
-              renderer: Renderer, settings: NotificationsSettings) -> tuple[ServiceParts, WorkLoop]:
+              renderer: Renderer, settings: NotificationsSettings, rate: SendRate | None = None
+              ) -> tuple[ServiceParts, WorkLoop]:
+    composer = composer_for(renderer, settings)
+    bounce_policy = BouncePolicy(soft_limit=settings.soft_bounce_limit)
     worker = mailer_worker(queue, mailer, uow_factory, batch_size=settings.delivery_batch_size,
-                           max_attempts=settings.delivery_max_attempts, poll_seconds=settings.delivery_poll_seconds)
-    parts = ServiceParts(events=event_handlers(uow_factory, renderer, settings.message_id_domain, worker.wake),
+                           max_attempts=settings.delivery_max_attempts, poll_seconds=settings.delivery_poll_seconds,
+                           rate=rate, bounce_policy=bounce_policy)
+    bus = MessageBus.wire(member_notifications.HANDLERS, uow=fresh(uow_factory), signer=composer.signer,
+                          bounce_secret=settings.bounce_webhook_secret.get_secret_value(),
+                          bounce_policy=bounce_policy)
+    parts = ServiceParts(requests=serve(USE_CASES, bus),
+                         events=event_handlers(uow_factory, composer, worker.wake),
                          workers=[worker.run], stoppers=[worker.stop])
     return parts, worker
 
@@ -62,14 +108,15 @@ def build(infra: Infrastructure) -> ServiceParts:
                         starttls=settings.smtp_starttls, timeout=settings.smtp_timeout)
     renderer = JinjaRenderer()
     parts, worker = bootstrap(uow, MongoDeliveryQueue(infra.db, settings.delivery_lease_seconds), mailer,
-                              renderer, settings)
+                              renderer, settings, TenantRate(settings.send_rate_per_tenant))
+    composer = composer_for(renderer, settings)
     policy = ReminderPolicy(settings.reminder_notice_days, settings.reminder_grace_fraction)
 
     async def candidates(now: datetime, notice_days: int) -> list[MembershipView]:
         return await reminder_candidates(infra.db, now, notice_days)
 
     async def send_reminders() -> None:
-        if await handlers.queue_due_reminders(candidates, uow, renderer, policy, settings.message_id_domain):
+        if await handlers.queue_due_reminders(candidates, uow, composer, policy):
             worker.wake()
 
     # Leased: one replica at a time; each run catches up whatever came due meanwhile.
@@ -78,5 +125,36 @@ def build(infra: Infrastructure) -> ServiceParts:
     parts.workers = [*parts.workers, reminders.run]
     parts.stoppers = [*parts.stoppers, reminders.stop]
     parts.requests = [*parts.requests, export_handler("notifications", infra.db, export_queries)]
-    parts.indexes = INDEXES
+
+    def audience_uow() -> MongoAudienceUnitOfWork:  # segments: newsletters target this projection
+        return MongoAudienceUnitOfWork(infra.mongo, settings.mongo_db, lambda _: None)
+
+    parts.events = [*parts.events, *audience_handlers("notifications", audience_uow)]
+    requests, fan_out = newsletters_parts(infra, settings, composer, worker.wake)
+    parts.requests = [*parts.requests, *requests]
+    parts.workers = [*parts.workers, fan_out.run]
+    parts.stoppers = [*parts.stoppers, fan_out.stop]
+    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES, *NEWSLETTER_INDEXES]
     return parts
+
+
+def newsletters_parts(infra: Infrastructure, settings: NotificationsSettings, composer: Composer,
+                      wake_mailer: Callable[[], None]) -> tuple[list[RequestHandler], Sweep]:
+    """Newsletters (issue 13 item 4): their use cases and the leased, resumable fan-out sweep."""
+    markdown = MarkdownRenderer()
+
+    def uow() -> MongoNewslettersUnitOfWork:
+        return MongoNewslettersUnitOfWork(infra.mongo, settings.mongo_db,
+                                          partial(newsletters.newsletter_contract, fallback=to_contract),
+                                          infra.wakeup, settings.delivery_lease_seconds)
+
+    async def due(now: datetime) -> list[tuple[str, str]]:
+        return await due_newsletters(infra.db, now)
+
+    async def run_fan_out() -> None:
+        await newsletters.fan_out_due(due, uow, composer, markdown, settings.newsletter_batch_size, wake_mailer)
+
+    sweep = Sweep("notifications", "newsletter-fan-out", run_fan_out, settings.newsletter_sweep_seconds, db=infra.db)
+    bus = MessageBus.wire(newsletters.HANDLERS, uow=fresh(uow), figures=figures_reader(infra.db),
+                          composer=composer, markdown=markdown, wake_fan_out=sweep.wake)
+    return serve(NEWSLETTER_USE_CASES, bus), sweep

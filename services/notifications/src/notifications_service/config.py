@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field
+import json
+
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -31,3 +33,25 @@ class NotificationsSettings(ServiceSettings):
         "Days before the end of a paid period (or an instalment's cover) when the renewal notice is sent."))
     reminder_grace_fraction: float = Field(0.5, ge=0, lt=1, description=(
         "Share of the grace period after which the grace reminder is sent (0.5: halfway)."))
+    public_url: str = Field("http://127.0.0.1:8000", description=(
+        "The gateway's public base URL: one-click unsubscribe links and the preferences page point there."))
+    unsubscribe_secret: SecretStr = Field(SecretStr("dev-unsubscribe-secret-change-me"), description=(
+        "Key signing one-click unsubscribe tokens (HMAC-SHA256, 16+ characters; set it in production)."))
+    unsubscribe_ttl_days: int = Field(60, ge=1, le=365, description="How long an unsubscribe link works.")
+    bounce_webhook_secret: SecretStr = Field(SecretStr(""), description=(
+        "Key of the email provider's bounce/complaint webhook signatures (empty: the webhook refuses all)."))
+    soft_bounce_limit: int = Field(3, ge=1, description="Soft bounces within 30 days that invalidate an address.")
+    send_rate_per_tenant: float = Field(20.0, ge=0, description="Emails per second per tenant (0: unlimited).")
+    tenant_branding: str = Field("{}", description=(
+        'Per tenant JSON: {"demo": {"name": "…", "logo_url": "https://…", "primary_colour": "#1f3a93", '
+        '"accent_colour": "#f4f6fb"}}; a tenant not listed gets the default look.'))
+    newsletter_batch_size: int = Field(200, ge=1, le=5000, description="Newsletter fan-out: recipients queued per "
+                                       "transaction (a crash repeats at most one batch, which queues nothing twice).")
+    newsletter_sweep_seconds: float = Field(10.0, gt=0, description="How often scheduled newsletters are looked for "
+                                            "(a send-now starts at once).")
+
+    def brands(self) -> dict[str, dict[str, str]]:
+        data = json.loads(self.tenant_branding or "{}")
+        if not isinstance(data, dict):
+            raise ValueError("NOTIFICATIONS_TENANT_BRANDING is a JSON object of tenants")
+        return data

@@ -18,6 +18,8 @@ from notifications_service.adapters.mongo_repository import (
 )
 from notifications_service.adapters.templates import JinjaRenderer
 from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
+from notifications_service.bootstrap import composer_for
+from notifications_service.config import NotificationsSettings
 from notifications_service.domain.model import OutgoingEmail
 from notifications_service.domain.reminders import MembershipView, ReminderPolicy, Transition
 from notifications_service.service_layer import handlers
@@ -32,7 +34,7 @@ UNTIL = datetime(2027, 3, 1, tzinfo=UTC)
 GRACE_END = UNTIL + timedelta(days=30)
 POLICY = ReminderPolicy(30, 0.5)
 MEMBERS = 12
-RENDERER = JinjaRenderer()
+RENDERER = composer_for(JinjaRenderer(), NotificationsSettings(message_id_domain="alumni.test"))
 
 
 class Outbox:
@@ -70,9 +72,9 @@ async def setup(mongo_client: Any, db_name: str) -> Any:
         await db["contacts"].insert_one({"_id": f"m-{m}", "tenant": f"t{m % 2}", "email": f"m{m}@example.org",
                                          "first_name": f"M{m}", "locale": "fr" if m % 3 else "en",
                                          "contactable": m != 5})  # m-5 bounces
-        await handlers.record_membership(RecordMembership(transition(m, 1, "active", UNTIL)), uow(), RENDERER, "alumni.test")
+        await handlers.record_membership(RecordMembership(transition(m, 1, "active", UNTIL)), uow(), RENDERER)
         await handlers.record_membership(RecordMembership(
-            transition(m, 2, "in_grace", UNTIL, grace_until=GRACE_END)), uow(), RENDERER, "alumni.test")
+            transition(m, 2, "in_grace", UNTIL, grace_until=GRACE_END)), uow(), RENDERER)
     yield uow, db
     await mongo_client.drop_database(db_name)
 
@@ -80,7 +82,7 @@ async def setup(mongo_client: Any, db_name: str) -> Any:
 def sweep(uow: Any, db: Any, at: datetime) -> Any:
     async def candidates(now: datetime, notice_days: int) -> list[MembershipView]:
         return await reminder_candidates(db, now, notice_days)
-    return handlers.queue_due_reminders(candidates, uow, JinjaRenderer(), POLICY, "alumni.test", clock=lambda: at)
+    return handlers.queue_due_reminders(candidates, uow, RENDERER, POLICY, clock=lambda: at)
 
 
 async def test_two_replicas_sweeping_at_once_queue_each_reminder_once(setup: Any) -> None:
@@ -124,13 +126,12 @@ async def test_a_payment_withdraws_the_unsent_reminder_and_stops_the_next(setup:
     uow, db = setup
     assert await sweep(uow, db, UNTIL + timedelta(hours=1)) == MEMBERS - 1
     next_year = UNTIL.replace(year=2028)
-    await handlers.record_membership(RecordMembership(transition(0, 3, "active", next_year)), uow(), RENDERER,
-                                     "alumni.test")
+    await handlers.record_membership(RecordMembership(transition(0, 3, "active", next_year)), uow(), RENDERER)
     withdrawn = await db[NOTIFICATIONS].find_one({"member_id": "m-0"})
     assert withdrawn is not None and withdrawn["notification_status"] == "withdrawn"
     # A late redelivery of the grace event changes nothing.
     await handlers.record_membership(RecordMembership(
-        transition(0, 2, "in_grace", UNTIL, grace_until=GRACE_END)), uow(), RENDERER, "alumni.test")
+        transition(0, 2, "in_grace", UNTIL, grace_until=GRACE_END)), uow(), RENDERER)
     row = await db[DUES_MEMBERSHIPS].find_one({"_id": "ms-0"})
     assert row is not None and row["status"] == "active" and row["version"] == 3
     assert await sweep(uow, db, UNTIL + timedelta(days=16)) == MEMBERS - 2  # m-0 paid, m-5 bounces

@@ -8,14 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifications_service.adapters.templates import JinjaRenderer
 from notifications_service.domain import reminders
 from notifications_service.domain.model import Notification, Status
 from notifications_service.domain.reminders import MembershipView, ReminderPolicy, Stage, Transition
 from notifications_service.service_layer import handlers
 from notifications_service.service_layer.commands import RecordMembership
 
-from .test_welcome import FakeNotificationsUnitOfWork, Store
+from .test_welcome import FakeNotificationsUnitOfWork, Store, composer
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 UNTIL = datetime(2027, 3, 1, tzinfo=UTC)
@@ -81,18 +80,18 @@ class Harness:
         self.store = ReminderStore()
         self.store.contacts["m-1"] = {"email": "ada@example.org", "first_name": "Ada", "locale": locale,
                                       "contactable": contactable}
-        self.renderer = JinjaRenderer()
+        self.renderer = composer()
 
     def uow(self) -> ReminderUnitOfWork:
         return ReminderUnitOfWork(self.store)
 
     async def event(self, t: Transition) -> bool:
-        return await handlers.record_membership(RecordMembership(t), self.uow(), self.renderer, "alumni.test") is not None
+        return await handlers.record_membership(RecordMembership(t), self.uow(), self.renderer) is not None
 
     async def sweep(self, at: datetime) -> int:
         async def candidates(now: datetime, notice_days: int) -> list[MembershipView]:
             return list(self.store.memberships.values())
-        return await handlers.queue_due_reminders(candidates, self.uow, self.renderer, POLICY, "alumni.test",
+        return await handlers.queue_due_reminders(candidates, self.uow, self.renderer, POLICY,
                                                   clock=lambda: at)
 
     def queued(self, status: Status | None = Status.PENDING) -> list[str]:
@@ -223,7 +222,7 @@ async def test_a_sweep_with_a_stale_view_does_not_remind_after_a_payment() -> No
 
     async def candidates(now: datetime, notice_days: int) -> list[MembershipView]:
         return [v for v in stale if v is not None]
-    assert await handlers.queue_due_reminders(candidates, h.uow, h.renderer, POLICY, "alumni.test",
+    assert await handlers.queue_due_reminders(candidates, h.uow, h.renderer, POLICY,
                                               clock=lambda: UNTIL + timedelta(days=1)) == 0
     assert h.store.notifications == {}
 

@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from alumni_contracts.notifications.v1 import NotificationSent
 from notifications_service.adapters.templates import JinjaRenderer
+from notifications_service.bootstrap import composer_for
+from notifications_service.config import NotificationsSettings
+from notifications_service.domain.bounces import AddressHealth
+from notifications_service.domain.feed import FeedItem
 from notifications_service.domain.model import Notification, OutgoingEmail, Status
+from notifications_service.domain.preferences import MemberPreferences
 from notifications_service.service_layer import handlers
 from notifications_service.service_layer.commands import SendWelcome
 from notifications_service.service_layer.contract_mapping import to_contract
+from notifications_service.service_layer.mailer import Composer
 from notifications_service.service_layer.ports import PermanentDeliveryError
 from servicekit.testing.fakes import FakeUnitOfWork
 
@@ -24,6 +31,9 @@ class Store:
         self.released: list[str] = []
         self.token = "lease-1"
         self.erased: set[str] = set()
+        self.feed = FakeFeed()
+        self.preferences: dict[str, MemberPreferences] = {}
+        self.addresses: dict[str, AddressHealth] = {}
 
     # DeliveryQueue
     async def claim(self, limit: int) -> tuple[str, list[Notification]]:
@@ -42,6 +52,79 @@ class NoMemberships:
         return 0
 
 
+def composer(domain: str = "alumni.test") -> Composer:
+    return composer_for(JinjaRenderer(), NotificationsSettings(message_id_domain=domain))
+
+
+class FakeFeed:
+    def __init__(self) -> None:
+        self.items: dict[str, FeedItem] = {}
+
+    async def add_if_absent(self, item: FeedItem) -> bool:
+        if item.id in self.items:
+            return False
+        self.items[item.id] = item
+        return True
+
+    async def page(self, tenant: str, member_id: str, before: tuple[datetime, str] | None,
+                   limit: int) -> list[FeedItem]:
+        mine = sorted((i for i in self.items.values() if (i.tenant, i.member_id) == (tenant, member_id)),
+                      key=lambda i: (i.created_at, i.id), reverse=True)
+        if before is not None:
+            mine = [i for i in mine if (i.created_at, i.id) < before]
+        return mine[:limit]
+
+    async def unread(self, tenant: str, member_id: str) -> int:
+        return sum(1 for i in self.items.values() if (i.tenant, i.member_id) == (tenant, member_id) and not i.read_at)
+
+    async def mark_read(self, tenant: str, member_id: str, ids: list[str] | None, at: datetime) -> int:
+        n = 0
+        for key, i in list(self.items.items()):
+            if (i.tenant, i.member_id) == (tenant, member_id) and i.read_at is None and (ids is None or key in ids):
+                self.items[key] = replace(i, read_at=at)
+                n += 1
+        return n
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        mine = [k for k, i in self.items.items() if i.member_id == member_id]
+        for k in mine:
+            del self.items[k]
+        return len(mine)
+
+
+class FakePreferences:
+    def __init__(self, uow: FakeUnitOfWork, saved: dict[str, MemberPreferences]) -> None:
+        self._uow, self.saved = uow, saved
+
+    async def get(self, tenant: str, member_id: str) -> MemberPreferences | None:
+        return self.saved.get(f"{tenant}/{member_id}")
+
+    async def save(self, prefs: MemberPreferences) -> None:
+        self.saved[f"{prefs.tenant}/{prefs.id}"] = prefs
+        self._uow.track(prefs)
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        return 1 if self.saved.pop(f"{tenant}/{member_id}", None) else 0
+
+
+class FakeAddresses:
+    def __init__(self, uow: FakeUnitOfWork, saved: dict[str, AddressHealth]) -> None:
+        self._uow, self.saved = uow, saved
+
+    async def get(self, tenant: str, member_id: str, email: str) -> AddressHealth | None:
+        return self.saved.get(f"{tenant}/{member_id}:{email.casefold()}")
+
+    async def save(self, h: AddressHealth) -> None:
+        self.saved[f"{h.tenant}/{h.id}"] = h
+        self._uow.track(h)
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        mine = [k for k, h in self.saved.items() if h.member_id == member_id]
+        for k in mine:
+            del self.saved[k]
+        return len(mine)
+
+
 class FakeNotificationsUnitOfWork(FakeUnitOfWork):
     def __init__(self, store: Store) -> None:
         super().__init__(to_contract)
@@ -49,6 +132,9 @@ class FakeNotificationsUnitOfWork(FakeUnitOfWork):
         self.notifications = self
         self.contacts = self
         self.memberships: object = NoMemberships()
+        self.feed = store.feed
+        self.preferences = FakePreferences(self, store.preferences)
+        self.addresses = FakeAddresses(self, store.addresses)
 
     async def add_if_absent(self, notification: Notification) -> bool:
         if notification.id in self.store.notifications:
@@ -68,6 +154,18 @@ class FakeNotificationsUnitOfWork(FakeUnitOfWork):
 
     async def erase(self, tenant: str, member_id: str) -> int:
         return 1 if self.store.contacts.pop(member_id, None) is not None else 0
+
+    async def mark_bouncing(self, tenant: str, member_id: str, email: str) -> None:
+        contact = self.store.contacts.get(member_id)
+        if contact is not None and contact.get("email") == email:
+            contact.update(email_bounced=True, contactable=False)
+
+    async def contactability(self, tenant: str) -> list[dict[str, object]]:
+        return []
+
+    async def by_message_id(self, tenant: str, message_id: str) -> Notification | None:
+        return next((n for n in self.store.notifications.values()
+                     if n.tenant == tenant and n.email is not None and n.email.message_id == message_id), None)
 
     async def erase_for(self, tenant: str, member_id: str) -> int:
         mine = [k for k, n in self.store.notifications.items() if n.member_id == member_id]
@@ -113,7 +211,7 @@ def welcome(locale: str = "fr", event_id: str = "evt-1") -> SendWelcome:
 ])
 async def test_welcome_is_rendered_in_the_member_language(locale: str, subject: str, phrase: str) -> None:
     store = Store()
-    key = await handlers.queue_welcome(welcome(locale), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a.test")
+    key = await handlers.queue_welcome(welcome(locale), FakeNotificationsUnitOfWork(store), composer("a.test"))
     email = store.notifications[key].email
     assert email is not None and email.subject == subject and phrase in email.body_text
     assert email.message_id == "<welcome-evt-1@a.test>"
@@ -122,13 +220,13 @@ async def test_welcome_is_rendered_in_the_member_language(locale: str, subject: 
 async def test_same_cause_queues_one_notification() -> None:
     store = Store()
     for _ in range(2):
-        await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a.test")
+        await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), composer("a.test"))
     assert len(store.notifications) == 1
 
 
 async def test_delivery_sends_once_and_publishes_notification_sent() -> None:
     store = Store()
-    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a.test")
+    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), composer("a.test"))
     mailer = RecordingMailer()
     uows: list[FakeNotificationsUnitOfWork] = []
 
@@ -146,7 +244,7 @@ async def test_delivery_sends_once_and_publishes_notification_sent() -> None:
 
 async def test_transient_failure_is_retried_later_then_given_up() -> None:
     store = Store()
-    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a.test")
+    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), composer("a.test"))
     mailer = RecordingMailer(fail_with=ConnectionRefusedError("smtp down"))
     uow = lambda: FakeNotificationsUnitOfWork(store)  # noqa: E731
     assert await handlers.deliver_due(store, mailer, uow, batch_size=10, max_attempts=2) == 0
@@ -158,7 +256,7 @@ async def test_transient_failure_is_retried_later_then_given_up() -> None:
 
 async def test_permanent_refusal_is_not_retried_and_not_announced_as_sent() -> None:
     store = Store()
-    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a.test")
+    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), composer("a.test"))
     uows: list[FakeNotificationsUnitOfWork] = []
 
     def uow() -> FakeNotificationsUnitOfWork:
@@ -177,7 +275,7 @@ async def test_one_notification_that_cannot_be_settled_does_not_hold_back_the_ot
     store = Store()
     for i in range(3):
         await handlers.queue_welcome(welcome(event_id=f"evt-{i}"), FakeNotificationsUnitOfWork(store),
-                                     JinjaRenderer(), "a.test")
+                                     composer("a.test"))
 
     class Refusing(FakeNotificationsUnitOfWork):
         async def finish(self, notification: Notification, lease_token: str) -> None:
@@ -194,7 +292,7 @@ async def test_a_stopping_worker_sends_the_email_in_progress_and_gives_the_rest_
     store = Store()
     for i in range(3):
         await handlers.queue_welcome(welcome(event_id=f"evt-{i}"), FakeNotificationsUnitOfWork(store),
-                                     JinjaRenderer(), "a.test")
+                                     composer("a.test"))
     mailer = RecordingMailer()
     settled = await handlers.deliver_due(store, mailer, lambda: FakeNotificationsUnitOfWork(store), batch_size=10,
                                          max_attempts=3, stopping=lambda: len(mailer.sent) >= 1)
@@ -248,7 +346,7 @@ async def test_notification_sent_is_caused_by_the_registration_and_shares_its_co
 
 async def test_a_notification_queued_before_causes_were_stored_still_names_its_cause() -> None:
     store = Store()
-    await handlers.queue_welcome(welcome(event_id="evt-7"), FakeNotificationsUnitOfWork(store), JinjaRenderer(), "a")
+    await handlers.queue_welcome(welcome(event_id="evt-7"), FakeNotificationsUnitOfWork(store), composer("a"))
     queued = store.notifications["welcome-evt-7"]
     queued.cause_event_id = queued.correlation_id = None  # a row written by an earlier version
     uows: list[FakeNotificationsUnitOfWork] = []
@@ -267,7 +365,7 @@ async def test_contact_projection_follows_profile_and_consents_in_any_order() ->
 
     store = Store()
     uow = lambda: FakeNotificationsUnitOfWork(store)  # noqa: E731
-    await handlers.queue_welcome(welcome(), uow(), JinjaRenderer(), "a.test")  # member version 1
+    await handlers.queue_welcome(welcome(), uow(), composer("a.test"))  # member version 1
     # Version 3 (a consent) arrives before version 2 (a profile change): both must apply.
     await handlers.record_consent_state(RecordConsentState("demo", "m1", 3, "newsletter", True), uow())
     await handlers.update_contact(UpdateContact("demo", "m1", 2, "Zoé", "Martin", "new@example.org", "en",
@@ -285,18 +383,19 @@ async def test_erasure_deletes_contact_and_messages_confirms_and_ignores_late_ev
     from servicekit.erasure import EraseMemberData, erase_member_data
 
     store = Store()
-    renderer = JinjaRenderer()
-    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), renderer, "alumni.test")
+    renderer = composer()
+    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), renderer)
     assert store.contacts and store.notifications
     uow = FakeNotificationsUnitOfWork(store)
     await erase_member_data(EraseMemberData("demo", "erasure-1", "m1"), uow, handlers.erase_recipient)
     assert store.contacts == {} and store.notifications == {}
     [confirmation] = [e.data for e in uow.published]
     assert isinstance(confirmation, MemberDataErased) and confirmation.erasure_id == "erasure-1"
-    assert confirmation.erased == {"contacts": 1, "notifications": 1, "dues_memberships": 0}
+    assert confirmation.erased == {"contacts": 1, "notifications": 1, "dues_memberships": 0, "feed": 1,
+                                  "preferences": 0, "addresses": 0}
     assert "m1" not in confirmation.model_dump_json(), "the confirmation names nobody"
     # A redelivered registration event after the erasure must not bring the member back.
-    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), renderer, "alumni.test")
+    await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), renderer)
     assert store.contacts == {} and store.notifications == {}
 
 
@@ -304,21 +403,21 @@ async def test_group_invitation_is_written_to_known_contactable_members_in_their
     from notifications_service.service_layer.commands import SendGroupInvitation, UpdateContact
 
     store = Store()
-    renderer = JinjaRenderer()
-    await handlers.queue_welcome(welcome("en"), FakeNotificationsUnitOfWork(store), renderer, "alumni.test")
+    renderer = composer()
+    await handlers.queue_welcome(welcome("en"), FakeNotificationsUnitOfWork(store), renderer)
     invite = SendGroupInvitation("demo", "evt-9", "m1", "Alumni de Lyon")
-    queued = await handlers.queue_group_invitation(invite, FakeNotificationsUnitOfWork(store), renderer, "alumni.test")
+    queued = await handlers.queue_group_invitation(invite, FakeNotificationsUnitOfWork(store), renderer)
     assert queued == "group_invitation-evt-9"
     email = store.notifications[queued].email
     assert email is not None and email.subject == 'Invitation to join "Alumni de Lyon"' and email.to == "zoe@example.org"
     assert await handlers.queue_group_invitation(SendGroupInvitation("demo", "evt-10", "nobody", "X"),
-                                                 FakeNotificationsUnitOfWork(store), renderer, "alumni.test") is None
+                                                 FakeNotificationsUnitOfWork(store), renderer) is None
     await handlers.update_contact(UpdateContact(tenant="demo", member_id="m1", member_version=5, first_name="Zoé",
                                                 last_name="Martin", email="zoe@example.org", locale="en",
                                                 email_bounced=True, mail_returned=False, deceased=False),
                                   FakeNotificationsUnitOfWork(store))
     assert await handlers.queue_group_invitation(SendGroupInvitation("demo", "evt-11", "m1", "X"),
-                                                 FakeNotificationsUnitOfWork(store), renderer, "alumni.test") is None, \
+                                                 FakeNotificationsUnitOfWork(store), renderer) is None, \
         "no email to a bouncing address"
 
 
@@ -329,7 +428,7 @@ async def test_a_member_without_an_email_gets_no_welcome_and_is_not_contactable(
 
     store = Store()
     key = await handlers.queue_welcome(replace(welcome(), email=None), FakeNotificationsUnitOfWork(store),
-                                       JinjaRenderer(), "a.test")
+                                       composer("a.test"))
     assert key is None and store.notifications == {}, "nowhere to send it: skipped, not failed"
     assert store.contacts["m1"]["contactable"] is False and store.contacts["m1"]["email"] is None
     await handlers.update_contact(UpdateContact(
@@ -337,5 +436,5 @@ async def test_a_member_without_an_email_gets_no_welcome_and_is_not_contactable(
         locale="fr", email_bounced=False, mail_returned=False, deceased=False), FakeNotificationsUnitOfWork(store))
     assert store.contacts["m1"]["contactable"] is False
     imported = await handlers.queue_welcome(replace(welcome(event_id="evt-2"), imported=True),
-                                            FakeNotificationsUnitOfWork(Store()), JinjaRenderer(), "a.test")
+                                            FakeNotificationsUnitOfWork(Store()), composer("a.test"))
     assert imported is None, "imported members get no welcome email either"

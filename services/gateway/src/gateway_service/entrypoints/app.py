@@ -23,8 +23,11 @@ from gateway_service.entrypoints import (
     console_routes,
     imports_routes,
     kpi_routes,
+    mail_view_routes,
     members_routes,
     membership_routes,
+    newsletters_routes,
+    notifications_routes,
     payment_routes,
     privacy_routes,
     relations_routes,
@@ -58,6 +61,7 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
     app.state.verifier = verifier
     app.state.bus = None
     app.state.max_upload_bytes = max_upload_bytes
+    app.state.dev_mailbox_url = dev_mailbox_url
     app.state.tenants = list(tenants)  # a webhook names its tenant (no token to say it)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(ValidationError, on_validation_error)
@@ -92,7 +96,8 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
                             status_code=200 if bus_ok else 503)
 
     for area in (members_routes, relations_routes, privacy_routes, imports_routes, activity_routes,
-                 membership_routes, payment_routes, kpi_routes, community_routes):
+                 membership_routes, payment_routes, kpi_routes, notifications_routes, newsletters_routes,
+                 community_routes):
         app.include_router(area.router)
 
     @app.get("/api/v1/dev/mailbox", tags=["development"], include_in_schema=dev_mailbox_url is not None)
@@ -110,6 +115,7 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
             response = await client.get(dev_mailbox_url, params=window)
         return JSONResponse(response.json())
 
+    app.include_router(mail_view_routes.router)
     app.include_router(console_routes.router)
 
     document_problems(app)

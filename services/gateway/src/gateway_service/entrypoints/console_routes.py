@@ -14,7 +14,8 @@ from fastapi.responses import Response
 # assigned to a markup or script sink (the markup-parsing properties, `on…` attributes, script
 # text), so such a regression fails loudly.
 CONSOLE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; "
+               "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+               "form-action 'self'; "
                "require-trusted-types-for 'script'; trusted-types 'none'")
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONSOLE_CSP,

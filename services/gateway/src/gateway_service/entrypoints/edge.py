@@ -26,6 +26,9 @@ ImportId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 IMPORTS_PATH = "/api/v1/imports"
 # Payment providers' webhooks: no bearer token (the signature is checked by fundraising).
 WEBHOOKS_PREFIX = "/api/v1/payments/webhooks/"
+# The email provider's bounce/complaint webhooks: no bearer token either (signed; notifications checks).
+EMAIL_WEBHOOKS_PREFIX = "/api/v1/notifications/webhooks/"
+SIGNED_WEBHOOKS = (WEBHOOKS_PREFIX, EMAIL_WEBHOOKS_PREFIX)
 
 
 class ApiError(Exception):

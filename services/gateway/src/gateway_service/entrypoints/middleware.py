@@ -25,7 +25,7 @@ from alumni_contracts.fundraising.commands import MAX_WEBHOOK_PAYLOAD
 from alumni_contracts.rpc import Principal
 from gateway_service.adapters.auth import AuthError, TokenVerifier
 from gateway_service.adapters.rate_limit import RateLimiter
-from gateway_service.entrypoints.edge import IMPORTS_PATH, WEBHOOKS_PREFIX, auth_problem
+from gateway_service.entrypoints.edge import IMPORTS_PATH, SIGNED_WEBHOOKS, auth_problem
 from gateway_service.entrypoints.problems import make_problem, problem_response
 from servicekit.logging import bound, get_logger
 
@@ -113,7 +113,7 @@ class Edge:
             await auth_problem(who)(scope, receive, send)
             return
         limit = self.config.max_upload_bytes if (scope["method"], path) == ("POST", IMPORTS_PATH) \
-            else MAX_WEBHOOK_PAYLOAD if path.startswith(WEBHOOKS_PREFIX) else self.config.max_body_bytes
+            else MAX_WEBHOOK_PAYLOAD if path.startswith(SIGNED_WEBHOOKS) else self.config.max_body_bytes
         too_large = problem_response(make_problem(413, "too-large", "Request body too large",
                                                   f"at most {limit} bytes"))
         length = headers.get("content-length")
@@ -156,7 +156,7 @@ class Edge:
         """Every API route but the public showcase, the payment providers' signed webhooks and
         the API's own documentation takes a bearer token (unknown API paths too: without a
         token, the answer is 401, not 404)."""
-        return path.startswith(API_PREFIX) and not path.startswith((PUBLIC_PREFIX, WEBHOOKS_PREFIX)) \
+        return path.startswith(API_PREFIX) and not path.startswith((PUBLIC_PREFIX, *SIGNED_WEBHOOKS)) \
             and path not in UNAUTHENTICATED
 
     async def _verify(self, authorization: str | None) -> Principal | AuthError:
@@ -176,7 +176,7 @@ class Edge:
         limiter: RateLimiter | None
         if path.startswith(PUBLIC_PREFIX):
             limiter, key = self.config.public_limiter, address
-        elif path.startswith(WEBHOOKS_PREFIX):  # its own bucket: a flood there starves nobody else
+        elif path.startswith(SIGNED_WEBHOOKS):  # its own bucket: a flood there starves nobody else
             limiter, key = self.config.webhook_limiter, address
         elif isinstance(who, Principal):  # only a verified token gets its own bucket
             if who.subject in self.config.rate_limit_exempt_subjects:

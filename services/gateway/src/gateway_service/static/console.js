@@ -63,6 +63,8 @@ const LABELS = {
   groupRole: {member: "membre · member", moderator: "modérateur · moderator", manager: "responsable · manager"},
   kind: {region: "régional · chapter", club: "club", cohort: "promotion · cohort"},
   policy: {open: "ouvert · open", invitation: "sur invitation · by invitation"},
+  newsletterStatus: {draft: "brouillon · draft", scheduled: "programmée · scheduled", sending: "envoi en cours · sending",
+    sent: "envoyée · sent", cancelled: "annulée · cancelled"},
   // import fields, for the mapping dropdowns
   field: {first_name: "Prénom · First name", last_name: "Nom · Last name", email: "E-mail · Email",
     program: "Programme · Program", graduation_year: "Promotion · Graduation year", usage_name: "Nom d'usage · Usage name",
@@ -891,7 +893,21 @@ $("showcase-channel").addEventListener("change", loadShowcase);
 const MAIL_PAGE = 50, MAIL_KEEP = 500;
 const mail = {newest: 0, oldest: null};
 const mailRow = (m) => h("tr", {}, h("td", {class: "nowrap"}, h("time", {datetime: m.received_at, title: m.received_at},
-  dateTime(m.received_at))), cell((m.to || []).join(", ")), cell(m.subject), cell(m.message_id));
+  dateTime(m.received_at))), cell((m.to || []).join(", ")), cell(m.subject), cell(m.message_id),
+  h("td", {}, button("Voir · View", () => showMail(m), {class: "mail-view"})));
+// An email's HTML is shown in a frame loaded from the gateway's short-lived view URL, served
+// sandboxed (no script, an opaque origin): it is never parsed as markup in the console itself.
+async function showMail(m) {
+  $("mail-preview").hidden = false;
+  $("mail-preview-subject").textContent = m.subject;
+  const unsubscribe = m.list_unsubscribe ? ` · List-Unsubscribe: ${m.list_unsubscribe} (${m.list_unsubscribe_post})` : "";
+  $("mail-preview-meta").textContent = `${(m.to || []).join(", ")} · ${m.language || "?"}${unsubscribe}`;
+  $("mail-preview-text").textContent = m.body || "";
+  try {
+    const view = await api(`/api/v1/dev/mailbox/${encodeURIComponent(m.id)}/view`);
+    $("mail-preview-html").src = view.url;
+  } catch (e) { report("mail-error", e); }
+}
 function trimMail() {
   const tbody = $("mail");
   while (tbody.children.length > MAIL_KEEP) tbody.lastElementChild.remove();
@@ -1153,6 +1169,171 @@ $("benefit-publish").addEventListener("submit", async (ev) => {
   try { await api("/api/v1/benefits", json("POST", body, once())); ev.target.reset(); await loadBenefits(); }
   catch (e) { report("benefits-error", e); }
 });
+// -- newsletters: compose (FR/EN Markdown) to a segment, preview, send now or later, figures ---
+const listOf = (text, sep) => String(text || "").split(sep).map(s => s.trim()).filter(Boolean);
+function segmentOf(f) {
+  const segment = {consent_purpose: "newsletter"};
+  const years = listOf(f.get("cohort_years"), /[,;\s]+/).map(Number);
+  if (years.length) segment.cohort_years = years;
+  for (const [name, sep] of [["programs", ";"], ["cities", ";"]]) {
+    const values = listOf(f.get(name), sep);
+    if (values.length) segment[name] = values;
+  }
+  const countries = listOf(f.get("countries"), /[,;\s]+/).map(c => c.toUpperCase());
+  if (countries.length) segment.countries = countries;
+  const states = f.getAll("membership_states");
+  if (states.length) segment.membership_states = states;
+  if (f.get("ambassadors_only")) segment.ambassadors_only = true;
+  return segment;
+}
+function describeSegment(s) {
+  const parts = [];
+  if (s.cohort_years && s.cohort_years.length) parts.push("promo · class " + s.cohort_years.join(", "));
+  if (s.programs && s.programs.length) parts.push(s.programs.join(", "));
+  if (s.cities && s.cities.length) parts.push(s.cities.join(", "));
+  if (s.countries && s.countries.length) parts.push(s.countries.join(", "));
+  if (s.groups && s.groups.length) parts.push("groupes · groups " + s.groups.join(", "));
+  if (s.ambassadors_only) parts.push("ambassadeurs · ambassadors");
+  if (s.membership_states && s.membership_states.length) parts.push(s.membership_states.map(x => label("membership", x)).join(", "));
+  return parts.join(" — ") || "tous les alumni · all alumni";
+}
+async function previewNewsletter(n, lang) {
+  const box = $("newsletter-preview");
+  try {
+    const p = await api(`/api/v1/newsletters/${encodeURIComponent(n.newsletter_id)}/preview?locale=${lang}`);
+    box.replaceChildren(h("h3", {}, `Aperçu · Preview (${p.locale}) — `, h("span", {class: "nl-count"},
+      `${p.recipients} destinataires · recipients`), ` (${p.in_segment} dans le segment · in the segment)`),
+      h("p", {}, h("strong", {class: "nl-subject"}, p.subject)), h("pre", {class: "nl-text"}, p.text),
+      h("details", {}, h("summary", {}, "HTML (assaini · sanitised)"), h("pre", {class: "nl-html"}, p.html)));
+  } catch (e) { report("newsletters-error", e); }
+}
+async function sendNewsletter(n) {
+  const when = $("newsletter-when").value;
+  const body = when ? {send_at: new Date(when).toISOString()} : {};
+  if (!confirm(when ? `Programmer l'envoi · Schedule for ${when} ?` : "Envoyer maintenant · Send now?")) return;
+  try {
+    await api(`/api/v1/newsletters/${encodeURIComponent(n.newsletter_id)}/send`, json("POST", body, once()));
+    loadNewsletters();
+  } catch (e) { report("newsletters-error", e); }
+}
+async function cancelNewsletter(n) {
+  try {
+    await api(`/api/v1/newsletters/${encodeURIComponent(n.newsletter_id)}/cancel`, json("POST", {}, once()));
+    loadNewsletters();
+  } catch (e) { report("newsletters-error", e); }
+}
+function newsletterRow(n) {
+  const f = n.figures, open = n.status === "draft" || n.status === "scheduled";
+  return h("tr", {dataset: {newsletter: n.newsletter_id}},
+    labelled("Sujet · Subject", [n.subject_fr, n.subject_en].filter(Boolean).join(" / ")),
+    labelled("Segment", describeSegment(n.segment)),
+    labelled("Statut · Status", label("newsletterStatus", n.status),
+      n.send_at && n.status === "scheduled" ? [" ", h("time", {datetime: n.send_at}, dateTime(n.send_at))] : null),
+    labelled("Destinataires · Recipients", f.recipients), labelled("Envoyés · Sent", f.sent),
+    labelled("En attente · Pending", f.pending), labelled("Rebonds · Bounced", f.bounced),
+    labelled("Désabonnés · Unsubscribed", f.unsubscribed),
+    h("td", {class: "nowrap"},
+      button("Aperçu FR", () => previewNewsletter(n, "fr")), " ", button("Preview EN", () => previewNewsletter(n, "en")),
+      open ? [" ", button("Envoyer · Send", () => sendNewsletter(n), {class: "nl-send"}),
+        " ", button("Annuler · Cancel", () => cancelNewsletter(n))] : null));
+}
+async function loadNewsletters() {
+  report("newsletters-error");
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("newsletters-panel").hidden = !staff;  // staff only: an alumnus would get a 403
+  if (!staff) return;
+  try {
+    const list = await api("/api/v1/newsletters");
+    $("newsletters").replaceChildren(...list.items.map(newsletterRow));
+    if (list.items.some(n => n.status === "sending" || n.status === "scheduled" || n.figures.pending))
+      setTimeout(() => { if (!document.hidden) loadNewsletters(); }, 3000);
+  } catch (e) { report("newsletters-error", e); }
+}
+$("newsletter-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("newsletters-error");
+  const f = new FormData(ev.target), body = {segment: segmentOf(f)};
+  for (const name of ["subject_fr", "subject_en", "body_fr", "body_en"]) {
+    const value = String(f.get(name) || "").trim();
+    if (value) body[name] = value;
+  }
+  try {
+    const n = await api("/api/v1/newsletters", json("POST", body, once()));
+    ev.target.reset();
+    await loadNewsletters();
+    previewNewsletter(n, body.subject_fr ? "fr" : "en");
+  } catch (e) { report("newsletters-error", e); }
+});
+$("refresh-newsletters").addEventListener("click", loadNewsletters);
+
+// -- my notifications and preferences (an account linked to a member) -----------------------
+const CATEGORY = {events: "Événements · Events", newsletters: "Lettre d'information · Newsletter",
+  jobs: "Offres d'emploi · Jobs", fundraising: "Collecte de fonds · Fundraising", membership: "Adhésion · Membership",
+  community: "Communauté · Community"};
+const feed = {next: null};
+function feedItem(n) {
+  return h("li", {class: n.read_at ? "read" : "unread", dataset: {id: n.notification_id}},
+    h("span", {class: "title"}, n.title), " — ", h("time", {datetime: n.created_at}, dateTime(n.created_at)),
+    " · ", CATEGORY[n.category] || n.category, h("details", {}, h("summary", {}, "…"), h("pre", {}, n.body)));
+}
+async function loadMyNotifications(more = false) {
+  report("my-notifications-error");
+  $("my-notifications-panel").hidden = !claims().member_id;
+  if (!claims().member_id) return;
+  try {
+    const page = await api(`/api/v1/me/notifications?limit=20${more && feed.next ? "&after=" + encodeURIComponent(feed.next) : ""}`);
+    const items = page.items.map(feedItem);
+    if (more) append($("my-notifications"), items); else $("my-notifications").replaceChildren(...items);
+    feed.next = page.next_cursor;
+    $("my-notifications-more").hidden = !page.next_cursor;
+    $("my-unread").textContent = `${page.unread} non lue(s) · unread`;
+    if (!more) await loadMyPreferences();
+  } catch (e) { report("my-notifications-error", e); }
+}
+async function loadMyPreferences() {
+  const prefs = await api("/api/v1/me/notification-preferences");
+  $("my-preferences-rows").replaceChildren(...Object.keys(CATEGORY).map(c => h("tr", {}, cell(CATEGORY[c]),
+    ...["email", "in_app"].map(ch => h("td", {}, h("input", {type: "checkbox", name: `${c}:${ch}`,
+      "aria-label": `${CATEGORY[c]} — ${ch}`, checked: prefs.preferences[c][ch]}))))));
+  $("my-consents").textContent = "Consentements (registre) · Consents (ledger): " + Object.entries(prefs.consents)
+    .map(([p, granted]) => `${label("purpose", p)} ${granted ? "✓" : "✗"}`).join(", ");
+}
+$("my-preferences").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const choices = [...ev.target.querySelectorAll("input[type=checkbox]")].map(box => {
+    const [category, channel] = box.name.split(":");
+    return {category, channel, enabled: box.checked};
+  });
+  try {
+    await api("/api/v1/me/notification-preferences", json("PUT", {choices}, once()));
+    $("my-preferences-result").textContent = "Enregistré · Saved";
+  } catch (e) { $("my-preferences-result").textContent = e.message; }
+});
+$("my-notifications-read").addEventListener("click", async () => {
+  try {
+    await api("/api/v1/me/notifications/read", json("POST", {all: true}, once()));
+    await loadMyNotifications();
+  } catch (e) { report("my-notifications-error", e); }
+});
+$("my-notifications-more").addEventListener("click", () => loadMyNotifications(true));
+$("refresh-my-notifications").addEventListener("click", () => loadMyNotifications());
+
+// -- contactability (staff): contactable alumni ÷ alumni of record, per cohort ------------------
+const ratioText = (ratio) => `${(ratio * 100).toFixed(1)} %`;
+async function loadContactability() {
+  report("contactability-error");
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("contactability-panel").hidden = !staff;
+  if (!staff) return;
+  try {
+    const report_ = await api("/api/v1/notifications/contactability");
+    $("contactability-total").textContent =
+      `${report_.contactable} / ${report_.alumni} joignables · contactable (${ratioText(report_.ratio)})`;
+    $("contactability").replaceChildren(...report_.cohorts.map(c => row(
+      [`${c.program} ${c.graduation_year}`, c.alumni, c.contactable, ratioText(c.ratio)])));
+  } catch (e) { report("contactability-error", e); }
+}
+$("refresh-contactability").addEventListener("click", loadContactability);
 
 // -- register --------------------------------------------------------------------------------
 $("register").addEventListener("submit", async (ev) => {
@@ -1166,7 +1347,7 @@ $("register").addEventListener("submit", async (ev) => {
   } catch (e) { out.textContent = e.message; }
 });
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadHelp(); loadHelpFigures(); loadJobs(); loadBenefits(); }
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadHelp(); loadHelpFigures(); loadJobs(); loadBenefits(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.

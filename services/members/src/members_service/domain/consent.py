@@ -23,6 +23,7 @@ class Channel(StrEnum):
     MOBILE = "mobile"
     CONSOLE = "console"  # recorded by staff (e.g. a paper form)
     IMPORT = "import"
+    EMAIL = "email"  # the one-click unsubscribe link of an email (or a spam complaint), via notifications
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from alumni_contracts.common import Cohort, ConsentChannel, Locale, Purpose
 from alumni_contracts.envelope import EventData
 from alumni_contracts.members import membership_v1, v1, v2
@@ -35,6 +37,7 @@ from servicekit.domain import DomainEvent
 
 # Events whose purpose is to name an erased member to consumers: an erasure keeps them in the
 # outbox (they expire with its retention, like every sent record).
+_ISO_COUNTRY = re.compile(r"[A-Z]{2}")  # an imported register may say "France": segments need the code
 NAMING_THE_ERASED = frozenset({v1.MemberErasureRequested.type_name(), v1.MemberErased.type_name()})
 
 
@@ -54,7 +57,8 @@ def to_contract(event: DomainEvent) -> EventData | list[EventData] | None:
                 email=m.email or None, locale=Locale(m.locale),
                 cohorts=[Cohort(program=e.program, graduation_year=e.graduation_year) for e in m.education],
                 email_bounced=m.email_bounced, mail_returned=m.mail_returned,
-                deceased=m.deceased is DeceasedStatus.CONFIRMED, updated_at=event.at)
+                deceased=m.deceased is DeceasedStatus.CONFIRMED, updated_at=event.at, city=(m.city or "")[:120] or None,
+                country=m.country if m.country and _ISO_COUNTRY.fullmatch(m.country) else None)
             return _with_v1(updated, v1.MemberProfileUpdated)
         case ConsentChanged():
             r = event.record

@@ -9,7 +9,10 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from notifications_service.domain.bounces import AddressHealth
+from notifications_service.domain.feed import FeedItem
 from notifications_service.domain.model import Notification, OutgoingEmail, Status
+from notifications_service.domain.preferences import MemberPreferences, Preferences
 from notifications_service.domain.reminders import ACTIVE, IN_GRACE, MembershipView, Stage
 from servicekit.domain import AggregateRoot
 from servicekit.leases import DONE, PENDING, LeasedQueue, queue_fields, queue_indexes
@@ -20,6 +23,9 @@ from servicekit.projections import apply_versioned
 NOTIFICATIONS = "notifications"
 CONTACTS = "contacts"
 DUES_MEMBERSHIPS = "dues_memberships"
+FEED = "feed"
+PREFERENCES = "preferences"
+ADDRESSES = "address_health"
 
 INDEXES = [
     *queue_indexes(NOTIFICATIONS),
@@ -30,6 +36,13 @@ INDEXES = [
     # outside the `_id` index (measured: ~0.3 s per reminder at 2,000 memberships without these).
     IndexSpec(DUES_MEMBERSHIPS, [("tenant", 1), ("_id", 1)], "dues_memberships_by_tenant_id"),
     IndexSpec(CONTACTS, [("tenant", 1), ("_id", 1)], "contacts_by_tenant_id"),
+    IndexSpec(NOTIFICATIONS, [("tenant", 1), ("email.message_id", 1)], "notifications_by_message_id"),
+    # The feed, newest first per member; the unread count reads the same prefix.
+    IndexSpec(FEED, [("tenant", 1), ("member_id", 1), ("created_at", -1), ("_id", -1)], "feed_by_member"),
+    IndexSpec(FEED, [("tenant", 1), ("_id", 1)], "feed_by_tenant_id"),
+    IndexSpec(PREFERENCES, [("tenant", 1), ("_id", 1)], "preferences_by_tenant_id"),
+    IndexSpec(ADDRESSES, [("tenant", 1), ("_id", 1)], "address_health_by_tenant_id"),
+    IndexSpec(ADDRESSES, [("tenant", 1), ("member_id", 1)], "address_health_by_member"),
     IndexSpec(DUES_MEMBERSHIPS, [("tenant", 1), ("member_id", 1)], "dues_memberships_by_member"),
     # The reminder sweep (cross-tenant): active memberships near their end, those in grace.
     IndexSpec(DUES_MEMBERSHIPS, [("status", 1), ("paid_until", 1)], "dues_reminders_active"),
@@ -42,7 +55,9 @@ def to_document(n: Notification) -> Document:
     return {
         "_id": n.id, "tenant": n.tenant, "version": n.version, "member_id": n.member_id, "template": n.template,
         "email": {"to": n.email.to, "subject": n.email.subject, "body_text": n.email.body_text,
-                  "locale": n.email.locale, "message_id": n.email.message_id},
+                  "locale": n.email.locale, "message_id": n.email.message_id, "body_html": n.email.body_html,
+                  "headers": [list(h) for h in n.email.headers], "category": n.email.category,
+                  "marketing": n.email.marketing},
         "notification_status": n.status.value, "sent_at": n.sent_at, "failure": n.failure,
         "cause_event_id": n.cause_event_id, "correlation_id": n.correlation_id, "about": n.about,
         **queue_fields(datetime.now(UTC)),
@@ -52,10 +67,17 @@ def to_document(n: Notification) -> Document:
 def from_document(doc: Document) -> Notification:
     return Notification(
         id=doc["_id"], tenant=doc["tenant"], version=doc["version"], member_id=doc["member_id"],
-        template=doc["template"], email=OutgoingEmail(**doc["email"]),
+        template=doc["template"], email=_email(doc["email"]),
         status=Status(doc["notification_status"]), sent_at=doc.get("sent_at"), failure=doc.get("failure"),
         attempts=doc.get("attempts", 0), cause_event_id=doc.get("cause_event_id"),
         correlation_id=doc.get("correlation_id"), about=doc.get("about"))
+
+
+def _email(d: Document) -> OutgoingEmail:
+    return OutgoingEmail(to=d["to"], subject=d["subject"], body_text=d["body_text"], locale=d["locale"],
+                         message_id=d["message_id"], body_html=d.get("body_html", ""),
+                         headers=tuple((str(k), str(v)) for k, v in d.get("headers", [])),
+                         category=d.get("category", ""), marketing=bool(d.get("marketing", False)))
 
 
 class MongoNotificationRepository:
@@ -90,6 +112,10 @@ class MongoNotificationRepository:
             {"$set": {"status": DONE, "notification_status": Status.WITHDRAWN.value}}, session=self._session)
         return result.modified_count
 
+    async def by_message_id(self, tenant: str, message_id: str) -> Notification | None:
+        doc = await self._col.find_one({"tenant": tenant, "email.message_id": message_id}, session=self._session)
+        return from_document(doc) if doc else None
+
     async def erase_for(self, tenant: str, member_id: str) -> int:
         """Every message to the member, sent or not (a pending one is never sent then)."""
         result = await self._col.delete_many({"tenant": tenant, "member_id": member_id}, session=self._session)
@@ -121,6 +147,120 @@ class MongoContactProjection:
 
     async def erase(self, tenant: str, member_id: str) -> int:
         result = await self._col.delete_one({"_id": member_id, "tenant": tenant}, session=self._session)
+        return result.deleted_count
+
+    async def mark_bouncing(self, tenant: str, member_id: str, email: str) -> None:
+        # Only while it is still their address (a newer address from members starts clean).
+        await self._col.update_one({"_id": member_id, "tenant": tenant, "email": email},
+                                   {"$set": {"email_bounced": True, "contactable": False}}, session=self._session)
+
+    async def contactability(self, tenant: str) -> list[dict[str, Any]]:
+        pipeline: list[Document] = [
+            {"$match": {"tenant": tenant, "erased": {"$ne": True}}},
+            {"$group": {"_id": {"program": "$program", "year": "$graduation_year"}, "alumni": {"$sum": 1},
+                        "contactable": {"$sum": {"$cond": [{"$eq": ["$contactable", True]}, 1, 0]}}}}]
+        rows = [r async for r in await self._col.aggregate(pipeline, session=self._session)]
+        return [{"program": r["_id"].get("program") or "", "graduation_year": r["_id"].get("year") or 0,
+                 "alumni": r["alumni"], "contactable": r["contactable"]} for r in rows]
+
+
+def feed_from_document(d: Document) -> FeedItem:
+    return FeedItem(id=d["_id"], tenant=d["tenant"], member_id=d["member_id"], kind=d["kind"], category=d["category"],
+                    title=d["title"], body=d["body"], locale=d["locale"], created_at=_aware(d["created_at"]) or d["created_at"],
+                    read_at=_aware(d.get("read_at")))
+
+
+class MongoFeed:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self._col = db[FEED]
+        self._session = session
+
+    async def add_if_absent(self, item: FeedItem) -> bool:
+        if await self._col.find_one({"tenant": item.tenant, "_id": item.id}, {"_id": 1}, session=self._session):
+            return False
+        await self._col.insert_one({"_id": item.id, "tenant": item.tenant, "member_id": item.member_id,
+                                    "kind": item.kind, "category": item.category, "title": item.title,
+                                    "body": item.body, "locale": item.locale, "created_at": item.created_at,
+                                    "read_at": None}, session=self._session)
+        return True
+
+    async def page(self, tenant: str, member_id: str, before: tuple[datetime, str] | None,
+                   limit: int) -> list[FeedItem]:
+        query: Document = {"tenant": tenant, "member_id": member_id}
+        if before is not None:
+            at, key = before
+            query["$or"] = [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": key}}]
+        cursor = self._col.find(query, session=self._session).sort([("created_at", -1), ("_id", -1)]).limit(limit)
+        return [feed_from_document(d) async for d in cursor]
+
+    async def unread(self, tenant: str, member_id: str) -> int:
+        return await self._col.count_documents({"tenant": tenant, "member_id": member_id, "read_at": None},
+                                               session=self._session)
+
+    async def mark_read(self, tenant: str, member_id: str, ids: list[str] | None, at: datetime) -> int:
+        query: Document = {"tenant": tenant, "member_id": member_id, "read_at": None}
+        if ids is not None:
+            query["_id"] = {"$in": ids}
+        result = await self._col.update_many(query, {"$set": {"read_at": at}}, session=self._session)
+        return result.modified_count
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        result = await self._col.delete_many({"tenant": tenant, "member_id": member_id}, session=self._session)
+        return result.deleted_count
+
+
+class MongoPreferences:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession,
+                 track: Callable[[AggregateRoot], None]) -> None:
+        self._col = db[PREFERENCES]
+        self._session = session
+        self._track = track
+
+    async def get(self, tenant: str, member_id: str) -> MemberPreferences | None:
+        d = await self._col.find_one({"tenant": tenant, "_id": member_id}, session=self._session)
+        if d is None:
+            return None
+        return MemberPreferences(id=d["_id"], tenant=d["tenant"], version=d.get("version", 0), member_id=d["_id"],
+                                 preferences=Preferences(d.get("choices", {})), updated_at=_aware(d.get("updated_at")))
+
+    async def save(self, prefs: MemberPreferences) -> None:
+        await self._col.replace_one({"tenant": prefs.tenant, "_id": prefs.id}, {
+            "_id": prefs.id, "tenant": prefs.tenant, "version": prefs.version, "choices": prefs.preferences.table(),
+            "updated_at": prefs.updated_at}, upsert=True, session=self._session)
+        self._track(prefs)
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        result = await self._col.delete_one({"tenant": tenant, "_id": member_id}, session=self._session)
+        return result.deleted_count
+
+
+class MongoAddressHealth:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession,
+                 track: Callable[[AggregateRoot], None]) -> None:
+        self._col = db[ADDRESSES]
+        self._session = session
+        self._track = track
+
+    async def get(self, tenant: str, member_id: str, email: str) -> AddressHealth | None:
+        d = await self._col.find_one({"tenant": tenant, "_id": f"{member_id}:{email.casefold()}"},
+                                     session=self._session)
+        if d is None:
+            return None
+        return AddressHealth(id=d["_id"], tenant=d["tenant"], version=d.get("version", 0), member_id=d["member_id"],
+                             email=d["email"], soft_bounces=[t for t in (_aware(x) for x in d.get("soft_bounces", []))
+                                                              if t is not None],
+                             hard_bounces=d.get("hard_bounces", 0), complaints=d.get("complaints", 0),
+                             invalidated_at=_aware(d.get("invalidated_at")), seen_reports=list(d.get("seen_reports", [])))
+
+    async def save(self, h: AddressHealth) -> None:
+        await self._col.replace_one({"tenant": h.tenant, "_id": h.id}, {
+            "_id": h.id, "tenant": h.tenant, "version": h.version, "member_id": h.member_id, "email": h.email,
+            "soft_bounces": h.soft_bounces, "hard_bounces": h.hard_bounces, "complaints": h.complaints,
+            "invalidated_at": h.invalidated_at, "seen_reports": h.seen_reports}, upsert=True, session=self._session)
+        self._track(h)
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        result = await self._col.delete_many({"tenant": tenant, "member_id": member_id}, session=self._session)
         return result.deleted_count
 
 

@@ -5,9 +5,12 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications_service.adapters.mongo_repository import (
+    MongoAddressHealth,
     MongoContactProjection,
     MongoDuesMemberships,
+    MongoFeed,
     MongoNotificationRepository,
+    MongoPreferences,
 )
 from servicekit.mongo import Document
 from servicekit.outbox import OutboxWakeup
@@ -18,6 +21,9 @@ class MongoNotificationsUnitOfWork(MongoUnitOfWork):
     notifications: MongoNotificationRepository
     contacts: MongoContactProjection
     memberships: MongoDuesMemberships
+    feed: MongoFeed
+    preferences: MongoPreferences
+    addresses: MongoAddressHealth
 
     def __init__(self, client: AsyncMongoClient[Document], db_name: str, to_contract: ContractMapper,
                  wakeup: OutboxWakeup | None, lease_seconds: float) -> None:
@@ -28,3 +34,6 @@ class MongoNotificationsUnitOfWork(MongoUnitOfWork):
         self.notifications = MongoNotificationRepository(db, session, self._lease_seconds, self.track)
         self.contacts = MongoContactProjection(db, session)
         self.memberships = MongoDuesMemberships(db, session)
+        self.feed = MongoFeed(db, session)
+        self.preferences = MongoPreferences(db, session, self.track)
+        self.addresses = MongoAddressHealth(db, session, self.track)

@@ -27,6 +27,11 @@ class OutgoingEmail:
     body_text: str
     locale: str
     message_id: str
+    body_html: str = ""  # empty: plain text only
+    # Extra headers (List-Unsubscribe and List-Unsubscribe-Post on marketing messages).
+    headers: tuple[tuple[str, str], ...] = ()
+    category: str = ""
+    marketing: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,11 @@ class Notification(AggregateRoot):
     about: str | None = None
 
     @staticmethod
-    def delivery_key(template: str, cause_event_id: str) -> str:
-        return f"{template}-{cause_event_id}"
+    def delivery_key(template: str, cause_event_id: str, member_id: str | None = None) -> str:
+        """At most one message of a kind per (member, cause): the key is the notification's id
+        (unique), its feed item's id and its Message-ID. Causes that concern one member (their
+        registration) omit the member; a cause shared by many (a newsletter) names them."""
+        return f"{template}-{cause_event_id}" if member_id is None else f"{template}-{cause_event_id}-{member_id}"
 
     @classmethod
     def compose(cls, *, tenant: str, member_id: str, template: str, cause_event_id: str,

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from notifications_service.domain.bounces import BouncePolicy
 from notifications_service.service_layer.handlers import deliver_due
-from notifications_service.service_layer.ports import DeliveryQueue, Mailer, NotificationsUnitOfWork
+from notifications_service.service_layer.ports import DeliveryQueue, Mailer, NotificationsUnitOfWork, SendRate
 from servicekit.worker import WorkLoop
 
 
 def mailer_worker(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],
-                  *, batch_size: int, max_attempts: int, poll_seconds: float) -> WorkLoop:
+                  *, batch_size: int, max_attempts: int, poll_seconds: float, rate: SendRate | None = None,
+                  bounce_policy: BouncePolicy = BouncePolicy()) -> WorkLoop:
     loop: WorkLoop
 
     async def deliver() -> int:
         return await deliver_due(queue, mailer, uow_factory, batch_size=batch_size, max_attempts=max_attempts,
-                                 stopping=lambda: loop.stopping)
+                                 stopping=lambda: loop.stopping, rate=rate, bounce_policy=bounce_policy)
 
     loop = WorkLoop("notifications", "mailer", deliver, poll_seconds=poll_seconds, busy_at=batch_size)
     return loop

@@ -17,12 +17,13 @@ from notifications_service.service_layer.commands import (
     SendWelcome,
     UpdateContact,
 )
-from notifications_service.service_layer.ports import NotificationsUnitOfWork, Renderer
+from notifications_service.service_layer.mailer import Composer
+from notifications_service.service_layer.ports import NotificationsUnitOfWork
 from servicekit.erasure import erasure_subscriber
 from servicekit.messaging import EventHandler
 
 
-def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer: Renderer, message_id_domain: str,
+def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], composer: Composer,
                    queued: Callable[[], None]) -> list[tuple[Subscription, EventHandler]]:
     async def on_member_registered(event: CloudEvent[Any]) -> None:
         data: MemberRegistered = event.data
@@ -30,8 +31,7 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
             tenant=event.tenant, cause_event_id=event.id, member_id=data.member_id,
             member_version=event.aggregateversion, first_name=data.first_name, last_name=data.last_name,
             email=str(data.email) if data.email else None, locale=data.locale.value, program=data.cohort.program,
-            graduation_year=data.cohort.graduation_year, imported=data.origin == "import"), uow_factory(), renderer,
-            message_id_domain)
+            graduation_year=data.cohort.graduation_year, imported=data.origin == "import"), uow_factory(), composer)
         queued()
 
     async def on_member_profile_updated(event: CloudEvent[Any]) -> None:
@@ -40,7 +40,9 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
             tenant=event.tenant, member_id=data.member_id, member_version=event.aggregateversion,
             first_name=data.first_name, last_name=data.last_name, email=str(data.email) if data.email else None,
             locale=data.locale.value,
-            email_bounced=data.email_bounced, mail_returned=data.mail_returned, deceased=data.deceased),
+            email_bounced=data.email_bounced, mail_returned=data.mail_returned, deceased=data.deceased,
+            program=data.cohorts[0].program if data.cohorts else "",
+            graduation_year=data.cohorts[0].graduation_year if data.cohorts else 0),
             uow_factory())
 
     async def on_member_consent_changed(event: CloudEvent[Any]) -> None:
@@ -55,7 +57,7 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
             return
         if await handlers.queue_group_invitation(SendGroupInvitation(
                 tenant=event.tenant, cause_event_id=event.id, member_id=data.member_id, group_name=data.group_name),
-                uow_factory(), renderer, message_id_domain):
+                uow_factory(), composer):
             queued()
 
     async def on_membership_changed(event: CloudEvent[Any]) -> None:
@@ -75,8 +77,7 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], renderer:
             missed_instalment=data.missed_instalment
             if isinstance(data, dues.MembershipEnteredGrace | dues.MembershipLapsed) else None,
             instalment_paid=instalment, reason=data.reason, plan_name=data.plan_name,
-            amount_due_minor=data.amount_due_minor, currency=data.currency)), uow_factory(), renderer,
-            message_id_domain):
+            amount_due_minor=data.amount_due_minor, currency=data.currency)), uow_factory(), composer):
             queued()
 
     return [(subscription("notifications", MemberRegistered), on_member_registered),

@@ -36,6 +36,8 @@ class UpdateContact:
     email_bounced: bool
     mail_returned: bool
     deceased: bool
+    program: str = ""  # the main cohort (contactability per cohort)
+    graduation_year: int = 0
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from notifications_service.domain import reminders
-from notifications_service.domain.model import Notification, OutgoingEmail
+from notifications_service.domain.bounces import AddressHealth, BounceKind, BouncePolicy
+from notifications_service.domain.model import Notification
+from notifications_service.domain.preferences import Category, MemberPreferences
 from notifications_service.domain.reminders import SKIPPED, MembershipView, ReminderPolicy, Stage
 from notifications_service.service_layer.commands import (
     RecordConsentState,
@@ -22,13 +25,16 @@ from notifications_service.service_layer.commands import (
     SendWelcome,
     UpdateContact,
 )
+from notifications_service.service_layer.mailer import Composer, Message, Queued, queue_message
 from notifications_service.service_layer.ports import (
     DeliveryQueue,
     Mailer,
     NotificationsUnitOfWork,
     PermanentDeliveryError,
+    RecipientDeferred,
+    RecipientRefused,
     ReminderCandidates,
-    Renderer,
+    SendRate,
 )
 from servicekit import context
 from servicekit.domain import utcnow
@@ -44,53 +50,36 @@ GROUP_INVITATION = "group_invitation"
 PROFILE_VERSION = "profile_version"
 
 
-async def queue_welcome(cmd: SendWelcome, uow: NotificationsUnitOfWork, renderer: Renderer,
-                        message_id_domain: str) -> str | None:
-    """The welcome email's notification id, or None when there is none to send: a member
-    imported in bulk (nobody asked for it) or without an email (nowhere to send it)."""
-    notification = None
-    if cmd.email is not None and not cmd.imported:
-        subject, body = renderer.render(WELCOME, cmd.locale, {
-            "first_name": cmd.first_name, "last_name": cmd.last_name,
-            "program": cmd.program, "graduation_year": cmd.graduation_year})
-        key = Notification.delivery_key(WELCOME, cmd.cause_event_id)
-        notification = Notification.compose(
-            tenant=cmd.tenant, member_id=cmd.member_id, template=WELCOME, cause_event_id=cmd.cause_event_id,
-            correlation_id=context.current().correlation_id,
-            email=OutgoingEmail(to=cmd.email, subject=subject, body_text=body, locale=cmd.locale,
-                                message_id=f"<{key}@{message_id_domain}>"))
+async def queue_welcome(cmd: SendWelcome, uow: NotificationsUnitOfWork, composer: Composer) -> str | None:
+    """The welcome message's delivery key, or None when there is none to send: a member
+    imported in bulk (nobody asked for it). Without an email it reaches the in-app feed only."""
     async with uow:
+        queued: Queued | None = None
         if not await uow.contacts.erased(cmd.tenant, cmd.member_id):  # a late event about an erased member
             await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
                 "email": cmd.email, "locale": cmd.locale, "first_name": cmd.first_name, "last_name": cmd.last_name,
+                "program": cmd.program, "graduation_year": cmd.graduation_year,
                 "contactable": cmd.email is not None}, PROFILE_VERSION)
-            if notification is not None:
-                await uow.notifications.add_if_absent(notification)
+            if not cmd.imported:
+                queued = await queue_message(Message(
+                    tenant=cmd.tenant, member_id=cmd.member_id, kind=WELCOME, category=Category.MEMBERSHIP,
+                    marketing=False, cause=cmd.cause_event_id, email=cmd.email, locale=cmd.locale,
+                    values={"first_name": cmd.first_name, "last_name": cmd.last_name, "program": cmd.program,
+                            "graduation_year": cmd.graduation_year}), uow, composer)
         await uow.commit()
-    return notification.id if notification else None
+    return queued.key if queued and queued.email else None
 
 
-async def queue_group_invitation(cmd: SendGroupInvitation, uow: NotificationsUnitOfWork, renderer: Renderer,
-                                 message_id_domain: str) -> str | None:
+async def queue_group_invitation(cmd: SendGroupInvitation, uow: NotificationsUnitOfWork,
+                                 composer: Composer) -> str | None:
     """A service message (no marketing consent needed), sent only to a contactable member this
     service knows; returns the notification id, or None when nobody is to be written to."""
-    key = Notification.delivery_key(GROUP_INVITATION, cmd.cause_event_id)
     async with uow:
-        contact = await uow.contacts.get(cmd.tenant, cmd.member_id)
-        queued = None
-        if contact is not None and contact.get("contactable", True) and contact.get("email"):
-            locale = str(contact.get("locale") or "fr")
-            subject, body = renderer.render(GROUP_INVITATION, locale, {
-                "first_name": contact.get("first_name", ""), "group_name": cmd.group_name})
-            notification = Notification.compose(
-                tenant=cmd.tenant, member_id=cmd.member_id, template=GROUP_INVITATION, cause_event_id=cmd.cause_event_id,
-                correlation_id=context.current().correlation_id,
-            email=OutgoingEmail(to=str(contact["email"]), subject=subject, body_text=body, locale=locale,
-                                    message_id=f"<{key}@{message_id_domain}>"))
-            await uow.notifications.add_if_absent(notification)
-            queued = notification.id
+        queued = await queue_message(Message(
+            tenant=cmd.tenant, member_id=cmd.member_id, kind=GROUP_INVITATION, category=Category.COMMUNITY,
+            marketing=False, cause=cmd.cause_event_id, values={"group_name": cmd.group_name}), uow, composer)
         await uow.commit()
-    return queued
+    return queued.key if queued.email else None
 
 
 async def update_contact(cmd: UpdateContact, uow: NotificationsUnitOfWork) -> None:
@@ -98,6 +87,7 @@ async def update_contact(cmd: UpdateContact, uow: NotificationsUnitOfWork) -> No
         await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
             "email": cmd.email, "locale": cmd.locale, "first_name": cmd.first_name, "last_name": cmd.last_name,
             "email_bounced": cmd.email_bounced, "mail_returned": cmd.mail_returned, "deceased": cmd.deceased,
+            **({"program": cmd.program, "graduation_year": cmd.graduation_year} if cmd.program else {}),
             # No email at all without an address, to a bouncing one, or to a member known to be deceased.
             "contactable": not (cmd.email is None or cmd.email_bounced or cmd.deceased)}, PROFILE_VERSION)
         await uow.commit()
@@ -115,11 +105,13 @@ async def erase_recipient(uow: NotificationsUnitOfWork, cmd: EraseMemberData
     """Contact details, consent states and every message (the rendered text names them)."""
     return {"contacts": await uow.contacts.erase(cmd.tenant, cmd.member_id),
             "notifications": await uow.notifications.erase_for(cmd.tenant, cmd.member_id),
+            "feed": await uow.feed.erase(cmd.tenant, cmd.member_id),
+            "preferences": await uow.preferences.erase(cmd.tenant, cmd.member_id),
+            "addresses": await uow.addresses.erase(cmd.tenant, cmd.member_id),
             "dues_memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id)}, {}
 
 
-async def record_membership(cmd: RecordMembership, uow: NotificationsUnitOfWork, renderer: Renderer,
-                            message_id_domain: str) -> str | None:
+async def record_membership(cmd: RecordMembership, uow: NotificationsUnitOfWork, composer: Composer) -> str | None:
     """Project a membership transition (older or repeated events change nothing), withdraw the
     queued reminders it made untrue — a payment stops them at once — and, for a lapse, queue its
     notice. Returns the id of a notification queued, if any."""
@@ -139,9 +131,9 @@ async def record_membership(cmd: RecordMembership, uow: NotificationsUnitOfWork,
             contact = await uow.contacts.get(t.tenant, t.member_id)
             if _contactable(contact):
                 assert contact is not None
-                notification = _reminder(view, Stage.LAPSED, contact, renderer, message_id_domain)
-                if await uow.notifications.add_if_absent(notification):
-                    queued = notification.id
+                outcome = await queue_message(_reminder(view, Stage.LAPSED, contact), uow, composer, contact)
+                if outcome.email:
+                    queued = outcome.key
         await uow.commit()
     if withdrawn:
         log.info("dues reminders withdrawn", membership_id=t.membership_id, status=t.status, count=withdrawn)
@@ -163,8 +155,7 @@ def _still_relevant(view: MembershipView, n: Notification) -> bool:
 
 
 async def queue_due_reminders(candidates: ReminderCandidates, uow_factory: Callable[[], NotificationsUnitOfWork],
-                              renderer: Renderer, policy: ReminderPolicy, message_id_domain: str,
-                              clock: Callable[[], datetime] = utcnow) -> int:
+                              composer: Composer, policy: ReminderPolicy, clock: Callable[[], datetime] = utcnow) -> int:
     """One sweep: queue the reminder due for each membership; returns how many were queued.
     Each (member, period, stage) is one notification id, so two sweeps racing (or a sweep re-run
     after a crash) queue it once; the stage is then recorded on the membership."""
@@ -175,8 +166,7 @@ async def queue_due_reminders(candidates: ReminderCandidates, uow_factory: Calla
         if stage is None:
             continue
         try:
-            if await retry_transient(partial(_queue_reminder, view, stage, superseded, uow_factory, renderer,
-                                             message_id_domain)):
+            if await retry_transient(partial(_queue_reminder, view, stage, superseded, uow_factory, composer)):
                 queued += 1
         except Exception:
             log.exception("dues reminder not queued", tenant=view.tenant, membership_id=view.membership_id,
@@ -185,8 +175,7 @@ async def queue_due_reminders(candidates: ReminderCandidates, uow_factory: Calla
 
 
 async def _queue_reminder(view: MembershipView, stage: Stage, superseded: list[Stage],
-                          uow_factory: Callable[[], NotificationsUnitOfWork], renderer: Renderer,
-                          message_id_domain: str) -> bool:
+                          uow_factory: Callable[[], NotificationsUnitOfWork], composer: Composer) -> bool:
     assert view.paid_until is not None
     period = reminders.period_key(view.paid_until)
     async with uow_factory() as uow:
@@ -200,8 +189,7 @@ async def _queue_reminder(view: MembershipView, stage: Stage, superseded: list[S
         added = False
         if _contactable(contact):
             assert contact is not None
-            notification = _reminder(view, stage, contact, renderer, message_id_domain)
-            added = await uow.notifications.add_if_absent(notification)
+            added = (await queue_message(_reminder(view, stage, contact), uow, composer, contact)).email
             marks[stage.value] = period
         else:
             marks[stage.value] = f"{SKIPPED}:{period}"  # nobody to write to: not reminded, not retried
@@ -212,32 +200,32 @@ async def _queue_reminder(view: MembershipView, stage: Stage, superseded: list[S
     return added
 
 
-def _reminder(view: MembershipView, stage: Stage, contact: dict[str, object], renderer: Renderer,
-              message_id_domain: str) -> Notification:
+def _reminder(view: MembershipView, stage: Stage, contact: dict[str, Any]) -> Message:
+    """A dues reminder: transactional (membership), once per (member, period, stage)."""
     assert view.paid_until is not None
     locale = str(contact.get("locale") or "fr")
-    template = reminders.template_of(stage)
-    key = reminders.delivery_key(stage, view.member_id, view.paid_until)
-    subject, body = renderer.render(template, locale, {
-        "first_name": contact.get("first_name", ""), "lifetime": view.plan_kind == "lifetime",
-        "paid_until": reminders.long_date(view.paid_until, locale),
-        "grace_until": reminders.long_date(view.grace_until, locale) if view.grace_until else "",
-        "next_instalment": (view.instalments_paid or 0) + 1 if view.plan_kind == "lifetime" else None,
-        "missed_instalment": view.missed_instalment, "plan_name": view.plan_name or "",
-        "amount": reminders.money(view.amount_due_minor, view.currency, locale)
-        if view.amount_due_minor and view.currency else ""})
-    return Notification(
-        id=key, tenant=view.tenant, member_id=view.member_id, template=template, about=view.membership_id,
-        cause_event_id=view.last_event_id or None, correlation_id=context.current().correlation_id,
-        email=OutgoingEmail(to=str(contact["email"]), subject=subject, body_text=body, locale=locale,
-                            message_id=f"<{key}@{message_id_domain}>"))
+    return Message(
+        tenant=view.tenant, member_id=view.member_id, kind=reminders.template_of(stage), category=Category.MEMBERSHIP,
+        marketing=False, cause=view.last_event_id, about=view.membership_id,
+        key=reminders.delivery_key(stage, view.member_id, view.paid_until), values={
+            "lifetime": view.plan_kind == "lifetime",
+            "paid_until": reminders.long_date(view.paid_until, locale),
+            "grace_until": reminders.long_date(view.grace_until, locale) if view.grace_until else "",
+            "next_instalment": (view.instalments_paid or 0) + 1 if view.plan_kind == "lifetime" else None,
+            "missed_instalment": view.missed_instalment, "plan_name": view.plan_name or "",
+            "amount": reminders.money(view.amount_due_minor, view.currency, locale)
+            if view.amount_due_minor and view.currency else ""})
 
 
 async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],
                       *, batch_size: int, max_attempts: int, clock: Callable[[], datetime] = utcnow,
-                      stopping: Callable[[], bool] = lambda: False) -> int:
+                      stopping: Callable[[], bool] = lambda: False, rate: SendRate | None = None,
+                      bounce_policy: BouncePolicy = BouncePolicy()) -> int:
     """One delivery round; returns how many notifications were settled (sent or failed). Once
-    `stopping` (the process is shutting down), the notifications not yet sent are given back."""
+    `stopping` (the process is shutting down), the notifications not yet sent are given back.
+    `rate` paces each tenant's sends; a refused recipient is a hard bounce, a deferral that
+    outlives every retry a soft one (both recorded against the address in the settling
+    transaction)."""
     token, due = await queue.claim(batch_size)
     settled = 0
     for index, notification in enumerate(due):
@@ -245,10 +233,14 @@ async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callabl
             await queue.release([n.id for n in due[index:]], token)
             break
         assert notification.email is not None
+        bounce: BounceKind | None = None
+        if rate is not None:
+            await rate.wait(notification.tenant)
         try:
             await mailer.send(notification.email)
         except PermanentDeliveryError as exc:
             notification.mark_failed(str(exc))
+            bounce = BounceKind.HARD if isinstance(exc, RecipientRefused) else None
             log.warning("email refused for good", notification_id=notification.id, error=str(exc))
         except Exception as exc:  # noqa: BLE001 - SMTP server down, timeout: retry later
             attempts = notification.attempts + 1
@@ -259,6 +251,7 @@ async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callabl
                 await queue.retry_later(notification.id, token, attempts, delay, repr(exc))
                 continue
             notification.mark_failed(f"gave up after {attempts} attempts: {exc!r}")
+            bounce = BounceKind.SOFT if isinstance(exc, RecipientDeferred) else None
         else:
             notification.mark_sent(clock())
         # The delivery's events (notification_sent) are caused by the event that queued it.
@@ -266,7 +259,8 @@ async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callabl
         with bound(tenant=notification.tenant, correlation_id=origin.correlation_id,
                    causation_id=origin.causation_id), context.handling(context.resuming(origin, notification.tenant)):
             try:
-                await retry_transient(partial(_settle, notification, token, uow_factory))
+                await retry_transient(partial(_settle, notification, token, uow_factory, bounce, clock(),
+                                              bounce_policy))
             except Exception:
                 log.exception("notification not settled; retried when its lease expires",
                               notification_id=notification.id)
@@ -275,7 +269,32 @@ async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callabl
     return settled
 
 
-async def _settle(notification: Notification, token: str, uow_factory: Callable[[], NotificationsUnitOfWork]) -> None:
+async def _settle(notification: Notification, token: str, uow_factory: Callable[[], NotificationsUnitOfWork],
+                  bounce: BounceKind | None, now: datetime, policy: BouncePolicy) -> None:
     async with uow_factory() as uow:
         await uow.notifications.finish(notification, token)
+        if bounce is not None and notification.email is not None:
+            await _apply_bounce(uow, notification.tenant, notification.member_id, notification.email.to, bounce, now,
+                                policy, f"smtp:{notification.id}")
         await uow.commit()
+
+
+async def _apply_bounce(uow: NotificationsUnitOfWork, tenant: str, member_id: str, email: str, kind: BounceKind,
+                        at: datetime, policy: BouncePolicy, report_id: str) -> bool:
+    """Record one bounce or complaint against (member, address); an invalidated address is no
+    longer contactable here at once (members flags `email_bounced` from the event); a complaint
+    withdraws the marketing consent (the newsletter) as an unsubscribe would."""
+    health = await uow.addresses.get(tenant, member_id, email) or AddressHealth(
+        id=f"{member_id}:{email.casefold()}", tenant=tenant, member_id=member_id, email=email)
+    if not health.report(kind, at, policy, report_id):
+        return False
+    await uow.addresses.save(health)
+    if health.invalidated_at is not None:
+        await uow.contacts.mark_bouncing(tenant, member_id, email)
+    if kind is BounceKind.COMPLAINT:
+        prefs = await uow.preferences.get(tenant, member_id) or MemberPreferences(id=member_id, tenant=tenant,
+                                                                                  member_id=member_id)
+        contact = await uow.contacts.get(tenant, member_id)
+        prefs.unsubscribe(Category.NEWSLETTERS, "complaint", str((contact or {}).get("locale") or "fr"), at)
+        await uow.preferences.save(prefs)
+    return True

@@ -3,13 +3,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from notifications_service.domain.bounces import AddressHealth
+from notifications_service.domain.branding import Brand
+from notifications_service.domain.feed import FeedItem
 from notifications_service.domain.model import Notification, OutgoingEmail
+from notifications_service.domain.preferences import MemberPreferences
 from notifications_service.domain.reminders import MembershipView
+from notifications_service.domain.rendered import RenderedEmail
 from servicekit.uow import ErasingUnitOfWork
 
 
 class PermanentDeliveryError(Exception):
     """The channel refused the message for good (5xx, unknown recipient): do not retry."""
+
+
+class RecipientRefused(PermanentDeliveryError):
+    """The SMTP server refused the recipient for good (5xx on RCPT): a hard bounce."""
+
+
+class RecipientDeferred(Exception):
+    """The SMTP server deferred the recipient (4xx on RCPT: mailbox full, greylisting): retried;
+    one that outlives every retry counts as a soft bounce."""
+
+
+class SendRate(Protocol):
+    async def wait(self, tenant: str) -> None:
+        """Return when this tenant may send its next message."""
 
 
 class Mailer(Protocol):
@@ -18,6 +37,28 @@ class Mailer(Protocol):
 
 class Renderer(Protocol):
     def render(self, template: str, locale: str, values: dict[str, Any]) -> tuple[str, str]: ...
+    def render_email(self, template: str, locale: str, values: dict[str, Any], brand: Brand) -> RenderedEmail: ...
+
+
+class FeedRepository(Protocol):
+    async def add_if_absent(self, item: FeedItem) -> bool: ...
+    async def page(self, tenant: str, member_id: str, before: tuple[datetime, str] | None,
+                   limit: int) -> list[FeedItem]: ...
+    async def unread(self, tenant: str, member_id: str) -> int: ...
+    async def mark_read(self, tenant: str, member_id: str, ids: list[str] | None, at: datetime) -> int: ...
+    async def erase(self, tenant: str, member_id: str) -> int: ...
+
+
+class PreferencesRepository(Protocol):
+    async def get(self, tenant: str, member_id: str) -> MemberPreferences | None: ...
+    async def save(self, prefs: MemberPreferences) -> None: ...
+    async def erase(self, tenant: str, member_id: str) -> int: ...
+
+
+class AddressHealthRepository(Protocol):
+    async def get(self, tenant: str, member_id: str, email: str) -> AddressHealth | None: ...
+    async def save(self, health: AddressHealth) -> None: ...
+    async def erase(self, tenant: str, member_id: str) -> int: ...
 
 
 class NotificationRepository(Protocol):
@@ -26,6 +67,7 @@ class NotificationRepository(Protocol):
     async def finish(self, notification: Notification, lease_token: str) -> None: ...
     async def pending_about(self, tenant: str, about: str) -> list[Notification]: ...
     async def withdraw(self, tenant: str, notification_ids: list[str]) -> int: ...
+    async def by_message_id(self, tenant: str, message_id: str) -> Notification | None: ...
 
 
 class DuesMemberships(Protocol):
@@ -51,6 +93,11 @@ class ContactProjection(Protocol):
     async def erased(self, tenant: str, member_id: str) -> bool: ...
     async def get(self, tenant: str, member_id: str) -> dict[str, Any] | None: ...
     async def erase(self, tenant: str, member_id: str) -> int: ...
+    async def mark_bouncing(self, tenant: str, member_id: str, email: str) -> None:
+        """The address bounces: not contactable by email (until members sends a new address)."""
+    async def contactability(self, tenant: str) -> list[dict[str, Any]]:
+        """Per cohort (program, year): alumni of record and how many are contactable by email."""
+        ...
 
 
 class DeliveryQueue(Protocol):
@@ -70,3 +117,12 @@ class NotificationsUnitOfWork(ErasingUnitOfWork, Protocol):
 
     @property
     def memberships(self) -> DuesMemberships: ...
+
+    @property
+    def feed(self) -> FeedRepository: ...
+
+    @property
+    def preferences(self) -> PreferencesRepository: ...
+
+    @property
+    def addresses(self) -> AddressHealthRepository: ...

@@ -1,0 +1,189 @@
+"""Benchmark: a newsletter to N recipients (default 100,000) into the local SMTP sink, through
+the real code path — the resumable fan-out over the audience projection (one transaction per
+batch: messages rendered per member in their language with List-Unsubscribe, queued under
+their delivery key) and the mailer worker (claim under a lease, send over SMTP with
+aiosmtplib, record `sent` and `notification_sent`) running concurrently, as in the service.
+
+Baselines, same sink, same run: a raw `aiosmtplib.send` loop of the same rendered message
+(one connection per message, as the mailer sends), and a raw loop on one persistent
+connection. Duplicates: Message-IDs seen more than once by the sink (must be 0).
+
+Usage: python bench/newsletter_fanout.py [--recipients N] [--batch 200] [--mongo-uri URI]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import aiosmtplib
+from benchservers import servers
+
+from notifications_service.adapters.markdown import MarkdownRenderer
+from notifications_service.adapters.mongo_repository import INDEXES, MongoDeliveryQueue
+from notifications_service.adapters.newsletters import NEWSLETTER_INDEXES, MongoNewslettersUnitOfWork
+from notifications_service.adapters.smtp import SmtpMailer, to_mime
+from notifications_service.adapters.templates import JinjaRenderer
+from notifications_service.bootstrap import composer_for
+from notifications_service.config import NotificationsSettings
+from notifications_service.domain.newsletters import Content, Newsletter
+from notifications_service.entrypoints.mailer_worker import mailer_worker
+from notifications_service.service_layer import newsletters
+from notifications_service.service_layer.contract_mapping import to_contract
+from servicekit.devservers import free_port, wait_for_port
+from servicekit.mongo import create_client, ensure_indexes
+from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES
+
+DB = "bench_newsletter"
+TENANT = "bench"
+BODY = ("## Bonjour à toute la promo 2016\n\nPour fêter vos **dix ans**, le gala a lieu le **13 juin** à Paris.\n\n"
+        "- Dîner et soirée\n- Visite du campus\n\nÀ très vite,\nL'équipe alumni")
+
+
+def members(start: int, stop: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    aud, contacts = [], []
+    for i in range(start, stop):
+        mid, locale = f"m{i:07d}", "en" if i % 3 == 0 else "fr"
+        aud.append({"_id": mid, "tenant": TENANT, "known": True, "profile_v": 1, "first_name": "Zoé",
+                    "last_name": "Martin", "email": f"{mid}@example.org", "locale": locale, "email_bounced": False,
+                    "deceased": False, "contactable": True, "groups": [], "ambassador": False,
+                    "membership_state": None, "consents": {"newsletter": {"granted": True, "v": 2}},
+                    "cohorts": [{"program": "MSc Finance", "program_key": "msc finance", "graduation_year": 2016}]})
+        contacts.append({"_id": mid, "tenant": TENANT, "email": f"{mid}@example.org", "locale": locale,
+                         "first_name": "Zoé", "last_name": "Martin", "contactable": True,
+                         "consents": {"newsletter": True}})
+    return aud, contacts
+
+
+def sink_count(store: Path, prefix: str) -> tuple[int, Counter[str]]:
+    ids: Counter[str] = Counter()
+    if store.exists():
+        for line in store.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                mid = json.loads(line)["message_id"]
+                if mid.startswith(prefix):
+                    ids[mid] += 1
+    return sum(ids.values()), ids
+
+
+async def wait_for_sink(store: Path, prefix: str, want: int, timeout: float) -> Counter[str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        total, ids = sink_count(store, prefix)
+        if total >= want:
+            return ids
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{total}/{want} messages in the sink")
+        await asyncio.sleep(0.5)
+
+
+async def run(uri: str, n: int, batch: int, smtp_port: int, store: Path) -> None:
+    client = create_client(uri, "bench")
+    db = client[DB]
+    await client.drop_database(DB)
+    await ensure_indexes(db, [*INDEXES, *AUDIENCE_INDEXES, *NEWSLETTER_INDEXES])
+    for start in range(0, n, 5000):
+        aud, contacts = members(start, min(n, start + 5000))
+        await db[AUDIENCE].insert_many(aud)
+        await db["contacts"].insert_many(contacts)
+    settings = NotificationsSettings(smtp_port=smtp_port, send_rate_per_tenant=0)
+    renderer, markdown = JinjaRenderer(), MarkdownRenderer()
+    composer = composer_for(renderer, settings)
+
+    def uow() -> MongoNewslettersUnitOfWork:
+        return MongoNewslettersUnitOfWork(client, DB, partial(newsletters.newsletter_contract, fallback=to_contract),
+                                          None, 60.0)
+
+    newsletter = Newsletter.draft(tenant=TENANT, content=Content({"fr": "Promo 2016 : dix ans", "en": "Class of 2016"},
+                                                                 {"fr": BODY, "en": BODY}),
+                                  segment={"cohort_years": [2016], "consent_purpose": "newsletter"}, by="bench",
+                                  now=datetime.now(UTC))
+    newsletter.schedule(None, datetime.now(UTC))
+    async with uow() as u:
+        await u.newsletters.add(newsletter)
+        await u.commit()
+    mailer = SmtpMailer("127.0.0.1", smtp_port, settings.mail_from, timeout=30)
+    worker = mailer_worker(MongoDeliveryQueue(db, 60.0), mailer, uow, batch_size=settings.delivery_batch_size,
+                           max_attempts=5, poll_seconds=0.2)
+    prefix = f"<nl-{newsletter.id}-"
+    started = time.perf_counter()
+    task = asyncio.create_task(worker.run())
+    result = await newsletters.fan_out(TENANT, newsletter.id, uow, composer, markdown, batch, worker.wake)
+    fanned = time.perf_counter() - started
+    ids = await wait_for_sink(store, prefix, n, timeout=max(600, n / 5))
+    ours = time.perf_counter() - started
+    worker.stop()
+    await task
+    duplicates = sum(c - 1 for c in ids.values())
+    assert result.queued == n and len(ids) == n, (result, len(ids))
+
+    # Raw baselines: the same rendered message (the first recipient's), to the same sink.
+    sample = await db["notifications"].find_one({"about": newsletter.id})
+    assert sample is not None
+    raw_n = min(n, 5000)
+    email = to_mime_email(sample)
+    started = time.perf_counter()
+    for i in range(raw_n):
+        del email["Message-ID"]
+        email["Message-ID"] = f"<raw-{i}@bench>"
+        await aiosmtplib.send(email, hostname="127.0.0.1", port=smtp_port, timeout=30)
+    raw_each = raw_n / (time.perf_counter() - started)
+    started = time.perf_counter()
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp_port, timeout=30) as smtp:
+        for i in range(raw_n):
+            del email["Message-ID"]
+            email["Message-ID"] = f"<raw-keep-{i}@bench>"
+            await smtp.send_message(email)
+    raw_keep = raw_n / (time.perf_counter() - started)
+    rate = n / ours
+    print(f"recipients: {n:,}  fan-out batches of {batch}: {result.batches}")
+    print(f"ours (fan-out + delivery, concurrent): {ours:.1f} s = {rate:.0f} messages/s "
+          f"(fan-out alone done after {fanned:.1f} s = {n / fanned:.0f}/s)")
+    print(f"raw aiosmtplib.send loop (connection per message, {raw_n:,} messages): {raw_each:.0f}/s "
+          f"→ ratio {rate / raw_each:.2f}x")
+    print(f"raw loop on one persistent connection ({raw_n:,} messages): {raw_keep:.0f}/s → ratio {rate / raw_keep:.2f}x")
+    print(f"duplicates (same Message-ID twice in the sink): {duplicates}")
+    await client.drop_database(DB)
+    await client.close()
+
+
+def to_mime_email(doc: dict[str, Any]) -> Any:
+    from notifications_service.adapters.mongo_repository import from_document
+
+    notification = from_document(doc)
+    assert notification.email is not None
+    return to_mime(notification.email, "alumni@localhost")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--mongo-uri")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, servers(args.mongo_uri, None, with_nats=False) as (uri, _):
+        store = Path(tmp) / "mailbox.jsonl"
+        smtp_port, http_port = free_port(), free_port()
+        sink = subprocess.Popen([sys.executable, "-m", "alumni_local.smtp_sink", "--smtp-port", str(smtp_port),
+                                 "--http-port", str(http_port), "--store", str(store)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for_port(smtp_port, 30, sink)
+            asyncio.run(run(uri, args.recipients, args.batch, smtp_port, store))
+        finally:
+            sink.terminate()
+            sink.wait(10)
+
+
+if __name__ == "__main__":
+    main()
