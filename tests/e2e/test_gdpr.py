@@ -101,7 +101,7 @@ async def test_export_then_erasure_leaves_no_trace_outside_pseudonymised_account
             assert r.status_code == 200, r.text
             body: dict[str, Any] = r.json()
             s = body["services"]
-            complete = s["events"]["members"] and s["community"]["members"] and s["notifications"]["notifications"] and \
+            complete = s["events"]["members"] and s["community"]["audience"] and s["notifications"]["notifications"] and \
                 s["notifications"]["contacts"] and s["notifications"]["contacts"][0].get("consents", {}).get("newsletter")
             return body if complete else None
 

@@ -62,7 +62,7 @@ class Subscription:
 
 
 # Services that evaluate segments (`alumni_contracts.segments`) on their own audience projection.
-AUDIENCE_CONSUMERS = ("events", "notifications")
+AUDIENCE_CONSUMERS = ("events", "notifications", "community")
 AUDIENCE_EVENTS: tuple[tuple[type[EventData], str], ...] = (
     (MemberRegistered, "aud_registered"),
     (MemberProfileUpdated, "aud_profile"),
@@ -97,13 +97,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", EventsDataErased, "events_erased"),
     Subscription("members", FundraisingDataErased, "fundraising_erased"),
     Subscription("members", NotificationsDataErased, "notifs_erased"),
-    # Community (issue 14): its own projection of members, erased on request like the others.
-    Subscription("community", MemberRegistered, "registered_v2"),
-    Subscription("community", MemberProfileUpdated, "profile_updated_v2"),
+    # Community (issue 14): names, email, cohorts and dues-membership state come from its audience
+    # projection (`servicekit.segments`, the `audience` lane below); erasure like the others.
     Subscription("community", MemberErasureRequested, "erasure_requested"),
-    # Members-only benefits: community keeps each member's dues-membership state.
-    *(Subscription("community", e, "ms_" + e.event_name.removeprefix("membership_"))
-      for e in MEMBERSHIP_EVENTS),
     Subscription("members", CommunityDataErased, "community_erased"),
     # Dues: payments are inputs to members' membership rules (issue 10).
     Subscription("members", DuesPaid, "dues_paid"),

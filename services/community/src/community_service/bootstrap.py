@@ -15,7 +15,6 @@ from community_service.adapters.mongo_repository import (
     INDEXES,
     JOBS,
     MEMBERS,
-    MEMBERSHIPS,
     REDEMPTIONS,
     SAVED_JOBS,
 )
@@ -32,6 +31,7 @@ from servicekit.data_export import export_handler
 from servicekit.mongo import Document
 from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
+from servicekit.segments import AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
@@ -40,7 +40,6 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
                                                         {"offers.helper_id": member_id}]},
             JOBS: {"tenant": tenant, "poster_key": f"alumnus:{member_id}"},
             SAVED_JOBS: {"tenant": tenant, "member_id": member_id},
-            MEMBERSHIPS: {"tenant": tenant, "_id": member_id},
             REDEMPTIONS: {"tenant": tenant, "member_id": member_id}}
 
 
@@ -86,7 +85,11 @@ def build(infra: Infrastructure) -> ServiceParts:
     # hides it from the moment it passes its date, whatever the sweep's period.
     job_expiry = Sweep("community", "job-expiry", expire, settings.job_sweep_seconds, db=infra.db)
     parts.requests = [*parts.requests, export_handler("community", infra.db, export_queries)]
-    parts.indexes = INDEXES
+    def audience_uow() -> MongoAudienceUnitOfWork:  # names, email, cohorts, dues state (servicekit.segments)
+        return MongoAudienceUnitOfWork(infra.mongo, settings.mongo_db, lambda _: None)
+
+    parts.events = [*parts.events, *audience_handlers("community", audience_uow)]
+    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES]
     parts.workers = [scheduler.run, job_expiry.run]
     parts.stoppers = [scheduler.stop, job_expiry.stop]
     return parts

@@ -10,9 +10,30 @@ from community_service.adapters.mongo_repository import ERASED
 from community_service.domain.benefits import Benefit
 from community_service.domain.helping import Helper, HelpRequest
 from community_service.domain.jobs import JobOffer, JobStatus
-from community_service.service_layer.commands import ProjectMember, ProjectMembership
 from community_service.service_layer.contract_mapping import to_contract
 from servicekit.testing.fakes import FakeUnitOfWork
+
+
+@dataclass(frozen=True)
+class ProjectMember:
+    """What the audience projection would hold after members' events (test input)."""
+
+    tenant: str
+    member_id: str
+    version: int
+    first_name: str
+    last_name: str
+    email: str | None
+    locale: str
+    cohorts: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class ProjectMembership:
+    tenant: str
+    member_id: str
+    status: str
+    at: datetime
 
 
 @dataclass(frozen=True)

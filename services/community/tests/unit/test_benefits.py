@@ -1,6 +1,6 @@
 """Member benefits through `bootstrap(...)`: a members-only code is revealed only to a
-dues-paying member (from the projection of `membership_*` events), usage counted once per
-member, staff see the count, validity enforced, membership events applied in order."""
+dues-paying member (the dues state of the audience projection), usage counted once per
+member, staff see the count, validity enforced."""
 
 from __future__ import annotations
 
@@ -10,21 +10,18 @@ import pytest
 
 from alumni_contracts.community import commands as cc
 from alumni_contracts.community import v1
-from alumni_contracts.envelope import CloudEvent
-from alumni_contracts.members.membership_v1 import MembershipActivated, MembershipLapsed, MembershipState, PlanKind
 from community_service.domain.benefits import BenefitMembersOnly, BenefitNotValid, InvalidBenefit
 from community_service.service_layer.benefits import BenefitNotFound
 
+from .fakes import ProjectMembership
 from .test_help_requests import MANAGER, World, alumnus
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def membership_event(kind: type, member_id: str, status: MembershipState, at: datetime) -> CloudEvent[object]:
-    extra = {"reactivation": False} if kind is MembershipActivated else {}
-    data = kind(membership_id="ms-1", member_id=member_id, plan_id="p1", plan_kind=PlanKind.ANNUAL, status=status,
-                reason="paid", at=at, **extra)
-    return CloudEvent.wrap(data, tenant="demo", subject="ms-1", aggregate_version=1, correlation_id="c")
+async def dues(w: World, member_id: str, status: str, at: datetime) -> None:
+    """What the audience projection holds once members' `membership_*` transitions arrived."""
+    await w.uow.memberships.apply(ProjectMembership("demo", member_id, status, at))
 
 
 async def publish(w: World, members_only: bool = True, **kw: object) -> cc.BenefitOut:
@@ -38,8 +35,7 @@ async def test_members_only_code_goes_to_dues_paying_members_only_and_counts_onc
     benefit = await publish(w)
     [published] = [e.data for e in w.uow.published if isinstance(e.data, v1.BenefitPublished)]
     assert published.members_only and not hasattr(published, "code")
-    handlers = w.events
-    await handlers["community-ms-activated"](membership_event(MembershipActivated, "payer", MembershipState.ACTIVE, T0))
+    await dues(w, "payer", "active", T0)
     listed = await w.call(cc.LIST_BENEFITS, cc.NoQuery(), alumnus("payer"))
     assert listed.items[0].eligible and listed.items[0].code is None, "revealed on redemption only"
     for _ in range(2):
@@ -54,12 +50,10 @@ async def test_members_only_code_goes_to_dues_paying_members_only_and_counts_onc
     assert not other.items[0].eligible and other.items[0].code is None
 
 
-async def test_a_lapsed_membership_loses_access_and_an_older_event_does_not_restore_it() -> None:
+async def test_a_lapsed_membership_loses_access() -> None:
     w = World()
     benefit = await publish(w)
-    h = w.events
-    await h["community-ms-lapsed"](membership_event(MembershipLapsed, "m", MembershipState.LAPSED, T0 + timedelta(days=400)))
-    await h["community-ms-activated"](membership_event(MembershipActivated, "m", MembershipState.ACTIVE, T0))
+    await dues(w, "m", "lapsed", T0 + timedelta(days=400))
     with pytest.raises(BenefitMembersOnly):
         await w.call(cc.REDEEM_BENEFIT, cc.BenefitRef(benefit_id=benefit.benefit_id), alumnus("m"))
 

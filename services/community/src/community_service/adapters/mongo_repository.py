@@ -13,18 +13,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 from community_service.domain.benefits import Benefit
 from community_service.domain.helping import Helper, HelpRequest, Offer, OfferStatus, Status, Target
 from community_service.domain.jobs import JobOffer, JobStatus, Poster
-from community_service.service_layer.commands import ProjectMember, ProjectMembership
 from servicekit.domain import AggregateRoot, ConcurrencyConflict
 from servicekit.mongo import Document, IndexSpec
-from servicekit.personal_data import is_erased
-from servicekit.projections import apply_versioned
+from servicekit.segments import AUDIENCE, AudienceMember
 
-MEMBERS = "members"
+MEMBERS = AUDIENCE  # the shared audience projection (servicekit.segments)
 HELPERS = "helpers"
 HELP_REQUESTS = "help_requests"
 JOBS = "jobs"
 SAVED_JOBS = "saved_jobs"
-MEMBERSHIPS = "memberships"
 BENEFITS = "benefits"
 REDEMPTIONS = "benefit_redemptions"
 ERASED = "erased"
@@ -57,28 +54,20 @@ class MemberRow:
 
 
 class MongoMemberProjection:
-    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
-        self._col = db[MEMBERS]
-        self._session = session
+    """Read side of the shared audience projection (`servicekit.segments`, collection `audience`,
+    fed by the `audience` lane): the names, email and main cohort community needs."""
 
-    async def apply(self, member: ProjectMember) -> bool:
-        fields = {"first_name": member.first_name, "last_name": member.last_name, "email": member.email,
-                  "locale": member.locale, "deceased": member.deceased,
-                  "cohorts": [{"program": p, "graduation_year": y} for p, y in member.cohorts]}
-        return await apply_versioned(self._col, member.tenant, member.member_id, member.version, fields,
-                                     self._session)
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self._col = db[AUDIENCE]
+        self._session = session
 
     async def get(self, tenant: str, member_id: str) -> MemberRow | None:
         d = await self._col.find_one({"_id": member_id, "tenant": tenant}, session=self._session)
-        if d is None:
+        if d is None or not d.get("known"):  # a consent or dues event may arrive before the registration
             return None
-        cohorts = d.get("cohorts") or []
-        return MemberRow(d["_id"], d.get("first_name", ""), d.get("last_name", ""), d.get("email"),
-                         cohorts[0]["graduation_year"] if cohorts else None, cohorts[0]["program"] if cohorts else "")
-
-    async def erase(self, tenant: str, member_id: str) -> int:
-        result = await self._col.delete_one({"_id": member_id, "tenant": tenant}, session=self._session)
-        return int(result.deleted_count)
+        m = AudienceMember.of(d)
+        return MemberRow(m.member_id, m.first_name, m.last_name, m.email,
+                         m.cohorts[0][1] if m.cohorts else None, m.cohorts[0][0] if m.cohorts else "")
 
 
 def _helper_doc(h: Helper) -> Document:
@@ -322,31 +311,17 @@ class MongoSavedJobs:
 
 
 class MongoMembershipProjection:
-    """Each member's dues-membership state, from members' `membership_*` events (the latest
-    transition wins, by its `at`; a redelivered or older one changes nothing)."""
+    """Each member's dues-membership state, from the same audience projection (members'
+    `membership_*` transitions folded by `servicekit.segments`: the latest by its `at` wins)."""
 
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
-        self._col = db[MEMBERSHIPS]
+        self._col = db[AUDIENCE]
         self._session = session
 
-    async def apply(self, m: ProjectMembership) -> bool:
-        if await is_erased(self._col.database, m.tenant, m.member_id, self._session):
-            return False
-        current = await self._col.find_one({"tenant": m.tenant, "_id": m.member_id}, {"at": 1},
-                                           session=self._session)
-        if current is not None and current["at"].replace(tzinfo=m.at.tzinfo) > m.at:
-            return False
-        await self._col.update_one({"tenant": m.tenant, "_id": m.member_id},
-                                   {"$set": {"status": m.status, "at": m.at}}, upsert=True, session=self._session)
-        return True
-
     async def status(self, tenant: str, member_id: str) -> str | None:
-        d = await self._col.find_one({"tenant": tenant, "_id": member_id}, {"status": 1}, session=self._session)
-        return None if d is None else str(d["status"])
-
-    async def erase(self, tenant: str, member_id: str) -> int:
-        result = await self._col.delete_one({"tenant": tenant, "_id": member_id}, session=self._session)
-        return int(result.deleted_count)
+        d = await self._col.find_one({"_id": member_id, "tenant": tenant}, {"membership_state": 1},
+                                     session=self._session)
+        return None if d is None or d.get("membership_state") is None else str(d["membership_state"])
 
 
 def _benefit_doc(b: Benefit) -> Document:

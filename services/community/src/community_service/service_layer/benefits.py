@@ -1,4 +1,4 @@
-"""Use cases of member benefits, and the projection of members' membership state they need."""
+"""Use cases of member benefits (dues state read from the audience projection)."""
 
 from __future__ import annotations
 
@@ -25,12 +25,6 @@ class BenefitView:
     eligible: bool
     code: str | None  # revealed: staff, or a member who redeemed it
     staff: bool
-
-
-async def project_membership(cmd: c.ProjectMembership, uow: CommunityUnitOfWork) -> None:
-    async with uow:
-        await uow.memberships.apply(cmd)
-        await uow.commit()
 
 
 async def publish_benefit(cmd: c.PublishBenefit, uow: CommunityUnitOfWork, clock: Clock = utcnow) -> BenefitView:

@@ -9,22 +9,6 @@ from community_service.domain.helping import Target
 
 
 @dataclass(frozen=True)
-class ProjectMember:
-    """A member as community needs them: names and email (revealed after an acceptance),
-    main cohort (routing, figures by class)."""
-
-    tenant: str
-    member_id: str
-    version: int
-    first_name: str
-    last_name: str
-    email: str | None
-    locale: str
-    cohorts: tuple[tuple[str, int], ...]
-    deceased: bool = False
-
-
-@dataclass(frozen=True)
 class SetHelperProfile:
     tenant: str
     member_id: str
@@ -175,14 +159,6 @@ class ListJobs:
 
 
 # -- benefits and the membership projection ---------------------------------------------------
-
-@dataclass(frozen=True)
-class ProjectMembership:
-    tenant: str
-    member_id: str
-    status: str
-    at: datetime
-
 
 @dataclass(frozen=True)
 class PublishBenefit:

@@ -6,7 +6,6 @@ from typing import Protocol
 from community_service.domain.benefits import Benefit
 from community_service.domain.helping import Helper, HelpRequest
 from community_service.domain.jobs import JobOffer
-from community_service.service_layer.commands import ProjectMember, ProjectMembership
 from servicekit.uow import ErasingUnitOfWork
 
 
@@ -26,9 +25,7 @@ class MemberView(Protocol):
 
 
 class MemberProjection(Protocol):
-    async def apply(self, member: ProjectMember) -> bool: ...
     async def get(self, tenant: str, member_id: str) -> MemberView | None: ...
-    async def erase(self, tenant: str, member_id: str) -> int: ...
 
 
 class HelperRepository(Protocol):
@@ -68,9 +65,7 @@ class SavedJobs(Protocol):
 
 
 class MembershipProjection(Protocol):
-    async def apply(self, m: ProjectMembership) -> bool: ...
     async def status(self, tenant: str, member_id: str) -> str | None: ...
-    async def erase(self, tenant: str, member_id: str) -> int: ...
 
 
 class BenefitRepository(Protocol):
