@@ -58,4 +58,4 @@ def test_erasure_confirmers_are_the_other_services_once_each() -> None:
 
     confirmers = erasure_confirmers()
     assert "members" not in confirmers and len(confirmers) == len(set(confirmers))
-    assert set(confirmers) == {"events", "fundraising", "notifications"}
+    assert set(confirmers) == {"events", "fundraising", "notifications", "community"}

@@ -16,7 +16,7 @@ from servicekit import nats_auth
 
 from ..conftest import REPO
 
-SERVICES = ("members", "events", "fundraising", "notifications", "gateway")
+SERVICES = ("members", "events", "fundraising", "notifications", "community", "gateway")
 
 
 def _compose_binary() -> Path:

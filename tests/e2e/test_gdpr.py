@@ -21,7 +21,7 @@ from pymongo import AsyncMongoClient
 from alumni_local.runner import Platform
 
 pytestmark = pytest.mark.e2e
-DATABASES = ("alumni_members", "alumni_events", "alumni_fundraising", "alumni_notifications")
+DATABASES = ("alumni_members", "alumni_events", "alumni_fundraising", "alumni_notifications", "alumni_community")
 NAMING_THE_ERASED = {"org.alumni.members.member_erasure_requested.v1", "org.alumni.members.member_erased.v1"}
 
 
@@ -101,12 +101,12 @@ async def test_export_then_erasure_leaves_no_trace_outside_pseudonymised_account
             assert r.status_code == 200, r.text
             body: dict[str, Any] = r.json()
             s = body["services"]
-            complete = s["events"]["members"] and s["notifications"]["notifications"] and \
+            complete = s["events"]["members"] and s["community"]["audience"] and s["notifications"]["notifications"] and \
                 s["notifications"]["contacts"] and s["notifications"]["contacts"][0].get("consents", {}).get("newsletter")
             return body if complete else None
 
         export = await eventually(exported, "every service to hold the member's data")
-        assert set(export["services"]) == {"members", "events", "fundraising", "notifications"}
+        assert set(export["services"]) == {"members", "events", "fundraising", "notifications", "community"}
         assert export["services"]["members"]["members"][0]["phone"] == phone
         assert len(export["services"]["members"]["consent_records"]) == 3
         assert export["services"]["fundraising"]["donations"][0]["amount"]["minor_units"] == 15000

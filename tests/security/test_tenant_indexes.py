@@ -5,6 +5,7 @@ queues and sweeps."""
 from __future__ import annotations
 
 from events_service.adapters.mongo_desk import DESK_INDEXES as EVENTS_DESK
+from community_service.adapters.mongo_repository import INDEXES as COMMUNITY
 from events_service.adapters.mongo_repository import INDEXES as EVENTS
 from fundraising_service.adapters.mongo_repository import INDEXES as FUNDRAISING
 from members_service.adapters.mongo_indexes import INDEXES as MEMBERS
@@ -31,11 +32,13 @@ CROSS_TENANT = {
     ("members", "showcase_expiry"): "showcase expiry sweep",
     ("erasures", "erasures_by_deadline"): "erasure deadline watch",
     ("dues_memberships", "dues_memberships_due"): "membership scheduler (members)",
+    ("help_requests", "help_requests_due"): "help-request scheduler (community)",
+    ("jobs", "jobs_expiry"): "job-offer expiry sweep (community)",
     ("dues_memberships", "dues_reminders_active"): "dues reminder sweep (notifications)",
     ("dues_memberships", "dues_reminders_grace"): "dues reminder sweep (notifications)",
     ("newsletters", "newsletters_due"): "newsletter fan-out sweep (notifications)",
 }
-ALL = [*EVENTS, *EVENTS_DESK, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
+ALL = [*COMMUNITY, *EVENTS, *EVENTS_DESK, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
        *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES,
        *NEWSLETTER_INDEXES, *AUDIENCE_INDEXES]
 

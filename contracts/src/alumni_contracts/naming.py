@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-SERVICES = ("members", "events", "fundraising", "notifications")
+SERVICES = ("members", "events", "fundraising", "notifications", "community")
 _TENANT = re.compile(r"^[a-z0-9-]{2,32}$")
 _TOKEN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _NATS_NAME = re.compile(r"^[A-Za-z0-9_-]{1,32}$")

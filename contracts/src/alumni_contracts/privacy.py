@@ -20,7 +20,7 @@ from alumni_contracts.envelope import EventData
 
 EXPORT_MEMBER_DATA = "export_member_data"
 # Services holding personal data, in the order an export lists them.
-DATA_HOLDERS = ("members", "events", "fundraising", "notifications")
+DATA_HOLDERS = ("members", "events", "fundraising", "notifications", "community")
 # How long the platform gives itself to complete an erasure (GDPR art. 12(3): one month).
 ERASURE_DEADLINE_DAYS = 30
 

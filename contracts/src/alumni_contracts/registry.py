@@ -59,6 +59,7 @@ REGISTRY = EventRegistry()
 def _register_all() -> None:
     # Imported here so that importing the registry registers every published contract.
     from alumni_contracts.events import desk_v1
+    from alumni_contracts.community import v1 as community_v1
     from alumni_contracts.events import v1 as events_v1
     from alumni_contracts.fundraising import receipts as fundraising_receipts
     from alumni_contracts.fundraising import v1 as fundraising_v1
@@ -103,6 +104,8 @@ def _register_all() -> None:
         REGISTRY.register(desk_event)
     for receipt_event in fundraising_receipts.ALL:
         REGISTRY.register(receipt_event)
+    for community_event in community_v1.ALL:
+        REGISTRY.register(community_event)
 
 
 _register_all()

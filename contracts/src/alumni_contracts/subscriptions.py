@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alumni_contracts import naming
+from alumni_contracts.community.v1 import MemberDataErased as CommunityDataErased
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.desk_v1 import AttendeeCheckedIn
 from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
@@ -76,7 +77,7 @@ class Subscription:
 
 
 # Services that evaluate segments (`alumni_contracts.segments`) on their own audience projection.
-AUDIENCE_CONSUMERS = ("events", "notifications")
+AUDIENCE_CONSUMERS = ("events", "notifications", "community")
 AUDIENCE_EVENTS: tuple[tuple[type[EventData], str], ...] = (
     (MemberRegistered, "aud_registered"),
     (MemberProfileUpdated, "aud_profile"),
@@ -111,6 +112,10 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("members", EventsDataErased, "events_erased"),
     Subscription("members", FundraisingDataErased, "fundraising_erased"),
     Subscription("members", NotificationsDataErased, "notifs_erased"),
+    # Community (issue 14): names, email, cohorts and dues-membership state come from its audience
+    # projection (`servicekit.segments`, the `audience` lane below); erasure like the others.
+    Subscription("community", MemberErasureRequested, "erasure_requested"),
+    Subscription("members", CommunityDataErased, "community_erased"),
     # Dues: payments are inputs to members' membership rules (issue 10).
     Subscription("members", DuesPaid, "dues_paid"),
     Subscription("members", DuesPaymentFailed, "dues_failed"),

@@ -39,7 +39,7 @@ class Seeder(threading.Thread):
     crashes during the seed is restarted; the seed's requests retry meanwhile)."""
 
     def __init__(self, gateway_url: str, token: str, count: int,
-                 alumnus_token: Callable[[str], str] | None = None) -> None:
+                 alumnus_token: Callable[[str], str] | None = None, partner_token: str | None = None) -> None:
         super().__init__(name="demo-seed", daemon=True)
         self.count = count
         self.gateway_url = gateway_url
@@ -54,7 +54,7 @@ class Seeder(threading.Thread):
         self._loop = asyncio.new_event_loop()
         self._task = self._loop.create_task(
             seed(gateway_url, token, count, progress=show_progress, retried=self.retried, dues=self.dues,
-                 events=self.events))
+                 events=self.events, alumnus_token=alumnus_token, partner_token=partner_token))
 
     def run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -193,7 +193,8 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
         if demo_members:
             print(f"Seeding {demo_members} demo alumni in tenant 'demo' (the console is already up) ...", flush=True)
             seeder = Seeder(platform.gateway_url, platform.issue_token("manager", subject=SEED_SUBJECT), demo_members,
-                            alumnus_token=lambda member_id: platform.issue_token("alumnus", member_id=member_id))
+                            alumnus_token=lambda member_id: platform.issue_token("alumnus", member_id=member_id),
+                            partner_token=platform.issue_token("partner", subject="demo-recruiter"))
             seeder.start()
         supervisor = Supervisor(platform)
         parent = ParentWatch(os.getppid())

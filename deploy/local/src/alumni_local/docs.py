@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings
 
 from alumni_contracts import asyncapi, catalogue, naming
 from alumni_local.manifests import topology_json
+from community_service.config import CommunitySettings
 from events_service.config import EventsSettings
 from fundraising_service.config import FundraisingSettings
 from gateway_service.config import GatewaySettings
@@ -26,6 +27,7 @@ SETTINGS: list[tuple[str, type[BaseSettings]]] = [
     ("events", EventsSettings),
     ("fundraising", FundraisingSettings),
     ("notifications", NotificationsSettings),
+    ("community", CommunitySettings),
     ("topology (alumni-ops, local runner)", TopologySettings),
 ]
 

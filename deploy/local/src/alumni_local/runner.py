@@ -47,7 +47,7 @@ from servicekit.nats_auth import (
 )
 from servicekit.topology import TopologySettings, apply, apply_partner_stream
 
-SERVICES = ("members", "events", "fundraising", "notifications")
+SERVICES = ("members", "events", "fundraising", "notifications", "community")
 
 
 @dataclass

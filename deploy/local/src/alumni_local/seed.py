@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
+from alumni_local.seed_community import seed_community
 from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_events import EventsDemo, seed_events_demo
 from alumni_local.seed_gifts import seed_gifts
@@ -82,10 +83,13 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
                progress: Callable[[int, int], None] | None = None,
                retried: Counter[str] | None = None,
                transport: httpx.AsyncBaseTransport | None = None,
-               dues: DuesDemo | None = None, events: EventsDemo | None = None) -> tuple[int, int]:
+               dues: DuesDemo | None = None, events: EventsDemo | None = None,
+               alumnus_token: Callable[[str], str] | None = None,
+               partner_token: str | None = None) -> tuple[int, int]:
     """Returns (registered or already present, failed). `retried` counts the requests retried
     by reason (`429`, `503`, `ConnectError`, …); `transport` replaces the network (tests);
-    `dues`, when given, receives the dues demo (`seed_dues`)."""
+    `dues`, when given, receives the dues demo (`seed_dues`); `alumnus_token(member_id)` lets the
+    community demo act as alumni (`seed_community`)."""
     done = failed = 0
     semaphore = asyncio.Semaphore(concurrency)
     retries: Counter[str] = Counter() if retried is None else retried
@@ -135,6 +139,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         receipts_demo = await seed_receipts(client)
         for problem in [*entity_problems, *receipts_demo.problems]:
             print(f"seed receipts: {problem}", file=sys.stderr)
+        # Community (issue 14): helpers, help requests, one accepted and reported.
+        for problem in await seed_community(client, gateway_url, alumnus_token, partner_token):
+            print(f"seed community: {problem}", file=sys.stderr)
     return done, failed
 
 

@@ -40,7 +40,7 @@ OPS = "ops"
 PARTNER_STREAM = "EVENTS"
 # API prefix under which a partner account reaches the platform's consumer-creation calls.
 PARTNER_API_PREFIX = "$JS.alumni.API"
-SERVED = ("members", "events", "fundraising", "notifications")  # answer cmd./qry. of their own
+SERVED = ("members", "events", "fundraising", "notifications", "community")  # answer cmd./qry. of their own
 
 
 @dataclass(frozen=True)

@@ -291,7 +291,7 @@ def test_export_asks_every_data_holder_and_fails_rather_than_return_a_partial_ex
     r = client.get("/api/v1/members/m1/export", headers=auth(issuer))
     assert r.status_code == 200
     assert sorted(c["subject"] for c in bus.calls) == [f"qry.{s}.export_member_data" for s in
-                                                      ("events", "fundraising", "members", "notifications")]
+                                                      ("community", "events", "fundraising", "members", "notifications")]
     bus.reply = Reply(ok=False, problem=Problem(type=problem_type("unavailable"), title="Service unavailable",
                                                 status=503))
     assert client.get("/api/v1/members/m1/export", headers=auth(issuer)).status_code == 503

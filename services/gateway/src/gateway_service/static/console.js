@@ -948,6 +948,227 @@ $("mail-older").addEventListener("click", async () => {
 });
 $("refresh-mail").addEventListener("click", () => loadMail(true));
 
+// -- community (issue 14): mutual aid -----------------------------------------------------------
+// An alumnus asks for help, answers requests offered to them, opts in as a helper; staff see the
+// outcome figures (groups under 5 arrive suppressed from the service and are shown as such).
+const HELP_TOPICS = {career_change: "Reconversion · Career change", first_job: "Premier emploi · First job",
+  industry: "Un secteur · An industry", company: "Une entreprise · A company", relocation: "Mobilité · Relocation",
+  other: "Autre · Other"};
+const HELP_STATUS = {open: "en attente d'aidant · waiting for a helper", offered: "proposée · offered",
+  accepted: "acceptée · accepted", met: "rencontre faite · met", outcome_reported: "bilan fait · outcome reported",
+  declined: "déclinée · declined", expired: "expirée · expired"};
+const HELP_OUTCOMES = {helped: "Aidé · Helped", partly: "En partie · Partly", not_helped: "Pas aidé · Not helped"};
+const helpLabel = (table, code) => Object.hasOwn(table, code) ? table[code] : code;
+const helpContact = (r) => r.contact
+  ? `${r.contact.first_name} ${r.contact.last_name}${r.contact.email ? " — " + r.contact.email : ""}` : "—";
+async function helpAction(path, body) {
+  report("help-error");
+  try { await api(path, json("POST", body, once())); await loadHelp(); } catch (e) { report("help-error", e); }
+}
+function myHelpRow(r) {
+  const base = `/api/v1/help-requests/${encodeURIComponent(r.request_id)}`;
+  const actions = [];
+  if (r.status === "accepted") actions.push(button("Nous nous sommes vus · We met", () => helpAction(base + "/met", {})));
+  if (r.status === "accepted" || r.status === "met") {
+    for (const [code, text] of Object.entries(HELP_OUTCOMES)) {
+      actions.push(button(text, () => helpAction(base + "/outcome", {outcome: code}), {class: "help-outcome", dataset: {outcome: code}}));
+    }
+  }
+  return h("tr", {dataset: {request: r.request_id}}, cell(dateTime(r.created_at)), cell(helpLabel(HELP_TOPICS, r.topic)),
+    h("td", {class: "help-status"}, helpLabel(HELP_STATUS, r.status)), h("td", {class: "help-contact"}, helpContact(r)),
+    h("td", {}, actions));
+}
+function offeredRow(r) {
+  const base = `/api/v1/help-requests/${encodeURIComponent(r.request_id)}`;
+  const mine = (r.offers || [])[0];
+  const actions = mine && mine.status === "pending" && r.status === "offered"
+    ? [button("Accepter · Accept", () => helpAction(base + "/answer", {accept: true}), {class: "help-accept"}),
+       button("Décliner · Decline", () => helpAction(base + "/answer", {accept: false}), {class: "help-decline"})]
+    : [];
+  const from = `${r.requester_first_name}${r.requester_cohort_year ? " (" + r.requester_cohort_year + ")" : ""}`;
+  return h("tr", {dataset: {request: r.request_id}}, cell(dateTime(r.created_at)), cell(from),
+    cell(`${helpLabel(HELP_TOPICS, r.topic)} — ${r.summary}`),
+    h("td", {class: "help-status"}, helpLabel(HELP_STATUS, r.status)), h("td", {class: "help-contact"}, helpContact(r)),
+    h("td", {}, actions));
+}
+async function loadHelperProfile() {
+  const box = $("helper-topics");
+  if (!box.querySelector("input")) {
+    append(box, Object.entries(HELP_TOPICS).map(([code, text]) =>
+      h("label", {}, h("input", {type: "checkbox", name: "topics", value: code}), " ", text)));
+  }
+  const p = await api("/api/v1/me/helper-profile");
+  if (!p.opted_in) { $("helper-status").textContent = "Pas encore aidant · Not a helper yet"; return; }
+  const form = $("helper-profile");
+  for (const input of form.querySelectorAll("input[name=topics]")) input.checked = p.topics.includes(input.value);
+  form.elements.monthly_capacity.value = p.monthly_capacity;
+  form.elements.sector.value = p.sector;
+  form.elements.city.value = p.city;
+  form.elements.active.checked = p.active;
+  $("helper-status").textContent = `${p.active ? "Disponible · Available" : "Indisponible · Unavailable"} — ` +
+    `${p.offers_this_month}/${p.monthly_capacity} ce mois-ci · this month`;
+}
+async function loadHelp() {
+  const linked = Boolean(claims().member_id);
+  $("help-panel").hidden = !linked;
+  if (!linked) return;
+  report("help-error");
+  try {
+    const [mine, offered] = await Promise.all([api("/api/v1/help-requests?scope=mine"),
+      api("/api/v1/help-requests?scope=offered")]);
+    $("help-mine").replaceChildren(...mine.items.map(myHelpRow));
+    $("help-offered").replaceChildren(...offered.items.map(offeredRow));
+    await loadHelperProfile();
+  } catch (e) { report("help-error", e); }
+}
+$("help-ask").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("help-error");
+  const f = new FormData(ev.target);
+  const body = {topic: f.get("topic"), summary: f.get("summary"),
+    target: {sector: f.get("sector") || "", city: f.get("city") || ""}};
+  try { await api("/api/v1/help-requests", json("POST", body, once())); ev.target.reset(); await loadHelp(); }
+  catch (e) { report("help-error", e); }
+});
+$("helper-profile").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("help-error");
+  const form = ev.target;
+  const body = {topics: [...form.querySelectorAll("input[name=topics]:checked")].map(i => i.value),
+    monthly_capacity: Number(form.elements.monthly_capacity.value), sector: form.elements.sector.value,
+    city: form.elements.city.value, active: form.elements.active.checked};
+  try { await api("/api/v1/me/helper-profile", json("PUT", body, once())); await loadHelperProfile(); }
+  catch (e) { report("help-error", e); }
+});
+$("refresh-help").addEventListener("click", loadHelp);
+const helpRate = (x) => x === null || x === undefined ? "—" : `${(x * 100).toFixed(0)} %`;
+function helpFigureRow(r) {
+  const suppressed = "< 5 (masqué · suppressed)";
+  const statuses = r.by_status ? Object.entries(r.by_status).map(([k, n]) => `${helpLabel(HELP_STATUS, k)}: ${n}`).join(", ") : "";
+  return h("tr", {dataset: {group: r.group}, class: r.suppressed ? "suppressed" : null},
+    cell(r.group === "all" ? "Toutes · All" : r.group === "unknown" ? "Inconnue · Unknown" : r.group),
+    cell(r.suppressed ? suppressed : r.requests), cell(statuses), cell(helpRate(r.acceptance_rate)),
+    cell(r.median_hours_to_first_answer === null || r.median_hours_to_first_answer === undefined ? "—"
+      : `${r.median_hours_to_first_answer} h`));
+}
+async function loadHelpFigures() {
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("help-figures-panel").hidden = !staff;
+  if (!staff) return;
+  report("help-figures-error");
+  try {
+    const f = await api("/api/v1/help-requests/figures");
+    $("help-figures").replaceChildren(helpFigureRow(f.total), ...f.by_cohort.map(helpFigureRow),
+      ...(f.by_program || []).map(helpFigureRow));
+    $("help-helpers").textContent = f.helpers_active === null ? "Aidants : moins de 5 · Helpers: fewer than 5"
+      : `Aidants actifs · Active helpers: ${f.helpers_active} — proches de leur capacité · near capacity: ${f.helpers_near_capacity}`;
+  } catch (e) { report("help-figures-error", e); }
+}
+$("refresh-help-figures").addEventListener("click", loadHelpFigures);
+
+// -- community (issue 14): the job and internship board ---------------------------------------------
+// Descriptions are shown as their Markdown text (this console renders data as text only; the
+// API's sanitised `html_fr`/`html_en` are for the web and mobile clients).
+const JOB_CONTRACTS = {permanent: "CDI · Permanent", fixed_term: "CDD · Fixed term", internship: "Stage · Internship",
+  apprenticeship: "Alternance · Apprenticeship", freelance: "Indépendant · Freelance", vie: "VIE"};
+const jobTitle = (j) => h("div", {}, h("strong", {}, j.title), " — ", j.company);
+function jobRow(j) {
+  const actions = [];
+  if (claims().member_id && !j.mine) {
+    actions.push(button(j.saved ? "Retirer · Unsave" : "Sauvegarder · Save", () => jobCall(
+      `/api/v1/jobs/${encodeURIComponent(j.job_id)}/saved`, {method: j.saved ? "DELETE" : "PUT"}), {class: "job-save"}));
+  }
+  if (j.apply_url && /^https:\/\//.test(j.apply_url)) {
+    const link = h("a", {rel: "noopener noreferrer nofollow", target: "_blank"}, "Postuler · Apply");
+    link.href = j.apply_url;
+    actions.push(link);
+  } else if (j.apply_email) actions.push(h("span", {}, j.apply_email));
+  if (j.saves !== null && j.saves !== undefined) actions.push(h("span", {class: "job-saves"}, ` ${j.saves} ♥`));
+  return h("tr", {dataset: {job: j.job_id}}, h("td", {}, jobTitle(j), h("small", {}, j.description_fr || j.description_en)),
+    cell(`${j.city} (${j.country})`), cell(helpLabel(JOB_CONTRACTS, j.contract)),
+    cell(j.expires_at ? dateTime(j.expires_at) : "—"), h("td", {}, actions));
+}
+function reviewRow(j) {
+  const base = `/api/v1/jobs/${encodeURIComponent(j.job_id)}/review`;
+  return h("tr", {dataset: {job: j.job_id}}, h("td", {}, jobTitle(j)), cell(j.description_fr || j.description_en),
+    cell(dateTime(j.created_at)), h("td", {},
+      button("Valider · Approve", () => jobCall(base, json("POST", {approve: true}, once())), {class: "job-approve"}),
+      button("Refuser · Reject", () => jobCall(base, json("POST", {approve: false, reason: "Hors charte · Off charter"}, once())),
+        {class: "job-reject"})));
+}
+async function jobCall(path, options) {
+  report("jobs-error");
+  try { await api(path, options); await loadJobs(); } catch (e) { report("jobs-error", e); }
+}
+async function loadJobs() {
+  report("jobs-error");
+  const f = new FormData($("jobs-search"));
+  const params = new URLSearchParams();
+  for (const key of ["contract", "city", "q"]) if (f.get(key)) params.set(key, f.get(key));
+  try {
+    const found = await api(`/api/v1/jobs?${params}`);
+    $("jobs").replaceChildren(...found.items.map(jobRow));
+    const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+    $("jobs-review-box").hidden = !staff;
+    if (staff) $("jobs-review").replaceChildren(...(await api("/api/v1/jobs/review-queue")).items.map(reviewRow));
+  } catch (e) { report("jobs-error", e); }
+}
+$("jobs-search").addEventListener("submit", (ev) => { ev.preventDefault(); loadJobs(); });
+$("refresh-jobs").addEventListener("click", loadJobs);
+$("job-post").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("jobs-error");
+  const f = new FormData(ev.target);
+  const body = {title: f.get("title"), company: f.get("company"), city: f.get("city"), sector: f.get("sector") || "",
+    contract: f.get("contract"), remote: f.get("remote"), description_fr: f.get("description_fr") || "",
+    description_en: f.get("description_en") || "", apply_url: f.get("apply_url") || null};
+  try {
+    const job = await api("/api/v1/jobs", json("POST", body, once()));
+    $("job-post-result").textContent = job.status === "pending"
+      ? "Envoyée pour validation · Sent for approval" : "Publiée · Published";
+    ev.target.reset();
+    await loadJobs();
+  } catch (e) { report("jobs-error", e); }
+});
+
+// -- community (issue 14): member benefits --------------------------------------------------------
+function benefitRow(b) {
+  const actions = [];
+  if (claims().member_id && b.code === null) {
+    actions.push(b.eligible
+      ? button("Voir le code · Show the code", () => benefitRedeem(b.benefit_id), {class: "benefit-redeem"})
+      : h("span", {class: "benefit-locked"}, "Réservé aux cotisants · For dues-paying members"));
+  }
+  if (b.redemptions !== null && b.redemptions !== undefined) actions.push(h("span", {}, `${b.redemptions} utilisations · uses`));
+  return h("tr", {dataset: {benefit: b.benefit_id}}, h("td", {}, h("strong", {}, b.title), h("small", {}, b.description)),
+    cell(b.partner), cell(b.conditions), cell(b.members_only ? "Cotisants · Members" : "Tous · All"),
+    h("td", {class: "benefit-code"}, b.code || "—"), h("td", {}, actions));
+}
+async function benefitRedeem(id) {
+  report("benefits-error");
+  try {
+    await api(`/api/v1/benefits/${encodeURIComponent(id)}/redeem`, json("POST", {}, once()));
+    await loadBenefits();
+  } catch (e) { report("benefits-error", e); }
+}
+async function loadBenefits() {
+  report("benefits-error");
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("benefit-publish").hidden = !staff;
+  try {
+    $("benefits").replaceChildren(...(await api("/api/v1/benefits")).items.map(benefitRow));
+  } catch (e) { report("benefits-error", e); }
+}
+$("refresh-benefits").addEventListener("click", loadBenefits);
+$("benefit-publish").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("benefits-error");
+  const f = ev.target.elements;
+  const body = {title: f.title.value, partner: f.partner.value, code: f.code.value, conditions: f.conditions.value,
+    members_only: f.members_only.checked};
+  try { await api("/api/v1/benefits", json("POST", body, once())); ev.target.reset(); await loadBenefits(); }
+  catch (e) { report("benefits-error", e); }
+});
 // -- newsletters: compose (FR/EN Markdown) to a segment, preview, send now or later, figures ---
 const listOf = (text, sep) => String(text || "").split(sep).map(s => s.trim()).filter(Boolean);
 function segmentOf(f) {
@@ -1479,7 +1700,7 @@ async function loadMyRegistrations() {
 }
 $("refresh-my-registrations").addEventListener("click", loadMyRegistrations);
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadEvents(); loadMyRegistrations(); loadCampaigns(); loadGiveCampaigns(); loadMyReceipts(); loadReceiptEntities(); }
+function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadEvents(); loadMyRegistrations(); loadCampaigns(); loadGiveCampaigns(); loadMyReceipts(); loadReceiptEntities(); loadHelp(); loadHelpFigures(); loadJobs(); loadBenefits(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.

@@ -1,0 +1,1 @@
+"""Community service: mutual aid (*entraide*), mentoring, jobs, benefits, career outcomes."""

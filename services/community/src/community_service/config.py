@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from servicekit.settings import ServiceSettings
+
+
+class CommunitySettings(ServiceSettings):
+    """Environment variables prefixed `COMMUNITY_`."""
+
+    model_config = SettingsConfigDict(env_prefix="COMMUNITY_", extra="ignore")
+
+    mongo_db: str = Field("alumni_community", description="Database owned by this service.")
+    http_port: int = Field(8105, description="Port of /health and /metrics (0: none).")
+    help_helpers_per_round: int = Field(2, ge=1, le=10, description="Helpers a help request is offered to at once.")
+    help_nudge_days: float = Field(7.0, gt=0, description="Days without an answer before a request is re-routed.")
+    help_max_rounds: int = Field(3, ge=1, le=10, description="Routing rounds before a request expires.")
+    help_expire_days: float = Field(30.0, gt=0, description="Days after which an unaccepted request expires.")
+    help_max_requests_per_week: int = Field(3, ge=1, description="Help requests one alumnus may open per 7 days.")
+    help_max_open_requests: int = Field(2, ge=1, description="Requests one alumnus may have waiting at once.")
+    help_sweep_seconds: float = Field(300.0, gt=0, description="Period of the help-request scheduler (leased).")
+    job_sweep_seconds: float = Field(600.0, gt=0, description="Period of the job-offer expiry sweep (leased).")
