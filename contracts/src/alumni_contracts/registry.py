@@ -84,7 +84,7 @@ def _register_all() -> None:
                   events_v1.EventScheduled, events_v1.MemberDataErased, fundraising_v1.DonationReceived,
                   fundraising_v1.DuesPaid, fundraising_v1.DuesPaymentFailed, fundraising_v1.DuesRefunded,
                   fundraising_v1.MemberDataErased, notifications_v1.NotificationSent,
-                  notifications_v1.MemberDataErased):
+                  notifications_v1.MemberDataErased, notifications_v1.PartnerWebhookDisabled):
         REGISTRY.register(model)
     for membership_event in membership_v1.ALL:
         REGISTRY.register(membership_event)

@@ -22,6 +22,7 @@ from notifications_service.adapters.templates import JinjaRenderer
 from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
 from notifications_service.config import NotificationsSettings
 from notifications_service.domain.reminders import MembershipView, ReminderPolicy
+from notifications_service.entrypoints import partner_webhooks
 from notifications_service.entrypoints.mailer_worker import mailer_worker
 from notifications_service.entrypoints.subscribers import event_handlers
 from notifications_service.service_layer import handlers
@@ -79,4 +80,9 @@ def build(infra: Infrastructure) -> ServiceParts:
     parts.stoppers = [*parts.stoppers, reminders.stop]
     parts.requests = [*parts.requests, export_handler("notifications", infra.db, export_queries)]
     parts.indexes = INDEXES
+    webhooks = partner_webhooks.build(infra)
+    parts.requests = [*parts.requests, *webhooks.requests]
+    parts.workers = [*parts.workers, *webhooks.workers]
+    parts.stoppers = [*parts.stoppers, *webhooks.stoppers]
+    parts.indexes = [*parts.indexes, *webhooks.indexes]
     return parts
