@@ -9,6 +9,7 @@ from fundraising_service.adapters.mongo_repository import INDEXES as FUNDRAISING
 from members_service.adapters.mongo_indexes import INDEXES as MEMBERS
 from members_service.adapters.mongo_indexes import OBSOLETE_INDEXES as MEMBERS_OBSOLETE
 from notifications_service.adapters.mongo_repository import INDEXES as NOTIFICATIONS
+from notifications_service.adapters.partner_webhooks_repository import INDEXES as PARTNER_WEBHOOKS
 from servicekit.idempotency import idempotency_indexes
 from servicekit.inbox import inbox_indexes
 from servicekit.outbox import outbox_indexes
@@ -29,8 +30,10 @@ CROSS_TENANT = {
     ("dues_memberships", "dues_memberships_due"): "membership scheduler (members)",
     ("dues_memberships", "dues_reminders_active"): "dues reminder sweep (notifications)",
     ("dues_memberships", "dues_reminders_grace"): "dues reminder sweep (notifications)",
+    ("partner_webhooks", "partner_webhooks_by_status"): "webhook dispatcher: every tenant's active subscriptions",
+    ("partner_webhook_deliveries", "partner_deliveries_ttl"): "TTL",
 }
-ALL = [*EVENTS, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
+ALL = [*EVENTS, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *PARTNER_WEBHOOKS, *outbox_indexes(7),
        *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES]
 
 
