@@ -81,24 +81,27 @@ class RotatePartnerWebhookSecret(Request):
         "Hours during which deliveries carry a signature with the old secret too (0: revoke it now)."))
 
 
-class ReplayPartnerWebhook(Request):
+class ReplayStart(Request):
     """Replay from a stream sequence (`stream` + `from_sequence`) or from a date (`from_time`,
     every stream the subscription covers). Deliveries of a replay carry the original event ids."""
 
-    webhook_id: Identifier
     from_time: Timestamp | None = Field(None, description="Replay events published at or after this instant.")
     stream: Annotated[str, StringConstraints(pattern=r"^EVT_[A-Z]+$")] | None = Field(
         None, description="Stream of `from_sequence` (e.g. `EVT_MEMBERS`).")
     from_sequence: int | None = Field(None, ge=1, description="Replay that stream from this sequence.")
 
     @model_validator(mode="after")
-    def _one_start(self) -> ReplayPartnerWebhook:
+    def _one_start(self) -> ReplayStart:
         by_sequence = self.from_sequence is not None or self.stream is not None
         if by_sequence == (self.from_time is not None):
             raise ValueError("give either from_time, or stream and from_sequence")
         if by_sequence and (self.from_sequence is None or self.stream is None):
             raise ValueError("a replay by sequence needs both stream and from_sequence")
         return self
+
+
+class ReplayPartnerWebhook(ReplayStart):
+    webhook_id: Identifier
 
 
 class ListPartnerWebhookDeliveries(Request):

@@ -24,6 +24,7 @@ from gateway_service.entrypoints import (
     kpi_routes,
     members_routes,
     membership_routes,
+    partner_routes,
     payment_routes,
     privacy_routes,
     relations_routes,
@@ -91,7 +92,7 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
                             status_code=200 if bus_ok else 503)
 
     for area in (members_routes, relations_routes, privacy_routes, imports_routes, activity_routes,
-                 membership_routes, payment_routes, kpi_routes):
+                 membership_routes, payment_routes, kpi_routes, partner_routes):
         app.include_router(area.router)
 
     @app.get("/api/v1/dev/mailbox", tags=["development"], include_in_schema=dev_mailbox_url is not None)

@@ -11,7 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications_service.domain.partner_webhooks import Mode, PartnerWebhook, Replay, Secret, Status
-from servicekit.domain import AggregateRoot
+from servicekit.domain import AggregateRoot, ConcurrencyConflict
 from servicekit.mongo import Document, IndexSpec
 from servicekit.outbox import OutboxWakeup
 from servicekit.uow import ContractMapper, MongoUnitOfWork
@@ -31,7 +31,7 @@ INDEXES = [
 
 
 def _aware(at: datetime | None) -> datetime | None:
-    return None if at is None or at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return None if at is None else at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def to_document(w: PartnerWebhook) -> Document:
@@ -57,7 +57,7 @@ def from_document(d: Document) -> PartnerWebhook:
                         _aware(r.get("from_time"))) for r in d.get("replays", [])])
 
 
-class ConcurrentChange(Exception):
+class ConcurrentChange(ConcurrencyConflict):
     """The subscription changed since it was read: the caller retries."""
 
 

@@ -110,7 +110,7 @@ class Pump:
             while not self.halted:
                 try:
                     msgs = await sub.fetch(batch=self.d.settings.concurrency, timeout=self.d.settings.fetch_wait)
-                except nats.errors.TimeoutError:
+                except (nats.errors.TimeoutError, TimeoutError):
                     msgs = []
                 if msgs:
                     await asyncio.gather(*(self.handle(m) for m in msgs))
@@ -148,13 +148,15 @@ class Pump:
             await msg.ack()
             return
         attempt = 0
-        while True:
+        while not self.halted:
             attempt += 1
             secrets = [s.value for s in self.webhook.signing_secrets(_now())]  # rotation applies at once
             result: Attempt = await self.d.delivery.deliver(self.webhook.url, event, self.webhook.mode, secrets)
             if result.ok:
                 await self.d.record(entry, attempt, "delivered", result.status_code, None, result.duration_ms)
                 await msg.ack()
+                return
+            if self.halted:  # disabled meanwhile: left unacknowledged, redelivered once enabled
                 return
             if attempt >= self.d.settings.max_attempts:
                 await self.d.record(entry, attempt, "dead", result.status_code, result.error, result.duration_ms)

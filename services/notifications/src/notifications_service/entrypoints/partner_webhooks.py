@@ -26,6 +26,7 @@ from notifications_service.entrypoints.partner_dispatcher import DispatchSetting
 from notifications_service.service_layer import partner_webhooks as hooks
 from servicekit.bus import Caller, MessageBus, UseCase, fresh, serve
 from servicekit.mongo import Document, IndexSpec
+from servicekit.retry import is_write_conflict, retry_transient
 from servicekit.rpc import RequestHandler
 from servicekit.runtime import Infrastructure
 
@@ -150,7 +151,7 @@ def build(infra: Infrastructure) -> PartnerWebhooksParts:
     holder: list[MessageBus] = []
 
     async def auto_disable(cmd: hooks.AutoDisable) -> Any:
-        return await holder[0].handle(cmd)
+        return await retry_transient(lambda: holder[0].handle(cmd), retry_if=is_write_conflict)
 
     dispatcher = PartnerDispatcher(infra.js, log, delivery, auto_disable, dispatch_settings(settings))
     bus, requests = wire(uow, delivery, dispatcher, log)

@@ -191,6 +191,7 @@ async def create_webhook(cmd: CreateWebhook, uow: WebhooksUnitOfWork, targets: T
                              event_types=sorted(set(cmd.event_types)), mode=Mode(cmd.mode),
                              description=cmd.description, owner=cmd.who.subject, created_at=now,
                              secrets=[Secret(new_id(), secret, now)])
+    webhook.version = 1  # new: inserted, then updated conditionally on its version
     async with uow:
         await uow.webhooks.save(webhook)
         await uow.commit()
