@@ -43,7 +43,7 @@ class Receiver:
 
     def ids(self) -> list[str]:
         with self.lock:
-            return [str(r["body"]["id"]) for r in self.received]
+            return [r["headers"]["webhook-id"] for r in self.received]
 
     def wait_for(self, count: int, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
@@ -73,7 +73,8 @@ def receiver() -> Iterator[Receiver]:
                 self.end_headers()
                 return
             with state.lock:
-                state.received.append({"headers": dict(self.headers.items()), "body": json.loads(body)})
+                state.received.append({"headers": {k.lower(): v for k, v in self.headers.items()},
+                                       "body": json.loads(body)})
             self.send_response(204)
             self.end_headers()
 

@@ -1060,8 +1060,23 @@ $("webhook-form").addEventListener("submit", async (ev) => {
 $("refresh-webhooks").addEventListener("click", () => { loadWebhooks(); loadDeliveries(null, false); });
 $("deliveries-older").addEventListener("click", () => loadDeliveries(null, true));
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadWebhooks(); }
+// A partner system's token (role `partner` only) reaches the webhooks panel and nothing else:
+// the console shows that panel alone instead of a page of 403s.
+function partnerOnly() {
+  try {
+    const roles = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).roles || [];
+    return roles.length > 0 && roles.every(r => r === "partner");
+  } catch (e) { return false; }
+}
+function refresh() {
+  const partner = partnerOnly();
+  document.querySelectorAll("main > section:not(#webhooks-panel)").forEach(s => {
+    if (partner && !s.hidden) { s.hidden = true; s.dataset.partnerHidden = "1"; }
+    else if (!partner && s.dataset.partnerHidden) { s.hidden = false; delete s.dataset.partnerHidden; }
+  });
+  if (partner) { loadWebhooks(); return; }
+  loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadWebhooks(); }
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.
-setInterval(() => { if (!document.hidden) loadMail(false); }, 5000);
+setInterval(() => { if (!document.hidden && !partnerOnly()) loadMail(false); }, 5000);
