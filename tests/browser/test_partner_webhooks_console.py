@@ -12,7 +12,7 @@ import pytest
 from alumni_local.runner import Platform
 
 from ..e2e.test_partner_webhooks import GROUP, Receiver, create_group
-from ..e2e.test_partner_webhooks import receiver as receiver  # noqa: F401 - the fixture
+from ..e2e.test_partner_webhooks import receiver as receiver
 from .test_main_flows import wait_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
