@@ -254,7 +254,15 @@ def main() -> None:
     partner_p.add_argument("--tenant", required=True)
     partner_p.add_argument("--data-dir", type=Path, default=Path(".data"))
     partner_p.add_argument("--nats-url", default="nats://127.0.0.1:4222")
+    hook_p = sub.add_parser("webhook-receiver", help="a partner webhook endpoint that prints verified deliveries")
+    hook_p.add_argument("--port", type=int, default=8900)
+    hook_p.add_argument("--secret", help="the subscription's signing secret (whsec_…), to verify signatures")
+    hook_p.add_argument("--fail", type=int, default=0, help="answer 500 to the first N deliveries")
     args = parser.parse_args()
+    if args.command == "webhook-receiver":
+        from alumni_local.webhook_receiver import main as receive
+
+        raise SystemExit(receive(args.port, args.secret, args.fail))
     if args.command == "partner-credentials":
         raise SystemExit(partner_credentials(args.data_dir, args.tenant, args.nats_url))
     raise SystemExit(run(args.data_dir, args.demo_members, args.free_ports))

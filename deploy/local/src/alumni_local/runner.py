@@ -184,8 +184,9 @@ class Platform:
                         "GATEWAY_RATE_LIMIT_EXEMPT_SUBJECTS": json.dumps([SEED_SUBJECT])})
         else:
             env.update({f"{prefix}MONGO_URI": self.mongo_uri, f"{prefix}HTTP_PORT": str(self.ports.services[name])})
-        if name == "notifications":
-            env.update({"NOTIFICATIONS_SMTP_PORT": str(self.ports.smtp)})
+        if name == "notifications":  # local only: partner webhooks may target a receiver on loopback
+            env.update({"NOTIFICATIONS_SMTP_PORT": str(self.ports.smtp),
+                        "NOTIFICATIONS_PARTNER_WEBHOOKS_ALLOW_LOOPBACK": "true"})
         if name == "fundraising":  # online payments through the local provider's page
             env.update({"FUNDRAISING_LOCAL_CHECKOUT_URL": self.checkout_url,
                         "FUNDRAISING_LOCAL_WEBHOOK_SECRET": self.webhook_secret(),
