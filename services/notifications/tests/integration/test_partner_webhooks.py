@@ -324,3 +324,37 @@ async def test_registration_refuses_unsafe_targets_unknown_types_and_other_partn
     # The request server refuses other roles before any handler runs (an alumnus: 403).
     webhooks = [h for h in host.parts.requests if "partner" in h.subject]
     assert len(webhooks) == 10 and all(h.roles == {Role.PARTNER, Role.MANAGER, Role.ADMIN} for h in webhooks)
+
+
+async def test_a_delivery_interrupted_by_a_restart_is_redelivered_and_sent(
+        nats_url: str, mongo_uri: str, db_name: str, mongo_client: Any, topology: TopologySettings,
+        receiver: Receiver, js: JetStreamContext) -> None:
+    """At least once across a crash: the notifications process stops while a delivery waits
+    for its retry (unacknowledged); the next process gets the message again after the ack wait
+    and delivers it."""
+    def settings() -> NotificationsSettings:
+        return NotificationsSettings(
+            nats_url=nats_url, mongo_uri=mongo_uri, mongo_db=db_name, http_port=0, relay_poll_seconds=0.2,
+            partner_webhooks_allow_loopback=True, partner_webhook_max_attempts=5, partner_webhook_backoff_seconds=30,
+            partner_webhook_fetch_wait_seconds=0.3, partner_webhook_sync_seconds=0.5,
+            partner_webhook_ack_wait_seconds=1)
+    first = ServiceHost("notifications", settings(), build)
+    await first.start()
+    try:
+        receiver.failures["restart"] = 1
+        hook = await subscribe(first, receiver, "restart", [GROUP])
+        event = group_event(42)
+        await publish(js, event)
+        await until(lambda: receiver.hits["restart"] == 1, what="the first (failed) attempt")
+    finally:
+        await first.stop()  # mid-backoff: the message stays unacknowledged
+    second = ServiceHost("notifications", settings(), build)
+    await second.start()
+    try:
+        await until(lambda: len(receiver.received["restart"]) == 1, what="the redelivery after the restart")
+        assert receiver.received["restart"][0]["body"]["id"] == event.id
+        entries = await log_of(mongo_client, db_name, hook.webhook_id)
+        assert [(e["attempt"], e["outcome"]) for e in entries] == [(1, "failed"), (1, "delivered")]
+    finally:
+        await second.stop()
+        await mongo_client.drop_database(db_name)
