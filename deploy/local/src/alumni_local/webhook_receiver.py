@@ -24,6 +24,13 @@ def serve(port: int, secret: str | None, fail: int = 0, host: str = "127.0.0.1")
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive: the platform reuses its connections
+
+        def reply(self, status: int) -> None:
+            self.send_response(status)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             with lock:
@@ -31,8 +38,7 @@ def serve(port: int, secret: str | None, fail: int = 0, host: str = "127.0.0.1")
                 state["fail"] -= int(failing)
             if failing:
                 print(f"500  (storm) {self.headers.get('webhook-id')}", flush=True)
-                self.send_response(500)
-                self.end_headers()
+                self.reply(500)
                 return
             verified = "unverified (no --secret)"
             if secret:
@@ -41,13 +47,11 @@ def serve(port: int, secret: str | None, fail: int = 0, host: str = "127.0.0.1")
                     verified = "signature OK"
                 except WebhookVerificationError as exc:
                     print(f"401  bad signature: {exc}", flush=True)
-                    self.send_response(401)
-                    self.end_headers()
+                    self.reply(401)
                     return
             kind = self.headers.get("ce-type") or json.loads(body or b"{}").get("type", "?")
             print(f"204  {kind} {self.headers.get('webhook-id')} — {verified}", flush=True)
-            self.send_response(204)
-            self.end_headers()
+            self.reply(204)
 
         def log_message(self, format: str, *args: object) -> None:
             return
