@@ -119,7 +119,14 @@ async def ours(mongo_uri: str, nats_url: str, url: str, secret: str, batch: list
     return elapsed
 
 
-async def main(n: int, concurrency: int) -> None:
+async def measure(url: str, secret: str, n: int, concurrency: int) -> tuple[float, float]:
+    with servers(None, None) as (mongo_uri, nats_url):
+        baseline = await raw(url, secret, events(n, "raw"), concurrency)
+        delivered = await ours(mongo_uri, nats_url, url, secret, events(n, "ours"), concurrency)
+    return baseline, delivered
+
+
+def main(n: int, concurrency: int) -> None:
     port, secret = free_port(), new_secret()
     receiver = subprocess.Popen([sys.executable, "-m", "alumni_local", "webhook-receiver", "--port", str(port),
                                  "--secret", secret], stdout=subprocess.DEVNULL)
@@ -131,9 +138,7 @@ async def main(n: int, concurrency: int) -> None:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        with servers(None, None) as (mongo_uri, nats_url):
-            baseline = await raw(url, secret, events(n, "raw"), concurrency)
-            delivered = await ours(mongo_uri, nats_url, url, secret, events(n, "ours"), concurrency)
+        baseline, delivered = asyncio.run(measure(url, secret, n, concurrency))
     finally:
         receiver.terminate()
         receiver.wait()
@@ -147,4 +152,4 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.concurrency))
+    main(args.events, args.concurrency)
