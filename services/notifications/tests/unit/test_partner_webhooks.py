@@ -78,6 +78,11 @@ def test_personal_data_needs_the_partners_consent_but_erasure_always_goes() -> N
     assert not shareable("org.alumni.members.member_registered.v2", {"member_id": "m"}, {"newsletter": True})
     assert shareable("org.alumni.members.member_registered.v2", {"member_id": "m"}, {"partners": True})
     assert shareable("org.alumni.members.member_erased.v1", {"member_id": "m"}, None)
+    gift = "org.alumni.fundraising.gift_received.v1"
+    assert not shareable(gift, {"donor_member_id": "m"}, {"partners": False})
+    assert shareable(gift, {"donor_member_id": "m"}, {"partners": True})
+    # personal data with no member to ask (an invitee's email): withheld
+    assert not shareable("org.alumni.events.invitation_sent.v1", {"email": "x@example.org"}, None)
 
 
 def test_consumer_names_fit_jetstream() -> None:

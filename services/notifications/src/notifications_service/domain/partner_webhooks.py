@@ -20,7 +20,7 @@ from servicekit.domain import AggregateRoot, DomainError, DomainEvent
 # Events whose data names a member carry personal data; these are always sent all the same:
 # a partner holding copies must act on an erasure (DESIGN §6).
 ALWAYS_DELIVERED = frozenset({"org.alumni.members.member_erased.v1"})
-MEMBER_FIELDS = ("member_id",)
+CONTACT_FIELDS = ("email", "first_name", "last_name", "phone")
 PARTNER_CONSENT = "partners"
 
 
@@ -146,18 +146,27 @@ def retryable_status(status: int) -> bool:
 # --- what a partner may receive ----------------------------------------------------------
 
 def member_of(data: dict[str, Any]) -> str | None:
-    for name in MEMBER_FIELDS:
-        value = data.get(name)
-        if isinstance(value, str) and value:
+    """The member an event is about: `member_id`, or a `…_member_id` field (`donor_member_id`)."""
+    for name, value in data.items():
+        if (name == "member_id" or name.endswith("_member_id")) and isinstance(value, str) and value:
             return value
     return None
 
 
+def personal(data: dict[str, Any]) -> bool:
+    """Whether an event's data identifies a person: it names a member, or carries contact or
+    name fields (an invitee who is not a member yet)."""
+    return member_of(data) is not None or any(data.get(f) for f in CONTACT_FIELDS)
+
+
 def shareable(event_type: str, data: dict[str, Any], consents: dict[str, Any] | None) -> bool:
-    """An event naming a member goes to partners only while that member's `partners` consent
-    is granted (the consent projection of notifications); `member_erased` always goes."""
-    if event_type in ALWAYS_DELIVERED or member_of(data) is None:
+    """An event about a person goes to partners only while that member's `partners` consent is
+    granted (the consent projection of notifications); one with personal data but no member to
+    ask is withheld (fail closed); `member_erased` always goes."""
+    if event_type in ALWAYS_DELIVERED or not personal(data):
         return True
+    if member_of(data) is None:
+        return False
     return bool(consents and consents.get(PARTNER_CONSENT) is True)
 
 

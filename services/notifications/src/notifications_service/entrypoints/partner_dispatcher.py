@@ -142,8 +142,10 @@ class Pump:
         entry = {"tenant": webhook.tenant, "webhook_id": webhook.id, "event_id": str(event.get("id")),
                  "event_type": event_type, "stream": self.stream, "stream_sequence": seq,
                  "replay": self.replay is not None}
-        member = member_of(data) if event_type not in ALWAYS_DELIVERED else None
-        if member is not None and not shareable(event_type, data, await self.d.log.consents(webhook.tenant, member)):
+        member = member_of(data)
+        consents = await self.d.log.consents(webhook.tenant, member) \
+            if member is not None and event_type not in ALWAYS_DELIVERED else None
+        if not shareable(event_type, data, consents):
             await self.d.record(entry, 0, "withheld", None, "the member does not allow sharing with partners", 0)
             await msg.ack()
             return
