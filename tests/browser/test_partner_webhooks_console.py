@@ -70,8 +70,11 @@ def test_a_partner_manages_its_webhook_from_the_console(platform: Platform, open
     with page.expect_response(lambda r: r.url.endswith("/replay")) as replayed:
         page.click("#replay-form button[type=submit]")
     assert replayed.value.status == 202, replayed.value.text()
-    receiver.wait_for(2)
-    assert receiver.received[-1]["headers"]["ce-id"] == receiver.received[0]["headers"]["ce-id"]
+    first = receiver.ids()[0]
+    deadline = time.monotonic() + 20
+    while receiver.ids().count(first) < 2:  # the stream's earlier group events come again too
+        assert time.monotonic() < deadline, "the replay did not deliver the event again"
+        time.sleep(0.1)
     assert page.locator("#replay-form").is_hidden()
     console.assert_clean()
     # Another partner of the tenant sees no subscription.
