@@ -169,3 +169,35 @@ def test_only_partners_and_managers_reach_webhooks(platform: Platform) -> None:
         assert crm.post(f"{HOOKS}/nope/replay", json={}).status_code == 422  # neither a date nor a sequence
         assert crm.post(f"{HOOKS}/nope/replay", json={"from_sequence": 3}).status_code == 422
         assert crm.get(f"{HOOKS}/nope/deliveries").status_code == 404
+
+
+def test_the_local_demo_partner_receives_signed_events_and_survives_a_restart_of_the_runner(
+        platform: Platform, tmp_path: Any) -> None:
+    """`make run`'s demo partner: a receiver and a subscription of `demo-crm` to it; a second
+    start (the runner again) reuses the subscription with a fresh secret."""
+    from alumni_local.webhook_receiver import DEMO_PARTNER, start_demo_partner
+    from servicekit.devservers import free_port
+
+    port, log = free_port(), tmp_path / "webhook-receiver.log"
+
+    def token() -> str:
+        return platform.issue_token("partner", subject=DEMO_PARTNER)
+
+    first, url = start_demo_partner(platform.gateway_url, token, port, log)
+    first.shutdown()
+    first.server_close()
+    second, _ = start_demo_partner(platform.gateway_url, token, port, log)  # the runner started again
+    try:
+        with client(platform, "partner", DEMO_PARTNER) as crm:
+            hooks = [w for w in crm.get(HOOKS).json()["items"] if w["url"] == url]
+        assert len(hooks) == 1 and len(hooks[0]["secrets"]) == 1  # reused, the old secret revoked
+        time.sleep(1.5)
+        create_group(platform, "Club démo partenaire")
+        deadline = time.monotonic() + 20
+        while "signature OK" not in log.read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.1)
+        assert "204  org.alumni.members.group_created.v1" in log.read_text(encoding="utf-8")
+    finally:
+        second.shutdown()
+        second.server_close()
