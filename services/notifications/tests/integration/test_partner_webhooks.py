@@ -234,6 +234,10 @@ async def test_retries_then_dead_letter_and_disable_while_other_partners_keep_re
         got = await call(host, pw.GET_PARTNER_WEBHOOK, pw.PartnerWebhookRef(webhook_id=webhook.webhook_id))
         assert got.status == "disabled" and error in (got.disabled_reason or "")
     assert receiver.hits["to-private"] == 3  # the redirect target itself was never contacted
+    for webhook in (slow, private):  # each dead letter's MSG_TERMINATED advisory is in the DLQ stream
+        durable = live_durable(webhook.webhook_id, "members")
+        advisory = await js.get_last_msg(naming.DLQ_STREAM, f"$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.EVT_MEMBERS.{durable}")
+        assert json.loads(advisory.data or b"{}")["consumer"] == durable
     storm_log = await log_of(mongo_client, db_name, storm.webhook_id)
     assert sorted(e["outcome"] for e in storm_log).count("failed") == 2
     # Enabling resumes after the dead letter: no event is lost for good, the rest arrives.
