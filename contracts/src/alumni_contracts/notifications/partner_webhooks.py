@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import Identifier, Timestamp
+from alumni_contracts.text import PersonText
 
 CREATE_PARTNER_WEBHOOK = "create_partner_webhook"
 LIST_PARTNER_WEBHOOKS = "list_partner_webhooks"
@@ -29,7 +30,7 @@ LIST_PARTNER_EVENT_TYPES = "list_partner_event_types"
 MAX_EVENT_TYPES = 50
 EventTypeName = Annotated[str, StringConstraints(pattern=r"^org\.alumni\.[a-z_]+\.[a-z_]+\.v[0-9]+$", max_length=120)]
 WebhookUrl = Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://[^\s]+$")]
-Description = Annotated[str, StringConstraints(max_length=200)]
+Description = Annotated[str, PersonText(max_length=200, min_length=0)]
 
 
 class ContentMode(StrEnum):
