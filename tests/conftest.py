@@ -15,6 +15,11 @@ from servicekit.topology import TopologySettings
 REPO = Path(__file__).resolve().parents[1]
 # Quick first retries, but the total spans MongoDB's 60 s transaction lifetime: a SIGKILLed
 # consumer's open transaction keeps its inbox key locked until the server reaps it.
+PARTNER_WEBHOOKS_ENV = {"NOTIFICATIONS_PARTNER_WEBHOOKS_ALLOW_LOOPBACK": "true",
+                        "NOTIFICATIONS_PARTNER_WEBHOOK_MAX_ATTEMPTS": "3",
+                        "NOTIFICATIONS_PARTNER_WEBHOOK_BACKOFF_SECONDS": "0.2",
+                        "NOTIFICATIONS_PARTNER_WEBHOOK_TIMEOUT_SECONDS": "2",
+                        "NOTIFICATIONS_PARTNER_WEBHOOK_SYNC_SECONDS": "1"}
 E2E_TOPOLOGY = TopologySettings(max_deliver=8, backoff_seconds=[0.2, 0.5, 1, 2, 5, 15, 60])
 
 
@@ -28,6 +33,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
                         tenants=["demo", "other"], topology=E2E_TOPOLOGY,
                         extra_env={"NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.2", "MEMBERS_SHOWCASE_SWEEP_SECONDS": "1",
                                    "NOTIFICATIONS_REMINDER_SWEEP_SECONDS": "1",
+                                   # partner webhooks: the test receivers listen on loopback; quick retries
+                                   **PARTNER_WEBHOOKS_ENV,
                                    tenant_guard.ENV: f"record:{violations}"})
     try:
         platform.start(timeout=120)

@@ -214,6 +214,9 @@ def _forbidden_publishes(service: str) -> list[str]:
                  f"{nats_auth.partner_deliver_prefix('demo')}.x"]
     if service != "members":
         subjects += [f"$O.{naming.IMPORTS_BUCKET}.M.x", f"$JS.API.STREAM.PURGE.{nats_auth.OBJECT_STORE_STREAM}"]
+    if service == "notifications":  # partner webhook consumers: any consumer of the event streams
+        granted = [g.removesuffix(">") for g in nats_auth.partner_webhook_consumer_api()]
+        subjects = [s for s in subjects if not any(s.startswith(g) or s == g.rstrip(".") for g in granted)]
     return subjects
 
 
@@ -285,6 +288,32 @@ async def test_a_consumer_fetches_and_acks_what_the_producer_published(server: N
         info = await js.consumer_info(sub.stream, sub.durable)
         assert info.num_ack_pending == 0
         assert notifications.violations() == []
+    finally:
+        await members.nc.close()
+        await notifications.nc.close()
+
+
+async def test_notifications_runs_a_partner_webhook_consumer_with_a_start_position(server: Nats) -> None:
+    """Partner webhooks: notifications creates a durable with a start position on another
+    service's stream, fetches, acks, and deletes it (and still publishes no foreign event)."""
+    members, notifications = await connect(server, "members"), await connect(server, "notifications")
+    try:
+        subject = naming.event_subject("demo", "members", "webhook_perm_check", 1)
+        ack = await members.nc.jetstream().publish(subject, b'{"n": 2}', headers={naming.HEADER_MSG_ID: "pwh-perm-1"},
+                                                   timeout=5)
+        js = notifications.nc.jetstream()
+        durable = "pwr-0123456789ab-members"
+        await js.add_consumer("EVT_MEMBERS", ConsumerConfig(
+            name=durable, durable_name=durable, deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+            opt_start_seq=ack.seq, filter_subject=subject))
+        pull = await js.pull_subscribe_bind(durable, "EVT_MEMBERS")
+        msgs = await pull.fetch(1, timeout=3)
+        assert msgs[0].data == b'{"n": 2}'
+        await msgs[0].ack_sync(timeout=5)
+        await pull.unsubscribe()
+        assert await js.delete_consumer("EVT_MEMBERS", durable)
+        assert notifications.violations() == []
+        assert await publish_refused(notifications, _event("demo", "members", "forged"))
     finally:
         await members.nc.close()
         await notifications.nc.close()

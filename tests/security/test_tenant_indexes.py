@@ -12,6 +12,7 @@ from members_service.adapters.mongo_indexes import INDEXES as MEMBERS
 from members_service.adapters.mongo_indexes import OBSOLETE_INDEXES as MEMBERS_OBSOLETE
 from notifications_service.adapters.mongo_repository import INDEXES as NOTIFICATIONS
 from notifications_service.adapters.newsletters import NEWSLETTER_INDEXES
+from notifications_service.adapters.partner_webhooks_repository import INDEXES as PARTNER_WEBHOOKS
 from servicekit.idempotency import idempotency_indexes
 from servicekit.inbox import inbox_indexes
 from servicekit.outbox import outbox_indexes
@@ -37,10 +38,12 @@ CROSS_TENANT = {
     ("dues_memberships", "dues_reminders_active"): "dues reminder sweep (notifications)",
     ("dues_memberships", "dues_reminders_grace"): "dues reminder sweep (notifications)",
     ("newsletters", "newsletters_due"): "newsletter fan-out sweep (notifications)",
+    ("partner_webhooks", "partner_webhooks_by_status"): "webhook dispatcher: every tenant's active subscriptions",
+    ("partner_webhook_deliveries", "partner_deliveries_ttl"): "TTL",
 }
 ALL = [*COMMUNITY, *EVENTS, *EVENTS_DESK, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
        *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES,
-       *NEWSLETTER_INDEXES, *AUDIENCE_INDEXES]
+       *NEWSLETTER_INDEXES, *AUDIENCE_INDEXES, *PARTNER_WEBHOOKS]
 
 
 def test_indexes_start_with_the_tenant_but_the_cross_tenant_ones() -> None:

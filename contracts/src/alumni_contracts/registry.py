@@ -91,7 +91,7 @@ def _register_all() -> None:
                   fundraising_v1.MemberDataErased, notifications_v1.NotificationSent,
                   notifications_v1.MemberDataErased, notifications_v1.UnsubscribeRequested,
                   notifications_v1.EmailAddressInvalidated, newsletters.NewsletterScheduled,
-                  newsletters.NewsletterFannedOut):
+                  newsletters.NewsletterFannedOut, notifications_v1.PartnerWebhookDisabled):
         REGISTRY.register(model)
     for gift_event in fundraising_v1.GIFT_EVENTS:
         if gift_event is not fundraising_v1.DonationReceived:

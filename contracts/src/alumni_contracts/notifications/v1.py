@@ -66,3 +66,23 @@ class MemberDataErased(MemberDataErasedBase):
     service = "notifications"
     event_name = "member_data_erased"
     version = 1
+
+
+class PartnerWebhookDisabled(EventData):
+    """A partner webhook endpoint was disabled: by hand, or automatically after an event was
+    dead-lettered (every retry failed). The tenant's managers are told; enabling it again
+    resumes delivery after the dead-lettered event (replay it to send it again)."""
+
+    service = "notifications"
+    event_name = "partner_webhook_disabled"
+    version = 1
+
+    webhook_id: Identifier = Field(description="The subscription.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    host: str = Field(description="Host name of the endpoint.", examples=["crm.example.org"])
+    automatic: bool = Field(description="True when disabled after a dead letter, false when by hand.",
+                            examples=[True])
+    reason: str = Field(description="Why (the last error for an automatic disable).",
+                        examples=["HTTP 500 after 8 attempts"])
+    dead_event_id: str | None = Field(None, description="The dead-lettered event, if any.",
+                                      examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b12"])
+    disabled_at: AwareDatetime = Field(description="When (UTC).")

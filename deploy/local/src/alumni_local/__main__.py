@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 try:  # Ctrl-C while Python is still importing the runner: nothing started yet, nothing to stop
     from alumni_local.progress import ProgressBar
@@ -21,7 +22,7 @@ try:  # Ctrl-C while Python is still importing the runner: nothing started yet, 
     from alumni_local.seed_dues import JOINER, DuesDemo, describe_demo
     from alumni_local.seed_events import EventsDemo, describe_events
     from alumni_local.supervisor import PlatformGaveUp, Supervisor, record
-    from servicekit.devservers import die_with_parent
+    from servicekit.devservers import die_with_parent, free_port
 except KeyboardInterrupt:
     raise SystemExit(130) from None
 
@@ -162,6 +163,28 @@ def keep_stopping() -> None:
         signal.signal(sig, acknowledge)
 
 
+def demo_webhook(platform: Platform, free_ports: bool) -> Any:
+    """A partner subscription of tenant `demo` to a local receiver (best effort: the demo runs
+    without it). Returns the receiver's server, or None."""
+    from alumni_local.webhook_receiver import DEMO_PARTNER, port_free, start_demo_partner
+
+    port = free_port() if free_ports else 8900
+    if not port_free(port):
+        print(f"  Webhooks     port {port} is busy: no demo partner endpoint", flush=True)
+        return None
+    log = platform.logs / "webhook-receiver.log"
+    try:
+        server, url = start_demo_partner(
+            platform.gateway_url, lambda: platform.issue_token("partner", subject=DEMO_PARTNER), port, log)
+    except Exception as exc:  # noqa: BLE001 - a demo extra: say why and carry on
+        print(f"  Webhooks     demo partner not set up: {type(exc).__name__}: {exc}"[:300], flush=True)
+        return None
+    partner = platform.issue_token("partner", subject=DEMO_PARTNER)
+    print(f"  Webhooks     demo partner '{DEMO_PARTNER}' → {url} (deliveries in {log})\n"
+          f"               its console: {platform.gateway_url}/console#token={partner}", flush=True)
+    return server
+
+
 def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
     """Exit status 0 when stopped by Ctrl-C, SIGTERM or SIGHUP (at any phase: start-up, seed,
     steady state), without a traceback; 1 when the platform failed to start or gave up."""
@@ -189,6 +212,7 @@ def run(data_dir: Path, demo_members: int, free_ports: bool = False) -> int:
         if platform.nats_passwords:
             for tenant in platform.tenants:
                 print(platform.partner_access(tenant), flush=True)
+        demo_webhook(platform, free_ports)  # its receiver thread lives as long as the runner
         print("Ctrl-C stops everything. A process that crashes is restarted.", flush=True)
         if demo_members:
             print(f"Seeding {demo_members} demo alumni in tenant 'demo' (the console is already up) ...", flush=True)
@@ -259,7 +283,15 @@ def main() -> None:
     partner_p.add_argument("--tenant", required=True)
     partner_p.add_argument("--data-dir", type=Path, default=Path(".data"))
     partner_p.add_argument("--nats-url", default="nats://127.0.0.1:4222")
+    hook_p = sub.add_parser("webhook-receiver", help="a partner webhook endpoint that prints verified deliveries")
+    hook_p.add_argument("--port", type=int, default=8900)
+    hook_p.add_argument("--secret", help="the subscription's signing secret (whsec_…), to verify signatures")
+    hook_p.add_argument("--fail", type=int, default=0, help="answer 500 to the first N deliveries")
     args = parser.parse_args()
+    if args.command == "webhook-receiver":
+        from alumni_local.webhook_receiver import main as receive
+
+        raise SystemExit(receive(args.port, args.secret, args.fail))
     if args.command == "partner-credentials":
         raise SystemExit(partner_credentials(args.data_dir, args.tenant, args.nats_url))
     raise SystemExit(run(args.data_dir, args.demo_members, args.free_ports))

@@ -194,7 +194,9 @@ class Platform:
         if name == "notifications":
             env.update({"NOTIFICATIONS_SMTP_PORT": str(self.ports.smtp), "NOTIFICATIONS_PUBLIC_URL": self.gateway_url,
                         "NOTIFICATIONS_UNSUBSCRIBE_SECRET": self.email_secret("unsubscribe"),
-                        "NOTIFICATIONS_BOUNCE_WEBHOOK_SECRET": self.email_secret("bounces")})
+                        "NOTIFICATIONS_BOUNCE_WEBHOOK_SECRET": self.email_secret("bounces"),
+                        # local only: partner webhooks may target a receiver on loopback
+                        "NOTIFICATIONS_PARTNER_WEBHOOKS_ALLOW_LOOPBACK": "true"})
         if name == "fundraising":  # online payments through the local provider's page
             env.update({"FUNDRAISING_LOCAL_CHECKOUT_URL": self.checkout_url,
                         "FUNDRAISING_LOCAL_WEBHOOK_SECRET": self.webhook_secret(),

@@ -126,6 +126,19 @@ def _object_store(write: bool, read: bool, delete: bool) -> list[str]:
     return subjects
 
 
+def partner_webhook_consumer_api() -> list[str]:
+    """Partner webhooks (notifications): one durable per subscription and stream (`pwh-…`,
+    `pwr-…` for a replay), created, read, fetched, acknowledged and deleted at run time, on
+    every event stream. Subject permissions cannot restrict a token by prefix, so this grant
+    covers any consumer of those streams (README, partner webhooks design notes)."""
+    subjects: list[str] = []
+    for producer in naming.SERVICES:
+        s = naming.stream_name(producer)
+        subjects += [f"$JS.API.STREAM.INFO.{s}", f"$JS.API.CONSUMER.CREATE.{s}.>", f"$JS.API.CONSUMER.INFO.{s}.>",
+                     f"$JS.API.CONSUMER.DELETE.{s}.>", f"$JS.API.CONSUMER.MSG.NEXT.{s}.>", f"$JS.ACK.{s}.>"]
+    return subjects
+
+
 def service_user(service: str) -> NatsUser:
     naming.validate_service(service)
     stream = naming.stream_name(service)
@@ -134,6 +147,8 @@ def service_user(service: str) -> NatsUser:
         publish += _consumer_api(sub.stream, sub.durable)
         publish.append(naming.dead_letter_subject(sub.stream, sub.durable))
     publish.append(f"$JS.API.STREAM.INFO.{stream}")
+    if service == "notifications":
+        publish += partner_webhook_consumer_api()
     if service == "members":
         publish += _object_store(write=False, read=True, delete=True)
     subscribe = [f"cmd.{service}.>", f"qry.{service}.>", inbox_prefix(service) + ".>"]

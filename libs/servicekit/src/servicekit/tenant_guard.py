@@ -96,6 +96,9 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
     _allow("dues_memberships", "find", "notifications_service.adapters.mongo_repository.reminder_candidates",
            "dues reminder sweep over every tenant: memberships near or past their end, each then queued and "
            "recorded by tenant and id"),
+    _allow("partner_webhooks", "find", "notifications_service.adapters.partner_webhooks_repository.MongoDeliveryLog.active",
+           "the partner webhook dispatcher runs one consumer per active subscription of every tenant (each "
+           "delivery then reads and writes by tenant and id)"),
     _allow("members", "distinct", "members_service.adapters.mongo_name_order_sketch.NameOrderSketches.refresh_due",
            "which tenants exist, to rebuild each tenant's directory sketch (the rebuild reads by tenant)"),
     _allow("directory_sketches", "find", "members_service.adapters.mongo_name_order_sketch.NameOrderSketches.refresh_due",

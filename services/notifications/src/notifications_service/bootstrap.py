@@ -36,6 +36,7 @@ from notifications_service.domain.bounces import BouncePolicy
 from notifications_service.domain.branding import Brand
 from notifications_service.domain.reminders import MembershipView, ReminderPolicy
 from notifications_service.domain.unsubscribe import UnsubscribeSigner
+from notifications_service.entrypoints import partner_webhooks
 from notifications_service.entrypoints.mailer_worker import mailer_worker
 from notifications_service.entrypoints.newsletter_use_cases import NEWSLETTER_USE_CASES
 from notifications_service.entrypoints.subscribers import event_handlers
@@ -135,6 +136,11 @@ def build(infra: Infrastructure) -> ServiceParts:
     parts.workers = [*parts.workers, fan_out.run]
     parts.stoppers = [*parts.stoppers, fan_out.stop]
     parts.indexes = [*INDEXES, *AUDIENCE_INDEXES, *NEWSLETTER_INDEXES]
+    webhooks = partner_webhooks.build(infra)
+    parts.requests = [*parts.requests, *webhooks.requests]
+    parts.workers = [*parts.workers, *webhooks.workers]
+    parts.stoppers = [*parts.stoppers, *webhooks.stoppers]
+    parts.indexes = [*parts.indexes, *webhooks.indexes]
     return parts
 
 

@@ -55,3 +55,21 @@ class NotificationsSettings(ServiceSettings):
         if not isinstance(data, dict):
             raise ValueError("NOTIFICATIONS_TENANT_BRANDING is a JSON object of tenants")
         return data
+    # Partner webhooks (see the README's partner webhooks section).
+    partner_webhooks_allow_loopback: bool = Field(False, description=(
+        "Tests and local demos only: accept loopback targets (127.0.0.1, ::1, localhost) and plain http:// "
+        "for them. Private and link-local addresses stay refused. Off by default."))
+    partner_webhook_max_attempts: int = Field(8, ge=1, le=50, description=(
+        "Delivery attempts of one event before it is dead-lettered and the endpoint disabled."))
+    partner_webhook_backoff_seconds: float = Field(5.0, gt=0, description=(
+        "First retry delay; doubles at each attempt (5 s, 10 s, 20 s… with jitter)."))
+    partner_webhook_backoff_cap_seconds: float = Field(600.0, gt=0, description="Longest retry delay.")
+    partner_webhook_timeout_seconds: float = Field(10.0, gt=0, description="Seconds per HTTP attempt.")
+    partner_webhook_concurrency: int = Field(4, ge=1, le=64, description=(
+        "Deliveries in flight per subscription (each subscription has its own consumer and task)."))
+    partner_webhook_max_redirects: int = Field(3, ge=0, le=10, description="Redirects followed (each one checked).")
+    partner_webhook_ack_wait_seconds: float = Field(60.0, gt=0, description=(
+        "JetStream ack wait of the webhook consumers (renewed while a retry waits)."))
+    partner_webhook_fetch_wait_seconds: float = Field(2.0, gt=0, description="Long-poll of a webhook consumer.")
+    partner_webhook_sync_seconds: float = Field(10.0, gt=0, description=(
+        "Period at which the subscriptions are re-read (changes through this replica apply at once)."))

@@ -1700,8 +1700,143 @@ async function loadMyRegistrations() {
 }
 $("refresh-my-registrations").addEventListener("click", loadMyRegistrations);
 
-function refresh() { loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis(); loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadEvents(); loadMyRegistrations(); loadCampaigns(); loadGiveCampaigns(); loadMyReceipts(); loadReceiptEntities(); loadHelp(); loadHelpFigures(); loadJobs(); loadBenefits(); }
+// -- partner webhooks (partners: their own subscriptions; managers: the tenant's) ------------
+const WEBHOOK_LABELS = {
+  status: {active: "actif · active", disabled: "désactivé · disabled"},
+  mode: {structured: "structuré · structured", binary: "binaire · binary"},
+  outcome: {delivered: "livré · delivered", failed: "échec, nouvel essai · failed, retrying",
+    dead: "abandonné (DLQ) · dead-lettered", withheld: "retenu (consentement) · withheld (consent)"},
+};
+const webhookLabel = (table, code) => Object.hasOwn(WEBHOOK_LABELS[table], code) ? WEBHOOK_LABELS[table][code] : code;
+const hooksState = {selected: null, before: null, replaying: null};
+async function loadWebhookTypes() {
+  if ($("webhook-types").options.length) return;
+  try {
+    const types = await api("/api/v1/partner/event-types");
+    append($("webhook-types"), types.items.map(t => h("option", {value: t}, t.replace(/^org\.alumni\./, ""))));
+  } catch (e) { report("webhooks-error", e); }
+}
+function webhookRow(w) {
+  const act = (path, extra = {}) => async () => {
+    report("webhooks-error");
+    try {
+      const r = await api(`/api/v1/partner/webhooks/${encodeURIComponent(w.webhook_id)}${path}`,
+        json("POST", {}, extra));
+      if (r.secret) showSecret(r.secret);
+      loadWebhooks();
+    } catch (e) { report("webhooks-error", e); }
+  };
+  const actions = h("span", {class: "actions"},
+    button("Journal · Log", () => loadDeliveries(w, false)),
+    w.status === "active" ? button("Désactiver · Disable", act("/disable"))
+      : button("Activer · Enable", act("/enable")),
+    button("Rejouer · Replay", () => openReplay(w), {disabled: w.status !== "active"}),
+    button("Nouveau secret · Rotate secret", act("/rotate-secret?overlap_hours=24", once())),
+    button("Supprimer · Delete", async () => {
+      if (!confirm("Supprimer cet abonnement ? · Delete this subscription?")) return;
+      try {
+        await api(`/api/v1/partner/webhooks/${encodeURIComponent(w.webhook_id)}`, {method: "DELETE"});
+        loadWebhooks();
+      } catch (e) { report("webhooks-error", e); }
+    }));
+  const secrets = w.secrets.map(s => s.expires_at ? `${s.secret_id.slice(-6)} (→ ${dateTime(s.expires_at)})`
+    : s.secret_id.slice(-6)).join(", ");
+  return h("tr", {dataset: {webhook: w.webhook_id}},
+    h("td", {title: w.description || w.url}, w.url),
+    cell(w.event_types.map(t => t.replace(/^org\.alumni\./, "")).join(", ")),
+    cell(webhookLabel("mode", w.mode)),
+    h("td", {title: w.disabled_reason || ""}, webhookLabel("status", w.status),
+      w.disabled_reason ? h("br") : null, w.disabled_reason || "", w.replay ? h("br") : null,
+      w.replay ? "rejeu · replay: " + w.replay : ""),
+    cell(secrets), h("td", {}, actions));
+}
+function showSecret(secret) {
+  const p = $("webhook-secret");
+  p.hidden = false;
+  p.replaceChildren("Secret de signature, affiché une seule fois · Signing secret, shown once: ", h("code", {}, secret));
+}
+async function loadWebhooks() {
+  report("webhooks-error");
+  loadWebhookTypes();
+  try {
+    const list = await api("/api/v1/partner/webhooks");
+    $("webhooks").replaceChildren(...list.items.map(webhookRow));
+    if (!list.items.length) $("webhooks").replaceChildren(h("tr", {}, h("td", {colspan: 6},
+      "Aucun abonnement · No subscription")));
+  } catch (e) { report("webhooks-error", e); }
+}
+async function loadDeliveries(w, more) {
+  if (w) { hooksState.selected = w; hooksState.before = null; }
+  const current = hooksState.selected;
+  if (!current) return;
+  report("webhooks-error");
+  $("deliveries-of").textContent = "— " + current.url;
+  const params = new URLSearchParams({limit: "50"});
+  if (more && hooksState.before) params.set("before", hooksState.before);
+  try {
+    const page = await api(`/api/v1/partner/webhooks/${encodeURIComponent(current.webhook_id)}/deliveries?${params}`);
+    const rows = page.items.map(d => row([dateTime(d.at), d.event_type.replace(/^org\.alumni\./, "") + " " +
+      d.event_id.slice(-8) + (d.replay ? " ↺" : ""), `${d.stream} #${d.stream_sequence}`, d.attempt,
+      webhookLabel("outcome", d.outcome), d.status_code ?? "", d.error || "", d.duration_ms]));
+    if (more) append($("deliveries"), rows); else $("deliveries").replaceChildren(...rows);
+    hooksState.before = page.next;
+    $("deliveries-older").hidden = !page.next || page.items.length < 50;
+  } catch (e) { report("webhooks-error", e); }
+}
+function openReplay(w) {
+  hooksState.replaying = w;
+  $("replay-form").hidden = false;
+  $("replay-target").textContent = w.url;
+}
+$("replay-cancel").addEventListener("click", () => { $("replay-form").hidden = true; });
+$("replay-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target), w = hooksState.replaying;
+  const body = {};
+  if (f.get("from_time")) body.from_time = new Date(f.get("from_time")).toISOString();
+  if (f.get("stream")) body.stream = f.get("stream");
+  if (f.get("from_sequence")) body.from_sequence = Number(f.get("from_sequence"));
+  report("webhooks-error");
+  try {
+    await api(`/api/v1/partner/webhooks/${encodeURIComponent(w.webhook_id)}/replay`, json("POST", body, once()));
+    $("replay-form").hidden = true; ev.target.reset(); loadWebhooks();
+  } catch (e) { report("webhooks-error", e); }
+});
+$("webhook-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  const body = {url: f.get("url"), event_types: f.getAll("event_types"), mode: f.get("mode"),
+    description: f.get("description") || ""};
+  report("webhooks-error");
+  try {
+    const r = await api("/api/v1/partner/webhooks", json("POST", body, once()));
+    showSecret(r.secret); ev.target.reset(); loadWebhooks();
+  } catch (e) { report("webhooks-error", e); }
+});
+$("refresh-webhooks").addEventListener("click", () => { loadWebhooks(); loadDeliveries(null, false); });
+$("deliveries-older").addEventListener("click", () => loadDeliveries(null, true));
+
+// A partner system's token (role `partner` only) reaches the webhooks panel and nothing else:
+// the console shows that panel alone instead of a page of 403s.
+function partnerOnly() {
+  try {
+    const roles = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).roles || [];
+    return roles.length > 0 && roles.every(r => r === "partner");
+  } catch (e) { return false; }
+}
+function refresh() {
+  const partner = partnerOnly();
+  document.querySelectorAll("main > section:not(#webhooks-panel)").forEach(s => {
+    if (partner && !s.hidden) { s.hidden = true; s.dataset.partnerHidden = "1"; }
+    else if (!partner && s.dataset.partnerHidden) { s.hidden = false; delete s.dataset.partnerHidden; }
+  });
+  if (partner) { loadWebhooks(); return; }
+  loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis();
+  loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadEvents(); loadMyRegistrations();
+  loadCampaigns(); loadGiveCampaigns(); loadMyReceipts(); loadReceiptEntities(); loadHelp(); loadHelpFigures(); loadJobs();
+  loadBenefits(); loadWebhooks();
+}
 refresh();
 if (memberFromHash) showRecord(memberFromHash);  // console#member=<id>: open a record directly
 // Poll the mailbox for what is new only, and not while the tab is hidden.
-setInterval(() => { if (!document.hidden) loadMail(false); }, 5000);
+setInterval(() => { if (!document.hidden && !partnerOnly()) loadMail(false); }, 5000);
