@@ -21,8 +21,8 @@ import pytest
 
 from alumni_local.http_retry import RetryTransport
 from alumni_local.seed_dues import DEMO_MEMBERS
-from alumni_local.seed_notifications import DEMO as NOTIFICATIONS_DEMO
 from alumni_local.seed_gifts import DONORS as GIFT_DONORS
+from alumni_local.seed_notifications import DEMO as NOTIFICATIONS_DEMO
 
 pytestmark = pytest.mark.e2e
 

@@ -4,8 +4,8 @@ queues and sweeps."""
 
 from __future__ import annotations
 
-from events_service.adapters.mongo_desk import DESK_INDEXES as EVENTS_DESK
 from community_service.adapters.mongo_repository import INDEXES as COMMUNITY
+from events_service.adapters.mongo_desk import DESK_INDEXES as EVENTS_DESK
 from events_service.adapters.mongo_repository import INDEXES as EVENTS
 from fundraising_service.adapters.mongo_repository import INDEXES as FUNDRAISING
 from members_service.adapters.mongo_indexes import INDEXES as MEMBERS

@@ -58,8 +58,8 @@ REGISTRY = EventRegistry()
 
 def _register_all() -> None:
     # Imported here so that importing the registry registers every published contract.
-    from alumni_contracts.events import desk_v1
     from alumni_contracts.community import v1 as community_v1
+    from alumni_contracts.events import desk_v1
     from alumni_contracts.events import v1 as events_v1
     from alumni_contracts.fundraising import receipts as fundraising_receipts
     from alumni_contracts.fundraising import v1 as fundraising_v1
