@@ -181,6 +181,7 @@ NOT_PERSON_TEXT = {
     ("ColumnMapping", "mapping"),   # headers of the uploaded file, matched exactly, never stored as text
     ("ValidateImport", "mapping"),
     ("ReceivePaymentWebhook", "payload"),  # a provider's raw body: HMAC-verified byte for byte, then parsed
+    ("ReceiveBounceWebhook", "payload"),   # the email provider's raw body: signature-verified, then parsed
 }
 
 

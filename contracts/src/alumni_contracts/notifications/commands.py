@@ -4,11 +4,13 @@ one-click unsubscribe, the email provider's bounce webhook and contactability.""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field, StringConstraints
 
 from alumni_contracts._requests import Request, Result
+
+_Token = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")]
 
 LIST_MY_NOTIFICATIONS = "list_my_notifications"
 MARK_NOTIFICATIONS_READ = "mark_notifications_read"
@@ -40,8 +42,7 @@ class NotificationChannel(StrEnum):
 
 class ListMyNotifications(Request):
     limit: int = Field(20, ge=1, le=100, description="Items per page.")
-    after: str | None = Field(None, max_length=200, pattern=r"^[A-Za-z0-9_-]+$",
-                              description="Cursor: the previous page's `next_cursor`.")
+    after: _Token | None = Field(None, description="Cursor: the previous page's `next_cursor`.")
 
 
 class FeedItemOut(Result):
@@ -62,7 +63,7 @@ class NotificationFeedPage(Result):
 
 
 class MarkNotificationsRead(Request):
-    notification_ids: list[str] = Field(default_factory=list, max_length=100,
+    notification_ids: list[_Token] = Field(default_factory=list, max_length=100,
                                         description="Items to mark read (yours only); empty with `all`.")
     all: bool = Field(False, description="Mark the whole feed read.")
 
