@@ -16,7 +16,7 @@ from alumni_local.runner import Platform
 from .test_platform import member, wait_until
 
 pytestmark = pytest.mark.e2e
-ENTITY = {"legal_entity_id": "fondation-e2e", "name": "Fondation e2e de l'École", "address": "1 rue de l'École, Paris",
+ENTITY = {"legal_entity_id": "fondation-recus-e2e", "name": "Fondation e2e de l'École", "address": "1 rue de l'École, Paris",
           "object": "Bourses", "status": "Fondation reconnue d'utilité publique", "may_issue_receipts": True,
           "signatory_name": "Claire Martin", "signatory_title": "Présidente", "campaign_ids": ["receipts-e2e"]}
 
@@ -24,7 +24,7 @@ ENTITY = {"legal_entity_id": "fondation-e2e", "name": "Fondation e2e de l'École
 def test_a_gift_gets_one_receipt_across_a_crash_then_void_reissue_and_register(platform: Platform) -> None:
     gw = platform.gateway_url
     staff = {"Authorization": f"Bearer {platform.issue_token('manager')}"}
-    r = httpx.put(f"{gw}/api/v1/legal-entities/fondation-e2e", json=ENTITY, headers=staff, timeout=30)
+    r = httpx.put(f"{gw}/api/v1/legal-entities/fondation-recus-e2e", json=ENTITY, headers=staff, timeout=30)
     assert r.status_code == 200, r.text
     bad = httpx.put(f"{gw}/api/v1/legal-entities/x", json={**ENTITY, "may_issue_receipts": "perhaps"}, headers=staff)
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
@@ -58,7 +58,7 @@ def test_a_gift_gets_one_receipt_across_a_crash_then_void_reissue_and_register(p
     [receipt] = receipts()
     year = receipt["year"]
     assert receipt["number"] == f"{year}-000001" and receipt["amount_minor"] == 12345
-    assert (receipt["legal_entity_id"], receipt["cerfa"], receipt["status"]) == ("fondation-e2e", "11580", "issued")
+    assert (receipt["legal_entity_id"], receipt["cerfa"], receipt["status"]) == ("fondation-recus-e2e", "11580", "issued")
 
     pdf = httpx.get(f"{gw}/api/v1/me/receipts/{receipt['receipt_id']}/pdf", headers=alumnus, timeout=30)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -76,10 +76,10 @@ def test_a_gift_gets_one_receipt_across_a_crash_then_void_reissue_and_register(p
     twice = httpx.post(f"{gw}/api/v1/receipts/{receipt['receipt_id']}/void", headers=staff,
                        json={"reason": "again"}, timeout=30)
     assert twice.status_code == 409
-    register = httpx.get(f"{gw}/api/v1/legal-entities/fondation-e2e/receipt-register?year={year}", headers=staff,
+    register = httpx.get(f"{gw}/api/v1/legal-entities/fondation-recus-e2e/receipt-register?year={year}", headers=staff,
                          timeout=30)
     assert register.status_code == 200 and register.headers["x-register-gapless"] == "true"
     rows = register.content.decode("utf-8-sig").strip().split("\r\n")
     assert [row.split(";")[2] for row in rows[1:]] == ["voided", "issued"]
-    assert httpx.get(f"{gw}/api/v1/legal-entities/fondation-e2e/receipt-register?year={year}",
+    assert httpx.get(f"{gw}/api/v1/legal-entities/fondation-recus-e2e/receipt-register?year={year}",
                      headers=alumnus).status_code == 403
