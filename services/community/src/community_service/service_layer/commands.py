@@ -24,6 +24,7 @@ class SetHelperProfile:
 class GetHelperProfile:
     tenant: str
     member_id: str
+    own: bool = False  # the member asks for their own profile (their token vouches for them)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,9 @@ async def get_helper_profile(query: c.GetHelperProfile, uow: CommunityUnitOfWork
     on every load, and a 404 there would be an error in every browser's log."""
     async with uow:
         helper = await uow.helpers.get(query.tenant, query.member_id)
-        if helper is None and await uow.members.get(query.tenant, query.member_id) is not None:
+        # A member asking for their own profile gets the default one even before the audience
+        # projection has heard of them (a just-registered alumnus opening the console).
+        if helper is None and (query.own or await uow.members.get(query.tenant, query.member_id) is not None):
             helper = Helper(member_id=query.member_id, tenant=query.tenant, topics=(), monthly_capacity=1,
                             active=False)
     if helper is None:
