@@ -161,6 +161,11 @@ class Pump:
             if self.halted:  # disabled meanwhile: left unacknowledged, redelivered once enabled
                 return
             if attempt >= self.d.settings.max_attempts:
+                # Halt every pump of this subscription before the first await: a sibling message
+                # reaching its last attempt meanwhile sees `halted` and stays unacknowledged
+                # instead of being dead-lettered too (one dead letter disables the endpoint).
+                self.halted = True
+                self.d.halt(self.webhook.id)
                 await self.d.record(entry, attempt, "dead", result.status_code, result.error, result.duration_ms)
                 await msg.term()
                 await self.d.dead_letter(self, str(event.get("id")),
@@ -270,10 +275,13 @@ class PartnerDispatcher:
         await self.log.record({"_id": new_id(), **entry, "attempt": attempt, "outcome": outcome,
                                "status_code": status, "error": error, "duration_ms": duration_ms, "at": _now()})
 
+    def halt(self, webhook_id: str) -> None:
+        for pump, _ in self._pumps.values():
+            if pump.webhook.id == webhook_id:
+                pump.halted = True
+
     async def dead_letter(self, pump: Pump, event_id: str, reason: str) -> None:
-        for other, _ in self._pumps.values():
-            if other.webhook.id == pump.webhook.id:
-                other.halted = True
+        self.halt(pump.webhook.id)
         log.warning("partner webhook disabled after a dead letter", webhook_id=pump.webhook.id,
                     tenant=pump.webhook.tenant, event_id=event_id)
         await self._auto_disable(hooks.AutoDisable(pump.webhook.tenant, pump.webhook.id, reason[:300], event_id))
