@@ -98,6 +98,9 @@ VOID_RECEIPT = "void_receipt"
 RECEIPT_REGISTER = "receipt_register"
 DONOR_SUMMARY = "donor_receipt_summary"
 ISSUE_YEARLY_RECEIPTS = "issue_yearly_receipts"
+START_YEARLY_RECEIPTS = "start_yearly_receipts"
+GET_YEARLY_RECEIPT_JOB = "get_yearly_receipt_job"
+LIST_YEARLY_RECEIPT_JOBS = "list_yearly_receipt_jobs"
 
 Siren = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
 LongText = Annotated[str, PersonText(max_length=400, multiline=True)]
@@ -258,3 +261,44 @@ class YearlyReceiptsIssued(Result):
     issued: int
     skipped: int
 
+
+
+# -- yearly summaries as a background job ----------------------------------------------------------
+
+class StartYearlyReceipts(Request):
+    legal_entity_id: Identifier = Field(description="The legal entity whose held gifts are summarised.",
+                                        examples=["fondation"])
+    year: int = Field(ge=2000, le=2100, description="Calendar year of the gifts.", examples=[2026])
+
+
+class YearlyReceiptJobQuery(Request):
+    job_id: Identifier = Field(description="The job's id.", examples=["0190a1b2-0000-7000-8000-000000000001"])
+
+
+class ListYearlyReceiptJobs(Request):
+    legal_entity_id: Identifier | None = Field(None, description="Only this entity's jobs.", examples=["fondation"])
+    limit: int = Field(20, ge=1, le=100, description="At most this many, newest first.")
+
+
+class YearlyReceiptJobState(StrEnum):
+    """`running` (queued or in progress, resumed after a crash), `done`."""
+
+    RUNNING = "running"
+    DONE = "done"
+
+
+class YearlyReceiptJobOut(Result):
+    job_id: str = Field(description="The job's id.")
+    legal_entity_id: str = Field(description="The legal entity.")
+    year: int = Field(description="Calendar year.")
+    state: YearlyReceiptJobState = Field(description="running or done.")
+    total: int = Field(description="Donor summaries to issue (donor, currency) counted at the start.")
+    done: int = Field(description="Summaries issued so far.")
+    skipped: int = Field(description="Summaries left held (donor not known yet, not receiptable).")
+    started_at: AwareDatetime = Field(description="When staff started it (UTC).")
+    finished_at: AwareDatetime | None = Field(None, description="When it finished (UTC).")
+    resumed: int = Field(0, description="How many times another worker took it over (a crash, a restart).")
+
+
+class YearlyReceiptJobList(Result):
+    items: list[YearlyReceiptJobOut]

@@ -115,6 +115,10 @@ class FakeReceiptsUnitOfWork(FakeUnitOfWork):
         self.s.receipts[receipt.id] = receipt
         self.track(receipt)
 
+    async def add_many(self, receipts: list[Receipt]) -> None:
+        for r in receipts:
+            await self.add(r)
+
     async def save(self, receipt: Receipt) -> None:
         self.s.receipts[receipt.id] = receipt
         self.track(receipt)
@@ -165,6 +169,12 @@ class FakeProfiles:
 
     async def donor_name(self, tenant: str, member_id: str) -> str | None:
         return self.s.members.get((tenant, member_id))
+
+    async def get_many(self, tenant: str, member_ids: list[str]) -> dict[str, Document]:
+        return {m: p for m in member_ids if (p := self.s.profiles.get((tenant, m))) is not None}
+
+    async def donor_names(self, tenant: str, member_ids: list[str]) -> dict[str, str]:
+        return {m: n for m in member_ids if (n := self.s.members.get((tenant, m))) is not None}
 
     async def hold_line(self, tenant: str, member_id: str, legal_entity_id: str, year: int, source_key: str,
                         line: ReceiptLine, currency: str) -> None:

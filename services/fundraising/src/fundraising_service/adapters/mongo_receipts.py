@@ -132,6 +132,13 @@ class MongoReceiptRepository:
         await self._col.insert_one(receipt_document(receipt), session=self._session)
         self._track(receipt)
 
+    async def add_many(self, receipts: list[Receipt]) -> None:
+        """One `insert_many` for a batch (the yearly summaries): one round trip instead of one per receipt."""
+        if receipts:
+            await self._col.insert_many([receipt_document(r) for r in receipts], session=self._session)
+        for r in receipts:
+            self._track(r)
+
     async def save(self, receipt: Receipt) -> None:
         doc = receipt_document(receipt)
         result = await self._col.replace_one({"_id": receipt.id, "tenant": receipt.tenant,
@@ -201,6 +208,18 @@ class MongoReceiptProfiles:
     async def donor_name(self, tenant: str, member_id: str) -> str | None:
         d = await self._members.find_one({"_id": member_id, "tenant": tenant}, session=self._session)
         return f"{d.get('first_name', '')} {d.get('last_name', '')}".strip() if d else None
+
+    async def get_many(self, tenant: str, member_ids: list[str]) -> dict[str, Document]:
+        """The receipt profiles of a batch of donors, one `$in` query (by `_id`)."""
+        ids = [f"{tenant}:{m}" for m in member_ids]
+        cursor = self._col.find({"_id": {"$in": ids}, "tenant": tenant}, session=self._session)
+        return {d["member_id"]: d async for d in cursor}
+
+    async def donor_names(self, tenant: str, member_ids: list[str]) -> dict[str, str]:
+        """The names of a batch of donors from the members projection, one `$in` query."""
+        cursor = self._members.find({"_id": {"$in": member_ids}, "tenant": tenant},
+                                    {"first_name": 1, "last_name": 1}, session=self._session)
+        return {d["_id"]: f"{d.get('first_name', '')} {d.get('last_name', '')}".strip() async for d in cursor}
 
     async def hold_line(self, tenant: str, member_id: str, legal_entity_id: str, year: int, source_key: str,
                         line: ReceiptLine, currency: str) -> None:

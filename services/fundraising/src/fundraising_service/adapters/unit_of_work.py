@@ -11,6 +11,7 @@ from fundraising_service.adapters.gift_repository import (
     MongoPledgeRepository,
     MongoRecurringGiftRepository,
 )
+from fundraising_service.adapters.mongo_receipt_jobs import MongoReceiptJobs
 from fundraising_service.adapters.mongo_receipts import (
     MongoLegalEntities,
     MongoReceiptProfiles,
@@ -34,6 +35,7 @@ class MongoFundraisingUnitOfWork(MongoUnitOfWork):
     receipts: MongoReceiptRepository
     legal_entities: MongoLegalEntities
     receipt_profiles: MongoReceiptProfiles
+    receipt_jobs: MongoReceiptJobs
     campaigns: MongoCampaignRepository
     gifts: MongoGiftRepository
     gift_intents: MongoGiftIntentRepository
@@ -49,6 +51,7 @@ class MongoFundraisingUnitOfWork(MongoUnitOfWork):
         self.receipts = MongoReceiptRepository(db, session, self.track)
         self.legal_entities = MongoLegalEntities(db, session)
         self.receipt_profiles = MongoReceiptProfiles(db, session)
+        self.receipt_jobs = MongoReceiptJobs(db, session)
         self.campaigns = MongoCampaignRepository(db, session, self.track)
         self.gifts = MongoGiftRepository(db, session, self.track)
         self.gift_intents = MongoGiftIntentRepository(db, session, self.track)

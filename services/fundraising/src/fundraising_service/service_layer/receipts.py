@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -56,6 +56,7 @@ class ReceiptRepository(Protocol):
         """Advance the counter by `count` in this transaction; the first of the numbers taken."""
         ...
     async def add(self, receipt: Receipt) -> None: ...
+    async def add_many(self, receipts: list[Receipt]) -> None: ...
     async def save(self, receipt: Receipt) -> None: ...
     async def get(self, tenant: str, receipt_id: str) -> Receipt | None: ...
     async def live_for(self, tenant: str, source_key: str) -> Receipt | None: ...
@@ -75,6 +76,8 @@ class ReceiptProfiles(Protocol):
     async def get(self, tenant: str, member_id: str) -> Document | None: ...
     async def put(self, tenant: str, member_id: str, profile: Document) -> None: ...
     async def donor_name(self, tenant: str, member_id: str) -> str | None: ...
+    async def get_many(self, tenant: str, member_ids: list[str]) -> dict[str, Document]: ...
+    async def donor_names(self, tenant: str, member_ids: list[str]) -> dict[str, str]: ...
     async def hold_line(self, tenant: str, member_id: str, legal_entity_id: str, year: int, source_key: str,
                         line: ReceiptLine, currency: str) -> None: ...
     async def held(self, tenant: str, year: int) -> list[Document]: ...
@@ -256,13 +259,17 @@ async def donor_of(uow: ReceiptUnitOfWork, tenant: str, member_id: str,
     if given is not None:  # the gift names its donor; the profile may still know the address
         address = given.address or (profile.get("postal_address") if profile else None)
         return Donor(member_id, given.name, address, given.kind, given.company_id), profile
-    name = await uow.receipt_profiles.donor_name(tenant, member_id)
+    return donor_from(member_id, await uow.receipt_profiles.donor_name(tenant, member_id), profile), profile
+
+
+def donor_from(member_id: str, name: str | None, profile: Document | None) -> Donor:
+    """The donor a receipt names: the company they give as (their profile), else the member."""
     if name is None:
         raise DonorNotProjectedYet(f"member {member_id} is not projected in fundraising yet")
     address = profile.get("postal_address") if profile else None
     if profile and profile.get("company_name"):
-        return Donor(member_id, profile["company_name"], address, DonorKind.COMPANY, profile.get("company_id")), profile
-    return Donor(member_id, name, address), profile
+        return Donor(member_id, profile["company_name"], address, DonorKind.COMPANY, profile.get("company_id"))
+    return Donor(member_id, name, address)
 
 
 async def issue_for_payment(cmd: PaymentToReceipt, uow: ReceiptUnitOfWork,
@@ -336,19 +343,29 @@ async def issue_yearly_receipts(cmd: IssueYearlyReceipts, uow_factory: Callable[
     return issued, skipped
 
 
+AfterBatch = Callable[[Any, int, int], Awaitable[None]]
+
+
 async def issue_summaries(uow: ReceiptUnitOfWork, tenant: str, year: int,
                           groups: list[tuple[tuple[str, str, str], list[Document]]],
-                          clock: Callable[[], datetime] = utcnow) -> tuple[int, int]:
+                          clock: Callable[[], datetime] = utcnow, after: AfterBatch | None = None
+                          ) -> tuple[int, int]:
+    """Issue a batch of summaries in one transaction; `after(uow, issued, skipped)` runs in that
+    same transaction before it commits (the background job moves its cursor and counters there)."""
     skipped = 0
     async with uow:
         entities = {e.id: e for e in await uow.legal_entities.all(tenant)}
+        members = sorted({member_id for (member_id, _, _), _ in groups})
+        # Two `$in` reads for the whole batch (not two point reads per donor).
+        profiles = await uow.receipt_profiles.get_many(tenant, members)
+        names = await uow.receipt_profiles.donor_names(tenant, members)
         ready: dict[str, list[tuple[ReceiptRequest, list[Document]]]] = {}
         for (member_id, entity_id, currency), docs in groups:
             try:
                 entity = entities.get(entity_id)
                 if entity is None:
                     raise NotReceiptable(f"legal entity {entity_id} is not in the registry")
-                donor, _ = await donor_of(uow, tenant, member_id)
+                donor = donor_from(member_id, names.get(member_id), profiles.get(member_id))
                 lines = tuple(sorted((ReceiptLine(d["source_id"], date.fromisoformat(d["received_on"]),
                                                   d["amount_minor"], d["method"]) for d in docs),
                                      key=lambda ln: ln.received_on))
@@ -362,12 +379,16 @@ async def issue_summaries(uow: ReceiptUnitOfWork, tenant: str, year: int,
                 skipped += 1
         now = clock()
         released: list[str] = []
+        issued: list[Receipt] = []
         for entity_id, items in ready.items():
             first = await uow.receipts.reserve(tenant, entity_id, year, len(items))
             for k, (request, docs) in enumerate(items):
-                await uow.receipts.add(Receipt.issue(request, first + k, now))
+                issued.append(Receipt.issue(request, first + k, now))
                 released += [d["_id"] for d in docs]
+        await uow.receipts.add_many(issued)
         await uow.receipt_profiles.release(tenant, released)
+        if after is not None:
+            await after(uow, len(issued), skipped)
         await uow.commit()
     return sum(len(items) for items in ready.values()), skipped
 
