@@ -7,6 +7,7 @@ from __future__ import annotations
 from community_service.adapters.mongo_repository import INDEXES as COMMUNITY
 from events_service.adapters.mongo_desk import DESK_INDEXES as EVENTS_DESK
 from events_service.adapters.mongo_repository import INDEXES as EVENTS
+from fundraising_service.adapters.mongo_receipt_jobs import RECEIPT_JOB_INDEXES
 from fundraising_service.adapters.mongo_repository import INDEXES as FUNDRAISING
 from members_service.adapters.mongo_indexes import INDEXES as MEMBERS
 from members_service.adapters.mongo_indexes import OBSOLETE_INDEXES as MEMBERS_OBSOLETE
@@ -29,6 +30,7 @@ CROSS_TENANT = {
     ("idempotency_keys", "idempotency_ttl"): "TTL",
     ("notifications", "notifications_due"): "mailer claims",
     ("import_jobs", "import_jobs_due"): "import worker claims",
+    ("receipt_jobs", "receipt_jobs_due"): "yearly-receipt job worker claims (fundraising)",
     ("import_jobs", "imports_by_expiry"): "report retention sweep",
     ("members", "showcase_expiry"): "showcase expiry sweep",
     ("erasures", "erasures_by_deadline"): "erasure deadline watch",
@@ -43,7 +45,7 @@ CROSS_TENANT = {
 }
 ALL = [*COMMUNITY, *EVENTS, *EVENTS_DESK, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
        *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES,
-       *NEWSLETTER_INDEXES, *AUDIENCE_INDEXES, *PARTNER_WEBHOOKS]
+       *NEWSLETTER_INDEXES, *AUDIENCE_INDEXES, *PARTNER_WEBHOOKS, *RECEIPT_JOB_INDEXES]
 
 
 def test_indexes_start_with_the_tenant_but_the_cross_tenant_ones() -> None:

@@ -73,6 +73,9 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
     _allow("import_jobs", "find update", _LEASES,
            "the import worker claims any tenant's job in a working state, then renews and releases it by id "
            "and its lease token; the job it runs is then read by (tenant, id)"),
+    _allow("receipt_jobs", "find update", _LEASES,
+           "the yearly-receipt worker (fundraising) claims any tenant's running job, then renews and releases "
+           "it by id and its lease token; the job it runs is then read by (tenant, id)"),
     _allow("leases", "find update", _NAMED_LEASE,
            "one lease per (service, sweep) so that one replica runs each cross-tenant sweep: no tenant data"),
     _allow("import_jobs", "find", "members_service.adapters.mongo_imports.MongoImportJobRepository.expired",

@@ -17,6 +17,7 @@ from fundraising_service.adapters.gift_repository import (
     PLEDGES,
     RECURRING_GIFTS,
 )
+from fundraising_service.adapters.mongo_receipt_jobs import RECEIPT_JOB_INDEXES, RECEIPT_JOBS
 from fundraising_service.adapters.mongo_receipts import PENDING, PROFILES, RECEIPT_INDEXES, RECEIPTS
 from fundraising_service.adapters.mongo_repository import (
     CHECKOUTS,
@@ -28,15 +29,17 @@ from fundraising_service.adapters.mongo_repository import (
 from fundraising_service.adapters.stripe_checkout import LocalCheckoutProvider, StripeCheckoutProvider
 from fundraising_service.adapters.unit_of_work import MongoFundraisingUnitOfWork
 from fundraising_service.config import FundraisingSettings
+from fundraising_service.entrypoints.receipt_job_worker import receipt_job_worker
 from fundraising_service.entrypoints.subscribers import event_handlers
 from fundraising_service.entrypoints.use_cases import USE_CASES
-from fundraising_service.service_layer import gift_handlers, handlers, payment_handlers, receipts
+from fundraising_service.service_layer import gift_handlers, handlers, payment_handlers, receipt_jobs, receipts
 from fundraising_service.service_layer.contract_mapping import to_contract
 from fundraising_service.service_layer.gift_ports import GiftsUnitOfWork
 from fundraising_service.service_layer.payment_handlers import Providers
 from fundraising_service.service_layer.ports import PaymentProvider
 from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
+from servicekit.leases import LeasedQueue
 from servicekit.mongo import Document
 from servicekit.runtime import Infrastructure, ServiceParts
 
@@ -79,16 +82,23 @@ GIFT_HANDLERS: list[Callable[..., Awaitable[Any]]] = [
     gift_handlers.campaign_leaderboard, gift_handlers.giving_report, gift_handlers.rebuild_campaign_progress]
 
 
-def bootstrap(uow_factory: Callable[[], GiftsUnitOfWork], providers: Providers | None = None) -> ServiceParts:
+def _nothing() -> None:
+    return None
+
+
+def bootstrap(uow_factory: Callable[[], GiftsUnitOfWork], providers: Providers | None = None,
+              wake_receipt_jobs: Callable[[], None] = _nothing) -> ServiceParts:
     bus = MessageBus.wire([handlers.record_donation, payment_handlers.create_checkout,
                            payment_handlers.receive_webhook, payment_handlers.record_manual_payment,
                            payment_handlers.refund_payment, payment_handlers.list_payments,
                            *GIFT_HANDLERS,
                            receipts.upsert_legal_entity, receipts.list_legal_entities, receipts.set_receipt_profile,
                            receipts.list_receipts, receipts.get_receipt, receipts.void_receipt,
-                           receipts.receipt_register, receipts.donor_summary, receipts.issue_yearly_receipts],
+                           receipts.receipt_register, receipts.donor_summary, receipts.issue_yearly_receipts,
+                           receipt_jobs.start_yearly_receipts, receipt_jobs.get_yearly_receipt_job,
+                           receipt_jobs.list_yearly_receipt_jobs],
                           uow=fresh(uow_factory), uow_factory=uow_factory, providers=providers or Providers(None),
-                          gift_paid=gift_handlers.gift_paid)
+                          gift_paid=gift_handlers.gift_paid, wake_receipt_jobs=wake_receipt_jobs)
     return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
 
 
@@ -99,7 +109,14 @@ def build(infra: Infrastructure) -> ServiceParts:
     def uow() -> MongoFundraisingUnitOfWork:
         return MongoFundraisingUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup)
 
-    parts = bootstrap(uow, payment_providers(settings))
+    async def run_receipt_job(tenant: str, job_id: str, token: str, still_mine: receipt_jobs.StillMine) -> bool:
+        return await receipt_jobs.run_yearly_job(tenant, job_id, token, uow, still_mine)
+
+    lease = settings.receipt_job_lease_seconds
+    jobs = receipt_job_worker(LeasedQueue(infra.db[RECEIPT_JOBS], lease), run_receipt_job, lease)
+    parts = bootstrap(uow, payment_providers(settings), jobs.wake)
     parts.requests = [*parts.requests, export_handler("fundraising", infra.db, export_queries)]
-    parts.indexes = [*INDEXES, *GIFT_INDEXES, *RECEIPT_INDEXES]
+    parts.indexes = [*INDEXES, *GIFT_INDEXES, *RECEIPT_INDEXES, *RECEIPT_JOB_INDEXES]
+    parts.workers = [*parts.workers, jobs.run]
+    parts.stoppers = [*parts.stoppers, jobs.stop]
     return parts

@@ -32,3 +32,6 @@ class FundraisingSettings(ServiceSettings):
     webhook_tolerance_seconds: int = Field(300, ge=1, le=300,
                                            description="Largest age of a webhook's signed timestamp.")
     checkout_ttl_minutes: int = Field(60, ge=30, le=1440, description="Lifetime of a hosted checkout.")
+    receipt_job_lease_seconds: float = Field(
+        15.0, ge=2, le=600, description="Lease of a yearly-receipt job on its worker (renewed a third of it "
+                                        "apart): how soon another worker resumes a crashed one's job.")

@@ -487,3 +487,146 @@ async def test_yearly_summaries_in_batches_take_consecutive_numbers_and_skip_the
     assert (issued, skipped) == (5, 1)
     numbers = sorted(rc.sequence for rc in store.receipts.values())
     assert numbers == [1, 2, 3, 4, 5, 6] and list(store.held) == ["donation:g5"]
+
+
+# -- yearly summaries as a background job ---------------------------------------------------------
+
+class FakeJobs:
+    """`receipt_jobs` in memory: one running job per (tenant, entity, year); progress fenced by
+    the lease token the test hands out (as the leased queue does)."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, Any] = {}
+        self.tokens: dict[str, str | None] = {}
+
+    async def add(self, job: Any) -> None:
+        from fundraising_service.domain.receipt_jobs import YearlyJobAlreadyRunning
+        if any((j.tenant, j.active_key) == (job.tenant, job.active_key) for j in self.jobs.values()):
+            raise YearlyJobAlreadyRunning(job.active_key)
+        self.jobs[job.id] = job
+        self.tokens[job.id] = None
+
+    async def get(self, tenant: str, job_id: str) -> Any:
+        import copy
+        job = self.jobs.get(job_id)
+        return copy.deepcopy(job) if job is not None and job.tenant == tenant else None
+
+    async def list(self, tenant: str, legal_entity_id: str | None, limit: int) -> list[Any]:
+        return [j for j in self.jobs.values() if j.tenant == tenant
+                and legal_entity_id in (None, j.legal_entity_id)][:limit]
+
+    async def save_progress(self, job: Any, token: str | None) -> None:
+        if token is not None and self.tokens[job.id] != token:
+            raise ConcurrencyConflict("lease lost")
+        self.jobs[job.id] = job
+
+
+class FakeJobsUnitOfWork(FakeReceiptsUnitOfWork):
+    def __init__(self, store: Store, jobs: FakeJobs) -> None:
+        super().__init__(store)
+        self.receipt_jobs = jobs
+
+
+async def _hold(store: Store, donors: int, unknown: int = 0, entity: str = "fondation") -> None:
+    for i in range(donors + unknown):
+        if i < donors:
+            store.members[(T, f"y{i:02d}")] = f"Donor {i}"
+        for k in (1, 2):
+            line = ReceiptLine(f"g{i}-{k}", date(2026, 2 * k, 1), 1000 + i, "sepa_debit")
+            await FakeProfiles(store).hold_line(T, f"y{i:02d}", entity, 2026, f"donation:g{i}-{k}", line, "EUR")
+
+
+def _job_parts(store: Store, jobs: FakeJobs, woken: list[int]) -> Any:
+    return bootstrap(lambda: FakeJobsUnitOfWork(store, jobs), wake_receipt_jobs=lambda: woken.append(1))
+
+
+async def test_yearly_job_starts_in_the_background_reports_progress_and_issues_every_summary(store: Store) -> None:
+    from fundraising_service.service_layer import receipt_jobs as j
+    await _hold(store, donors=5, unknown=1)  # y05 is not projected: skipped, left held
+    jobs, woken = FakeJobs(), []
+    parts = _job_parts(store, jobs, woken)
+    started = await call(parts, c.START_YEARLY_RECEIPTS, c.StartYearlyReceipts(legal_entity_id="fondation",
+                                                                                 year=2026), STAFF)
+    assert (started.state, started.total, started.done) == ("running", 6, 0) and woken == [1]
+    assert store.receipts == {}  # nothing issued inside the request
+    # One job per (entity, year) at a time.
+    with pytest.raises(DomainError) as again:
+        await call(parts, c.START_YEARLY_RECEIPTS, c.StartYearlyReceipts(legal_entity_id="fondation", year=2026),
+                   STAFF)
+    assert again.value.status == 409 and again.value.code == "yearly-receipts-running"
+    jobs.tokens[started.job_id] = "lease-1"
+    done = await j.run_yearly_job(T, started.job_id, "lease-1", lambda: FakeJobsUnitOfWork(store, jobs),
+                                  _always_mine, batch=2)
+    assert done
+    progress = await call(parts, c.GET_YEARLY_RECEIPT_JOB, c.YearlyReceiptJobQuery(job_id=started.job_id), STAFF)
+    assert (progress.state, progress.done, progress.skipped, progress.total) == ("done", 5, 1, 6)
+    assert progress.finished_at is not None and progress.resumed == 0
+    assert sorted(r.sequence for r in store.receipts.values()) == [1, 2, 3, 4, 5]
+    assert all(len(r.lines) == 2 for r in store.receipts.values())
+    assert sorted(store.held) == ["donation:g5-1", "donation:g5-2"]
+    # Done: the entity-year is free again; nothing new held → done at once, no wake-up.
+    store.held.clear()
+    empty = await call(parts, c.START_YEARLY_RECEIPTS, c.StartYearlyReceipts(legal_entity_id="fondation",
+                                                                               year=2026), STAFF)
+    assert (empty.state, empty.total) == ("done", 0) and woken == [1]
+    listed = await call(parts, c.LIST_YEARLY_RECEIPT_JOBS, c.ListYearlyReceiptJobs(), STAFF)
+    assert {x.job_id for x in listed.items} == {started.job_id, empty.job_id}
+
+
+async def _always_mine() -> bool:
+    return True
+
+
+async def test_yearly_job_given_back_midway_resumes_after_its_cursor_without_gap_or_duplicate(store: Store) -> None:
+    from fundraising_service.service_layer import receipt_jobs as j
+    await _hold(store, donors=6, unknown=1)
+    jobs = FakeJobs()
+    parts = _job_parts(store, jobs, [])
+    # A per-gift receipt of the same entity and year comes first: the summaries continue its numbering.
+    await handle_as_consumer(handler(parts, "donation_received"), donation_event("d-first"))
+    job = await call(parts, c.START_YEARLY_RECEIPTS, c.StartYearlyReceipts(legal_entity_id="fondation", year=2026),
+                     STAFF)
+    jobs.tokens[job.job_id] = "worker-a"
+    batches = 0
+
+    async def one_batch_then_crash() -> bool:  # worker A stops after its first batch (killed, stopped)
+        nonlocal batches
+        batches += 1
+        return batches == 1
+
+    uow = lambda: FakeJobsUnitOfWork(store, jobs)  # noqa: E731
+    assert not await j.run_yearly_job(T, job.job_id, "worker-a", uow, one_batch_then_crash, batch=3)
+    midway = await call(parts, c.GET_YEARLY_RECEIPT_JOB, c.YearlyReceiptJobQuery(job_id=job.job_id), STAFF)
+    assert (midway.state, midway.done, midway.skipped, midway.total) == ("running", 3, 0, 7)
+    # Worker A, its lease lost, cannot commit another batch (fencing): nothing is issued twice.
+    jobs.tokens[job.job_id] = "worker-b"
+    before = dict(store.receipts), dict(store.held), dict(store.counters)
+    with pytest.raises(ConcurrencyConflict):
+        await j.run_yearly_job(T, job.job_id, "worker-a", uow, _always_mine, batch=3)
+    store.receipts, store.held, store.counters = before  # what the aborted transaction rolls back
+    assert await j.run_yearly_job(T, job.job_id, "worker-b", uow, _always_mine, batch=3)
+    final = await call(parts, c.GET_YEARLY_RECEIPT_JOB, c.YearlyReceiptJobQuery(job_id=job.job_id), STAFF)
+    assert (final.state, final.done, final.skipped, final.resumed) == ("done", 6, 1, 1)
+    numbers = sorted(r.sequence for r in store.receipts.values())
+    assert numbers == list(range(1, 8))  # 1 per-gift + 6 summaries: no gap, no duplicate
+    assert len({r.donor.member_id for r in store.receipts.values() if r.source is d.ReceiptSource.YEARLY_SUMMARY}) == 6
+
+
+async def test_yearly_job_refuses_unknown_or_non_receipting_entities_and_other_tenants(store: Store) -> None:
+    jobs = FakeJobs()
+    parts = _job_parts(store, jobs, [])
+    with pytest.raises(DomainError) as unknown:
+        await call(parts, c.START_YEARLY_RECEIPTS, c.StartYearlyReceipts(legal_entity_id="nope", year=2026), STAFF)
+    assert (unknown.value.status, unknown.value.code) == (404, "legal-entity-not-found")
+    with pytest.raises(DomainError) as club:
+        await call(parts, c.START_YEARLY_RECEIPTS, c.StartYearlyReceipts(legal_entity_id="club", year=2026), STAFF)
+    assert (club.value.status, club.value.code) == (422, "entity-may-not-receipt")
+    job = await call(parts, c.START_YEARLY_RECEIPTS, c.StartYearlyReceipts(legal_entity_id="fondation", year=2026),
+                     STAFF)
+    foreign = Principal(tenant="other", subject="manager", roles=frozenset({Role.MANAGER}))
+    with pytest.raises(DomainError) as other:
+        await call(parts, c.GET_YEARLY_RECEIPT_JOB, c.YearlyReceiptJobQuery(job_id=job.job_id), foreign)
+    assert other.value.status == 404
+    assert (await call(parts, c.LIST_YEARLY_RECEIPT_JOBS, c.ListYearlyReceiptJobs(), foreign)).items == []
+    staff_only = {s.subject.rsplit(".", 1)[1]: s.roles for s in parts.requests if "yearly_receipt" in s.subject}
+    assert all(Role.ALUMNUS not in roles for roles in staff_only.values()) and len(staff_only) == 4

@@ -10,7 +10,9 @@ from alumni_contracts import naming
 from alumni_contracts.fundraising import receipts as c
 from alumni_contracts.rpc import ALUMNI_AND_STAFF, STAFF
 from fundraising_service.adapters.receipt_pdf import filename, render_receipt
+from fundraising_service.domain.receipt_jobs import YearlyReceiptJob
 from fundraising_service.domain.receipts import GiftNature, LegalEntity, Receipt
+from fundraising_service.service_layer import receipt_jobs as j
 from fundraising_service.service_layer import receipts as r
 from servicekit.authz import Ownership, acting_member
 from servicekit.bus import Caller, UseCase
@@ -74,6 +76,13 @@ def _summary(summary: r.Summary) -> c.DonorSummary:
     return c.DonorSummary(member_id=member_id, year=year, lines=lines, total_minor=sum(ln.amount_minor for ln in lines))
 
 
+def job_out(job: YearlyReceiptJob) -> c.YearlyReceiptJobOut:
+    return c.YearlyReceiptJobOut(job_id=job.id, legal_entity_id=job.legal_entity_id, year=job.year,
+                                 state=c.YearlyReceiptJobState(job.state), total=job.total, done=job.done,
+                                 skipped=job.skipped, started_at=job.started_at, finished_at=job.finished_at,
+                                 resumed=job.resumed)
+
+
 RECEIPT_USE_CASES: list[UseCase[Any]] = [
     UseCase(subject=command(c.UPSERT_LEGAL_ENTITY), request=c.LegalEntityIn, roles=STAFF, idempotent=True,
             message=_entity, reply=entity_out,
@@ -112,7 +121,20 @@ RECEIPT_USE_CASES: list[UseCase[Any]] = [
     UseCase(subject=command(c.ISSUE_YEARLY_RECEIPTS), request=c.IssueYearlyReceipts, roles=STAFF, idempotent=False,
             message=lambda req, who: r.IssueYearlyReceipts(who.tenant, req.year),
             reply=lambda counts: c.YearlyReceiptsIssued(issued=counts[0], skipped=counts[1]),
-            description="Issue the yearly summary receipts of donors who chose them."),
+            description="Issue the yearly summary receipts of donors who chose them (in the request; "
+                        "superseded by start_yearly_receipts)."),
+    UseCase(subject=command(c.START_YEARLY_RECEIPTS), request=c.StartYearlyReceipts, roles=STAFF, idempotent=True,
+            message=lambda req, who: j.StartYearlyReceipts(who.tenant, req.legal_entity_id, req.year, who.subject),
+            reply=job_out,
+            description="Start issuing an entity's yearly summary receipts in the background (one job per "
+                        "entity and year at a time)."),
+    UseCase(subject=query(c.GET_YEARLY_RECEIPT_JOB), request=c.YearlyReceiptJobQuery, roles=STAFF,
+            message=lambda req, who: j.GetYearlyReceiptJob(who.tenant, req.job_id), reply=job_out,
+            description="A yearly-receipt job's progress (done / total)."),
+    UseCase(subject=query(c.LIST_YEARLY_RECEIPT_JOBS), request=c.ListYearlyReceiptJobs, roles=STAFF,
+            message=lambda req, who: j.ListYearlyReceiptJobs(who.tenant, req.legal_entity_id, req.limit),
+            reply=lambda jobs: c.YearlyReceiptJobList(items=[job_out(x) for x in jobs]),
+            description="The tenant's yearly-receipt jobs, newest first."),
 ]
 
 
