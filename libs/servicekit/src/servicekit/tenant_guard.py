@@ -76,6 +76,10 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
     _allow("receipt_jobs", "find update", _LEASES,
            "the yearly-receipt worker (fundraising) claims any tenant's running job, then renews and releases "
            "it by id and its lease token; the job it runs is then read by (tenant, id)"),
+    _allow("receipt_pending_lines", "delete",
+           "fundraising_service.adapters.mongo_receipts.MongoReceiptProfiles.release",
+           "held gifts are deleted by `_id` alone: every id starts with `<tenant>:` (checked before the query), "
+           "and naming `tenant` beside `_id: {$in}` makes the stand-in scan the collection"),
     _allow("leases", "find update", _NAMED_LEASE,
            "one lease per (service, sweep) so that one replica runs each cross-tenant sweep: no tenant data"),
     _allow("import_jobs", "find", "members_service.adapters.mongo_imports.MongoImportJobRepository.expired",
