@@ -113,7 +113,7 @@ def build(infra: Infrastructure) -> ServiceParts:
         return await receipt_jobs.run_yearly_job(tenant, job_id, token, uow, still_mine)
 
     lease = settings.receipt_job_lease_seconds
-    jobs = receipt_job_worker(LeasedQueue(infra.db[RECEIPT_JOBS], lease), run_receipt_job, lease)
+    jobs = receipt_job_worker(LeasedQueue(infra.db[RECEIPT_JOBS], lease), run_receipt_job)
     parts = bootstrap(uow, payment_providers(settings), jobs.wake)
     parts.requests = [*parts.requests, export_handler("fundraising", infra.db, export_queries)]
     parts.indexes = [*INDEXES, *GIFT_INDEXES, *RECEIPT_INDEXES, *RECEIPT_JOB_INDEXES]

@@ -33,5 +33,6 @@ class FundraisingSettings(ServiceSettings):
                                            description="Largest age of a webhook's signed timestamp.")
     checkout_ttl_minutes: int = Field(60, ge=30, le=1440, description="Lifetime of a hosted checkout.")
     receipt_job_lease_seconds: float = Field(
-        15.0, ge=2, le=600, description="Lease of a yearly-receipt job on its worker (renewed a third of it "
-                                        "apart): how soon another worker resumes a crashed one's job.")
+        30.0, ge=2, le=600, description="Lease of a yearly-receipt job on its worker, renewed between batches "
+                                        "(so longer than one batch of 100 donors): how soon another worker "
+                                        "resumes a crashed one's job.")

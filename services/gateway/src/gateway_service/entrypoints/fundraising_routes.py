@@ -3,14 +3,19 @@ gifts, pledges, class-giving leaderboards and the giving report; alumni's own do
 
 from __future__ import annotations
 
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from alumni_contracts import naming
 from alumni_contracts.fundraising import gifts as g
 from alumni_contracts.rpc import Principal, Role
+from gateway_service.adapters.leaderboard_hub import Board, LeaderboardHub
 from gateway_service.entrypoints.edge import IdempotencyKey, Who, created, forward, require_staff
 
 router = APIRouter()
@@ -82,6 +87,64 @@ async def campaign_leaderboard(campaign_id: Id, request: Request, who: Who) -> d
     """Class giving: participation (donors ÷ alumni of record), amount raised and donors per
     cohort and per program. The console polls it during a giving day."""
     return await forward(request, qry(g.CAMPAIGN_LEADERBOARD), g.CampaignRef(campaign_id=campaign_id), who)
+
+
+# -- the live leaderboard (Server-Sent Events) ------------------------------------------------
+
+KEEPALIVE_SECONDS = 15.0
+STREAM_SECONDS = 600.0  # a stream ends after this (the console reconnects, and so re-authenticates)
+
+
+def leaderboard_hub(app: FastAPI) -> LeaderboardHub:
+    """The process's hub, made on first use (it asks fundraising through the app's bus)."""
+    hub: LeaderboardHub | None = getattr(app.state, "leaderboards", None)
+    if hub is None:
+        async def fetch(principal: Principal, campaign_id: str) -> Board:
+            reply = await app.state.bus.request(qry(g.CAMPAIGN_LEADERBOARD), g.CampaignRef(campaign_id=campaign_id),
+                                                principal, f"leaderboard-stream-{uuid.uuid4()}")
+            if not reply.ok:
+                raise RuntimeError(f"leaderboard: {reply.problem}")
+            result: Board = reply.result or {}
+            return result
+
+        hub = app.state.leaderboards = LeaderboardHub(fetch, getattr(app.state, "leaderboard_interval", 1.0))
+    return hub
+
+
+def sse(event: str, data: Board) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'), default=str)}\n\n"
+
+
+@router.get("/api/v1/campaigns/{campaign_id}/leaderboard/stream", tags=TAGS, response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}},
+                             "description": "`event: leaderboard` with the board (as the JSON route), then one "
+                                            "each time it changes; a `: keepalive` comment every 15 s"},
+                       **PROBLEMS})
+async def campaign_leaderboard_stream(campaign_id: Id, request: Request, who: Who) -> StreamingResponse:
+    """The class leaderboard pushed live (Server-Sent Events): the board at once, then each new
+    one as gifts come in. One feed per gateway process and campaign asks fundraising about once
+    a second, whatever the number of consoles. Authenticated by the usual bearer header (read
+    the stream with `fetch`); another tenant's campaign is a 404 before the stream opens. A
+    stream ends after 10 minutes: reconnect."""
+    first = await forward(request, qry(g.CAMPAIGN_LEADERBOARD), g.CampaignRef(campaign_id=campaign_id), who)
+    hub = leaderboard_hub(request.app)
+
+    async def events() -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + STREAM_SECONDS
+        async with hub.subscribe(who, campaign_id, first) as updates:
+            yield "retry: 3000\n" + sse("leaderboard", first)
+            while (left := ends - loop.time()) > 0:
+                try:
+                    board = await asyncio.wait_for(updates.get(), min(KEEPALIVE_SECONDS, left))
+                except TimeoutError:
+                    yield ": keepalive\n\n"
+                    continue
+                yield sse("leaderboard", board)
+            yield sse("end", {"reason": "reconnect"})
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 @router.get("/api/v1/public/{tenant}/campaigns/{campaign_id}", tags=TAGS, response_model=g.PublicCampaignView,

@@ -161,12 +161,51 @@ async def donor_summary(member_id: MemberId, request: Request, who: Who, year: Y
     return await forward(request, qry(rc.DONOR_SUMMARY), rc.DonorSummaryQuery(member_id=member_id, year=year), who)
 
 
-@router.post("/api/v1/receipts/yearly", status_code=201, tags=["receipts"], response_model=rc.YearlyReceiptsIssued)
+@router.post("/api/v1/receipts/yearly", status_code=201, tags=["receipts"], response_model=rc.YearlyReceiptsIssued,
+             deprecated=True)
 async def issue_yearly(request: Request, who: Who, year: Year, idempotency_key: IdempotencyKey = None
                        ) -> JSONResponse:
-    """Issue the yearly summary receipts of the donors who chose one (running it again issues
-    only what is still held)."""
+    """Issue the yearly summary receipts of the donors who chose one, inside the request (running
+    it again issues only what is still held). Deprecated: beyond a few thousand donors use
+    `POST /api/v1/legal-entities/{id}/yearly-receipts`, a background job with its progress."""
     require_staff(who)
     result = await forward(request, cmd(rc.ISSUE_YEARLY_RECEIPTS), rc.IssueYearlyReceipts(year=year), who,
                            idempotency_key)
     return created(result, f"/api/v1/receipts?year={year}")
+
+
+JobId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+JOB_LOCATION = "/api/v1/yearly-receipt-jobs/{job_id}"
+
+
+@router.post("/api/v1/legal-entities/{legal_entity_id}/yearly-receipts", status_code=202, tags=["receipts"],
+             response_model=rc.YearlyReceiptJobOut,
+             responses={404: {"description": "No such legal entity"},
+                        409: {"description": "A job for this entity and year is already running"},
+                        422: {"description": "The entity may not issue receipts; bad year"}})
+async def start_yearly_receipts(legal_entity_id: EntityId, request: Request, who: Who, year: Year,
+                                idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """Start issuing the yearly summary receipts of an entity's donors who chose one, in the
+    background: `202` with the job (`Location` is its progress). One job per entity and year
+    at a time (`409` while one runs); a job interrupted by a crash resumes where it stopped."""
+    require_staff(who)
+    result = await forward(request, cmd(rc.START_YEARLY_RECEIPTS),
+                           rc.StartYearlyReceipts(legal_entity_id=legal_entity_id, year=year), who, idempotency_key)
+    return JSONResponse(result, status_code=202, headers={"Location": JOB_LOCATION.format(job_id=result["job_id"])})
+
+
+@router.get("/api/v1/yearly-receipt-jobs/{job_id}", tags=["receipts"], response_model=rc.YearlyReceiptJobOut)
+async def yearly_receipt_job(job_id: JobId, request: Request, who: Who) -> dict[str, Any]:
+    """A yearly-receipt job's progress: `done` of `total` donor summaries, `skipped`, `state`."""
+    require_staff(who)
+    return await forward(request, qry(rc.GET_YEARLY_RECEIPT_JOB), rc.YearlyReceiptJobQuery(job_id=job_id), who)
+
+
+@router.get("/api/v1/yearly-receipt-jobs", tags=["receipts"], response_model=rc.YearlyReceiptJobList)
+async def yearly_receipt_jobs(request: Request, who: Who, legal_entity_id: Annotated[str | None, Query(
+                                  pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
+                              limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+    """The tenant's yearly-receipt jobs, newest first."""
+    require_staff(who)
+    return await forward(request, qry(rc.LIST_YEARLY_RECEIPT_JOBS),
+                         rc.ListYearlyReceiptJobs(legal_entity_id=legal_entity_id, limit=limit), who)
