@@ -630,3 +630,16 @@ async def test_yearly_job_refuses_unknown_or_non_receipting_entities_and_other_t
     assert (await call(parts, c.LIST_YEARLY_RECEIPT_JOBS, c.ListYearlyReceiptJobs(), foreign)).items == []
     staff_only = {s.subject.rsplit(".", 1)[1]: s.roles for s in parts.requests if "yearly_receipt" in s.subject}
     assert all(Role.ALUMNUS not in roles for roles in staff_only.values()) and len(staff_only) == 4
+
+
+async def test_a_gift_held_after_the_donors_summary_gets_a_supplementary_summary(store: Store) -> None:
+    from fundraising_service.service_layer import receipts as r
+    await _hold(store, donors=1)
+    uow = lambda: FakeReceiptsUnitOfWork(store)  # noqa: E731
+    assert await r.issue_yearly_receipts(r.IssueYearlyReceipts(T, 2026), uow) == (1, 0)
+    late = ReceiptLine("g-late", date(2026, 12, 20), 700, "cheque")
+    await FakeProfiles(store).hold_line(T, "y00", "fondation", 2026, "donation:g-late", late, "EUR")
+    assert await r.issue_yearly_receipts(r.IssueYearlyReceipts(T, 2026), uow) == (1, 0)
+    first, second = sorted(store.receipts.values(), key=lambda rc: rc.sequence)
+    assert (first.sequence, second.sequence) == (1, 2) and first.source_key != second.source_key
+    assert [ln.source_id for ln in second.lines] == ["g-late"] and store.held == {}

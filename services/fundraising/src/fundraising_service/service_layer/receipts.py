@@ -369,8 +369,13 @@ async def issue_summaries(uow: ReceiptUnitOfWork, tenant: str, year: int,
                 lines = tuple(sorted((ReceiptLine(d["source_id"], date.fromisoformat(d["received_on"]),
                                                   d["amount_minor"], d["method"]) for d in docs),
                                      key=lambda ln: ln.received_on))
+                # The key names the summary's first gift: a gift held after the donor's summary
+                # was issued (late, or a run in the middle of the year) gets a supplementary
+                # summary under its own number instead of colliding with the first one, and the
+                # same lines always make the same key (a line is released with its receipt).
                 request = ReceiptRequest(tenant=tenant, source=ReceiptSource.YEARLY_SUMMARY,
-                                         source_key=f"{ReceiptSource.YEARLY_SUMMARY}:{member_id}:{entity_id}:{year}",
+                                         source_key=f"{ReceiptSource.YEARLY_SUMMARY}:{member_id}:{entity_id}:{year}:"
+                                                    f"{lines[0].source_id}",
                                          entity=entity, donor=donor, lines=lines, currency=currency)
                 check_receiptable(request)
                 ready.setdefault(entity_id, []).append((request, docs))

@@ -1344,7 +1344,7 @@ LABELS.recurringStatus = {active: "actif · active", paused: "suspendu · paused
   failed: "échec de prélèvement · charge failed", cancelled: "arrêté · cancelled"};
 LABELS.frequency = {monthly: "mensuel · monthly", yearly: "annuel · yearly"};
 const campaignsState = {selected: null, items: []};
-const LEADERBOARD_POLL_MS = 5000;  // polling of the projection: measured in bench/RESULTS.md
+const LEADERBOARD_POLL_MS = 5000;  // the fallback while the live stream is down (bench/RESULTS.md)
 async function loadCampaigns() {
   report("campaigns-error");
   try {
@@ -1366,15 +1366,69 @@ async function selectCampaign(id) {
   campaignsState.selected = id;
   $("campaign-detail").hidden = false;
   await loadCampaignDetail();
+  watchLeaderboard();
+}
+function showLeaderboard(board) {
+  $("leaderboard").replaceChildren(...board.by_participation.map(r => row([`${r.program} ${r.graduation_year}`,
+    String(r.alumni), String(r.donors), `${r.participation_percent.toFixed(1)} %`, euros(r.raised_minor, board.currency)])));
+  $("leaderboard-updated").textContent = "(" + dateTime(board.computed_at) + ")" +
+    (leaderboardLive.streaming ? " · en direct · live" : "");
 }
 async function loadLeaderboard() {
   const id = campaignsState.selected;
   if (!id) return;
-  const board = await api(`/api/v1/campaigns/${encodeURIComponent(id)}/leaderboard`);
-  $("leaderboard").replaceChildren(...board.by_participation.map(r => row([`${r.program} ${r.graduation_year}`,
-    String(r.alumni), String(r.donors), `${r.participation_percent.toFixed(1)} %`, euros(r.raised_minor, board.currency)])));
-  $("leaderboard-updated").textContent = "(" + dateTime(board.computed_at) + ")";
+  showLeaderboard(await api(`/api/v1/campaigns/${encodeURIComponent(id)}/leaderboard`));
 }
+// The leaderboard is pushed by the gateway (Server-Sent Events, read with fetch so that the token
+// travels in the Authorization header, never in the URL): measured against polling in
+// bench/RESULTS.md. Polling every 5 s is the fallback while the stream is down.
+const leaderboardLive = {campaign: null, abort: null, streaming: false, failures: 0};
+async function streamLeaderboard(id) {
+  const abort = new AbortController();
+  leaderboardLive.abort = abort;
+  const response = await fetch(`/api/v1/campaigns/${encodeURIComponent(id)}/leaderboard/stream`,
+    {headers: {"Authorization": "Bearer " + token, "Accept": "text/event-stream"}, signal: abort.signal});
+  if (!response.ok || !response.body) throw new Error("stream " + response.status);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const {value, done} = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const lines = block.split("\n");
+      const event = (lines.find(l => l.startsWith("event: ")) || "").slice(7);
+      const data = lines.filter(l => l.startsWith("data: ")).map(l => l.slice(6)).join("\n");
+      if (event === "leaderboard" && data && campaignsState.selected === id) {
+        leaderboardLive.streaming = true;
+        leaderboardLive.failures = 0;
+        showLeaderboard(JSON.parse(data));
+      }
+    }
+  }
+}
+function watchLeaderboard() {
+  const id = document.hidden ? null : campaignsState.selected;
+  if (leaderboardLive.campaign === id) return;
+  if (leaderboardLive.abort) leaderboardLive.abort.abort();
+  leaderboardLive.campaign = id;
+  leaderboardLive.streaming = false;
+  if (!id) return;
+  const run = async () => {
+    while (leaderboardLive.campaign === id) {
+      try { await streamLeaderboard(id); } catch (e) { if (e.name === "AbortError") return; }
+      leaderboardLive.streaming = false;
+      leaderboardLive.failures += 1;
+      // The stream ended (it does every 10 minutes) or failed: reconnect, backing off to 30 s.
+      await new Promise(r => setTimeout(r, Math.min(30000, 1000 * 2 ** Math.min(leaderboardLive.failures, 5))));
+    }
+  };
+  run();
+}
+document.addEventListener("visibilitychange", watchLeaderboard);
 async function loadCampaignDetail() {
   const id = campaignsState.selected;
   const c = campaignsState.items.find(x => x.campaign_id === id);
@@ -1433,9 +1487,11 @@ $("gift-record").addEventListener("submit", async (ev) => {
 });
 $("gift-record").querySelector("[name=received_on]").value = new Date().toISOString().slice(0, 10);
 $("refresh-campaigns").addEventListener("click", loadCampaigns);
-// The leaderboard is pushed live by polling its projection while a campaign is open and the tab visible.
+// Polling of the leaderboard only while its stream is down (the tab visible, a campaign open).
 setInterval(() => {
-  if (!document.hidden && campaignsState.selected) loadLeaderboard().catch(e => report("campaigns-error", e));
+  if (!document.hidden && campaignsState.selected && !leaderboardLive.streaming) {
+    loadLeaderboard().catch(e => report("campaigns-error", e));
+  }
 }, LEADERBOARD_POLL_MS);
 
 async function loadGiveCampaigns() {
@@ -1515,6 +1571,7 @@ async function loadReceiptEntities() {
     const found = await api("/api/v1/legal-entities");
     $("receipts-entity").replaceChildren(...found.items.map(e => h("option", {value: e.legal_entity_id},
       e.name + (e.may_issue_receipts ? "" : " (sans reçus · no receipts)"))));
+    await loadYearlyJobs();
   } catch (e) { report("receipts-error", e); }
 }
 async function downloadRegister(entity, year) {
@@ -1570,6 +1627,54 @@ async function loadDonorReceipts(memberId) {
       : [h("tr", {}, h("td", {colspan: 6}, "Aucun reçu · No receipt"))]));
   } catch (e) { report("receipts-error", e); }
 }
+// Yearly summary receipts: a background job per entity and year; its progress is polled while it runs.
+const yearlyJob = {id: null, timer: null};
+function showYearlyJob(job) {
+  const bar = $("yearly-job-progress");
+  bar.hidden = false;
+  bar.max = Math.max(job.total, 1);
+  bar.value = job.state === "done" ? bar.max : job.done + job.skipped;
+  $("yearly-job-status").textContent = `${job.year} : ${job.done} / ${job.total} ` +
+    (job.state === "done" ? "émis · issued — terminé · done" : "émis · issued — en cours · running") +
+    (job.skipped ? ` (${job.skipped} en attente · left held)` : "") + (job.resumed ? ` (repris · resumed ×${job.resumed})` : "");
+}
+function followYearlyJob(id) {
+  clearTimeout(yearlyJob.timer);
+  yearlyJob.id = id;
+  const tick = async () => {
+    try {
+      const job = await api(`/api/v1/yearly-receipt-jobs/${encodeURIComponent(id)}`);
+      if (yearlyJob.id !== id) return;
+      showYearlyJob(job);
+      if (job.state !== "done") yearlyJob.timer = setTimeout(tick, 1000);
+    } catch (e) { report("receipts-error", e); }
+  };
+  tick();
+}
+async function loadYearlyJobs() {
+  const entity = $("receipts-entity").value;
+  if (!entity) return;
+  try {
+    const found = await api(`/api/v1/yearly-receipt-jobs?legal_entity_id=${encodeURIComponent(entity)}&limit=5`);
+    const running = found.items.find(j => j.state === "running");
+    if (running) followYearlyJob(running.job_id);
+  } catch (e) { report("receipts-error", e); }
+}
+$("yearly-job-start").addEventListener("click", async () => {
+  report("receipts-error");
+  const entity = $("receipts-entity").value, year = Number($("receipts-year").value);
+  if (!entity || !year) { report("receipts-error", new Error("Organisme et année requis · Entity and year required")); return; }
+  try {
+    const job = await api(`/api/v1/legal-entities/${encodeURIComponent(entity)}/yearly-receipts?year=${year}`,
+      {method: "POST", headers: once()});
+    showYearlyJob(job);
+    if (job.state !== "done") followYearlyJob(job.job_id);
+  } catch (e) {
+    report("receipts-error", e);
+    if (e.status === 409) loadYearlyJobs();  // already running: follow that one
+  }
+});
+$("receipts-entity").addEventListener("change", loadYearlyJobs);
 $("receipts-donor").addEventListener("submit", (ev) => { ev.preventDefault(); loadDonorReceipts($("receipts-member").value.trim()); });
 $("refresh-receipts").addEventListener("click", loadReceiptEntities);
 
