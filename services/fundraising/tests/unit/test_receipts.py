@@ -643,3 +643,12 @@ async def test_a_gift_held_after_the_donors_summary_gets_a_supplementary_summary
     first, second = sorted(store.receipts.values(), key=lambda rc: rc.sequence)
     assert (first.sequence, second.sequence) == (1, 2) and first.source_key != second.source_key
     assert [ln.source_id for ln in second.lines] == ["g-late"] and store.held == {}
+
+
+def test_receipt_lines_are_wrapped_word_by_word_and_long_words_left_to_fpdf() -> None:
+    from fundraising_service.adapters.receipt_pdf import wrap
+    width = len  # one unit per character
+    assert wrap("un deux trois quatre", width, 9) == ["un deux", "trois", "quatre"]
+    assert wrap("ligne un\nligne deux", width, 20) == ["ligne un", "ligne deux"]
+    assert wrap("", width, 5) == [""]
+    assert wrap("anticonstitutionnellement", width, 10) is None
