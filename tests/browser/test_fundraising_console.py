@@ -1,5 +1,5 @@
 """The console's fundraising panels: a manager launches a campaign for the foundation, records
-a cheque, and sees the class leaderboard update live (polling) when a gift arrives from
+a cheque, and sees the class leaderboard update live (pushed by Server-Sent Events) when a gift arrives from
 elsewhere; an alumnus gives online on the local provider's page and finds the gift in "Mes
 dons · My donations". Hostile names are shown as text."""
 
@@ -71,6 +71,7 @@ def test_manager_launches_records_and_watches_the_live_leaderboard(platform: Pla
     with manager(platform) as http:
         assert known_to_fundraising(http, campaign_id, second, 2500, "browser-second").status_code == 201
     wait_text(console, "#leaderboard", "66.00 EUR", timeout=20)  # 1 + 40 + 25
+    wait_text(console, "#leaderboard-updated", "en direct · live")  # pushed by the stream, not polled
     # A monthly gift whose charge failed is shown as such (never a silent stop).
     with manager(platform) as http:
         r = http.post("/api/v1/recurring-gifts", json={"campaign_id": campaign_id, "member_id": second,

@@ -1,6 +1,7 @@
 """Tax receipts in the console: an alumnus sees and downloads their own receipts; the office
 finds a donor's receipts, voids one and reissues it under the next number, and downloads the
-yearly register — in French and English, a hostile donor name shown as text, no CSP violation."""
+yearly register, and issues the yearly summary receipts as a background job whose progress it
+follows — in French and English, a hostile donor name shown as text, no CSP violation."""
 
 from __future__ import annotations
 
@@ -81,4 +82,20 @@ def test_alumnus_downloads_a_receipt_and_the_office_voids_reissues_and_exports(
     assert download.value.suggested_filename == f"registre-recus-fondation-browser-{year}.csv"
     wait_text(office, "#receipts-register-result", "numérotation continue · no gap")
     assert "2 reçus · receipts" in page.locator("#receipts-register-result").inner_text()
+
+    # The alumnus chose a yearly summary: a second gift is held, then issued by the background job.
+    with manager(platform) as http:
+        gift = {"member_id": member_id, "amount": {"minor_units": 1200, "currency": "EUR"},
+                "campaign_id": "receipts-browser"}
+        assert http.post("/api/v1/donations", json=gift, headers={"Idempotency-Key": "browser-gift-2"}).status_code == 201
+    deadline = time.monotonic() + 60
+    while "1 / 1" not in page.locator("#yearly-job-status").inner_text():
+        assert time.monotonic() < deadline, page.locator("#yearly-job-status").inner_text()
+        page.evaluate("document.getElementById('yearly-job-status').textContent = ''")
+        page.click("#yearly-job-start")  # nothing held yet (the gift's event is on its way): 0 / 0, done
+        wait_text(office, "#yearly-job-status", "terminé · done")
+        time.sleep(0.5)
+    assert page.locator("#yearly-job-progress").get_attribute("value") == "1"
+    page.click("#receipts-donor button[type=submit]")
+    wait_text(office, "#receipts-summary", "87.00 EUR (2)")  # 75 (voided and reissued) + 12
     office.assert_clean()

@@ -46,5 +46,9 @@ def test_the_receipts_demo(platform: Platform) -> None:
     assert (voided["status"], reissued["status"], reissued["replaces"]) == ("voided", "issued", voided["receipt_id"])
     assert reissued["number"] > voided["number"] and reissued["legal_entity_id"] == "fondation"
 
+    [summary] = receipts("sophie")  # her two gifts in one yearly summary, issued by the background job
+    assert (summary["source"], summary["amount_minor"], summary["status"]) == ("yearly_summary", 5000, "issued")
+
     _, again = asyncio.run(_seed(platform))  # a second run: the same donors, nothing more
     assert again.donors == demo.donors and len(receipts("karim")) == 2 and len(receipts("helene")) == 2
+    assert len(receipts("sophie")) == 1

@@ -6,12 +6,16 @@
   its dues payments are receipted too.
 - Two donors with a receipt address: Hélène gives twice (one receipt each), Karim once; the
   receipt of Karim's gift is then voided (wrong address) and reissued under the next number.
+- Sophie chose one yearly summary: her two monthly gifts are held, then the foundation's yearly
+  receipts run as a background job (the console's "Issue yearly receipts" shows it done).
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from typing import Any
 
 import httpx
@@ -28,7 +32,9 @@ ASSOCIATION = {"legal_entity_id": "association", "name": "Association des diplô
                "status": "Association d'intérêt général", "may_issue_receipts": True,
                "signatory_name": "Paul Durand", "signatory_title": "Trésorier"}
 DONORS = [("helene", "Hélène", "Rousseau", "12 rue des Lilas\n69003 Lyon", [15000, 5000]),
-          ("karim", "Karim", "Benali", "8 quai Rive Neuve\n13001 Marseille", [30000])]  # wrong postcode
+          ("karim", "Karim", "Benali", "8 quai Rive Neuve\n13001 Marseille", [30000]),  # wrong postcode
+          ("sophie", "Sophie", "Garnier", "5 place Bellecour\n69002 Lyon", [2500, 2500])]
+YEARLY = {"sophie"}  # one yearly summary receipt for the year's gifts
 COHORT = {"program": "Grande École", "graduation_year": 2008}
 
 
@@ -86,7 +92,7 @@ async def seed_receipts(client: httpx.AsyncClient) -> ReceiptsDemo:
                 raise SeedProblem(f"register {first} {last}: {r.status_code}")
             member_id = demo.donors[key] = str(r.json()["member_id"])
             await _call(client, "PUT", f"/api/v1/members/{member_id}/receipt-profile",
-                        f"demo-seed-receipts-profile-{key}", {"postal_address": address})
+                        f"demo-seed-receipts-profile-{key}", {"postal_address": address, "yearly_summary": key in YEARLY})
             for n, amount in enumerate(gifts):
                 await _give(client, member_id, amount, f"demo-seed-receipts-gift-{key}-{n}")
         karim = demo.donors["karim"]
@@ -98,6 +104,23 @@ async def seed_receipts(client: httpx.AsyncClient) -> ReceiptsDemo:
                         "demo-seed-receipts-void-karim",
                         {"reason": "Adresse erronée / wrong address",
                          "postal_address": "8 quai Rive Neuve\n13007 Marseille"}, ok=(200, 409))
+        await _yearly_summaries(client, demo.donors["sophie"])
     except (SeedProblem, httpx.HTTPError, KeyError, ValueError) as exc:
         demo.problems.append(f"receipts demo: {exc}")
     return demo
+
+
+async def _yearly_summaries(client: httpx.AsyncClient, member_id: str, timeout: float = 60) -> None:
+    """The foundation's yearly receipts as a background job, until Sophie has her summary (her
+    gifts are held once the receipt engine has seen them; a job started before finds nothing)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    year = datetime.now(ZoneInfo("Europe/Paris")).year
+    while not [r for r in await _receipts(client, member_id, 0, 0) if r["source"] == "yearly_summary"]:
+        if loop.time() > deadline:
+            raise SeedProblem("Sophie's yearly summary receipt did not appear")
+        r = await client.post(f"/api/v1/legal-entities/fondation/yearly-receipts?year={year}",
+                              headers={"Idempotency-Key": f"demo-seed-yearly-{loop.time()}"})
+        if r.status_code not in (202, 409):
+            raise SeedProblem(f"yearly receipts: {r.status_code} {r.text[:200]}")
+        await asyncio.sleep(1.0)
