@@ -185,8 +185,8 @@ def main() -> None:
         finally:
             platform.stop()
     p, s = results["polling"], results["sse"]
-    print(f"\n| mode | clients | gift → screen mean / p50 / max | requests/s (clients → gateway) | "
-          f"gateway CPU per client | fundraising CPU |")
+    print("\n| mode | clients | gift → screen mean / p50 / max | requests/s (clients → gateway) | "
+          "gateway CPU per client | fundraising CPU |")
     print("| --- | --- | --- | --- | --- | --- |")
     for mode, r in results.items():
         print(f"| {mode} | {r['clients']:.0f} | {r['latency_mean']:.1f} / {r['latency_p50']:.1f} / "

@@ -5,6 +5,7 @@ issued; unknown entity, alumni and other tenants refused)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import datetime
@@ -104,14 +105,14 @@ async def test_yearly_receipts_run_as_a_background_job_with_progress(platform: P
             while (await api.post("/api/v1/donations", json=gift,
                                   headers={**manager, "Idempotency-Key": f"e2e-yearly-{k}"})).status_code != 201:
                 assert time.monotonic() < deadline, "fundraising never knew the member"
-                time.sleep(0.3)
+                await asyncio.sleep(0.3)
 
         start = f"/api/v1/legal-entities/fondation-yearly-e2e/yearly-receipts?year={year}"
         alumnus = {"Authorization": f"Bearer {platform.issue_token('alumnus', member_id=member_id)}"}
         assert (await api.post(start, headers=alumnus)).status_code == 403
         unknown = await api.post(f"/api/v1/legal-entities/nope/yearly-receipts?year={year}", headers=manager)
         assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
-        assert (await api.post(f"/api/v1/legal-entities/fondation-yearly-e2e/yearly-receipts?year=1800",
+        assert (await api.post("/api/v1/legal-entities/fondation-yearly-e2e/yearly-receipts?year=1800",
                                headers=manager)).status_code == 422
 
         # Both gifts are held once their `donation_received` went through the receipt engine: a
@@ -123,19 +124,19 @@ async def test_yearly_receipts_run_as_a_background_job_with_progress(platform: P
             assert time.monotonic() < deadline, f"the summary receipt was never issued: {job}"
             r = await api.post(start, headers={**manager, "Idempotency-Key": f"e2e-yearly-job-{time.monotonic()}"})
             if r.status_code == 409:  # the previous one still runs
-                time.sleep(0.5)
+                await asyncio.sleep(0.5)
                 continue
             assert r.status_code == 202, r.text
             job = r.json()
             assert r.headers["Location"] == f"/api/v1/yearly-receipt-jobs/{job['job_id']}"
             while job["state"] != "done":
                 assert time.monotonic() < deadline, job
-                time.sleep(0.3)
+                await asyncio.sleep(0.3)
                 job = (await api.get(r.headers["Location"], headers=manager)).json()
             assert job["done"] + job["skipped"] == job["total"]
             issued = job["done"]
             if not issued:
-                time.sleep(0.5)
+                await asyncio.sleep(0.5)
         [receipt] = (await api.get(f"/api/v1/receipts?member_id={member_id}", headers=manager)).json()["items"]
         assert receipt["source"] == "yearly_summary" and receipt["amount_minor"] == 6000
         listed = (await api.get("/api/v1/yearly-receipt-jobs?legal_entity_id=fondation-yearly-e2e",

@@ -74,6 +74,12 @@ def short_lived_mongo(tmp_path: Path) -> Iterator[str]:
     server.stop()
 
 
+def start_worker(mongo_uri: str, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen([sys.executable, "-c", WORKER, mongo_uri, DB, str(BATCH), str(LEASE)],
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
 async def seed(db: Any) -> None:
     await db[MEMBERS].insert_many([{"_id": f"m{i:05d}", "tenant": T, "version": 1, "first_name": "Donatrice",
                                     "last_name": f"N°{i}"} for i in range(DONORS)])
@@ -107,9 +113,7 @@ async def test_a_worker_killed_mid_job_is_taken_over_without_gap_or_duplicate(sh
         receipt_jobs.StartYearlyReceipts(T, "fondation", YEAR, "staff-1"), uow(), lambda: None)
     assert job.total == DONORS and job.done == 0
 
-    log = (tmp_path / "worker.log").open("ab")
-    proc = subprocess.Popen([sys.executable, "-c", WORKER, short_lived_mongo, DB, str(BATCH), str(LEASE)],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = start_worker(short_lived_mongo, tmp_path / "worker.log")
     takeover: asyncio.Task[None] | None = None
     try:
         async def progress() -> int:
@@ -158,6 +162,5 @@ async def test_a_worker_killed_mid_job_is_taken_over_without_gap_or_duplicate(sh
             proc.wait()
         if takeover is not None and not takeover.done():
             takeover.cancel()
-        log.close()
         await client.drop_database(DB)
         await client.close()
