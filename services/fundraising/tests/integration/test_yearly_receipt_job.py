@@ -23,6 +23,7 @@ from fundraising_service.adapters.mongo_receipt_jobs import RECEIPT_JOB_INDEXES,
 from fundraising_service.adapters.mongo_receipts import PENDING, RECEIPT_INDEXES, RECEIPTS
 from fundraising_service.adapters.mongo_repository import INDEXES, MEMBERS
 from fundraising_service.adapters.unit_of_work import MongoFundraisingUnitOfWork
+from fundraising_service.domain.receipt_jobs import YearlyJobAlreadyRunning
 from fundraising_service.domain.receipts import LegalEntity, is_gapless
 from fundraising_service.entrypoints.receipt_job_worker import receipt_job_worker
 from fundraising_service.service_layer import receipt_jobs, receipts
@@ -112,6 +113,9 @@ async def test_a_worker_killed_mid_job_is_taken_over_without_gap_or_duplicate(sh
     job = await receipt_jobs.start_yearly_receipts(
         receipt_jobs.StartYearlyReceipts(T, "fondation", YEAR, "staff-1"), uow(), lambda: None)
     assert job.total == DONORS and job.done == 0
+    with pytest.raises(YearlyJobAlreadyRunning):  # one job per (entity, year): the unique index
+        await receipt_jobs.start_yearly_receipts(
+            receipt_jobs.StartYearlyReceipts(T, "fondation", YEAR, "staff-2"), uow(), lambda: None)
 
     proc = start_worker(short_lived_mongo, tmp_path / "worker.log")
     takeover: asyncio.Task[None] | None = None
