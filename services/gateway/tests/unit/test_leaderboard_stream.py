@@ -139,3 +139,9 @@ async def test_one_feed_per_tenant_and_campaign_whatever_the_number_of_streams()
             assert (await asyncio.wait_for(late.get(), 10))["by_participation"][0]["donors"] == 5
     assert hub.feeds == 0
     assert set(calls) == {("demo", "c1"), ("other", "c1")}
+
+
+def test_open_streams_do_not_hold_the_gateways_shutdown() -> None:
+    from gateway_service.__main__ import uvicorn_options
+    from gateway_service.config import GatewaySettings
+    assert 0 < uvicorn_options(GatewaySettings())["timeout_graceful_shutdown"] <= 10
