@@ -35,7 +35,7 @@ from servicekit.outbox import OUTBOX, outbox_indexes
 
 pytestmark = pytest.mark.integration
 T, YEAR, DB = "demo", 2026, "yearly_job_crash"
-DONORS, BATCH, LEASE = 600, 50, 3.0
+DONORS, BATCH, LEASE = 400, 40, 3.0
 ENTITY = LegalEntity(id="fondation", tenant=T, name="Fondation", address="1 rue de l'École, Paris", object="Bourses",
                      status="FRUP", may_issue_receipts=True, signatory_name="C. Martin", signatory_title="Présidente",
                      default_for_gifts=True)
