@@ -28,7 +28,7 @@ from servicekit.devservers import (
     ServerProcess,
     die_with_parent,
     ensure_port_free,
-    free_port,
+    free_ports,
     start_nats,
     start_secantus,
     wait_for_port,
@@ -62,8 +62,9 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(nats=free_port(), mongo=free_port(), gateway=free_port(), smtp=free_port(),
-                   mailbox=free_port(), checkout=free_port(), services={s: free_port() for s in SERVICES})
+        nats, mongo, gateway, smtp, mailbox, checkout, *services = free_ports(6 + len(SERVICES))
+        return cls(nats=nats, mongo=mongo, gateway=gateway, smtp=smtp, mailbox=mailbox, checkout=checkout,
+                   services=dict(zip(SERVICES, services, strict=True)))
 
 
 @dataclass

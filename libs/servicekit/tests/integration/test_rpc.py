@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -268,12 +269,17 @@ async def test_requests_of_one_subject_are_served_concurrently(nats_url: str, na
     from servicekit.rpc import attach_request_handlers
 
     running, most = 0, 0
+    all_in = asyncio.Event()  # released once the 8 requests run together (a loaded machine may
+    # deliver them over more than a fixed sleep: waiting on the condition keeps the test exact)
 
     async def slow(_: Nothing, __: Principal) -> Nothing:
         nonlocal running, most
         running += 1
         most = max(most, running)
-        await asyncio.sleep(0.2)
+        if running == 8:
+            all_in.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(all_in.wait(), 0.2 if concurrency == 1 else 8)
         running -= 1
         return Nothing()
 
