@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from typing import Any
 
+import nats.errors
 import pytest
 from pydantic import BaseModel, ConfigDict
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -260,6 +261,17 @@ class Nothing(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+async def request_once_served(nats_client: Any, subject: str) -> Any:
+    """`broker.start()` returns once its SUB is sent, not once the server registered it: on a
+    loaded machine a request right after may find no responder yet."""
+    for _ in range(100):
+        try:
+            return await nats_client.request(subject, b"{}", timeout=10, headers=headers())
+        except nats.errors.NoRespondersError:
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"nobody serves {subject}")
+
+
 @pytest.mark.parametrize("concurrency", [1, 8])
 async def test_requests_of_one_subject_are_served_concurrently(nats_url: str, nats_client: Any, db: Any,
                                                                concurrency: int) -> None:
@@ -289,8 +301,7 @@ async def test_requests_of_one_subject_are_served_concurrently(nats_url: str, na
                             queue="test-rpc", concurrency=concurrency)
     await broker.start()
     try:
-        replies = await asyncio.gather(*(nats_client.request(subject, b"{}", timeout=10, headers=headers())
-                                         for _ in range(8)))
+        replies = await asyncio.gather(*(request_once_served(nats_client, subject) for _ in range(8)))
     finally:
         await broker.stop()
     assert all(b'"ok":true' in r.data for r in replies)
