@@ -12,7 +12,6 @@ from alumni_contracts import naming
 from alumni_contracts.community.v1 import MemberDataErased as CommunityDataErased
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.desk_v1 import AttendeeCheckedIn
-from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.events.v1 import (
     InvitationAnswered,
     MemberInvited,
@@ -21,6 +20,7 @@ from alumni_contracts.events.v1 import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
+from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.fundraising.v1 import (
     DonationReceived,
     DonationRefunded,

@@ -35,16 +35,16 @@ from notifications_service.config import NotificationsSettings
 from notifications_service.domain.bounces import BouncePolicy
 from notifications_service.domain.branding import Brand
 from notifications_service.domain.reminders import MembershipView, ReminderPolicy
+from notifications_service.domain.rsvp_links import RsvpLinks
 from notifications_service.domain.unsubscribe import UnsubscribeSigner
 from notifications_service.entrypoints import partner_webhooks
+from notifications_service.entrypoints.event_invitation_subscribers import INVITATION_USE_CASES, invitation_handlers
 from notifications_service.entrypoints.mailer_worker import mailer_worker
 from notifications_service.entrypoints.newsletter_use_cases import NEWSLETTER_USE_CASES
-from notifications_service.entrypoints.event_invitation_subscribers import INVITATION_USE_CASES, invitation_handlers
 from notifications_service.entrypoints.subscribers import event_handlers
 from notifications_service.entrypoints.use_cases import USE_CASES
 from notifications_service.service_layer import handlers, member_notifications, newsletters
 from notifications_service.service_layer.contract_mapping import to_contract
-from notifications_service.domain.rsvp_links import RsvpLinks
 from notifications_service.service_layer.event_invitations import RsvpUrls, check_rsvp_link
 from notifications_service.service_layer.mailer import Composer
 from notifications_service.service_layer.ports import (
