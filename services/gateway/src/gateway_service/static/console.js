@@ -1657,16 +1657,9 @@ async function showWaitlist(e) {
 // Invitations: a segment (class years, programs, cities, countries, ambassadors), counted before
 // it is sent (the events service's own projection); sent once per event (README of events).
 let invitingEvent = null;
-function segmentOf(form) {
-  const f = new FormData(form);
-  const list = (name) => String(f.get(name) || "").split(",").map(v => v.trim()).filter(Boolean);
-  const segment = {};
-  const years = list("cohort_years").map(Number);
-  if (years.length) segment.cohort_years = years;
-  for (const name of ["programs", "cities"]) { const values = list(name); if (values.length) segment[name] = values; }
-  const countries = list("countries").map(c => c.toUpperCase());
-  if (countries.length) segment.countries = countries;
-  if (f.get("ambassadors_only")) segment.ambassadors_only = true;
+function inviteSegment(form) {  // the newsletter form's reading of a segment, without its consent filter:
+  const segment = segmentOf(new FormData(form));  // everyone is invited, consent decides the email only
+  delete segment.consent_purpose;
   return segment;
 }
 function inviteUrl(suffix = "") { return `/api/v1/events/${encodeURIComponent(invitingEvent.event_id)}/invitations${suffix}`; }
@@ -1679,7 +1672,7 @@ function openInvite(e) {
 $("event-invite-count").addEventListener("click", async () => {
   report("events-error");
   try {
-    const r = await api(inviteUrl("/preview"), json("POST", {segment: segmentOf($("event-invite"))}));
+    const r = await api(inviteUrl("/preview"), json("POST", {segment: inviteSegment($("event-invite"))}));
     $("event-invite-result").textContent =
       `${r.count} personne(s) à inviter · to invite (${r.matching} dans le segment · in the segment)`;
   } catch (err) { report("events-error", err); }
@@ -1688,7 +1681,7 @@ $("event-invite").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   report("events-error");
   try {
-    const r = await api(inviteUrl(), json("POST", {segment: segmentOf(ev.target)}, once()));
+    const r = await api(inviteUrl(), json("POST", {segment: inviteSegment(ev.target)}, once()));
     $("event-invite-result").textContent = `${r.invited} invitation(s) envoyée(s) · sent`;
   } catch (err) { report("events-error", err); }
 });
