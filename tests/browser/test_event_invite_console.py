@@ -5,6 +5,7 @@ sees how many would be invited before sending, sends once, and sees the invitees
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -16,13 +17,14 @@ from .test_main_flows import wait_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 TITLE = "Promo 1993 <img src=x onerror=alert(1)>"
-YEAR, PROGRAM = 1993, "MSc Browser Invite"
+YEAR, PROGRAM = 1993, f"MSc Browser Invite {uuid.uuid4().hex[:8]}"  # this run's invitees only
 
 
 def test_manager_counts_then_sends_invitations_from_the_events_panel(platform: Platform, open_console: Any) -> None:
     with manager(platform) as http:
         for n in range(2):
-            register(http, f"Invitée{n}", "Console", f"invite.console{n}@example.org", program=PROGRAM, year=YEAR)
+            register(http, f"Invitée{n}", "Console", f"invite.console{n}.{PROGRAM[-8:]}@example.org", program=PROGRAM,
+                     year=YEAR)
         r = http.post("/api/v1/events", json={
             "title": TITLE, "starts_at": "2031-09-12T18:00:00+02:00", "ends_at": "2031-09-12T23:00:00+02:00",
             "venue": "Campus", "capacity": 50, "visibility": "invited"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,9 +24,14 @@ from alumni_local.runner import Platform
 from notifications_service.domain.rsvp_links import RsvpLinks
 
 pytestmark = pytest.mark.e2e
-PROGRAM = "MSc Invitations E2E"
+RUN = uuid.uuid4().hex[:8]  # this run's invitees only (the platform is shared by the session's tests)
+PROGRAM = f"MSc Invitations {RUN}"
 YEAR = 1991
 SEGMENT = {"cohort_years": [YEAR], "programs": [PROGRAM]}
+
+
+def address(name: str) -> str:
+    return f"{name}.invite.{RUN}@example.org"
 
 
 def invitations_to(platform: Platform, email: str) -> list[dict[str, Any]]:
@@ -49,7 +55,7 @@ def auth(platform: Platform, roles: str, member_id: str | None = None) -> dict[s
 
 async def member(http: httpx.AsyncClient, platform: Platform, name: str, locale: str, consent: bool) -> str:
     r = await http.post("/api/v1/members", headers=auth(platform, "manager"), json={
-        "first_name": name, "last_name": "Invitée", "email": f"{name.lower()}.invite@example.org", "locale": locale,
+        "first_name": name, "last_name": "Invitée", "email": address(name.lower()), "locale": locale,
         "cohort": {"program": PROGRAM, "graduation_year": YEAR}})
     assert r.status_code == 201, r.text
     member_id = str(r.json()["member_id"])
@@ -104,9 +110,9 @@ async def test_invitation_emails_once_each_and_one_click_rsvp(platform: Platform
         assert r.status_code == 201 and r.json()["invited"] == 3, r.text
 
         # One email each to the consenting invitees, in their language; none without consent.
-        [to_ana] = await eventually(lambda: asyncio.to_thread(invitations_to, platform, "ana.invite@example.org"),
+        [to_ana] = await eventually(lambda: asyncio.to_thread(invitations_to, platform, address("ana")),
                                     "Ana's invitation")
-        [to_ben] = await eventually(lambda: asyncio.to_thread(invitations_to, platform, "ben.invite@example.org"),
+        [to_ben] = await eventually(lambda: asyncio.to_thread(invitations_to, platform, address("ben")),
                                     "Ben's invitation")
         assert to_ana["subject"] == "Invitation : Retrouvailles 1991" and to_ana["language"] == "fr"
         assert to_ben["subject"] == "Invitation: Class of 1991 reunion" and to_ben["list_unsubscribe_post"]
@@ -173,6 +179,6 @@ async def test_invitation_emails_once_each_and_one_click_rsvp(platform: Platform
         assert figures["conversion"]["numerator"] == 1 and figures["conversion"]["denominator"] == 3
 
         # Still one email each: the redelivery and the re-emission were handled (acked) above.
-        assert len(invitations_to(platform, "ana.invite@example.org")) == 1
-        assert len(invitations_to(platform, "ben.invite@example.org")) == 1
-        assert invitations_to(platform, "cyd.invite@example.org") == []
+        assert len(invitations_to(platform, address("ana"))) == 1
+        assert len(invitations_to(platform, address("ben"))) == 1
+        assert invitations_to(platform, address("cyd")) == []
