@@ -17,13 +17,15 @@ from .test_main_flows import wait_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 TITLE = "Promo 1993 <img src=x onerror=alert(1)>"
-YEAR, PROGRAM = 1993, f"MSc Browser Invite {uuid.uuid4().hex[:8]}"  # this run's invitees only
+YEAR = 1993
 
 
 def test_manager_counts_then_sends_invitations_from_the_events_panel(platform: Platform, open_console: Any) -> None:
+    run = uuid.uuid4().hex[:8]  # this run's invitees only (the platform is shared)
+    program = f"MSc Browser Invite {run}"
     with manager(platform) as http:
         for n in range(2):
-            register(http, f"Invitée{n}", "Console", f"invite.console{n}.{PROGRAM[-8:]}@example.org", program=PROGRAM,
+            register(http, f"Invitée{n}", "Console", f"invite.console{n}.{run}@example.org", program=program,
                      year=YEAR)
         r = http.post("/api/v1/events", json={
             "title": TITLE, "starts_at": "2031-09-12T18:00:00+02:00", "ends_at": "2031-09-12T23:00:00+02:00",
@@ -31,7 +33,7 @@ def test_manager_counts_then_sends_invitations_from_the_events_panel(platform: P
         assert r.status_code == 201, r.text
         event_id = r.json()["event_id"]
         deadline = time.monotonic() + 60  # the events service's audience projection has both
-        segment = {"cohort_years": [YEAR], "programs": [PROGRAM]}
+        segment = {"cohort_years": [YEAR], "programs": [program]}
         while http.post(f"/api/v1/events/{event_id}/invitations/preview",
                         json={"segment": segment}).json().get("count") != 2:
             assert time.monotonic() < deadline, "the audience projection never got both members"
@@ -53,7 +55,7 @@ def test_manager_counts_then_sends_invitations_from_the_events_panel(platform: P
     wait_text(staff, "#events-error", "cohort_years")
 
     page.fill(f"{form} [name=cohort_years]", str(YEAR))
-    page.fill(f"{form} [name=programs]", PROGRAM)
+    page.fill(f"{form} [name=programs]", program)
     with page.expect_response(lambda r: r.url.endswith("/invitations/preview")) as counted:
         page.click("#event-invite-count")
     assert counted.value.status == 200

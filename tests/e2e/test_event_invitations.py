@@ -24,14 +24,11 @@ from alumni_local.runner import Platform
 from notifications_service.domain.rsvp_links import RsvpLinks
 
 pytestmark = pytest.mark.e2e
-RUN = uuid.uuid4().hex[:8]  # this run's invitees only (the platform is shared by the session's tests)
-PROGRAM = f"MSc Invitations {RUN}"
 YEAR = 1991
-SEGMENT = {"cohort_years": [YEAR], "programs": [PROGRAM]}
 
 
-def address(name: str) -> str:
-    return f"{name}.invite.{RUN}@example.org"
+def address(name: str, run: str) -> str:
+    return f"{name}.invite.{run}@example.org"
 
 
 def invitations_to(platform: Platform, email: str) -> list[dict[str, Any]]:
@@ -53,10 +50,11 @@ def auth(platform: Platform, roles: str, member_id: str | None = None) -> dict[s
     return {"Authorization": f"Bearer {platform.issue_token(roles, tenant='demo', member_id=member_id)}"}
 
 
-async def member(http: httpx.AsyncClient, platform: Platform, name: str, locale: str, consent: bool) -> str:
+async def member(http: httpx.AsyncClient, platform: Platform, name: str, locale: str, consent: bool,
+                 run: str) -> str:
     r = await http.post("/api/v1/members", headers=auth(platform, "manager"), json={
-        "first_name": name, "last_name": "Invitée", "email": address(name.lower()), "locale": locale,
-        "cohort": {"program": PROGRAM, "graduation_year": YEAR}})
+        "first_name": name, "last_name": "Invitée", "email": address(name.lower(), run), "locale": locale,
+        "cohort": {"program": f"MSc Invitations {run}", "graduation_year": YEAR}})
     assert r.status_code == 201, r.text
     member_id = str(r.json()["member_id"])
     if consent:
@@ -80,10 +78,12 @@ def link_of(mail: dict[str, Any]) -> str:
 
 async def test_invitation_emails_once_each_and_one_click_rsvp(platform: Platform) -> None:
     staff = auth(platform, "manager")
+    run = uuid.uuid4().hex[:8]  # this run's invitees only (the platform is shared by the session's tests)
+    segment = {"cohort_years": [YEAR], "programs": [f"MSc Invitations {run}"]}
     async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30) as http:
-        ana = await member(http, platform, "Ana", "fr", consent=True)
-        ben = await member(http, platform, "Ben", "en", consent=True)
-        cyd = await member(http, platform, "Cyd", "fr", consent=False)
+        ana = await member(http, platform, "Ana", "fr", consent=True, run=run)
+        ben = await member(http, platform, "Ben", "en", consent=True, run=run)
+        cyd = await member(http, platform, "Cyd", "fr", consent=False, run=run)
         starts = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
         r = await http.post("/api/v1/events", headers=staff, json={
             "title": "Retrouvailles 1991", "title_en": "Class of 1991 reunion", "starts_at": starts.isoformat(),
@@ -94,7 +94,7 @@ async def test_invitation_emails_once_each_and_one_click_rsvp(platform: Platform
         invitations = f"/api/v1/events/{event_id}/invitations"
 
         async def previewed() -> bool:  # the events service's audience projection has all three
-            r = await http.post(invitations + "/preview", headers=staff, json={"segment": SEGMENT})
+            r = await http.post(invitations + "/preview", headers=staff, json={"segment": segment})
             assert r.status_code == 200, r.text
             return bool(r.json()["count"] == 3)
 
@@ -102,17 +102,17 @@ async def test_invitation_emails_once_each_and_one_click_rsvp(platform: Platform
         bad = await http.post(invitations + "/preview", headers=staff, json={"segment": {"cohort_years": [1066]}})
         assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
         r = await http.post(invitations + "/preview", headers=auth(platform, "alumnus", ana),
-                            json={"segment": SEGMENT})
+                            json={"segment": segment})
         assert r.status_code == 403
 
         r = await http.post(invitations, headers={**staff, "Idempotency-Key": f"invite-{event_id}"},
-                            json={"segment": SEGMENT})
+                            json={"segment": segment})
         assert r.status_code == 201 and r.json()["invited"] == 3, r.text
 
         # One email each to the consenting invitees, in their language; none without consent.
-        [to_ana] = await eventually(lambda: asyncio.to_thread(invitations_to, platform, address("ana")),
+        [to_ana] = await eventually(lambda: asyncio.to_thread(invitations_to, platform, address("ana", run)),
                                     "Ana's invitation")
-        [to_ben] = await eventually(lambda: asyncio.to_thread(invitations_to, platform, address("ben")),
+        [to_ben] = await eventually(lambda: asyncio.to_thread(invitations_to, platform, address("ben", run)),
                                     "Ben's invitation")
         assert to_ana["subject"] == "Invitation : Retrouvailles 1991" and to_ana["language"] == "fr"
         assert to_ben["subject"] == "Invitation: Class of 1991 reunion" and to_ben["list_unsubscribe_post"]
@@ -179,6 +179,6 @@ async def test_invitation_emails_once_each_and_one_click_rsvp(platform: Platform
         assert figures["conversion"]["numerator"] == 1 and figures["conversion"]["denominator"] == 3
 
         # Still one email each: the redelivery and the re-emission were handled (acked) above.
-        assert len(invitations_to(platform, address("ana"))) == 1
-        assert len(invitations_to(platform, address("ben"))) == 1
-        assert invitations_to(platform, address("cyd")) == []
+        assert len(invitations_to(platform, address("ana", run))) == 1
+        assert len(invitations_to(platform, address("ben", run))) == 1
+        assert invitations_to(platform, address("cyd", run)) == []
