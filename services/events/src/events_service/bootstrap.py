@@ -12,7 +12,13 @@ from typing import cast
 from alumni_contracts.subscriptions import Subscription
 from events_service.adapters.desk_unit_of_work import MongoDeskUnitOfWork
 from events_service.adapters.mongo_desk import DESK_INDEXES
-from events_service.adapters.mongo_repository import INDEXES, MEMBERS, MEMBERSHIPS, REGISTRATIONS
+from events_service.adapters.mongo_repository import (
+    INDEXES,
+    INVITATION_BATCHES,
+    MEMBERS,
+    MEMBERSHIPS,
+    REGISTRATIONS,
+)
 from events_service.config import EventsSettings
 from events_service.entrypoints.desk_subscribers import figures_event_handlers
 from events_service.entrypoints.desk_use_cases import DESK_HANDLERS, DESK_USE_CASES
@@ -36,7 +42,8 @@ from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES, MongoAudienceUnitOfW
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id}, MEMBERSHIPS: {"tenant": tenant, "_id": member_id},
-            REGISTRATIONS: {"tenant": tenant, "member_id": member_id}, AUDIENCE: {"tenant": tenant, "_id": member_id}}
+            REGISTRATIONS: {"tenant": tenant, "member_id": member_id}, AUDIENCE: {"tenant": tenant, "_id": member_id},
+            INVITATION_BATCHES: {"tenant": tenant, "member_ids": member_id}}
 
 
 def _figures(uow_factory: Callable[[], EventsUnitOfWork]) -> list[tuple[Subscription, EventHandler]]:

@@ -288,6 +288,16 @@ class _Batches:
         doc["sent_at"] = at
         return True
 
+    async def forget(self, tenant: str, member_id: str) -> int:
+        n = 0
+        for (t, _), doc in self.store.batches.items():
+            b = doc["batch"]
+            if t == tenant and member_id in b.member_ids:
+                doc["batch"] = InvitationBatch(b.tenant, b.id, b.event_id, b.number,
+                                               tuple(m for m in b.member_ids if m != member_id))
+                n += 1
+        return n
+
     async def pending(self, created_before: datetime, limit: int) -> list[InvitationBatch]:
         due = sorted((d for d in self.store.batches.values() if d["sent_at"] is None
                       and d["created_at"] <= created_before), key=lambda d: d["created_at"])

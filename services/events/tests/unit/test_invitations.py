@@ -14,6 +14,7 @@ from events_service.domain.model import InvitationsAlreadyIssued
 from events_service.domain.registrations import InvalidRegistrationChange
 from events_service.service_layer.invitations import BATCH_SIZE, SendPendingInvitations
 
+from .fakes import FakeEventsUnitOfWork
 from .test_registrations import MANAGER, Service, alumnus
 
 COHORT = Segment(cohort_years=[2016])
@@ -93,3 +94,19 @@ async def test_answers_are_broadcast_once_and_a_registrant_must_cancel_first() -
         await s.call("answer_invitation", alumnus("m1"), event_id=event_id, answer="declined")
     listed = await s.call("event_registrations", MANAGER, event_id=event_id, status="invited")
     assert [r.member_id for r in listed.items] == ["m2"]
+
+
+async def test_an_erased_member_leaves_the_pending_batches() -> None:
+    from events_service.service_layer.handlers import erase_attendee
+    from servicekit.erasure import EraseMemberData
+
+    s = Service()
+    members = [f"m{i:04d}" for i in range(BATCH_SIZE + 3)]
+    s.store.audience["demo"] = list(members)
+    event_id = await s.event()
+    await s.call("issue_invitations", MANAGER, event_id=event_id, segment=COHORT)
+    uow = FakeEventsUnitOfWork(s.store)
+    erased, _ = await erase_attendee(uow, EraseMemberData(tenant="demo", erasure_id="er-1", member_id=members[-1]))
+    assert erased["invitation_batches"] == 1
+    assert await sweep(s) == 2
+    assert members[-1] not in {e.member_id for e in s.published(v1.MemberInvited)}

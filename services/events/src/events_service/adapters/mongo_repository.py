@@ -47,6 +47,7 @@ INDEXES = [
     IndexSpec(REGISTRATIONS, [("tenant", 1), ("ticket_code", 1)], "registrations_by_ticket_code"),
     # Unsent batches by due date (the sweep, every tenant); `due` is NEVER once sent (always set: DESIGN §9).
     IndexSpec(INVITATION_BATCHES, [("due", 1)], "invitation_batches_due"),
+    IndexSpec(INVITATION_BATCHES, [("tenant", 1), ("member_ids", 1)], "invitation_batches_by_member"),  # erasure
 ]
 
 HOLDS = [RegistrationStatus.PROMOTED.value, RegistrationStatus.PENDING_PAYMENT.value]
@@ -362,8 +363,11 @@ class MongoRegistrationRepository:
 
     async def invite(self, registrations: list[Registration]) -> None:
         if registrations:
-            await self._col.insert_many([{"_id": r.id, "tenant": r.tenant, "version": r.version, **registration_doc(r)}
-                                         for r in registrations], session=self._session)
+            try:
+                await self._col.insert_many([{"_id": r.id, "tenant": r.tenant, "version": r.version,
+                                              **registration_doc(r)} for r in registrations], session=self._session)
+            except DuplicateKeyError:  # a member registered meanwhile: the batch is read and sent again
+                raise ConcurrencyConflict("a member of this invitation batch got a registration meanwhile") from None
             for r in registrations:  # their `member_invited` go to the outbox with the rows
                 self._track(r)
 
@@ -407,6 +411,11 @@ class MongoInvitationBatches:
         result = await self._col.update_one({"_id": batch_id, "tenant": tenant, "sent_at": None},
                                             {"$set": {"sent_at": at, "due": NEVER}}, session=self._session)
         return result.modified_count == 1
+
+    async def forget(self, tenant: str, member_id: str) -> int:
+        result = await self._col.update_many({"tenant": tenant, "member_ids": member_id},
+                                             {"$pull": {"member_ids": member_id}}, session=self._session)
+        return result.modified_count
 
     async def pending(self, created_before: datetime, limit: int) -> list[InvitationBatch]:
         cursor = self._col.find({"due": {"$lte": created_before}}, session=self._session).sort("due", 1).limit(limit)

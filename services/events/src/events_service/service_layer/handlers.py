@@ -179,6 +179,8 @@ async def erase_attendee(uow: EventsUnitOfWork, cmd: EraseMemberData) -> tuple[d
     The desk slice's attendance records and calendar feed go too."""
     erased = {"members": await uow.members.erase(cmd.tenant, cmd.member_id),
               "memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id)}
+    if hasattr(uow, "invitations"):  # (the desk's bare test fakes have no invitation batches)
+        erased["invitation_batches"] = await uow.invitations.forget(cmd.tenant, cmd.member_id)
     if hasattr(uow, "attendance"):  # the service's unit of work has the desk slice; bare test fakes may not
         erased |= await erase_desk_member(cast(DeskUnitOfWork, uow), cmd.tenant, cmd.member_id)
     return erased, {}

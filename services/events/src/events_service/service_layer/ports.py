@@ -103,6 +103,9 @@ class InvitationBatches(Protocol):
     async def mark_sent(self, tenant: str, batch_id: str, at: datetime) -> bool:
         """Conditional on the batch not being sent yet: False if it was."""
         ...
+    async def forget(self, tenant: str, member_id: str) -> int:
+        """Erasure: the member leaves every batch (a pending one will not invite them)."""
+        ...
     async def pending(self, created_before: datetime, limit: int) -> list[InvitationBatch]:
         """Unsent batches of every tenant, oldest first (the sweep)."""
         ...
