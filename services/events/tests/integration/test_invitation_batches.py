@@ -25,7 +25,8 @@ START = datetime.now(UTC).replace(microsecond=0) + timedelta(days=90)
 
 
 def member(i: int, tenant: str = "demo", year: int = 2016) -> dict[str, Any]:
-    return {"_id": f"m{i:04d}" if tenant == "demo" else f"{tenant}-{i}", "tenant": tenant, "known": True, "profile_v": 1, "first_name": "Zoé",
+    return {"_id": f"m{i:04d}" if tenant == "demo" else f"{tenant}-{i}", "tenant": tenant, "known": True,
+            "profile_v": 1, "first_name": "Zoé",
             "last_name": "Martin", "email": f"m{i:04d}@example.org", "locale": "fr", "email_bounced": False,
             "deceased": False, "contactable": True, "groups": [], "ambassador": False, "membership_state": None,
             "consents": {}, "cohorts": [{"program": "MSc", "program_key": "msc", "graduation_year": year}]}
