@@ -79,11 +79,13 @@ async def seed_events_demo(client: httpx.AsyncClient, now: datetime | None = Non
         return demo
     demo.event_id = event_id = event["event_id"]
     # The cohort is invited (segments): once the events service's audience projection knows the
-    # members just registered (the count before sending, as the console shows it; bounded wait).
+    # members just registered and their consents (the count before sending, as the console shows
+    # it; a bounded wait — the consents reach notifications through the same stream meanwhile).
     segment = {"cohort_years": [2016]}
+    consenting = {**segment, "consent_purpose": "newsletter"}
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        r = await client.post(f"/api/v1/events/{event_id}/invitations/preview", json={"segment": segment})
+        r = await client.post(f"/api/v1/events/{event_id}/invitations/preview", json={"segment": consenting})
         if r.status_code != 200 or r.json()["matching"] >= len(demo.members):
             break
         await asyncio.sleep(0.5)
