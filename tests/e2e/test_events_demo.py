@@ -14,7 +14,7 @@ import icalendar
 import pytest
 
 from alumni_local.runner import Platform
-from alumni_local.seed_events import CAPACITY, EventsDemo, describe_events, seed_events_demo
+from alumni_local.seed_events import CAPACITY, CLASS_OF_2016, EventsDemo, describe_events, seed_events_demo
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +29,7 @@ async def _seed(platform: Platform) -> EventsDemo:
 def test_the_events_demo(platform: Platform) -> None:
     demo = asyncio.run(_seed(platform))
     assert demo.problems == [] and demo.event_id is not None
+    assert demo.invited >= len(CLASS_OF_2016), "the class of 2016 is invited (computed once)"
     statuses = list(demo.statuses.values())
     assert statuses.count("attended") == 2 and statuses.count("cancelled") == 1
     assert statuses.count("registered") == CAPACITY - 3 and statuses[-1] in ("waitlisted", "promoted")

@@ -23,6 +23,7 @@ from servicekit.segments import AUDIENCE_INDEXES
 CROSS_TENANT = {
     ("outbox", "outbox_due"): "relay claims",
     ("registrations", "registrations_holds"): "seat-hold sweep (events: lapsed offers, unpaid holds)",
+    ("invitation_batches", "invitation_batches_due"): "invitation sweep (events: unsent batches of large invitations)",
     ("outbox", "outbox_sent_ttl"): "TTL",
     ("inbox", "inbox_unique"): "inbox key (consumer, event id)",
     ("inbox", "inbox_ttl"): "TTL",

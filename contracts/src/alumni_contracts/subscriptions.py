@@ -12,13 +12,15 @@ from alumni_contracts import naming
 from alumni_contracts.community.v1 import MemberDataErased as CommunityDataErased
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.desk_v1 import AttendeeCheckedIn
-from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.events.v1 import (
+    InvitationAnswered,
+    MemberInvited,
     RegistrationCancelled,
     RegistrationConfirmed,
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
+from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.fundraising.v1 import (
     DonationReceived,
     DonationRefunded,
@@ -145,6 +147,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     *(Subscription("events", e, "fig_" + e.event_name.removeprefix("registration_").removeprefix("attendee_"),
                    lane="figures") for e in (RegistrationConfirmed, RegistrationWaitlisted, RegistrationPromoted,
                                              RegistrationCancelled, AttendeeCheckedIn)),
+    # Invitations (issue 11 items 3 and 7): one `member_invited` per invitee — notifications writes
+    # the invitation email, the figures count the invitee (invited → registered conversion) and the answers.
+    Subscription("notifications", MemberInvited, "member_invited"),
+    Subscription("events", MemberInvited, "fig_invited", lane="figures"),
+    Subscription("events", InvitationAnswered, "fig_answered", lane="figures"),
     # Email feedback (issue 13): a one-click unsubscribe is a consent withdrawal in the ledger;
     # an address that bounces for good sets the member's `email_bounced` flag.
     Subscription("members", UnsubscribeRequested, "unsubscribe"),

@@ -30,6 +30,7 @@ GET_REGISTRATION = "get_registration"
 MY_REGISTRATIONS = "my_registrations"
 EVENT_REGISTRATIONS = "event_registrations"
 ISSUE_INVITATIONS = "issue_invitations"
+PREVIEW_INVITATIONS = "preview_invitations"
 
 Title = Annotated[str, PersonText(max_length=200)]
 LongText = Annotated[str, PersonText(max_length=5000, min_length=0, multiline=True)]
@@ -230,6 +231,13 @@ class InvitationsResult(Result):
     invited: int = Field(description="Members invited.")
     issued_at: Timestamp
     segment: dict[str, Any]
+
+
+class InvitationsPreview(Result):
+    event_id: str
+    count: int = Field(description="Members of the segment on the events service's projection who would be invited "
+                                   "now (those without a registration to this event).", ge=0)
+    matching: int = Field(description="Members of the segment (with or without a registration).", ge=0)
 
 
 class MyRegistrations(Request):

@@ -120,6 +120,47 @@ class InvitationsIssued(EventData):
     issued_at: AwareDatetime = Field(description="When the invitations were computed (UTC).")
 
 
+class MemberInvited(EventData):
+    """One invitee of `invitations_issued` (computed once, emitted in batches): notifications
+    writes them one invitation email with a one-click RSVP link, the figures count them as
+    invited. Carries what the email shows of the gathering — no name nor address of the member."""
+
+    service = "events"
+    event_name = "member_invited"
+    version = 1
+
+    registration_id: Identifier = _REGISTRATION_ID
+    event_id: Identifier = _EVENT_ID
+    member_id: Identifier = Field(description="Member id of the invitee.", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b11"])
+    invited_at: AwareDatetime = Field(description="When the invitations were computed (UTC).")
+    title: str = Field(description="Title of the gathering (French, or English when only that exists).",
+                       examples=["Retrouvailles promo 2016"], min_length=1, max_length=200)
+    title_en: str | None = Field(None, description="English title, if any.", examples=["Class of 2016 reunion"],
+                                 max_length=200)
+    starts_at: AwareDatetime = Field(description="Start (UTC).")
+    ends_at: AwareDatetime = Field(description="End (UTC).")
+    timezone: str = Field(description="IANA timezone the event is held in.", examples=["Europe/Paris"])
+    venue: str = Field("", description="Venue (empty for an online event).", examples=["Campus de Cergy"],
+                       max_length=300)
+    online_url: str | None = Field(None, description="Online link of a webinar.",
+                                   examples=["https://meet.example.org/gala"], max_length=500)
+
+
+class InvitationAnswered(EventData):
+    """An invitee answered without taking a seat: `interested` or `declined` (a seat is a
+    `registration_confirmed` / `registration_waitlisted`)."""
+
+    service = "events"
+    event_name = "invitation_answered"
+    version = 1
+
+    registration_id: Identifier = _REGISTRATION_ID
+    event_id: Identifier = _EVENT_ID
+    member_id: Identifier = _MEMBER_ID
+    answer: str = Field(description="interested or declined.", examples=["declined"],
+                        pattern=r"^(interested|declined)$")
+
+
 class RegistrationConfirmed(EventData):
     """A member holds confirmed seats (free ticket, paid ticket once paid, or an accepted offer)."""
 
@@ -202,6 +243,6 @@ class MemberDataErased(MemberDataErasedBase):
 
 
 ALL: tuple[type[EventData], ...] = (EventScheduled, EventPublished, EventUpdated, EventCancelled, EventCompleted,
-                                    InvitationsIssued,
+                                    InvitationsIssued, MemberInvited, InvitationAnswered,
                                     RegistrationConfirmed, RegistrationWaitlisted, RegistrationPromoted,
                                     RegistrationGuestsChanged, RegistrationCancelled, MemberDataErased)

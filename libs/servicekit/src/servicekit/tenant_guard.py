@@ -107,6 +107,8 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
            "start-up migration of the search keys of every tenant's members (each update names its tenant)"),
     _allow("schema_versions", "find update", "members_service.adapters.mongo_search_keys.rekey_members",
            "the service's own migration markers: no tenant data"),
+    _allow("invitation_batches", "find", "events_service.adapters.mongo_repository.MongoInvitationBatches.pending",
+           "invitation sweep over every tenant: unsent batches by due date, each then sent and marked by tenant and id"),
     _allow("registrations", "find", "events_service.adapters.mongo_repository.MongoRegistrationRepository.expired_holds",
            "seat-hold sweep over every tenant: lapsed offers and unpaid holds, each then released by tenant and id"),
     _allow("events", "find", "events_service.adapters.mongo_repository.MongoSeatLedger.stale_claims",

@@ -18,3 +18,7 @@ class EventsSettings(ServiceSettings):
                                        "(a crashed attempt's seat is released).")
     claim_grace_seconds: float = Field(2.0, description="A seat claim younger than this is left to its "
                                        "registration attempt.")
+    invitation_sweep_seconds: float = Field(2.0, description="How often the batches of a large invitation after "
+                                            "its first are sent (one transaction each; resumed after a crash).")
+    invitation_grace_seconds: float = Field(0.0, description="A batch younger than this waits for the next sweep "
+                                            "(0: at once; the command itself sends only the first batch).")

@@ -35,14 +35,17 @@ from notifications_service.config import NotificationsSettings
 from notifications_service.domain.bounces import BouncePolicy
 from notifications_service.domain.branding import Brand
 from notifications_service.domain.reminders import MembershipView, ReminderPolicy
+from notifications_service.domain.rsvp_links import RsvpLinks
 from notifications_service.domain.unsubscribe import UnsubscribeSigner
 from notifications_service.entrypoints import partner_webhooks
+from notifications_service.entrypoints.event_invitation_subscribers import INVITATION_USE_CASES, invitation_handlers
 from notifications_service.entrypoints.mailer_worker import mailer_worker
 from notifications_service.entrypoints.newsletter_use_cases import NEWSLETTER_USE_CASES
 from notifications_service.entrypoints.subscribers import event_handlers
 from notifications_service.entrypoints.use_cases import USE_CASES
 from notifications_service.service_layer import handlers, member_notifications, newsletters
 from notifications_service.service_layer.contract_mapping import to_contract
+from notifications_service.service_layer.event_invitations import RsvpUrls, check_rsvp_link
 from notifications_service.service_layer.mailer import Composer
 from notifications_service.service_layer.ports import (
     DeliveryQueue,
@@ -87,11 +90,14 @@ def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: Deliver
     worker = mailer_worker(queue, mailer, uow_factory, batch_size=settings.delivery_batch_size,
                            max_attempts=settings.delivery_max_attempts, poll_seconds=settings.delivery_poll_seconds,
                            rate=rate, bounce_policy=bounce_policy)
-    bus = MessageBus.wire(member_notifications.HANDLERS, uow=fresh(uow_factory), signer=composer.signer,
+    urls = RsvpUrls(RsvpLinks(settings.unsubscribe_secret.get_secret_value()), settings.public_url)
+    bus = MessageBus.wire([*member_notifications.HANDLERS, check_rsvp_link], uow=fresh(uow_factory),
+                          signer=composer.signer, urls=urls,
                           bounce_secret=settings.bounce_webhook_secret.get_secret_value(),
                           bounce_policy=bounce_policy)
-    parts = ServiceParts(requests=serve(USE_CASES, bus),
-                         events=event_handlers(uow_factory, composer, worker.wake),
+    parts = ServiceParts(requests=serve([*USE_CASES, *INVITATION_USE_CASES], bus),
+                         events=[*event_handlers(uow_factory, composer, worker.wake),
+                                 *invitation_handlers(uow_factory, composer, urls, worker.wake)],
                          workers=[worker.run], stoppers=[worker.stop])
     return parts, worker
 

@@ -116,6 +116,36 @@ class RsvpAnswered(DomainEvent):
     status: str
 
 
+@dataclass(frozen=True)
+class MemberInvited(DomainEvent):
+    """One invitee of a segment invitation, with what their invitation email shows."""
+
+    registration_id: str
+    event_id: str
+    member_id: str
+    invited_at: datetime
+    title: str
+    title_en: str | None
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    online_url: str | None
+
+
+@dataclass(frozen=True)
+class Gathering:
+    """What an invitation says of the gathering (taken from the `Event` by the use case)."""
+
+    title: str
+    title_en: str | None
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    online_url: str | None
+
+
 # -- errors --------------------------------------------------------------------------------------
 
 class AlreadyRegistered(Conflict):
@@ -190,9 +220,17 @@ class Registration(AggregateRoot):
                    created_at=now, ticket_code=new_ticket_code())
 
     @classmethod
-    def invite(cls, *, tenant: str, event_id: str, member_id: str, now: datetime) -> Registration:
+    def invite(cls, *, tenant: str, event_id: str, member_id: str, now: datetime,
+               gathering: Gathering | None = None) -> Registration:
+        """An `invited` row; with `gathering` (a segment invitation) it records `MemberInvited`,
+        which the invitation email and the figures follow (an answer to a public event without
+        an invitation passes none)."""
         r = cls(id=new_id(), tenant=tenant, event_id=event_id, member_id=member_id, created_at=now,
                 ticket_code=new_ticket_code(), invited_at=now)
+        if gathering is not None:
+            g = gathering
+            r.record(MemberInvited(r.id, event_id, member_id, now, g.title, g.title_en, g.starts_at, g.ends_at,
+                                   g.timezone, g.venue, g.online_url))
         return r
 
     def _ticket(self, ticket_type_id: str, guests: int, price_minor: int, currency: str, member_price: bool) -> None:
@@ -290,6 +328,8 @@ class Registration(AggregateRoot):
             raise InvalidRegistrationChange("an answer is interested or declined")
         if self.active:
             raise InvalidRegistrationChange("cancel the registration first")
+        if self.status is status:
+            return  # the same answer again (a second click on the email's link): nothing new
         self.status = status
         self.record(RsvpAnswered(self.id, self.event_id, self.member_id, status.value))
 

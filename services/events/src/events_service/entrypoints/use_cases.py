@@ -12,6 +12,7 @@ from events_service.domain.model import Details, TicketType, Visibility
 from events_service.domain.registrations import Registration, RegistrationStatus
 from events_service.service_layer import commands as cmd
 from events_service.service_layer.handlers import EventView
+from events_service.service_layer.invitations import PreviewInvitations
 from events_service.service_layer.registrations import Registered
 from servicekit.authz import Ownership
 from servicekit.bus import Caller, UseCase
@@ -124,6 +125,10 @@ USE_CASES: list[UseCase[Any]] = [
             reply=lambda e: c.InvitationsResult(event_id=e.id, invited=e.invited_count,
                                                 issued_at=e.invitations_issued_at, segment=e.invitation_segment or {}),
             description="Invite a segment to an event (computed once on the events service's own projection)."),
+    UseCase(subject=query(c.PREVIEW_INVITATIONS), request=c.IssueInvitations, roles=STAFF,
+            message=lambda req, who: PreviewInvitations(who.tenant, req.event_id, req.segment),
+            reply=lambda p: c.InvitationsPreview(event_id=p.event_id, count=p.count, matching=p.matching),
+            description="How many members a segment would invite now (the console shows it before sending)."),
     UseCase(subject=command(c.PUBLISH_EVENT), request=c.EventRef, roles=STAFF, idempotent=True,
             message=lambda req, who: cmd.PublishEvent(who.tenant, req.event_id), reply=event_out,
             description="Publish a draft."),

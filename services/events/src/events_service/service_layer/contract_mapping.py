@@ -49,8 +49,16 @@ def to_contract(event: DomainEvent) -> EventData | None:
             return v1.RegistrationCancelled(registration_id=event.registration_id, event_id=event.event_id,
                                             member_id=event.member_id, reason=event.reason,
                                             seats_released=event.seats_released)
-        case r.RegistrationPaymentRequested() | r.RsvpAnswered():
-            return None  # internal: the gateway's reply carries the checkout; answers are not broadcast
+        case r.MemberInvited():
+            return v1.MemberInvited(registration_id=event.registration_id, event_id=event.event_id,
+                                    member_id=event.member_id, invited_at=event.invited_at, title=event.title,
+                                    title_en=event.title_en, starts_at=event.starts_at, ends_at=event.ends_at,
+                                    timezone=event.timezone, venue=event.venue, online_url=event.online_url)
+        case r.RsvpAnswered():
+            return v1.InvitationAnswered(registration_id=event.registration_id, event_id=event.event_id,
+                                         member_id=event.member_id, answer=event.status)
+        case r.RegistrationPaymentRequested():
+            return None  # internal: the gateway's reply carries the checkout
         case DataErased():
             return confirmation(event, v1.MemberDataErased)
     raise TypeError(f"no contract for {type(event).__name__}")

@@ -81,6 +81,34 @@ class RegistrationRepository(Protocol):
         """New invited rows (members without one for this event)."""
         ...
     async def active_of_event(self, tenant: str, event_id: str, after: str | None, limit: int) -> list[Registration]: ...
+    async def members_with_rows(self, tenant: str, event_id: str, member_ids: list[str]) -> set[str]:
+        """Those of `member_ids` who have a row (any status) for this event."""
+        ...
+
+
+@dataclass(frozen=True)
+class InvitationBatch:
+    """Members of one invitation computed once, sent together in one transaction."""
+
+    tenant: str
+    id: str
+    event_id: str
+    number: int
+    member_ids: tuple[str, ...]
+
+
+class InvitationBatches(Protocol):
+    async def add(self, tenant: str, event_id: str, batches: list[list[str]], at: datetime) -> list[InvitationBatch]:
+        ...
+    async def mark_sent(self, tenant: str, batch_id: str, at: datetime) -> bool:
+        """Conditional on the batch not being sent yet: False if it was."""
+        ...
+    async def forget(self, tenant: str, member_id: str) -> int:
+        """Erasure: the member leaves every batch (a pending one will not invite them)."""
+        ...
+    async def pending(self, created_before: datetime, limit: int) -> list[InvitationBatch]:
+        """Unsent batches of every tenant, oldest first (the sweep)."""
+        ...
 
 
 class AudienceReader(Protocol):
@@ -121,3 +149,6 @@ class EventsUnitOfWork(ErasingUnitOfWork, Protocol):
 
     @property
     def audience(self) -> AudienceReader: ...
+
+    @property
+    def invitations(self) -> InvitationBatches: ...

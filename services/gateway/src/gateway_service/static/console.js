@@ -1612,6 +1612,10 @@ async function loadEvents() {
           actions.push(button("Annuler · Cancel", () => cancelEvent(e)));
         }
         actions.push(button("Liste d'attente · Waitlist", () => showWaitlist(e)));
+        if (e.status === "published" || e.status === "draft") {
+          actions.push(button("Inviter · Invite", () => openInvite(e), {class: "invite-event"}));
+        }
+        actions.push(button("Réponses · Answers", () => showAnswers(e), {class: "event-answers"}));
       }
       return h("tr", {dataset: {eventId: e.event_id}},
         labelled("Événement · Event", eventTitle(e)),
@@ -1648,6 +1652,46 @@ async function showWaitlist(e) {
     const list = await api(`/api/v1/events/${encodeURIComponent(e.event_id)}/registrations?status=waitlisted`);
     $("event-waitlist").replaceChildren(h("h3", {}, `Liste d'attente · Waitlist — ${eventTitle(e)} (${list.items.length})`),
       h("ol", {id: "waitlist"}, ...list.items.map(r => h("li", {}, `${r.member_id} — ${dateTime(r.waitlisted_at)}`))));
+  } catch (err) { report("events-error", err); }
+}
+// Invitations: a segment (class years, programs, cities, countries, ambassadors), counted before
+// it is sent (the events service's own projection); sent once per event (README of events).
+let invitingEvent = null;
+function inviteSegment(form) {  // the newsletter form's reading of a segment, without its consent filter:
+  const segment = segmentOf(new FormData(form));  // everyone is invited, consent decides the email only
+  delete segment.consent_purpose;
+  return segment;
+}
+function inviteUrl(suffix = "") { return `/api/v1/events/${encodeURIComponent(invitingEvent.event_id)}/invitations${suffix}`; }
+function openInvite(e) {
+  invitingEvent = e;
+  $("event-invite-title").textContent = `Inviter · Invite — ${eventTitle(e)}`;
+  $("event-invite-result").textContent = "";
+  $("event-invite-title").hidden = $("event-invite").hidden = false;
+}
+$("event-invite-count").addEventListener("click", async () => {
+  report("events-error");
+  try {
+    const r = await api(inviteUrl("/preview"), json("POST", {segment: inviteSegment($("event-invite"))}));
+    $("event-invite-result").textContent =
+      `${r.count} personne(s) à inviter · to invite (${r.matching} dans le segment · in the segment)`;
+  } catch (err) { report("events-error", err); }
+});
+$("event-invite").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("events-error");
+  try {
+    const r = await api(inviteUrl(), json("POST", {segment: inviteSegment(ev.target)}, once()));
+    $("event-invite-result").textContent = `${r.invited} invitation(s) envoyée(s) · sent`;
+  } catch (err) { report("events-error", err); }
+});
+async function showAnswers(e) {
+  report("events-error");
+  try {
+    const list = await api(`/api/v1/events/${encodeURIComponent(e.event_id)}/registrations?limit=500`);
+    $("event-waitlist").replaceChildren(h("h3", {}, `Réponses · Answers — ${eventTitle(e)} (${list.items.length})`),
+      h("ul", {id: "event-answers"}, ...list.items.map(r =>
+        h("li", {}, `${r.member_id} — ${REGISTRATION_TEXT[r.status] || r.status}`))));
   } catch (err) { report("events-error", err); }
 }
 // datetime-local is the browser's local time; the API wants an offset: the browser's own.
