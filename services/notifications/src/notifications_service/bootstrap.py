@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
+from notifications_service.adapters.job_alerts_repository import INDEXES as JOB_ALERT_INDEXES
+from notifications_service.adapters.job_alerts_repository import JOB_ALERTS
 from notifications_service.adapters.markdown import MarkdownRenderer
 from notifications_service.adapters.mongo_repository import (
     ADDRESSES,
@@ -36,12 +38,12 @@ from notifications_service.domain.bounces import BouncePolicy
 from notifications_service.domain.branding import Brand
 from notifications_service.domain.reminders import MembershipView, ReminderPolicy
 from notifications_service.domain.unsubscribe import UnsubscribeSigner
-from notifications_service.entrypoints import partner_webhooks
+from notifications_service.entrypoints import job_alert_use_cases, partner_webhooks
 from notifications_service.entrypoints.mailer_worker import mailer_worker
 from notifications_service.entrypoints.newsletter_use_cases import NEWSLETTER_USE_CASES
 from notifications_service.entrypoints.subscribers import event_handlers
 from notifications_service.entrypoints.use_cases import USE_CASES
-from notifications_service.service_layer import handlers, member_notifications, newsletters
+from notifications_service.service_layer import handlers, job_alerts, member_notifications, newsletters
 from notifications_service.service_layer.contract_mapping import to_contract
 from notifications_service.service_layer.mailer import Composer
 from notifications_service.service_layer.ports import (
@@ -68,7 +70,8 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
             FEED: {"tenant": tenant, "member_id": member_id},
             PREFERENCES: {"tenant": tenant, "_id": member_id},
             ADDRESSES: {"tenant": tenant, "member_id": member_id},
-            AUDIENCE: {"tenant": tenant, "_id": member_id}}
+            AUDIENCE: {"tenant": tenant, "_id": member_id},
+            JOB_ALERTS: {"tenant": tenant, "_id": member_id}}
 
 
 def composer_for(renderer: Renderer, settings: NotificationsSettings) -> Composer:
@@ -90,8 +93,16 @@ def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: Deliver
     bus = MessageBus.wire(member_notifications.HANDLERS, uow=fresh(uow_factory), signer=composer.signer,
                           bounce_secret=settings.bounce_webhook_secret.get_secret_value(),
                           bounce_policy=bounce_policy)
-    parts = ServiceParts(requests=serve(USE_CASES, bus),
-                         events=event_handlers(uow_factory, composer, worker.wake),
+    alerts_bus = MessageBus.wire(job_alerts.HANDLERS, uow=fresh(uow_factory))
+    public_url = settings.public_url.rstrip("/")
+
+    def job_url(tenant: str, job_id: str) -> str:
+        return f"{public_url}/console#jobs"
+
+    parts = ServiceParts(requests=[*serve(USE_CASES, bus), *serve(job_alert_use_cases.USE_CASES, alerts_bus)],
+                         events=[*event_handlers(uow_factory, composer, worker.wake),
+                                 job_alert_use_cases.job_posted_handler(
+                                     uow_factory, composer, job_url, worker.wake)],
                          workers=[worker.run], stoppers=[worker.stop])
     return parts, worker
 
@@ -135,7 +146,7 @@ def build(infra: Infrastructure) -> ServiceParts:
     parts.requests = [*parts.requests, *requests]
     parts.workers = [*parts.workers, fan_out.run]
     parts.stoppers = [*parts.stoppers, fan_out.stop]
-    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES, *NEWSLETTER_INDEXES]
+    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES, *NEWSLETTER_INDEXES, *JOB_ALERT_INDEXES]
     webhooks = partner_webhooks.build(infra)
     parts.requests = [*parts.requests, *webhooks.requests]
     parts.workers = [*parts.workers, *webhooks.workers]
