@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from notifications_service.domain.job_alerts import JobAlert, PostedJob, matches
 from notifications_service.domain.preferences import CONSENT_PURPOSE, Category, Channel, Preferences
 from notifications_service.service_layer.mailer import Composer, Message, queue_message
 from notifications_service.service_layer.ports import NotificationsUnitOfWork
+from servicekit import context
 
 KIND = "job_alert"
 PAGE = 200
@@ -109,25 +110,32 @@ class AlertJob:
 async def alert_job(cmd: AlertJob, uow_factory: Callable[[], JobAlertsUnitOfWork], composer: Composer,
                     job_url: Callable[[str, str], str], page: int = PAGE) -> int:
     """Queue one alert per matching member (once per (offer, member)); returns how many were
-    queued now (0 on a redelivery)."""
+    queued now (0 on a redelivery). Each page commits on its own *without* the event's inbox
+    row; one last commit records it, so a crash half-way leaves the event unprocessed and its
+    redelivery resumes (the delivery keys skip who was already alerted)."""
     queued, after = 0, None
-    while True:
-        uow = uow_factory()
-        async with uow:
-            found = await uow.job_alerts.candidates(cmd.tenant, cmd.job, after, page)
-            for alert in found:
-                if not matches(alert, cmd.job):
-                    continue
-                outcome = await queue_message(Message(
-                    tenant=cmd.tenant, member_id=alert.member_id, kind=KIND, category=Category.JOBS, marketing=True,
-                    cause=cmd.job.job_id, per_member=True, about=cmd.job.job_id,
-                    key=alert_key(cmd.job.job_id, alert.member_id),
-                    values=_values(cmd, job_url)), uow, composer)
-                queued += bool(outcome)
-            await uow.commit()
-        if len(found) < page:
-            return queued
-        after = found[-1].member_id
+    event_context = context.current()
+    with context.handling(replace(event_context, inbox=None)):
+        while True:
+            uow = uow_factory()
+            async with uow:
+                found = await uow.job_alerts.candidates(cmd.tenant, cmd.job, after, page)
+                for alert in found:
+                    if not matches(alert, cmd.job):
+                        continue
+                    outcome = await queue_message(Message(
+                        tenant=cmd.tenant, member_id=alert.member_id, kind=KIND, category=Category.JOBS,
+                        marketing=True, cause=cmd.job.job_id, per_member=True, about=cmd.job.job_id,
+                        key=alert_key(cmd.job.job_id, alert.member_id), values=_values(cmd, job_url)), uow, composer)
+                    queued += bool(outcome)
+                await uow.commit()
+            if len(found) < page:
+                break
+            after = found[-1].member_id
+    uow = uow_factory()
+    async with uow:
+        await uow.commit()  # the event's inbox row (in an event's context): handled
+    return queued
 
 
 def _values(cmd: AlertJob, job_url: Callable[[str, str], str]) -> dict[str, Any]:
