@@ -204,7 +204,8 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
 
         def lea_alerted() -> bool:  # the job alerts demo: an approved offer matched Léa's alert
             return any(m["subject"] == "Offre d'emploi : Analyste marchés de capitaux — Banque Démo"
-                       for m in httpx.get(mailbox.group(1)).json()["messages"] if "lea.alerte" in m["to"])
+                       for m in httpx.get(mailbox.group(1)).json()["messages"]
+                       if "lea.alerte.demo@example.org" in m["to"])
 
         run.wait_for(lea_alerted, 60)
 

@@ -42,9 +42,11 @@ async def seed_job_alerts(client: httpx.AsyncClient, gateway_url: str, alumnus_t
         r = await alumna.put("/api/v1/me/job-alerts", json=ALERT, headers={"Idempotency-Key": "demo-job-alerts-set"})
         if r.status_code != 200:
             return [f"Léa's job alert: {describe(r)}"]
-        for _ in range(150):  # notifications must know her consent before the offer is approved
+        for _ in range(150):  # notifications must know her address (her welcome) and consent before the approval
             if r.status_code == 200 and r.json().get("consent"):
-                break
+                feed = await alumna.get("/api/v1/me/notifications")
+                if feed.status_code == 200 and feed.json()["items"]:
+                    break
             await asyncio.sleep(0.2)
             r = await alumna.get("/api/v1/me/job-alerts")
         else:
