@@ -9,13 +9,14 @@ from pydantic import AwareDatetime, Field, StringConstraints
 
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.community.v1 import ContractType
+from alumni_contracts.text import ShortText
 
 GET_MY_JOB_ALERTS = "get_my_job_alerts"
 SET_MY_JOB_ALERTS = "set_my_job_alerts"
 LIST_STAFF_ALERTS = "list_staff_alerts"
 MARK_STAFF_ALERTS_READ = "mark_staff_alerts_read"
 
-_Criterion = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+_Criterion = ShortText  # a sector or a city, as a person types it (one line, control characters refused)
 _AlertId = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
