@@ -10,6 +10,7 @@ from events_service.adapters.mongo_repository import INDEXES as EVENTS
 from fundraising_service.adapters.mongo_repository import INDEXES as FUNDRAISING
 from members_service.adapters.mongo_indexes import INDEXES as MEMBERS
 from members_service.adapters.mongo_indexes import OBSOLETE_INDEXES as MEMBERS_OBSOLETE
+from notifications_service.adapters.job_alerts_repository import INDEXES as JOB_ALERTS
 from notifications_service.adapters.mongo_repository import INDEXES as NOTIFICATIONS
 from notifications_service.adapters.newsletters import NEWSLETTER_INDEXES
 from notifications_service.adapters.partner_webhooks_repository import INDEXES as PARTNER_WEBHOOKS
@@ -41,10 +42,11 @@ CROSS_TENANT = {
     ("newsletters", "newsletters_due"): "newsletter fan-out sweep (notifications)",
     ("partner_webhooks", "partner_webhooks_by_status"): "webhook dispatcher: every tenant's active subscriptions",
     ("partner_webhook_deliveries", "partner_deliveries_ttl"): "TTL",
+    ("staff_alerts", "staff_alerts_ttl"): "TTL",
 }
 ALL = [*COMMUNITY, *EVENTS, *EVENTS_DESK, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
        *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES,
-       *NEWSLETTER_INDEXES, *AUDIENCE_INDEXES, *PARTNER_WEBHOOKS]
+       *NEWSLETTER_INDEXES, *AUDIENCE_INDEXES, *PARTNER_WEBHOOKS, *JOB_ALERTS]
 
 
 def test_indexes_start_with_the_tenant_but_the_cross_tenant_ones() -> None:

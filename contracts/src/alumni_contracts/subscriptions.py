@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alumni_contracts import naming
+from alumni_contracts.community.v1 import JobPosted
 from alumni_contracts.community.v1 import MemberDataErased as CommunityDataErased
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.desk_v1 import AttendeeCheckedIn
@@ -156,6 +157,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # an address that bounces for good sets the member's `email_bounced` flag.
     Subscription("members", UnsubscribeRequested, "unsubscribe"),
     Subscription("members", EmailAddressInvalidated, "email_invalidated"),
+    # Job alerts (issue 14 item 4): an approved offer is announced to the alumni whose alert matches.
+    Subscription("notifications", JobPosted, "job_posted"),
     # Audience projections (segments, `servicekit.segments`): each targeting service keeps its
     # own copy of who is in which cohort, city, group, membership state, with which consents.
     *(s for consumer in AUDIENCE_CONSUMERS for s in _audience(consumer)),

@@ -7,6 +7,7 @@ ports, a temporary directory) so that the tests exercise exactly what developers
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import secrets
@@ -111,6 +112,17 @@ class Platform:
         """notifications' `unsubscribe` (link tokens) and `bounces` (the email provider's webhook) keys."""
         return self._local_secret(self.data_dir / "notifications" / f"{name}-secret", f"{name}_local_")
 
+    def webhook_secret_keys(self) -> str:
+        """notifications' key encrypting partner webhook signing secrets at rest: JSON {key id: base64 key},
+        generated on first use under the data directory (0600), never committed, reused after."""
+        path = self.data_dir / "notifications" / "webhook-secret-keys.json"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(json.dumps({"local-1": base64.b64encode(secrets.token_bytes(32)).decode()}) + "\n")
+        return path.read_text().strip()
+
     @staticmethod
     def _local_secret(path: Path, prefix: str) -> str:
         if not path.exists():
@@ -196,6 +208,10 @@ class Platform:
             env.update({"NOTIFICATIONS_SMTP_PORT": str(self.ports.smtp), "NOTIFICATIONS_PUBLIC_URL": self.gateway_url,
                         "NOTIFICATIONS_UNSUBSCRIBE_SECRET": self.email_secret("unsubscribe"),
                         "NOTIFICATIONS_BOUNCE_WEBHOOK_SECRET": self.email_secret("bounces"),
+                        "NOTIFICATIONS_WEBHOOK_SECRET_KEYS": self.webhook_secret_keys(),
+                        # the demo office, emailed when a partner webhook is disabled after a dead letter
+                        "NOTIFICATIONS_TENANT_MANAGERS": json.dumps(
+                            {t: [{"email": f"office@{t}.example.org", "locale": "fr"}] for t in self.tenants}),
                         # local only: partner webhooks may target a receiver on loopback
                         "NOTIFICATIONS_PARTNER_WEBHOOKS_ALLOW_LOOPBACK": "true"})
         if name == "fundraising":  # online payments through the local provider's page

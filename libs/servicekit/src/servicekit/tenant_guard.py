@@ -99,6 +99,9 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
     _allow("partner_webhooks", "find", "notifications_service.adapters.partner_webhooks_repository.MongoDeliveryLog.active",
            "the partner webhook dispatcher runs one consumer per active subscription of every tenant (each "
            "delivery then reads and writes by tenant and id)"),
+    _allow("partner_webhooks", "find", "notifications_service.adapters.partner_webhooks_repository.reseal_all",
+           "the operator's re-key command re-encrypts every tenant's signing secrets (each row is then rewritten "
+           "by tenant, id and version)"),
     _allow("members", "distinct", "members_service.adapters.mongo_name_order_sketch.NameOrderSketches.refresh_due",
            "which tenants exist, to rebuild each tenant's directory sketch (the rebuild reads by tenant)"),
     _allow("directory_sketches", "find", "members_service.adapters.mongo_name_order_sketch.NameOrderSketches.refresh_due",

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
+from notifications_service.adapters.job_alerts_repository import INDEXES as JOB_ALERT_INDEXES
+from notifications_service.adapters.job_alerts_repository import JOB_ALERTS
 from notifications_service.adapters.markdown import MarkdownRenderer
 from notifications_service.adapters.mongo_repository import (
     ADDRESSES,
@@ -37,13 +39,13 @@ from notifications_service.domain.branding import Brand
 from notifications_service.domain.reminders import MembershipView, ReminderPolicy
 from notifications_service.domain.rsvp_links import RsvpLinks
 from notifications_service.domain.unsubscribe import UnsubscribeSigner
-from notifications_service.entrypoints import partner_webhooks
+from notifications_service.entrypoints import job_alert_use_cases, partner_webhooks
 from notifications_service.entrypoints.event_invitation_subscribers import INVITATION_USE_CASES, invitation_handlers
 from notifications_service.entrypoints.mailer_worker import mailer_worker
 from notifications_service.entrypoints.newsletter_use_cases import NEWSLETTER_USE_CASES
 from notifications_service.entrypoints.subscribers import event_handlers
 from notifications_service.entrypoints.use_cases import USE_CASES
-from notifications_service.service_layer import handlers, member_notifications, newsletters
+from notifications_service.service_layer import handlers, job_alerts, member_notifications, newsletters
 from notifications_service.service_layer.contract_mapping import to_contract
 from notifications_service.service_layer.event_invitations import RsvpUrls, check_rsvp_link
 from notifications_service.service_layer.mailer import Composer
@@ -71,7 +73,8 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
             FEED: {"tenant": tenant, "member_id": member_id},
             PREFERENCES: {"tenant": tenant, "_id": member_id},
             ADDRESSES: {"tenant": tenant, "member_id": member_id},
-            AUDIENCE: {"tenant": tenant, "_id": member_id}}
+            AUDIENCE: {"tenant": tenant, "_id": member_id},
+            JOB_ALERTS: {"tenant": tenant, "_id": member_id}}
 
 
 def composer_for(renderer: Renderer, settings: NotificationsSettings) -> Composer:
@@ -95,9 +98,18 @@ def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: Deliver
                           signer=composer.signer, urls=urls,
                           bounce_secret=settings.bounce_webhook_secret.get_secret_value(),
                           bounce_policy=bounce_policy)
-    parts = ServiceParts(requests=serve([*USE_CASES, *INVITATION_USE_CASES], bus),
+    alerts_bus = MessageBus.wire(job_alerts.HANDLERS, uow=fresh(uow_factory))
+    public_url = settings.public_url.rstrip("/")
+
+    def job_url(tenant: str, job_id: str) -> str:
+        return f"{public_url}/console#jobs"
+
+    parts = ServiceParts(requests=[*serve([*USE_CASES, *INVITATION_USE_CASES], bus),
+                                   *serve(job_alert_use_cases.USE_CASES, alerts_bus)],
                          events=[*event_handlers(uow_factory, composer, worker.wake),
-                                 *invitation_handlers(uow_factory, composer, urls, worker.wake)],
+                                 *invitation_handlers(uow_factory, composer, urls, worker.wake),
+                                 job_alert_use_cases.job_posted_handler(
+                                     uow_factory, composer, job_url, worker.wake)],
                          workers=[worker.run], stoppers=[worker.stop])
     return parts, worker
 
@@ -141,7 +153,7 @@ def build(infra: Infrastructure) -> ServiceParts:
     parts.requests = [*parts.requests, *requests]
     parts.workers = [*parts.workers, fan_out.run]
     parts.stoppers = [*parts.stoppers, fan_out.stop]
-    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES, *NEWSLETTER_INDEXES]
+    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES, *NEWSLETTER_INDEXES, *JOB_ALERT_INDEXES]
     webhooks = partner_webhooks.build(infra)
     parts.requests = [*parts.requests, *webhooks.requests]
     parts.workers = [*parts.workers, *webhooks.workers]

@@ -1287,7 +1287,7 @@ async function loadMyNotifications(more = false) {
     feed.next = page.next_cursor;
     $("my-notifications-more").hidden = !page.next_cursor;
     $("my-unread").textContent = `${page.unread} non lue(s) · unread`;
-    if (!more) await loadMyPreferences();
+    if (!more) await Promise.all([loadMyPreferences(), loadMyJobAlerts()]);
     // An email's "Notification preferences" link opens console#notifications.
     if (!more && location.hash === "#notifications") $("my-notifications-panel").scrollIntoView();
   } catch (e) { report("my-notifications-error", e); }
@@ -1310,6 +1310,35 @@ $("my-preferences").addEventListener("submit", async (ev) => {
     await api("/api/v1/me/notification-preferences", json("PUT", {choices}, once()));
     $("my-preferences-result").textContent = "Enregistré · Saved";
   } catch (e) { $("my-preferences-result").textContent = e.message; }
+});
+// Job alerts (issue 14 item 4): the approved offers an alumnus wants to hear of.
+const splitList = (text) => text.split(",").map(v => v.trim()).filter(Boolean);
+async function loadMyJobAlerts() {
+  const a = await api("/api/v1/me/job-alerts");
+  const form = $("my-job-alerts");
+  form.elements.enabled.checked = a.enabled;
+  form.elements.sectors.value = a.sectors.join(", ");
+  form.elements.cities.value = a.cities.join(", ");
+  $("my-job-alert-contracts").replaceChildren(h("legend", {}, "Contrats · Contracts"),
+    ...Object.entries(JOB_CONTRACTS).map(([code, text]) => h("label", {}, h("input", {type: "checkbox",
+      name: "contract", value: code, checked: a.contracts.includes(code)}), " ", text)));
+  const channels = [a.jobs_email && "e-mail", a.jobs_in_app && "app"].filter(Boolean);
+  $("my-job-alerts-hint").textContent = !a.consent
+    ? "Il faut accepter la lettre d'information pour recevoir les alertes · Alerts need your newsletter consent."
+    : channels.length ? `Envoyées par · Sent by: ${channels.join(", ")}`
+      : "Offres d'emploi désactivées dans vos préférences · Jobs are off in your preferences.";
+}
+$("my-job-alerts").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  const body = {enabled: form.elements.enabled.checked, sectors: splitList(form.elements.sectors.value),
+    cities: splitList(form.elements.cities.value),
+    contracts: [...form.querySelectorAll("input[name=contract]:checked")].map(box => box.value)};
+  try {
+    await api("/api/v1/me/job-alerts", json("PUT", body, once()));
+    $("my-job-alerts-result").textContent = "Enregistré · Saved";
+    await loadMyJobAlerts();
+  } catch (e) { $("my-job-alerts-result").textContent = e.message; }
 });
 $("my-notifications-read").addEventListener("click", async () => {
   try {
@@ -1799,9 +1828,31 @@ function showSecret(secret) {
   p.hidden = false;
   p.replaceChildren("Secret de signature, affiché une seule fois · Signing secret, shown once: ", h("code", {}, secret));
 }
+// Staff alerts (issue 13 item 6): a partner webhook disabled after a dead letter.
+async function loadStaffAlerts() {
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("staff-alerts-box").hidden = !staff;
+  if (!staff) return;
+  const [fr, en] = await Promise.all(["fr", "en"].map(lang => api(`/api/v1/staff/alerts?lang=${lang}`)));
+  $("staff-alerts-unread").textContent = `${fr.unread} non lue(s) · unread`;
+  const english = new Map(en.items.map(a => [a.alert_id, a]));
+  $("staff-alerts").replaceChildren(...(fr.items.length ? fr.items.map(a => h("li",
+    {class: a.read ? "read" : "unread", dataset: {id: a.alert_id}},
+    h("span", {class: "title"}, a.title), " · ", english.get(a.alert_id)?.title || "", " — ",
+    h("time", {datetime: a.created_at}, dateTime(a.created_at)),
+    h("details", {}, h("summary", {}, "…"), h("p", {}, a.body), h("p", {}, english.get(a.alert_id)?.body || ""))))
+    : [h("li", {}, "Aucune alerte · No alert")]));
+}
+$("staff-alerts-read").addEventListener("click", async () => {
+  try {
+    await api("/api/v1/staff/alerts/read", json("POST", {all: true}, once()));
+    await loadStaffAlerts();
+  } catch (e) { report("webhooks-error", e); }
+});
 async function loadWebhooks() {
   report("webhooks-error");
   loadWebhookTypes();
+  loadStaffAlerts().catch(e => report("webhooks-error", e));
   try {
     const list = await api("/api/v1/partner/webhooks");
     $("webhooks").replaceChildren(...list.items.map(webhookRow));

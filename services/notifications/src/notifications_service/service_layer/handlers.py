@@ -115,7 +115,8 @@ async def erase_recipient(uow: NotificationsUnitOfWork, cmd: EraseMemberData
             "feed": await uow.feed.erase(cmd.tenant, cmd.member_id),
             "preferences": await uow.preferences.erase(cmd.tenant, cmd.member_id),
             "addresses": await uow.addresses.erase(cmd.tenant, cmd.member_id),
-            "dues_memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id)}, {}
+            "dues_memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id),
+            "job_alerts": await uow.job_alerts.erase(cmd.tenant, cmd.member_id)}, {}
 
 
 async def record_membership(cmd: RecordMembership, uow: NotificationsUnitOfWork, composer: Composer) -> str | None:
