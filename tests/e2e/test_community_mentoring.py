@@ -132,3 +132,32 @@ def test_mentoring_program_from_enrolment_to_figures(platform: Platform) -> None
         return bool(community.get("mentorships")) and bool(community.get("mentoring_participants"))
 
     wait_until(exported, 60, "the mentee's export to hold their mentoring data")
+
+
+def test_demo_seed_matches_the_first_job_program(platform: Platform) -> None:
+    import asyncio
+
+    from alumni_local.seed_mentoring import seed_mentoring
+
+    gw = platform.gateway_url
+    staff = {"Authorization": f"Bearer {platform.issue_token('manager')}"}
+
+    async def run() -> list[str]:
+        async with httpx.AsyncClient(base_url=gw, timeout=30, headers=staff) as client:
+            return await seed_mentoring(client, gw, lambda m: platform.issue_token("alumnus", member_id=m))
+
+    assert asyncio.run(run()) == []
+    programs = {p["name_fr"]: p for p in httpx.get(f"{gw}{PROGRAMS}", headers=staff).json()["items"]}
+    first_job = programs["Premier emploi 2027"]
+    assert first_job["status"] == "open" and (first_job["mentors"], first_job["mentees"]) == (5, 7)
+    assert programs["Entrepreneuriat 2027"]["matching"] == "mentee"
+    listed = httpx.get(f"{gw}{MENTORSHIPS}", params={"scope": "all", "program_id": first_job["program_id"]},
+                       headers=staff).json()["items"]
+    assert sorted(m["status"] for m in listed) == ["abandoned", "active", "active", "active", "completed",
+                                                   "completed", "pending"]
+    assert any(m["mentee_first_name"] == "Camille" and len(m["surveys"]) == 2 for m in listed)
+    figures = httpx.get(f"{gw}/api/v1/mentoring/figures", params={"program_id": first_job["program_id"]},
+                        headers=staff).json()
+    assert not figures["total"]["suppressed"] and figures["total"]["relationships"] == 7
+    assert figures["total"]["mentees_per_mentor"] == 1.4 and figures["total"]["completion_rate"] is None
+    assert asyncio.run(run()) == [], "a second run replays the same answers"

@@ -18,6 +18,7 @@ import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
 from alumni_local.seed_community import seed_community
+from alumni_local.seed_mentoring import seed_mentoring
 from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_events import EventsDemo, seed_events_demo
 from alumni_local.seed_gifts import seed_gifts
@@ -142,6 +143,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         # Community (issue 14): helpers, help requests, one accepted and reported.
         for problem in await seed_community(client, gateway_url, alumnus_token, partner_token):
             print(f"seed community: {problem}", file=sys.stderr)
+        # Mentoring (issue 14): "Premier emploi 2027" with pairs matched, one self-selected program.
+        for problem in await seed_mentoring(client, gateway_url, alumnus_token):
+            print(f"seed mentoring: {problem}", file=sys.stderr)
     return done, failed
 
 
