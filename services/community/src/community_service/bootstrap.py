@@ -6,8 +6,9 @@ gives it the MongoDB ones and the leased help-request scheduler.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from community_service.adapters import markdown_html, mentoring_repository
 from community_service.adapters.mongo_repository import (
@@ -33,11 +34,11 @@ from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
 from servicekit.segments import AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
 
-
-MENTORING_HANDLERS = [mentoring.create_program, mentoring.act_on_program, mentoring.list_programs, mentoring.get_program,
-                      mentoring.enrol, mentoring.suggest_matches, mentoring.confirm_match, mentoring.respond_to_match,
-                      mentoring.check_in, mentoring.close_mentorship, mentoring.list_mentorships,
-                      mentoring.get_mentorship, mentoring.mentoring_figures]
+MENTORING_HANDLERS: list[Callable[..., Awaitable[Any]]] = [
+    mentoring.create_program, mentoring.act_on_program, mentoring.list_programs, mentoring.get_program,
+    mentoring.enrol, mentoring.suggest_matches, mentoring.confirm_match, mentoring.respond_to_match,
+    mentoring.check_in, mentoring.close_mentorship, mentoring.list_mentorships, mentoring.get_mentorship,
+    mentoring.mentoring_figures]
 
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:

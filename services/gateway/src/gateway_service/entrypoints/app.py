@@ -20,7 +20,6 @@ from gateway_service.adapters.rate_limit import RateLimiter
 from gateway_service.entrypoints import (
     activity_routes,
     community_routes,
-    mentoring_routes,
     console_routes,
     event_desk_routes,
     events_routes,
@@ -30,6 +29,7 @@ from gateway_service.entrypoints import (
     mail_view_routes,
     members_routes,
     membership_routes,
+    mentoring_routes,
     newsletters_routes,
     notifications_routes,
     partner_routes,

@@ -21,7 +21,6 @@ from gateway_service.entrypoints.edge import IdempotencyKey, MemberId, Who, crea
 router = APIRouter()
 PROGRAMS = "/api/v1/mentoring/programs"
 MENTORSHIPS = "/api/v1/mentoring/mentorships"
-TAGS: list[str] = ["mentoring"]
 
 
 def _cmd(name: str) -> str:
@@ -68,7 +67,7 @@ class CloseBody(Body):
     comment: Annotated[str, PersonText(max_length=2000, multiline=True, min_length=0)] = ""
 
 
-@router.post(PROGRAMS, status_code=201, tags=TAGS, response_model=mc.ProgramOut)
+@router.post(PROGRAMS, status_code=201, tags=["mentoring"], response_model=mc.ProgramOut)
 async def create_program(body: mc.CreateProgram, request: Request, who: Who,
                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Managers create a program (draft): names FR/EN, dates, matching mode, capacity rule."""
@@ -76,18 +75,18 @@ async def create_program(body: mc.CreateProgram, request: Request, who: Who,
     return created(result, f"{PROGRAMS}/{result['program_id']}")
 
 
-@router.get(PROGRAMS, tags=TAGS, response_model=mc.ProgramList)
+@router.get(PROGRAMS, tags=["mentoring"], response_model=mc.ProgramList)
 async def list_programs(request: Request, who: Who) -> dict[str, Any]:
     """Programs: alumni see open and closed ones with their own enrolment; staff all, with counts."""
     return await forward(request, _qry(mc.LIST_PROGRAMS), mc.ProgramsQuery(), who)
 
 
-@router.get(PROGRAMS + "/{program_id}", tags=TAGS, response_model=mc.ProgramOut)
+@router.get(PROGRAMS + "/{program_id}", tags=["mentoring"], response_model=mc.ProgramOut)
 async def get_program(program_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
     return await forward(request, _qry(mc.GET_PROGRAM), mc.ProgramRef(program_id=program_id), who)
 
 
-@router.post(PROGRAMS + "/{program_id}/open", tags=TAGS, response_model=mc.ProgramOut)
+@router.post(PROGRAMS + "/{program_id}/open", tags=["mentoring"], response_model=mc.ProgramOut)
 async def open_program(program_id: MemberId, request: Request, who: Who,
                        idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """Open enrolment and matching (a closed program does not reopen: 409)."""
@@ -95,7 +94,7 @@ async def open_program(program_id: MemberId, request: Request, who: Who,
                          who, idempotency_key)
 
 
-@router.post(PROGRAMS + "/{program_id}/close", tags=TAGS, response_model=mc.ProgramOut)
+@router.post(PROGRAMS + "/{program_id}/close", tags=["mentoring"], response_model=mc.ProgramOut)
 async def close_program(program_id: MemberId, request: Request, who: Who,
                         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """No new enrolment nor match; running mentorships go on."""
@@ -103,7 +102,7 @@ async def close_program(program_id: MemberId, request: Request, who: Who,
                          who, idempotency_key)
 
 
-@router.put(PROGRAMS + "/{program_id}/enrolment", tags=TAGS, response_model=mc.ProgramOut)
+@router.put(PROGRAMS + "/{program_id}/enrolment", tags=["mentoring"], response_model=mc.ProgramOut)
 async def enrol(program_id: MemberId, body: EnrolBody, request: Request, who: Who,
                 idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """Enrol as mentor or mentee with a profile (topics, capacity for mentors, availability,
@@ -112,7 +111,7 @@ async def enrol(program_id: MemberId, body: EnrolBody, request: Request, who: Wh
                          idempotency_key)
 
 
-@router.get(PROGRAMS + "/{program_id}/suggestions", tags=TAGS, response_model=mc.Suggestions)
+@router.get(PROGRAMS + "/{program_id}/suggestions", tags=["mentoring"], response_model=mc.Suggestions)
 async def suggestions(program_id: MemberId, request: Request, who: Who,
                       limit: Annotated[int, Query(ge=1, le=20)] = 5) -> dict[str, Any]:
     """Suggested pairs, each with its compatibility score explained (shared topics, sector, city,
@@ -122,7 +121,7 @@ async def suggestions(program_id: MemberId, request: Request, who: Who,
                          who)
 
 
-@router.post(PROGRAMS + "/{program_id}/matches", status_code=201, tags=TAGS, response_model=mc.MentorshipOut,
+@router.post(PROGRAMS + "/{program_id}/matches", status_code=201, tags=["mentoring"], response_model=mc.MentorshipOut,
              responses={409: {"description": "No room left, already paired, or the program is not open"}})
 async def confirm_match(program_id: MemberId, body: MatchBody, request: Request, who: Who,
                         idempotency_key: IdempotencyKey = None) -> JSONResponse:
@@ -134,7 +133,7 @@ async def confirm_match(program_id: MemberId, body: MatchBody, request: Request,
     return created(result, f"{MENTORSHIPS}/{result['mentorship_id']}")
 
 
-@router.get(MENTORSHIPS, tags=TAGS, response_model=mc.MentorshipList)
+@router.get(MENTORSHIPS, tags=["mentoring"], response_model=mc.MentorshipList)
 async def list_mentorships(request: Request, who: Who, scope: mc.MentorshipScope = mc.MentorshipScope.MINE,
                            program_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
                            status: mc.MentorshipStatus | None = None,
@@ -144,13 +143,13 @@ async def list_mentorships(request: Request, who: Who, scope: mc.MentorshipScope
         scope=scope, program_id=program_id, status=status, limit=limit), who)
 
 
-@router.get(MENTORSHIPS + "/{mentorship_id}", tags=TAGS, response_model=mc.MentorshipOut)
+@router.get(MENTORSHIPS + "/{mentorship_id}", tags=["mentoring"], response_model=mc.MentorshipOut)
 async def get_mentorship(mentorship_id: MemberId, request: Request, who: Who) -> dict[str, Any]:
     """Its two sides and staff; the other side's contact once active."""
     return await forward(request, _qry(mc.GET_MENTORSHIP), mc.MentorshipRef(mentorship_id=mentorship_id), who)
 
 
-@router.post(MENTORSHIPS + "/{mentorship_id}/answer", tags=TAGS, response_model=mc.MentorshipOut)
+@router.post(MENTORSHIPS + "/{mentorship_id}/answer", tags=["mentoring"], response_model=mc.MentorshipOut)
 async def answer_match(mentorship_id: MemberId, body: AnswerBody, request: Request, who: Who,
                        idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """The mentor accepts (active: contacts revealed both ways) or declines (abandoned)."""
@@ -158,7 +157,7 @@ async def answer_match(mentorship_id: MemberId, body: AnswerBody, request: Reque
                          mc.RespondToMatch(mentorship_id=mentorship_id, accept=body.accept), who, idempotency_key)
 
 
-@router.post(MENTORSHIPS + "/{mentorship_id}/check-ins", tags=TAGS, response_model=mc.MentorshipOut)
+@router.post(MENTORSHIPS + "/{mentorship_id}/check-ins", tags=["mentoring"], response_model=mc.MentorshipOut)
 async def check_in(mentorship_id: MemberId, body: CheckInBody, request: Request, who: Who,
                    idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """A dated note by either side of an active mentorship."""
@@ -166,7 +165,7 @@ async def check_in(mentorship_id: MemberId, body: CheckInBody, request: Request,
                                                                 note=body.note), who, idempotency_key)
 
 
-@router.post(MENTORSHIPS + "/{mentorship_id}/close", tags=TAGS, response_model=mc.MentorshipOut)
+@router.post(MENTORSHIPS + "/{mentorship_id}/close", tags=["mentoring"], response_model=mc.MentorshipOut)
 async def close_mentorship(mentorship_id: MemberId, body: CloseBody, request: Request, who: Who,
                            idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """Close with the closing survey (`mentorship_closed`); once closed, the other side may add
@@ -175,7 +174,7 @@ async def close_mentorship(mentorship_id: MemberId, body: CloseBody, request: Re
         mentorship_id=mentorship_id, **body.model_dump()), who, idempotency_key)
 
 
-@router.get("/api/v1/mentoring/figures", tags=TAGS, response_model=mc.MentoringFigures)
+@router.get("/api/v1/mentoring/figures", tags=["mentoring"], response_model=mc.MentoringFigures)
 async def mentoring_figures(request: Request, who: Who,
                             program_id: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
                             cohort_year: Annotated[int | None, Query(ge=1900, le=2100)] = None) -> dict[str, Any]:
