@@ -12,7 +12,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, model_validator
 
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import Identifier
@@ -34,7 +34,7 @@ GET_MENTORSHIP = "get_mentorship"
 MENTORING_FIGURES = "mentoring_figures"
 
 Line = Annotated[str, PersonText(max_length=120, min_length=0)]
-Language = Annotated[str, Field(pattern=r"^[a-z]{2}$", examples=["fr"])]
+Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]  # ISO 639-1
 
 
 class MatchingMode(StrEnum):

@@ -74,14 +74,14 @@ async def _enrol(client: httpx.AsyncClient, program_id: str, member_id: str, bod
 
 async def _program(client: httpx.AsyncClient, body: dict[str, Any], key: str, problems: list[str]) -> str | None:
     r = await client.post("/api/v1/mentoring/programs", json=body, headers={"Idempotency-Key": key})
-    if r.status_code != 201:
+    program_id = r.json().get("program_id") if r.status_code == 201 else None
+    if not program_id:
         problems.append(f"program {body['name_en']}: {describe(r)}")
         return None
-    program_id = str(r.json()["program_id"])
     r = await client.post(f"/api/v1/mentoring/programs/{program_id}/open", headers={"Idempotency-Key": f"{key}-open"})
     if r.status_code != 200:
         problems.append(f"open {body['name_en']}: {describe(r)}")
-    return program_id
+    return str(program_id)
 
 
 async def seed_mentoring(client: httpx.AsyncClient, gateway_url: str,
@@ -122,10 +122,11 @@ async def seed_mentoring(client: httpx.AsyncClient, gateway_url: str,
                               headers={"Idempotency-Key": f"demo-mentoring-match-{key}"})
         if r.status_code == 409:  # matched by an earlier run whose keys expired
             continue
-        if r.status_code != 201:
+        mentorship_id = r.json().get("mentorship_id") if r.status_code == 201 else None
+        if not mentorship_id:
             problems.append(f"match {key}: {describe(r)}")
             continue
-        mentorship = f"/api/v1/mentoring/mentorships/{r.json()['mentorship_id']}"
+        mentorship = f"/api/v1/mentoring/mentorships/{mentorship_id}"
         steps: list[tuple[str, str, dict[str, Any]]] = []
         if fate != "pending":
             steps.append((mentor_id, "answer", {"accept": fate != "declined"}))

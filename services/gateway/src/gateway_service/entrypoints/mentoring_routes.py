@@ -41,7 +41,7 @@ class EnrolBody(Body):
     topics: list[MentoringTopic] = Field(min_length=1, max_length=9)
     capacity: int = Field(1, ge=1, le=10)
     availability: Annotated[str, PersonText(max_length=200, min_length=0)] = ""
-    languages: list[Annotated[str, Field(pattern=r"^[a-z]{2}$")]] = Field(min_length=1, max_length=5)
+    languages: list[mc.Language] = Field(min_length=1, max_length=5)
     sector: mc.Line = ""
     city: mc.Line = ""
 
