@@ -9,15 +9,22 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import httpx
 import pytest
 
 from alumni_local.runner import Platform
 
-from .conftest import manager, register
+from .conftest import register
 from .test_main_flows import wait_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def manager(platform: Platform) -> httpx.Client:
+    """The office's client, with a generous timeout (CI runs on a loaded machine)."""
+    return httpx.Client(base_url=platform.gateway_url, timeout=60,
+                        headers={"Authorization": f"Bearer {platform.issue_token('manager')}"})
 
 
 def test_program_enrol_suggest_confirm_accept_check_in_close(platform: Platform, open_console: Any) -> None:

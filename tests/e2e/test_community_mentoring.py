@@ -24,7 +24,7 @@ MENTORSHIPS = "/api/v1/mentoring/mentorships"
 def register(gw: str, staff: dict[str, str], name: str, year: int) -> str:
     body = {"first_name": name, "last_name": "Mentorat", "email": f"{name.lower()}.mentoring@example.org",
             "locale": "fr", "cohort": {"program": "Grande École", "graduation_year": year}}
-    r = httpx.post(f"{gw}/api/v1/members", json=body, headers=staff, timeout=30)
+    r = httpx.post(f"{gw}/api/v1/members", json=body, headers=staff, timeout=60)
     assert r.status_code == 201, r.text
     return str(r.json()["member_id"])
 
@@ -36,6 +36,7 @@ def problem(r: httpx.Response, status: int) -> None:
 
 def test_mentoring_program_from_enrolment_to_figures(platform: Platform) -> None:
     gw = platform.gateway_url
+    c = httpx.Client(timeout=60)  # generous: CI runs on a loaded machine
     staff = {"Authorization": f"Bearer {platform.issue_token('manager')}"}
     other_tenant = {"Authorization": f"Bearer {platform.issue_token('manager', tenant='other')}"}
     mentor, mentee, outsider = (register(gw, staff, n, y) for n, y in (("Marc", 2005), ("Lea", 2026), ("Oscar", 2026)))
@@ -43,22 +44,22 @@ def test_mentoring_program_from_enrolment_to_figures(platform: Platform) -> None
     def who(member_id: str, tenant: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {platform.issue_token('alumnus', tenant=tenant, member_id=member_id)}"}
 
-    problem(httpx.post(f"{gw}{PROGRAMS}", headers=staff, json={
+    problem(c.post(f"{gw}{PROGRAMS}", headers=staff, json={
         "name_fr": "Premier emploi", "name_en": "First job", "starts_on": "2027-06-30", "ends_on": "2027-01-01"}), 422)
-    problem(httpx.post(f"{gw}{PROGRAMS}", headers=staff, json={"name_fr": "Sans nom anglais"}), 422)
-    problem(httpx.post(f"{gw}{PROGRAMS}", headers=who(mentor), json={"name_fr": "x", "name_en": "x"}), 403)
-    r = httpx.post(f"{gw}{PROGRAMS}", headers={**staff, "Idempotency-Key": "e2e-mentoring-program"}, timeout=30,
+    problem(c.post(f"{gw}{PROGRAMS}", headers=staff, json={"name_fr": "Sans nom anglais"}), 422)
+    problem(c.post(f"{gw}{PROGRAMS}", headers=who(mentor), json={"name_fr": "x", "name_en": "x"}), 403)
+    r = c.post(f"{gw}{PROGRAMS}", headers={**staff, "Idempotency-Key": "e2e-mentoring-program"},
                    json={"name_fr": "Premier emploi E2E", "name_en": "First job E2E", "matching": "manager",
                          "starts_on": "2027-01-15", "ends_on": "2027-06-30", "max_mentees_per_mentor": 2})
     assert r.status_code == 201 and r.json()["status"] == "draft", r.text
     program_id = r.json()["program_id"]
-    assert httpx.get(f"{gw}{PROGRAMS}/{program_id}", headers=who(mentor)).status_code == 404, "a draft is hidden"
-    r = httpx.post(f"{gw}{PROGRAMS}/{program_id}/open", headers=staff, timeout=30)
+    assert c.get(f"{gw}{PROGRAMS}/{program_id}", headers=who(mentor)).status_code == 404, "a draft is hidden"
+    r = c.post(f"{gw}{PROGRAMS}/{program_id}/open", headers=staff)
     assert r.status_code == 200 and r.json()["status"] == "open", r.text
-    assert httpx.get(f"{gw}{PROGRAMS}/{program_id}", headers=other_tenant).status_code == 404
+    assert c.get(f"{gw}{PROGRAMS}/{program_id}", headers=other_tenant).status_code == 404
 
     def enrolled(member_id: str, body: dict[str, Any]) -> bool:  # once members' event reached community
-        r = httpx.put(f"{gw}{PROGRAMS}/{program_id}/enrolment", headers=who(member_id), json=body, timeout=30)
+        r = c.put(f"{gw}{PROGRAMS}/{program_id}/enrolment", headers=who(member_id), json=body)
         assert r.status_code in (200, 422), r.text
         return r.status_code == 200
 
@@ -67,67 +68,67 @@ def test_mentoring_program_from_enrolment_to_figures(platform: Platform) -> None
     wait_until(lambda: enrolled(mentor, mentor_profile), 60, "the mentor's enrolment")
     wait_until(lambda: enrolled(mentee, {"role": "mentee", "topics": ["first_job"], "languages": ["fr"],
                                          "sector": "Finance"}), 60, "the mentee's enrolment")
-    problem(httpx.put(f"{gw}{PROGRAMS}/{program_id}/enrolment", headers=who(mentor),
+    problem(c.put(f"{gw}{PROGRAMS}/{program_id}/enrolment", headers=who(mentor),
                       json={**mentor_profile, "languages": ["french"]}), 422)
-    problem(httpx.put(f"{gw}{PROGRAMS}/{program_id}/enrolment", headers=who(mentor),
+    problem(c.put(f"{gw}{PROGRAMS}/{program_id}/enrolment", headers=who(mentor),
                       json={**mentor_profile, "capacity": 3}), 422)  # over the program's rule
-    problem(httpx.put(f"{gw}{PROGRAMS}/{program_id}/enrolment", headers=who(mentor),
+    problem(c.put(f"{gw}{PROGRAMS}/{program_id}/enrolment", headers=who(mentor),
                       json={**mentor_profile, "role": "mentee"}), 409)
 
-    r = httpx.get(f"{gw}{PROGRAMS}/{program_id}/suggestions", headers=staff, timeout=30)
+    r = c.get(f"{gw}{PROGRAMS}/{program_id}/suggestions", headers=staff)
     assert r.status_code == 200, r.text
     [pair] = r.json()["plan"]
     assert (pair["mentor"]["member_id"], pair["mentee"]["member_id"]) == (mentor, mentee)
     explained = {x["criterion"]: x["detail"] for x in pair["reasons"]}
     assert explained["topics"] == "first_job" and explained["sector"] == "finance" and explained["language"] == "fr"
     assert "email" not in str(pair), "no contact in a suggestion"
-    problem(httpx.post(f"{gw}{PROGRAMS}/{program_id}/matches", headers=who(mentee), json={"mentor_id": mentor}), 403)
+    problem(c.post(f"{gw}{PROGRAMS}/{program_id}/matches", headers=who(mentee), json={"mentor_id": mentor}), 403)
 
     match = {"mentor_id": mentor, "mentee_id": mentee}
-    r = httpx.post(f"{gw}{PROGRAMS}/{program_id}/matches", headers={**staff, "Idempotency-Key": "e2e-mentoring-m1"},
-                   json=match, timeout=30)
+    r = c.post(f"{gw}{PROGRAMS}/{program_id}/matches", headers={**staff, "Idempotency-Key": "e2e-mentoring-m1"},
+                   json=match)
     assert r.status_code == 201 and r.json()["status"] == "pending", r.text
     mentorship_id = r.json()["mentorship_id"]
-    again = httpx.post(f"{gw}{PROGRAMS}/{program_id}/matches", headers={**staff, "Idempotency-Key": "e2e-mentoring-m1"},
-                       json=match, timeout=30)
+    again = c.post(f"{gw}{PROGRAMS}/{program_id}/matches", headers={**staff, "Idempotency-Key": "e2e-mentoring-m1"},
+                       json=match)
     assert again.status_code == 201 and again.json()["mentorship_id"] == mentorship_id, "same key, same mentorship"
-    problem(httpx.post(f"{gw}{PROGRAMS}/{program_id}/matches", headers=staff, json=match), 409)  # a new key: a duplicate
+    problem(c.post(f"{gw}{PROGRAMS}/{program_id}/matches", headers=staff, json=match), 409)  # a new key: a duplicate
 
     one = f"{gw}{MENTORSHIPS}/{mentorship_id}"
-    assert httpx.get(one, headers=who(mentee)).json()["contact"] is None, "no contact before activation"
-    assert httpx.get(one, headers=who(outsider)).status_code == 404
-    assert httpx.get(one, headers=other_tenant).status_code == 404
-    assert httpx.get(one, headers=who(mentee, "other")).status_code in (401, 403, 404)
-    assert httpx.get(f"{gw}{MENTORSHIPS}", headers=who(outsider)).json()["items"] == []
-    problem(httpx.post(f"{one}/answer", headers=who(mentee), json={"accept": True}), 403)  # the mentor answers
+    assert c.get(one, headers=who(mentee)).json()["contact"] is None, "no contact before activation"
+    assert c.get(one, headers=who(outsider)).status_code == 404
+    assert c.get(one, headers=other_tenant).status_code == 404
+    assert c.get(one, headers=who(mentee, "other")).status_code in (401, 403, 404)
+    assert c.get(f"{gw}{MENTORSHIPS}", headers=who(outsider)).json()["items"] == []
+    problem(c.post(f"{one}/answer", headers=who(mentee), json={"accept": True}), 403)  # the mentor answers
 
-    r = httpx.post(f"{one}/answer", headers=who(mentor), json={"accept": True}, timeout=30)
+    r = c.post(f"{one}/answer", headers=who(mentor), json={"accept": True})
     assert r.status_code == 200 and r.json()["contact"]["email"] == "lea.mentoring@example.org", r.text
-    assert httpx.get(one, headers=who(mentee)).json()["contact"]["email"] == "marc.mentoring@example.org"
-    problem(httpx.post(f"{one}/check-ins", headers=who(mentee), json={"on": "2027-02-30", "note": "x"}), 422)
-    problem(httpx.post(f"{one}/check-ins", headers=who(outsider), json={"on": "2027-02-03", "note": "x"}), 404)
+    assert c.get(one, headers=who(mentee)).json()["contact"]["email"] == "marc.mentoring@example.org"
+    problem(c.post(f"{one}/check-ins", headers=who(mentee), json={"on": "2027-02-30", "note": "x"}), 422)
+    problem(c.post(f"{one}/check-ins", headers=who(outsider), json={"on": "2027-02-03", "note": "x"}), 404)
     for member_id, note in ((mentee, "CV relu"), (mentor, "Deux entreprises à contacter")):
-        r = httpx.post(f"{one}/check-ins", headers=who(member_id), json={"on": "2027-02-03", "note": note}, timeout=30)
+        r = c.post(f"{one}/check-ins", headers=who(member_id), json={"on": "2027-02-03", "note": note})
         assert r.status_code == 200, r.text
     assert [c["note"] for c in r.json()["check_ins"]] == ["CV relu", "Deux entreprises à contacter"]
 
-    problem(httpx.post(f"{one}/close", headers=who(mentee), json={"outcome": "completed", "satisfaction": 6,
+    problem(c.post(f"{one}/close", headers=who(mentee), json={"outcome": "completed", "satisfaction": 6,
                                                                   "goals_met": True}), 422)
-    r = httpx.post(f"{one}/close", headers=who(mentee), timeout=30,
+    r = c.post(f"{one}/close", headers=who(mentee),
                    json={"outcome": "completed", "satisfaction": 5, "goals_met": True, "comment": "Un CDI !"})
     assert r.status_code == 200 and r.json()["status"] == "completed", r.text
 
-    figures = httpx.get(f"{gw}/api/v1/mentoring/figures", headers=staff, timeout=30).json()
+    figures = c.get(f"{gw}/api/v1/mentoring/figures", headers=staff).json()
     assert figures["min_group_size"] == 5
     row = next(x for x in figures["by_program"] if x["group"] == program_id)
     assert row["suppressed"] and row["relationships"] is None and row["completion_rate"] is None
     assert all(x["by_status"] is None for x in figures["by_cohort"] if x["suppressed"])
-    assert httpx.get(f"{gw}/api/v1/mentoring/figures", headers=who(mentee)).status_code == 403
-    assert httpx.get(f"{gw}/api/v1/mentoring/figures", params={"program_id": "../x"}, headers=staff
+    assert c.get(f"{gw}/api/v1/mentoring/figures", headers=who(mentee)).status_code == 403
+    assert c.get(f"{gw}/api/v1/mentoring/figures", params={"program_id": "../x"}, headers=staff
                      ).status_code == 422
 
     def exported() -> bool:
-        r = httpx.get(f"{gw}/api/v1/me/export", headers=who(mentee), timeout=30)
+        r = c.get(f"{gw}/api/v1/me/export", headers=who(mentee))
         community = r.json().get("services", {}).get("community", {}) if r.status_code == 200 else {}
         return bool(community.get("mentorships")) and bool(community.get("mentoring_participants"))
 
@@ -140,23 +141,24 @@ def test_demo_seed_matches_the_first_job_program(platform: Platform) -> None:
     from alumni_local.seed_mentoring import seed_mentoring
 
     gw = platform.gateway_url
+    c = httpx.Client(timeout=60)
     staff = {"Authorization": f"Bearer {platform.issue_token('manager')}"}
 
     async def run() -> list[str]:
-        async with httpx.AsyncClient(base_url=gw, timeout=30, headers=staff) as client:
+        async with httpx.AsyncClient(base_url=gw, timeout=60, headers=staff) as client:
             return await seed_mentoring(client, gw, lambda m: platform.issue_token("alumnus", member_id=m))
 
     assert asyncio.run(run()) == []
-    programs = {p["name_fr"]: p for p in httpx.get(f"{gw}{PROGRAMS}", headers=staff).json()["items"]}
+    programs = {p["name_fr"]: p for p in c.get(f"{gw}{PROGRAMS}", headers=staff).json()["items"]}
     first_job = programs["Premier emploi 2027"]
     assert first_job["status"] == "open" and (first_job["mentors"], first_job["mentees"]) == (5, 7)
     assert programs["Entrepreneuriat 2027"]["matching"] == "mentee"
-    listed = httpx.get(f"{gw}{MENTORSHIPS}", params={"scope": "all", "program_id": first_job["program_id"]},
+    listed = c.get(f"{gw}{MENTORSHIPS}", params={"scope": "all", "program_id": first_job["program_id"]},
                        headers=staff).json()["items"]
     assert sorted(m["status"] for m in listed) == ["abandoned", "active", "active", "active", "completed",
                                                    "completed", "pending"]
     assert any(m["mentee_first_name"] == "Camille" and len(m["surveys"]) == 2 for m in listed)
-    figures = httpx.get(f"{gw}/api/v1/mentoring/figures", params={"program_id": first_job["program_id"]},
+    figures = c.get(f"{gw}/api/v1/mentoring/figures", params={"program_id": first_job["program_id"]},
                         headers=staff).json()
     assert not figures["total"]["suppressed"] and figures["total"]["relationships"] == 7
     assert figures["total"]["mentees_per_mentor"] == 1.4 and figures["total"]["completion_rate"] is None
