@@ -81,6 +81,9 @@ def test_program_enrol_suggest_confirm_accept_check_in_close(platform: Platform,
     with spage.expect_response(lambda r: r.url.endswith("/matches") and r.request.method == "POST") as confirmed:
         spage.click(f"{pair} button.mentoring-confirm")
     assert confirmed.value.status == 201, confirmed.value.text()
+    wait_text(staff, "#mentoring-pairs", "en attente du mentor · waiting for the mentor")
+    wait_text(staff, "#mentoring-pairs", HOSTILE)
+    assert spage.locator(f"{pair}").count() == 0, "a matched mentee is no longer suggested"
 
     mentor = open_console("alumnus", member_id=mentor_id)
     mpage = mentor.page

@@ -1201,8 +1201,14 @@ function suggestionRow(programId, s) {
 async function showSuggestions(p) {
   mentoring.suggestionsOf = p.program_id;
   $("mentoring-suggestions-of").textContent = `— ${programName(p)}`;
-  const s = await api(`/api/v1/mentoring/programs/${encodeURIComponent(p.program_id)}/suggestions`);
+  const program = encodeURIComponent(p.program_id);
+  const [s, pairs] = await Promise.all([api(`/api/v1/mentoring/programs/${program}/suggestions`),
+    api(`/api/v1/mentoring/mentorships?scope=all&program_id=${program}`)]);
   $("mentoring-suggestions").replaceChildren(...s.plan.map(x => suggestionRow(p.program_id, x)));
+  $("mentoring-pairs").replaceChildren(...pairs.items.map(m => h("tr", {dataset: {mentorship: m.mentorship_id}},
+    cell(m.mentee_first_name), cell(m.mentor_first_name),
+    h("td", {class: "mentoring-status"}, mentoringLabel(MENTORING_STATUS, m.status)), cell(dateTime(m.matched_at)),
+    cell(m.check_ins.length))));
 }
 function programRow(p) {
   const base = `/api/v1/mentoring/programs/${encodeURIComponent(p.program_id)}`;
