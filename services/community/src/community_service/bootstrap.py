@@ -6,10 +6,11 @@ gives it the MongoDB ones and the leased help-request scheduler.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
-from community_service.adapters import markdown_html
+from community_service.adapters import markdown_html, mentoring_repository
 from community_service.adapters.mongo_repository import (
     HELPERS,
     INDEXES,
@@ -23,7 +24,7 @@ from community_service.config import CommunitySettings
 from community_service.domain.helping import Routing
 from community_service.entrypoints.subscribers import event_handlers
 from community_service.entrypoints.use_cases import USE_CASES
-from community_service.service_layer import benefits, helping, jobs
+from community_service.service_layer import benefits, helping, jobs, mentoring
 from community_service.service_layer.contract_mapping import to_contract
 from community_service.service_layer.ports import CommunityUnitOfWork
 from servicekit.bus import MessageBus, fresh, serve
@@ -33,6 +34,12 @@ from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
 from servicekit.segments import AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
 
+MENTORING_HANDLERS: list[Callable[..., Awaitable[Any]]] = [
+    mentoring.create_program, mentoring.act_on_program, mentoring.list_programs, mentoring.get_program,
+    mentoring.enrol, mentoring.suggest_matches, mentoring.confirm_match, mentoring.respond_to_match,
+    mentoring.check_in, mentoring.close_mentorship, mentoring.list_mentorships, mentoring.get_mentorship,
+    mentoring.mentoring_figures]
+
 
 def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
     return {MEMBERS: {"tenant": tenant, "_id": member_id}, HELPERS: {"tenant": tenant, "_id": member_id},
@@ -40,7 +47,8 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
                                                         {"offers.helper_id": member_id}]},
             JOBS: {"tenant": tenant, "poster_key": f"alumnus:{member_id}"},
             SAVED_JOBS: {"tenant": tenant, "member_id": member_id},
-            REDEMPTIONS: {"tenant": tenant, "member_id": member_id}}
+            REDEMPTIONS: {"tenant": tenant, "member_id": member_id},
+            **mentoring_repository.export_queries(tenant, member_id)}
 
 
 def routing_of(settings: CommunitySettings) -> Routing:
@@ -57,7 +65,7 @@ def bootstrap(uow_factory: Callable[[], CommunityUnitOfWork], routing: Routing |
                            helping.mark_help_met, helping.report_help_outcome, helping.help_figures,
                            jobs.post_job, jobs.act_on_job, jobs.save_job, jobs.search_jobs, jobs.get_job,
                            jobs.list_jobs, benefits.publish_benefit, benefits.list_benefits,
-                           benefits.redeem_benefit],
+                           benefits.redeem_benefit, *MENTORING_HANDLERS],
                           uow=fresh(uow_factory), routing=routing or Routing(), render=markdown_html.render)
     return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
 
@@ -89,7 +97,7 @@ def build(infra: Infrastructure) -> ServiceParts:
         return MongoAudienceUnitOfWork(infra.mongo, settings.mongo_db, lambda _: None)
 
     parts.events = [*parts.events, *audience_handlers("community", audience_uow)]
-    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES]
+    parts.indexes = [*INDEXES, *mentoring_repository.MENTORING_INDEXES, *AUDIENCE_INDEXES]
     parts.workers = [scheduler.run, job_expiry.run]
     parts.stoppers = [scheduler.stop, job_expiry.stop]
     return parts

@@ -13,6 +13,8 @@ from community_service.domain.jobs import JobOffer, JobStatus
 from community_service.service_layer.contract_mapping import to_contract
 from servicekit.testing.fakes import FakeUnitOfWork
 
+from .mentoring_fakes import FakeMentorships, FakeParticipants, FakePrograms
+
 
 @dataclass(frozen=True)
 class ProjectMember:
@@ -64,6 +66,9 @@ class FakeCommunityUnitOfWork(FakeUnitOfWork):
         self.redemption_keys: set[tuple[str, str, str]] = set()
         self.memberships = _Memberships(self)
         self.benefits = _Benefits(self)
+        self.programs = FakePrograms(self)
+        self.participants = FakeParticipants()
+        self.mentorships = FakeMentorships(self)
 
 
 class _Members:

@@ -239,7 +239,7 @@ async def test_erasure_removes_the_member_and_pseudonymises_requests() -> None:
     assert r.requester_id == "erased" and r.summary == ""
     assert w.uow.scrubbed == [("demo", "asker")], "scrub_member deletes its audience document"
     [confirmed] = [e.data for e in w.uow.published if e.data.event_name == "member_data_erased"]
-    assert confirmed.pseudonymised == {"help_requests": 1, "jobs": 0}
+    assert confirmed.pseudonymised == {"help_requests": 1, "jobs": 0, "mentorships": 0}
 
 
 def _eraser() -> Any:

@@ -3,6 +3,11 @@ from __future__ import annotations
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from community_service.adapters.mentoring_repository import (
+    MongoMentorshipRepository,
+    MongoParticipantRepository,
+    MongoProgramRepository,
+)
 from community_service.adapters.mongo_repository import (
     MongoBenefitRepository,
     MongoHelperRepository,
@@ -24,6 +29,9 @@ class MongoCommunityUnitOfWork(MongoUnitOfWork):
     saved_jobs: MongoSavedJobs
     memberships: MongoMembershipProjection
     benefits: MongoBenefitRepository
+    programs: MongoProgramRepository
+    participants: MongoParticipantRepository
+    mentorships: MongoMentorshipRepository
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.members = MongoMemberProjection(db, session)
@@ -33,3 +41,6 @@ class MongoCommunityUnitOfWork(MongoUnitOfWork):
         self.saved_jobs = MongoSavedJobs(db, session)
         self.memberships = MongoMembershipProjection(db, session)
         self.benefits = MongoBenefitRepository(db, session, self.track)
+        self.programs = MongoProgramRepository(db, session, self.track)
+        self.participants = MongoParticipantRepository(db, session)
+        self.mentorships = MongoMentorshipRepository(db, session, self.track)

@@ -5,6 +5,7 @@ from alumni_contracts.envelope import EventData
 from community_service.domain import benefits as b
 from community_service.domain import helping as h
 from community_service.domain import jobs as j
+from community_service.domain import mentoring as m
 from servicekit.domain import DomainEvent
 from servicekit.erasure import DataErased, confirmation
 
@@ -37,6 +38,17 @@ def to_contract(event: DomainEvent) -> EventData:
                                        members_only=event.members_only, valid_until=event.valid_until)
         case b.BenefitRedeemed():
             return v1.BenefitRedeemed(benefit_id=event.benefit_id, member_id=event.member_id, redeemed_at=event.at)
+        case m.MentorshipMatched():
+            return v1.MentorshipMatched(mentorship_id=event.mentorship_id, program_id=event.program_id,
+                                        mentor_id=event.mentor_id, mentee_id=event.mentee_id,
+                                        matched_by=event.matched_by, score=event.score,
+                                        shared_topics=[v1.MentoringTopic(t) for t in event.shared_topics],
+                                        matched_at=event.at)
+        case m.MentorshipClosed():
+            return v1.MentorshipClosed(mentorship_id=event.mentorship_id, program_id=event.program_id,
+                                       mentor_id=event.mentor_id, mentee_id=event.mentee_id,
+                                       outcome=v1.MentorshipOutcome(event.outcome), check_ins=event.check_ins,
+                                       closed_at=event.at)
         case DataErased():
             return confirmation(event, v1.MemberDataErased)
     raise TypeError(f"no contract for {type(event).__name__}")

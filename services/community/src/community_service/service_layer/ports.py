@@ -6,6 +6,11 @@ from typing import Protocol
 from community_service.domain.benefits import Benefit
 from community_service.domain.helping import Helper, HelpRequest
 from community_service.domain.jobs import JobOffer
+from community_service.service_layer.mentoring_ports import (
+    MentorshipRepository,
+    ParticipantRepository,
+    ProgramRepository,
+)
 from servicekit.uow import ErasingUnitOfWork
 
 
@@ -99,3 +104,12 @@ class CommunityUnitOfWork(ErasingUnitOfWork, Protocol):
 
     @property
     def help_requests(self) -> HelpRequestRepository: ...
+
+    @property
+    def programs(self) -> ProgramRepository: ...
+
+    @property
+    def participants(self) -> ParticipantRepository: ...
+
+    @property
+    def mentorships(self) -> MentorshipRepository: ...

@@ -1066,6 +1066,198 @@ async function loadHelpFigures() {
 }
 $("refresh-help-figures").addEventListener("click", loadHelpFigures);
 
+// -- community (issue 14): mentoring programs ------------------------------------------------------
+// An alumnus enrols as mentor or mentee, picks a mentor in a self-selected program, answers a
+// match, records check-ins and closes with the survey; managers create and open programs, see
+// the suggested pairs with the explanation of their score, confirm them, and read the figures
+// (groups under 5 arrive suppressed from the service and are shown as such).
+const MENTORING_TOPICS = {first_job: "Premier emploi · First job", career_change: "Reconversion · Career change",
+  industry: "Un secteur · An industry", company: "Une entreprise · A company", relocation: "Mobilité · Relocation",
+  entrepreneurship: "Entrepreneuriat · Entrepreneurship", leadership: "Management · Leadership",
+  networking: "Réseau · Networking", other: "Autre · Other"};
+const MENTORING_STATUS = {pending: "en attente du mentor · waiting for the mentor", active: "en cours · active",
+  completed: "terminé · completed", abandoned: "abandonné · abandoned", draft: "brouillon · draft",
+  open: "ouvert · open", closed: "clos · closed"};
+const MENTORING_MODE = {manager: "confirmé par le service · manager-confirmed", mentee: "choisi par le mentoré · mentee's pick"};
+const MENTORING_CRITERIA = {topics: "sujets · topics", sector: "secteur · sector", city: "ville · city",
+  language: "langue · language", capacity: "places · room"};
+const mentoringLabel = (table, code) => Object.hasOwn(table, code) ? table[code] : code;
+const mentoringWhy = (reasons) => reasons.map(r => `${mentoringLabel(MENTORING_CRITERIA, r.criterion)}: ${r.detail} (+${r.points})`).join(" ; ");
+const mentoring = {programs: [], selected: null, suggestionsOf: null};
+function programName(p) { return p ? `${p.name_fr} · ${p.name_en}` : ""; }
+async function mentoringAction(path, body, method = "POST", errorBox = "mentoring-error") {
+  report(errorBox);
+  try { const r = await api(path, json(method, body, once())); return r; } catch (e) { report(errorBox, e); return null; }
+}
+function mentorshipRow(m) {
+  const base = `/api/v1/mentoring/mentorships/${encodeURIComponent(m.mentorship_id)}`;
+  const program = mentoring.programs.find(p => p.program_id === m.program_id);
+  const other = m.my_role === "mentor" ? m.mentee_first_name : m.mentor_first_name;
+  const actions = [];
+  if (m.status === "pending" && m.my_role === "mentor") {
+    actions.push(button("Accepter · Accept", async () => { if (await mentoringAction(base + "/answer", {accept: true})) loadMentoring(); }, {class: "mentoring-accept"}),
+      button("Décliner · Decline", async () => { if (await mentoringAction(base + "/answer", {accept: false})) loadMentoring(); }, {class: "mentoring-decline"}));
+  }
+  if (m.status === "active") {
+    actions.push(button("Point d'étape · Check-in", () => { mentoring.selected = m.mentorship_id; $("mentoring-checkin").hidden = false; $("mentoring-close").hidden = true; }, {class: "mentoring-checkin"}));
+  }
+  const answered = (m.surveys || []).some(s => s.role === m.my_role);
+  if (m.status === "active" || m.status === "pending" || ((m.status === "completed" || m.status === "abandoned") && !answered)) {
+    actions.push(button(m.status === "active" || m.status === "pending" ? "Clore · Close" : "Mon bilan · My survey",
+      () => { mentoring.selected = m.mentorship_id; $("mentoring-close").hidden = false; $("mentoring-checkin").hidden = true; }, {class: "mentoring-close"}));
+  }
+  const contact = m.contact ? `${m.contact.first_name} ${m.contact.last_name}${m.contact.email ? " — " + m.contact.email : ""}` : "—";
+  const notes = (m.check_ins || []).map(c => h("div", {}, `${c.on} — ${c.note}`));
+  return h("tr", {dataset: {mentorship: m.mentorship_id}}, cell(programName(program)),
+    cell(`${other} (${m.my_role === "mentor" ? "mentoré·e · mentee" : "mentor"})`),
+    h("td", {class: "mentoring-status"}, mentoringLabel(MENTORING_STATUS, m.status)),
+    h("td", {class: "mentoring-contact"}, contact), h("td", {class: "mentoring-notes"}, notes), h("td", {}, actions));
+}
+function optionRow(programId, s) {
+  const mentor = s.mentor;
+  return h("tr", {dataset: {mentor: mentor.member_id}},
+    cell(`${mentor.first_name} — ${mentor.sector || "—"}, ${mentor.city || "—"} (${mentor.languages.join(", ")})`),
+    cell(s.score), cell(mentoringWhy(s.reasons)),
+    h("td", {}, button("Choisir · Pick", async () => {
+      if (await mentoringAction(`/api/v1/mentoring/programs/${encodeURIComponent(programId)}/matches`, {mentor_id: mentor.member_id})) loadMentoring();
+    }, {class: "mentoring-pick"})));
+}
+async function loadMentoringOptions() {
+  const box = $("mentoring-options-box");
+  const picking = mentoring.programs.filter(p => p.status === "open" && p.matching === "mentee"
+    && p.my_enrolment && p.my_enrolment.role === "mentee" && p.my_enrolment.load === 0);
+  box.hidden = picking.length === 0;
+  const rows = [];
+  for (const p of picking) {
+    const s = await api(`/api/v1/mentoring/programs/${encodeURIComponent(p.program_id)}/suggestions`);
+    rows.push(...s.options.map(o => optionRow(p.program_id, o)));
+  }
+  $("mentoring-options").replaceChildren(...rows);
+}
+async function loadMentoring() {
+  const linked = Boolean(claims().member_id);
+  $("mentoring-panel").hidden = !linked;
+  if (!linked) return;
+  report("mentoring-error");
+  const topics = $("mentoring-topics");
+  if (!topics.querySelector("input")) {
+    append(topics, Object.entries(MENTORING_TOPICS).map(([code, text]) =>
+      h("label", {}, h("input", {type: "checkbox", name: "topics", value: code}), " ", text)));
+  }
+  try {
+    const [programs, mine] = await Promise.all([api("/api/v1/mentoring/programs"), api("/api/v1/mentoring/mentorships")]);
+    mentoring.programs = programs.items;
+    const select = $("mentoring-enrol").elements.program_id;
+    const chosen = select.value;
+    select.replaceChildren(...programs.items.filter(p => p.status === "open").map(p =>
+      h("option", {value: p.program_id, selected: p.program_id === chosen}, programName(p))));
+    const enrolled = programs.items.filter(p => p.my_enrolment);
+    $("mentoring-enrolled").textContent = enrolled.length === 0 ? "Pas encore inscrit·e · Not enrolled yet"
+      : enrolled.map(p => `${programName(p)} : ${p.my_enrolment.role === "mentor" ? "mentor" : "mentoré·e · mentee"} `
+        + `(${p.my_enrolment.load}/${p.my_enrolment.capacity})`).join(" ; ");
+    $("mentoring-mine").replaceChildren(...mine.items.map(mentorshipRow));
+    await loadMentoringOptions();
+  } catch (e) { report("mentoring-error", e); }
+}
+$("mentoring-enrol").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  const f = new FormData(form);
+  const body = {role: f.get("role"), topics: f.getAll("topics"), capacity: Number(f.get("capacity")),
+    languages: String(f.get("languages")).split(/[\s,;]+/).filter(Boolean).map(x => x.toLowerCase()),
+    sector: f.get("sector") || "", city: f.get("city") || "", availability: f.get("availability") || ""};
+  const program = encodeURIComponent(f.get("program_id") || "");
+  if (await mentoringAction(`/api/v1/mentoring/programs/${program}/enrolment`, body, "PUT")) loadMentoring();
+});
+$("mentoring-checkin").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  const path = `/api/v1/mentoring/mentorships/${encodeURIComponent(mentoring.selected || "")}/check-ins`;
+  if (await mentoringAction(path, {on: f.get("on"), note: f.get("note")})) {
+    ev.target.reset(); ev.target.hidden = true; loadMentoring();
+  }
+});
+$("mentoring-close").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  const body = {outcome: form.elements.outcome.value, satisfaction: Number(form.elements.satisfaction.value),
+    goals_met: form.elements.goals_met.checked, comment: form.elements.comment.value};
+  const path = `/api/v1/mentoring/mentorships/${encodeURIComponent(mentoring.selected || "")}/close`;
+  if (await mentoringAction(path, body)) { form.reset(); form.hidden = true; loadMentoring(); }
+});
+$("refresh-mentoring").addEventListener("click", loadMentoring);
+
+function suggestionRow(programId, s) {
+  return h("tr", {dataset: {mentee: s.mentee.member_id, mentor: s.mentor.member_id}},
+    cell(`${s.mentee.first_name}${s.mentee.cohort_year ? " (" + s.mentee.cohort_year + ")" : ""}`),
+    cell(`${s.mentor.first_name} — ${s.mentor.room} place(s) · room`), cell(s.score),
+    h("td", {class: "mentoring-why"}, mentoringWhy(s.reasons)),
+    h("td", {}, button("Confirmer · Confirm", async () => {
+      const done = await mentoringAction(`/api/v1/mentoring/programs/${encodeURIComponent(programId)}/matches`,
+        {mentor_id: s.mentor.member_id, mentee_id: s.mentee.member_id}, "POST", "mentoring-staff-error");
+      if (done) loadMentoringStaff();
+    }, {class: "mentoring-confirm"})));
+}
+async function showSuggestions(p) {
+  mentoring.suggestionsOf = p.program_id;
+  $("mentoring-suggestions-of").textContent = `— ${programName(p)}`;
+  const program = encodeURIComponent(p.program_id);
+  const [s, pairs] = await Promise.all([api(`/api/v1/mentoring/programs/${program}/suggestions`),
+    api(`/api/v1/mentoring/mentorships?scope=all&program_id=${program}`)]);
+  $("mentoring-suggestions").replaceChildren(...s.plan.map(x => suggestionRow(p.program_id, x)));
+  $("mentoring-pairs").replaceChildren(...pairs.items.map(m => h("tr", {dataset: {mentorship: m.mentorship_id}},
+    cell(m.mentee_first_name), cell(m.mentor_first_name),
+    h("td", {class: "mentoring-status"}, mentoringLabel(MENTORING_STATUS, m.status)), cell(dateTime(m.matched_at)),
+    cell(m.check_ins.length))));
+}
+function programRow(p) {
+  const base = `/api/v1/mentoring/programs/${encodeURIComponent(p.program_id)}`;
+  const act = (what) => async () => {
+    if (await mentoringAction(`${base}/${what}`, {}, "POST", "mentoring-staff-error")) loadMentoringStaff();
+  };
+  const actions = [];
+  if (p.status === "draft") actions.push(button("Ouvrir · Open", act("open"), {class: "mentoring-open"}));
+  if (p.status !== "closed") actions.push(button("Clore · Close", act("close"), {class: "mentoring-close-program"}));
+  actions.push(button("Suggestions", () => showSuggestions(p).catch(e => report("mentoring-staff-error", e)), {class: "mentoring-suggest"}));
+  return h("tr", {dataset: {program: p.program_id}}, cell(programName(p)),
+    h("td", {class: "mentoring-status"}, mentoringLabel(MENTORING_STATUS, p.status)),
+    cell(mentoringLabel(MENTORING_MODE, p.matching)), cell(p.mentors), cell(p.mentees), h("td", {}, actions));
+}
+const mentoringRate = (x) => x === null || x === undefined ? "—" : `${(x * 100).toFixed(0)} %`;
+function mentoringFigureRow(r, kind) {
+  const name = r.group === "all" ? "Tous · All" : r.group === "unknown" ? "Inconnue · Unknown"
+    : kind === "program" ? (r.label || r.group) : `Promotion · Class ${r.group}`;
+  const statuses = r.by_status ? Object.entries(r.by_status).map(([k, n]) => `${mentoringLabel(MENTORING_STATUS, k)}: ${n}`).join(", ") : "";
+  return h("tr", {dataset: {group: r.group}, class: r.suppressed ? "suppressed" : null}, cell(name),
+    cell(r.suppressed ? "< 5 (masqué · suppressed)" : r.relationships), cell(statuses), cell(mentoringRate(r.completion_rate)),
+    cell(r.mentees_per_mentor ?? "—"), cell(r.mean_satisfaction ?? "—"));
+}
+async function loadMentoringStaff() {
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("mentoring-staff-panel").hidden = !staff;
+  if (!staff) return;
+  report("mentoring-staff-error");
+  try {
+    const [programs, f] = await Promise.all([api("/api/v1/mentoring/programs"), api("/api/v1/mentoring/figures")]);
+    $("mentoring-programs").replaceChildren(...programs.items.map(programRow));
+    $("mentoring-figures").replaceChildren(mentoringFigureRow(f.total, "all"),
+      ...f.by_program.map(r => mentoringFigureRow(r, "program")), ...f.by_cohort.map(r => mentoringFigureRow(r, "cohort")));
+    const shown = programs.items.find(p => p.program_id === mentoring.suggestionsOf);
+    if (shown) await showSuggestions(shown);
+  } catch (e) { report("mentoring-staff-error", e); }
+}
+$("mentoring-program-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  const body = {name_fr: f.get("name_fr"), name_en: f.get("name_en"), description: f.get("description") || "",
+    starts_on: f.get("starts_on") || null, ends_on: f.get("ends_on") || null, matching: f.get("matching"),
+    max_mentees_per_mentor: Number(f.get("max_mentees_per_mentor"))};
+  if (await mentoringAction("/api/v1/mentoring/programs", body, "POST", "mentoring-staff-error")) {
+    ev.target.reset(); loadMentoringStaff();
+  }
+});
+$("refresh-mentoring-staff").addEventListener("click", loadMentoringStaff);
+
 // -- community (issue 14): the job and internship board ---------------------------------------------
 // Descriptions are shown as their Markdown text (this console renders data as text only; the
 // API's sanitised `html_fr`/`html_en` are for the web and mobile clients).
@@ -1928,7 +2120,7 @@ function refresh() {
   if (partner) { loadWebhooks(); return; }
   loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis();
   loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadEvents(); loadMyRegistrations();
-  loadCampaigns(); loadGiveCampaigns(); loadMyReceipts(); loadReceiptEntities(); loadHelp(); loadHelpFigures(); loadJobs();
+  loadCampaigns(); loadGiveCampaigns(); loadMyReceipts(); loadReceiptEntities(); loadHelp(); loadHelpFigures(); loadMentoring(); loadMentoringStaff(); loadJobs();
   loadBenefits(); loadWebhooks();
 }
 refresh();
