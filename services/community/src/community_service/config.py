@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -21,3 +21,8 @@ class CommunitySettings(ServiceSettings):
     help_max_open_requests: int = Field(2, ge=1, description="Requests one alumnus may have waiting at once.")
     help_sweep_seconds: float = Field(300.0, gt=0, description="Period of the help-request scheduler (leased).")
     job_sweep_seconds: float = Field(600.0, gt=0, description="Period of the job-offer expiry sweep (leased).")
+    outcome_link_secret: SecretStr = Field(SecretStr("dev-outcome-link-secret-change-me"), description=(
+        "Signs the outcomes-survey answer links (no login; at least 16 characters). Set your own in production."))
+    outcome_link_days: float = Field(90.0, gt=0, description="Days an outcomes-survey answer link stays valid.")
+    outcome_home_country: str = Field("FR", pattern=r"^[A-Z]{2}$",
+                                      description="Country that is not 'abroad' in the outcome figures.")

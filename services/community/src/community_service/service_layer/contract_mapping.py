@@ -5,6 +5,7 @@ from alumni_contracts.envelope import EventData
 from community_service.domain import benefits as b
 from community_service.domain import helping as h
 from community_service.domain import jobs as j
+from community_service.domain import outcomes as o
 from servicekit.domain import DomainEvent
 from servicekit.erasure import DataErased, confirmation
 
@@ -37,6 +38,10 @@ def to_contract(event: DomainEvent) -> EventData:
                                        members_only=event.members_only, valid_until=event.valid_until)
         case b.BenefitRedeemed():
             return v1.BenefitRedeemed(benefit_id=event.benefit_id, member_id=event.member_id, redeemed_at=event.at)
+        case o.OutcomeSurveyAnswered():
+            return v1.OutcomeSurveyAnswered(survey_id=event.survey_id, member_id=event.member_id,
+                                            program=event.program, cohort_year=event.cohort_year,
+                                            channel=event.channel, answered_at=event.at)
         case DataErased():
             return confirmation(event, v1.MemberDataErased)
     raise TypeError(f"no contract for {type(event).__name__}")
