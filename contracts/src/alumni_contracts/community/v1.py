@@ -209,4 +209,22 @@ class OutcomeSurveyAnswered(EventData):
     answered_at: AwareDatetime = Field(description="When (UTC).")
 
 
-ALL = (*ALL, OutcomeSurveyAnswered)
+class HelpNudged(EventData):
+    """A helper left an offered request unanswered for the nudge delay (7 days by default):
+    remind them (email, in-app). Without an answer by `respond_by` the request goes to the next
+    helpers (a new `help_offered`)."""
+
+    service = "community"
+    event_name = "help_nudged"
+    version = 1
+
+    request_id: Identifier = REQUEST_ID
+    helper_id: Identifier = Field(description="Member reminded.", examples=["01938f6e-0000-7000-8000-0000000000b1"])
+    topic: HelpTopic = Field(description="What the help is about.", examples=["career_change"])
+    round: int = Field(description="Routing round of the offer.", examples=[1], ge=1)
+    offered_at: AwareDatetime = Field(description="When the request was offered to them (UTC).")
+    respond_by: AwareDatetime = Field(description="After this (UTC), the request is re-routed.")
+    nudged_at: AwareDatetime = Field(description="When (UTC).")
+
+
+ALL = (*ALL, OutcomeSurveyAnswered, HelpNudged)

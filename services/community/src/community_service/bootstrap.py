@@ -54,7 +54,8 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
 
 def routing_of(settings: CommunitySettings) -> Routing:
     return Routing(helpers_per_round=settings.help_helpers_per_round,
-                   nudge_after=timedelta(days=settings.help_nudge_days), max_rounds=settings.help_max_rounds,
+                   nudge_after=timedelta(days=settings.help_nudge_days),
+                   reroute_after_nudge=timedelta(days=settings.help_reroute_days), max_rounds=settings.help_max_rounds,
                    expire_after=timedelta(days=settings.help_expire_days),
                    max_requests_per_week=settings.help_max_requests_per_week,
                    max_open_requests=settings.help_max_open_requests)

@@ -14,7 +14,9 @@ class CommunitySettings(ServiceSettings):
     mongo_db: str = Field("alumni_community", description="Database owned by this service.")
     http_port: int = Field(8105, description="Port of /health and /metrics (0: none).")
     help_helpers_per_round: int = Field(2, ge=1, le=10, description="Helpers a help request is offered to at once.")
-    help_nudge_days: float = Field(7.0, gt=0, description="Days without an answer before a request is re-routed.")
+    help_nudge_days: float = Field(7.0, gt=0, description="Days without an answer before the helper is nudged.")
+    help_reroute_days: float = Field(3.0, ge=0, description="Days after the nudge, still without an answer, before "
+                                                          "the request is re-routed to the next helpers.")
     help_max_rounds: int = Field(3, ge=1, le=10, description="Routing rounds before a request expires.")
     help_expire_days: float = Field(30.0, gt=0, description="Days after which an unaccepted request expires.")
     help_max_requests_per_week: int = Field(3, ge=1, description="Help requests one alumnus may open per 7 days.")

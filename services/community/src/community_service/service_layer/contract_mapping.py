@@ -19,6 +19,10 @@ def to_contract(event: DomainEvent) -> EventData:
         case h.HelpOffered():
             return v1.HelpOffered(request_id=event.request_id, helper_id=event.helper_id,
                                   topic=v1.HelpTopic(event.topic), round=event.round, offered_at=event.at)
+        case h.HelpNudged():
+            return v1.HelpNudged(request_id=event.request_id, helper_id=event.helper_id,
+                                 topic=v1.HelpTopic(event.topic), round=event.round, offered_at=event.offered_at,
+                                 respond_by=event.respond_by, nudged_at=event.at)
         case h.HelpAccepted():
             return v1.HelpAccepted(request_id=event.request_id, requester_id=event.requester_id,
                                    helper_id=event.helper_id, accepted_at=event.at)
