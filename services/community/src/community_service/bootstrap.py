@@ -12,7 +12,6 @@ from datetime import timedelta
 from community_service.adapters import markdown_html
 from community_service.adapters.mongo_outcomes import ANSWERS as OUTCOME_ANSWERS
 from community_service.adapters.mongo_outcomes import INVITATIONS as OUTCOME_INVITATIONS
-from community_service.adapters.mongo_outcomes import OUTCOME_INDEXES
 from community_service.adapters.mongo_repository import (
     HELPERS,
     INDEXES,
@@ -24,8 +23,8 @@ from community_service.adapters.mongo_repository import (
 from community_service.adapters.unit_of_work import MongoCommunityUnitOfWork
 from community_service.config import CommunitySettings
 from community_service.domain.helping import Routing
-from community_service.entrypoints.subscribers import event_handlers
 from community_service.entrypoints.outcome_use_cases import outcome_use_cases
+from community_service.entrypoints.subscribers import event_handlers
 from community_service.entrypoints.use_cases import USE_CASES
 from community_service.service_layer import benefits, helping, jobs, outcomes
 from community_service.service_layer.contract_mapping import to_contract
@@ -108,7 +107,7 @@ def build(infra: Infrastructure) -> ServiceParts:
         return MongoAudienceUnitOfWork(infra.mongo, settings.mongo_db, lambda _: None)
 
     parts.events = [*parts.events, *audience_handlers("community", audience_uow)]
-    parts.indexes = [*INDEXES, *OUTCOME_INDEXES, *AUDIENCE_INDEXES]
+    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES]
     parts.workers = [scheduler.run, job_expiry.run]
     parts.stoppers = [scheduler.stop, job_expiry.stop]
     return parts

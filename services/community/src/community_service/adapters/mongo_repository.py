@@ -10,6 +10,7 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from community_service.adapters.mongo_outcomes import OUTCOME_INDEXES
 from community_service.domain.benefits import Benefit
 from community_service.domain.helping import Helper, HelpRequest, Offer, OfferStatus, Status, Target
 from community_service.domain.jobs import JobOffer, JobStatus, Poster
@@ -41,6 +42,7 @@ INDEXES = [
     IndexSpec(BENEFITS, [("tenant", 1), ("created_at", -1)], "benefits_by_date"),
     IndexSpec(REDEMPTIONS, [("tenant", 1), ("member_id", 1)], "redemptions_by_member"),
 ]
+INDEXES += OUTCOME_INDEXES  # the outcomes surveys (adapters.mongo_outcomes)
 
 
 @dataclass(frozen=True)
