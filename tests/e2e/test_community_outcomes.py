@@ -56,7 +56,7 @@ def test_outcomes_survey_signed_links_answer_once_and_suppressed_figures(platfor
     assert links.status_code == 200 and links.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(links.content.decode("utf-8-sig")), delimiter=";"))
     token = {row["member_id"]: row["link"].split("#", 1)[1] for row in rows}
-    assert set(token) == set(msc + mba) and all(row["link"].split("#")[0].endswith("/survey") for row in rows)
+    assert set(token) == set(msc + mba) and all(row["link"].split("#")[0].endswith("/survey?tenant=demo") for row in rows)
 
     public = f"{gw}/api/v1/public/outcome-survey"
     opened = httpx.get(public, params={"token": token[msc[0]], "tenant": "demo"}, timeout=30)

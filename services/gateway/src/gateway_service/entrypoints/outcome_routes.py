@@ -86,7 +86,7 @@ async def survey_links_csv(survey_id: SurveyId, request: Request, who: Who) -> R
     base = str(request.base_url).rstrip("/")
     rows = [("member_id", "first_name", "last_name", "email", "cohort", "link")]
     rows += [(x["member_id"], x["first_name"], x["last_name"], x["email"] or "", x["cohort"],
-              f"{base}/survey#{x['token']}") for x in result["items"]]
+              f"{base}/survey?tenant={who.tenant}#{x['token']}") for x in result["items"]]
     return Response("".join(csv_cells.csv_lines(rows)), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="outcome-survey-links.csv"',
                              "Cache-Control": "no-store"})
