@@ -18,6 +18,7 @@ import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
 from alumni_local.seed_community import seed_community
+from alumni_local.seed_outcomes import seed_outcomes
 from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_events import EventsDemo, seed_events_demo
 from alumni_local.seed_gifts import seed_gifts
@@ -142,6 +143,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         # Community (issue 14): helpers, help requests, one accepted and reported.
         for problem in await seed_community(client, gateway_url, alumnus_token, partner_token):
             print(f"seed community: {problem}", file=sys.stderr)
+        # Career outcomes (issue 14): the class of 2025's survey, one group shown, one suppressed.
+        for problem in await seed_outcomes(client, gateway_url):
+            print(f"seed outcomes: {problem}", file=sys.stderr)
     return done, failed
 
 
