@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import Identifier
+from alumni_contracts.segments import CountryCode
 from alumni_contracts.text import PersonText
 
 LAUNCH_OUTCOME_SURVEY = "launch_outcome_survey"
@@ -140,7 +141,7 @@ class OutcomeAnswerIn(Request):
     situation: Situation = Field(examples=["employed"])
     contract: OutcomeContract | None = Field(None, examples=["permanent"])
     sector: Annotated[str, PersonText(max_length=120, min_length=0)] = Field("", examples=["Banque"])
-    country: str | None = Field(None, pattern=r"^[A-Z]{2}$", examples=["FR"])
+    country: CountryCode | None = Field(None, description="ISO 3166-1 alpha-2 country of work.", examples=["FR"])
     salary_band: SalaryBand | None = Field(None, examples=["40k_45k"])
     consent: bool = Field(description="I agree to the statistical use of my answer (required).", examples=[True])
     locale: str = Field("fr", pattern="^(fr|en)$", description="Language of the consent text shown.")
