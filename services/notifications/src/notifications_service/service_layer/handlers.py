@@ -96,15 +96,22 @@ async def queue_group_invitation(cmd: SendGroupInvitation, uow: NotificationsUni
     return queued.key if queued.email else None
 
 
+class ContactNotKnownYet(Exception):
+    """Transient: the consumer leaves the message unacknowledged and it comes back after the
+    consumer's backoff; a member who never appears ends in the DLQ after `max_deliver`."""
+
+
 async def queue_help_nudge(cmd: SendHelpNudge, uow: NotificationsUnitOfWork, composer: Composer) -> str | None:
     """Remind a helper of a request they have not answered (email and in-app, a service message:
     the helper opted in to be asked). The request's text never travels: the message points to
     the member area. Returns the notification id when an email was queued. A redelivered event
     queues nothing more (the delivery key is the event id)."""
     async with uow:
-        contact = await uow.contacts.get(cmd.tenant, cmd.member_id)
-        if contact is None or await uow.contacts.erased(cmd.tenant, cmd.member_id):
+        if await uow.contacts.erased(cmd.tenant, cmd.member_id):
             return None
+        contact = await uow.contacts.get(cmd.tenant, cmd.member_id)
+        if contact is None:  # members' registration has not reached this service yet: retried (backoff)
+            raise ContactNotKnownYet(f"member {cmd.member_id} not known to notifications yet")
         locale = "en" if contact.get("locale") == "en" else "fr"
         queued = await queue_message(Message(
             tenant=cmd.tenant, member_id=cmd.member_id, kind=HELP_NUDGE, category=Category.COMMUNITY,
