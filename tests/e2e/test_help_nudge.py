@@ -63,6 +63,7 @@ async def test_a_silent_helper_gets_one_nudge_per_offer_by_email_and_in_app(plat
     assert len(mails) == 2, "one per offer, the redelivery sent nothing"
     assert mails[0]["subject"] == "Reminder: a help request is waiting for you"
     alumnus = platform.issue_token("alumnus", member_id=helper)
-    feed = httpx.get(f"{platform.gateway_url}/api/v1/me/notifications", timeout=30,
-                     headers={"Authorization": f"Bearer {alumnus}"}).json()["items"]
+    async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30,
+                                 headers={"Authorization": f"Bearer {alumnus}"}) as http:
+        feed = (await http.get("/api/v1/me/notifications")).json()["items"]
     assert sum(1 for item in feed if item["kind"] == "help_nudge") == 2, feed

@@ -18,12 +18,12 @@ import httpx
 
 from alumni_local.http_retry import AsyncRetryTransport, describe
 from alumni_local.seed_community import seed_community
-from alumni_local.seed_outcomes import seed_outcomes
 from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_events import EventsDemo, seed_events_demo
 from alumni_local.seed_gifts import seed_gifts
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
 from alumni_local.seed_notifications import seed_notifications
+from alumni_local.seed_outcomes import seed_outcomes
 from alumni_local.seed_receipts import seed_legal_entities, seed_receipts
 
 SEED_SUBJECT = "local-seed"
