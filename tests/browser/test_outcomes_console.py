@@ -1,8 +1,9 @@
 """The career-outcomes survey in the browser (issue 14): a manager launches a survey for a class
 from the console (a hostile title shown as text); an alumnus answers from their personal link on
 the public answering page (FR, then EN), without logging in; opening the link again says it was
-answered; the manager sees the response rate by cohort, the figures of the group of 5 and the
-small group suppressed, and downloads the rankings CSV."""
+answered; a logged-in alumnus answers from the console's "my surveys"; the manager sees the
+response rate by cohort, the figures of the group of 5 and the small group suppressed, and
+downloads the rankings CSV."""
 
 from __future__ import annotations
 
@@ -100,8 +101,24 @@ def test_launch_answer_by_link_figures_and_csv(platform: Platform, open_console:
     finally:
         context.close()
 
+    # a logged-in alumnus answers from the console (no link): their surveys, then the same page
+    solo = open_console("alumnus", member_id=mba)
+    spage = solo.page
+    spage.locator(f"#my-outcomes li[data-survey='{survey_id}'] a").click()
+    spage.locator("#survey-form").wait_for(state="visible")
+    assert "MBA Browser Outcomes 2023" in spage.locator("#survey-intro").inner_text()
+    spage.select_option("#survey-form [name=situation]", "employed")
+    spage.fill("#survey-form [name=sector]", "Conseil")
+    spage.select_option("#survey-form [name=salary_band]", "45k_50k")
+    spage.check("#survey-form [name=consent]")
+    with spage.expect_response(lambda r: r.url.endswith(f"/api/v1/me/outcome-surveys/{survey_id}/answer")) as own:
+        spage.click("#survey-form button[type=submit]")
+    assert own.value.status == 201, own.value.text()
+    spage.locator("#survey-done", has_text="enregistrée").wait_for(state="visible")
+    assert solo.page_errors == [] and spage.evaluate("window.__csp") == []
+
     public = f"{platform.gateway_url}/api/v1/public/outcome-survey"
-    for member_id in [*msc[1:], mba]:
+    for member_id in msc[1:]:
         token = link[member_id].split("#", 1)[1]
         r = httpx.post(public, params={"tenant": "demo"}, json={"token": token, **ANSWER}, timeout=30)
         assert r.status_code == 201, r.text

@@ -79,6 +79,22 @@ async function loadOutcomes() {
   } catch (e) { report("outcomes-error", e); }
 }
 
+// An alumnus's own surveys (logged in): answered or not, with a link to the answering page,
+// which uses this tab's session (`/survey?survey=<id>`).
+async function loadMyOutcomes() {
+  const alumnus = token && (claims().roles || []).includes("alumnus") && claims().member_id;
+  $("my-outcomes-panel").hidden = true;
+  if (!alumnus) return;
+  try {
+    const found = await api("/api/v1/me/outcome-surveys");
+    $("my-outcomes").replaceChildren(...found.items.map(s => h("li", {dataset: {survey: s.survey_id}},
+      s.title + " — " + s.cohort + " — ",
+      s.answer ? "répondu · answered" : !s.open ? "close · closed"
+        : h("a", {href: "/survey?survey=" + encodeURIComponent(s.survey_id)}, "Répondre · Answer"))));
+    $("my-outcomes-panel").hidden = found.items.length === 0;
+  } catch (e) { /* not linked to a member yet: nothing to show */ }
+}
+
 $("outcome-launch").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const form = new FormData(ev.target);
@@ -94,5 +110,6 @@ $("outcome-launch").addEventListener("submit", async (ev) => {
   } catch (e) { report("outcomes-error", e); }
 });
 $("refresh-outcomes").addEventListener("click", loadOutcomes);
-$("token-form").addEventListener("submit", () => loadOutcomes());
+$("token-form").addEventListener("submit", () => { loadOutcomes(); loadMyOutcomes(); });
 loadOutcomes();
+loadMyOutcomes();

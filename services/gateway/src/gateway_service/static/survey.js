@@ -27,6 +27,10 @@ const TEXT = {
 let lang = (navigator.language || "fr").toLowerCase().startsWith("en") ? "en" : "fr";
 let surveyToken = "";
 const tenant = new URLSearchParams(location.search).get("tenant");
+// Logged in (from the console, same tab): `/survey?survey=<id>` answers with the console's session.
+const ownSurvey = new URLSearchParams(location.search).get("survey");
+let bearer = "";
+try { bearer = sessionStorage.getItem("alumni-token") || ""; } catch (e) { bearer = ""; }
 let survey = null;
 function takeToken() {  // also when the link is opened again in this tab (only the fragment changes)
   if (location.hash.length > 1) {
@@ -58,7 +62,25 @@ function employedFields() {
   const employed = $("survey-form").elements.situation.value === "employed";
   document.querySelectorAll("#survey-form .job").forEach(el => { el.hidden = !employed; });
 }
+async function callOwn(method, body) {
+  const headers = {"Authorization": "Bearer " + bearer};
+  const path = method === "GET" ? "/api/v1/me/outcome-surveys"
+    : `/api/v1/me/outcome-surveys/${encodeURIComponent(ownSurvey)}/answer`;
+  if (method !== "GET") { headers["Content-Type"] = "application/json"; headers["Idempotency-Key"] = crypto.randomUUID(); }
+  const response = await fetch(path, method === "GET" ? {headers} : {method, headers, body: JSON.stringify(body)});
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error((data.title || response.status) + (data.detail ? ": " + data.detail : ""));
+    error.status = response.status;
+    throw error;
+  }
+  if (method !== "GET") return data;
+  const found = (data.items || []).find(s => s.survey_id === ownSurvey);
+  if (!found) { const error = new Error(TEXT[lang].invalid); error.status = 404; throw error; }
+  return found;
+}
 async function call(method, body) {
+  if (!surveyToken && ownSurvey && bearer) return callOwn(method, body);
   const response = await fetch("/api/v1/public/outcome-survey?" + (method === "GET" ? params() : new URLSearchParams(tenant ? {tenant} : {})),
     method === "GET" ? {} : {method, headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
   const data = await response.json().catch(() => ({}));
@@ -74,7 +96,7 @@ async function load() {
   survey = null;
   $("survey-error").textContent = "";
   $("survey-done").textContent = "";
-  if (!surveyToken) { $("survey-error").textContent = TEXT[lang].missing; return; }
+  if (!surveyToken && !(ownSurvey && bearer)) { $("survey-error").textContent = TEXT[lang].missing; return; }
   try { survey = await call("GET"); render(); employedFields(); }
   catch (e) { $("survey-error").textContent = e.message; }
 }
@@ -83,7 +105,8 @@ $("survey-form").elements.situation.addEventListener("change", employedFields);
 $("survey-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const f = ev.target.elements, employed = f.situation.value === "employed";
-  const body = {token: surveyToken, situation: f.situation.value, consent: f.consent.checked, locale: lang};
+  const body = {situation: f.situation.value, consent: f.consent.checked, locale: lang};
+  if (surveyToken) body.token = surveyToken;
   if (employed) Object.assign(body, {contract: f.contract.value, sector: f.sector.value.trim(),
     country: f.country.value.trim().toUpperCase(), salary_band: f.salary_band.value || null});
   $("survey-error").textContent = "";
