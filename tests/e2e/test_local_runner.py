@@ -19,7 +19,7 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from alumni_local import seed_community, seed_events, seed_mentoring, seed_receipts
+from alumni_local import seed_community, seed_events, seed_mentoring, seed_outcomes, seed_receipts
 from alumni_local.http_retry import RetryTransport
 from alumni_local.seed_dues import DEMO_MEMBERS
 from alumni_local.seed_gifts import DONORS as GIFT_DONORS
@@ -31,10 +31,10 @@ BURST = 20
 # The dues demo's members (`alumni_local.seed_dues`) and the notifications demo's (bounces, an
 # English newsletter subscriber: `alumni_local.seed_notifications`).
 # ... and the fundraising demo's donors (`seed_gifts`).
-# ... and the events, receipts, community, job alerts and mentoring demos' members.
+# ... and the events, receipts, community, job alerts, mentoring and outcomes demos' members.
 DUES_DEMO = (len(DEMO_MEMBERS) + len(NOTIFICATIONS_DEMO) + len(GIFT_DONORS) + len(seed_events.CLASS_OF_2016)
              + len(seed_receipts.DONORS) + len(seed_community.HELPERS) + len(seed_community.ASKERS)
-             + len(seed_mentoring.MENTORS) + len(seed_mentoring.MENTEES)
+             + len(seed_mentoring.MENTORS) + len(seed_mentoring.MENTEES) + len(seed_outcomes.RESPONDENTS)
              + 1)  # the job alerts demo's alumna (`alumni_local.seed_job_alerts`)
 T = TypeVar("T")
 

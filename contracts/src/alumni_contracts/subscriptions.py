@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alumni_contracts import naming
-from alumni_contracts.community.v1 import JobPosted
+from alumni_contracts.community.v1 import HelpNudged, JobPosted
 from alumni_contracts.community.v1 import MemberDataErased as CommunityDataErased
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.desk_v1 import AttendeeCheckedIn
@@ -119,6 +119,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # projection (`servicekit.segments`, the `audience` lane below); erasure like the others.
     Subscription("community", MemberErasureRequested, "erasure_requested"),
     Subscription("members", CommunityDataErased, "community_erased"),
+    # Mutual aid: a helper silent on an offer for the nudge delay is reminded (email + in-app).
+    Subscription("notifications", HelpNudged, "help_nudged"),
     # Dues: payments are inputs to members' membership rules (issue 10).
     Subscription("members", DuesPaid, "dues_paid"),
     Subscription("members", DuesPaymentFailed, "dues_failed"),

@@ -248,3 +248,45 @@ class MentorshipClosed(EventData):
 
 
 ALL = (*ALL, MentorshipMatched, MentorshipClosed)
+# -- career outcomes (rankings) ----------------------------------------------------------------
+
+class OutcomeSurveyAnswered(EventData):
+    """An alumnus answered an outcomes survey (once). The answer itself — situation, contract,
+    sector, country, salary band — stays in community: partners subscribed to the tenant's events
+    must not learn a named person's salary or job search; consumers only need to know who answered
+    (to stop reminding them) and in which cohort (a live response rate)."""
+
+    service = "community"
+    event_name = "outcome_survey_answered"
+    version = 1
+
+    survey_id: Identifier = Field(description="Outcomes survey id (UUIDv7).",
+                                  examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b60"])
+    member_id: Identifier = Field(description="Member who answered.", examples=["01938f6e-0000-7000-8000-0000000000a1"])
+    program: str = Field(description="Program of the cohort they answered for.", examples=["MSc Finance"],
+                         max_length=120)
+    cohort_year: int = Field(description="Graduation year of that cohort.", examples=[2025], ge=1900, le=2100)
+    channel: str = Field(description="`link` (signed link, no login) or `api` (logged in).", examples=["link"],
+                         pattern="^(link|api)$")
+    answered_at: AwareDatetime = Field(description="When (UTC).")
+
+
+class HelpNudged(EventData):
+    """A helper left an offered request unanswered for the nudge delay (7 days by default):
+    remind them (email, in-app). Without an answer by `respond_by` the request goes to the next
+    helpers (a new `help_offered`)."""
+
+    service = "community"
+    event_name = "help_nudged"
+    version = 1
+
+    request_id: Identifier = REQUEST_ID
+    helper_id: Identifier = Field(description="Member reminded.", examples=["01938f6e-0000-7000-8000-0000000000b1"])
+    topic: HelpTopic = Field(description="What the help is about.", examples=["career_change"])
+    round: int = Field(description="Routing round of the offer.", examples=[1], ge=1)
+    offered_at: AwareDatetime = Field(description="When the request was offered to them (UTC).")
+    respond_by: AwareDatetime = Field(description="After this (UTC), the request is re-routed.")
+    nudged_at: AwareDatetime = Field(description="When (UTC).")
+
+
+ALL = (*ALL, OutcomeSurveyAnswered, HelpNudged)

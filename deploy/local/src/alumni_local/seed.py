@@ -25,6 +25,7 @@ from alumni_local.seed_job_alerts import seed_job_alerts
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
 from alumni_local.seed_mentoring import seed_mentoring
 from alumni_local.seed_notifications import seed_notifications
+from alumni_local.seed_outcomes import seed_outcomes
 from alumni_local.seed_receipts import seed_legal_entities, seed_receipts
 
 SEED_SUBJECT = "local-seed"
@@ -150,6 +151,9 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         # Mentoring (issue 14): "Premier emploi 2027" with pairs matched, one self-selected program.
         for problem in await seed_mentoring(client, gateway_url, alumnus_token):
             print(f"seed mentoring: {problem}", file=sys.stderr)
+        # Career outcomes (issue 14): the class of 2025's survey, one group shown, one suppressed.
+        for problem in await seed_outcomes(client, gateway_url):
+            print(f"seed outcomes: {problem}", file=sys.stderr)
     return done, failed
 
 

@@ -13,6 +13,7 @@ from community_service.domain.jobs import JobOffer, JobStatus
 from community_service.service_layer.contract_mapping import to_contract
 from servicekit.testing.fakes import FakeUnitOfWork
 
+from .fakes_outcomes import FakeOutcomeAnswers, FakeOutcomePanel, FakeOutcomeSurveys
 from .mentoring_fakes import FakeMentorships, FakeParticipants, FakePrograms
 
 
@@ -69,6 +70,9 @@ class FakeCommunityUnitOfWork(FakeUnitOfWork):
         self.programs = FakePrograms(self)
         self.participants = FakeParticipants()
         self.mentorships = FakeMentorships(self)
+        self.outcome_surveys = FakeOutcomeSurveys(self)
+        self.outcome_answers = FakeOutcomeAnswers(self)
+        self.outcome_panel = FakeOutcomePanel(self)
 
 
 class _Members:

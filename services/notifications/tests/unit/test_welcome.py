@@ -461,3 +461,26 @@ async def test_a_member_without_an_email_gets_no_welcome_and_is_not_contactable(
     imported = await handlers.queue_welcome(replace(welcome(event_id="evt-2"), imported=True),
                                             FakeNotificationsUnitOfWork(Store()), composer("a.test"))
     assert imported is None, "imported members get no welcome email either"
+
+
+async def test_a_silent_helper_is_nudged_once_in_their_language() -> None:
+    from notifications_service.service_layer.commands import SendHelpNudge
+
+    store = Store()
+    renderer = composer()
+    await handlers.queue_welcome(welcome("en"), FakeNotificationsUnitOfWork(store), renderer)
+    nudge = SendHelpNudge("demo", "evt-nudge-1", "m1", "career_change", datetime(2027, 3, 15, 9, tzinfo=UTC))
+    queued = await handlers.queue_help_nudge(nudge, FakeNotificationsUnitOfWork(store), renderer)
+    assert queued == "help_nudge-evt-nudge-1"
+    email = store.notifications[queued].email
+    assert email is not None and email.to == "zoe@example.org"
+    assert email.subject == "Reminder: a help request is waiting for you"
+    assert "a career change" in email.body_text and "15 March 2027" in email.body_text
+    assert [f.title for f in store.feed.items.values() if f.kind == "help_nudge"] == [email.subject], "in-app too"
+    again = await handlers.queue_help_nudge(nudge, FakeNotificationsUnitOfWork(store), renderer)
+    assert again is None and len([n for n in store.notifications if n.startswith("help_nudge")]) == 1, \
+        "a redelivered help_nudged queues nothing more"
+    with pytest.raises(handlers.ContactNotKnownYet):  # retried until members' registration arrives
+        await handlers.queue_help_nudge(SendHelpNudge("demo", "evt-nudge-2", "nobody", "other",
+                                                      datetime(2027, 3, 15, tzinfo=UTC)),
+                                        FakeNotificationsUnitOfWork(store), renderer)

@@ -8,6 +8,7 @@ from community_service.adapters.mentoring_repository import (
     MongoParticipantRepository,
     MongoProgramRepository,
 )
+from community_service.adapters.mongo_outcomes import MongoOutcomeAnswers, MongoOutcomePanel, MongoOutcomeSurveys
 from community_service.adapters.mongo_repository import (
     MongoBenefitRepository,
     MongoHelperRepository,
@@ -32,6 +33,9 @@ class MongoCommunityUnitOfWork(MongoUnitOfWork):
     programs: MongoProgramRepository
     participants: MongoParticipantRepository
     mentorships: MongoMentorshipRepository
+    outcome_surveys: MongoOutcomeSurveys
+    outcome_answers: MongoOutcomeAnswers
+    outcome_panel: MongoOutcomePanel
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.members = MongoMemberProjection(db, session)
@@ -44,3 +48,6 @@ class MongoCommunityUnitOfWork(MongoUnitOfWork):
         self.programs = MongoProgramRepository(db, session, self.track)
         self.participants = MongoParticipantRepository(db, session)
         self.mentorships = MongoMentorshipRepository(db, session, self.track)
+        self.outcome_surveys = MongoOutcomeSurveys(db, session, self.track)
+        self.outcome_answers = MongoOutcomeAnswers(db, session, self.track)
+        self.outcome_panel = MongoOutcomePanel(db, session)

@@ -15,7 +15,10 @@ async def erase_member(uow: CommunityUnitOfWork, cmd: EraseMemberData) -> tuple[
     pseudonymised (`service_layer.mentoring.erase_member`)."""
     erased = {"helpers": await uow.helpers.erase(cmd.tenant, cmd.member_id),
               "saved_jobs": await uow.saved_jobs.erase(cmd.tenant, cmd.member_id),
-              "benefit_redemptions": await uow.benefits.erase_member(cmd.tenant, cmd.member_id)}
+              "benefit_redemptions": await uow.benefits.erase_member(cmd.tenant, cmd.member_id),
+              # outcomes-survey answers are personal data: deleted (the figures lose one answer)
+              "outcome_answers": await uow.outcome_answers.erase(cmd.tenant, cmd.member_id),
+              "outcome_invitations": await uow.outcome_surveys.erase_member(cmd.tenant, cmd.member_id)}
     pseudonymised = {**await uow.help_requests.erase(cmd.tenant, cmd.member_id),
                      "jobs": await uow.jobs.erase_poster(cmd.tenant, f"alumnus:{cmd.member_id}")}
     mentoring_erased, mentoring_pseudonymised = await mentoring.erase_member(uow, cmd.tenant, cmd.member_id)

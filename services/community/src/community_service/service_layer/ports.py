@@ -11,6 +11,11 @@ from community_service.service_layer.mentoring_ports import (
     ParticipantRepository,
     ProgramRepository,
 )
+from community_service.service_layer.outcome_ports import (
+    OutcomeAnswerRepository,
+    OutcomePanelSource,
+    OutcomeSurveyRepository,
+)
 from servicekit.uow import ErasingUnitOfWork
 
 
@@ -113,3 +118,12 @@ class CommunityUnitOfWork(ErasingUnitOfWork, Protocol):
 
     @property
     def mentorships(self) -> MentorshipRepository: ...
+
+    @property
+    def outcome_surveys(self) -> OutcomeSurveyRepository: ...
+
+    @property
+    def outcome_answers(self) -> OutcomeAnswerRepository: ...
+
+    @property
+    def outcome_panel(self) -> OutcomePanelSource: ...

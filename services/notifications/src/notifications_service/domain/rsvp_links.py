@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from notifications_service.domain.signed_tokens import SignedTokens, TokenRefused
 from servicekit.domain import DomainError
+from servicekit.signed_tokens import BadToken, SignedTokens
 
 PURPOSE = "rsvp-link"
 
@@ -49,7 +49,7 @@ class RsvpLinks:
             data, expires_at = self._tokens.verify(token, now)
             grant = RsvpGrant(tenant=str(data["t"]), member_id=str(data["m"]), event_id=str(data["v"]),
                               locale="en" if data.get("l") == "en" else "fr", expires_at=expires_at)
-        except TokenRefused as refused:
+        except BadToken as refused:
             if refused.reason == "expired":
                 raise ExpiredRsvpLink("this invitation link has expired: the gathering has started") from None
             raise InvalidRsvpLink("this invitation link is not valid (altered or not issued by this platform)") \

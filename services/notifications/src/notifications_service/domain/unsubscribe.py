@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from notifications_service.domain.signed_tokens import SignedTokens, TokenRefused
 from servicekit.domain import DomainError
+from servicekit.signed_tokens import BadToken, SignedTokens
 
 
 class InvalidUnsubscribeToken(DomainError):
@@ -50,7 +50,7 @@ class UnsubscribeSigner:
             data, expires_at = self._tokens.verify(token, now)
             return UnsubscribeGrant(tenant=str(data["t"]), member_id=str(data["m"]), category=str(data["c"]),
                                     locale=str(data["l"]), expires_at=expires_at)
-        except TokenRefused as refused:
+        except BadToken as refused:
             raise InvalidUnsubscribeToken(_WHY[refused.reason]) from None
         except (KeyError, TypeError):
             raise InvalidUnsubscribeToken(_WHY["malformed"]) from None

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from alumni_contracts.community.v1 import HelpNudged
 from alumni_contracts.envelope import CloudEvent
 from alumni_contracts.members import membership_v1 as dues
 from alumni_contracts.members.v1 import GroupMembershipChanged, MemberConsentChanged
@@ -14,6 +15,7 @@ from notifications_service.service_layer.commands import (
     RecordConsentState,
     RecordMembership,
     SendGroupInvitation,
+    SendHelpNudge,
     SendWelcome,
     UpdateContact,
 )
@@ -60,6 +62,13 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], composer:
                 uow_factory(), composer):
             queued()
 
+    async def on_help_nudged(event: CloudEvent[Any]) -> None:
+        data: HelpNudged = event.data
+        if await handlers.queue_help_nudge(SendHelpNudge(
+                tenant=event.tenant, cause_event_id=event.id, member_id=data.helper_id, topic=data.topic.value,
+                respond_by=data.respond_by), uow_factory(), composer):
+            queued()
+
     async def on_membership_changed(event: CloudEvent[Any]) -> None:
         data = event.data
         assert isinstance(data, (dues.MembershipActivated, dues.MembershipRenewed, dues.MembershipEnteredGrace,
@@ -83,6 +92,7 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], composer:
     return [(subscription("notifications", MemberRegistered), on_member_registered),
             *[(subscription("notifications", e), on_membership_changed) for e in dues.ALL],
             (subscription("notifications", GroupMembershipChanged), on_group_membership_changed),
+            (subscription("notifications", HelpNudged), on_help_nudged),
             (subscription("notifications", MemberProfileUpdated), on_member_profile_updated),
             (subscription("notifications", MemberConsentChanged), on_member_consent_changed),
             erasure_subscriber("notifications", uow_factory, handlers.erase_recipient)]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from notifications_service.domain.reminders import Transition
 
@@ -49,6 +50,17 @@ class RecordConsentState:
     member_version: int
     purpose: str
     granted: bool
+
+
+@dataclass(frozen=True)
+class SendHelpNudge:
+    """Remind a helper of a mutual-aid request they have not answered (community's `help_nudged`)."""
+
+    tenant: str
+    cause_event_id: str
+    member_id: str
+    topic: str
+    respond_by: datetime
 
 
 @dataclass(frozen=True)

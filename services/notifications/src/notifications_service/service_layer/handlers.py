@@ -29,6 +29,7 @@ from notifications_service.service_layer.commands import (
     RecordConsentState,
     RecordMembership,
     SendGroupInvitation,
+    SendHelpNudge,
     SendWelcome,
     UpdateContact,
 )
@@ -52,6 +53,12 @@ from servicekit.retry import backoff_delay, retry_transient
 log = get_logger(__name__)
 WELCOME = "welcome"
 GROUP_INVITATION = "group_invitation"
+HELP_NUDGE = "help_nudge"
+HELP_TOPICS = {"fr": {"career_change": "une reconversion", "relocation": "une installation à l'étranger ou dans une autre ville",
+                      "company": "une entreprise", "industry": "un secteur", "first_job": "un premier emploi",
+                      "other": "une question"},
+               "en": {"career_change": "a career change", "relocation": "a relocation", "company": "a company",
+                      "industry": "an industry", "first_job": "a first job", "other": "a question"}}
 # Profile fields and each consent purpose follow their own aggregate version: the events that
 # carry them reach this service through different consumers, in any order.
 PROFILE_VERSION = "profile_version"
@@ -85,6 +92,32 @@ async def queue_group_invitation(cmd: SendGroupInvitation, uow: NotificationsUni
         queued = await queue_message(Message(
             tenant=cmd.tenant, member_id=cmd.member_id, kind=GROUP_INVITATION, category=Category.COMMUNITY,
             marketing=False, cause=cmd.cause_event_id, values={"group_name": cmd.group_name}), uow, composer)
+        await uow.commit()
+    return queued.key if queued.email else None
+
+
+class ContactNotKnownYet(Exception):
+    """Transient: the consumer leaves the message unacknowledged and it comes back after the
+    consumer's backoff; a member who never appears ends in the DLQ after `max_deliver`."""
+
+
+async def queue_help_nudge(cmd: SendHelpNudge, uow: NotificationsUnitOfWork, composer: Composer) -> str | None:
+    """Remind a helper of a request they have not answered (email and in-app, a service message:
+    the helper opted in to be asked). The request's text never travels: the message points to
+    the member area. Returns the notification id when an email was queued. A redelivered event
+    queues nothing more (the delivery key is the event id)."""
+    async with uow:
+        if await uow.contacts.erased(cmd.tenant, cmd.member_id):
+            return None
+        contact = await uow.contacts.get(cmd.tenant, cmd.member_id)
+        if contact is None:  # members' registration has not reached this service yet: retried (backoff)
+            raise ContactNotKnownYet(f"member {cmd.member_id} not known to notifications yet")
+        locale = "en" if contact.get("locale") == "en" else "fr"
+        queued = await queue_message(Message(
+            tenant=cmd.tenant, member_id=cmd.member_id, kind=HELP_NUDGE, category=Category.COMMUNITY,
+            marketing=False, cause=cmd.cause_event_id,
+            values={"topic": HELP_TOPICS[locale].get(cmd.topic, HELP_TOPICS[locale]["other"]),
+                    "respond_by": reminders.long_date(cmd.respond_by, locale)}), uow, composer, contact)
         await uow.commit()
     return queued.key if queued.email else None
 
