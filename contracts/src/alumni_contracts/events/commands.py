@@ -239,7 +239,9 @@ class MyRegistrations(Request):
 class EventRegistrations(Request):
     event_id: Identifier
     status: RegistrationStatus | None = None
-    limit: int = Field(500, ge=1, le=1000, description="At most 1,000 (one NATS reply stays under 1 MB).")
+    limit: int = Field(500, ge=1, le=1000, description="Rows per page, at most 1,000 (one NATS reply stays under 1 MB).")
+    after: str | None = Field(None, min_length=1, max_length=300, pattern=r"^[A-Za-z0-9_-]+$",
+                              description="The `next_cursor` of the previous page (absent: the first page).")
 
 
 class RegistrationOut(Result):
@@ -267,3 +269,5 @@ class RegistrationOut(Result):
 
 class RegistrationList(Result):
     items: list[RegistrationOut]
+    next_cursor: str | None = Field(None, description="Pass as `after` for the next page; absent on the last page "
+                                                      "(paged lists only).")
