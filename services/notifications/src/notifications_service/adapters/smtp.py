@@ -26,7 +26,10 @@ def to_mime(email: OutgoingEmail, sender: str) -> EmailMessage:
     message.set_content(email.body_text)
     if email.body_html:
         message.add_alternative(email.body_html, subtype="html")
-        html = message.get_payload()[-1]
+        parts = message.get_payload()
+        assert isinstance(parts, list)
+        html = parts[-1]
+        assert isinstance(html, EmailMessage)
         for a in email.attachments:  # inline images: multipart/related around the HTML part
             if a.content_id:
                 maintype, _, subtype = a.content_type.partition("/")

@@ -115,7 +115,10 @@ async def erase_recipient(uow: NotificationsUnitOfWork, cmd: EraseMemberData
             "feed": await uow.feed.erase(cmd.tenant, cmd.member_id),
             "preferences": await uow.preferences.erase(cmd.tenant, cmd.member_id),
             "addresses": await uow.addresses.erase(cmd.tenant, cmd.member_id),
-            "dues_memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id)}, {}
+            "dues_memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id),
+            # the gatherings' registrants (service_layer/gatherings.py), when the unit of work has them
+            **({"gathering_registrants": await registrants.erase(cmd.tenant, cmd.member_id)}
+               if (registrants := getattr(uow, "registrants", None)) is not None else {})}, {}
 
 
 async def record_membership(cmd: RecordMembership, uow: NotificationsUnitOfWork, composer: Composer) -> str | None:

@@ -77,6 +77,10 @@ class Composer:
     def brand(self, tenant: str) -> Brand:
         return self._brands(tenant)
 
+    def link(self, path: str) -> str:
+        """An absolute link to the platform (the gateway's public address)."""
+        return f"{self._public_url}{path}"
+
     def unsubscribe_url(self, tenant: str, member_id: str, category: Category, locale: str) -> str:
         token = self.signer.issue(tenant, member_id, category.value, locale, self._clock())
         return f"{self._public_url}{UNSUBSCRIBE_PATH}?tenant={quote(tenant)}&token={quote(token)}"
