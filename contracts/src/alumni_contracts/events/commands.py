@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, HttpUrl, StringConstraints, model_validator
+from pydantic import Field, HttpUrl, SerializerFunctionWrapHandler, StringConstraints, model_serializer, model_validator
 
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import CurrencyCode, Identifier, Timestamp
@@ -141,6 +141,15 @@ class UpdateEvent(Request):
     segment_id: Identifier | None = None
     cancellation_policy: LongText | None = None
     capacity: int | None = Field(None, ge=1, le=100_000)
+
+    @model_serializer(mode="wrap")
+    def _only_the_fields_sent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """On the wire (gateway → events) only the fields the caller set: an absent field keeps its
+        value, a field sent as null clears it. Serialising every field would turn each absent one
+        into a null that the service reads as "clear it" (a PATCH of the description once wiped
+        the venue and the timezone)."""
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if k in self.model_fields_set}
 
 
 class SetTicketTypes(Request):

@@ -17,7 +17,7 @@ from notifications_service.adapters.smtp import to_mime
 from notifications_service.adapters.templates import JinjaRenderer
 from notifications_service.bootstrap import bootstrap
 from notifications_service.config import NotificationsSettings
-from notifications_service.domain.gatherings import Gathering, GatheringNotKnownYet, Registrant
+from notifications_service.domain.gatherings import Gathering, GatheringNotKnownYet, Registrant, split_status
 from servicekit.sealed import Sealer
 
 from .test_welcome import FakeNotificationsUnitOfWork, RecordingMailer, Store
@@ -47,15 +47,25 @@ class _Versioned:
 
 
 class FakeGatherings(_Versioned):
+    async def apply(self, tenant: str, doc_id: str, version: int, fields: dict[str, Any]) -> bool:
+        applied = False
+        for group, part in split_status(fields):
+            row = self.rows.setdefault((tenant, doc_id), {})
+            if row.get(group, 0) < version:
+                row.update(part, **{group: version})
+                applied = True
+        return applied
+
     async def get(self, tenant: str, event_id: str) -> Gathering | None:
         d = self.rows.get((tenant, event_id))
-        if d is None or "starts_at" not in d:
+        if d is None or "timezone" not in d:
             return None
         return Gathering(tenant=tenant, event_id=event_id, title=d.get("title", ""), title_en=d.get("title_en"),
                          starts_at=d["starts_at"], ends_at=d["ends_at"], timezone=d["timezone"],
                          venue=d.get("venue", ""), online_url=d.get("online_url"), status=d.get("status", ""),
                          cancellation_policy=d.get("cancellation_policy", ""),
-                         cancel_reason=d.get("cancel_reason", ""), version=d["version"])
+                         cancel_reason=d.get("cancel_reason", ""),
+                         version=max(d.get("details_version", 0), d.get("status_version", 0)))
 
 
 class FakeRegistrants(_Versioned):
@@ -133,7 +143,9 @@ def sealed(reg: str, code: str = CODE, secret: str = SECRET) -> str:
 
 
 def queued(s: Service) -> list[Any]:
-    return list(s.store.notifications.values())
+    found = list(s.store.notifications.values())
+    assert all(len(n.id) <= 64 for n in found), "a notification id is at most 64 characters (notification_sent)"
+    return found
 
 
 async def test_confirmation_carries_the_qr_of_the_code_and_the_ics_in_the_member_language() -> None:
@@ -301,3 +313,34 @@ async def test_tenants_do_not_mix() -> None:
                                     + timedelta(hours=4), timezone="Europe/Paris", venue="Ailleurs", capacity=100,
                                     status="published", material=True), "ev1", tenant="other")
     assert [n.template for n in queued(s)] == ["gathering_confirmed"]
+
+
+async def test_a_registration_cancelled_before_the_gathering_is_known_cancelled_waits_for_its_reason() -> None:
+    s = Service()
+    await s.gathering()
+    await s.confirm("r1", "m1")
+    cancelled = v1.RegistrationCancelled(registration_id="r1", event_id="ev1", member_id="m1",
+                                         reason="event_cancelled", seats_released=1)
+    with pytest.raises(GatheringNotKnownYet):  # retried by the consumer (transient)
+        await s.deliver(cancelled, "r1", version=2)
+    await s.deliver(v1.EventCancelled(event_id="ev1", reason="Grève"), "ev1")
+    await s.deliver(cancelled, "r1", version=2)
+    [told] = [n for n in queued(s) if n.template == "gathering_cancelled"]
+    assert told.email is not None and "Grève" in told.email.body_text
+
+
+async def test_published_overtaking_scheduled_keeps_the_details() -> None:
+    s = Service()
+    published = v1.EventPublished(event_id="ev1", title="Gala", starts_at=START, ends_at=START + timedelta(hours=4),
+                                  visibility=v1.Visibility.ALUMNI, capacity=100)
+    await s.deliver(published, "ev1", version=2)
+    with pytest.raises(GatheringNotKnownYet):  # no place nor timezone yet: retried
+        await s.confirm("r1", "m1")
+    await s.deliver(v1.EventScheduled(event_id="ev1", title="Gala", starts_at=START, ends_at=START + timedelta(hours=4),
+                                      timezone="Europe/Paris", venue="Campus", capacity=100), "ev1", version=1)
+    await s.deliver(v1.RegistrationConfirmed(registration_id="r1", event_id="ev1", member_id="m1",
+                                             ticket_type_id="general", guests=0, price_minor=0, currency="EUR"),
+                    "r1", version=1)
+    [n] = queued(s)
+    assert n.email is not None and "Campus" in n.email.body_text
+    assert s.store.gatherings[("demo", "ev1")]["status"] == "published", "the older event left the status alone"

@@ -11,7 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
-from notifications_service.domain.gatherings import ACTIVE, Gathering, Registrant
+from notifications_service.domain.gatherings import ACTIVE, Gathering, Registrant, split_status
 from servicekit.mongo import Document, IndexSpec
 from servicekit.projections import apply_versioned
 
@@ -32,17 +32,24 @@ class MongoGatherings:
         self._col, self._session = db[GATHERINGS], session
 
     async def apply(self, tenant: str, event_id: str, version: int, fields: dict[str, Any]) -> bool:
-        return await apply_versioned(self._col, tenant, event_id, version, fields, self._session)
+        """The status (published, cancelled and its reason) and the details (title, times, place)
+        each follow their own version: `event_published` overtaking `event_scheduled` (another
+        consumer) must not make the details look newer than the scheduled ones."""
+        applied = False
+        for group, part in split_status(fields):
+            applied |= await apply_versioned(self._col, tenant, event_id, version, part, self._session, group)
+        return applied
 
     async def get(self, tenant: str, event_id: str) -> Gathering | None:
         d = await self._col.find_one({"_id": event_id, "tenant": tenant}, session=self._session)
-        if d is None or "starts_at" not in d:
-            return None  # only a cancellation was seen so far
+        if d is None or "timezone" not in d:
+            return None  # only its status was seen so far
         return Gathering(tenant=tenant, event_id=event_id, title=d.get("title") or "", title_en=d.get("title_en"),
                          starts_at=_aware(d["starts_at"]), ends_at=_aware(d["ends_at"]), timezone=d["timezone"],
                          venue=d.get("venue") or "", online_url=d.get("online_url"),
                          status=d.get("status") or "published", cancellation_policy=d.get("cancellation_policy") or "",
-                         cancel_reason=d.get("cancel_reason") or "", version=int(d.get("version", 0)))
+                         cancel_reason=d.get("cancel_reason") or "",
+                         version=max(int(d.get("details_version", 0)), int(d.get("status_version", 0))))
 
 
 class MongoRegistrants:

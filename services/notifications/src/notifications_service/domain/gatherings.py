@@ -4,8 +4,10 @@ them — who is told of a change, what a cancellation says about money. Pure: no
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 # Registrants told of an update or a cancellation: whoever holds or waits for a seat.
@@ -24,6 +26,23 @@ _MONTHS = {"fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juille
 class GatheringNotKnownYet(Exception):
     """A registration's message needs its gathering, whose events have not reached this
     projection yet (another consumer): transient, the message is retried."""
+
+
+STATUS_FIELDS = frozenset({"status", "cancel_reason"})
+
+
+def split_status(fields: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """A gathering event's fields by the version each group follows (`status_version`,
+    `details_version`), the empty groups left out."""
+    status = {k: v for k, v in fields.items() if k in STATUS_FIELDS}
+    details = {k: v for k, v in fields.items() if k not in STATUS_FIELDS}
+    return [(group, part) for group, part in (("status_version", status), ("details_version", details)) if part]
+
+
+def change_key(cause_event_id: str, member_id: str) -> str:
+    """`gu-<event_updated id>-<24 hex of a hash of the member id>`: one message per (change,
+    registrant), within the 64 characters a notification id (and `notification_sent`) allows."""
+    return f"gu-{cause_event_id}-{hashlib.blake2b(member_id.encode(), digest_size=12).hexdigest()}"
 
 
 def is_material(changed: list[str], material: bool | None) -> bool:

@@ -28,9 +28,9 @@ def gathering_fields(data: Any) -> dict[str, Any]:
             return {"title": data.title, "title_en": data.title_en, "starts_at": data.starts_at,
                     "ends_at": data.ends_at, "timezone": data.timezone, "venue": data.venue,
                     "online_url": data.online_url, "cancellation_policy": data.cancellation_policy or "",
-                    "status": "draft"}
+                    "status": "draft"}  # status_version 1: a later publication wins
         case v1.EventPublished():
-            return {"title": data.title, "starts_at": data.starts_at, "ends_at": data.ends_at, "status": "published"}
+            return {"status": "published"}
         case v1.EventUpdated():
             return {"starts_at": data.starts_at, "ends_at": data.ends_at, "timezone": data.timezone,
                     "venue": data.venue, "online_url": data.online_url, "status": data.status,

@@ -18,6 +18,7 @@ from notifications_service.domain.gatherings import (
     Gathering,
     GatheringNotKnownYet,
     Registrant,
+    change_key,
     format_moment,
     format_money,
     money_outcome,
@@ -183,7 +184,7 @@ async def announce_change(cmd: AnnounceChange, uow: GatheringsUnitOfWork, compos
                           clock: Callable[[], datetime] = utcnow) -> int:
     """One message per active registrant, all in the change's own transaction (with its inbox
     record): a crash before the commit sends nothing and the redelivery queues them all; a
-    redelivery after it is a no-op; the key `gathering_updated-<event id>-<member>` is the
+    redelivery after it is a no-op; the key (`change_key`: the change and the member) is the
     last guard. Returns the messages queued."""
     queued = 0
     async with uow:
@@ -199,7 +200,7 @@ async def announce_change(cmd: AnnounceChange, uow: GatheringsUnitOfWork, compos
 
             done = await queue_message(Message(
                 tenant=cmd.tenant, member_id=r.member_id, kind=UPDATED, category=Category.EVENTS, marketing=False,
-                cause=cmd.cause_event_id, per_member=True, about=cmd.event_id,
+                cause=cmd.cause_event_id, key=change_key(cmd.cause_event_id, r.member_id), about=cmd.event_id,
                 values={**_values(g), "waiting": r.status in ("waitlisted", "promoted")},
                 attachments=calendar if r.status in ("registered", "pending_payment") else ()), uow, composer)
             queued += bool(done)
@@ -276,6 +277,8 @@ async def registration_ended(cmd: RegistrationEnded, uow: GatheringsUnitOfWork, 
         if g is None:
             await uow.commit()
             return False
+        if g.status != "cancelled":  # the gathering's own event_cancelled (the reason) comes on another consumer
+            raise GatheringNotKnownYet(f"gathering {cmd.event_id} not projected as cancelled yet")
         outcome = money_outcome(cmd.paid_minor, before.status if before else None)
         paid = cmd.paid_minor or 0
         currency = cmd.currency or (before.currency if before else "") or "EUR"
