@@ -249,8 +249,8 @@ class EventRegistrations(Request):
     event_id: Identifier
     status: RegistrationStatus | None = None
     limit: int = Field(500, ge=1, le=1000, description="Rows per page, at most 1,000 (one NATS reply stays under 1 MB).")
-    after: str | None = Field(None, min_length=1, max_length=300, pattern=r"^[A-Za-z0-9_-]+$",
-                              description="The `next_cursor` of the previous page (absent: the first page).")
+    after: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"^[A-Za-z0-9_-]+$")] | None = Field(
+        None, description="The `next_cursor` of the previous page (absent: the first page).")
 
 
 class RegistrationOut(Result):
