@@ -219,7 +219,7 @@ async def my_registrations(cmd: MyRegistrations, uow: EventsUnitOfWork) -> list[
 
 
 class BadCursor(DomainError):
-    code = "bad-cursor"
+    code = "invalid-cursor"
     title = "Unknown page cursor"
 
 
