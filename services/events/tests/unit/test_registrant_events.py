@@ -12,7 +12,7 @@ from alumni_contracts.events import v1
 from events_service.domain.registrations import RegistrationConfirmed
 from events_service.service_layer.commands import SettleTicketPayment
 from events_service.service_layer.contract_mapping import TICKET_SEAL_PURPOSE, ticket_context, to_contract
-from servicekit.sealed import SealError, Sealer
+from servicekit.sealed import Sealer, SealError
 
 from .test_registrations import MANAGER, START, Service, alumnus
 
