@@ -14,10 +14,15 @@ from alumni_contracts.community.v1 import MemberDataErased as CommunityDataErase
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.desk_v1 import AttendeeCheckedIn
 from alumni_contracts.events.v1 import (
+    EventCancelled,
+    EventPublished,
+    EventScheduled,
+    EventUpdated,
     InvitationAnswered,
     MemberInvited,
     RegistrationCancelled,
     RegistrationConfirmed,
+    RegistrationPaymentRequested,
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
@@ -155,6 +160,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("notifications", MemberInvited, "member_invited"),
     Subscription("events", MemberInvited, "fig_invited", lane="figures"),
     Subscription("events", InvitationAnswered, "fig_answered", lane="figures"),
+    # Gatherings' messages (issue 11 items 1, 4, 5): notifications projects gatherings and their
+    # registrants, confirms seats (QR ticket, .ics), offers freed seats, tells of changes and cancellations.
+    *(Subscription("notifications", e, alias, lane="gatherings") for e, alias in (
+        (EventScheduled, "ev_scheduled"), (EventPublished, "ev_published"), (EventUpdated, "ev_updated"),
+        (EventCancelled, "ev_cancelled"), (RegistrationConfirmed, "reg_confirmed"),
+        (RegistrationPaymentRequested, "reg_pay_requested"), (RegistrationWaitlisted, "reg_waitlisted"),
+        (RegistrationPromoted, "reg_promoted"), (RegistrationCancelled, "reg_cancelled"))),
     # Email feedback (issue 13): a one-click unsubscribe is a consent withdrawal in the ledger;
     # an address that bounces for good sets the member's `email_bounced` flag.
     Subscription("members", UnsubscribeRequested, "unsubscribe"),

@@ -214,6 +214,9 @@ class Platform:
                             {t: [{"email": f"office@{t}.example.org", "locale": "fr"}] for t in self.tenants}),
                         # local only: partner webhooks may target a receiver on loopback
                         "NOTIFICATIONS_PARTNER_WEBHOOKS_ALLOW_LOOPBACK": "true"})
+        if name in ("events", "notifications"):  # events seals ticket codes, notifications opens them (QR in email)
+            env[f"{prefix}TICKET_SEAL_SECRETS"] = self._local_secret(self.data_dir / "ticket-seal-secret",
+                                                                    "ticket_seal_local_")
         if name == "fundraising":  # online payments through the local provider's page
             env.update({"FUNDRAISING_LOCAL_CHECKOUT_URL": self.checkout_url,
                         "FUNDRAISING_LOCAL_WEBHOOK_SECRET": self.webhook_secret(),

@@ -74,7 +74,8 @@ async def seed_events_demo(client: httpx.AsyncClient, now: datetime | None = Non
         "description": "Dîner et soirée au campus.", "description_en": "Dinner and party on campus.",
         "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=5)).isoformat(),
         "timezone": "Europe/Paris", "venue": "Campus, 1 avenue de l'École, Paris", "capacity": CAPACITY,
-        "organiser": "Association des diplômés"})
+        "organiser": "Association des diplômés",
+        "cancellation_policy": "Remboursement intégral jusqu'à 7 jours avant la soirée."})
     if event is None:
         return demo
     demo.event_id = event_id = event["event_id"]
@@ -111,9 +112,18 @@ async def seed_events_demo(client: httpx.AsyncClient, now: datetime | None = Non
                 await post(f"/api/v1/events/{event_id}/check-ins", f"check-in-{registrations[name]}",
                            {"code": demo.codes[name]})
                 demo.statuses[name] = "attended"
+        # The dinner moves to the great hall: each registrant (and the one offered a seat) is told
+        # once — an email with the new place and an updated .ics, and a feed item (notifications).
+        r = await client.patch(f"/api/v1/events/{event_id}", json={"venue": MOVED_TO},
+                               headers={"Idempotency-Key": "demo-seed-events-move"})
+        if r.status_code != 200:
+            demo.problems.append(f"PATCH /api/v1/events/{event_id}: {describe(r)}")
     for problem in demo.problems:
         print(f"seed events demo: {problem}", file=sys.stderr)
     return demo
+
+
+MOVED_TO = "Grand Hall du campus, 1 avenue de l'École, Paris"
 
 
 def describe_events(demo: EventsDemo, console_url: str) -> str:
@@ -125,4 +135,6 @@ def describe_events(demo: EventsDemo, console_url: str) -> str:
     for name, status in demo.statuses.items():
         code = demo.codes.get(name)
         lines.append(f"    {name}: {status}" + (f" — billet · ticket {code}" if code and status == "registered" else ""))
+    lines.append("    Courriels · Emails: confirmations (QR + .ics), place proposée · seat offered, "
+                 "changement de lieu · venue change (the mailbox)")
     return "\n".join(lines)

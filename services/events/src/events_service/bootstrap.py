@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import cast
 
 from alumni_contracts.subscriptions import Subscription
@@ -26,7 +27,7 @@ from events_service.entrypoints.subscribers import event_handlers
 from events_service.entrypoints.use_cases import USE_CASES
 from events_service.service_layer import handlers, invitations, registrations
 from events_service.service_layer.commands import ReleaseExpiredHolds, SettleClaims
-from events_service.service_layer.contract_mapping import to_contract
+from events_service.service_layer.contract_mapping import TICKET_SEAL_PURPOSE, to_contract
 from events_service.service_layer.desk_contract_mapping import with_desk
 from events_service.service_layer.desk_ports import DeskUnitOfWork
 from events_service.service_layer.ports import EventsUnitOfWork
@@ -37,6 +38,7 @@ from servicekit.messaging import EventHandler
 from servicekit.mongo import Document
 from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
+from servicekit.sealed import Sealer
 from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
 
 
@@ -77,8 +79,12 @@ def bootstrap(uow_factory: Callable[[], EventsUnitOfWork], gate: SeatGate | None
 
 
 def build(infra: Infrastructure) -> ServiceParts:
+    assert isinstance(infra.settings, EventsSettings)
+    sealer = Sealer.from_setting(infra.settings.ticket_seal_secrets.get_secret_value(), TICKET_SEAL_PURPOSE)
+    mapper = with_desk(partial(to_contract, sealer=sealer))
+
     def uow() -> MongoDeskUnitOfWork:
-        return MongoDeskUnitOfWork(infra.mongo, infra.settings.mongo_db, with_desk(to_contract), infra.wakeup)
+        return MongoDeskUnitOfWork(infra.mongo, infra.settings.mongo_db, mapper, infra.wakeup)
 
     def audience_uow() -> MongoAudienceUnitOfWork:  # segments: invitations target this projection
         return MongoAudienceUnitOfWork(infra.mongo, infra.settings.mongo_db, lambda _: None)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -22,3 +22,7 @@ class EventsSettings(ServiceSettings):
                                             "its first are sent (one transaction each; resumed after a crash).")
     invitation_grace_seconds: float = Field(0.0, description="A batch younger than this waits for the next sweep "
                                             "(0: at once; the command itself sends only the first batch).")
+    ticket_seal_secrets: SecretStr = Field(SecretStr(""), description=(
+        "Comma-separated secrets (newest first, 32+ characters each) sealing a confirmed registration's "
+        "ticket code for notifications, which puts its QR code in the confirmation email; the same value "
+        "as NOTIFICATIONS_TICKET_SEAL_SECRETS. Empty: the code is left out (the email links to the ticket)."))

@@ -15,7 +15,7 @@ from events_service.domain.model import Event
 from events_service.domain.registrations import AlreadyRegistered, Registration, RegistrationStatus
 from events_service.service_layer.commands import ProjectMember
 from events_service.service_layer.contract_mapping import to_contract
-from events_service.service_layer.ports import Claim, InvitationBatch
+from events_service.service_layer.ports import Claim, InvitationBatch, PageCursor
 from servicekit.domain import ConcurrencyConflict
 from servicekit.testing.fakes import FakeUnitOfWork
 
@@ -207,6 +207,18 @@ class _Registrations:
         found = [r for r in self.store.registrations.values() if (r.tenant, r.event_id) == (tenant, event_id)
                  and (status is None or r.status is status)]
         return sorted(found, key=lambda r: (r.waitlisted_at.timestamp() if r.waitlisted_at else 0, r.id))[:limit]
+
+    async def page_of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
+                            after: PageCursor | None, limit: int) -> list[Registration]:
+        found = [r for r in self.store.registrations.values() if (r.tenant, r.event_id) == (tenant, event_id)
+                 and r.status is not RegistrationStatus.VOID and (status is None or r.status is status)]
+        if status is RegistrationStatus.WAITLISTED:
+            def key(r: Registration) -> tuple[float, str]:
+                return (r.waitlisted_at.timestamp() if r.waitlisted_at else 0, r.id)
+            last = None if after is None else (after.waitlisted_at.timestamp() if after.waitlisted_at else 0,
+                                               after.registration_id)
+            return [r for r in sorted(found, key=key) if last is None or key(r) > last][:limit]
+        return [r for r in sorted(found, key=lambda r: r.id) if after is None or r.id > after.registration_id][:limit]
 
     async def invite(self, registrations: list[Registration]) -> None:
         for r in registrations:

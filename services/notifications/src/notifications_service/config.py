@@ -38,6 +38,10 @@ class NotificationsSettings(ServiceSettings):
     unsubscribe_secret: SecretStr = Field(SecretStr("dev-unsubscribe-secret-change-me"), description=(
         "Key signing one-click unsubscribe tokens (HMAC-SHA256, 16+ characters; set it in production)."))
     unsubscribe_ttl_days: int = Field(60, ge=1, le=365, description="How long an unsubscribe link works.")
+    ticket_seal_secrets: SecretStr = Field(SecretStr(""), description=(
+        "Comma-separated secrets (newest first, 32+ characters each) opening the ticket codes the events "
+        "service seals in registration_confirmed (EVENTS_TICKET_SEAL_SECRETS, same value): the confirmation "
+        "email shows the ticket's QR code. Empty: the email links to the ticket in the member's space."))
     bounce_webhook_secret: SecretStr = Field(SecretStr(""), description=(
         "Key of the email provider's bounce/complaint webhook signatures (empty: the webhook refuses all)."))
     soft_bounce_limit: int = Field(3, ge=1, description="Soft bounces within 30 days that invalidate an address.")

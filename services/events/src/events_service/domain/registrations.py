@@ -57,6 +57,7 @@ class RegistrationConfirmed(DomainEvent):
     guests: int
     price_minor: int
     currency: str
+    ticket_code: str = ""  # sealed for notifications in the contract, never in clear on the bus
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class RegistrationPromoted(DomainEvent):
 
 @dataclass(frozen=True)
 class RegistrationPaymentRequested(DomainEvent):
-    """Internal: the seat is held until `pay_by` (no contract: the checkout is the gateway's reply)."""
+    """The seat is held until `pay_by` (the checkout itself is the gateway's reply)."""
 
     registration_id: str
     event_id: str
@@ -104,6 +105,8 @@ class RegistrationCancelled(DomainEvent):
     member_id: str
     reason: str
     seats_released: int
+    paid_minor: int = 0  # what the member had paid for these seats (a confirmed paid ticket)
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,7 @@ class Registration(AggregateRoot):
         self.registered_at = now
         self.pay_by = self.accept_by = None
         self.record(RegistrationConfirmed(self.id, self.event_id, self.member_id, self.ticket_type_id, self.guests,
-                                          self.price_minor, self.currency))
+                                          self.price_minor, self.currency, self.ticket_code))
 
     def join_waitlist(self, *, ticket_type_id: str, guests: int, price_minor: int, currency: str, member_price: bool,
                       now: datetime) -> None:
@@ -316,10 +319,12 @@ class Registration(AggregateRoot):
         if self.status is RegistrationStatus.ATTENDED:
             raise InvalidRegistrationChange("the member attended")
         released = self.seats if self.holds_seats else 0
+        paid = self.price_minor if self.status is RegistrationStatus.REGISTERED else 0
         self.status = RegistrationStatus.CANCELLED
         self.cancelled_at, self.cancel_reason = now, reason.value
         self.accept_by = self.pay_by = None
-        self.record(RegistrationCancelled(self.id, self.event_id, self.member_id, reason.value, released))
+        self.record(RegistrationCancelled(self.id, self.event_id, self.member_id, reason.value, released, paid,
+                                          self.currency))
         return released
 
     def answer(self, status: RegistrationStatus) -> None:

@@ -13,7 +13,7 @@ from events_service.domain.registrations import Registration, RegistrationStatus
 from events_service.service_layer import commands as cmd
 from events_service.service_layer.handlers import EventView
 from events_service.service_layer.invitations import PreviewInvitations
-from events_service.service_layer.registrations import Registered
+from events_service.service_layer.registrations import Registered, RegistrationPage
 from servicekit.authz import Ownership
 from servicekit.bus import Caller, UseCase
 
@@ -111,6 +111,10 @@ def registrations_out(items: list[Registration]) -> c.RegistrationList:
     return c.RegistrationList(items=[registration_out(r) for r in items])
 
 
+def registration_page_out(page: RegistrationPage) -> c.RegistrationList:
+    return c.RegistrationList(items=[registration_out(r) for r in page.items], next_cursor=page.next_cursor)
+
+
 USE_CASES: list[UseCase[Any]] = [
     UseCase(subject=command(c.SCHEDULE_EVENT), request=c.ScheduleEvent, roles=STAFF, idempotent=True,
             message=schedule, reply=lambda event_id: c.EventScheduledResult(event_id=event_id),
@@ -173,8 +177,10 @@ USE_CASES: list[UseCase[Any]] = [
             reply=registrations_out, description="The caller's registrations, latest first."),
     UseCase(subject=query(c.EVENT_REGISTRATIONS), request=c.EventRegistrations, roles=STAFF,
             message=lambda req, who: cmd.EventRegistrations(
-                who.tenant, req.event_id, RegistrationStatus(req.status.value) if req.status else None, req.limit),
-            reply=registrations_out, description="An event's registrations (waitlist in arrival order)."),
+                who.tenant, req.event_id, RegistrationStatus(req.status.value) if req.status else None, req.limit,
+                req.after),
+            reply=registration_page_out,
+            description="An event's registrations, a page at a time (waitlist in arrival order)."),
 ]
 
 

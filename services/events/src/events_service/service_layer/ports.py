@@ -31,6 +31,15 @@ class Claim:
     at: datetime
 
 
+@dataclass(frozen=True)
+class PageCursor:
+    """Where a page of an event's registrations ends: the last row's id (and its arrival on the
+    waitlist when the page is of the waitlist)."""
+
+    registration_id: str
+    waitlisted_at: datetime | None = None
+
+
 class SeatLedger(Protocol):
     """The seats of an event: counters kept on the event's own document, changed by ONE
     conditional update each (never read-then-write), so concurrent registrations never oversell.
@@ -77,6 +86,11 @@ class RegistrationRepository(Protocol):
     async def of_member(self, tenant: str, member_id: str) -> list[Registration]: ...
     async def of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
                        limit: int) -> list[Registration]: ...
+    async def page_of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
+                            after: PageCursor | None, limit: int) -> list[Registration]:
+        """One page of the staff list: the waitlist in `(waitlisted_at, id)` order, anything else
+        in id (arrival) order; `after`: the last row of the previous page."""
+        ...
     async def invite(self, registrations: list[Registration]) -> None:
         """New invited rows (members without one for this event)."""
         ...

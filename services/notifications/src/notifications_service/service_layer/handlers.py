@@ -149,7 +149,10 @@ async def erase_recipient(uow: NotificationsUnitOfWork, cmd: EraseMemberData
             "preferences": await uow.preferences.erase(cmd.tenant, cmd.member_id),
             "addresses": await uow.addresses.erase(cmd.tenant, cmd.member_id),
             "dues_memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id),
-            "job_alerts": await uow.job_alerts.erase(cmd.tenant, cmd.member_id)}, {}
+            "job_alerts": await uow.job_alerts.erase(cmd.tenant, cmd.member_id),
+            # the gatherings' registrants (service_layer/gatherings.py), when the unit of work has them
+            **({"gathering_registrants": await registrants.erase(cmd.tenant, cmd.member_id)}
+               if (registrants := getattr(uow, "registrants", None)) is not None else {})}, {}
 
 
 async def record_membership(cmd: RecordMembership, uow: NotificationsUnitOfWork, composer: Composer) -> str | None:
