@@ -65,7 +65,9 @@ async def seed_outcomes(client: httpx.AsyncClient, gateway_url: str) -> list[str
     r = await client.post("/api/v1/outcome-surveys", json=SURVEY, headers={"Idempotency-Key": "demo-outcomes-2025"})
     if r.status_code != 201:
         return [*problems, f"outcomes survey: {describe(r)}"]
-    survey_id = r.json()["survey_id"]
+    survey_id = r.json().get("survey_id")
+    if not survey_id:
+        return [*problems, f"outcomes survey: no survey id in {describe(r)}"]
     r = await client.get(f"/api/v1/outcome-surveys/{survey_id}/links.csv")
     if r.status_code != 200:
         return [*problems, f"survey links: {describe(r)}"]
