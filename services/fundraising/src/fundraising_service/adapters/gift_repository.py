@@ -67,6 +67,8 @@ GIFT_INDEXES = [
     IndexSpec(GIFTS, [("tenant", 1), ("member_id", 1), ("_id", -1)], "gifts_by_member"),
     IndexSpec(GIFTS, [("tenant", 1), ("paid_on", 1)], "gifts_by_day"),
     IndexSpec(RECURRING_GIFTS, [("tenant", 1), ("member_id", 1)], "recurring_by_member"),
+    # The charge scheduler's scan across tenants (a sweep of the whole deployment, not a tenant's query).
+    IndexSpec(RECURRING_GIFTS, [("due_on", 1)], "recurring_due"),
     IndexSpec(PLEDGES, [("tenant", 1), ("member_id", 1)], "pledges_by_member"),
     IndexSpec(GIFT_INTENTS, [("tenant", 1), ("member_id", 1)], "gift_intents_by_member"),
     IndexSpec(MEMBERS, [("tenant", 1), ("cohorts.program", 1)], "members_by_cohort"),
@@ -99,6 +101,10 @@ def _donor_from(d: Document | None) -> Donor:
         return Donor()
     return Donor(first_name=d.get("first_name"), last_name=d.get("last_name"), company_name=d.get("company_name"),
                  company_id=d.get("company_id"), address=_address_from(d.get("address")), email=d.get("email"))
+
+
+EPOCH = datetime(1970, 1, 1)
+NEVER = datetime(9999, 12, 31)  # `due_on` of a gift the scheduler never charges (manual, paused, stopped…)
 
 
 def _day(d: date | None) -> datetime | None:
@@ -164,7 +170,11 @@ def recurring_document(r: RecurringGift) -> Document:
             "frequency": str(r.frequency), "status": str(r.status), "donor": asdict(r.donor),
             "anonymous": r.anonymous, "receipt": str(r.receipt), "started_at": r.started_at,
             "next_charge_on": _day(r.next_charge_on), "charges": r.charges, "failures": r.failures,
-            "last_failure": r.last_failure, "cancelled_at": r.cancelled_at}
+            "last_failure": r.last_failure, "cancelled_at": r.cancelled_at, "provider": r.provider,
+            "mandate_ref": r.mandate_ref, "attempts": r.attempts, "next_attempt_on": _day(r.next_attempt_on),
+            "stopped_at": r.stopped_at, "claim": r.claim, "claim_until": r.claim_until,
+            # what the charge scheduler looks for (always set: a null would not be in the range scan)
+            "due_on": _day(r.due_on) or NEVER}
 
 
 def recurring_from(d: Document) -> RecurringGift:
@@ -175,7 +185,10 @@ def recurring_from(d: Document) -> RecurringGift:
                          receipt=ReceiptChoice(d["receipt"]), started_at=d.get("started_at"),
                          next_charge_on=_undated(d.get("next_charge_on")), charges=d.get("charges", 0),
                          failures=d.get("failures", 0), last_failure=d.get("last_failure"),
-                         cancelled_at=d.get("cancelled_at"))
+                         cancelled_at=d.get("cancelled_at"), provider=d.get("provider"),
+                         mandate_ref=d.get("mandate_ref"), attempts=d.get("attempts", 0),
+                         next_attempt_on=_undated(d.get("next_attempt_on")), stopped_at=d.get("stopped_at"),
+                         claim=d.get("claim"), claim_until=d.get("claim_until"))
 
 
 def pledge_document(p: Pledge) -> Document:
@@ -385,6 +398,12 @@ class MongoRecurringGiftRepository(_Repository):
         if status is not None:
             query["status"] = status
         return [recurring_from(d) async for d in self._col.find(query, session=self._session).limit(limit)]
+
+    async def due(self, today: date, limit: int) -> list[tuple[str, str]]:
+        """(tenant, id) of automatically collected gifts due on or before `today`, every tenant."""
+        query = {"due_on": {"$gte": EPOCH, "$lte": _day(today)}}
+        found = self._col.find(query, {"tenant": 1}, session=self._session).sort("due_on", 1).limit(limit)
+        return [(d["tenant"], d["_id"]) async for d in found]
 
 
 class MongoPledgeRepository(_Repository):

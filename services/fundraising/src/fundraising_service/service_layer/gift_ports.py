@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol
 
 from fundraising_service.domain.campaigns import Campaign
@@ -51,6 +52,9 @@ class RecurringGiftRepository(Protocol):
     async def get(self, tenant: str, recurring_gift_id: str) -> RecurringGift | None: ...
     async def save(self, gift: RecurringGift) -> None: ...
     async def list(self, tenant: str, member_id: str | None, status: str | None, limit: int) -> list[RecurringGift]: ...
+    async def due(self, today: date, limit: int) -> list[tuple[str, str]]:
+        """(tenant, id) of the automatically collected gifts whose charge is due on or before `today`."""
+        ...
     async def pseudonymise(self, tenant: str, member_id: str, pseudonym: str) -> int: ...
 
 
