@@ -383,6 +383,12 @@ class MongoGiftIntentRepository(_Repository):
 class MongoRecurringGiftRepository(_Repository):
     collection = RECURRING_GIFTS
 
+    async def due(self, today: date, limit: int) -> list[tuple[str, str]]:
+        """(tenant, id) of automatically collected gifts due on or before `today`, every tenant."""
+        query = {"due_on": {"$gte": EPOCH, "$lte": _day(today)}}
+        found = self._col.find(query, {"tenant": 1}, session=self._session).sort("due_on", 1).limit(limit)
+        return [(d["tenant"], d["_id"]) async for d in found]
+
     async def get(self, tenant: str, recurring_gift_id: str) -> RecurringGift | None:
         found: RecurringGift | None = await self._get(tenant, recurring_gift_id, recurring_from)
         return found
@@ -398,12 +404,6 @@ class MongoRecurringGiftRepository(_Repository):
         if status is not None:
             query["status"] = status
         return [recurring_from(d) async for d in self._col.find(query, session=self._session).limit(limit)]
-
-    async def due(self, today: date, limit: int) -> list[tuple[str, str]]:
-        """(tenant, id) of automatically collected gifts due on or before `today`, every tenant."""
-        query = {"due_on": {"$gte": EPOCH, "$lte": _day(today)}}
-        found = self._col.find(query, {"tenant": 1}, session=self._session).sort("due_on", 1).limit(limit)
-        return [(d["tenant"], d["_id"]) async for d in found]
 
 
 class MongoPledgeRepository(_Repository):

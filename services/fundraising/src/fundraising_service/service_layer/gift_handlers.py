@@ -284,6 +284,10 @@ async def gift_paid(uow: GiftsUnitOfWork, payment: Payment, now: datetime) -> Gi
     if intent is None:
         log.warning("gift payment without a gift intent", payment_id=payment.id, checkout_id=payment.checkout_id)
         return None
+    if intent.get("kind") in ("recurring_start", "recurring_update"):
+        from fundraising_service.service_layer.recurring_collection import recurring_paid
+
+        return await recurring_paid(uow, payment, intent, now)
     campaign = await _campaign(uow, payment.tenant, str(intent["campaign_id"]))
     donor_doc: dict[str, Any] = dict(intent["donor"])  # type: ignore[call-overload]
     address = donor_doc.pop("address", None)
