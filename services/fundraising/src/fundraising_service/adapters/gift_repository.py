@@ -69,6 +69,7 @@ GIFT_INDEXES = [
     IndexSpec(RECURRING_GIFTS, [("tenant", 1), ("member_id", 1)], "recurring_by_member"),
     # The charge scheduler's scan across tenants (a sweep of the whole deployment, not a tenant's query).
     IndexSpec(RECURRING_GIFTS, [("due_on", 1)], "recurring_due"),
+    IndexSpec(RECURRING_GIFTS, [("tenant", 1), ("due_on", 1)], "recurring_due_by_tenant"),
     IndexSpec(PLEDGES, [("tenant", 1), ("member_id", 1)], "pledges_by_member"),
     IndexSpec(GIFT_INTENTS, [("tenant", 1), ("member_id", 1)], "gift_intents_by_member"),
     IndexSpec(MEMBERS, [("tenant", 1), ("cohorts.program", 1)], "members_by_cohort"),
@@ -383,9 +384,12 @@ class MongoGiftIntentRepository(_Repository):
 class MongoRecurringGiftRepository(_Repository):
     collection = RECURRING_GIFTS
 
-    async def due(self, today: date, limit: int) -> list[tuple[str, str]]:
-        """(tenant, id) of automatically collected gifts due on or before `today`, every tenant."""
-        query = {"due_on": {"$gte": EPOCH, "$lte": _day(today)}}
+    async def due(self, today: date, limit: int, tenant: str | None = None) -> list[tuple[str, str]]:
+        """(tenant, id) of automatically collected gifts due on or before `today`: of one tenant, or
+        of every tenant (the scheduler's sweep, allowed by the tenant guard)."""
+        query: Document = {"due_on": {"$gte": EPOCH, "$lte": _day(today)}}
+        if tenant is not None:
+            query = {"tenant": tenant, **query}
         found = self._col.find(query, {"tenant": 1}, session=self._session).sort("due_on", 1).limit(limit)
         return [(d["tenant"], d["_id"]) async for d in found]
 

@@ -49,8 +49,9 @@ class GiftIntentRepository(Protocol):
 
 
 class RecurringGiftRepository(Protocol):
-    async def due(self, today: date, limit: int) -> list[tuple[str, str]]:
-        """(tenant, id) of the automatically collected gifts whose charge is due on or before `today`."""
+    async def due(self, today: date, limit: int, tenant: str | None = None) -> list[tuple[str, str]]:
+        """(tenant, id) of the automatically collected gifts whose charge is due on or before `today`
+        (of `tenant`, or of every tenant)."""
         ...
     async def get(self, tenant: str, recurring_gift_id: str) -> RecurringGift | None: ...
     async def save(self, gift: RecurringGift) -> None: ...

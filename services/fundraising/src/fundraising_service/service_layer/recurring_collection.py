@@ -201,8 +201,7 @@ async def charge_due_recurring_gifts(cmd: ChargeDueRecurringGifts, uow_factory: 
             raise InvalidGift("as_of is in the future: charges are made on their day (no test clock here)")
         now = datetime.combine(today, now.timetz())
     async with (reader := uow_factory()):
-        due = [(t, i) for t, i in await reader.recurring_gifts.due(today, cmd.limit)
-               if cmd.tenant is None or t == cmd.tenant]
+        due = await reader.recurring_gifts.due(today, cmd.limit, cmd.tenant)
     charged = failed = skipped = 0
     for tenant, recurring_id in due:
         try:
