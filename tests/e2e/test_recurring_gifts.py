@@ -98,7 +98,8 @@ async def test_monthly_gift_charged_declined_reminded_once_retried_and_receipted
 
         mine = (await api.get("/api/v1/me/donations", headers=alumna)).json()
         [rg] = [x for x in mine["recurring"] if x["recurring_gift_id"] == rg_id]
-        first = date.fromisoformat([g for g in mine["gifts"] if g["recurring_gift_id"] == rg_id][0]["paid_on"])
+        [first_gift] = [g for g in mine["gifts"] if g["recurring_gift_id"] == rg_id]
+        first = date.fromisoformat(first_gift["paid_on"])
         period = next_month(first)
         assert (rg["status"], rg["collection"], rg["charges"], rg["next_charge_on"], rg["provider"]) == (
             "active", "scheduled", 1, period.isoformat(), "local")

@@ -699,7 +699,7 @@ $("plan-create").addEventListener("submit", async (ev) => {
     const entityId = f.get("legal_entity_id") || "";
     const entity = planForm.entities.find(e => e.legal_entity_id === entityId);
     const deductible = (f.get("deductible") || "").trim();
-    edited.tax_deductible_minor = deductible === "" ? null : Math.round(Number(deductible) * 100);
+    edited.tax_deductible_minor = deductible === "" ? 0 : Math.round(Number(deductible) * 100);
     if (entityId !== KEEP_ENTITY) edited.legal_entity = entity ? entity.name : null;
     const p = planForm.editing;
     let saved;
