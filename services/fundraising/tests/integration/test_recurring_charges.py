@@ -185,3 +185,15 @@ async def test_the_test_clock_is_off_by_default(uow_factory: Any) -> None:
     with pytest.raises(Exception, match="no test clock"):
         await rc.charge_due_recurring_gifts(c.ChargeDueRecurringGifts("demo", date.today() + timedelta(days=30)),
                                             uow_factory, payment_handlers.Providers.of(provider))
+
+
+async def test_an_erased_donor_s_card_is_forgotten_and_never_charged_again(uow_factory: Any, db: Any) -> None:
+    from servicekit.erasure import EraseMemberData, erase_member_data
+
+    provider = CountingProvider()
+    rg_id, due = await start(uow_factory, provider, "ok")
+    await db[OUTBOX].update_many({"tenant": "demo"}, {"$set": {"sent_at": datetime.now(UTC)}})  # the relay's job
+    await erase_member_data(EraseMemberData("demo", "er1", "m1"), uow_factory(), handlers.erase_donor)
+    assert (await run(uow_factory, provider, due)).due == 0 and not provider.charges
+    doc = await db["recurring_gifts"].find_one({"_id": rg_id})
+    assert (doc["status"], doc["mandate_ref"], doc["member_id"] != "m1") == ("cancelled", None, True)

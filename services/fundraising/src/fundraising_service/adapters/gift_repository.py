@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -384,6 +384,19 @@ class MongoGiftIntentRepository(_Repository):
 class MongoRecurringGiftRepository(_Repository):
     collection = RECURRING_GIFTS
 
+    async def pseudonymise(self, tenant: str, member_id: str, pseudonym: str) -> int:
+        """As every gift record, and automatic collection ends: an erased donor's saved card is
+        forgotten and never charged again (an open gift is cancelled, the reason recorded)."""
+        await self._col.update_many(
+            {"tenant": tenant, "member_id": member_id, "status": {"$ne": "cancelled"}},
+            {"$set": {"status": "cancelled", "cancelled_at": datetime.now(UTC), "last_failure": "member_erased"}},
+            session=self._session)
+        await self._col.update_many(
+            {"tenant": tenant, "member_id": member_id},
+            {"$set": {"mandate_ref": None, "claim": None, "claim_until": None, "due_on": NEVER}},
+            session=self._session)
+        return await super().pseudonymise(tenant, member_id, pseudonym)
+
     async def due(self, today: date, limit: int, tenant: str | None = None) -> list[tuple[str, str]]:
         """(tenant, id) of automatically collected gifts due on or before `today`: of one tenant, or
         of every tenant (the scheduler's sweep, allowed by the tenant guard)."""
@@ -392,6 +405,15 @@ class MongoRecurringGiftRepository(_Repository):
             query = {"tenant": tenant, **query}
         found = self._col.find(query, {"tenant": 1}, session=self._session).sort("due_on", 1).limit(limit)
         return [(d["tenant"], d["_id"]) async for d in found]
+
+    async def claim(self, gift: RecurringGift) -> bool:
+        """Write a claimed attempt on its own, outside the unit of work's transaction: one atomic,
+        version-conditional update of the one document — of two schedulers racing, the loser
+        matches nothing at once (in a transaction it would wait on the winner's write lock)."""
+        result = await self._col.update_one(
+            {"_id": gift.id, "tenant": gift.tenant, "version": gift.version - 1},
+            {"$set": {"version": gift.version, "claim": gift.claim, "claim_until": gift.claim_until}})
+        return result.modified_count == 1
 
     async def get(self, tenant: str, recurring_gift_id: str) -> RecurringGift | None:
         found: RecurringGift | None = await self._get(tenant, recurring_gift_id, recurring_from)

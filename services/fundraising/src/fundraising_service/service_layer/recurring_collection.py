@@ -54,7 +54,7 @@ from fundraising_service.service_layer.gift_commands import (
 from fundraising_service.service_layer.gift_handlers import _campaign, _donor
 from fundraising_service.service_layer.gift_ports import GiftsUnitOfWork
 from fundraising_service.service_layer.payment_handlers import Providers
-from servicekit.domain import ConcurrencyConflict, new_id, utcnow
+from servicekit.domain import new_id, utcnow
 from servicekit.logging import get_logger
 
 log = get_logger(__name__)
@@ -225,17 +225,16 @@ async def _charge_one(tenant: str, recurring_id: str, today: date, now: datetime
                       uow_factory: Callable[[], GiftsUnitOfWork], providers: Providers) -> bool | None:
     """True: charged; False: declined (dunning); None: not charged now (claimed elsewhere, not due,
     the provider unreachable — the claim expires and the same attempt runs again later)."""
-    uow = uow_factory()
-    try:
-        async with uow:
-            recurring = await uow.recurring_gifts.get(tenant, recurring_id)
-            if recurring is None:
-                return None
+    async with (uow := uow_factory()):
+        recurring = await uow.recurring_gifts.get(tenant, recurring_id)
+        if recurring is None:
+            return None
+        try:
             attempt = recurring.claim_charge(today, now)
-            await uow.recurring_gifts.save(recurring)  # conditional on the version read
-            await uow.commit()
-    except (ChargeNotDue, ConcurrencyConflict):
-        return None
+        except ChargeNotDue:
+            return None
+        if not await uow.recurring_gifts.claim(recurring):  # another scheduler changed it first
+            return None
     provider = providers.by_name.get(recurring.provider or "")
     if provider is None or recurring.mandate_ref is None:
         log.warning("recurring gift's provider is not configured here", recurring_gift_id=recurring_id,
