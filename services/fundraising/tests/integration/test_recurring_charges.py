@@ -21,7 +21,7 @@ from fundraising_service.adapters.stripe_checkout import LocalCheckoutProvider, 
 from fundraising_service.adapters.unit_of_work import MongoFundraisingUnitOfWork
 from fundraising_service.domain.gifts import CLAIM_SECONDS, Donor, Frequency, ReceiptChoice
 from fundraising_service.domain.model import Money
-from fundraising_service.domain.payments import ChargeResult, InvalidPayment, ProviderUnavailable
+from fundraising_service.domain.payments import ChargeResult, InvalidPayment, Method, ProviderUnavailable
 from fundraising_service.service_layer import gift_commands as c
 from fundraising_service.service_layer import gift_handlers, handlers, payment_handlers
 from fundraising_service.service_layer import recurring_collection as rc
@@ -109,6 +109,9 @@ async def test_two_schedulers_racing_charge_a_period_once(uow_factory: Any, db: 
     assert list(provider.charges.values()) == [1], "one charge at the provider"
     assert len(await gifts_of(db, rg_id)) == 2
     assert (await run(uow_factory, provider, due)).due == 0, "the period is paid: not due any more"
+    with pytest.raises(Exception, match="charged automatically"):  # the office records no charge of it
+        await gift_handlers.record_recurring_charge(c.RecordRecurringCharge(
+            "demo", rg_id, True, due, Method.CARD, None), uow_factory())
     received = [REGISTRY.parse(r["payload"]) for r in await db[OUTBOX].find(
         {"subject": "evt.demo.fundraising.donation_received.v1"}).to_list()]
     assert len(received) == 2 and {e.data.provider for e in received} == {"local"}

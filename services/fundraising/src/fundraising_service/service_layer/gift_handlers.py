@@ -373,6 +373,8 @@ async def record_recurring_charge(cmd: RecordRecurringCharge, uow: GiftsUnitOfWo
             raise UnknownRecurringGift(f"no recurring gift {cmd.recurring_gift_id}")
         if recurring.status.value in ("cancelled", "paused"):
             raise RecurringGiftTransitionRefused(f"recurring gift {recurring.id} is {recurring.status}")
+        if recurring.automatic:  # its charges are the scheduler's (a second record would pay a period twice)
+            raise RecurringGiftTransitionRefused(f"recurring gift {recurring.id} is charged automatically")
         if not cmd.succeeded:
             recurring.charge_failed(cmd.reason or "charge_failed", now)
         else:
