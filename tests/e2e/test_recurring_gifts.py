@@ -9,6 +9,7 @@ charge is a gift with its receipt. Time advances through the test clock of the l
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -47,6 +48,8 @@ async def until(check: Any, what: str, timeout: float = 60) -> Any:
 
 async def test_monthly_gift_charged_declined_reminded_once_retried_and_receipted(platform: Platform) -> None:
     manager = {"Authorization": f"Bearer {platform.issue_token('manager')}"}
+    nc = await platform.connect_nats()
+    sent = await nc.subscribe("evt.demo.notifications.notification_sent.v1")
     async with httpx.AsyncClient(base_url=platform.gateway_url, timeout=30) as api, \
             httpx.AsyncClient(timeout=30) as web:
         r = await api.post("/api/v1/members", headers=manager, json={
@@ -138,6 +141,13 @@ async def test_monthly_gift_charged_declined_reminded_once_retried_and_receipted
         assert "/console#my-donations-panel" in text and retry.isoformat() in text, text
         feed = (await api.get("/api/v1/me/notifications", headers=alumna)).json()
         assert [i["kind"] for i in feed["items"]].count("recurring_gift_failed") == 1
+        # Recorded as sent (its key is a valid Message-ID and `notification_sent` id): never re-sent.
+        deadline = time.monotonic() + 60
+        while True:
+            data = json.loads((await sent.next_msg(timeout=max(0.1, deadline - time.monotonic()))).data)["data"]
+            if data["member_id"] == member_id and data["notification_id"].startswith("rgf-"):
+                break
+        assert mail["message_id"] == f"<{data['notification_id']}@{mail['message_id'].split('@')[1]}"
 
         # A card update opens a checkout for the overdue period (the reminder's link).
         r = await api.post(f"/api/v1/recurring-gifts/{rg_id}/payment-method", headers=alumna)
@@ -161,3 +171,4 @@ async def test_monthly_gift_charged_declined_reminded_once_retried_and_receipted
         receipts = await until(receipted, "one receipt per charge")
         assert sorted(r["amount_minor"] for r in receipts) == [2500, 2500]
         assert len(await reminded()) == 1
+    await nc.close()

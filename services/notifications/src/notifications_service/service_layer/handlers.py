@@ -104,14 +104,16 @@ async def queue_recurring_gift_reminder(cmd: SendRecurringGiftReminder, uow: Not
     """The donor's reminder of a failed charge (email and in-app), once per failed charge: the
     delivery key names the gift, the period and the attempt, so a redelivered or replayed event
     queues nothing new."""
-    period = cmd.period.isoformat() if cmd.period else "manual"
+    # The key is the notification's id, its Message-ID and `notification_sent`'s id: an
+    # `Identifier` (letters, digits, `-`, `_`; at most 64): 4 + 36 + 8 + 2 + 3 dashes ≤ 64.
+    period = cmd.period.strftime("%Y%m%d") if cmd.period else "manual"
     async with uow:
         contact = await uow.contacts.get(cmd.tenant, cmd.member_id)
         locale = str((contact or {}).get("locale") or "fr")
         queued = await queue_message(Message(
             tenant=cmd.tenant, member_id=cmd.member_id, kind=RECURRING_GIFT_FAILED, category=Category.FUNDRAISING,
             marketing=False, cause=cmd.cause_event_id,
-            key=f"{RECURRING_GIFT_FAILED}:{cmd.recurring_gift_id}:{period}:{cmd.failures}",
+            key=f"rgf-{cmd.recurring_gift_id}-{period}-{min(cmd.failures, 99)}",
             values={"amount": _euros(cmd.amount_minor, cmd.currency, locale), "frequency": cmd.frequency,
                     "reason": cmd.reason, "period": cmd.period.isoformat() if cmd.period else "",
                     "next_attempt_on": cmd.next_attempt_on.isoformat() if cmd.next_attempt_on else "",
