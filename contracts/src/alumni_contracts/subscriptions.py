@@ -33,6 +33,7 @@ from alumni_contracts.fundraising.v1 import (
     DuesPaid,
     DuesPaymentFailed,
     DuesRefunded,
+    RecurringGiftFailed,
     TicketPaid,
     TicketPaymentFailed,
 )
@@ -113,6 +114,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("notifications", MemberProfileUpdated, "profile_updated_v2"),
     Subscription("notifications", MemberConsentChanged, "consent_changed"),
     Subscription("notifications", GroupMembershipChanged, "group_membership"),  # invitation emails
+    # A recurring gift's failed charge: the donor's reminder (issue 12 item 2).
+    Subscription("notifications", RecurringGiftFailed, "recurring_failed"),
     # GDPR erasure: every service holding member data erases it and confirms to members.
     Subscription("events", MemberErasureRequested, "erasure_requested"),
     Subscription("fundraising", MemberErasureRequested, "erasure_requested"),

@@ -220,7 +220,9 @@ class Platform:
         if name == "fundraising":  # online payments through the local provider's page
             env.update({"FUNDRAISING_LOCAL_CHECKOUT_URL": self.checkout_url,
                         "FUNDRAISING_LOCAL_WEBHOOK_SECRET": self.webhook_secret(),
-                        "FUNDRAISING_PAYMENT_RETURN_URL": f"{self.gateway_url}/console/"})
+                        "FUNDRAISING_PAYMENT_RETURN_URL": f"{self.gateway_url}/console/",
+                        # local only: a manager may run the recurring charges of a later day (demo, tests)
+                        "FUNDRAISING_TEST_CLOCK": "true"})
         env.update(self.extra_env)
         return env
 

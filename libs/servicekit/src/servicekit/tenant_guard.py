@@ -89,6 +89,9 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
            "job-offer expiry sweep over every tenant: finds due (tenant, id) pairs, each then handled by tenant and id"),
     _allow("help_requests", "find", "community_service.adapters.mongo_repository.MongoHelpRequestRepository.due",
            "help-request scheduler over every tenant: finds due (tenant, id) pairs, each then handled by tenant and id"),
+    _allow("recurring_gifts", "find", "fundraising_service.adapters.gift_repository.MongoRecurringGiftRepository.due",
+           "recurring-gift charge scheduler over every tenant: finds due (tenant, id) pairs, each then claimed and "
+           "charged by tenant and id"),
     _allow("dues_memberships", "find", "members_service.adapters.mongo_dues_memberships.MongoDuesMembershipRepository.due",
            "membership scheduler over every tenant: finds due (tenant, id) pairs, each then handled by tenant and id"),
     _allow("newsletters", "find", "notifications_service.adapters.newsletters.due_newsletters",

@@ -32,3 +32,8 @@ class FundraisingSettings(ServiceSettings):
     webhook_tolerance_seconds: int = Field(300, ge=1, le=300,
                                            description="Largest age of a webhook's signed timestamp.")
     checkout_ttl_minutes: int = Field(60, ge=30, le=1440, description="Lifetime of a hosted checkout.")
+    recurring_charge_sweep_seconds: float = Field(
+        3600, ge=1, description="How often the scheduler charges the recurring gifts due (one replica at a time).")
+    test_clock: bool = Field(
+        False, description="Development and tests only: `POST /api/v1/recurring-gifts/charge-due` may name a day "
+                           "in the future (`as_of`), advancing the time of the charges.")

@@ -610,7 +610,39 @@ const euros = (minor, currency) => `${(minor / 100).toFixed(2)} ${currency}`;
 const TERMS = ["name", "description", "kind", "price_minor", "currency", "period_months", "instalments",
   "instalment_interval_months", "grace_days", "legal_entity", "tax_deductible_minor", "max_years_since_graduation",
   "free_first_year_within_years"];
-const planForm = {editing: null};
+const planForm = {editing: null, entities: []};
+// The receiving legal entity is picked from fundraising's registry (its stable id numbers the
+// receipts); the plan keeps the entity's name as display text, and the entity's `dues_plans`
+// says which plans' dues it receives and their tax-deductible share (what receipts read).
+const KEEP_ENTITY = "__current__";
+function planEntityOptions(p) {
+  const owner = p ? planForm.entities.find(e => p.plan_id in e.dues_plans) : null;
+  const options = [h("option", {value: ""}, "— Organisme : aucun · Legal entity: none —")];
+  if (p && p.legal_entity && !owner) {  // a name typed before the registry: kept unless another is picked
+    options.push(h("option", {value: KEEP_ENTITY}, `${p.legal_entity} (hors registre · not in the registry)`));
+  }
+  options.push(...planForm.entities.map(e => h("option", {value: e.legal_entity_id},
+    `${e.name}${e.may_issue_receipts ? "" : " (sans reçus · no receipts)"}`)));
+  $("plan-entity").replaceChildren(...options);
+  $("plan-entity").value = owner ? owner.legal_entity_id : (p && p.legal_entity ? KEEP_ENTITY : "");
+}
+async function loadPlanEntities() {
+  try { planForm.entities = (await api("/api/v1/legal-entities")).items; }
+  catch (e) { planForm.entities = []; }  // no registry reachable: plans still work, without an entity
+  planEntityOptions(planForm.editing);
+}
+// After a plan is saved: the chosen entity receives its dues (with the share), no other does.
+async function syncPlanEntity(planId, entityId, deductibleMinor) {
+  for (const e of planForm.entities) {
+    const plans = Object.assign({}, e.dues_plans);
+    if (e.legal_entity_id === entityId) plans[planId] = deductibleMinor || 0;
+    else if (planId in plans) delete plans[planId];
+    else continue;
+    if (JSON.stringify(plans) === JSON.stringify(e.dues_plans)) continue;
+    const body = Object.assign({}, e, {dues_plans: plans});
+    await api(`/api/v1/legal-entities/${encodeURIComponent(e.legal_entity_id)}`, json("PUT", body));
+  }
+}
 function editPlan(p) {
   const form = $("plan-create");
   planForm.editing = p;
@@ -618,6 +650,8 @@ function editPlan(p) {
   form.elements.kind.value = p.kind;
   form.elements.price.value = (p.price_minor / 100).toFixed(2);
   form.elements.instalments.value = String(p.instalments);
+  planEntityOptions(p);
+  form.elements.deductible.value = p.tax_deductible_minor ? (p.tax_deductible_minor / 100).toFixed(2) : "";
   form.querySelector("button[type=submit]").textContent = `Enregistrer la version ${p.revision + 1} · Save revision ${p.revision + 1}`;
   $("plan-edit-cancel").hidden = false;
   form.elements.name.focus();
@@ -626,6 +660,7 @@ function resetPlanForm() {
   const form = $("plan-create");
   planForm.editing = null;
   form.reset();
+  planEntityOptions(null);
   form.querySelector("button[type=submit]").textContent = "Créer · Create";
   $("plan-edit-cancel").hidden = true;
 }
@@ -634,6 +669,7 @@ async function loadPlans() {
   report("plans-error");
   try {
     const page = await api("/api/v1/membership-plans?include_retired=true");
+    await loadPlanEntities();
     $("plans").replaceChildren(...page.items.map(p => row([p.name + (p.retired ? " (retirée · retired)" : ""),
       p.kind === "lifetime" ? "à vie · lifetime" : "annuelle · annual", euros(p.price_minor, p.currency),
       String(p.instalments), String(p.revision),
@@ -660,14 +696,23 @@ $("plan-create").addEventListener("submit", async (ev) => {
   try {
     const edited = {name: f.get("name"), kind: f.get("kind"), price_minor: Math.round(Number(f.get("price")) * 100)};
     edited.instalments = f.get("kind") === "lifetime" ? Number(f.get("instalments") || 1) : 1;
+    const entityId = f.get("legal_entity_id") || "";
+    const entity = planForm.entities.find(e => e.legal_entity_id === entityId);
+    const deductible = (f.get("deductible") || "").trim();
+    edited.tax_deductible_minor = deductible === "" ? 0 : Math.round(Number(deductible) * 100);
+    if (entityId !== KEEP_ENTITY) edited.legal_entity = entity ? entity.name : null;
     const p = planForm.editing;
+    let saved;
     if (p) {
       // The plan answers "" for an optional text it does not have; the request spells it null.
       const body = Object.fromEntries(TERMS.map(k => [k, p[k] === "" ? null : p[k]]));
       Object.assign(body, edited);
-      await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}`, json("PUT", body, once()));
+      saved = await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}`, json("PUT", body, once()));
     } else {
-      await api("/api/v1/membership-plans", json("POST", Object.assign(edited, {currency: "EUR"}), once()));
+      saved = await api("/api/v1/membership-plans", json("POST", Object.assign(edited, {currency: "EUR"}), once()));
+    }
+    if (entityId !== KEEP_ENTITY && saved && saved.plan_id) {
+      await syncPlanEntity(saved.plan_id, entityId, edited.tax_deductible_minor);
     }
     resetPlanForm(); loadPlans();
   } catch (e) { report("plans-error", e); }
@@ -1564,6 +1609,8 @@ LABELS.campaignStatus = {active: "en cours · active", closed: "clôturée · cl
 LABELS.recurringStatus = {active: "actif · active", paused: "suspendu · paused",
   failed: "échec de prélèvement · charge failed", cancelled: "arrêté · cancelled"};
 LABELS.frequency = {monthly: "mensuel · monthly", yearly: "annuel · yearly"};
+LABELS.collection = {manual: "saisi par le bureau · recorded by the office", scheduled: "automatique · automatic",
+  retrying: "nouvel essai prévu · retry scheduled", stopped: "arrêté : carte à mettre à jour · stopped: update the card"};
 const campaignsState = {selected: null, items: []};
 const LEADERBOARD_POLL_MS = 5000;  // polling of the projection: measured in bench/RESULTS.md
 async function loadCampaigns() {
@@ -1616,7 +1663,7 @@ async function loadCampaignDetail() {
     $("recurring-gifts").replaceChildren(...recurring.items.filter(r => r.campaign_id === id).map(r => h("tr",
       {class: r.status === "failed" ? "error" : null}, cell(r.member_id), cell(euros(r.amount_minor, r.currency)),
       cell(label("frequency", r.frequency)), cell(label("recurringStatus", r.status) + (r.last_failure ? ` (${r.last_failure})` : "")),
-      cell(r.next_charge_on || ""), cell(String(r.failures)))));
+      cell(label("collection", r.collection)), cell(r.next_attempt_on || r.next_charge_on || ""), cell(String(r.failures)))));
     await loadLeaderboard();
   } catch (e) { report("campaigns-error", e); }
 }
@@ -1675,22 +1722,41 @@ async function loadMyDonations() {
     const names = campaignsState.names || {};
     $("my-gifts").replaceChildren(...mine.gifts.map(g => row([g.paid_on, names[g.campaign_id] || g.campaign_id || "",
       euros(g.amount_minor - g.refunded_minor, g.currency), label("giftStatus", g.status)])));
+    // A failed charge is visible here (and reminded by email): the donor updates the card in one click.
+    $("my-recurring").replaceChildren(...mine.recurring.map(r => h("tr", {class: r.status === "failed" ? "error" : null},
+      cell(euros(r.amount_minor, r.currency)), cell(label("frequency", r.frequency)),
+      cell(label("recurringStatus", r.status) + (r.last_failure ? ` (${r.last_failure})` : "")),
+      cell(label("collection", r.collection)), cell(r.next_attempt_on || r.next_charge_on || ""),
+      h("td", {}, r.status === "failed" ? button("Mettre à jour ma carte · Update my card", async () => {
+        report("my-donations-error");
+        try {
+          const c = await api(`/api/v1/recurring-gifts/${encodeURIComponent(r.recurring_gift_id)}/payment-method`,
+            json("POST", {return_url: location.origin + "/console"}, once()));
+          showCheckoutLink(c.url);
+        } catch (e) { report("my-donations-error", e); }
+      }, {class: "recurring-update"}) : null))));
   } catch (e) { report("my-donations-error", e); }
 }
 $("give-online").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   report("my-donations-error");
   const f = new FormData(ev.target);
+  const frequency = f.get("frequency") || "once";
+  const body = {campaign_id: f.get("campaign_id"), amount_minor: Math.round(Number(f.get("amount")) * 100),
+    currency: "EUR", anonymous: f.get("anonymous") === "on", return_url: location.origin + "/console"};
   try {
-    const r = await api("/api/v1/gifts/checkout", json("POST", {campaign_id: f.get("campaign_id"),
-      amount_minor: Math.round(Number(f.get("amount")) * 100), currency: "EUR", anonymous: f.get("anonymous") === "on",
-      return_url: location.origin + "/console"}, once()));
-    if (!/^https?:\/\//.test(r.url)) throw new Error("unexpected checkout address");
-    const link = h("a", {id: "give-pay", rel: "noopener"}, "Payer · Pay");
-    link.href = r.url;  // the provider's hosted page (checked http/https above)
-    $("give-checkout").replaceChildren(link);
+    // Monthly or yearly: the first period is paid on the provider's page, which saves the card for the next ones.
+    const r = frequency === "once" ? await api("/api/v1/gifts/checkout", json("POST", body, once()))
+      : await api("/api/v1/recurring-gifts/checkout", json("POST", Object.assign(body, {frequency}), once()));
+    showCheckoutLink(r.url);
   } catch (e) { report("my-donations-error", e); }
 });
+function showCheckoutLink(url) {
+  if (!/^https?:\/\//.test(url)) throw new Error("unexpected checkout address");
+  const link = h("a", {id: "give-pay", rel: "noopener"}, "Payer · Pay");
+  link.href = url;  // the provider's hosted page (checked http/https above)
+  $("give-checkout").replaceChildren(link);
+}
 $("refresh-my-donations").addEventListener("click", loadMyDonations);
 // -- tax receipts (reçus fiscaux): an alumnus's own; staff: a donor's, void + reissue, register --
 const RECEIPT_STATUS = {issued: "émis · issued", voided: "annulé · voided"};

@@ -30,6 +30,7 @@ from notifications_service.service_layer.commands import (
     RecordMembership,
     SendGroupInvitation,
     SendHelpNudge,
+    SendRecurringGiftReminder,
     SendWelcome,
     UpdateContact,
 )
@@ -120,6 +121,39 @@ async def queue_help_nudge(cmd: SendHelpNudge, uow: NotificationsUnitOfWork, com
                     "respond_by": reminders.long_date(cmd.respond_by, locale)}), uow, composer, contact)
         await uow.commit()
     return queued.key if queued.email else None
+
+
+RECURRING_GIFT_FAILED = "recurring_gift_failed"
+MY_DONATIONS_PATH = "/console#my-donations-panel"  # where the donor updates the card (the console)
+
+
+def _euros(minor: int, currency: str, locale: str) -> str:
+    units, cents = divmod(minor, 100)
+    return f"{units},{cents:02d} {currency}" if locale == "fr" else f"{currency} {units}.{cents:02d}"
+
+
+async def queue_recurring_gift_reminder(cmd: SendRecurringGiftReminder, uow: NotificationsUnitOfWork,
+                                        composer: Composer) -> str | None:
+    """The donor's reminder of a failed charge (email and in-app), once per failed charge: the
+    delivery key names the gift, the period and the attempt, so a redelivered or replayed event
+    queues nothing new."""
+    # The key is the notification's id, its Message-ID and `notification_sent`'s id: an
+    # `Identifier` (letters, digits, `-`, `_`; at most 64): 4 + 36 + 8 + 2 + 3 dashes ≤ 64.
+    period = cmd.period.strftime("%Y%m%d") if cmd.period else "manual"
+    async with uow:
+        contact = await uow.contacts.get(cmd.tenant, cmd.member_id)
+        locale = str((contact or {}).get("locale") or "fr")
+        queued = await queue_message(Message(
+            tenant=cmd.tenant, member_id=cmd.member_id, kind=RECURRING_GIFT_FAILED, category=Category.FUNDRAISING,
+            marketing=False, cause=cmd.cause_event_id,
+            key=f"rgf-{cmd.recurring_gift_id}-{period}-{min(cmd.failures, 99)}",
+            values={"amount": _euros(cmd.amount_minor, cmd.currency, locale), "frequency": cmd.frequency,
+                    "reason": cmd.reason, "period": cmd.period.isoformat() if cmd.period else "",
+                    "next_attempt_on": cmd.next_attempt_on.isoformat() if cmd.next_attempt_on else "",
+                    "final": cmd.final, "automatic": cmd.automatic,
+                    "update_url": composer.link(MY_DONATIONS_PATH)}), uow, composer, contact)
+        await uow.commit()
+    return queued.key if queued else None
 
 
 async def update_contact(cmd: UpdateContact, uow: NotificationsUnitOfWork) -> None:

@@ -74,12 +74,12 @@ class Composer:
         self.renderer, self._brands, self.signer = renderer, brands, signer
         self._public_url, self.message_id_domain, self._clock = public_url.rstrip("/"), message_id_domain, clock
 
+    def link(self, path: str) -> str:
+        """An absolute link to the platform's public address (the console, a page)."""
+        return f"{self._public_url}{path}"
+
     def brand(self, tenant: str) -> Brand:
         return self._brands(tenant)
-
-    def link(self, path: str) -> str:
-        """An absolute link to the platform (the gateway's public address)."""
-        return f"{self._public_url}{path}"
 
     def unsubscribe_url(self, tenant: str, member_id: str, category: Category, locale: str) -> str:
         token = self.signer.issue(tenant, member_id, category.value, locale, self._clock())
