@@ -14,7 +14,15 @@ import icalendar
 import pytest
 
 from alumni_local.runner import Platform
-from alumni_local.seed_events import CAPACITY, EventsDemo, describe_events, seed_events_demo
+from alumni_local.seed_events import (
+    CAPACITY,
+    CLASS_OF_2016,
+    MOVED_TO,
+    EventsDemo,
+    _ascii,
+    describe_events,
+    seed_events_demo,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +37,7 @@ async def _seed(platform: Platform) -> EventsDemo:
 def test_the_events_demo(platform: Platform) -> None:
     demo = asyncio.run(_seed(platform))
     assert demo.problems == [] and demo.event_id is not None
+    assert demo.invited >= len(CLASS_OF_2016), "the class of 2016 is invited (computed once)"
     statuses = list(demo.statuses.values())
     assert statuses.count("attended") == 2 and statuses.count("cancelled") == 1
     assert statuses.count("registered") == CAPACITY - 3 and statuses[-1] in ("waitlisted", "promoted")
@@ -53,3 +62,14 @@ def test_the_events_demo(platform: Platform) -> None:
     assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Paris"]
     assert str(cal.walk("VEVENT")[0]["SUMMARY"]) == "Class of 2016: 10-year reunion"
     assert "Événements" in describe_events(demo, f"{gw}/console")
+    # The venue moved after the registrations: each registrant told once (notifications).
+    moved = [f"{_ascii(name.split()[0])}.reunion@example.org" for name, status in demo.statuses.items()
+             if status in ("registered", "attended", "promoted", "waitlisted")]
+    deadline = time.monotonic() + 60
+    while True:
+        mails = httpx.get(platform.mailbox_url, timeout=5).json()["messages"]
+        told = [m for m in mails if m["subject"].startswith("Changement") and "promo 2016" in m["subject"]]
+        if {to for m in told for to in m["to"]} >= set(moved):
+            break
+        assert time.monotonic() < deadline, told
+    assert len(told) == len(moved) and all(MOVED_TO in m["body"] for m in told)

@@ -19,7 +19,7 @@ from typing import TypeVar
 import httpx
 import pytest
 
-from alumni_local import seed_community, seed_events, seed_receipts
+from alumni_local import seed_community, seed_events, seed_mentoring, seed_outcomes, seed_receipts
 from alumni_local.http_retry import RetryTransport
 from alumni_local.seed_dues import DEMO_MEMBERS
 from alumni_local.seed_gifts import DONORS as GIFT_DONORS
@@ -31,9 +31,11 @@ BURST = 20
 # The dues demo's members (`alumni_local.seed_dues`) and the notifications demo's (bounces, an
 # English newsletter subscriber: `alumni_local.seed_notifications`).
 # ... and the fundraising demo's donors (`seed_gifts`).
-# ... and the events, receipts and community demos' members.
+# ... and the events, receipts, community, job alerts, mentoring and outcomes demos' members.
 DUES_DEMO = (len(DEMO_MEMBERS) + len(NOTIFICATIONS_DEMO) + len(GIFT_DONORS) + len(seed_events.CLASS_OF_2016)
-             + len(seed_receipts.DONORS) + len(seed_community.HELPERS) + len(seed_community.ASKERS))
+             + len(seed_receipts.DONORS) + len(seed_community.HELPERS) + len(seed_community.ASKERS)
+             + len(seed_mentoring.MENTORS) + len(seed_mentoring.MENTEES) + len(seed_outcomes.RESPONDENTS)
+             + 1)  # the job alerts demo's alumna (`alumni_local.seed_job_alerts`)
 T = TypeVar("T")
 
 
@@ -200,6 +202,13 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         while httpx.get(mailbox.group(1)).json()["count"] < 5:
             assert time.monotonic() < deadline, "the five welcome emails"
             time.sleep(0.2)
+
+        def lea_alerted() -> bool:  # the job alerts demo: an approved offer matched Léa's alert
+            return any(m["subject"] == "Offre d'emploi : Analyste marchés de capitaux — Banque Démo"
+                       for m in httpx.get(mailbox.group(1)).json()["messages"]
+                       if "lea.alerte.demo@example.org" in m["to"])
+
+        run.wait_for(lea_alerted, 60)
 
         # SIGKILL notifications during a burst of registrations: the platform stays up, the
         # runner restarts it, every write of the burst is there.

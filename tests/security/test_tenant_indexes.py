@@ -11,6 +11,7 @@ from fundraising_service.adapters.mongo_receipt_jobs import RECEIPT_JOB_INDEXES
 from fundraising_service.adapters.mongo_repository import INDEXES as FUNDRAISING
 from members_service.adapters.mongo_indexes import INDEXES as MEMBERS
 from members_service.adapters.mongo_indexes import OBSOLETE_INDEXES as MEMBERS_OBSOLETE
+from notifications_service.adapters.job_alerts_repository import INDEXES as JOB_ALERTS
 from notifications_service.adapters.mongo_repository import INDEXES as NOTIFICATIONS
 from notifications_service.adapters.newsletters import NEWSLETTER_INDEXES
 from notifications_service.adapters.partner_webhooks_repository import INDEXES as PARTNER_WEBHOOKS
@@ -24,6 +25,7 @@ from servicekit.segments import AUDIENCE_INDEXES
 CROSS_TENANT = {
     ("outbox", "outbox_due"): "relay claims",
     ("registrations", "registrations_holds"): "seat-hold sweep (events: lapsed offers, unpaid holds)",
+    ("invitation_batches", "invitation_batches_due"): "invitation sweep (events: unsent batches of large invitations)",
     ("outbox", "outbox_sent_ttl"): "TTL",
     ("inbox", "inbox_unique"): "inbox key (consumer, event id)",
     ("inbox", "inbox_ttl"): "TTL",
@@ -42,10 +44,11 @@ CROSS_TENANT = {
     ("newsletters", "newsletters_due"): "newsletter fan-out sweep (notifications)",
     ("partner_webhooks", "partner_webhooks_by_status"): "webhook dispatcher: every tenant's active subscriptions",
     ("partner_webhook_deliveries", "partner_deliveries_ttl"): "TTL",
+    ("staff_alerts", "staff_alerts_ttl"): "TTL",
 }
 ALL = [*COMMUNITY, *EVENTS, *EVENTS_DESK, *FUNDRAISING, *MEMBERS, *NOTIFICATIONS, *outbox_indexes(7),
        *inbox_indexes(), *idempotency_indexes(), *TOMBSTONE_INDEXES,
-       *NEWSLETTER_INDEXES, *AUDIENCE_INDEXES, *PARTNER_WEBHOOKS, *RECEIPT_JOB_INDEXES]
+       *NEWSLETTER_INDEXES, *AUDIENCE_INDEXES, *PARTNER_WEBHOOKS, *JOB_ALERTS, *RECEIPT_JOB_INDEXES]
 
 
 def test_indexes_start_with_the_tenant_but_the_cross_tenant_ones() -> None:

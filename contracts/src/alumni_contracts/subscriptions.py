@@ -9,22 +9,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from alumni_contracts import naming
+from alumni_contracts.community.v1 import HelpNudged, JobPosted
 from alumni_contracts.community.v1 import MemberDataErased as CommunityDataErased
 from alumni_contracts.envelope import EventData
 from alumni_contracts.events.desk_v1 import AttendeeCheckedIn
-from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.events.v1 import (
+    EventCancelled,
+    EventPublished,
+    EventScheduled,
+    EventUpdated,
+    InvitationAnswered,
+    MemberInvited,
     RegistrationCancelled,
     RegistrationConfirmed,
+    RegistrationPaymentRequested,
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
+from alumni_contracts.events.v1 import MemberDataErased as EventsDataErased
 from alumni_contracts.fundraising.v1 import (
     DonationReceived,
     DonationRefunded,
     DuesPaid,
     DuesPaymentFailed,
     DuesRefunded,
+    RecurringGiftFailed,
     TicketPaid,
     TicketPaymentFailed,
 )
@@ -105,6 +114,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("notifications", MemberProfileUpdated, "profile_updated_v2"),
     Subscription("notifications", MemberConsentChanged, "consent_changed"),
     Subscription("notifications", GroupMembershipChanged, "group_membership"),  # invitation emails
+    # A recurring gift's failed charge: the donor's reminder (issue 12 item 2).
+    Subscription("notifications", RecurringGiftFailed, "recurring_failed"),
     # GDPR erasure: every service holding member data erases it and confirms to members.
     Subscription("events", MemberErasureRequested, "erasure_requested"),
     Subscription("fundraising", MemberErasureRequested, "erasure_requested"),
@@ -116,6 +127,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # projection (`servicekit.segments`, the `audience` lane below); erasure like the others.
     Subscription("community", MemberErasureRequested, "erasure_requested"),
     Subscription("members", CommunityDataErased, "community_erased"),
+    # Mutual aid: a helper silent on an offer for the nudge delay is reminded (email + in-app).
+    Subscription("notifications", HelpNudged, "help_nudged"),
     # Dues: payments are inputs to members' membership rules (issue 10).
     Subscription("members", DuesPaid, "dues_paid"),
     Subscription("members", DuesPaymentFailed, "dues_failed"),
@@ -145,10 +158,24 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     *(Subscription("events", e, "fig_" + e.event_name.removeprefix("registration_").removeprefix("attendee_"),
                    lane="figures") for e in (RegistrationConfirmed, RegistrationWaitlisted, RegistrationPromoted,
                                              RegistrationCancelled, AttendeeCheckedIn)),
+    # Invitations (issue 11 items 3 and 7): one `member_invited` per invitee — notifications writes
+    # the invitation email, the figures count the invitee (invited → registered conversion) and the answers.
+    Subscription("notifications", MemberInvited, "member_invited"),
+    Subscription("events", MemberInvited, "fig_invited", lane="figures"),
+    Subscription("events", InvitationAnswered, "fig_answered", lane="figures"),
+    # Gatherings' messages (issue 11 items 1, 4, 5): notifications projects gatherings and their
+    # registrants, confirms seats (QR ticket, .ics), offers freed seats, tells of changes and cancellations.
+    *(Subscription("notifications", e, alias, lane="gatherings") for e, alias in (
+        (EventScheduled, "ev_scheduled"), (EventPublished, "ev_published"), (EventUpdated, "ev_updated"),
+        (EventCancelled, "ev_cancelled"), (RegistrationConfirmed, "reg_confirmed"),
+        (RegistrationPaymentRequested, "reg_pay_requested"), (RegistrationWaitlisted, "reg_waitlisted"),
+        (RegistrationPromoted, "reg_promoted"), (RegistrationCancelled, "reg_cancelled"))),
     # Email feedback (issue 13): a one-click unsubscribe is a consent withdrawal in the ledger;
     # an address that bounces for good sets the member's `email_bounced` flag.
     Subscription("members", UnsubscribeRequested, "unsubscribe"),
     Subscription("members", EmailAddressInvalidated, "email_invalidated"),
+    # Job alerts (issue 14 item 4): an approved offer is announced to the alumni whose alert matches.
+    Subscription("notifications", JobPosted, "job_posted"),
     # Audience projections (segments, `servicekit.segments`): each targeting service keeps its
     # own copy of who is in which cohort, city, group, membership state, with which consents.
     *(s for consumer in AUDIENCE_CONSUMERS for s in _audience(consumer)),

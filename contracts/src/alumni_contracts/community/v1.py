@@ -184,3 +184,109 @@ class BenefitRedeemed(EventData):
 
 
 ALL = (*ALL, BenefitPublished, BenefitRedeemed)
+
+
+# -- mentoring programs ------------------------------------------------------------------------
+
+class MentoringTopic(StrEnum):
+    FIRST_JOB = "first_job"
+    CAREER_CHANGE = "career_change"
+    INDUSTRY = "industry"
+    COMPANY = "company"
+    RELOCATION = "relocation"
+    ENTREPRENEURSHIP = "entrepreneurship"
+    LEADERSHIP = "leadership"
+    NETWORKING = "networking"
+    OTHER = "other"
+
+
+class MentorshipOutcome(StrEnum):
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"
+
+
+MENTORSHIP_ID = Field(description="Mentorship id (UUIDv7).", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b60"])
+PROGRAM_ID = Field(description="Mentoring program id (UUIDv7).", examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b61"])
+
+
+class MentorshipMatched(EventData):
+    """A mentor and a mentee of a program were paired (confirmed by a manager, or picked by the
+    mentee in a self-selected program): the relationship waits for the mentor's acceptance."""
+
+    service = "community"
+    event_name = "mentorship_matched"
+    version = 1
+
+    mentorship_id: Identifier = MENTORSHIP_ID
+    program_id: Identifier = PROGRAM_ID
+    mentor_id: Identifier = Field(description="Member who mentors.", examples=["01938f6e-0000-7000-8000-0000000000c1"])
+    mentee_id: Identifier = Field(description="Member who is mentored.",
+                                  examples=["01938f6e-0000-7000-8000-0000000000c2"])
+    matched_by: str = Field(description="`manager` (manager-confirmed program) or `mentee` (self-selected).",
+                            examples=["manager"], pattern="^(manager|mentee)$")
+    score: float = Field(description="Compatibility score of the pair when matched.", examples=[9.5], ge=0)
+    shared_topics: list[MentoringTopic] = Field(description="Topics both sides listed.", examples=[["first_job"]])
+    matched_at: AwareDatetime = Field(description="When (UTC).")
+
+
+class MentorshipClosed(EventData):
+    """A mentorship ended: `completed` (from active) or `abandoned` (declined by the mentor,
+    or given up by either side). The closing survey's answers stay in community."""
+
+    service = "community"
+    event_name = "mentorship_closed"
+    version = 1
+
+    mentorship_id: Identifier = MENTORSHIP_ID
+    program_id: Identifier = PROGRAM_ID
+    mentor_id: Identifier = Field(description="Member who mentored.", examples=["01938f6e-0000-7000-8000-0000000000c1"])
+    mentee_id: Identifier = Field(description="Member who was mentored.",
+                                  examples=["01938f6e-0000-7000-8000-0000000000c2"])
+    outcome: MentorshipOutcome = Field(description="How it ended.", examples=["completed"])
+    check_ins: int = Field(description="Check-ins recorded during the relationship.", examples=[4], ge=0)
+    closed_at: AwareDatetime = Field(description="When (UTC).")
+
+
+ALL = (*ALL, MentorshipMatched, MentorshipClosed)
+# -- career outcomes (rankings) ----------------------------------------------------------------
+
+class OutcomeSurveyAnswered(EventData):
+    """An alumnus answered an outcomes survey (once). The answer itself — situation, contract,
+    sector, country, salary band — stays in community: partners subscribed to the tenant's events
+    must not learn a named person's salary or job search; consumers only need to know who answered
+    (to stop reminding them) and in which cohort (a live response rate)."""
+
+    service = "community"
+    event_name = "outcome_survey_answered"
+    version = 1
+
+    survey_id: Identifier = Field(description="Outcomes survey id (UUIDv7).",
+                                  examples=["01938f6e-7f6a-7c3e-9d2b-2a7f1c0e4b60"])
+    member_id: Identifier = Field(description="Member who answered.", examples=["01938f6e-0000-7000-8000-0000000000a1"])
+    program: str = Field(description="Program of the cohort they answered for.", examples=["MSc Finance"],
+                         max_length=120)
+    cohort_year: int = Field(description="Graduation year of that cohort.", examples=[2025], ge=1900, le=2100)
+    channel: str = Field(description="`link` (signed link, no login) or `api` (logged in).", examples=["link"],
+                         pattern="^(link|api)$")
+    answered_at: AwareDatetime = Field(description="When (UTC).")
+
+
+class HelpNudged(EventData):
+    """A helper left an offered request unanswered for the nudge delay (7 days by default):
+    remind them (email, in-app). Without an answer by `respond_by` the request goes to the next
+    helpers (a new `help_offered`)."""
+
+    service = "community"
+    event_name = "help_nudged"
+    version = 1
+
+    request_id: Identifier = REQUEST_ID
+    helper_id: Identifier = Field(description="Member reminded.", examples=["01938f6e-0000-7000-8000-0000000000b1"])
+    topic: HelpTopic = Field(description="What the help is about.", examples=["career_change"])
+    round: int = Field(description="Routing round of the offer.", examples=[1], ge=1)
+    offered_at: AwareDatetime = Field(description="When the request was offered to them (UTC).")
+    respond_by: AwareDatetime = Field(description="After this (UTC), the request is re-routed.")
+    nudged_at: AwareDatetime = Field(description="When (UTC).")
+
+
+ALL = (*ALL, OutcomeSurveyAnswered, HelpNudged)

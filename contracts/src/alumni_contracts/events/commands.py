@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, HttpUrl, StringConstraints, model_validator
+from pydantic import Field, HttpUrl, SerializerFunctionWrapHandler, StringConstraints, model_serializer, model_validator
 
 from alumni_contracts._requests import Request, Result
 from alumni_contracts.common import CurrencyCode, Identifier, Timestamp
@@ -30,6 +30,7 @@ GET_REGISTRATION = "get_registration"
 MY_REGISTRATIONS = "my_registrations"
 EVENT_REGISTRATIONS = "event_registrations"
 ISSUE_INVITATIONS = "issue_invitations"
+PREVIEW_INVITATIONS = "preview_invitations"
 
 Title = Annotated[str, PersonText(max_length=200)]
 LongText = Annotated[str, PersonText(max_length=5000, min_length=0, multiline=True)]
@@ -142,6 +143,15 @@ class UpdateEvent(Request):
     cancellation_policy: LongText | None = None
     capacity: int | None = Field(None, ge=1, le=100_000)
 
+    @model_serializer(mode="wrap")
+    def _only_the_fields_sent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """On the wire (gateway → events) only the fields the caller set: an absent field keeps its
+        value, a field sent as null clears it. Serialising every field would turn each absent one
+        into a null that the service reads as "clear it" (a PATCH of the description once wiped
+        the venue and the timezone)."""
+        data: dict[str, Any] = handler(self)
+        return {k: v for k, v in data.items() if k in self.model_fields_set}
+
 
 class SetTicketTypes(Request):
     event_id: Identifier
@@ -232,6 +242,13 @@ class InvitationsResult(Result):
     segment: dict[str, Any]
 
 
+class InvitationsPreview(Result):
+    event_id: str
+    count: int = Field(description="Members of the segment on the events service's projection who would be invited "
+                                   "now (those without a registration to this event).", ge=0)
+    matching: int = Field(description="Members of the segment (with or without a registration).", ge=0)
+
+
 class MyRegistrations(Request):
     pass
 
@@ -239,7 +256,9 @@ class MyRegistrations(Request):
 class EventRegistrations(Request):
     event_id: Identifier
     status: RegistrationStatus | None = None
-    limit: int = Field(500, ge=1, le=1000, description="At most 1,000 (one NATS reply stays under 1 MB).")
+    limit: int = Field(500, ge=1, le=1000, description="Rows per page, at most 1,000 (one NATS reply stays under 1 MB).")
+    after: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=r"^[A-Za-z0-9_-]+$")] | None = Field(
+        None, description="The `next_cursor` of the previous page (absent: the first page).")
 
 
 class RegistrationOut(Result):
@@ -267,3 +286,5 @@ class RegistrationOut(Result):
 
 class RegistrationList(Result):
     items: list[RegistrationOut]
+    next_cursor: str | None = Field(None, description="Pass as `after` for the next page; absent on the last page "
+                                                      "(paged lists only).")

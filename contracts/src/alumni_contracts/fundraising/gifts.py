@@ -33,6 +33,9 @@ CAMPAIGN_LEADERBOARD = "campaign_leaderboard"
 GIVING_REPORT = "giving_report"
 MY_DONATIONS = "my_donations"
 REBUILD_PROGRESS = "rebuild_campaign_progress"
+START_RECURRING_GIFT_ONLINE = "start_recurring_gift_online"
+UPDATE_RECURRING_PAYMENT_METHOD = "update_recurring_payment_method"
+CHARGE_DUE_RECURRING_GIFTS = "charge_due_recurring_gifts"
 
 MAX_GIFT_MINOR_UNITS = 100_000_000
 MAX_GOAL_MINOR_UNITS = 100_000_000_000
@@ -321,6 +324,51 @@ class StartRecurringGift(Request):
     donor: DonorIn = Field(default_factory=DonorIn)
 
 
+class StartRecurringGiftOnline(Request):
+    """A recurring gift collected automatically: the first period is paid through the hosted
+    checkout, which saves the card; the next periods are charged on their day."""
+
+    campaign_id: Identifier | None = None
+    member_id: Identifier | None = Field(None, description="Alumni: themselves.")
+    fund_id: Slug | None = None
+    amount_minor: GiftAmount
+    currency: CurrencyCode = Field(examples=["EUR"])
+    frequency: GiftFrequency
+    anonymous: bool = False
+    receipt: ReceiptChoice = ReceiptChoice.YEARLY_SUMMARY
+    donor: DonorIn = Field(default_factory=DonorIn)
+    return_url: HttpUrl | None = None
+
+
+class RecurringCheckout(Result):
+    recurring_gift_id: Identifier = Field(description="The recurring gift's id (once paid, for a new one).")
+    checkout_id: Identifier
+    provider: str
+    url: str
+    expires_at: AwareDatetime
+
+
+class PaymentMethodIn(Request):
+    return_url: HttpUrl | None = None
+
+
+class UpdateRecurringPaymentMethod(PaymentMethodIn):
+    recurring_gift_id: Identifier
+
+
+class ChargeDueIn(Request):
+    as_of: date | None = Field(None, description="Charge what is due on this day (default: today). A day in the "
+                                                 "future only where the test clock is on (development, tests).")
+
+
+class ChargeRunView(Result):
+    as_of: date
+    due: int = Field(description="Gifts found due.")
+    charged: int
+    failed: int = Field(description="Declined: `failed`, retried on the dunning schedule, the donor reminded.")
+    skipped: int = Field(description="Not charged now (claimed by another scheduler, provider unreachable…).")
+
+
 class RecurringChargeOutcome(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
@@ -375,6 +423,12 @@ class RecurringGiftView(Result):
     failures: int
     last_failure: str | None = None
     started_at: AwareDatetime
+    collection: str = Field("manual", description="`manual` (the office records charges), `scheduled` (charged "
+                                                  "automatically on `next_charge_on`), `retrying` (a charge failed: "
+                                                  "tried again on `next_attempt_on`) or `stopped` (every retry "
+                                                  "failed: update the payment method).")
+    next_attempt_on: date | None = None
+    provider: str | None = None
 
 
 class RecurringGiftList(Result):

@@ -254,6 +254,16 @@ class RecurringGiftFailed(_RecurringGiftEvent):
     reason: str = Field(description="The provider's reason, for people.", examples=["card_declined"],
                         max_length=200)
     failures: int = Field(ge=1, description="Consecutive failed charges.", examples=[1])
+    automatic: bool = Field(False, description="Collected automatically through the donor's saved payment method "
+                                               "(else charges are recorded by the office).")
+    period: date | None = Field(None, description="Automatic collection: the due date of the period whose "
+                                                  "charge failed.", examples=["2026-02-28"])
+    attempt: int | None = Field(None, ge=1, description="Automatic collection: the attempt on that period "
+                                                       "(1, then the retries).", examples=[1])
+    next_attempt_on: date | None = Field(None, description="Automatic collection: the day of the next retry; "
+                                                           "null when none is left.", examples=["2026-03-03"])
+    final: bool = Field(False, description="No retry is left: collection stopped until the donor updates the "
+                                           "payment method (never a silent stop).")
 
 
 class RecurringGiftCancelled(_RecurringGiftEvent):

@@ -17,6 +17,7 @@ MARK_NOTIFICATIONS_READ = "mark_notifications_read"
 GET_MY_PREFERENCES = "get_my_preferences"
 SET_MY_PREFERENCES = "set_my_preferences"
 CHECK_UNSUBSCRIBE = "check_unsubscribe"
+CHECK_RSVP_LINK = "check_rsvp_link"
 UNSUBSCRIBE = "unsubscribe"
 RECEIVE_BOUNCE_WEBHOOK = "receive_bounce_webhook"
 GET_CONTACTABILITY = "get_contactability"
@@ -102,6 +103,19 @@ class UnsubscribeInfo(Result):
     category: NotificationCategory
     locale: Literal["fr", "en"]
     already: bool = Field(description="This category's email is already off.")
+
+
+class CheckRsvpLink(Request):
+    """An invitation email's one-click RSVP link: who may answer which gathering."""
+
+    token: UnsubscribeToken = Field(min_length=10, max_length=1000, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class RsvpLinkInfo(Result):
+    event_id: str = Field(description="The gathering the invitation is for.")
+    member_id: str = Field(description="The invitee: the link answers for them only.")
+    locale: Literal["fr", "en"]
+    expires_at: AwareDatetime = Field(description="The link stops working then (the gathering's start).")
 
 
 class Unsubscribe(Request):

@@ -75,6 +75,7 @@ class Checkout:
         self.methods = [m for m in params.get("methods", "card").split(",") if m in METHODS] or ["card"]
         self.expires_at = int(params.get("expires_at", "0"))
         self.return_url = params.get("return_url", "")
+        self.save = params.get("save", "") == "1"  # a recurring gift: the card is kept for the next periods
         if not (SESSION_ID.match(session_id) and TENANT.match(self.tenant) and TOKEN.match(self.checkout_id)
                 and CURRENCY.match(self.currency) and 0 < self.amount_minor <= 100_000_000):
             raise ValueError("not a checkout of the local provider")
@@ -96,7 +97,7 @@ class Checkout:
         return urlencode({"tenant": self.tenant, "checkout_id": self.checkout_id, "amount_minor": self.amount_minor,
                           "currency": self.currency, "description": self.description,
                           "methods": ",".join(self.methods), "expires_at": self.expires_at,
-                          "return_url": self.return_url, "sig": self.signature})
+                          "return_url": self.return_url, "save": "1" if self.save else "", "sig": self.signature})
 
     @property
     def amount(self) -> str:
@@ -132,7 +133,16 @@ def checkout_html(c: Checkout) -> str:
                                   ("amount_minor", str(c.amount_minor)), ("currency", c.currency),
                                   ("description", c.description), ("methods", ",".join(c.methods)),
                                   ("expires_at", str(c.expires_at)), ("return_url", c.return_url),
-                                  ("sig", c.signature)))
+                                  ("save", "1" if c.save else ""), ("sig", c.signature)))
+    # A recurring gift saves the card for the next periods; the local "test cards" say how those
+    # later off-session charges will go (like Stripe's test cards).
+    pay = ('<button class="pay" name="outcome" value="pay">Payer / Pay</button>' if not c.save else
+           '<p><small>Carte enregistrée pour les prochaines échéances / Card saved for the next periods</small></p>'
+           '<button class="pay" name="outcome" value="pay">Payer et enregistrer / Pay and save</button>'
+           '<button class="pay" name="outcome" value="pay_flaky">Payer — échéances refusées une fois / '
+           'Pay — each period declined once</button>'
+           '<button class="pay" name="outcome" value="pay_declined">Payer — échéances refusées / '
+           'Pay — later periods declined</button>')
     return (f'<p class="dev">Fournisseur de paiement local (développement) — aucun argent réel. '
             f'<br>Local payment provider (development) — no real money.</p>'
             f'<div class="card"><h1>Paiement / Payment</h1><p>{e(c.description[:200])}</p>'
@@ -140,7 +150,7 @@ def checkout_html(c: Checkout) -> str:
             f'<p class="expiry"><small>Valable jusqu\'au {e(c.expiry("fr"))} (heure de Paris) / '
             f'Valid until {e(c.expiry("en"))} (Paris time)</small></p>'
             f'<form method="post" action="/checkout/{e(c.session_id)}">{hidden}'
-            f'<button class="pay" name="outcome" value="pay">Payer / Pay</button>'
+            f'{pay}'
             f'<button class="fail" name="outcome" value="fail">Échec / Fail</button></form>'
             f"<p><small>Référence / Reference: {e(c.checkout_id)}</small></p></div>")
 
@@ -236,11 +246,13 @@ def checkout_app(gateway_url: str, secret: str, transport: httpx.AsyncBaseTransp
             return not_found()
         if checkout.expired(clock()):  # the page was left open past the expiry: nothing is sent
             return expired(checkout)
-        paid = form.get("outcome") == "pay"
+        outcome = form.get("outcome", "")
+        paid = outcome.startswith("pay")
+        mandate = {"pay": "ok", "pay_flaky": "flaky", "pay_declined": "declined"}.get(outcome) if checkout.save else None
         now = int(clock())
         body = local_event(session_id=checkout.session_id, checkout_id=checkout.checkout_id, tenant=checkout.tenant,
                            amount_minor=checkout.amount_minor, currency=checkout.currency, methods=checkout.methods,
-                           paid=paid, created=now, reason=None if paid else "card_declined")
+                           paid=paid, created=now, reason=None if paid else "card_declined", mandate=mandate)
         # The project's retry policy, like every client it ships: a 429 of the webhook route's
         # rate limit is retried after its Retry-After (the event id makes a replay harmless).
         async with httpx.AsyncClient(timeout=10, transport=AsyncRetryTransport(transport)) as client:

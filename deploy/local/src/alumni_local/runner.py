@@ -7,6 +7,7 @@ ports, a temporary directory) so that the tests exercise exactly what developers
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import secrets
@@ -28,7 +29,7 @@ from servicekit.devservers import (
     ServerProcess,
     die_with_parent,
     ensure_port_free,
-    free_port,
+    free_ports,
     start_nats,
     start_secantus,
     wait_for_port,
@@ -62,8 +63,9 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(nats=free_port(), mongo=free_port(), gateway=free_port(), smtp=free_port(),
-                   mailbox=free_port(), checkout=free_port(), services={s: free_port() for s in SERVICES})
+        nats, mongo, gateway, smtp, mailbox, checkout, *services = free_ports(6 + len(SERVICES))
+        return cls(nats=nats, mongo=mongo, gateway=gateway, smtp=smtp, mailbox=mailbox, checkout=checkout,
+                   services=dict(zip(SERVICES, services, strict=True)))
 
 
 @dataclass
@@ -109,6 +111,17 @@ class Platform:
     def email_secret(self, name: str) -> str:
         """notifications' `unsubscribe` (link tokens) and `bounces` (the email provider's webhook) keys."""
         return self._local_secret(self.data_dir / "notifications" / f"{name}-secret", f"{name}_local_")
+
+    def webhook_secret_keys(self) -> str:
+        """notifications' key encrypting partner webhook signing secrets at rest: JSON {key id: base64 key},
+        generated on first use under the data directory (0600), never committed, reused after."""
+        path = self.data_dir / "notifications" / "webhook-secret-keys.json"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(json.dumps({"local-1": base64.b64encode(secrets.token_bytes(32)).decode()}) + "\n")
+        return path.read_text().strip()
 
     @staticmethod
     def _local_secret(path: Path, prefix: str) -> str:
@@ -195,12 +208,21 @@ class Platform:
             env.update({"NOTIFICATIONS_SMTP_PORT": str(self.ports.smtp), "NOTIFICATIONS_PUBLIC_URL": self.gateway_url,
                         "NOTIFICATIONS_UNSUBSCRIBE_SECRET": self.email_secret("unsubscribe"),
                         "NOTIFICATIONS_BOUNCE_WEBHOOK_SECRET": self.email_secret("bounces"),
+                        "NOTIFICATIONS_WEBHOOK_SECRET_KEYS": self.webhook_secret_keys(),
+                        # the demo office, emailed when a partner webhook is disabled after a dead letter
+                        "NOTIFICATIONS_TENANT_MANAGERS": json.dumps(
+                            {t: [{"email": f"office@{t}.example.org", "locale": "fr"}] for t in self.tenants}),
                         # local only: partner webhooks may target a receiver on loopback
                         "NOTIFICATIONS_PARTNER_WEBHOOKS_ALLOW_LOOPBACK": "true"})
+        if name in ("events", "notifications"):  # events seals ticket codes, notifications opens them (QR in email)
+            env[f"{prefix}TICKET_SEAL_SECRETS"] = self._local_secret(self.data_dir / "ticket-seal-secret",
+                                                                    "ticket_seal_local_")
         if name == "fundraising":  # online payments through the local provider's page
             env.update({"FUNDRAISING_LOCAL_CHECKOUT_URL": self.checkout_url,
                         "FUNDRAISING_LOCAL_WEBHOOK_SECRET": self.webhook_secret(),
-                        "FUNDRAISING_PAYMENT_RETURN_URL": f"{self.gateway_url}/console/"})
+                        "FUNDRAISING_PAYMENT_RETURN_URL": f"{self.gateway_url}/console/",
+                        # local only: a manager may run the recurring charges of a later day (demo, tests)
+                        "FUNDRAISING_TEST_CLOCK": "true"})
         env.update(self.extra_env)
         return env
 

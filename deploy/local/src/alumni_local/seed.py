@@ -21,8 +21,11 @@ from alumni_local.seed_community import seed_community
 from alumni_local.seed_dues import DuesDemo, seed_dues
 from alumni_local.seed_events import EventsDemo, seed_events_demo
 from alumni_local.seed_gifts import seed_gifts
+from alumni_local.seed_job_alerts import seed_job_alerts
 from alumni_local.seed_kpis import NEW_GRADUATES, seed_dues_kpi_demo
+from alumni_local.seed_mentoring import seed_mentoring
 from alumni_local.seed_notifications import seed_notifications
+from alumni_local.seed_outcomes import seed_outcomes
 from alumni_local.seed_receipts import seed_legal_entities, seed_receipts
 
 SEED_SUBJECT = "local-seed"
@@ -142,6 +145,15 @@ async def seed(gateway_url: str, token: str, count: int, concurrency: int = 8,
         # Community (issue 14): helpers, help requests, one accepted and reported.
         for problem in await seed_community(client, gateway_url, alumnus_token, partner_token):
             print(f"seed community: {problem}", file=sys.stderr)
+        # Job alerts (issue 14 item 4): an approved offer alerts Léa Alerte, whose alert matches.
+        for problem in await seed_job_alerts(client, gateway_url, alumnus_token, partner_token):
+            print(f"seed job alerts: {problem}", file=sys.stderr)
+        # Mentoring (issue 14): "Premier emploi 2027" with pairs matched, one self-selected program.
+        for problem in await seed_mentoring(client, gateway_url, alumnus_token):
+            print(f"seed mentoring: {problem}", file=sys.stderr)
+        # Career outcomes (issue 14): the class of 2025's survey, one group shown, one suppressed.
+        for problem in await seed_outcomes(client, gateway_url):
+            print(f"seed outcomes: {problem}", file=sys.stderr)
     return done, failed
 
 

@@ -1,7 +1,8 @@
 """Fundraising demo data for `make run` (issue 12's "Done when"), through the gateway like a
 real client: a giving-day campaign for the school's foundation, and demo alumni who give
 manually (cheque, transfer), online through the local provider's page, monthly (one charge
-paid, one failed: visible and reminded), by pledge, and as a company (*mécénat*) matching an
+paid, one failed: visible and reminded; and one charged automatically — its first period paid
+on the provider's page, which saved the card for the next ones), by pledge, and as a company (*mécénat*) matching an
 employee's gift. Idempotency keys are fixed and the campaign is found by name: a second
 `make run` adds nothing.
 """
@@ -75,14 +76,28 @@ async def _pay_online(client: httpx.AsyncClient, member_id: str, campaign_id: st
         "campaign_id": campaign_id, "member_id": member_id, "amount_minor": 75_00, "currency": "EUR",
         "fund_id": "bourses", "appeal_id": "journee-du-don", "name_publicly": True,
         "donor": {"address": ADDRESS}}, wait_member=True)
+    await _click(checkout["url"], "pay")
+
+
+async def _monthly_online(client: httpx.AsyncClient, member_id: str, campaign_id: str) -> None:
+    """A monthly gift charged automatically: the first period paid on the local page, the card saved."""
+    checkout = await _call(client, "POST", "/api/v1/recurring-gifts/checkout", "demo-seed-gifts-monthly-online", {
+        "campaign_id": campaign_id, "member_id": member_id, "amount_minor": 25_00, "currency": "EUR",
+        "fund_id": "bourses", "frequency": "monthly", "receipt": "yearly_summary",
+        "donor": {"address": ADDRESS}}, wait_member=True)
+    await _click(checkout["url"], "pay")
+
+
+async def _click(url: str, outcome: str) -> None:
+    """Click `outcome` on the local provider's hosted page, as the payer's browser would."""
     async with httpx.AsyncClient(timeout=30) as web:
-        page = await web.get(checkout["url"])
+        page = await web.get(url)
         action = re.search(r'action="([^"]+)"', page.text)
         if page.status_code != 200 or action is None:
             return  # paid by an earlier run (the page of a settled checkout has no form)
         form = {unescape(k): unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', page.text)}
-        base = checkout["url"].split("/checkout/")[0]
-        await web.post(f"{base}{unescape(action.group(1))}", data={**form, "outcome": "pay"})
+        base = url.split("/checkout/")[0]
+        await web.post(f"{base}{unescape(action.group(1))}", data={**form, "outcome": outcome})
 
 
 async def seed_gifts(client: httpx.AsyncClient, today: date | None = None) -> GiftsDemo:
@@ -126,6 +141,7 @@ async def seed_gifts(client: httpx.AsyncClient, today: date | None = None) -> Gi
             **gift, "member_id": m["david"], "amount_minor": 100_00, "method": "cheque", "reference": "CHQ-PROMESSE-1",
             "pledge_id": pledge["pledge_id"]})
         await _pay_online(client, m["chloe"], cid)
+        await _monthly_online(client, m["chloe"], cid)
         # A second monthly donor whose charge failed: the console lists them as `failed` (reminded).
         failing = await _call(client, "POST", "/api/v1/recurring-gifts", "demo-seed-gifts-monthly-failing", {
             "campaign_id": cid, "member_id": m["david"], "amount_minor": 10_00, "currency": "EUR",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -62,6 +63,13 @@ class Mailbox:
             "list_unsubscribe": str(parsed.get("List-Unsubscribe", "")),
             "list_unsubscribe_post": str(parsed.get("List-Unsubscribe-Post", "")),
             "duplicate": bool(message_id) and message_id in self._ids,
+            # Files (a ticket's inline QR code, an .ics): small ones kept whole, base64.
+            "attachments": [{"filename": part.get_filename() or "", "content_type": part.get_content_type(),
+                             "content_id": str(part.get("Content-ID", "")).strip("<>"),
+                             "disposition": part.get_content_disposition() or "",
+                             "data": base64.b64encode(raw).decode() if len(raw) <= 65536 else ""}
+                            for part in parsed.walk()
+                            if part.get_filename() and isinstance(raw := part.get_payload(decode=True), bytes)],
         }
         self._remember(record)
         if self._store is not None:

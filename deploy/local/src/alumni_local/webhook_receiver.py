@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -71,7 +72,15 @@ def serve(port: int, secret: str | None, fail: int = 0, host: str = "127.0.0.1",
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: object, client_address: object) -> None:
+            # A sender that dies mid-connection (notifications SIGKILLed, the platform stopping)
+            # resets its keep-alive socket: not the receiver's error, no traceback for it.
+            if isinstance(sys.exc_info()[1], ConnectionError):
+                return
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+    server = Server((host, port), Handler)
     server.secret = secret  # type: ignore[attr-defined]
     threading.Thread(target=server.serve_forever, daemon=True, name="webhook-receiver").start()
     return server

@@ -96,6 +96,9 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
            "job-offer expiry sweep over every tenant: finds due (tenant, id) pairs, each then handled by tenant and id"),
     _allow("help_requests", "find", "community_service.adapters.mongo_repository.MongoHelpRequestRepository.due",
            "help-request scheduler over every tenant: finds due (tenant, id) pairs, each then handled by tenant and id"),
+    _allow("recurring_gifts", "find", "fundraising_service.adapters.gift_repository.MongoRecurringGiftRepository.due",
+           "recurring-gift charge scheduler over every tenant: finds due (tenant, id) pairs, each then claimed and "
+           "charged by tenant and id"),
     _allow("dues_memberships", "find", "members_service.adapters.mongo_dues_memberships.MongoDuesMembershipRepository.due",
            "membership scheduler over every tenant: finds due (tenant, id) pairs, each then handled by tenant and id"),
     _allow("newsletters", "find", "notifications_service.adapters.newsletters.due_newsletters",
@@ -106,6 +109,9 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
     _allow("partner_webhooks", "find", "notifications_service.adapters.partner_webhooks_repository.MongoDeliveryLog.active",
            "the partner webhook dispatcher runs one consumer per active subscription of every tenant (each "
            "delivery then reads and writes by tenant and id)"),
+    _allow("partner_webhooks", "find", "notifications_service.adapters.partner_webhooks_repository.reseal_all",
+           "the operator's re-key command re-encrypts every tenant's signing secrets (each row is then rewritten "
+           "by tenant, id and version)"),
     _allow("members", "distinct", "members_service.adapters.mongo_name_order_sketch.NameOrderSketches.refresh_due",
            "which tenants exist, to rebuild each tenant's directory sketch (the rebuild reads by tenant)"),
     _allow("directory_sketches", "find", "members_service.adapters.mongo_name_order_sketch.NameOrderSketches.refresh_due",
@@ -114,6 +120,8 @@ ALLOW_LIST: tuple[CrossTenant, ...] = (
            "start-up migration of the search keys of every tenant's members (each update names its tenant)"),
     _allow("schema_versions", "find update", "members_service.adapters.mongo_search_keys.rekey_members",
            "the service's own migration markers: no tenant data"),
+    _allow("invitation_batches", "find", "events_service.adapters.mongo_repository.MongoInvitationBatches.pending",
+           "invitation sweep over every tenant: unsent batches by due date, each then sent and marked by tenant and id"),
     _allow("registrations", "find", "events_service.adapters.mongo_repository.MongoRegistrationRepository.expired_holds",
            "seat-hold sweep over every tenant: lapsed offers and unpaid holds, each then released by tenant and id"),
     _allow("events", "find", "events_service.adapters.mongo_repository.MongoSeatLedger.stale_claims",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
+import nats.errors
 import pytest
 from pydantic import BaseModel, ConfigDict
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -259,6 +261,17 @@ class Nothing(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+async def request_once_served(nats_client: Any, subject: str) -> Any:
+    """`broker.start()` returns once its SUB is sent, not once the server registered it: on a
+    loaded machine a request right after may find no responder yet."""
+    for _ in range(100):
+        try:
+            return await nats_client.request(subject, b"{}", timeout=10, headers=headers())
+        except nats.errors.NoRespondersError:
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"nobody serves {subject}")
+
+
 @pytest.mark.parametrize("concurrency", [1, 8])
 async def test_requests_of_one_subject_are_served_concurrently(nats_url: str, nats_client: Any, db: Any,
                                                                concurrency: int) -> None:
@@ -268,12 +281,17 @@ async def test_requests_of_one_subject_are_served_concurrently(nats_url: str, na
     from servicekit.rpc import attach_request_handlers
 
     running, most = 0, 0
+    all_in = asyncio.Event()  # released once the 8 requests run together (a loaded machine may
+    # deliver them over more than a fixed sleep: waiting on the condition keeps the test exact)
 
     async def slow(_: Nothing, __: Principal) -> Nothing:
         nonlocal running, most
         running += 1
         most = max(most, running)
-        await asyncio.sleep(0.2)
+        if running == 8:
+            all_in.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(all_in.wait(), 0.2 if concurrency == 1 else 8)
         running -= 1
         return Nothing()
 
@@ -283,8 +301,7 @@ async def test_requests_of_one_subject_are_served_concurrently(nats_url: str, na
                             queue="test-rpc", concurrency=concurrency)
     await broker.start()
     try:
-        replies = await asyncio.gather(*(nats_client.request(subject, b"{}", timeout=10, headers=headers())
-                                         for _ in range(8)))
+        replies = await asyncio.gather(*(request_once_served(nats_client, subject) for _ in range(8)))
     finally:
         await broker.stop()
     assert all(b'"ok":true' in r.data for r in replies)

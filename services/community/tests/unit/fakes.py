@@ -13,6 +13,9 @@ from community_service.domain.jobs import JobOffer, JobStatus
 from community_service.service_layer.contract_mapping import to_contract
 from servicekit.testing.fakes import FakeUnitOfWork
 
+from .fakes_outcomes import FakeOutcomeAnswers, FakeOutcomePanel, FakeOutcomeSurveys
+from .mentoring_fakes import FakeMentorships, FakeParticipants, FakePrograms
+
 
 @dataclass(frozen=True)
 class ProjectMember:
@@ -64,6 +67,12 @@ class FakeCommunityUnitOfWork(FakeUnitOfWork):
         self.redemption_keys: set[tuple[str, str, str]] = set()
         self.memberships = _Memberships(self)
         self.benefits = _Benefits(self)
+        self.programs = FakePrograms(self)
+        self.participants = FakeParticipants()
+        self.mentorships = FakeMentorships(self)
+        self.outcome_surveys = FakeOutcomeSurveys(self)
+        self.outcome_answers = FakeOutcomeAnswers(self)
+        self.outcome_panel = FakeOutcomePanel(self)
 
 
 class _Members:

@@ -170,22 +170,58 @@ async def test_a_decline_reroutes_to_the_next_helper_and_all_declining_closes_it
     assert last.status is cc.HelpStatus.DECLINED
 
 
-async def test_scheduler_nudges_reroutes_after_the_delay_then_expires() -> None:
-    routing = Routing(helpers_per_round=1, max_rounds=2, nudge_after=timedelta(days=7))
+async def test_scheduler_nudges_the_silent_helper_then_reroutes_then_expires() -> None:
+    routing = Routing(helpers_per_round=1, max_rounds=2, nudge_after=timedelta(days=7),
+                      reroute_after_nudge=timedelta(days=3))
     w = World(routing)
     await w.member("asker")
     for h in ("h1", "h2", "h3"):
         await w.helper(h)
     out = await w.ask("asker")
     created = out.created_at
-    assert await helping.advance_help_requests(lambda: w.uow, routing, clock=lambda: created + timedelta(days=6)) == 0
-    moved = await helping.advance_help_requests(lambda: w.uow, routing, clock=lambda: created + timedelta(days=7, hours=1))
-    assert moved == 1
+
+    async def sweep(after: timedelta) -> int:
+        return await helping.advance_help_requests(lambda: w.uow, routing, clock=lambda: created + after)
+
+    assert await sweep(timedelta(days=6)) == 0
     r = w.uow.request_rows[("demo", out.request_id)]
+    silent = r.offers[0].helper_id
+    # day 7: the silent helper is nudged first — the request stays theirs
+    assert await sweep(timedelta(days=7, hours=1)) == 1
+    [nudge] = w.published(v1.HelpNudged)
+    assert (nudge.helper_id, nudge.round) == (silent, 1)
+    assert nudge.respond_by == created + timedelta(days=10, hours=1)
+    assert r.round == 1 and [o.status.value for o in r.offers] == ["pending"]
+    assert r.next_check_at == created + timedelta(days=10)
+    assert await sweep(timedelta(days=8)) == 0, "nudged once, not at every sweep"
+    assert len(w.published(v1.HelpNudged)) == 1
+    # day 10: still silent after the nudge → re-routed to the next helper
+    assert await sweep(timedelta(days=10, hours=1)) == 1
     assert r.round == 2 and [o.status.value for o in r.offers] == ["expired", "pending"]
     assert [e.round for e in w.published(v1.HelpOffered)] == [1, 2]
-    await helping.advance_help_requests(lambda: w.uow, routing, clock=lambda: created + timedelta(days=15))
+    # round 2 (the last): nudged at day 17, expired at day 20 without an answer
+    assert await sweep(timedelta(days=15)) == 0
+    await sweep(timedelta(days=17, hours=2))
+    assert [e.round for e in w.published(v1.HelpNudged)] == [1, 2] and r.status.value == "offered"
+    await sweep(timedelta(days=20, hours=2))
     assert r.status.value == "expired" and r.next_check_at is None
+
+
+async def test_a_nudged_helper_can_still_accept_before_the_reroute() -> None:
+    routing = Routing(helpers_per_round=1)
+    w = World(routing)
+    await w.member("asker")
+    await w.helper("h1")
+    await w.helper("h2")
+    out = await w.ask("asker")
+    helper = out.offers[0].helper_id
+    await helping.advance_help_requests(lambda: w.uow, routing, clock=lambda: out.created_at + timedelta(days=8))
+    assert len(w.published(v1.HelpNudged)) == 1
+    done = await w.call(cc.RESPOND_TO_HELP, cc.RespondToHelp(request_id=out.request_id, accept=True), alumnus(helper))
+    assert done.status is cc.HelpStatus.ACCEPTED
+    assert await helping.advance_help_requests(lambda: w.uow, routing,
+                                               clock=lambda: out.created_at + timedelta(days=11)) == 0
+    assert len(w.published(v1.HelpOffered)) == 1, "an accepted request is never re-routed"
 
 
 async def test_rate_limits_on_asking() -> None:
@@ -239,7 +275,7 @@ async def test_erasure_removes_the_member_and_pseudonymises_requests() -> None:
     assert r.requester_id == "erased" and r.summary == ""
     assert w.uow.scrubbed == [("demo", "asker")], "scrub_member deletes its audience document"
     [confirmed] = [e.data for e in w.uow.published if e.data.event_name == "member_data_erased"]
-    assert confirmed.pseudonymised == {"help_requests": 1, "jobs": 0}
+    assert confirmed.pseudonymised == {"help_requests": 1, "jobs": 0, "mentorships": 0}
 
 
 def _eraser() -> Any:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from events_service.domain.model import Event
 from events_service.domain.registrations import AlreadyRegistered, Registration, RegistrationStatus
 from events_service.service_layer.commands import ProjectMember
 from events_service.service_layer.contract_mapping import to_contract
-from events_service.service_layer.ports import Claim
+from events_service.service_layer.ports import Claim, InvitationBatch, PageCursor
 from servicekit.domain import ConcurrencyConflict
 from servicekit.testing.fakes import FakeUnitOfWork
 
@@ -32,6 +33,7 @@ class Store:
     memberships: dict[tuple[str, str], tuple[str, datetime]] = field(default_factory=dict)
     claims: dict[tuple[str, str, str], Claim] = field(default_factory=dict)
     audience: dict[str, list[str]] = field(default_factory=dict)  # tenant → members of any segment (tests)
+    batches: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # invitation batches
 
 
 class FakeEventsUnitOfWork(FakeUnitOfWork):
@@ -44,6 +46,7 @@ class FakeEventsUnitOfWork(FakeUnitOfWork):
         self.members = _Members(self.store)
         self.memberships = _Memberships(self.store)
         self.audience = _Audience(self.store)
+        self.invitations = _Batches(self.store)
 
     @property
     def projected(self) -> dict[str, ProjectMember]:
@@ -205,9 +208,26 @@ class _Registrations:
                  and (status is None or r.status is status)]
         return sorted(found, key=lambda r: (r.waitlisted_at.timestamp() if r.waitlisted_at else 0, r.id))[:limit]
 
+    async def page_of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
+                            after: PageCursor | None, limit: int) -> list[Registration]:
+        found = [r for r in self.store.registrations.values() if (r.tenant, r.event_id) == (tenant, event_id)
+                 and r.status is not RegistrationStatus.VOID and (status is None or r.status is status)]
+        if status is RegistrationStatus.WAITLISTED:
+            def key(r: Registration) -> tuple[float, str]:
+                return (r.waitlisted_at.timestamp() if r.waitlisted_at else 0, r.id)
+            last = None if after is None else (after.waitlisted_at.timestamp() if after.waitlisted_at else 0,
+                                               after.registration_id)
+            return [r for r in sorted(found, key=key) if last is None or key(r) > last][:limit]
+        return [r for r in sorted(found, key=lambda r: r.id) if after is None or r.id > after.registration_id][:limit]
+
     async def invite(self, registrations: list[Registration]) -> None:
         for r in registrations:
             await self.add(r)
+
+    async def members_with_rows(self, tenant: str, event_id: str, member_ids: list[str]) -> set[str]:
+        wanted = set(member_ids)
+        return {r.member_id for r in self.store.registrations.values()
+                if (r.tenant, r.event_id) == (tenant, event_id) and r.member_id in wanted}
 
     async def active_of_event(self, tenant: str, event_id: str, after: str | None, limit: int) -> list[Registration]:
         found = sorted((r for r in self.store.registrations.values()
@@ -260,3 +280,37 @@ class _Audience:
 
     async def member_ids(self, tenant: str, segment: object) -> list[str]:
         return list(self.store.audience.get(tenant, []))
+
+
+class _Batches:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, tenant: str, event_id: str, batches: list[list[str]], at: datetime) -> list[InvitationBatch]:
+        stored = [InvitationBatch(tenant, f"{event_id}-{n:05d}", event_id, n, tuple(ids))
+                  for n, ids in enumerate(batches)]
+        for b in stored:
+            self.store.batches[(tenant, b.id)] = {"batch": b, "created_at": at, "sent_at": None}
+        return stored
+
+    async def mark_sent(self, tenant: str, batch_id: str, at: datetime) -> bool:
+        doc = self.store.batches[(tenant, batch_id)]
+        if doc["sent_at"] is not None:
+            return False
+        doc["sent_at"] = at
+        return True
+
+    async def forget(self, tenant: str, member_id: str) -> int:
+        n = 0
+        for (t, _), doc in self.store.batches.items():
+            b = doc["batch"]
+            if t == tenant and member_id in b.member_ids:
+                doc["batch"] = InvitationBatch(b.tenant, b.id, b.event_id, b.number,
+                                               tuple(m for m in b.member_ids if m != member_id))
+                n += 1
+        return n
+
+    async def pending(self, created_before: datetime, limit: int) -> list[InvitationBatch]:
+        due = sorted((d for d in self.store.batches.values() if d["sent_at"] is None
+                      and d["created_at"] <= created_before), key=lambda d: d["created_at"])
+        return [d["batch"] for d in due[:limit]]

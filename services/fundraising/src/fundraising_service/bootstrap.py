@@ -32,8 +32,16 @@ from fundraising_service.config import FundraisingSettings
 from fundraising_service.entrypoints.receipt_job_worker import receipt_job_worker
 from fundraising_service.entrypoints.subscribers import event_handlers
 from fundraising_service.entrypoints.use_cases import USE_CASES
-from fundraising_service.service_layer import gift_handlers, handlers, payment_handlers, receipt_jobs, receipts
+from fundraising_service.service_layer import (
+    gift_handlers,
+    handlers,
+    payment_handlers,
+    receipt_jobs,
+    receipts,
+    recurring_collection,
+)
 from fundraising_service.service_layer.contract_mapping import to_contract
+from fundraising_service.service_layer.gift_commands import ChargeDueRecurringGifts
 from fundraising_service.service_layer.gift_ports import GiftsUnitOfWork
 from fundraising_service.service_layer.payment_handlers import Providers
 from fundraising_service.service_layer.ports import PaymentProvider
@@ -41,6 +49,7 @@ from servicekit.bus import MessageBus, fresh, serve
 from servicekit.data_export import export_handler
 from servicekit.leases import LeasedQueue
 from servicekit.mongo import Document
+from servicekit.periodic import Sweep
 from servicekit.runtime import Infrastructure, ServiceParts
 
 
@@ -79,7 +88,9 @@ GIFT_HANDLERS: list[Callable[..., Awaitable[Any]]] = [
     gift_handlers.refund_gift, gift_handlers.list_gifts, gift_handlers.start_recurring_gift,
     gift_handlers.record_recurring_charge, gift_handlers.change_recurring_gift, gift_handlers.list_recurring_gifts,
     gift_handlers.make_pledge, gift_handlers.list_pledges, gift_handlers.my_donations,
-    gift_handlers.campaign_leaderboard, gift_handlers.giving_report, gift_handlers.rebuild_campaign_progress]
+    gift_handlers.campaign_leaderboard, gift_handlers.giving_report, gift_handlers.rebuild_campaign_progress,
+    recurring_collection.start_recurring_gift_online, recurring_collection.update_recurring_payment_method,
+    recurring_collection.charge_due_recurring_gifts]
 
 
 def _nothing() -> None:
@@ -87,7 +98,7 @@ def _nothing() -> None:
 
 
 def bootstrap(uow_factory: Callable[[], GiftsUnitOfWork], providers: Providers | None = None,
-              wake_receipt_jobs: Callable[[], None] = _nothing) -> ServiceParts:
+              test_clock: bool = False, wake_receipt_jobs: Callable[[], None] = _nothing) -> ServiceParts:
     bus = MessageBus.wire([handlers.record_donation, payment_handlers.create_checkout,
                            payment_handlers.receive_webhook, payment_handlers.record_manual_payment,
                            payment_handlers.refund_payment, payment_handlers.list_payments,
@@ -98,8 +109,11 @@ def bootstrap(uow_factory: Callable[[], GiftsUnitOfWork], providers: Providers |
                            receipt_jobs.start_yearly_receipts, receipt_jobs.get_yearly_receipt_job,
                            receipt_jobs.list_yearly_receipt_jobs],
                           uow=fresh(uow_factory), uow_factory=uow_factory, providers=providers or Providers(None),
-                          gift_paid=gift_handlers.gift_paid, wake_receipt_jobs=wake_receipt_jobs)
-    return ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
+                          gift_paid=gift_handlers.gift_paid, test_clock=test_clock,
+                          wake_receipt_jobs=wake_receipt_jobs)
+    parts = ServiceParts(requests=serve(USE_CASES, bus), events=event_handlers(uow_factory))
+    parts.bus = bus  # type: ignore[attr-defined]
+    return parts
 
 
 def build(infra: Infrastructure) -> ServiceParts:
@@ -114,7 +128,19 @@ def build(infra: Infrastructure) -> ServiceParts:
 
     lease = settings.receipt_job_lease_seconds
     jobs = receipt_job_worker(LeasedQueue(infra.db[RECEIPT_JOBS], lease), run_receipt_job)
-    parts = bootstrap(uow, payment_providers(settings), jobs.wake)
+    parts = bootstrap(uow, payment_providers(settings), test_clock=settings.test_clock,
+                      wake_receipt_jobs=jobs.wake)
+    bus: MessageBus = parts.bus  # type: ignore[attr-defined]
+
+    async def charge_due() -> None:
+        await bus.handle(ChargeDueRecurringGifts(tenant=None))
+
+    # Leased: one replica at a time charges the recurring gifts due (each attempt is also claimed on
+    # its gift and keyed at the provider, so even two schedulers would not charge a period twice).
+    charges = Sweep("fundraising", "recurring-charges", charge_due, settings.recurring_charge_sweep_seconds,
+                    db=infra.db)
+    parts.workers = [*parts.workers, charges.run]
+    parts.stoppers = [*parts.stoppers, charges.stop]
     parts.requests = [*parts.requests, export_handler("fundraising", infra.db, export_queries)]
     parts.indexes = [*INDEXES, *GIFT_INDEXES, *RECEIPT_INDEXES, *RECEIPT_JOB_INDEXES]
     parts.workers = [*parts.workers, jobs.run]

@@ -32,6 +32,11 @@ class FundraisingSettings(ServiceSettings):
     webhook_tolerance_seconds: int = Field(300, ge=1, le=300,
                                            description="Largest age of a webhook's signed timestamp.")
     checkout_ttl_minutes: int = Field(60, ge=30, le=1440, description="Lifetime of a hosted checkout.")
+    recurring_charge_sweep_seconds: float = Field(
+        3600, ge=1, description="How often the scheduler charges the recurring gifts due (one replica at a time).")
+    test_clock: bool = Field(
+        False, description="Development and tests only: `POST /api/v1/recurring-gifts/charge-due` may name a day "
+                           "in the future (`as_of`), advancing the time of the charges.")
     receipt_job_lease_seconds: float = Field(
         30.0, ge=2, le=600, description="Lease of a yearly-receipt job on its worker, renewed between batches "
                                         "(so longer than one batch of 100 donors): how soon another worker "

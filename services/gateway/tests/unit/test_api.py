@@ -213,7 +213,9 @@ def test_console_is_static_files_under_a_csp_without_inline_script(client: TestC
     html = page.text
     assert '<script src="/console.js"' in html and '<link rel="stylesheet" href="/console.css">' in html
     assert "<style" not in html and "style=" not in html, "no inline style"
-    assert html.count("<script") == 1, "no inline script"
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", html, re.S)
+    assert len(scripts) == html.count("<script") and all(body == "" for body in scripts), "no inline script"
+    assert re.findall(r'<script src="([^"]+)" defer>', html) == ["/console.js", "/outcomes.js"]
     assert not re.search(r"<[^>]*\son[a-z]+\s*=", html), "no inline event handler"
     script, style = client.get("/console.js"), client.get("/console.css")
     assert script.headers["content-type"].startswith("text/javascript") and "Content-Security-Policy" in script.headers
@@ -223,6 +225,14 @@ def test_console_is_static_files_under_a_csp_without_inline_script(client: TestC
                                 ("eval", "("), ("localStorage.", "setItem"))]
     for markup_sink in sinks:
         assert markup_sink not in script.text, markup_sink
+    for extra in ("/outcomes.js", "/survey.js"):  # the outcomes panel, the public answering page
+        served = client.get(extra)
+        assert served.headers["content-type"].startswith("text/javascript") and "Content-Security-Policy" in served.headers
+        assert not [sink for sink in sinks if sink in served.text], extra
+    survey = client.get("/survey")
+    assert survey.headers["Content-Security-Policy"] == page.headers["Content-Security-Policy"]
+    assert re.findall(r"<script[^>]*>", survey.text) == ['<script src="/survey.js" defer>']
+    assert "style=" not in survey.text and not re.search(r"<[^>]*\son[a-z]+\s*=", survey.text)
 
 
 def test_member_list_passes_search_order_and_cursor(client: TestClient, issuer: DevIssuer, bus: FakeBus) -> None:

@@ -9,7 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import cast
 
+from notifications_service.adapters.gatherings import GATHERING_INDEXES, REGISTRANTS, MongoGatheringsUnitOfWork
+from notifications_service.adapters.job_alerts_repository import INDEXES as JOB_ALERT_INDEXES
+from notifications_service.adapters.job_alerts_repository import JOB_ALERTS
 from notifications_service.adapters.markdown import MarkdownRenderer
 from notifications_service.adapters.mongo_repository import (
     ADDRESSES,
@@ -30,19 +34,23 @@ from notifications_service.adapters.newsletters import (
 )
 from notifications_service.adapters.smtp import SmtpMailer, TenantRate
 from notifications_service.adapters.templates import JinjaRenderer
-from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
+from notifications_service.adapters.tickets import TicketFiles
 from notifications_service.config import NotificationsSettings
 from notifications_service.domain.bounces import BouncePolicy
 from notifications_service.domain.branding import Brand
 from notifications_service.domain.reminders import MembershipView, ReminderPolicy
+from notifications_service.domain.rsvp_links import RsvpLinks
 from notifications_service.domain.unsubscribe import UnsubscribeSigner
-from notifications_service.entrypoints import partner_webhooks
+from notifications_service.entrypoints import job_alert_use_cases, partner_webhooks
+from notifications_service.entrypoints.event_invitation_subscribers import INVITATION_USE_CASES, invitation_handlers
+from notifications_service.entrypoints.gathering_subscribers import gathering_handlers
 from notifications_service.entrypoints.mailer_worker import mailer_worker
 from notifications_service.entrypoints.newsletter_use_cases import NEWSLETTER_USE_CASES
 from notifications_service.entrypoints.subscribers import event_handlers
 from notifications_service.entrypoints.use_cases import USE_CASES
-from notifications_service.service_layer import handlers, member_notifications, newsletters
+from notifications_service.service_layer import gatherings, handlers, job_alerts, member_notifications, newsletters
 from notifications_service.service_layer.contract_mapping import to_contract
+from notifications_service.service_layer.event_invitations import RsvpUrls, check_rsvp_link
 from notifications_service.service_layer.mailer import Composer
 from notifications_service.service_layer.ports import (
     DeliveryQueue,
@@ -57,6 +65,7 @@ from servicekit.mongo import Document
 from servicekit.periodic import Sweep
 from servicekit.rpc import RequestHandler
 from servicekit.runtime import Infrastructure, ServiceParts
+from servicekit.sealed import Sealer
 from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES, MongoAudienceUnitOfWork, audience_handlers
 from servicekit.worker import WorkLoop
 
@@ -68,7 +77,9 @@ def export_queries(tenant: str, member_id: str) -> dict[str, Document]:
             FEED: {"tenant": tenant, "member_id": member_id},
             PREFERENCES: {"tenant": tenant, "_id": member_id},
             ADDRESSES: {"tenant": tenant, "member_id": member_id},
-            AUDIENCE: {"tenant": tenant, "_id": member_id}}
+            AUDIENCE: {"tenant": tenant, "_id": member_id},
+            JOB_ALERTS: {"tenant": tenant, "_id": member_id},
+            REGISTRANTS: {"tenant": tenant, "member_id": member_id}}
 
 
 def composer_for(renderer: Renderer, settings: NotificationsSettings) -> Composer:
@@ -87,11 +98,28 @@ def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: Deliver
     worker = mailer_worker(queue, mailer, uow_factory, batch_size=settings.delivery_batch_size,
                            max_attempts=settings.delivery_max_attempts, poll_seconds=settings.delivery_poll_seconds,
                            rate=rate, bounce_policy=bounce_policy)
-    bus = MessageBus.wire(member_notifications.HANDLERS, uow=fresh(uow_factory), signer=composer.signer,
+    urls = RsvpUrls(RsvpLinks(settings.unsubscribe_secret.get_secret_value()), settings.public_url)
+    bus = MessageBus.wire([*member_notifications.HANDLERS, check_rsvp_link], uow=fresh(uow_factory),
+                          signer=composer.signer, urls=urls,
                           bounce_secret=settings.bounce_webhook_secret.get_secret_value(),
                           bounce_policy=bounce_policy)
-    parts = ServiceParts(requests=serve(USE_CASES, bus),
-                         events=event_handlers(uow_factory, composer, worker.wake),
+    alerts_bus = MessageBus.wire(job_alerts.HANDLERS, uow=fresh(uow_factory))
+    public_url = settings.public_url.rstrip("/")
+
+    def job_url(tenant: str, job_id: str) -> str:
+        return f"{public_url}/console#jobs"
+
+    # Gatherings' messages (issue 11): their unit of work adds two projections to the service's own
+    # (adapters/gatherings.py); the sealer opens the ticket codes the events service sealed.
+    sealer = Sealer.from_setting(settings.ticket_seal_secrets.get_secret_value(), gatherings.TICKET_SEAL_PURPOSE)
+    parts = ServiceParts(requests=[*serve([*USE_CASES, *INVITATION_USE_CASES], bus),
+                                   *serve(job_alert_use_cases.USE_CASES, alerts_bus)],
+                         events=[*event_handlers(uow_factory, composer, worker.wake),
+                                 *invitation_handlers(uow_factory, composer, urls, worker.wake),
+                                 job_alert_use_cases.job_posted_handler(
+                                     uow_factory, composer, job_url, worker.wake),
+                                 *gathering_handlers(cast(Callable[[], gatherings.GatheringsUnitOfWork], uow_factory),
+                                                     composer, TicketFiles(), sealer, worker.wake)],
                          workers=[worker.run], stoppers=[worker.stop])
     return parts, worker
 
@@ -100,9 +128,9 @@ def build(infra: Infrastructure) -> ServiceParts:
     settings = infra.settings
     assert isinstance(settings, NotificationsSettings)
 
-    def uow() -> MongoNotificationsUnitOfWork:
-        return MongoNotificationsUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup,
-                                            settings.delivery_lease_seconds)
+    def uow() -> MongoGatheringsUnitOfWork:  # the service's own, plus the gatherings' projections
+        return MongoGatheringsUnitOfWork(infra.mongo, settings.mongo_db, to_contract, infra.wakeup,
+                                         settings.delivery_lease_seconds)
 
     mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from,
                         username=settings.smtp_username, password=settings.smtp_password,
@@ -135,7 +163,7 @@ def build(infra: Infrastructure) -> ServiceParts:
     parts.requests = [*parts.requests, *requests]
     parts.workers = [*parts.workers, fan_out.run]
     parts.stoppers = [*parts.stoppers, fan_out.stop]
-    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES, *NEWSLETTER_INDEXES]
+    parts.indexes = [*INDEXES, *AUDIENCE_INDEXES, *NEWSLETTER_INDEXES, *JOB_ALERT_INDEXES, *GATHERING_INDEXES]
     webhooks = partner_webhooks.build(infra)
     parts.requests = [*parts.requests, *webhooks.requests]
     parts.workers = [*parts.workers, *webhooks.workers]

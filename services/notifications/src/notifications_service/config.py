@@ -38,6 +38,10 @@ class NotificationsSettings(ServiceSettings):
     unsubscribe_secret: SecretStr = Field(SecretStr("dev-unsubscribe-secret-change-me"), description=(
         "Key signing one-click unsubscribe tokens (HMAC-SHA256, 16+ characters; set it in production)."))
     unsubscribe_ttl_days: int = Field(60, ge=1, le=365, description="How long an unsubscribe link works.")
+    ticket_seal_secrets: SecretStr = Field(SecretStr(""), description=(
+        "Comma-separated secrets (newest first, 32+ characters each) opening the ticket codes the events "
+        "service seals in registration_confirmed (EVENTS_TICKET_SEAL_SECRETS, same value): the confirmation "
+        "email shows the ticket's QR code. Empty: the email links to the ticket in the member's space."))
     bounce_webhook_secret: SecretStr = Field(SecretStr(""), description=(
         "Key of the email provider's bounce/complaint webhook signatures (empty: the webhook refuses all)."))
     soft_bounce_limit: int = Field(3, ge=1, description="Soft bounces within 30 days that invalidate an address.")
@@ -73,3 +77,19 @@ class NotificationsSettings(ServiceSettings):
     partner_webhook_fetch_wait_seconds: float = Field(2.0, gt=0, description="Long-poll of a webhook consumer.")
     partner_webhook_sync_seconds: float = Field(10.0, gt=0, description=(
         "Period at which the subscriptions are re-read (changes through this replica apply at once)."))
+    webhook_secret_keys: SecretStr = Field(SecretStr(""), description=(
+        'Keys encrypting partner webhook signing secrets at rest, JSON {"<key id>": "<base64 of 32 random bytes>"} '
+        "(a Kubernetes Secret; `make run` generates one into its data directory). Several keys during a "
+        "rotation; empty: a development key that is in the source (start-up warns; set it in production)."))
+    webhook_secret_key_id: str | None = Field(None, description=(
+        "The key id new secrets are encrypted with (default: the only key, else the last id in sort order)."))
+    # Who is told when a partner webhook is disabled automatically (notifications does not know staff accounts).
+    tenant_managers: str = Field("{}", description=(
+        'Per tenant JSON: {"demo": [{"email": "office@example.org", "locale": "fr"}]}: the managers emailed '
+        "when a partner webhook is auto-disabled (every staff member also sees it in the console's staff alerts)."))
+
+    def managers(self) -> dict[str, list[dict[str, str]]]:
+        data = json.loads(self.tenant_managers or "{}")
+        if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+            raise ValueError("NOTIFICATIONS_TENANT_MANAGERS is a JSON object of tenant → list of managers")
+        return data

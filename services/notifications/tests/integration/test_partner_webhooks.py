@@ -5,6 +5,7 @@ delivery with the Standard Webhooks reference code (`standardwebhooks.Webhook.ve
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -26,10 +27,12 @@ from starlette.routing import Route
 from alumni_contracts import naming
 from alumni_contracts.envelope import CloudEvent, EventData
 from alumni_contracts.members.v1 import GroupCreated, MemberErased
+from alumni_contracts.notifications import alerts as al
 from alumni_contracts.notifications import partner_webhooks as pw
 from alumni_contracts.notifications.v1 import PartnerWebhookDisabled
 from alumni_contracts.rpc import Principal, Role
-from notifications_service.adapters.partner_webhooks_repository import DELIVERIES, WEBHOOKS
+from notifications_service.adapters.partner_webhooks_repository import DELIVERIES, STAFF_ALERTS, WEBHOOKS, reseal_all
+from notifications_service.adapters.secret_box import SecretBox, generate_key
 from notifications_service.bootstrap import build
 from notifications_service.config import NotificationsSettings
 from notifications_service.domain.partner_webhooks import live_durable
@@ -45,6 +48,7 @@ PARTNER = Principal(tenant="demo", subject="crm", roles=frozenset({Role.PARTNER}
 REGISTERED = "org.alumni.members.member_registered.v2"
 ERASED = "org.alumni.members.member_erased.v1"
 GROUP = "org.alumni.members.group_created.v1"
+KEYS = {"k1": generate_key(), "k2": generate_key()}
 
 
 @dataclass
@@ -108,7 +112,10 @@ async def host(nats_url: str, mongo_uri: str, db_name: str, mongo_client: Any, t
         nats_url=nats_url, mongo_uri=mongo_uri, mongo_db=db_name, http_port=0, relay_poll_seconds=0.2,
         partner_webhooks_allow_loopback=True, partner_webhook_max_attempts=3, partner_webhook_backoff_seconds=0.1,
         partner_webhook_backoff_cap_seconds=0.4, partner_webhook_timeout_seconds=0.5,
-        partner_webhook_fetch_wait_seconds=0.3, partner_webhook_sync_seconds=0.5, partner_webhook_ack_wait_seconds=5)
+        partner_webhook_fetch_wait_seconds=0.3, partner_webhook_sync_seconds=0.5, partner_webhook_ack_wait_seconds=5,
+        smtp_port=free_port(),  # nothing listens: the managers' emails stay queued (checked in the database)
+        webhook_secret_keys=json.dumps(KEYS), webhook_secret_key_id="k1",
+        tenant_managers=json.dumps({"demo": [{"email": "office@example.org", "locale": "fr"}]}))
     service = ServiceHost("notifications", settings, build)
     await service.start()
     yield service
@@ -205,6 +212,36 @@ async def test_signed_cloudevents_in_both_modes_and_personal_data_only_with_cons
     rest = await call(host, pw.LIST_PARTNER_WEBHOOK_DELIVERIES, pw.ListPartnerWebhookDeliveries(
         webhook_id=binary.webhook_id, limit=2, before=page.next))
     assert len(rest.items) == 1 and {i.outcome for i in [*page.items, *rest.items]} == {"delivered", "withheld"}
+    # At rest: the stored subscriptions hold no secret (the deliveries above verified with it).
+    stored = [d async for d in mongo_client[db_name][WEBHOOKS].find({})]
+    assert len(stored) == 2 and all(s["sealed"]["kid"] == "k1" for d in stored for s in d["secrets"])
+    raw = json.dumps(stored, default=str)
+    assert all(secret.removeprefix("whsec_") not in raw for path in ("structured", "binary")
+               for secret in receiver.secrets[path])
+
+
+async def test_secrets_stored_in_clear_before_still_sign_and_the_rekey_command_seals_them(
+        host: ServiceHost, receiver: Receiver, js: JetStreamContext, mongo_client: Any, db_name: str) -> None:
+    out = await subscribe(host, receiver, "legacy", [GROUP])
+    col = mongo_client[db_name][WEBHOOKS]
+    doc = await col.find_one({"_id": out.webhook_id})
+    legacy = [{"id": s["id"], "value": receiver.secrets["legacy"][0], "created_at": s["created_at"],
+               "expires_at": None} for s in doc["secrets"]]
+    await col.update_one({"_id": out.webhook_id}, {"$set": {"secrets": legacy}, "$inc": {"version": 1}})
+    # The service reads the clear row (the dispatcher re-reads it at its next sync; same secret either way).
+    assert (await call(host, pw.GET_PARTNER_WEBHOOK, pw.PartnerWebhookRef(webhook_id=out.webhook_id))).status == "active"
+    await publish(js, group_event(1))
+    await until(lambda: len(receiver.received["legacy"]) == 1, what="a delivery signed with the legacy secret")
+    rotated = SecretBox({k: base64.b64decode(v) for k, v in KEYS.items()}, "k2")
+    assert await reseal_all(mongo_client[db_name], rotated) == 1
+    assert await reseal_all(mongo_client[db_name], rotated) == 0  # nothing left to do
+    sealed = await col.find_one({"_id": out.webhook_id})
+    assert sealed["secrets"][0]["sealed"]["kid"] == "k2" and "value" not in sealed["secrets"][0]
+    assert receiver.secrets["legacy"][0] not in json.dumps(sealed, default=str)
+    # The service (k1 current, k2 configured) reads the re-keyed row, and still signs with the secret.
+    assert (await call(host, pw.GET_PARTNER_WEBHOOK, pw.PartnerWebhookRef(webhook_id=out.webhook_id))).status == "active"
+    await publish(js, group_event(2))
+    await until(lambda: len(receiver.received["legacy"]) == 2, what="a delivery after the re-key")
 
 
 async def test_retries_then_dead_letter_and_disable_while_other_partners_keep_receiving(
@@ -233,11 +270,28 @@ async def test_retries_then_dead_letter_and_disable_while_other_partners_keep_re
         assert [e["attempt"] for e in entries if e["event_id"] == dead[0]["event_id"]] == [1, 2, 3]
         got = await call(host, pw.GET_PARTNER_WEBHOOK, pw.PartnerWebhookRef(webhook_id=webhook.webhook_id))
         assert got.status == "disabled" and error in (got.disabled_reason or "")
-    assert receiver.hits["to-private"] == 3  # the redirect target itself was never contacted
+    # Every request the endpoint received is an attempt in its log (siblings of the dead letter
+    # in flight when it was disabled included: how many depends on the fetch batches), and the
+    # private redirect target itself was never contacted (the receiver would have seen it).
+    for _ in range(100):
+        attempts = len(await log_of(mongo_client, db_name, private.webhook_id))
+        if attempts == receiver.hits["to-private"]:
+            break
+        await asyncio.sleep(0.1)
+    assert receiver.hits["to-private"] == attempts >= 3
     for webhook in (slow, private):  # each dead letter's MSG_TERMINATED advisory is in the DLQ stream
         durable = live_durable(webhook.webhook_id, "members")
         advisory = await js.get_last_msg(naming.DLQ_STREAM, f"$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.EVT_MEMBERS.{durable}")
         assert json.loads(advisory.data or b"{}")["consumer"] == durable
+    # The managers: one email per disable for the configured manager, one staff alert per disable.
+    mails = [d async for d in mongo_client[db_name]["notifications"].find({"template": "webhook_disabled"})]
+    assert sorted(m["about"] for m in mails) == sorted([slow.webhook_id, private.webhook_id])
+    assert {m["email"]["to"] for m in mails} == {"office@example.org"}
+    assert all(m["email"]["subject"].startswith("Webhook partenaire désactivé") for m in mails)
+    assert await mongo_client[db_name][STAFF_ALERTS].count_documents({}) == 2
+    staff = Principal(tenant="demo", subject="office", roles=frozenset({Role.MANAGER}))
+    alerts = await call(host, al.LIST_STAFF_ALERTS, al.ListStaffAlerts(lang="en"), staff)
+    assert alerts.unread == 2 and {a.about for a in alerts.items} == {slow.webhook_id, private.webhook_id}
     storm_log = await log_of(mongo_client, db_name, storm.webhook_id)
     assert sorted(e["outcome"] for e in storm_log).count("failed") == 2
     # Enabling resumes after the dead letter: no event is lost for good, the rest arrives.

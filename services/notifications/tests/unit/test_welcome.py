@@ -11,6 +11,7 @@ from notifications_service.bootstrap import composer_for
 from notifications_service.config import NotificationsSettings
 from notifications_service.domain.bounces import AddressHealth
 from notifications_service.domain.feed import FeedItem
+from notifications_service.domain.job_alerts import JobAlert, PostedJob
 from notifications_service.domain.model import Notification, OutgoingEmail, Status
 from notifications_service.domain.preferences import MemberPreferences
 from notifications_service.service_layer import handlers
@@ -34,6 +35,7 @@ class Store:
         self.feed = FakeFeed()
         self.preferences: dict[str, MemberPreferences] = {}
         self.addresses: dict[str, AddressHealth] = {}
+        self.job_alerts: dict[str, JobAlert] = {}
 
     # DeliveryQueue
     async def claim(self, limit: int) -> tuple[str, list[Notification]]:
@@ -107,6 +109,26 @@ class FakePreferences:
         return 1 if self.saved.pop(f"{tenant}/{member_id}", None) else 0
 
 
+class FakeJobAlerts:
+    def __init__(self, uow: FakeUnitOfWork, saved: dict[str, JobAlert]) -> None:
+        self._uow, self.saved = uow, saved
+
+    async def get(self, tenant: str, member_id: str) -> JobAlert | None:
+        return self.saved.get(f"{tenant}/{member_id}")
+
+    async def save(self, alert: JobAlert) -> None:
+        self.saved[f"{alert.tenant}/{alert.id}"] = alert
+        self._uow.track(alert)
+
+    async def candidates(self, tenant: str, job: PostedJob, after: str | None, limit: int) -> list[JobAlert]:
+        found = sorted((a for a in self.saved.values() if a.tenant == tenant and a.enabled
+                        and (after is None or a.member_id > after)), key=lambda a: a.member_id)
+        return found[:limit]  # the store pre-selects loosely; `matches` decides
+
+    async def erase(self, tenant: str, member_id: str) -> int:
+        return 1 if self.saved.pop(f"{tenant}/{member_id}", None) else 0
+
+
 class FakeAddresses:
     def __init__(self, uow: FakeUnitOfWork, saved: dict[str, AddressHealth]) -> None:
         self._uow, self.saved = uow, saved
@@ -135,6 +157,7 @@ class FakeNotificationsUnitOfWork(FakeUnitOfWork):
         self.feed = store.feed
         self.preferences = FakePreferences(self, store.preferences)
         self.addresses = FakeAddresses(self, store.addresses)
+        self.job_alerts = FakeJobAlerts(self, store.job_alerts)
 
     async def add_if_absent(self, notification: Notification) -> bool:
         if notification.id in self.store.notifications:
@@ -392,7 +415,7 @@ async def test_erasure_deletes_contact_and_messages_confirms_and_ignores_late_ev
     [confirmation] = [e.data for e in uow.published]
     assert isinstance(confirmation, MemberDataErased) and confirmation.erasure_id == "erasure-1"
     assert confirmation.erased == {"contacts": 1, "notifications": 1, "dues_memberships": 0, "feed": 1,
-                                  "preferences": 0, "addresses": 0}
+                                  "preferences": 0, "addresses": 0, "job_alerts": 0}
     assert "m1" not in confirmation.model_dump_json(), "the confirmation names nobody"
     # A redelivered registration event after the erasure must not bring the member back.
     await handlers.queue_welcome(welcome(), FakeNotificationsUnitOfWork(store), renderer)
@@ -438,3 +461,26 @@ async def test_a_member_without_an_email_gets_no_welcome_and_is_not_contactable(
     imported = await handlers.queue_welcome(replace(welcome(event_id="evt-2"), imported=True),
                                             FakeNotificationsUnitOfWork(Store()), composer("a.test"))
     assert imported is None, "imported members get no welcome email either"
+
+
+async def test_a_silent_helper_is_nudged_once_in_their_language() -> None:
+    from notifications_service.service_layer.commands import SendHelpNudge
+
+    store = Store()
+    renderer = composer()
+    await handlers.queue_welcome(welcome("en"), FakeNotificationsUnitOfWork(store), renderer)
+    nudge = SendHelpNudge("demo", "evt-nudge-1", "m1", "career_change", datetime(2027, 3, 15, 9, tzinfo=UTC))
+    queued = await handlers.queue_help_nudge(nudge, FakeNotificationsUnitOfWork(store), renderer)
+    assert queued == "help_nudge-evt-nudge-1"
+    email = store.notifications[queued].email
+    assert email is not None and email.to == "zoe@example.org"
+    assert email.subject == "Reminder: a help request is waiting for you"
+    assert "a career change" in email.body_text and "15 March 2027" in email.body_text
+    assert [f.title for f in store.feed.items.values() if f.kind == "help_nudge"] == [email.subject], "in-app too"
+    again = await handlers.queue_help_nudge(nudge, FakeNotificationsUnitOfWork(store), renderer)
+    assert again is None and len([n for n in store.notifications if n.startswith("help_nudge")]) == 1, \
+        "a redelivered help_nudged queues nothing more"
+    with pytest.raises(handlers.ContactNotKnownYet):  # retried until members' registration arrives
+        await handlers.queue_help_nudge(SendHelpNudge("demo", "evt-nudge-2", "nobody", "other",
+                                                      datetime(2027, 3, 15, tzinfo=UTC)),
+                                        FakeNotificationsUnitOfWork(store), renderer)

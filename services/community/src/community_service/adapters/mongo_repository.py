@@ -10,6 +10,7 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from community_service.adapters.mongo_outcomes import OUTCOME_INDEXES
 from community_service.domain.benefits import Benefit
 from community_service.domain.helping import Helper, HelpRequest, Offer, OfferStatus, Status, Target
 from community_service.domain.jobs import JobOffer, JobStatus, Poster
@@ -41,6 +42,7 @@ INDEXES = [
     IndexSpec(BENEFITS, [("tenant", 1), ("created_at", -1)], "benefits_by_date"),
     IndexSpec(REDEMPTIONS, [("tenant", 1), ("member_id", 1)], "redemptions_by_member"),
 ]
+INDEXES += OUTCOME_INDEXES  # the outcomes surveys (adapters.mongo_outcomes)
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,8 @@ def _request_doc(r: HelpRequest) -> Document:
             "target": {"sector": t.sector, "city": t.city, "employer": t.employer, "cohort_year": t.cohort_year},
             "status": r.status.value, "round": r.round,
             "offers": [{"helper_id": o.helper_id, "round": o.round, "offered_at": o.offered_at,
-                        "status": o.status.value, "answered_at": o.answered_at} for o in r.offers],
+                        "status": o.status.value, "answered_at": o.answered_at, "nudged_at": o.nudged_at}
+                       for o in r.offers],
             "created_at": r.created_at, "next_check_at": r.next_check_at, "round_started_at": r.round_started_at,
             "first_answer_at": r.first_answer_at, "accepted_at": r.accepted_at, "met_at": r.met_at,
             "outcome": r.outcome, "outcome_at": r.outcome_at, "helper_id": r.helper_id}
@@ -133,8 +136,8 @@ def _request(d: Document) -> HelpRequest:
         topic=d["topic"], summary=d.get("summary", ""),
         target=Target(t.get("sector", ""), t.get("city", ""), t.get("employer", ""), t.get("cohort_year")),
         status=Status(d["status"]), round=d.get("round", 0),
-        offers=[Offer(o["helper_id"], o["round"], o["offered_at"], OfferStatus(o["status"]), o.get("answered_at"))
-                for o in d.get("offers", [])],
+        offers=[Offer(o["helper_id"], o["round"], o["offered_at"], OfferStatus(o["status"]), o.get("answered_at"),
+                      o.get("nudged_at")) for o in d.get("offers", [])],
         created_at=d.get("created_at"), next_check_at=d.get("next_check_at"),
         round_started_at=d.get("round_started_at"), first_answer_at=d.get("first_answer_at"),
         accepted_at=d.get("accepted_at"), met_at=d.get("met_at"), outcome=d.get("outcome"),

@@ -3,6 +3,12 @@ from __future__ import annotations
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from community_service.adapters.mentoring_repository import (
+    MongoMentorshipRepository,
+    MongoParticipantRepository,
+    MongoProgramRepository,
+)
+from community_service.adapters.mongo_outcomes import MongoOutcomeAnswers, MongoOutcomePanel, MongoOutcomeSurveys
 from community_service.adapters.mongo_repository import (
     MongoBenefitRepository,
     MongoHelperRepository,
@@ -24,6 +30,12 @@ class MongoCommunityUnitOfWork(MongoUnitOfWork):
     saved_jobs: MongoSavedJobs
     memberships: MongoMembershipProjection
     benefits: MongoBenefitRepository
+    programs: MongoProgramRepository
+    participants: MongoParticipantRepository
+    mentorships: MongoMentorshipRepository
+    outcome_surveys: MongoOutcomeSurveys
+    outcome_answers: MongoOutcomeAnswers
+    outcome_panel: MongoOutcomePanel
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.members = MongoMemberProjection(db, session)
@@ -33,3 +45,9 @@ class MongoCommunityUnitOfWork(MongoUnitOfWork):
         self.saved_jobs = MongoSavedJobs(db, session)
         self.memberships = MongoMembershipProjection(db, session)
         self.benefits = MongoBenefitRepository(db, session, self.track)
+        self.programs = MongoProgramRepository(db, session, self.track)
+        self.participants = MongoParticipantRepository(db, session)
+        self.mentorships = MongoMentorshipRepository(db, session, self.track)
+        self.outcome_surveys = MongoOutcomeSurveys(db, session, self.track)
+        self.outcome_answers = MongoOutcomeAnswers(db, session, self.track)
+        self.outcome_panel = MongoOutcomePanel(db, session)

@@ -72,7 +72,8 @@ class Routing:
     """The service's tunables (settings), given to the model."""
 
     helpers_per_round: int = 2
-    nudge_after: timedelta = timedelta(days=7)
+    nudge_after: timedelta = timedelta(days=7)  # silent this long: the helper is reminded (`help_nudged`)
+    reroute_after_nudge: timedelta = timedelta(days=3)  # still silent this long after: re-routed
     max_rounds: int = 3
     expire_after: timedelta = timedelta(days=30)
     max_requests_per_week: int = 3
@@ -157,6 +158,7 @@ class Offer:
     offered_at: datetime
     status: OfferStatus = OfferStatus.PENDING
     answered_at: datetime | None = None
+    nudged_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,20 @@ class HelpOffered(DomainEvent):
     helper_id: str
     topic: str
     round: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class HelpNudged(DomainEvent):
+    """A helper has not answered an offer within the nudge delay: remind them before the request
+    moves on to someone else."""
+
+    request_id: str
+    helper_id: str
+    topic: str
+    round: int
+    offered_at: datetime
+    respond_by: datetime
     at: datetime
 
 
@@ -275,25 +291,45 @@ class HelpRequest(AggregateRoot):
             return
         expiry = self.created_at + routing.expire_after
         if self.status is Status.OFFERED and self.round_started_at is not None:
-            self.next_check_at = min(self.round_started_at + routing.nudge_after, expiry)
+            nudged = any(o.nudged_at is not None for o in self.pending())
+            self.next_check_at = min(self.round_started_at + routing.nudge_after
+                                     + (routing.reroute_after_nudge if nudged else timedelta(0)), expiry)
         else:  # open: try again in a day (a helper may opt in or get room)
             self.next_check_at = min(now + timedelta(days=1), expiry)
 
     def due(self, now: datetime, routing: Routing) -> str | None:
-        """What the scheduler should do now: "expire", "reroute", "retry" or None."""
+        """What the scheduler should do now: "expire", "remind", "reroute", "retry" or None."""
         if self.status not in ROUTABLE or self.created_at is None:
             return None
         if now >= self.created_at + routing.expire_after:
             return "expire"
         if self.status is Status.OFFERED and self.round_started_at is not None \
                 and now >= self.round_started_at + routing.nudge_after:
-            return "reroute" if self.round < routing.max_rounds else "expire"
+            if any(o.nudged_at is None for o in self.pending()):
+                return "remind"  # the silent helpers hear about it before the request moves on
+            if now >= self.round_started_at + routing.nudge_after + routing.reroute_after_nudge:
+                return "reroute" if self.round < routing.max_rounds else "expire"
+            return None
         if self.status is Status.OPEN and self.next_check_at is not None and now >= self.next_check_at:
             return "retry"
         return None
 
+    def remind(self, now: datetime, routing: Routing) -> list[str]:
+        """No answer within the nudge delay: each silent helper is nudged once (`help_nudged`,
+        which notifications turns into an email and an in-app message); the request waits
+        `reroute_after_nudge` more before it moves on. Returns the helpers nudged."""
+        nudged: list[str] = []
+        for o in self.pending():
+            if o.nudged_at is None:
+                o.nudged_at = now
+                nudged.append(o.helper_id)
+                self.record(HelpNudged(self.id, o.helper_id, self.topic, o.round, o.offered_at,
+                                       now + routing.reroute_after_nudge, now))
+        self._schedule(now, routing)
+        return nudged
+
     def nudge(self, candidates: list[Helper], now: datetime, routing: Routing) -> list[Helper]:
-        """No answer within the nudge delay: the silent offers lapse and the request goes to
+        """Still no answer after the reminder: the silent offers lapse and the request goes to
         the next helpers."""
         for o in self.pending():
             o.status, o.answered_at = OfferStatus.EXPIRED, None

@@ -10,6 +10,7 @@ from alumni_contracts.community.v1 import ContractType, HelpOutcome, HelpTopic, 
 from alumni_contracts.rpc import ALUMNI_AND_STAFF, STAFF, Role
 from community_service.domain import figures
 from community_service.domain.helping import Helper, Target
+from community_service.entrypoints.mentoring_use_cases import MENTORING_USE_CASES
 from community_service.service_layer import commands as c
 from community_service.service_layer.benefits import BenefitView
 from community_service.service_layer.helping import Figures, Viewed
@@ -240,3 +241,4 @@ USE_CASES += [
                                                      member_id=who.target),
             reply=benefit_out, description="Reveal a benefit's code (members-only: dues-paying members)."),
 ]
+USE_CASES += MENTORING_USE_CASES

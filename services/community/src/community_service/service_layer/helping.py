@@ -189,8 +189,9 @@ async def help_figures(query: c.HelpFigures, uow: CommunityUnitOfWork, clock: Cl
 
 async def advance_help_requests(uow_factory: Callable[[], CommunityUnitOfWork], routing: Routing,
                                 clock: Clock = utcnow, batch: int = 200) -> int:
-    """The scheduler (leased sweep): nudge and re-route requests nobody answered within the
-    nudge delay, retry routing open ones, expire the too old. One transaction per request."""
+    """The scheduler (leased sweep): nudge the helpers who left an offer unanswered for the nudge
+    delay, re-route the requests still unanswered some days after the nudge, retry routing open
+    ones, expire the too old. One transaction per request."""
     now = clock()
     async with uow_factory() as uow:
         due = await uow.help_requests.due(now, batch)
@@ -205,6 +206,8 @@ async def advance_help_requests(uow_factory: Callable[[], CommunityUnitOfWork], 
                 continue
             if action == "expire":
                 request.expire(now)
+            elif action == "remind":
+                request.remind(now, routing)
             else:
                 candidates = await uow.helpers.candidates(tenant, request.topic)
                 chosen = request.nudge(candidates, now, routing) if action == "reroute" \

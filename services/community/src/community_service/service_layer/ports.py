@@ -6,6 +6,16 @@ from typing import Protocol
 from community_service.domain.benefits import Benefit
 from community_service.domain.helping import Helper, HelpRequest
 from community_service.domain.jobs import JobOffer
+from community_service.service_layer.mentoring_ports import (
+    MentorshipRepository,
+    ParticipantRepository,
+    ProgramRepository,
+)
+from community_service.service_layer.outcome_ports import (
+    OutcomeAnswerRepository,
+    OutcomePanelSource,
+    OutcomeSurveyRepository,
+)
 from servicekit.uow import ErasingUnitOfWork
 
 
@@ -99,3 +109,21 @@ class CommunityUnitOfWork(ErasingUnitOfWork, Protocol):
 
     @property
     def help_requests(self) -> HelpRequestRepository: ...
+
+    @property
+    def programs(self) -> ProgramRepository: ...
+
+    @property
+    def participants(self) -> ParticipantRepository: ...
+
+    @property
+    def mentorships(self) -> MentorshipRepository: ...
+
+    @property
+    def outcome_surveys(self) -> OutcomeSurveyRepository: ...
+
+    @property
+    def outcome_answers(self) -> OutcomeAnswerRepository: ...
+
+    @property
+    def outcome_panel(self) -> OutcomePanelSource: ...

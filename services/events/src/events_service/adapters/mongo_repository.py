@@ -22,7 +22,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 from events_service.domain.model import Details, Event, EventStatus, TicketType, Visibility
 from events_service.domain.registrations import HOLDING_SEATS, AlreadyRegistered, Registration, RegistrationStatus
 from events_service.service_layer.commands import ProjectMember
-from events_service.service_layer.ports import Claim
+from events_service.service_layer.ports import Claim, InvitationBatch, PageCursor
 from servicekit import segments
 from servicekit.domain import AggregateRoot, ConcurrencyConflict, new_id
 from servicekit.mongo import Document, IndexSpec
@@ -33,6 +33,7 @@ EVENTS = "events"
 MEMBERS = "members"
 REGISTRATIONS = "registrations"
 MEMBERSHIPS = "memberships"
+INVITATION_BATCHES = "invitation_batches"
 
 INDEXES = [
     IndexSpec(EVENTS, [("tenant", 1), ("starts_at", 1)], "events_by_start"),
@@ -42,8 +43,13 @@ INDEXES = [
     IndexSpec(REGISTRATIONS, [("tenant", 1), ("event_id", 1), ("status", 1), ("waitlisted_at", 1)],
               "registrations_waitlist"),
     IndexSpec(REGISTRATIONS, [("tenant", 1), ("member_id", 1)], "registrations_by_member"),
+    # The staff list's pages (`page_of_event`): one event's rows by status, in id order.
+    IndexSpec(REGISTRATIONS, [("tenant", 1), ("event_id", 1), ("status", 1), ("_id", 1)], "registrations_pages"),
     IndexSpec(REGISTRATIONS, [("hold_until", 1)], "registrations_holds"),
     IndexSpec(REGISTRATIONS, [("tenant", 1), ("ticket_code", 1)], "registrations_by_ticket_code"),
+    # Unsent batches by due date (the sweep, every tenant); `due` is NEVER once sent (always set: DESIGN §9).
+    IndexSpec(INVITATION_BATCHES, [("due", 1)], "invitation_batches_due"),
+    IndexSpec(INVITATION_BATCHES, [("tenant", 1), ("member_ids", 1)], "invitation_batches_by_member"),  # erasure
 ]
 
 HOLDS = [RegistrationStatus.PROMOTED.value, RegistrationStatus.PENDING_PAYMENT.value]
@@ -357,10 +363,51 @@ class MongoRegistrationRepository:
         cursor = self._col.find(where, session=self._session).sort([("waitlisted_at", 1), ("_id", 1)]).limit(limit)
         return [registration_from(doc) async for doc in cursor]
 
+    async def page_of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
+                            after: PageCursor | None, limit: int) -> list[Registration]:
+        where: Document = {"tenant": tenant, "event_id": event_id,
+                           "status": status.value if status is not None else {"$in": SHOWN}}
+        if status is RegistrationStatus.WAITLISTED:
+            # Arrival order: (waitlisted_at, id). `$gte` on the time and the ties dropped here, not an
+            # `$or` (the stand-in plans a collection scan for it); ties of one microsecond are rare,
+            # so a few more rows than the page cover them.
+            if after is not None and after.waitlisted_at is not None:
+                where["waitlisted_at"] = {"$gte": after.waitlisted_at}
+            cursor = self._col.find(where, session=self._session).sort([("waitlisted_at", 1), ("_id", 1)])
+            rows: list[Registration] = []
+            async for doc in cursor.limit(limit + 64):
+                r = registration_from(doc)
+                if after is not None and r.waitlisted_at is not None and after.waitlisted_at is not None and (
+                        r.waitlisted_at, r.id) <= (after.waitlisted_at, after.registration_id):
+                    continue
+                rows.append(r)
+                if len(rows) == limit:
+                    break
+            return rows
+        if after is not None:
+            where["_id"] = {"$gt": after.registration_id}
+        found = self._col.find(where, session=self._session).sort("_id", 1).limit(limit)
+        return [registration_from(doc) async for doc in found]
+
     async def invite(self, registrations: list[Registration]) -> None:
         if registrations:
-            await self._col.insert_many([{"_id": r.id, "tenant": r.tenant, "version": r.version, **registration_doc(r)}
-                                         for r in registrations], session=self._session)
+            try:
+                await self._col.insert_many([{"_id": r.id, "tenant": r.tenant, "version": r.version,
+                                              **registration_doc(r)} for r in registrations], session=self._session)
+            except DuplicateKeyError:  # a member registered meanwhile: the batch is read and sent again
+                raise ConcurrencyConflict("a member of this invitation batch got a registration meanwhile") from None
+            for r in registrations:  # their `member_invited` go to the outbox with the rows
+                self._track(r)
+
+    async def members_with_rows(self, tenant: str, event_id: str, member_ids: list[str]) -> set[str]:
+        if not member_ids:
+            return set()
+        where: Document = {"tenant": tenant, "event_id": event_id}
+        if len(member_ids) <= 500:  # a short `$in` on the unique (tenant, event, member) index
+            where["member_id"] = {"$in": member_ids}
+        cursor = self._col.find(where, {"member_id": 1, "_id": 0}, session=self._session)
+        wanted = set(member_ids)
+        return {doc["member_id"] async for doc in cursor if doc.get("member_id") in wanted}
 
     async def active_of_event(self, tenant: str, event_id: str, after: str | None, limit: int) -> list[Registration]:
         where: Document = {"tenant": tenant, "event_id": event_id,
@@ -372,6 +419,36 @@ class MongoRegistrationRepository:
             where["_id"] = {"$gt": after}
         cursor = self._col.find(where, session=self._session).sort("_id", 1).limit(limit)
         return [r for r in [self._seen(doc) async for doc in cursor] if r is not None]
+
+
+class MongoInvitationBatches:
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+        self._col = db[INVITATION_BATCHES]
+        self._session = session
+
+    async def add(self, tenant: str, event_id: str, batches: list[list[str]], at: datetime) -> list[InvitationBatch]:
+        stored = [InvitationBatch(tenant, f"{event_id}-{n:05d}", event_id, n, tuple(ids))
+                  for n, ids in enumerate(batches)]
+        if stored:
+            await self._col.insert_many([{"_id": b.id, "tenant": tenant, "event_id": event_id, "number": b.number,
+                                          "member_ids": list(b.member_ids), "created_at": at, "due": at,
+                                          "sent_at": None} for b in stored], session=self._session)
+        return stored
+
+    async def mark_sent(self, tenant: str, batch_id: str, at: datetime) -> bool:
+        result = await self._col.update_one({"_id": batch_id, "tenant": tenant, "sent_at": None},
+                                            {"$set": {"sent_at": at, "due": NEVER}}, session=self._session)
+        return result.modified_count == 1
+
+    async def forget(self, tenant: str, member_id: str) -> int:
+        result = await self._col.update_many({"tenant": tenant, "member_ids": member_id},
+                                             {"$pull": {"member_ids": member_id}}, session=self._session)
+        return result.modified_count
+
+    async def pending(self, created_before: datetime, limit: int) -> list[InvitationBatch]:
+        cursor = self._col.find({"due": {"$lte": created_before}}, session=self._session).sort("due", 1).limit(limit)
+        return [InvitationBatch(doc["tenant"], doc["_id"], doc["event_id"], int(doc["number"]),
+                                tuple(doc["member_ids"])) async for doc in cursor]
 
 
 class MongoMemberProjection:

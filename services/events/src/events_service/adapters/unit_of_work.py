@@ -6,6 +6,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from events_service.adapters.mongo_repository import (
     MongoAudienceReader,
     MongoEventRepository,
+    MongoInvitationBatches,
     MongoMemberProjection,
     MongoMembershipProjection,
     MongoRegistrationRepository,
@@ -22,6 +23,7 @@ class MongoEventsUnitOfWork(MongoUnitOfWork):
     members: MongoMemberProjection
     memberships: MongoMembershipProjection
     audience: MongoAudienceReader
+    invitations: MongoInvitationBatches
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
         self.events = MongoEventRepository(db, session, self.track)
@@ -30,3 +32,4 @@ class MongoEventsUnitOfWork(MongoUnitOfWork):
         self.members = MongoMemberProjection(db, session)
         self.memberships = MongoMembershipProjection(db, session)
         self.audience = MongoAudienceReader(db)
+        self.invitations = MongoInvitationBatches(db, session)

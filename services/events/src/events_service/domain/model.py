@@ -44,6 +44,7 @@ class EventScheduled(DomainEvent):
     title_en: str | None = None
     online_url: str | None = None
     visibility: str = Visibility.ALUMNI.value
+    cancellation_policy: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,15 @@ class EventUpdated(DomainEvent):
     online_url: str | None
     capacity: int
     status: str
+    title: str = ""
+    title_en: str | None = None
+    cancellation_policy: str = ""
+    material: bool = False  # registrants are told (see MATERIAL)
+
+
+# What registrants are told about when it changes: when and where it happens (a typo in the
+# description or a new ticket type is not worth an email to hundreds of people).
+MATERIAL = frozenset({"starts_at", "ends_at", "timezone", "venue", "online_url"})
 
 
 @dataclass(frozen=True)
@@ -273,7 +283,7 @@ class Event(AggregateRoot):
         event = cls(id=new_id(), tenant=tenant, details=details, ticket_types=types, created_at=now)
         d = details
         event.record(EventScheduled(event.id, d.title, d.starts_at, d.ends_at, d.timezone, d.venue, d.capacity,
-                                    d.title_en, d.online_url, d.visibility.value))
+                                    d.title_en, d.online_url, d.visibility.value, d.cancellation_policy))
         if publish:
             event.publish(now)
         return event
@@ -304,7 +314,8 @@ class Event(AggregateRoot):
         self.details = details
         d = details
         self.record(EventUpdated(self.id, changed, d.starts_at, d.ends_at, d.timezone, d.venue, d.online_url,
-                                 d.capacity, self.status.value))
+                                 d.capacity, self.status.value, d.title, d.title_en, d.cancellation_policy,
+                                 material=bool(MATERIAL.intersection(changed))))
         return changed
 
     def set_ticket_types(self, types: list[TicketType]) -> None:
@@ -317,7 +328,7 @@ class Event(AggregateRoot):
         self.ticket_types = list(types)
         d = self.details
         self.record(EventUpdated(self.id, ("ticket_types",), d.starts_at, d.ends_at, d.timezone, d.venue, d.online_url,
-                                 d.capacity, self.status.value))
+                                 d.capacity, self.status.value, d.title, d.title_en, d.cancellation_policy))
 
     def cancel(self, reason: str) -> None:
         if self.status in (EventStatus.CANCELLED, EventStatus.COMPLETED):

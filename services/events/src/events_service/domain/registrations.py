@@ -57,6 +57,7 @@ class RegistrationConfirmed(DomainEvent):
     guests: int
     price_minor: int
     currency: str
+    ticket_code: str = ""  # sealed for notifications in the contract, never in clear on the bus
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class RegistrationPromoted(DomainEvent):
 
 @dataclass(frozen=True)
 class RegistrationPaymentRequested(DomainEvent):
-    """Internal: the seat is held until `pay_by` (no contract: the checkout is the gateway's reply)."""
+    """The seat is held until `pay_by` (the checkout itself is the gateway's reply)."""
 
     registration_id: str
     event_id: str
@@ -104,6 +105,8 @@ class RegistrationCancelled(DomainEvent):
     member_id: str
     reason: str
     seats_released: int
+    paid_minor: int = 0  # what the member had paid for these seats (a confirmed paid ticket)
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,36 @@ class RsvpAnswered(DomainEvent):
     event_id: str
     member_id: str
     status: str
+
+
+@dataclass(frozen=True)
+class MemberInvited(DomainEvent):
+    """One invitee of a segment invitation, with what their invitation email shows."""
+
+    registration_id: str
+    event_id: str
+    member_id: str
+    invited_at: datetime
+    title: str
+    title_en: str | None
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    online_url: str | None
+
+
+@dataclass(frozen=True)
+class Gathering:
+    """What an invitation says of the gathering (taken from the `Event` by the use case)."""
+
+    title: str
+    title_en: str | None
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    venue: str
+    online_url: str | None
 
 
 # -- errors --------------------------------------------------------------------------------------
@@ -190,9 +223,17 @@ class Registration(AggregateRoot):
                    created_at=now, ticket_code=new_ticket_code())
 
     @classmethod
-    def invite(cls, *, tenant: str, event_id: str, member_id: str, now: datetime) -> Registration:
+    def invite(cls, *, tenant: str, event_id: str, member_id: str, now: datetime,
+               gathering: Gathering | None = None) -> Registration:
+        """An `invited` row; with `gathering` (a segment invitation) it records `MemberInvited`,
+        which the invitation email and the figures follow (an answer to a public event without
+        an invitation passes none)."""
         r = cls(id=new_id(), tenant=tenant, event_id=event_id, member_id=member_id, created_at=now,
                 ticket_code=new_ticket_code(), invited_at=now)
+        if gathering is not None:
+            g = gathering
+            r.record(MemberInvited(r.id, event_id, member_id, now, g.title, g.title_en, g.starts_at, g.ends_at,
+                                   g.timezone, g.venue, g.online_url))
         return r
 
     def _ticket(self, ticket_type_id: str, guests: int, price_minor: int, currency: str, member_price: bool) -> None:
@@ -216,7 +257,7 @@ class Registration(AggregateRoot):
         self.registered_at = now
         self.pay_by = self.accept_by = None
         self.record(RegistrationConfirmed(self.id, self.event_id, self.member_id, self.ticket_type_id, self.guests,
-                                          self.price_minor, self.currency))
+                                          self.price_minor, self.currency, self.ticket_code))
 
     def join_waitlist(self, *, ticket_type_id: str, guests: int, price_minor: int, currency: str, member_price: bool,
                       now: datetime) -> None:
@@ -278,10 +319,12 @@ class Registration(AggregateRoot):
         if self.status is RegistrationStatus.ATTENDED:
             raise InvalidRegistrationChange("the member attended")
         released = self.seats if self.holds_seats else 0
+        paid = self.price_minor if self.status is RegistrationStatus.REGISTERED else 0
         self.status = RegistrationStatus.CANCELLED
         self.cancelled_at, self.cancel_reason = now, reason.value
         self.accept_by = self.pay_by = None
-        self.record(RegistrationCancelled(self.id, self.event_id, self.member_id, reason.value, released))
+        self.record(RegistrationCancelled(self.id, self.event_id, self.member_id, reason.value, released, paid,
+                                          self.currency))
         return released
 
     def answer(self, status: RegistrationStatus) -> None:
@@ -290,6 +333,8 @@ class Registration(AggregateRoot):
             raise InvalidRegistrationChange("an answer is interested or declined")
         if self.active:
             raise InvalidRegistrationChange("cancel the registration first")
+        if self.status is status:
+            return  # the same answer again (a second click on the email's link): nothing new
         self.status = status
         self.record(RsvpAnswered(self.id, self.event_id, self.member_id, status.value))
 

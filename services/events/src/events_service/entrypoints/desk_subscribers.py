@@ -21,15 +21,17 @@ _STATUS: dict[type[Any], Attendance] = {
     v1.RegistrationPromoted: Attendance.WAITLISTED,  # a seat offered, not taken: not counted as registered
     v1.RegistrationCancelled: Attendance.CANCELLED,
     desk_v1.AttendeeCheckedIn: Attendance.ATTENDED,
+    v1.MemberInvited: Attendance.INVITED,  # marks the invitation only (the conversion's denominator)
 }
 
 
 def figures_event_handlers(uow_factory: Callable[[], DeskUnitOfWork]) -> list[tuple[Subscription, EventHandler]]:
     async def project(event: CloudEvent[Any]) -> None:
         data = event.data
+        status = Attendance(data.answer) if isinstance(data, v1.InvitationAnswered) else _STATUS[type(data)]
         await desk.project_attendance(desk.ProjectAttendance(
-            tenant=event.tenant, event_id=data.event_id, status=_STATUS[type(data)], at=event.time,
+            tenant=event.tenant, event_id=data.event_id, status=status, at=event.time,
             member_id=data.member_id, registration_id=data.registration_id,
-            guests=getattr(data, "guests", 0)), uow_factory())
+            guests=getattr(data, "guests", 0), invited=isinstance(data, v1.MemberInvited)), uow_factory())
 
     return [(s, project) for s in subscriptions_of("events") if s.lane == "figures"]

@@ -12,7 +12,8 @@ from events_service.domain.model import Details, TicketType, Visibility
 from events_service.domain.registrations import Registration, RegistrationStatus
 from events_service.service_layer import commands as cmd
 from events_service.service_layer.handlers import EventView
-from events_service.service_layer.registrations import Registered
+from events_service.service_layer.invitations import PreviewInvitations
+from events_service.service_layer.registrations import Registered, RegistrationPage
 from servicekit.authz import Ownership
 from servicekit.bus import Caller, UseCase
 
@@ -110,6 +111,10 @@ def registrations_out(items: list[Registration]) -> c.RegistrationList:
     return c.RegistrationList(items=[registration_out(r) for r in items])
 
 
+def registration_page_out(page: RegistrationPage) -> c.RegistrationList:
+    return c.RegistrationList(items=[registration_out(r) for r in page.items], next_cursor=page.next_cursor)
+
+
 USE_CASES: list[UseCase[Any]] = [
     UseCase(subject=command(c.SCHEDULE_EVENT), request=c.ScheduleEvent, roles=STAFF, idempotent=True,
             message=schedule, reply=lambda event_id: c.EventScheduledResult(event_id=event_id),
@@ -124,6 +129,10 @@ USE_CASES: list[UseCase[Any]] = [
             reply=lambda e: c.InvitationsResult(event_id=e.id, invited=e.invited_count,
                                                 issued_at=e.invitations_issued_at, segment=e.invitation_segment or {}),
             description="Invite a segment to an event (computed once on the events service's own projection)."),
+    UseCase(subject=query(c.PREVIEW_INVITATIONS), request=c.IssueInvitations, roles=STAFF,
+            message=lambda req, who: PreviewInvitations(who.tenant, req.event_id, req.segment),
+            reply=lambda p: c.InvitationsPreview(event_id=p.event_id, count=p.count, matching=p.matching),
+            description="How many members a segment would invite now (the console shows it before sending)."),
     UseCase(subject=command(c.PUBLISH_EVENT), request=c.EventRef, roles=STAFF, idempotent=True,
             message=lambda req, who: cmd.PublishEvent(who.tenant, req.event_id), reply=event_out,
             description="Publish a draft."),
@@ -168,8 +177,10 @@ USE_CASES: list[UseCase[Any]] = [
             reply=registrations_out, description="The caller's registrations, latest first."),
     UseCase(subject=query(c.EVENT_REGISTRATIONS), request=c.EventRegistrations, roles=STAFF,
             message=lambda req, who: cmd.EventRegistrations(
-                who.tenant, req.event_id, RegistrationStatus(req.status.value) if req.status else None, req.limit),
-            reply=registrations_out, description="An event's registrations (waitlist in arrival order)."),
+                who.tenant, req.event_id, RegistrationStatus(req.status.value) if req.status else None, req.limit,
+                req.after),
+            reply=registration_page_out,
+            description="An event's registrations, a page at a time (waitlist in arrival order)."),
 ]
 
 

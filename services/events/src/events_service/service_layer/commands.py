@@ -148,6 +148,7 @@ class EventRegistrations:
     event_id: str
     status: RegistrationStatus | None = None
     limit: int = 500
+    after: str | None = None  # the opaque cursor of the previous page (`next_cursor`)
 
 
 @dataclass(frozen=True)

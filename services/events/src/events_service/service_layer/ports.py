@@ -31,6 +31,15 @@ class Claim:
     at: datetime
 
 
+@dataclass(frozen=True)
+class PageCursor:
+    """Where a page of an event's registrations ends: the last row's id (and its arrival on the
+    waitlist when the page is of the waitlist)."""
+
+    registration_id: str
+    waitlisted_at: datetime | None = None
+
+
 class SeatLedger(Protocol):
     """The seats of an event: counters kept on the event's own document, changed by ONE
     conditional update each (never read-then-write), so concurrent registrations never oversell.
@@ -77,10 +86,43 @@ class RegistrationRepository(Protocol):
     async def of_member(self, tenant: str, member_id: str) -> list[Registration]: ...
     async def of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
                        limit: int) -> list[Registration]: ...
+    async def page_of_event(self, tenant: str, event_id: str, status: RegistrationStatus | None,
+                            after: PageCursor | None, limit: int) -> list[Registration]:
+        """One page of the staff list: the waitlist in `(waitlisted_at, id)` order, anything else
+        in id (arrival) order; `after`: the last row of the previous page."""
+        ...
     async def invite(self, registrations: list[Registration]) -> None:
         """New invited rows (members without one for this event)."""
         ...
     async def active_of_event(self, tenant: str, event_id: str, after: str | None, limit: int) -> list[Registration]: ...
+    async def members_with_rows(self, tenant: str, event_id: str, member_ids: list[str]) -> set[str]:
+        """Those of `member_ids` who have a row (any status) for this event."""
+        ...
+
+
+@dataclass(frozen=True)
+class InvitationBatch:
+    """Members of one invitation computed once, sent together in one transaction."""
+
+    tenant: str
+    id: str
+    event_id: str
+    number: int
+    member_ids: tuple[str, ...]
+
+
+class InvitationBatches(Protocol):
+    async def add(self, tenant: str, event_id: str, batches: list[list[str]], at: datetime) -> list[InvitationBatch]:
+        ...
+    async def mark_sent(self, tenant: str, batch_id: str, at: datetime) -> bool:
+        """Conditional on the batch not being sent yet: False if it was."""
+        ...
+    async def forget(self, tenant: str, member_id: str) -> int:
+        """Erasure: the member leaves every batch (a pending one will not invite them)."""
+        ...
+    async def pending(self, created_before: datetime, limit: int) -> list[InvitationBatch]:
+        """Unsent batches of every tenant, oldest first (the sweep)."""
+        ...
 
 
 class AudienceReader(Protocol):
@@ -121,3 +163,6 @@ class EventsUnitOfWork(ErasingUnitOfWork, Protocol):
 
     @property
     def audience(self) -> AudienceReader: ...
+
+    @property
+    def invitations(self) -> InvitationBatches: ...

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -67,6 +67,9 @@ GIFT_INDEXES = [
     IndexSpec(GIFTS, [("tenant", 1), ("member_id", 1), ("_id", -1)], "gifts_by_member"),
     IndexSpec(GIFTS, [("tenant", 1), ("paid_on", 1)], "gifts_by_day"),
     IndexSpec(RECURRING_GIFTS, [("tenant", 1), ("member_id", 1)], "recurring_by_member"),
+    # The charge scheduler's scan across tenants (a sweep of the whole deployment, not a tenant's query).
+    IndexSpec(RECURRING_GIFTS, [("due_on", 1)], "recurring_due"),
+    IndexSpec(RECURRING_GIFTS, [("tenant", 1), ("due_on", 1)], "recurring_due_by_tenant"),
     IndexSpec(PLEDGES, [("tenant", 1), ("member_id", 1)], "pledges_by_member"),
     IndexSpec(GIFT_INTENTS, [("tenant", 1), ("member_id", 1)], "gift_intents_by_member"),
     IndexSpec(MEMBERS, [("tenant", 1), ("cohorts.program", 1)], "members_by_cohort"),
@@ -99,6 +102,10 @@ def _donor_from(d: Document | None) -> Donor:
         return Donor()
     return Donor(first_name=d.get("first_name"), last_name=d.get("last_name"), company_name=d.get("company_name"),
                  company_id=d.get("company_id"), address=_address_from(d.get("address")), email=d.get("email"))
+
+
+EPOCH = datetime(1970, 1, 1)
+NEVER = datetime(9999, 12, 31)  # `due_on` of a gift the scheduler never charges (manual, paused, stopped…)
 
 
 def _day(d: date | None) -> datetime | None:
@@ -164,7 +171,11 @@ def recurring_document(r: RecurringGift) -> Document:
             "frequency": str(r.frequency), "status": str(r.status), "donor": asdict(r.donor),
             "anonymous": r.anonymous, "receipt": str(r.receipt), "started_at": r.started_at,
             "next_charge_on": _day(r.next_charge_on), "charges": r.charges, "failures": r.failures,
-            "last_failure": r.last_failure, "cancelled_at": r.cancelled_at}
+            "last_failure": r.last_failure, "cancelled_at": r.cancelled_at, "provider": r.provider,
+            "mandate_ref": r.mandate_ref, "attempts": r.attempts, "next_attempt_on": _day(r.next_attempt_on),
+            "stopped_at": r.stopped_at, "claim": r.claim, "claim_until": r.claim_until,
+            # what the charge scheduler looks for (always set: a null would not be in the range scan)
+            "due_on": _day(r.due_on) or NEVER}
 
 
 def recurring_from(d: Document) -> RecurringGift:
@@ -175,7 +186,10 @@ def recurring_from(d: Document) -> RecurringGift:
                          receipt=ReceiptChoice(d["receipt"]), started_at=d.get("started_at"),
                          next_charge_on=_undated(d.get("next_charge_on")), charges=d.get("charges", 0),
                          failures=d.get("failures", 0), last_failure=d.get("last_failure"),
-                         cancelled_at=d.get("cancelled_at"))
+                         cancelled_at=d.get("cancelled_at"), provider=d.get("provider"),
+                         mandate_ref=d.get("mandate_ref"), attempts=d.get("attempts", 0),
+                         next_attempt_on=_undated(d.get("next_attempt_on")), stopped_at=d.get("stopped_at"),
+                         claim=d.get("claim"), claim_until=d.get("claim_until"))
 
 
 def pledge_document(p: Pledge) -> Document:
@@ -369,6 +383,37 @@ class MongoGiftIntentRepository(_Repository):
 
 class MongoRecurringGiftRepository(_Repository):
     collection = RECURRING_GIFTS
+
+    async def pseudonymise(self, tenant: str, member_id: str, pseudonym: str) -> int:
+        """As every gift record, and automatic collection ends: an erased donor's saved card is
+        forgotten and never charged again (an open gift is cancelled, the reason recorded)."""
+        await self._col.update_many(
+            {"tenant": tenant, "member_id": member_id, "status": {"$ne": "cancelled"}},
+            {"$set": {"status": "cancelled", "cancelled_at": datetime.now(UTC), "last_failure": "member_erased"}},
+            session=self._session)
+        await self._col.update_many(
+            {"tenant": tenant, "member_id": member_id},
+            {"$set": {"mandate_ref": None, "claim": None, "claim_until": None, "due_on": NEVER}},
+            session=self._session)
+        return await super().pseudonymise(tenant, member_id, pseudonym)
+
+    async def due(self, today: date, limit: int, tenant: str | None = None) -> list[tuple[str, str]]:
+        """(tenant, id) of automatically collected gifts due on or before `today`: of one tenant, or
+        of every tenant (the scheduler's sweep, allowed by the tenant guard)."""
+        query: Document = {"due_on": {"$gte": EPOCH, "$lte": _day(today)}}
+        if tenant is not None:
+            query = {"tenant": tenant, **query}
+        found = self._col.find(query, {"tenant": 1}, session=self._session).sort("due_on", 1).limit(limit)
+        return [(d["tenant"], d["_id"]) async for d in found]
+
+    async def claim(self, gift: RecurringGift) -> bool:
+        """Write a claimed attempt on its own, outside the unit of work's transaction: one atomic,
+        version-conditional update of the one document — of two schedulers racing, the loser
+        matches nothing at once (in a transaction it would wait on the winner's write lock)."""
+        result = await self._col.update_one(
+            {"_id": gift.id, "tenant": gift.tenant, "version": gift.version - 1},
+            {"$set": {"version": gift.version, "claim": gift.claim, "claim_until": gift.claim_until}})
+        return result.modified_count == 1
 
     async def get(self, tenant: str, recurring_gift_id: str) -> RecurringGift | None:
         found: RecurringGift | None = await self._get(tenant, recurring_gift_id, recurring_from)

@@ -110,7 +110,8 @@ def checkout_document(c: Checkout) -> Document:
             "amount": {"minor_units": c.amount.minor_units, "currency": c.amount.currency},
             "description": c.description, "methods": [str(m) for m in c.methods], "provider": c.provider,
             "status": str(c.status), "session_id": c.session_id, "url": c.url, "created_at": c.created_at,
-            "expires_at": c.expires_at, "payment_id": c.payment_id, "recurring": c.recurring}
+            "expires_at": c.expires_at, "payment_id": c.payment_id, "recurring": c.recurring,
+            "save_method": c.save_method}
 
 
 def checkout_from(doc: Document) -> Checkout:
@@ -119,7 +120,8 @@ def checkout_from(doc: Document) -> Checkout:
                     description=doc["description"], methods=tuple(Method(m) for m in doc["methods"]),
                     provider=doc["provider"], status=CheckoutStatus(doc["status"]), session_id=doc.get("session_id"),
                     url=doc.get("url"), created_at=doc.get("created_at"), expires_at=doc.get("expires_at"),
-                    payment_id=doc.get("payment_id"), recurring=doc.get("recurring", False))
+                    payment_id=doc.get("payment_id"), recurring=doc.get("recurring", False),
+                    save_method=doc.get("save_method", False))
 
 
 def payment_document(p: Payment) -> Document:
@@ -133,7 +135,7 @@ def payment_document(p: Payment) -> Document:
             if p.checkout_id else f"manual:{p.id}",
             "renewal_ref": p.renewal_ref,
             "provider_payment_ref": p.provider_payment_ref, "refunded_minor": p.refunded_minor,
-            "late_entry_reason": p.late_entry_reason}
+            "late_entry_reason": p.late_entry_reason, "mandate_ref": p.mandate_ref}
 
 
 def payment_from(doc: Document) -> Payment:
@@ -142,7 +144,8 @@ def payment_from(doc: Document) -> Payment:
                    provider=doc["provider"], status=PaymentStatus(doc["status"]), at=doc.get("at"),
                    reason=doc.get("reason"), reference=doc.get("reference"), checkout_id=doc.get("checkout_id"),
                    provider_payment_ref=doc.get("provider_payment_ref"), refunded_minor=doc.get("refunded_minor", 0),
-                   renewal_ref=doc.get("renewal_ref"), late_entry_reason=doc.get("late_entry_reason"))
+                   renewal_ref=doc.get("renewal_ref"), late_entry_reason=doc.get("late_entry_reason"),
+                   mandate_ref=doc.get("mandate_ref"))
 
 
 async def _save_versioned(col: AsyncCollection[Document], aggregate: AggregateRoot, document: Document,

@@ -24,6 +24,7 @@ import stripe
 from fundraising_service.domain.model import Money
 from fundraising_service.domain.payments import (
     BadWebhook,
+    ChargeResult,
     Checkout,
     HostedCheckout,
     Method,
@@ -119,9 +120,18 @@ def notification_from(provider: str, event: Mapping[str, Any]) -> PaymentNotific
         amount=Money(int(amount), str(currency).upper()) if amount is not None and currency else None,
         method=_method(session, asynchronous),
         provider_payment_ref=_payment_ref(session),
+        mandate_ref=_customer(session) if outcome is Outcome.SUCCEEDED else None,
         reason=metadata.get("failure_reason") or (kind.removeprefix("checkout.session.")
                                                   if outcome is Outcome.FAILED else None),
         occurred_at=datetime.fromtimestamp(int(event["created"]), UTC) if event.get("created") else None)
+
+
+def _customer(session: Mapping[str, Any]) -> str | None:
+    """The customer holding the payment method a checkout saved (`setup_future_usage`)."""
+    value = session.get("customer")
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
 
 
 def _payment_ref(session: Mapping[str, Any]) -> str | None:
@@ -197,6 +207,9 @@ class StripeCheckoutProvider(StripeSignedWebhooks):
             params.update(mode="subscription", subscription_data={"metadata": _metadata(checkout)})
         else:
             params.update(mode="payment", payment_intent_data={"metadata": _metadata(checkout)})
+            if checkout.save_method:  # a recurring gift: the card is kept (on a customer) for the next periods
+                params["payment_intent_data"]["setup_future_usage"] = "off_session"
+                params["customer_creation"] = "always"
         try:
             session = await self._client.v1.checkout.sessions.create_async(
                 params,  # type: ignore[arg-type]  # a plain dict of the documented parameters
@@ -218,6 +231,31 @@ class StripeCheckoutProvider(StripeSignedWebhooks):
             log.warning("stripe refused or failed a refund", payment_id=payment.id, error=type(exc).__name__)
             raise ProviderUnavailable(f"Stripe: {exc.user_message or type(exc).__name__}") from None
         return refund.id
+
+    async def charge_saved(self, mandate_ref: str, amount: Money, key: str, metadata: dict[str, str]) -> ChargeResult:
+        """An off-session PaymentIntent on the customer's saved card, confirmed at once; `key` is
+        the idempotency key (the same attempt run again after a crash is the same charge)."""
+        try:
+            methods = await self._client.v1.customers.payment_methods.list_async(
+                mandate_ref, {"type": "card", "limit": 1})
+            if not methods.data:
+                return ChargeResult(False, None, "no_saved_payment_method")
+            intent = await self._client.v1.payment_intents.create_async(
+                {"amount": amount.minor_units, "currency": amount.currency.lower(), "customer": mandate_ref,
+                 "payment_method": methods.data[0].id, "off_session": True, "confirm": True, "metadata": metadata},
+                options={"idempotency_key": key})
+        except stripe.CardError as exc:  # declined, or the bank wants the cardholder (authentication_required)
+            error = exc.error
+            intent_id = error.payment_intent.id if error is not None and error.payment_intent is not None else None
+            return ChargeResult(False, intent_id, str((error.decline_code if error else None) or exc.code
+                                                      or "card_declined"))
+        except stripe.StripeError as exc:
+            log.warning("stripe failed an off-session charge", key=key, error=type(exc).__name__,
+                        http_status=exc.http_status)
+            raise ProviderUnavailable(f"Stripe: {exc.user_message or type(exc).__name__}") from None
+        if intent.status == "succeeded":
+            return ChargeResult(True, intent.id)
+        return ChargeResult(False, intent.id, f"payment_intent_{intent.status}")
 
     async def _payment_intent(self, payment: Payment) -> str:
         """The payment intent to refund. A `payment`-mode checkout names it; a subscription's
@@ -267,16 +305,29 @@ class LocalCheckoutProvider(StripeSignedWebhooks):
         query = {"tenant": checkout.tenant, "checkout_id": checkout.id, "amount_minor": str(checkout.amount.minor_units),
                  "currency": checkout.amount.currency, "description": checkout.description,
                  "methods": ",".join(checkout.methods), "expires_at": str(int(expires_at.timestamp())),
-                 "return_url": return_url or ""}
+                 "return_url": return_url or "", "save": "1" if checkout.save_method else ""}
         query["sig"] = local_page_signature(self._secret, session_id, query)
         return HostedCheckout(session_id, f"{self._page_url}/checkout/{session_id}?{urlencode(query)}", expires_at)
 
     async def refund(self, payment: Payment, amount_minor: int, key: str) -> str:
         return f"re_local_{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
+    async def charge_saved(self, mandate_ref: str, amount: Money, key: str, metadata: dict[str, str]) -> ChargeResult:
+        """The local provider's saved cards behave like Stripe's test cards, by kind (the page's
+        button): `ok` is always charged, `flaky` declines the first attempt of each period (its
+        retry succeeds: a dunning demo), `declined` declines every later charge."""
+        reference = f"pi_local_{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+        kind = mandate_ref.removeprefix("cus_local_").split("_", 1)[0]
+        if kind == "declined" or (kind == "flaky" and key.endswith("-1")):
+            return ChargeResult(False, reference, "card_declined")
+        if kind not in ("ok", "flaky"):
+            return ChargeResult(False, None, "no_saved_payment_method")
+        return ChargeResult(True, reference)
+
 
 LOCAL_PAGE_FIELDS = ("tenant", "checkout_id", "amount_minor", "currency", "description", "methods", "expires_at",
-                     "return_url")
+                     "return_url", "save")
+MANDATE_KINDS = ("ok", "flaky", "declined")  # the local provider's saved "test cards" (`charge_saved`)
 
 
 def local_page_signature(secret: str, session_id: str, fields: Mapping[str, str]) -> str:
@@ -287,12 +338,18 @@ def local_page_signature(secret: str, session_id: str, fields: Mapping[str, str]
 
 
 def local_event(*, session_id: str, checkout_id: str, tenant: str, amount_minor: int, currency: str,
-                methods: list[str], paid: bool, created: int, reason: str | None = None) -> str:
+                methods: list[str], paid: bool, created: int, reason: str | None = None,
+                mandate: str | None = None) -> str:
     """A Stripe-shaped event of the local provider (also what tests sign), as the JSON body."""
     kind = "checkout.session.completed" if paid else "checkout.session.async_payment_failed"
     metadata = {"tenant": tenant, "checkout_id": checkout_id}
     if reason:
         metadata["failure_reason"] = reason
+    saved: dict[str, str] = {}
+    if mandate is not None and paid:  # the card saved for later charges, held by a customer (as at Stripe)
+        if mandate not in MANDATE_KINDS:
+            raise ValueError(f"local saved cards are {', '.join(MANDATE_KINDS)}")
+        saved = {"customer": f"cus_local_{mandate}_{secrets.token_hex(8)}"}
     return json.dumps({
         "id": f"evt_local_{secrets.token_hex(12)}", "object": "event", "type": kind, "created": created,
         "livemode": False, "api_version": "2025-01-27",
@@ -301,5 +358,5 @@ def local_event(*, session_id: str, checkout_id: str, tenant: str, amount_minor:
             "amount_total": amount_minor, "currency": currency.lower(), "metadata": metadata,
             "mode": "payment", "payment_method_types": methods,
             "payment_status": "paid" if paid else "unpaid", "status": "complete",
-            "payment_intent": f"pi_local_{secrets.token_hex(12)}"}},
+            "payment_intent": f"pi_local_{secrets.token_hex(12)}", **saved}},
     }, separators=(",", ":"))

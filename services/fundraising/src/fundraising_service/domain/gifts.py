@@ -8,7 +8,7 @@ receiving legal entity as they were when the money came (receipts are immutable)
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from fundraising_service.domain.campaigns import LegalEntity, PostalAddress
@@ -50,6 +50,36 @@ class RecurringStatus(StrEnum):
     PAUSED = "paused"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class Collection(StrEnum):
+    """How a recurring gift's money comes in."""
+
+    MANUAL = "manual"  # the office records each charge (a standing order at the bank)
+    SCHEDULED = "scheduled"  # charged automatically on `next_charge_on` through the saved payment method
+    RETRYING = "retrying"  # a charge failed: tried again on `next_attempt_on` (dunning)
+    STOPPED = "stopped"  # every retry failed: nothing more is tried until the donor updates the payment method
+
+
+# A period due on D whose charge fails is tried again on D+3 and D+7, then collection stops.
+RETRY_AFTER_DAYS = (3, 7)
+# A charge attempt claimed by a scheduler is its own for this long (then another may run the very
+# same attempt, under the same idempotency key at the provider: a crash never charges twice).
+CLAIM_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class ChargeAttempt:
+    """One attempt at charging one period of a recurring gift. Its key is the idempotency key
+    sent to the provider: the same attempt run again (a crash, a second replica) is the same charge."""
+
+    recurring_gift_id: str
+    period: date
+    attempt: int
+
+    @property
+    def key(self) -> str:
+        return f"rg-{self.recurring_gift_id}-{self.period.isoformat()}-{self.attempt}"
 
 
 class PledgeStatus(StrEnum):
@@ -104,6 +134,11 @@ class UnknownRecurringGift(NotFound):
     title = "Recurring gift not found"
 
 
+class ChargeNotDue(Conflict):
+    code = "charge-not-due"
+    title = "No charge of this recurring gift is due"
+
+
 class UnknownPledge(NotFound):
     code = "pledge-not-found"
     title = "Pledge not found"
@@ -149,6 +184,9 @@ class RecurringGiftChanged(DomainEvent):
     at: datetime
     reason: str | None = None
     failures: int = 0  # consecutive failed charges then (the aggregate may change before the commit)
+    period: date | None = None  # the period whose charge failed (automatic collection)
+    next_attempt_on: date | None = None  # the next automatic retry; None with `final`
+    final: bool = False  # automatic collection stopped: no retry is left
 
 
 @dataclass(frozen=True)
@@ -259,6 +297,13 @@ class RecurringGift(AggregateRoot):
     failures: int = 0
     last_failure: str | None = None
     cancelled_at: datetime | None = None
+    provider: str | None = None  # automatic collection: the provider holding the saved payment method
+    mandate_ref: str | None = None  # its reference of the saved payment method (Stripe: the customer)
+    attempts: int = 0  # failed attempts on the current period (`next_charge_on`)
+    next_attempt_on: date | None = None  # retrying: the day of the next attempt
+    stopped_at: datetime | None = None  # every retry failed
+    claim: str | None = None  # the key of the attempt in flight
+    claim_until: datetime | None = None
 
     @classmethod
     def start(cls, *, tenant: str, member_id: str, campaign_id: str | None, fund_id: str | None, amount: Money,
@@ -271,6 +316,82 @@ class RecurringGift(AggregateRoot):
         gift.record(RecurringGiftChanged(gift, "started", now))
         return gift
 
+    @classmethod
+    def start_automatic(cls, *, gift_id: str, tenant: str, member_id: str, campaign_id: str | None,
+                        fund_id: str | None, amount: Money, frequency: Frequency, donor: Donor, anonymous: bool,
+                        receipt: ReceiptChoice, provider: str, mandate_ref: str, paid_on: date,
+                        now: datetime) -> RecurringGift:
+        """The donor authorised the gift through the hosted checkout, which paid its first period
+        (`paid_on`) and saved the payment method: the next periods are charged automatically."""
+        check_amount(amount)
+        if not mandate_ref:
+            raise InvalidGift("automatic collection needs a saved payment method")
+        gift = cls(id=gift_id, tenant=tenant, member_id=member_id, campaign_id=campaign_id, fund_id=fund_id,
+                   amount=amount, frequency=frequency, donor=donor, anonymous=anonymous, receipt=receipt,
+                   started_at=now, next_charge_on=paid_on, provider=provider, mandate_ref=mandate_ref)
+        gift.record(RecurringGiftChanged(gift, "started", now))
+        gift.charged(paid_on, period=paid_on)
+        return gift
+
+    @property
+    def automatic(self) -> bool:
+        return self.mandate_ref is not None
+
+    @property
+    def collection(self) -> Collection:
+        if not self.automatic:
+            return Collection.MANUAL
+        if self.stopped_at is not None:
+            return Collection.STOPPED
+        return Collection.RETRYING if self.next_attempt_on is not None else Collection.SCHEDULED
+
+    @property
+    def due_on(self) -> date | None:
+        """The day the scheduler next charges it (None: nothing to charge automatically)."""
+        if not self.automatic or self.stopped_at is not None:
+            return None
+        if self.status is RecurringStatus.ACTIVE:
+            return self.next_charge_on
+        if self.status is RecurringStatus.FAILED:
+            return self.next_attempt_on
+        return None  # paused or cancelled
+
+    def claim_charge(self, today: date, now: datetime) -> ChargeAttempt:
+        """Take the attempt due today (or overdue). Another claim still running refuses; an
+        expired one (its scheduler crashed) is taken over with the *same* attempt and key."""
+        due = self.due_on
+        if due is None or due > today or self.next_charge_on is None:
+            raise ChargeNotDue(f"recurring gift {self.id}: nothing due on {today}")
+        attempt = ChargeAttempt(self.id, self.next_charge_on, self.attempts + 1)
+        if self.claim is not None and self.claim_until is not None and self.claim_until > now:
+            raise ChargeNotDue(f"recurring gift {self.id}: attempt {self.claim} is in flight")
+        self.claim, self.claim_until = attempt.key, now + timedelta(seconds=CLAIM_SECONDS)
+        self.version += 1
+        return attempt
+
+    def settle_charge(self, attempt: ChargeAttempt, succeeded: bool, reason: str | None, now: datetime) -> bool:
+        """The provider's answer to a claimed attempt. False (and nothing changes) when that
+        attempt is not the one in flight any more (settled already, or superseded)."""
+        if self.claim != attempt.key or self.status is RecurringStatus.CANCELLED:
+            return False
+        self.claim = self.claim_until = None
+        if succeeded:
+            self.charged(now.date(), period=attempt.period)
+        else:
+            self.charge_failed(reason or "charge_failed", now)
+        return True
+
+    def payment_method_updated(self, provider: str, mandate_ref: str, paid_on: date, now: datetime) -> date:
+        """The donor paid the overdue period through a new hosted checkout, saving a new payment
+        method: collection resumes on schedule. Returns the period paid."""
+        if self.status is RecurringStatus.CANCELLED:
+            raise RecurringGiftTransitionRefused(f"recurring gift {self.id} is cancelled")
+        period = self.next_charge_on or paid_on
+        self.provider, self.mandate_ref = provider, mandate_ref
+        self.claim = self.claim_until = None
+        self.charged(paid_on, period=period)
+        return period
+
     def _advance(self, on: date) -> date:
         if self.frequency is Frequency.YEARLY:
             try:
@@ -281,25 +402,45 @@ class RecurringGift(AggregateRoot):
         year = on.year + (1 if on.month == 12 else 0)
         return on.replace(year=year, month=month, day=min(on.day, 28))
 
-    def charged(self, on: date) -> None:
-        """A charge succeeded: back to active if it had failed; the next one is scheduled."""
+    def charged(self, on: date, period: date | None = None) -> None:
+        """A charge succeeded: back to active if it had failed; the next one is scheduled — from
+        the period it paid (automatic collection: a retry on D+3 keeps the schedule on D), else
+        from the day it was charged."""
         if self.status is RecurringStatus.CANCELLED:
             raise RecurringGiftTransitionRefused(f"recurring gift {self.id} is cancelled")
         self.charges += 1
         self.failures = 0
         self.last_failure = None
+        self.attempts = 0
+        self.next_attempt_on = None
+        self.stopped_at = None
         if self.status is RecurringStatus.FAILED:
             self.status = RecurringStatus.ACTIVE
-        self.next_charge_on = self._advance(on)
+        self.next_charge_on = self._advance(period or on)
         self.version += 1
 
     def charge_failed(self, reason: str, now: datetime) -> None:
+        """A charge failed: `failed`, visible, published (the donor's reminder). Automatic
+        collection retries the period on the dunning schedule (`RETRY_AFTER_DAYS` after its due
+        date, never earlier than tomorrow), then stops — the last event says so (`final`)."""
         if self.status is RecurringStatus.CANCELLED:
             raise RecurringGiftTransitionRefused(f"recurring gift {self.id} is cancelled")
         self.failures += 1
         self.last_failure = reason
         self.status = RecurringStatus.FAILED
-        self.record(RecurringGiftChanged(self, "failed", now, reason, self.failures))
+        period = None
+        if self.automatic and self.next_charge_on is not None:
+            period = self.next_charge_on
+            self.attempts += 1
+            if self.attempts <= len(RETRY_AFTER_DAYS):
+                self.next_attempt_on = max(period + timedelta(days=RETRY_AFTER_DAYS[self.attempts - 1]),
+                                           now.date() + timedelta(days=1))
+            else:
+                self.next_attempt_on = None
+                self.stopped_at = now
+        self.record(RecurringGiftChanged(self, "failed", now, reason, self.failures, period=period,
+                                         next_attempt_on=self.next_attempt_on,
+                                         final=self.stopped_at is not None))
 
     def pause(self) -> None:
         if self.status is not RecurringStatus.ACTIVE:

@@ -100,6 +100,17 @@ class PaymentNotification:
     reason: str | None = None
     occurred_at: datetime | None = None
     renewal_ref: str | None = None  # the provider's id of the renewal (Stripe: the invoice)
+    mandate_ref: str | None = None  # the payment method saved for later charges (Stripe: the customer)
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    """A provider's answer to an off-session charge of a saved payment method."""
+
+    succeeded: bool
+    reference: str | None = None  # the provider's payment (Stripe: the payment intent), to refund it
+    reason: str | None = None  # why it was declined (`card_declined`, `insufficient_funds`…)
+    method: Method = Method.CARD
 
 
 @dataclass(frozen=True)
@@ -248,6 +259,7 @@ class Payment(AggregateRoot):
     refunded_minor: int = 0
     renewal_ref: str | None = None
     late_entry_reason: str | None = None
+    mandate_ref: str | None = None  # the checkout saved the payment method for later charges
 
     @classmethod
     def manual(cls, *, tenant: str, target: PaymentTarget, amount: Money, method: Method, reference: str | None,
@@ -302,10 +314,12 @@ class Checkout(AggregateRoot):
     expires_at: datetime | None = None
     payment_id: str | None = None
     recurring: bool = False  # renews automatically (yearly) where the provider supports it
+    save_method: bool = False  # the payer also authorises later off-session charges (a recurring gift)
 
     @classmethod
     def open(cls, *, tenant: str, target: PaymentTarget, amount: Money, description: str,
-             methods: tuple[Method, ...], provider: str, now: datetime, recurring: bool = False) -> Checkout:
+             methods: tuple[Method, ...], provider: str, now: datetime, recurring: bool = False,
+             save_method: bool = False) -> Checkout:
         _check_target(target)
         _check_amount(amount)
         if recurring and (target.purpose is not Purpose.DUES or target.instalments is not None):
@@ -314,9 +328,11 @@ class Checkout(AggregateRoot):
             raise InvalidPayment("a hosted checkout offers card and/or sepa_debit")
         if Method.SEPA_DEBIT in methods and amount.currency != "EUR":
             raise InvalidPayment("SEPA Direct Debit collects euros only")
+        if save_method and (recurring or methods != (Method.CARD,)):
+            raise InvalidPayment("a payment method saved for later charges is a card, on a one-off checkout")
         checkout = cls(id=new_id(), tenant=tenant, target=target, amount=amount, description=description,
                        methods=tuple(dict.fromkeys(methods)), provider=provider, created_at=now,
-                       recurring=recurring)
+                       recurring=recurring, save_method=save_method)
         checkout.record(CheckoutChanged(checkout.id, checkout.status))
         return checkout
 
@@ -394,7 +410,8 @@ class Checkout(AggregateRoot):
                                                   else self.methods[0])
                 payment = Payment(id=new_id(), tenant=self.tenant, target=self.target, amount=self.amount,
                                   method=method, provider=self.provider, status=PaymentStatus.SUCCEEDED, at=at,
-                                  checkout_id=self.id, provider_payment_ref=notification.provider_payment_ref)
+                                  checkout_id=self.id, provider_payment_ref=notification.provider_payment_ref,
+                                  mandate_ref=notification.mandate_ref if self.save_method else None)
                 payment.record(PaymentSucceeded(payment.id, self.target, self.amount, at, method, self.provider,
                                                 None))
                 self.status = CheckoutStatus.COMPLETED

@@ -21,7 +21,7 @@ from fundraising_service.domain.gifts import (
     RecurringGift,
 )
 from fundraising_service.domain.model import Money
-from fundraising_service.domain.payments import Method
+from fundraising_service.domain.payments import Checkout, Method
 from fundraising_service.service_layer import gift_commands as cmd
 from fundraising_service.service_layer.gift_handlers import public_name
 from servicekit.authz import Ownership, acting_member
@@ -128,7 +128,12 @@ def recurring_view(r: RecurringGift) -> g.RecurringGiftView:
         recurring_gift_id=r.id, member_id=r.member_id, campaign_id=r.campaign_id, amount_minor=r.amount.minor_units,
         currency=r.amount.currency, frequency=GiftFrequency(r.frequency), status=str(r.status),
         next_charge_on=r.next_charge_on, charges=r.charges, failures=r.failures, last_failure=r.last_failure,
-        started_at=r.started_at)
+        started_at=r.started_at, collection=str(r.collection), next_attempt_on=r.next_attempt_on, provider=r.provider)
+
+
+def _recurring_checkout(found: tuple[str, Checkout]) -> g.RecurringCheckout:
+    return g.RecurringCheckout(recurring_gift_id=found[0], checkout_id=found[1].id, provider=found[1].provider,
+                               url=found[1].url or "", expires_at=found[1].expires_at)
 
 
 def pledge_view(p: Pledge) -> g.PledgeView:
@@ -243,6 +248,29 @@ GIFT_USE_CASES: list[UseCase[Any]] = [
             reply=lambda found: g.ProgressRebuilt(campaign_id=found[0], raised_minor=found[1], gifts=found[2],
                                                   donors=found[3]),
             description="Recompute a campaign's progress from its gifts (the projection's replay)."),
+    UseCase(subject=command(g.START_RECURRING_GIFT_ONLINE), request=g.StartRecurringGiftOnline,
+            roles=ALUMNI_AND_STAFF, idempotent=True,
+            message=lambda req, who: cmd.StartRecurringGiftOnline(
+                tenant=who.tenant, member_id=_member(req, who), campaign_id=req.campaign_id, fund_id=req.fund_id,
+                amount=Money(req.amount_minor, req.currency), frequency=Frequency(req.frequency),
+                anonymous=req.anonymous, receipt=ReceiptChoice(req.receipt), donor=_donor(req.donor),
+                return_url=str(req.return_url) if req.return_url else None),
+            reply=_recurring_checkout,
+            description="Set up a monthly or yearly gift charged automatically: the first period through the "
+                        "hosted checkout, which saves the card."),
+    UseCase(subject=command(g.UPDATE_RECURRING_PAYMENT_METHOD), request=g.UpdateRecurringPaymentMethod,
+            roles=ALUMNI_AND_STAFF, idempotent=True,
+            message=lambda req, who: cmd.UpdateRecurringPaymentMethod(
+                tenant=who.tenant, recurring_gift_id=req.recurring_gift_id,
+                member_id=None if who.staff else acting_member(who.principal, None),
+                return_url=str(req.return_url) if req.return_url else None),
+            reply=_recurring_checkout,
+            description="A failed recurring gift: pay the overdue period with a new card, saved for the next ones."),
+    UseCase(subject=command(g.CHARGE_DUE_RECURRING_GIFTS), request=g.ChargeDueIn, roles=STAFF,
+            message=lambda req, who: cmd.ChargeDueRecurringGifts(tenant=who.tenant, as_of=req.as_of),
+            reply=lambda run: g.ChargeRunView(as_of=run.as_of, due=run.due, charged=run.charged, failed=run.failed,
+                                              skipped=run.skipped),
+            description="Charge the recurring gifts due now (the scheduler does it every hour)."),
     UseCase(subject=query(g.MY_DONATIONS), request=g.MyDonationsQuery, roles=ALUMNI_AND_STAFF,
             message=lambda req, who: cmd.MyDonations(who.tenant, acting_member(who.principal, None)),
             reply=lambda found: g.MyDonations(gifts=[gift_view(x) for x in found[0]],

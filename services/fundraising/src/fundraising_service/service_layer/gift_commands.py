@@ -188,3 +188,40 @@ class GivingReport:
 class RebuildProgress:
     tenant: str
     campaign_id: str
+
+
+@dataclass(frozen=True)
+class StartRecurringGiftOnline:
+    """A recurring gift collected automatically: the donor pays the first period through the
+    hosted checkout, which saves the card for the next ones."""
+
+    tenant: str
+    member_id: str
+    campaign_id: str | None
+    fund_id: str | None
+    amount: Money
+    frequency: Frequency
+    anonymous: bool
+    receipt: ReceiptChoice
+    donor: Donor
+    return_url: str | None
+
+
+@dataclass(frozen=True)
+class UpdateRecurringPaymentMethod:
+    """A failed recurring gift's donor pays the overdue period with a new card, saved for the next ones."""
+
+    tenant: str
+    recurring_gift_id: str
+    member_id: str | None  # an alumnus updates only their own
+    return_url: str | None
+
+
+@dataclass(frozen=True)
+class ChargeDueRecurringGifts:
+    """Charge every automatically collected gift due on or before `as_of` (default: today).
+    `tenant` None: every tenant (the scheduler)."""
+
+    tenant: str | None
+    as_of: date | None = None
+    limit: int = 500

@@ -88,7 +88,10 @@ def gift_contract(event: DomainEvent) -> EventData | None:
                 return v1.RecurringGiftStarted(**common, started_at=event.at, receipt=v1.ReceiptChoice(r.receipt))
             if event.change == "failed":
                 return v1.RecurringGiftFailed(**common, failed_at=event.at, reason=event.reason or "charge_failed",
-                                              failures=event.failures)
+                                              failures=event.failures, automatic=event.period is not None,
+                                              period=event.period,
+                                              attempt=event.failures if event.period is not None else None,
+                                              next_attempt_on=event.next_attempt_on, final=event.final)
             return v1.RecurringGiftCancelled(**common, cancelled_at=event.at, reason=event.reason)
         case PledgeMade(pledge=p):
             assert p.made_at is not None

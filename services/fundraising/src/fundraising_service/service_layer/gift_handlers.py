@@ -284,6 +284,10 @@ async def gift_paid(uow: GiftsUnitOfWork, payment: Payment, now: datetime) -> Gi
     if intent is None:
         log.warning("gift payment without a gift intent", payment_id=payment.id, checkout_id=payment.checkout_id)
         return None
+    if intent.get("kind") in ("recurring_start", "recurring_update"):
+        from fundraising_service.service_layer.recurring_collection import recurring_paid
+
+        return await recurring_paid(uow, payment, intent, now)
     campaign = await _campaign(uow, payment.tenant, str(intent["campaign_id"]))
     donor_doc: dict[str, Any] = dict(intent["donor"])  # type: ignore[call-overload]
     address = donor_doc.pop("address", None)
@@ -369,6 +373,8 @@ async def record_recurring_charge(cmd: RecordRecurringCharge, uow: GiftsUnitOfWo
             raise UnknownRecurringGift(f"no recurring gift {cmd.recurring_gift_id}")
         if recurring.status.value in ("cancelled", "paused"):
             raise RecurringGiftTransitionRefused(f"recurring gift {recurring.id} is {recurring.status}")
+        if recurring.automatic:  # its charges are the scheduler's (a second record would pay a period twice)
+            raise RecurringGiftTransitionRefused(f"recurring gift {recurring.id} is charged automatically")
         if not cmd.succeeded:
             recurring.charge_failed(cmd.reason or "charge_failed", now)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol
 
 from fundraising_service.domain.campaigns import Campaign
@@ -48,8 +49,16 @@ class GiftIntentRepository(Protocol):
 
 
 class RecurringGiftRepository(Protocol):
+    async def due(self, today: date, limit: int, tenant: str | None = None) -> list[tuple[str, str]]:
+        """(tenant, id) of the automatically collected gifts whose charge is due on or before `today`
+        (of `tenant`, or of every tenant)."""
+        ...
     async def get(self, tenant: str, recurring_gift_id: str) -> RecurringGift | None: ...
     async def save(self, gift: RecurringGift) -> None: ...
+    async def claim(self, gift: RecurringGift) -> bool:
+        """Persist the attempt `gift.claim_charge` just claimed, atomically and at once (not with
+        the unit of work's commit), if nobody changed the gift since it was read."""
+        ...
     async def list(self, tenant: str, member_id: str | None, status: str | None, limit: int) -> list[RecurringGift]: ...
     async def pseudonymise(self, tenant: str, member_id: str, pseudonym: str) -> int: ...
 

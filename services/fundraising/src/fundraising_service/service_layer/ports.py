@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from fundraising_service.domain.model import Donation
-from fundraising_service.domain.payments import Checkout, HostedCheckout, Payment, PaymentNotification
+from fundraising_service.domain.model import Donation, Money
+from fundraising_service.domain.payments import ChargeResult, Checkout, HostedCheckout, Payment, PaymentNotification
 from fundraising_service.service_layer.commands import ProjectMember
 from fundraising_service.service_layer.receipts import ReceiptUnitOfWork
 from servicekit.uow import ErasingUnitOfWork
@@ -55,6 +55,12 @@ class PaymentProvider(Protocol):
 
     async def refund(self, payment: Payment, amount_minor: int, key: str) -> str:
         """Refund at the provider (idempotent by `key`); returns the provider's refund id."""
+        ...
+
+    async def charge_saved(self, mandate_ref: str, amount: Money, key: str, metadata: dict[str, str]) -> ChargeResult:
+        """Charge a saved payment method off-session (the donor is not there), idempotent by `key`:
+        the same key twice is the same charge. A decline is a result; `ProviderUnavailable` when
+        the provider could not be asked (then the same key is tried again later)."""
         ...
 
 

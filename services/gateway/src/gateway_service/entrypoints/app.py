@@ -19,6 +19,7 @@ from gateway_service.adapters.bus import NatsBus
 from gateway_service.adapters.rate_limit import RateLimiter
 from gateway_service.entrypoints import (
     activity_routes,
+    alerts_routes,
     community_routes,
     console_routes,
     event_desk_routes,
@@ -29,13 +30,16 @@ from gateway_service.entrypoints import (
     mail_view_routes,
     members_routes,
     membership_routes,
+    mentoring_routes,
     newsletters_routes,
     notifications_routes,
+    outcome_routes,
     partner_routes,
     payment_routes,
     privacy_routes,
     receipt_routes,
     relations_routes,
+    rsvp_routes,
 )
 from gateway_service.entrypoints.edge import ApiError, Who, require_staff
 from gateway_service.entrypoints.middleware import Edge, EdgeConfig
@@ -103,7 +107,7 @@ def create_app(bus_factory: Callable[[], Awaitable[NatsBus]], verifier: TokenVer
     for area in (members_routes, relations_routes, privacy_routes, imports_routes, activity_routes,
                  membership_routes, payment_routes, kpi_routes, notifications_routes, newsletters_routes,
                  events_routes, event_desk_routes, fundraising_routes, receipt_routes,
-                 community_routes, partner_routes):
+                 community_routes, mentoring_routes, outcome_routes, partner_routes, rsvp_routes, alerts_routes):
         app.include_router(area.router)
 
     @app.get("/api/v1/dev/mailbox", tags=["development"], include_in_schema=dev_mailbox_url is not None)

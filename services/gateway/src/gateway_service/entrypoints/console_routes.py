@@ -32,6 +32,9 @@ ASSETS = {
     "events.html": "text/html; charset=utf-8",
     "events.js": "text/javascript; charset=utf-8",
     "events.css": "text/css; charset=utf-8",
+    "outcomes.js": "text/javascript; charset=utf-8",
+    "survey.html": "text/html; charset=utf-8",
+    "survey.js": "text/javascript; charset=utf-8",
 }
 
 router = APIRouter(include_in_schema=False)
@@ -74,3 +77,19 @@ async def events_script() -> Response:
 @router.get("/events.css")
 async def events_style() -> Response:
     return _asset("events.css")
+
+
+@router.get("/outcomes.js")
+async def outcomes_script() -> Response:
+    return _asset("outcomes.js")
+
+
+@router.get("/survey")
+async def survey_page() -> Response:
+    """An alumnus's outcomes-survey answering page (no login: the signed token in the fragment)."""
+    return _asset("survey.html")
+
+
+@router.get("/survey.js")
+async def survey_script() -> Response:
+    return _asset("survey.js")

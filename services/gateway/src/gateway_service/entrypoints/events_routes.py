@@ -176,10 +176,15 @@ async def register(event_id: EventId, body: RegisterBody, request: Request, who:
 @router.get(EVENTS + "/{event_id}/registrations", tags=TAGS, response_model=ev.RegistrationList)
 async def event_registrations(event_id: EventId, request: Request, who: Who,
                               status: ev.RegistrationStatus | None = None,
-                              limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> dict[str, Any]:
-    """Staff: an event's registrations; `status=waitlisted` lists the waitlist in arrival order."""
+                              limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+                              after: Annotated[str | None, Query(min_length=1, max_length=300,
+                                                                 pattern=r"^[A-Za-z0-9_-]+$")] = None
+                              ) -> dict[str, Any]:
+    """Staff: an event's registrations, a page at a time (`limit` rows, then `after=<next_cursor>`
+    until `next_cursor` is absent), filtered by `status`; `status=waitlisted` lists the waitlist in
+    arrival order, any other list in registration order."""
     return await forward(request, qry(ev.EVENT_REGISTRATIONS),
-                         ev.EventRegistrations(event_id=event_id, status=status, limit=limit), who)
+                         ev.EventRegistrations(event_id=event_id, status=status, limit=limit, after=after), who)
 
 
 @router.post(EVENTS + "/{event_id}/rsvp", tags=TAGS, response_model=ev.RegistrationOut)

@@ -222,6 +222,41 @@ async def list_recurring_gifts(request: Request, who: Who, member_id: OptionalId
                                                                                     status=status), who)
 
 
+@router.post("/api/v1/recurring-gifts/checkout", status_code=201, tags=TAGS, response_model=g.RecurringCheckout,
+             responses={**PROBLEMS, 502: {"description": "The payment provider is unavailable"}})
+async def start_recurring_gift_online(body: g.StartRecurringGiftOnline, request: Request, who: Who,
+                                      idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """A monthly or yearly gift charged automatically (alumni: their own): the hosted checkout
+    pays the first period and saves the card; the provider's signed webhook makes the recurring
+    gift (`recurring_gift_started`, `donation_received`); the next periods are charged on their day."""
+    result = await forward(request, cmd(g.START_RECURRING_GIFT_ONLINE), body, who, idempotency_key)
+    return created(result, result["url"])
+
+
+@router.post("/api/v1/recurring-gifts/charge-due", tags=TAGS, response_model=g.ChargeRunView, responses=PROBLEMS)
+async def charge_due_recurring_gifts(request: Request, who: Who, body: g.ChargeDueIn | None = None) -> dict[str, Any]:
+    """Managers: charge this tenant's recurring gifts due now (the scheduler does it every hour;
+    running it again charges nothing twice). `as_of` in the future: test clock only (422 otherwise)."""
+    require_staff(who)
+    return await forward(request, cmd(g.CHARGE_DUE_RECURRING_GIFTS), body or g.ChargeDueIn(), who)
+
+
+@router.post("/api/v1/recurring-gifts/{recurring_gift_id}/payment-method", status_code=201, tags=TAGS,
+             response_model=g.RecurringCheckout,
+             responses={**PROBLEMS, 502: {"description": "The payment provider is unavailable"}})
+async def update_recurring_payment_method(recurring_gift_id: Id, request: Request, who: Who,
+                                          body: g.PaymentMethodIn | None = None,
+                                          idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    """A failed recurring gift (alumni: their own; the reminder's link): a hosted checkout pays the
+    overdue period with a new card, saved for the next ones; the gift is `active` again (409 when
+    it is not `failed`)."""
+    result = await forward(request, cmd(g.UPDATE_RECURRING_PAYMENT_METHOD),
+                           g.UpdateRecurringPaymentMethod(recurring_gift_id=recurring_gift_id,
+                                                          return_url=body.return_url if body else None),
+                           who, idempotency_key)
+    return created(result, result["url"])
+
+
 @router.post("/api/v1/recurring-gifts/{recurring_gift_id}/charges", tags=TAGS, response_model=g.RecurringGiftView,
              responses=PROBLEMS)
 async def record_recurring_charge(recurring_gift_id: Id, body: g.RecurringChargeIn, request: Request, who: Who,

@@ -610,7 +610,39 @@ const euros = (minor, currency) => `${(minor / 100).toFixed(2)} ${currency}`;
 const TERMS = ["name", "description", "kind", "price_minor", "currency", "period_months", "instalments",
   "instalment_interval_months", "grace_days", "legal_entity", "tax_deductible_minor", "max_years_since_graduation",
   "free_first_year_within_years"];
-const planForm = {editing: null};
+const planForm = {editing: null, entities: []};
+// The receiving legal entity is picked from fundraising's registry (its stable id numbers the
+// receipts); the plan keeps the entity's name as display text, and the entity's `dues_plans`
+// says which plans' dues it receives and their tax-deductible share (what receipts read).
+const KEEP_ENTITY = "__current__";
+function planEntityOptions(p) {
+  const owner = p ? planForm.entities.find(e => p.plan_id in e.dues_plans) : null;
+  const options = [h("option", {value: ""}, "— Organisme : aucun · Legal entity: none —")];
+  if (p && p.legal_entity && !owner) {  // a name typed before the registry: kept unless another is picked
+    options.push(h("option", {value: KEEP_ENTITY}, `${p.legal_entity} (hors registre · not in the registry)`));
+  }
+  options.push(...planForm.entities.map(e => h("option", {value: e.legal_entity_id},
+    `${e.name}${e.may_issue_receipts ? "" : " (sans reçus · no receipts)"}`)));
+  $("plan-entity").replaceChildren(...options);
+  $("plan-entity").value = owner ? owner.legal_entity_id : (p && p.legal_entity ? KEEP_ENTITY : "");
+}
+async function loadPlanEntities() {
+  try { planForm.entities = (await api("/api/v1/legal-entities")).items; }
+  catch (e) { planForm.entities = []; }  // no registry reachable: plans still work, without an entity
+  planEntityOptions(planForm.editing);
+}
+// After a plan is saved: the chosen entity receives its dues (with the share), no other does.
+async function syncPlanEntity(planId, entityId, deductibleMinor) {
+  for (const e of planForm.entities) {
+    const plans = Object.assign({}, e.dues_plans);
+    if (e.legal_entity_id === entityId) plans[planId] = deductibleMinor || 0;
+    else if (planId in plans) delete plans[planId];
+    else continue;
+    if (JSON.stringify(plans) === JSON.stringify(e.dues_plans)) continue;
+    const body = Object.assign({}, e, {dues_plans: plans});
+    await api(`/api/v1/legal-entities/${encodeURIComponent(e.legal_entity_id)}`, json("PUT", body));
+  }
+}
 function editPlan(p) {
   const form = $("plan-create");
   planForm.editing = p;
@@ -618,6 +650,8 @@ function editPlan(p) {
   form.elements.kind.value = p.kind;
   form.elements.price.value = (p.price_minor / 100).toFixed(2);
   form.elements.instalments.value = String(p.instalments);
+  planEntityOptions(p);
+  form.elements.deductible.value = p.tax_deductible_minor ? (p.tax_deductible_minor / 100).toFixed(2) : "";
   form.querySelector("button[type=submit]").textContent = `Enregistrer la version ${p.revision + 1} · Save revision ${p.revision + 1}`;
   $("plan-edit-cancel").hidden = false;
   form.elements.name.focus();
@@ -626,6 +660,7 @@ function resetPlanForm() {
   const form = $("plan-create");
   planForm.editing = null;
   form.reset();
+  planEntityOptions(null);
   form.querySelector("button[type=submit]").textContent = "Créer · Create";
   $("plan-edit-cancel").hidden = true;
 }
@@ -634,6 +669,7 @@ async function loadPlans() {
   report("plans-error");
   try {
     const page = await api("/api/v1/membership-plans?include_retired=true");
+    await loadPlanEntities();
     $("plans").replaceChildren(...page.items.map(p => row([p.name + (p.retired ? " (retirée · retired)" : ""),
       p.kind === "lifetime" ? "à vie · lifetime" : "annuelle · annual", euros(p.price_minor, p.currency),
       String(p.instalments), String(p.revision),
@@ -660,14 +696,23 @@ $("plan-create").addEventListener("submit", async (ev) => {
   try {
     const edited = {name: f.get("name"), kind: f.get("kind"), price_minor: Math.round(Number(f.get("price")) * 100)};
     edited.instalments = f.get("kind") === "lifetime" ? Number(f.get("instalments") || 1) : 1;
+    const entityId = f.get("legal_entity_id") || "";
+    const entity = planForm.entities.find(e => e.legal_entity_id === entityId);
+    const deductible = (f.get("deductible") || "").trim();
+    edited.tax_deductible_minor = deductible === "" ? 0 : Math.round(Number(deductible) * 100);
+    if (entityId !== KEEP_ENTITY) edited.legal_entity = entity ? entity.name : null;
     const p = planForm.editing;
+    let saved;
     if (p) {
       // The plan answers "" for an optional text it does not have; the request spells it null.
       const body = Object.fromEntries(TERMS.map(k => [k, p[k] === "" ? null : p[k]]));
       Object.assign(body, edited);
-      await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}`, json("PUT", body, once()));
+      saved = await api(`/api/v1/membership-plans/${encodeURIComponent(p.plan_id)}`, json("PUT", body, once()));
     } else {
-      await api("/api/v1/membership-plans", json("POST", Object.assign(edited, {currency: "EUR"}), once()));
+      saved = await api("/api/v1/membership-plans", json("POST", Object.assign(edited, {currency: "EUR"}), once()));
+    }
+    if (entityId !== KEEP_ENTITY && saved && saved.plan_id) {
+      await syncPlanEntity(saved.plan_id, entityId, edited.tax_deductible_minor);
     }
     resetPlanForm(); loadPlans();
   } catch (e) { report("plans-error", e); }
@@ -1066,6 +1111,198 @@ async function loadHelpFigures() {
 }
 $("refresh-help-figures").addEventListener("click", loadHelpFigures);
 
+// -- community (issue 14): mentoring programs ------------------------------------------------------
+// An alumnus enrols as mentor or mentee, picks a mentor in a self-selected program, answers a
+// match, records check-ins and closes with the survey; managers create and open programs, see
+// the suggested pairs with the explanation of their score, confirm them, and read the figures
+// (groups under 5 arrive suppressed from the service and are shown as such).
+const MENTORING_TOPICS = {first_job: "Premier emploi · First job", career_change: "Reconversion · Career change",
+  industry: "Un secteur · An industry", company: "Une entreprise · A company", relocation: "Mobilité · Relocation",
+  entrepreneurship: "Entrepreneuriat · Entrepreneurship", leadership: "Management · Leadership",
+  networking: "Réseau · Networking", other: "Autre · Other"};
+const MENTORING_STATUS = {pending: "en attente du mentor · waiting for the mentor", active: "en cours · active",
+  completed: "terminé · completed", abandoned: "abandonné · abandoned", draft: "brouillon · draft",
+  open: "ouvert · open", closed: "clos · closed"};
+const MENTORING_MODE = {manager: "confirmé par le service · manager-confirmed", mentee: "choisi par le mentoré · mentee's pick"};
+const MENTORING_CRITERIA = {topics: "sujets · topics", sector: "secteur · sector", city: "ville · city",
+  language: "langue · language", capacity: "places · room"};
+const mentoringLabel = (table, code) => Object.hasOwn(table, code) ? table[code] : code;
+const mentoringWhy = (reasons) => reasons.map(r => `${mentoringLabel(MENTORING_CRITERIA, r.criterion)}: ${r.detail} (+${r.points})`).join(" ; ");
+const mentoring = {programs: [], selected: null, suggestionsOf: null};
+function programName(p) { return p ? `${p.name_fr} · ${p.name_en}` : ""; }
+async function mentoringAction(path, body, method = "POST", errorBox = "mentoring-error") {
+  report(errorBox);
+  try { const r = await api(path, json(method, body, once())); return r; } catch (e) { report(errorBox, e); return null; }
+}
+function mentorshipRow(m) {
+  const base = `/api/v1/mentoring/mentorships/${encodeURIComponent(m.mentorship_id)}`;
+  const program = mentoring.programs.find(p => p.program_id === m.program_id);
+  const other = m.my_role === "mentor" ? m.mentee_first_name : m.mentor_first_name;
+  const actions = [];
+  if (m.status === "pending" && m.my_role === "mentor") {
+    actions.push(button("Accepter · Accept", async () => { if (await mentoringAction(base + "/answer", {accept: true})) loadMentoring(); }, {class: "mentoring-accept"}),
+      button("Décliner · Decline", async () => { if (await mentoringAction(base + "/answer", {accept: false})) loadMentoring(); }, {class: "mentoring-decline"}));
+  }
+  if (m.status === "active") {
+    actions.push(button("Point d'étape · Check-in", () => { mentoring.selected = m.mentorship_id; $("mentoring-checkin").hidden = false; $("mentoring-close").hidden = true; }, {class: "mentoring-checkin"}));
+  }
+  const answered = (m.surveys || []).some(s => s.role === m.my_role);
+  if (m.status === "active" || m.status === "pending" || ((m.status === "completed" || m.status === "abandoned") && !answered)) {
+    actions.push(button(m.status === "active" || m.status === "pending" ? "Clore · Close" : "Mon bilan · My survey",
+      () => { mentoring.selected = m.mentorship_id; $("mentoring-close").hidden = false; $("mentoring-checkin").hidden = true; }, {class: "mentoring-close"}));
+  }
+  const contact = m.contact ? `${m.contact.first_name} ${m.contact.last_name}${m.contact.email ? " — " + m.contact.email : ""}` : "—";
+  const notes = (m.check_ins || []).map(c => h("div", {}, `${c.on} — ${c.note}`));
+  return h("tr", {dataset: {mentorship: m.mentorship_id}}, cell(programName(program)),
+    cell(`${other} (${m.my_role === "mentor" ? "mentoré·e · mentee" : "mentor"})`),
+    h("td", {class: "mentoring-status"}, mentoringLabel(MENTORING_STATUS, m.status)),
+    h("td", {class: "mentoring-contact"}, contact), h("td", {class: "mentoring-notes"}, notes), h("td", {}, actions));
+}
+function optionRow(programId, s) {
+  const mentor = s.mentor;
+  return h("tr", {dataset: {mentor: mentor.member_id}},
+    cell(`${mentor.first_name} — ${mentor.sector || "—"}, ${mentor.city || "—"} (${mentor.languages.join(", ")})`),
+    cell(s.score), cell(mentoringWhy(s.reasons)),
+    h("td", {}, button("Choisir · Pick", async () => {
+      if (await mentoringAction(`/api/v1/mentoring/programs/${encodeURIComponent(programId)}/matches`, {mentor_id: mentor.member_id})) loadMentoring();
+    }, {class: "mentoring-pick"})));
+}
+async function loadMentoringOptions() {
+  const box = $("mentoring-options-box");
+  const picking = mentoring.programs.filter(p => p.status === "open" && p.matching === "mentee"
+    && p.my_enrolment && p.my_enrolment.role === "mentee" && p.my_enrolment.load === 0);
+  box.hidden = picking.length === 0;
+  const rows = [];
+  for (const p of picking) {
+    const s = await api(`/api/v1/mentoring/programs/${encodeURIComponent(p.program_id)}/suggestions`);
+    rows.push(...s.options.map(o => optionRow(p.program_id, o)));
+  }
+  $("mentoring-options").replaceChildren(...rows);
+}
+async function loadMentoring() {
+  const linked = Boolean(claims().member_id);
+  $("mentoring-panel").hidden = !linked;
+  if (!linked) return;
+  report("mentoring-error");
+  const topics = $("mentoring-topics");
+  if (!topics.querySelector("input")) {
+    append(topics, Object.entries(MENTORING_TOPICS).map(([code, text]) =>
+      h("label", {}, h("input", {type: "checkbox", name: "topics", value: code}), " ", text)));
+  }
+  try {
+    const [programs, mine] = await Promise.all([api("/api/v1/mentoring/programs"), api("/api/v1/mentoring/mentorships")]);
+    mentoring.programs = programs.items;
+    const select = $("mentoring-enrol").elements.program_id;
+    const chosen = select.value;
+    select.replaceChildren(...programs.items.filter(p => p.status === "open").map(p =>
+      h("option", {value: p.program_id, selected: p.program_id === chosen}, programName(p))));
+    const enrolled = programs.items.filter(p => p.my_enrolment);
+    $("mentoring-enrolled").textContent = enrolled.length === 0 ? "Pas encore inscrit·e · Not enrolled yet"
+      : enrolled.map(p => `${programName(p)} : ${p.my_enrolment.role === "mentor" ? "mentor" : "mentoré·e · mentee"} `
+        + `(${p.my_enrolment.load}/${p.my_enrolment.capacity})`).join(" ; ");
+    $("mentoring-mine").replaceChildren(...mine.items.map(mentorshipRow));
+    await loadMentoringOptions();
+  } catch (e) { report("mentoring-error", e); }
+}
+$("mentoring-enrol").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  const f = new FormData(form);
+  const body = {role: f.get("role"), topics: f.getAll("topics"), capacity: Number(f.get("capacity")),
+    languages: String(f.get("languages")).split(/[\s,;]+/).filter(Boolean).map(x => x.toLowerCase()),
+    sector: f.get("sector") || "", city: f.get("city") || "", availability: f.get("availability") || ""};
+  const program = encodeURIComponent(f.get("program_id") || "");
+  if (await mentoringAction(`/api/v1/mentoring/programs/${program}/enrolment`, body, "PUT")) loadMentoring();
+});
+$("mentoring-checkin").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  const path = `/api/v1/mentoring/mentorships/${encodeURIComponent(mentoring.selected || "")}/check-ins`;
+  if (await mentoringAction(path, {on: f.get("on"), note: f.get("note")})) {
+    ev.target.reset(); ev.target.hidden = true; loadMentoring();
+  }
+});
+$("mentoring-close").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  const body = {outcome: form.elements.outcome.value, satisfaction: Number(form.elements.satisfaction.value),
+    goals_met: form.elements.goals_met.checked, comment: form.elements.comment.value};
+  const path = `/api/v1/mentoring/mentorships/${encodeURIComponent(mentoring.selected || "")}/close`;
+  if (await mentoringAction(path, body)) { form.reset(); form.hidden = true; loadMentoring(); }
+});
+$("refresh-mentoring").addEventListener("click", loadMentoring);
+
+function suggestionRow(programId, s) {
+  return h("tr", {dataset: {mentee: s.mentee.member_id, mentor: s.mentor.member_id}},
+    cell(`${s.mentee.first_name}${s.mentee.cohort_year ? " (" + s.mentee.cohort_year + ")" : ""}`),
+    cell(`${s.mentor.first_name} — ${s.mentor.room} place(s) · room`), cell(s.score),
+    h("td", {class: "mentoring-why"}, mentoringWhy(s.reasons)),
+    h("td", {}, button("Confirmer · Confirm", async () => {
+      const done = await mentoringAction(`/api/v1/mentoring/programs/${encodeURIComponent(programId)}/matches`,
+        {mentor_id: s.mentor.member_id, mentee_id: s.mentee.member_id}, "POST", "mentoring-staff-error");
+      if (done) loadMentoringStaff();
+    }, {class: "mentoring-confirm"})));
+}
+async function showSuggestions(p) {
+  mentoring.suggestionsOf = p.program_id;
+  $("mentoring-suggestions-of").textContent = `— ${programName(p)}`;
+  const program = encodeURIComponent(p.program_id);
+  const [s, pairs] = await Promise.all([api(`/api/v1/mentoring/programs/${program}/suggestions`),
+    api(`/api/v1/mentoring/mentorships?scope=all&program_id=${program}`)]);
+  $("mentoring-suggestions").replaceChildren(...s.plan.map(x => suggestionRow(p.program_id, x)));
+  $("mentoring-pairs").replaceChildren(...pairs.items.map(m => h("tr", {dataset: {mentorship: m.mentorship_id}},
+    cell(m.mentee_first_name), cell(m.mentor_first_name),
+    h("td", {class: "mentoring-status"}, mentoringLabel(MENTORING_STATUS, m.status)), cell(dateTime(m.matched_at)),
+    cell(m.check_ins.length))));
+}
+function programRow(p) {
+  const base = `/api/v1/mentoring/programs/${encodeURIComponent(p.program_id)}`;
+  const act = (what) => async () => {
+    if (await mentoringAction(`${base}/${what}`, {}, "POST", "mentoring-staff-error")) loadMentoringStaff();
+  };
+  const actions = [];
+  if (p.status === "draft") actions.push(button("Ouvrir · Open", act("open"), {class: "mentoring-open"}));
+  if (p.status !== "closed") actions.push(button("Clore · Close", act("close"), {class: "mentoring-close-program"}));
+  actions.push(button("Suggestions", () => showSuggestions(p).catch(e => report("mentoring-staff-error", e)), {class: "mentoring-suggest"}));
+  return h("tr", {dataset: {program: p.program_id}}, cell(programName(p)),
+    h("td", {class: "mentoring-status"}, mentoringLabel(MENTORING_STATUS, p.status)),
+    cell(mentoringLabel(MENTORING_MODE, p.matching)), cell(p.mentors), cell(p.mentees), h("td", {}, actions));
+}
+const mentoringRate = (x) => x === null || x === undefined ? "—" : `${(x * 100).toFixed(0)} %`;
+function mentoringFigureRow(r, kind) {
+  const name = r.group === "all" ? "Tous · All" : r.group === "unknown" ? "Inconnue · Unknown"
+    : kind === "program" ? (r.label || r.group) : `Promotion · Class ${r.group}`;
+  const statuses = r.by_status ? Object.entries(r.by_status).map(([k, n]) => `${mentoringLabel(MENTORING_STATUS, k)}: ${n}`).join(", ") : "";
+  return h("tr", {dataset: {group: r.group}, class: r.suppressed ? "suppressed" : null}, cell(name),
+    cell(r.suppressed ? "< 5 (masqué · suppressed)" : r.relationships), cell(statuses), cell(mentoringRate(r.completion_rate)),
+    cell(r.mentees_per_mentor ?? "—"), cell(r.mean_satisfaction ?? "—"));
+}
+async function loadMentoringStaff() {
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("mentoring-staff-panel").hidden = !staff;
+  if (!staff) return;
+  report("mentoring-staff-error");
+  try {
+    const [programs, f] = await Promise.all([api("/api/v1/mentoring/programs"), api("/api/v1/mentoring/figures")]);
+    $("mentoring-programs").replaceChildren(...programs.items.map(programRow));
+    $("mentoring-figures").replaceChildren(mentoringFigureRow(f.total, "all"),
+      ...f.by_program.map(r => mentoringFigureRow(r, "program")), ...f.by_cohort.map(r => mentoringFigureRow(r, "cohort")));
+    const shown = programs.items.find(p => p.program_id === mentoring.suggestionsOf);
+    if (shown) await showSuggestions(shown);
+  } catch (e) { report("mentoring-staff-error", e); }
+}
+$("mentoring-program-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  const body = {name_fr: f.get("name_fr"), name_en: f.get("name_en"), description: f.get("description") || "",
+    starts_on: f.get("starts_on") || null, ends_on: f.get("ends_on") || null, matching: f.get("matching"),
+    max_mentees_per_mentor: Number(f.get("max_mentees_per_mentor"))};
+  if (await mentoringAction("/api/v1/mentoring/programs", body, "POST", "mentoring-staff-error")) {
+    ev.target.reset(); loadMentoringStaff();
+  }
+});
+$("refresh-mentoring-staff").addEventListener("click", loadMentoringStaff);
+
 // -- community (issue 14): the job and internship board ---------------------------------------------
 // Descriptions are shown as their Markdown text (this console renders data as text only; the
 // API's sanitised `html_fr`/`html_en` are for the web and mobile clients).
@@ -1287,7 +1524,7 @@ async function loadMyNotifications(more = false) {
     feed.next = page.next_cursor;
     $("my-notifications-more").hidden = !page.next_cursor;
     $("my-unread").textContent = `${page.unread} non lue(s) · unread`;
-    if (!more) await loadMyPreferences();
+    if (!more) await Promise.all([loadMyPreferences(), loadMyJobAlerts()]);
     // An email's "Notification preferences" link opens console#notifications.
     if (!more && location.hash === "#notifications") $("my-notifications-panel").scrollIntoView();
   } catch (e) { report("my-notifications-error", e); }
@@ -1310,6 +1547,35 @@ $("my-preferences").addEventListener("submit", async (ev) => {
     await api("/api/v1/me/notification-preferences", json("PUT", {choices}, once()));
     $("my-preferences-result").textContent = "Enregistré · Saved";
   } catch (e) { $("my-preferences-result").textContent = e.message; }
+});
+// Job alerts (issue 14 item 4): the approved offers an alumnus wants to hear of.
+const splitList = (text) => text.split(",").map(v => v.trim()).filter(Boolean);
+async function loadMyJobAlerts() {
+  const a = await api("/api/v1/me/job-alerts");
+  const form = $("my-job-alerts");
+  form.elements.enabled.checked = a.enabled;
+  form.elements.sectors.value = a.sectors.join(", ");
+  form.elements.cities.value = a.cities.join(", ");
+  $("my-job-alert-contracts").replaceChildren(h("legend", {}, "Contrats · Contracts"),
+    ...Object.entries(JOB_CONTRACTS).map(([code, text]) => h("label", {}, h("input", {type: "checkbox",
+      name: "contract", value: code, checked: a.contracts.includes(code)}), " ", text)));
+  const channels = [a.jobs_email && "e-mail", a.jobs_in_app && "app"].filter(Boolean);
+  $("my-job-alerts-hint").textContent = !a.consent
+    ? "Il faut accepter la lettre d'information pour recevoir les alertes · Alerts need your newsletter consent."
+    : channels.length ? `Envoyées par · Sent by: ${channels.join(", ")}`
+      : "Offres d'emploi désactivées dans vos préférences · Jobs are off in your preferences.";
+}
+$("my-job-alerts").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  const body = {enabled: form.elements.enabled.checked, sectors: splitList(form.elements.sectors.value),
+    cities: splitList(form.elements.cities.value),
+    contracts: [...form.querySelectorAll("input[name=contract]:checked")].map(box => box.value)};
+  try {
+    await api("/api/v1/me/job-alerts", json("PUT", body, once()));
+    $("my-job-alerts-result").textContent = "Enregistré · Saved";
+    await loadMyJobAlerts();
+  } catch (e) { $("my-job-alerts-result").textContent = e.message; }
 });
 $("my-notifications-read").addEventListener("click", async () => {
   try {
@@ -1343,6 +1609,8 @@ LABELS.campaignStatus = {active: "en cours · active", closed: "clôturée · cl
 LABELS.recurringStatus = {active: "actif · active", paused: "suspendu · paused",
   failed: "échec de prélèvement · charge failed", cancelled: "arrêté · cancelled"};
 LABELS.frequency = {monthly: "mensuel · monthly", yearly: "annuel · yearly"};
+LABELS.collection = {manual: "saisi par le bureau · recorded by the office", scheduled: "automatique · automatic",
+  retrying: "nouvel essai prévu · retry scheduled", stopped: "arrêté : carte à mettre à jour · stopped: update the card"};
 const campaignsState = {selected: null, items: []};
 const LEADERBOARD_POLL_MS = 5000;  // the fallback while the live stream is down (bench/RESULTS.md)
 async function loadCampaigns() {
@@ -1449,7 +1717,7 @@ async function loadCampaignDetail() {
     $("recurring-gifts").replaceChildren(...recurring.items.filter(r => r.campaign_id === id).map(r => h("tr",
       {class: r.status === "failed" ? "error" : null}, cell(r.member_id), cell(euros(r.amount_minor, r.currency)),
       cell(label("frequency", r.frequency)), cell(label("recurringStatus", r.status) + (r.last_failure ? ` (${r.last_failure})` : "")),
-      cell(r.next_charge_on || ""), cell(String(r.failures)))));
+      cell(label("collection", r.collection)), cell(r.next_attempt_on || r.next_charge_on || ""), cell(String(r.failures)))));
     await loadLeaderboard();
   } catch (e) { report("campaigns-error", e); }
 }
@@ -1510,22 +1778,41 @@ async function loadMyDonations() {
     const names = campaignsState.names || {};
     $("my-gifts").replaceChildren(...mine.gifts.map(g => row([g.paid_on, names[g.campaign_id] || g.campaign_id || "",
       euros(g.amount_minor - g.refunded_minor, g.currency), label("giftStatus", g.status)])));
+    // A failed charge is visible here (and reminded by email): the donor updates the card in one click.
+    $("my-recurring").replaceChildren(...mine.recurring.map(r => h("tr", {class: r.status === "failed" ? "error" : null},
+      cell(euros(r.amount_minor, r.currency)), cell(label("frequency", r.frequency)),
+      cell(label("recurringStatus", r.status) + (r.last_failure ? ` (${r.last_failure})` : "")),
+      cell(label("collection", r.collection)), cell(r.next_attempt_on || r.next_charge_on || ""),
+      h("td", {}, r.status === "failed" ? button("Mettre à jour ma carte · Update my card", async () => {
+        report("my-donations-error");
+        try {
+          const c = await api(`/api/v1/recurring-gifts/${encodeURIComponent(r.recurring_gift_id)}/payment-method`,
+            json("POST", {return_url: location.origin + "/console"}, once()));
+          showCheckoutLink(c.url);
+        } catch (e) { report("my-donations-error", e); }
+      }, {class: "recurring-update"}) : null))));
   } catch (e) { report("my-donations-error", e); }
 }
 $("give-online").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   report("my-donations-error");
   const f = new FormData(ev.target);
+  const frequency = f.get("frequency") || "once";
+  const body = {campaign_id: f.get("campaign_id"), amount_minor: Math.round(Number(f.get("amount")) * 100),
+    currency: "EUR", anonymous: f.get("anonymous") === "on", return_url: location.origin + "/console"};
   try {
-    const r = await api("/api/v1/gifts/checkout", json("POST", {campaign_id: f.get("campaign_id"),
-      amount_minor: Math.round(Number(f.get("amount")) * 100), currency: "EUR", anonymous: f.get("anonymous") === "on",
-      return_url: location.origin + "/console"}, once()));
-    if (!/^https?:\/\//.test(r.url)) throw new Error("unexpected checkout address");
-    const link = h("a", {id: "give-pay", rel: "noopener"}, "Payer · Pay");
-    link.href = r.url;  // the provider's hosted page (checked http/https above)
-    $("give-checkout").replaceChildren(link);
+    // Monthly or yearly: the first period is paid on the provider's page, which saves the card for the next ones.
+    const r = frequency === "once" ? await api("/api/v1/gifts/checkout", json("POST", body, once()))
+      : await api("/api/v1/recurring-gifts/checkout", json("POST", Object.assign(body, {frequency}), once()));
+    showCheckoutLink(r.url);
   } catch (e) { report("my-donations-error", e); }
 });
+function showCheckoutLink(url) {
+  if (!/^https?:\/\//.test(url)) throw new Error("unexpected checkout address");
+  const link = h("a", {id: "give-pay", rel: "noopener"}, "Payer · Pay");
+  link.href = url;  // the provider's hosted page (checked http/https above)
+  $("give-checkout").replaceChildren(link);
+}
 $("refresh-my-donations").addEventListener("click", loadMyDonations);
 // -- tax receipts (reçus fiscaux): an alumnus's own; staff: a donor's, void + reissue, register --
 const RECEIPT_STATUS = {issued: "émis · issued", voided: "annulé · voided"};
@@ -1717,6 +2004,10 @@ async function loadEvents() {
           actions.push(button("Annuler · Cancel", () => cancelEvent(e)));
         }
         actions.push(button("Liste d'attente · Waitlist", () => showWaitlist(e)));
+        if (e.status === "published" || e.status === "draft") {
+          actions.push(button("Inviter · Invite", () => openInvite(e), {class: "invite-event"}));
+        }
+        actions.push(button("Réponses · Answers", () => showAnswers(e), {class: "event-answers"}));
       }
       return h("tr", {dataset: {eventId: e.event_id}},
         labelled("Événement · Event", eventTitle(e)),
@@ -1753,6 +2044,46 @@ async function showWaitlist(e) {
     const list = await api(`/api/v1/events/${encodeURIComponent(e.event_id)}/registrations?status=waitlisted`);
     $("event-waitlist").replaceChildren(h("h3", {}, `Liste d'attente · Waitlist — ${eventTitle(e)} (${list.items.length})`),
       h("ol", {id: "waitlist"}, ...list.items.map(r => h("li", {}, `${r.member_id} — ${dateTime(r.waitlisted_at)}`))));
+  } catch (err) { report("events-error", err); }
+}
+// Invitations: a segment (class years, programs, cities, countries, ambassadors), counted before
+// it is sent (the events service's own projection); sent once per event (README of events).
+let invitingEvent = null;
+function inviteSegment(form) {  // the newsletter form's reading of a segment, without its consent filter:
+  const segment = segmentOf(new FormData(form));  // everyone is invited, consent decides the email only
+  delete segment.consent_purpose;
+  return segment;
+}
+function inviteUrl(suffix = "") { return `/api/v1/events/${encodeURIComponent(invitingEvent.event_id)}/invitations${suffix}`; }
+function openInvite(e) {
+  invitingEvent = e;
+  $("event-invite-title").textContent = `Inviter · Invite — ${eventTitle(e)}`;
+  $("event-invite-result").textContent = "";
+  $("event-invite-title").hidden = $("event-invite").hidden = false;
+}
+$("event-invite-count").addEventListener("click", async () => {
+  report("events-error");
+  try {
+    const r = await api(inviteUrl("/preview"), json("POST", {segment: inviteSegment($("event-invite"))}));
+    $("event-invite-result").textContent =
+      `${r.count} personne(s) à inviter · to invite (${r.matching} dans le segment · in the segment)`;
+  } catch (err) { report("events-error", err); }
+});
+$("event-invite").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  report("events-error");
+  try {
+    const r = await api(inviteUrl(), json("POST", {segment: inviteSegment(ev.target)}, once()));
+    $("event-invite-result").textContent = `${r.invited} invitation(s) envoyée(s) · sent`;
+  } catch (err) { report("events-error", err); }
+});
+async function showAnswers(e) {
+  report("events-error");
+  try {
+    const list = await api(`/api/v1/events/${encodeURIComponent(e.event_id)}/registrations?limit=500`);
+    $("event-waitlist").replaceChildren(h("h3", {}, `Réponses · Answers — ${eventTitle(e)} (${list.items.length})`),
+      h("ul", {id: "event-answers"}, ...list.items.map(r =>
+        h("li", {}, `${r.member_id} — ${REGISTRATION_TEXT[r.status] || r.status}`))));
   } catch (err) { report("events-error", err); }
 }
 // datetime-local is the browser's local time; the API wants an offset: the browser's own.
@@ -1860,9 +2191,31 @@ function showSecret(secret) {
   p.hidden = false;
   p.replaceChildren("Secret de signature, affiché une seule fois · Signing secret, shown once: ", h("code", {}, secret));
 }
+// Staff alerts (issue 13 item 6): a partner webhook disabled after a dead letter.
+async function loadStaffAlerts() {
+  const staff = (claims().roles || []).some(r => r === "manager" || r === "admin");
+  $("staff-alerts-box").hidden = !staff;
+  if (!staff) return;
+  const [fr, en] = await Promise.all(["fr", "en"].map(lang => api(`/api/v1/staff/alerts?lang=${lang}`)));
+  $("staff-alerts-unread").textContent = `${fr.unread} non lue(s) · unread`;
+  const english = new Map(en.items.map(a => [a.alert_id, a]));
+  $("staff-alerts").replaceChildren(...(fr.items.length ? fr.items.map(a => h("li",
+    {class: a.read ? "read" : "unread", dataset: {id: a.alert_id}},
+    h("span", {class: "title"}, a.title), " · ", english.get(a.alert_id)?.title || "", " — ",
+    h("time", {datetime: a.created_at}, dateTime(a.created_at)),
+    h("details", {}, h("summary", {}, "…"), h("p", {}, a.body), h("p", {}, english.get(a.alert_id)?.body || ""))))
+    : [h("li", {}, "Aucune alerte · No alert")]));
+}
+$("staff-alerts-read").addEventListener("click", async () => {
+  try {
+    await api("/api/v1/staff/alerts/read", json("POST", {all: true}, once()));
+    await loadStaffAlerts();
+  } catch (e) { report("webhooks-error", e); }
+});
 async function loadWebhooks() {
   report("webhooks-error");
   loadWebhookTypes();
+  loadStaffAlerts().catch(e => report("webhooks-error", e));
   try {
     const list = await api("/api/v1/partner/webhooks");
     $("webhooks").replaceChildren(...list.items.map(webhookRow));
@@ -1938,7 +2291,7 @@ function refresh() {
   if (partner) { loadWebhooks(); return; }
   loadMembers(false); loadMail(true); searchDirectory(false); loadGroups(); loadShowcase(); loadSectors(); loadPlans(); loadKpis();
   loadMyMembership(); loadMyNotifications(); loadContactability(); loadNewsletters(); loadEvents(); loadMyRegistrations();
-  loadCampaigns(); loadGiveCampaigns(); loadMyReceipts(); loadReceiptEntities(); loadHelp(); loadHelpFigures(); loadJobs();
+  loadCampaigns(); loadGiveCampaigns(); loadMyReceipts(); loadReceiptEntities(); loadHelp(); loadHelpFigures(); loadMentoring(); loadMentoringStaff(); loadJobs();
   loadBenefits(); loadWebhooks();
 }
 refresh();

@@ -149,7 +149,7 @@ $("create-event").addEventListener("submit", async (ev) => {
 async function openEvent(eventId) {
   try {
     current = await api(`/api/v1/events/${encodeURIComponent(eventId)}`);
-    for (const id of ["event-panel", "desk-panel", "figures-panel"]) $(id).hidden = false;
+    for (const id of ["event-panel", "registrations-panel", "desk-panel", "figures-panel"]) $(id).hidden = false;
     $("event-title").textContent = title(current);
     $("event-summary").textContent = `${dateTime(current.starts_at)} · ${current.venue || current.online_url || ""} · ` +
       `${label("status", current.status)} · ${current.seats_taken} / ${current.capacity}`;
@@ -159,9 +159,38 @@ async function openEvent(eventId) {
       h("td", {}, euros(t.non_member_price_minor)), h("td", {}, t.quota ?? "—"), h("td", {}, t.max_guests))));
     report("event-error");
     $("desk-result").replaceChildren();
-    await Promise.all([searchDesk(""), loadFigures()]);
+    await Promise.all([searchDesk(""), loadFigures(), loadRegistrations(false)]);
   } catch (error) { report("events-error", error); }
 }
+
+// -- registrations: the staff list, a page at a time (cursor), filtered by status -----------
+// `?page_size=` on the page's URL changes the page (tests; 100 by default, at most 1000).
+const REGISTRATION_PAGE = Math.min(1000, Number(new URLSearchParams(location.search).get("page_size")) || 100);
+let registrationCursor = null;
+let registrationLoads = 0;  // a slower, older load must not add rows to a newer list
+async function loadRegistrations(more) {
+  if (!current) return;
+  const mine = ++registrationLoads;
+  const params = new URLSearchParams({limit: String(REGISTRATION_PAGE)});
+  const status = $("registrations-filter").elements.status.value;
+  if (status) params.set("status", status);
+  if (more && registrationCursor) params.set("after", registrationCursor);
+  try {
+    const r = await api(`/api/v1/events/${encodeURIComponent(current.event_id)}/registrations?${params}`);
+    if (mine !== registrationLoads) return;
+    const rows = r.items.map(g => h("tr", {dataset: {registration: g.registration_id}},
+      h("td", {}, g.member_id), h("td", {}, label("registration", g.status)), h("td", {}, g.guests || ""),
+      h("td", {}, dateTime(g.registered_at)), h("td", {}, dateTime(g.waitlisted_at))));
+    if (more) $("registrations").append(...rows); else $("registrations").replaceChildren(...rows);
+    registrationCursor = r.next_cursor || null;
+    $("registrations-more").hidden = !registrationCursor;
+    const shown = $("registrations").children.length;
+    $("registrations-count").textContent = registrationCursor ? `${shown} affichées · shown` : `${shown} au total · in all`;
+    report("registrations-error");
+  } catch (error) { report("registrations-error", error); }
+}
+$("registrations-filter").addEventListener("submit", (ev) => { ev.preventDefault(); loadRegistrations(false); });
+$("registrations-more").addEventListener("click", () => loadRegistrations(true));
 
 $("add-ticket-type").addEventListener("submit", async (ev) => {
   ev.preventDefault();

@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from notifications_service.domain.bounces import AddressHealth
 from notifications_service.domain.feed import FeedItem
-from notifications_service.domain.model import Notification, OutgoingEmail, Status
+from notifications_service.domain.model import Attachment, Notification, OutgoingEmail, Status
 from notifications_service.domain.preferences import MemberPreferences, Preferences
 from notifications_service.domain.reminders import ACTIVE, IN_GRACE, MembershipView, Stage
 from servicekit.domain import AggregateRoot
@@ -57,7 +57,10 @@ def to_document(n: Notification) -> Document:
         "email": {"to": n.email.to, "subject": n.email.subject, "body_text": n.email.body_text,
                   "locale": n.email.locale, "message_id": n.email.message_id, "body_html": n.email.body_html,
                   "headers": [list(h) for h in n.email.headers], "category": n.email.category,
-                  "marketing": n.email.marketing},
+                  "marketing": n.email.marketing,
+                  **({"attachments": [{"filename": a.filename, "content_type": a.content_type, "data": a.data,
+                                       "content_id": a.content_id} for a in n.email.attachments]}
+                     if n.email.attachments else {})},
         "notification_status": n.status.value, "sent_at": n.sent_at, "failure": n.failure,
         "cause_event_id": n.cause_event_id, "correlation_id": n.correlation_id, "about": n.about,
         **queue_fields(datetime.now(UTC)),
@@ -77,7 +80,9 @@ def _email(d: Document) -> OutgoingEmail:
     return OutgoingEmail(to=d["to"], subject=d["subject"], body_text=d["body_text"], locale=d["locale"],
                          message_id=d["message_id"], body_html=d.get("body_html", ""),
                          headers=tuple((str(k), str(v)) for k, v in d.get("headers", [])),
-                         category=d.get("category", ""), marketing=bool(d.get("marketing", False)))
+                         category=d.get("category", ""), marketing=bool(d.get("marketing", False)),
+                         attachments=tuple(Attachment(a["filename"], a["content_type"], bytes(a["data"]),
+                                                      a.get("content_id")) for a in d.get("attachments", [])))
 
 
 class MongoNotificationRepository:

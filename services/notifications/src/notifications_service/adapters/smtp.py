@@ -26,6 +26,23 @@ def to_mime(email: OutgoingEmail, sender: str) -> EmailMessage:
     message.set_content(email.body_text)
     if email.body_html:
         message.add_alternative(email.body_html, subtype="html")
+        parts = message.get_payload()
+        assert isinstance(parts, list)
+        html = parts[-1]
+        assert isinstance(html, EmailMessage)
+        for a in email.attachments:  # inline images: multipart/related around the HTML part
+            if a.content_id:
+                maintype, _, subtype = a.content_type.partition("/")
+                html.add_related(a.data, maintype=maintype, subtype=subtype.split(";")[0],
+                                 cid=f"<{a.content_id}>", filename=a.filename, disposition="inline")
+    for a in email.attachments:
+        if a.content_id and email.body_html:
+            continue
+        maintype, _, rest = a.content_type.partition("/")
+        subtype, _, params = rest.partition(";")
+        extra = dict(p.strip().split("=", 1) for p in params.split(";") if "=" in p)
+        message.add_attachment(a.data, maintype=maintype, subtype=subtype.strip(), filename=a.filename,
+                               params=extra)
     message["Content-Language"] = email.locale  # after set_content, which clears Content-* headers
     return message
 

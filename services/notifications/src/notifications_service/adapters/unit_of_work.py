@@ -4,6 +4,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
+from notifications_service.adapters.job_alerts_repository import MongoJobAlerts
 from notifications_service.adapters.mongo_repository import (
     MongoAddressHealth,
     MongoContactProjection,
@@ -24,6 +25,7 @@ class MongoNotificationsUnitOfWork(MongoUnitOfWork):
     feed: MongoFeed
     preferences: MongoPreferences
     addresses: MongoAddressHealth
+    job_alerts: MongoJobAlerts
 
     def __init__(self, client: AsyncMongoClient[Document], db_name: str, to_contract: ContractMapper,
                  wakeup: OutboxWakeup | None, lease_seconds: float) -> None:
@@ -37,3 +39,4 @@ class MongoNotificationsUnitOfWork(MongoUnitOfWork):
         self.feed = MongoFeed(db, session)
         self.preferences = MongoPreferences(db, session, self.track)
         self.addresses = MongoAddressHealth(db, session, self.track)
+        self.job_alerts = MongoJobAlerts(db, session, self.track)

@@ -21,6 +21,18 @@ class Status(StrEnum):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email: attached (an `.ics`) or, with a `content_id`, shown inline by
+    the HTML part (`<img src="cid:…">`: a ticket's QR code, which mail clients display without
+    fetching anything remote)."""
+
+    filename: str
+    content_type: str  # "image/png", "text/calendar; method=PUBLISH"
+    data: bytes
+    content_id: str | None = None
+
+
+@dataclass(frozen=True)
 class OutgoingEmail:
     to: str
     subject: str
@@ -32,6 +44,7 @@ class OutgoingEmail:
     headers: tuple[tuple[str, str], ...] = ()
     category: str = ""
     marketing: bool = False
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

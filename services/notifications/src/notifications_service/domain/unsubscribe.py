@@ -8,14 +8,11 @@ email for that category (and the consent purpose behind it).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from servicekit.domain import DomainError
+from servicekit.signed_tokens import BadToken, SignedTokens
 
 
 class InvalidUnsubscribeToken(DomainError):
@@ -38,40 +35,27 @@ class UnsubscribeGrant:
         return f"{self.member_id}-{self.category}"
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 class UnsubscribeSigner:
     def __init__(self, secret: str, ttl: timedelta = timedelta(days=60)) -> None:
         if len(secret) < 16:
             raise ValueError("the unsubscribe secret must be at least 16 characters")
-        self._key = secret.encode()
+        self._tokens = SignedTokens(secret)  # no purpose: links already sent keep working
         self._ttl = ttl
 
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
-
     def issue(self, tenant: str, member_id: str, category: str, locale: str, now: datetime) -> str:
-        body = json.dumps({"t": tenant, "m": member_id, "c": category, "l": locale,
-                           "e": int((now + self._ttl).timestamp())}, separators=(",", ":"))
-        payload = _b64(body.encode())
-        return f"{payload}.{self._sign(payload)}"
+        return self._tokens.issue({"t": tenant, "m": member_id, "c": category, "l": locale}, now + self._ttl)
 
     def verify(self, token: str, now: datetime) -> UnsubscribeGrant:
-        payload, _, signature = token.partition(".")
-        if not payload or not signature or not hmac.compare_digest(self._sign(payload), signature):
-            raise InvalidUnsubscribeToken("this unsubscribe link was not issued by this platform")
         try:
-            data = json.loads(_unb64(payload))
-            grant = UnsubscribeGrant(tenant=str(data["t"]), member_id=str(data["m"]), category=str(data["c"]),
-                                     locale=str(data["l"]), expires_at=datetime.fromtimestamp(int(data["e"]), UTC))
-        except (ValueError, KeyError, TypeError):
-            raise InvalidUnsubscribeToken("this unsubscribe link is malformed") from None
-        if grant.expires_at <= now:
-            raise InvalidUnsubscribeToken("this unsubscribe link has expired: use the preferences page")
-        return grant
+            data, expires_at = self._tokens.verify(token, now)
+            return UnsubscribeGrant(tenant=str(data["t"]), member_id=str(data["m"]), category=str(data["c"]),
+                                    locale=str(data["l"]), expires_at=expires_at)
+        except BadToken as refused:
+            raise InvalidUnsubscribeToken(_WHY[refused.reason]) from None
+        except (KeyError, TypeError):
+            raise InvalidUnsubscribeToken(_WHY["malformed"]) from None
+
+
+_WHY = {"forged": "this unsubscribe link was not issued by this platform",
+        "malformed": "this unsubscribe link is malformed",
+        "expired": "this unsubscribe link has expired: use the preferences page"}

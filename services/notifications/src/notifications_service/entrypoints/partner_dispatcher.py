@@ -158,9 +158,7 @@ class Pump:
                 await self.d.record(entry, attempt, "delivered", result.status_code, None, result.duration_ms)
                 await msg.ack()
                 return
-            if self.halted:  # disabled meanwhile: left unacknowledged, redelivered once enabled
-                return
-            if attempt >= self.d.settings.max_attempts:
+            if attempt >= self.d.settings.max_attempts and not self.halted:
                 # Halt every pump of this subscription before the first await: a sibling message
                 # reaching its last attempt meanwhile sees `halted` and stays unacknowledged
                 # instead of being dead-lettered too (one dead letter disables the endpoint).
@@ -172,6 +170,8 @@ class Pump:
                                          f"{result.error} after {attempt} attempts")
                 return
             await self.d.record(entry, attempt, "failed", result.status_code, result.error, result.duration_ms)
+            if self.halted:  # disabled meanwhile: left unacknowledged, redelivered once enabled
+                return
             if not await self._wait(msg, backoff_seconds(attempt, self.d.settings.backoff_base,
                                                          self.d.settings.backoff_cap)):
                 return  # halted: left unacknowledged, redelivered when the subscription runs again

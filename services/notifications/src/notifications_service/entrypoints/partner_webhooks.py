@@ -11,6 +11,7 @@ from datetime import UTC
 from typing import Any
 
 from alumni_contracts import naming
+from alumni_contracts.notifications import alerts as al
 from alumni_contracts.notifications import partner_webhooks as pw
 from alumni_contracts.registry import REGISTRY
 from alumni_contracts.rpc import STAFF, Role
@@ -20,11 +21,14 @@ from notifications_service.adapters.partner_webhooks_repository import (
     MongoDeliveryLog,
     MongoPartnerWebhooksUnitOfWork,
 )
+from notifications_service.adapters.secret_box import SecretBox
 from notifications_service.config import NotificationsSettings
 from notifications_service.domain.partner_webhooks import PartnerWebhook
 from notifications_service.entrypoints.partner_dispatcher import DispatchSettings, PartnerDispatcher
 from notifications_service.service_layer import partner_webhooks as hooks
+from notifications_service.service_layer import staff_alerts as sa
 from servicekit.bus import Caller, MessageBus, UseCase, fresh, serve
+from servicekit.logging import get_logger
 from servicekit.mongo import Document, IndexSpec
 from servicekit.retry import is_write_conflict, retry_transient
 from servicekit.rpc import RequestHandler
@@ -72,7 +76,23 @@ def deliveries_out(found: list[Document]) -> pw.DeliveryPage:
     return pw.DeliveryPage(items=items, next=found[-1]["_id"] if found else None)
 
 
+def staff_alerts_out(found: sa.StaffAlertsView) -> al.StaffAlertsOut:
+    alerts, subject, lang = found.alerts, found.subject, found.lang
+    items = [al.StaffAlertOut(alert_id=x.id, kind=x.kind, about=x.about, title=x.title.get(lang, x.title["fr"]),
+                              body=x.body.get(lang, x.body["fr"]), created_at=x.created_at,
+                              read=subject in x.read_by) for x in alerts]
+    return al.StaffAlertsOut(items=items, unread=sum(not i.read for i in items))
+
+
 USE_CASES: list[UseCase[Any]] = [
+    UseCase(subject=query(al.LIST_STAFF_ALERTS), request=al.ListStaffAlerts, roles=STAFF,
+            message=lambda r, c: sa.ListStaffAlerts(c.tenant, c.subject, r.limit, r.lang), reply=staff_alerts_out,
+            description="The staff's alerts (a partner webhook disabled automatically), with your read marks."),
+    UseCase(subject=command(al.MARK_STAFF_ALERTS_READ), request=al.MarkStaffAlertsRead, roles=STAFF,
+            idempotent=True,
+            message=lambda r, c: sa.MarkStaffAlertsRead(c.tenant, c.subject, None if r.all else list(r.alert_ids)),
+            reply=lambda marked: al.StaffAlertsMarkedRead(marked=marked),
+            description="Mark some (or all) staff alerts read, for yourself."),
     UseCase(subject=command(pw.CREATE_PARTNER_WEBHOOK), request=pw.CreatePartnerWebhook, roles=PARTNERS_AND_STAFF,
             idempotent=True, message=lambda r, c: hooks.CreateWebhook(who(c), r.url, list(r.event_types),
                                                                       r.mode.value, r.description),
@@ -113,13 +133,14 @@ USE_CASES: list[UseCase[Any]] = [
 HANDLERS: list[Callable[..., Awaitable[Any]]] = [
     hooks.create_webhook, hooks.list_webhooks, hooks.get_webhook, hooks.delete_webhook, hooks.disable_webhook,
     hooks.enable_webhook, hooks.rotate_secret, hooks.replay_webhook,
-    hooks.list_deliveries, hooks.list_event_types, hooks.auto_disable]
+    hooks.list_deliveries, hooks.list_event_types, hooks.auto_disable, sa.list_staff_alerts,
+    sa.mark_staff_alerts_read]
 
 
 def wire(uow_factory: Callable[[], hooks.WebhooksUnitOfWork], targets: hooks.TargetCheck, consumers: hooks.Consumers,
-         log: hooks.DeliveryLog) -> tuple[MessageBus, list[RequestHandler]]:
+         log: hooks.DeliveryLog, notices: sa.ManagerNotices | None = None) -> tuple[MessageBus, list[RequestHandler]]:
     bus = MessageBus.wire(HANDLERS, uow=fresh(uow_factory), targets=targets, consumers=consumers, log=log,
-                          event_types=EVENT_TYPES)
+                          event_types=EVENT_TYPES, notices=notices)
     return bus, serve(USE_CASES, bus)
 
 
@@ -142,18 +163,27 @@ def build(infra: Infrastructure) -> PartnerWebhooksParts:
     settings = infra.settings
     assert isinstance(settings, NotificationsSettings)
 
-    def uow() -> MongoPartnerWebhooksUnitOfWork:
-        return MongoPartnerWebhooksUnitOfWork(infra.mongo, settings.mongo_db, hooks.to_contract, infra.wakeup)
+    box = SecretBox.from_config(settings.webhook_secret_keys.get_secret_value(), settings.webhook_secret_key_id)
+    if box.uses_dev_key:
+        get_logger(__name__).warning("partner webhook secrets are encrypted with the development key: set "
+                                     "NOTIFICATIONS_WEBHOOK_SECRET_KEYS in production")
 
+    def uow() -> MongoPartnerWebhooksUnitOfWork:
+        return MongoPartnerWebhooksUnitOfWork(infra.mongo, settings.mongo_db, hooks.to_contract, infra.wakeup, box)
+
+    from notifications_service.adapters.templates import JinjaRenderer
+    from notifications_service.bootstrap import composer_for  # the composition root's own helper
+
+    notices = sa.ManagerNotices(composer_for(JinjaRenderer(), settings), sa.managers_from(settings.managers()))
     delivery = HttpDelivery(settings.partner_webhook_timeout_seconds, settings.partner_webhooks_allow_loopback,
                             settings.partner_webhook_max_redirects)
-    log = MongoDeliveryLog(infra.db)
+    log = MongoDeliveryLog(infra.db, box)
     holder: list[MessageBus] = []
 
     async def auto_disable(cmd: hooks.AutoDisable) -> Any:
         return await retry_transient(lambda: holder[0].handle(cmd), retry_if=is_write_conflict)
 
     dispatcher = PartnerDispatcher(infra.js, log, delivery, auto_disable, dispatch_settings(settings))
-    bus, requests = wire(uow, delivery, dispatcher, log)
+    bus, requests = wire(uow, delivery, dispatcher, log, notices)
     holder.append(bus)
     return PartnerWebhooksParts(requests, [dispatcher.run], [dispatcher.stop], list(INDEXES))

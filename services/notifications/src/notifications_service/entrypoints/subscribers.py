@@ -3,7 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from alumni_contracts.community.v1 import HelpNudged
 from alumni_contracts.envelope import CloudEvent
+from alumni_contracts.fundraising.v1 import RecurringGiftFailed
 from alumni_contracts.members import membership_v1 as dues
 from alumni_contracts.members.v1 import GroupMembershipChanged, MemberConsentChanged
 from alumni_contracts.members.v2 import MemberProfileUpdated, MemberRegistered
@@ -14,6 +16,8 @@ from notifications_service.service_layer.commands import (
     RecordConsentState,
     RecordMembership,
     SendGroupInvitation,
+    SendHelpNudge,
+    SendRecurringGiftReminder,
     SendWelcome,
     UpdateContact,
 )
@@ -60,6 +64,23 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], composer:
                 uow_factory(), composer):
             queued()
 
+    async def on_help_nudged(event: CloudEvent[Any]) -> None:
+        data: HelpNudged = event.data
+        if await handlers.queue_help_nudge(SendHelpNudge(
+                tenant=event.tenant, cause_event_id=event.id, member_id=data.helper_id, topic=data.topic.value,
+                respond_by=data.respond_by), uow_factory(), composer):
+            queued()
+
+    async def on_recurring_gift_failed(event: CloudEvent[Any]) -> None:
+        data: RecurringGiftFailed = event.data
+        if await handlers.queue_recurring_gift_reminder(SendRecurringGiftReminder(
+                tenant=event.tenant, cause_event_id=event.id, member_id=data.member_id,
+                recurring_gift_id=data.recurring_gift_id, amount_minor=data.amount.minor_units,
+                currency=data.amount.currency, frequency=data.frequency.value, reason=data.reason,
+                failures=data.failures, period=data.period, next_attempt_on=data.next_attempt_on, final=data.final,
+                automatic=data.automatic), uow_factory(), composer):
+            queued()
+
     async def on_membership_changed(event: CloudEvent[Any]) -> None:
         data = event.data
         assert isinstance(data, (dues.MembershipActivated, dues.MembershipRenewed, dues.MembershipEnteredGrace,
@@ -83,6 +104,8 @@ def event_handlers(uow_factory: Callable[[], NotificationsUnitOfWork], composer:
     return [(subscription("notifications", MemberRegistered), on_member_registered),
             *[(subscription("notifications", e), on_membership_changed) for e in dues.ALL],
             (subscription("notifications", GroupMembershipChanged), on_group_membership_changed),
+            (subscription("notifications", HelpNudged), on_help_nudged),
+            (subscription("notifications", RecurringGiftFailed), on_recurring_gift_failed),
             (subscription("notifications", MemberProfileUpdated), on_member_profile_updated),
             (subscription("notifications", MemberConsentChanged), on_member_consent_changed),
             erasure_subscriber("notifications", uow_factory, handlers.erase_recipient)]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from notifications_service.domain.reminders import Transition
 
@@ -49,6 +50,37 @@ class RecordConsentState:
     member_version: int
     purpose: str
     granted: bool
+
+
+@dataclass(frozen=True)
+class SendHelpNudge:
+    """Remind a helper of a mutual-aid request they have not answered (community's `help_nudged`)."""
+
+    tenant: str
+    cause_event_id: str
+    member_id: str
+    topic: str
+    respond_by: datetime
+
+
+@dataclass(frozen=True)
+class SendRecurringGiftReminder:
+    """A recurring gift's charge failed: tell the donor, once per failed charge, with the link to
+    update the payment method (a transactional fundraising message: no marketing consent needed)."""
+
+    tenant: str
+    cause_event_id: str
+    member_id: str
+    recurring_gift_id: str
+    amount_minor: int
+    currency: str
+    frequency: str
+    reason: str
+    failures: int
+    period: date | None
+    next_attempt_on: date | None
+    final: bool
+    automatic: bool
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from notifications_service.service_layer.commands import (
     RecordConsentState,
     RecordMembership,
     SendGroupInvitation,
+    SendHelpNudge,
+    SendRecurringGiftReminder,
     SendWelcome,
     UpdateContact,
 )
@@ -52,6 +54,12 @@ from servicekit.retry import backoff_delay, retry_transient
 log = get_logger(__name__)
 WELCOME = "welcome"
 GROUP_INVITATION = "group_invitation"
+HELP_NUDGE = "help_nudge"
+HELP_TOPICS = {"fr": {"career_change": "une reconversion", "relocation": "une installation à l'étranger ou dans une autre ville",
+                      "company": "une entreprise", "industry": "un secteur", "first_job": "un premier emploi",
+                      "other": "une question"},
+               "en": {"career_change": "a career change", "relocation": "a relocation", "company": "a company",
+                      "industry": "an industry", "first_job": "a first job", "other": "a question"}}
 # Profile fields and each consent purpose follow their own aggregate version: the events that
 # carry them reach this service through different consumers, in any order.
 PROFILE_VERSION = "profile_version"
@@ -89,6 +97,65 @@ async def queue_group_invitation(cmd: SendGroupInvitation, uow: NotificationsUni
     return queued.key if queued.email else None
 
 
+class ContactNotKnownYet(Exception):
+    """Transient: the consumer leaves the message unacknowledged and it comes back after the
+    consumer's backoff; a member who never appears ends in the DLQ after `max_deliver`."""
+
+
+async def queue_help_nudge(cmd: SendHelpNudge, uow: NotificationsUnitOfWork, composer: Composer) -> str | None:
+    """Remind a helper of a request they have not answered (email and in-app, a service message:
+    the helper opted in to be asked). The request's text never travels: the message points to
+    the member area. Returns the notification id when an email was queued. A redelivered event
+    queues nothing more (the delivery key is the event id)."""
+    async with uow:
+        if await uow.contacts.erased(cmd.tenant, cmd.member_id):
+            return None
+        contact = await uow.contacts.get(cmd.tenant, cmd.member_id)
+        if contact is None:  # members' registration has not reached this service yet: retried (backoff)
+            raise ContactNotKnownYet(f"member {cmd.member_id} not known to notifications yet")
+        locale = "en" if contact.get("locale") == "en" else "fr"
+        queued = await queue_message(Message(
+            tenant=cmd.tenant, member_id=cmd.member_id, kind=HELP_NUDGE, category=Category.COMMUNITY,
+            marketing=False, cause=cmd.cause_event_id,
+            values={"topic": HELP_TOPICS[locale].get(cmd.topic, HELP_TOPICS[locale]["other"]),
+                    "respond_by": reminders.long_date(cmd.respond_by, locale)}), uow, composer, contact)
+        await uow.commit()
+    return queued.key if queued.email else None
+
+
+RECURRING_GIFT_FAILED = "recurring_gift_failed"
+MY_DONATIONS_PATH = "/console#my-donations-panel"  # where the donor updates the card (the console)
+
+
+def _euros(minor: int, currency: str, locale: str) -> str:
+    units, cents = divmod(minor, 100)
+    return f"{units},{cents:02d} {currency}" if locale == "fr" else f"{currency} {units}.{cents:02d}"
+
+
+async def queue_recurring_gift_reminder(cmd: SendRecurringGiftReminder, uow: NotificationsUnitOfWork,
+                                        composer: Composer) -> str | None:
+    """The donor's reminder of a failed charge (email and in-app), once per failed charge: the
+    delivery key names the gift, the period and the attempt, so a redelivered or replayed event
+    queues nothing new."""
+    # The key is the notification's id, its Message-ID and `notification_sent`'s id: an
+    # `Identifier` (letters, digits, `-`, `_`; at most 64): 4 + 36 + 8 + 2 + 3 dashes ≤ 64.
+    period = cmd.period.strftime("%Y%m%d") if cmd.period else "manual"
+    async with uow:
+        contact = await uow.contacts.get(cmd.tenant, cmd.member_id)
+        locale = str((contact or {}).get("locale") or "fr")
+        queued = await queue_message(Message(
+            tenant=cmd.tenant, member_id=cmd.member_id, kind=RECURRING_GIFT_FAILED, category=Category.FUNDRAISING,
+            marketing=False, cause=cmd.cause_event_id,
+            key=f"rgf-{cmd.recurring_gift_id}-{period}-{min(cmd.failures, 99)}",
+            values={"amount": _euros(cmd.amount_minor, cmd.currency, locale), "frequency": cmd.frequency,
+                    "reason": cmd.reason, "period": cmd.period.isoformat() if cmd.period else "",
+                    "next_attempt_on": cmd.next_attempt_on.isoformat() if cmd.next_attempt_on else "",
+                    "final": cmd.final, "automatic": cmd.automatic,
+                    "update_url": composer.link(MY_DONATIONS_PATH)}), uow, composer, contact)
+        await uow.commit()
+    return queued.key if queued else None
+
+
 async def update_contact(cmd: UpdateContact, uow: NotificationsUnitOfWork) -> None:
     async with uow:
         await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version, {
@@ -115,7 +182,11 @@ async def erase_recipient(uow: NotificationsUnitOfWork, cmd: EraseMemberData
             "feed": await uow.feed.erase(cmd.tenant, cmd.member_id),
             "preferences": await uow.preferences.erase(cmd.tenant, cmd.member_id),
             "addresses": await uow.addresses.erase(cmd.tenant, cmd.member_id),
-            "dues_memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id)}, {}
+            "dues_memberships": await uow.memberships.erase(cmd.tenant, cmd.member_id),
+            "job_alerts": await uow.job_alerts.erase(cmd.tenant, cmd.member_id),
+            # the gatherings' registrants (service_layer/gatherings.py), when the unit of work has them
+            **({"gathering_registrants": await registrants.erase(cmd.tenant, cmd.member_id)}
+               if (registrants := getattr(uow, "registrants", None)) is not None else {})}, {}
 
 
 async def record_membership(cmd: RecordMembership, uow: NotificationsUnitOfWork, composer: Composer) -> str | None:

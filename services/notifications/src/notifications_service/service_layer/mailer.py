@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 from notifications_service.domain.branding import Brand
 from notifications_service.domain.feed import FeedItem
-from notifications_service.domain.model import Notification, OutgoingEmail
+from notifications_service.domain.model import Attachment, Notification, OutgoingEmail
 from notifications_service.domain.preferences import Category, Channel, MessageClass, Preferences, channels_for
 from notifications_service.domain.unsubscribe import UnsubscribeSigner
 from notifications_service.service_layer.ports import NotificationsUnitOfWork, Renderer
@@ -54,6 +54,8 @@ class Message:
     key: str | None = None  # an explicit delivery key (dues reminders: member, period, stage)
     email: str | None = None  # the address to use instead of the projection's (the welcome)
     locale: str | None = None
+    # Files sent with the email (not the feed): `locale → attachments`, or one tuple for every language.
+    attachments: tuple[Attachment, ...] | Callable[[str], tuple[Attachment, ...]] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,10 @@ class Composer:
         self.renderer, self._brands, self.signer = renderer, brands, signer
         self._public_url, self.message_id_domain, self._clock = public_url.rstrip("/"), message_id_domain, clock
 
+    def link(self, path: str) -> str:
+        """An absolute link to the platform's public address (the console, a page)."""
+        return f"{self._public_url}{path}"
+
     def brand(self, tenant: str) -> Brand:
         return self._brands(tenant)
 
@@ -87,9 +93,10 @@ class Composer:
             extra["unsubscribe_url"] = url
             headers = (("List-Unsubscribe", f"<{url}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
         rendered = self.renderer.render_email(message.kind, locale, {**values, **extra}, self.brand(message.tenant))
+        attachments = message.attachments(locale) if callable(message.attachments) else message.attachments
         return OutgoingEmail(to=to, subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
                              locale=locale, message_id=f"<{key}@{self.message_id_domain}>", headers=headers,
-                             category=message.category.value, marketing=message.marketing)
+                             category=message.category.value, marketing=message.marketing, attachments=attachments)
 
 
 def delivery_key(message: Message) -> str:

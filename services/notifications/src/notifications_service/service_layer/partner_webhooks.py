@@ -27,6 +27,7 @@ from notifications_service.domain.partner_webhooks import (
     replay_durable,
     services_of,
 )
+from notifications_service.service_layer.staff_alerts import ManagerNotices, StaffAlerts
 from servicekit.domain import DomainEvent, new_id
 from servicekit.mongo import Document
 from servicekit.uow import after_commit
@@ -62,6 +63,8 @@ class WebhookRepository(Protocol):
 class WebhooksUnitOfWork(Protocol):
     @property
     def webhooks(self) -> WebhookRepository: ...
+    @property
+    def alerts(self) -> StaffAlerts: ...
     async def __aenter__(self) -> WebhooksUnitOfWork: ...
     async def __aexit__(self, *args: Any) -> None: ...
     async def commit(self) -> None: ...
@@ -306,12 +309,17 @@ class AutoDisable:
 
 
 async def auto_disable(cmd: AutoDisable, uow: WebhooksUnitOfWork, consumers: Consumers,
-                       clock: Callable[[], datetime] = utcnow) -> bool:
+                       clock: Callable[[], datetime] = utcnow, notices: ManagerNotices | None = None) -> bool:
+    """Disable the endpoint, publish `partner_webhook_disabled` and, in the same transaction,
+    queue the managers' email and the staff alert (`service_layer.staff_alerts`): once per disable."""
     async with uow:
         webhook = await uow.webhooks.get(cmd.tenant, cmd.webhook_id)
         if webhook is None or not webhook.disable(cmd.reason, clock(), automatic=True, dead_event_id=cmd.dead_event_id):
             return False
         await uow.webhooks.save(webhook)
+        if notices is not None:
+            disabled = next(e for e, _ in reversed(webhook.pending_events()) if isinstance(e, WebhookDisabled))
+            await notices.queue(uow.alerts, webhook, disabled)
         await uow.commit()
     consumers.changed()
     return True

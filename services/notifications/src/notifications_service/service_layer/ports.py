@@ -6,6 +6,7 @@ from typing import Any, Protocol
 from notifications_service.domain.bounces import AddressHealth
 from notifications_service.domain.branding import Brand
 from notifications_service.domain.feed import FeedItem
+from notifications_service.domain.job_alerts import JobAlert, PostedJob
 from notifications_service.domain.model import Notification, OutgoingEmail
 from notifications_service.domain.preferences import MemberPreferences
 from notifications_service.domain.reminders import MembershipView
@@ -108,6 +109,16 @@ class DeliveryQueue(Protocol):
         """Give claimed notifications back unsent (a stopping worker): claimable again at once."""
 
 
+class JobAlertRepository(Protocol):
+    """Members' job alerts (`service_layer.job_alerts`)."""
+
+    async def get(self, tenant: str, member_id: str) -> JobAlert | None: ...
+    async def save(self, alert: JobAlert) -> None: ...
+    async def candidates(self, tenant: str, job: PostedJob, after: str | None, limit: int) -> list[JobAlert]:
+        """Enabled alerts whose stored keys admit the offer, by member id after `after`."""
+    async def erase(self, tenant: str, member_id: str) -> int: ...
+
+
 class NotificationsUnitOfWork(ErasingUnitOfWork, Protocol):
     @property
     def notifications(self) -> NotificationRepository: ...
@@ -126,3 +137,6 @@ class NotificationsUnitOfWork(ErasingUnitOfWork, Protocol):
 
     @property
     def addresses(self) -> AddressHealthRepository: ...
+
+    @property
+    def job_alerts(self) -> JobAlertRepository: ...
