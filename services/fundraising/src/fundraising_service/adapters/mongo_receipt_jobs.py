@@ -58,6 +58,13 @@ class MongoReceiptJobs:
         doc = {**job_document(job), **queue_fields(job.started_at)}
         if job.state is JobState.DONE:
             doc["status"] = DONE
+        # Looked up first: the unique index stays the guard against a race, but a duplicate-key
+        # insert inside a transaction once left the stand-in retrying a later update of the
+        # collection for minutes (observed in the crash test); a found running job never gets there.
+        running = await self._col.find_one({"tenant": job.tenant, "active_key": job.active_key}, {"_id": 1},
+                                           session=self._session)
+        if running is not None:
+            raise YearlyJobAlreadyRunning(f"job {running['_id']} for {job.legal_entity_id} {job.year} is running")
         try:
             await self._col.insert_one(doc, session=self._session)
         except DuplicateKeyError as exc:
