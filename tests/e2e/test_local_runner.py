@@ -191,7 +191,7 @@ def test_make_run_serves_the_console_restarts_a_crashed_service_stops_cleanly_an
         assert payments and httpx.get(f"{payments.group(1)}/health").status_code == 200, "the local provider's page"
         auth = {"Authorization": f"Bearer {token}"}
         assert "Console alumni" in httpx.get(f"{api}/console").text
-        members = httpx.get(f"{api}/api/v1/members", headers=auth)
+        members = httpx.get(f"{api}/api/v1/members", headers=auth, params={"limit": 200})
         assert members.status_code == 200 and len(members.json()["items"]) == 5 + DUES_DEMO
         showcase = httpx.get(f"{api}/api/v1/public/demo/showcase").json()["items"]
         assert len(showcase) == 1 and showcase[0]["quote"], "the demo tenant has a showcase entry"
