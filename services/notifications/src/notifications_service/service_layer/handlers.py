@@ -103,10 +103,19 @@ async def update_contact(cmd: UpdateContact, uow: NotificationsUnitOfWork) -> No
         await uow.commit()
 
 
+NEWSLETTER_PURPOSE = "newsletter"
+
+
 async def record_consent_state(cmd: RecordConsentState, uow: NotificationsUnitOfWork) -> None:
     async with uow:
-        await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version,
-                                 {f"consents.{cmd.purpose}": cmd.granted}, f"consent_versions.{cmd.purpose}")
+        withdrawing = cmd.purpose == NEWSLETTER_PURPOSE and not cmd.granted
+        before = await uow.contacts.get(cmd.tenant, cmd.member_id) if withdrawing else None
+        applied = await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version,
+                                           {f"consents.{cmd.purpose}": cmd.granted}, f"consent_versions.{cmd.purpose}")
+        if applied and before is not None and (before.get("consents") or {}).get(NEWSLETTER_PURPOSE) is True:
+            # A newsletter consent withdrawn (granted before): an unsubscribe in the figures of the
+            # last newsletter sent to the member (once per message: a one-click counted it already).
+            await uow.notifications.count_unsubscribe(cmd.tenant, cmd.member_id)
         await uow.commit()
 
 
