@@ -92,9 +92,17 @@ def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: Deliver
     bus = MessageBus.wire(member_notifications.HANDLERS, uow=fresh(uow_factory), signer=composer.signer,
                           bounce_secret=settings.bounce_webhook_secret.get_secret_value(),
                           bounce_policy=bounce_policy)
+    async def run_mailer() -> None:
+        try:
+            await worker.run()
+        finally:
+            close = getattr(mailer, "close", None)  # the SMTP pool: QUIT its idle sessions
+            if close is not None:
+                await close()
+
     parts = ServiceParts(requests=serve(USE_CASES, bus),
                          events=event_handlers(uow_factory, composer, worker.wake),
-                         workers=[worker.run], stoppers=[worker.stop])
+                         workers=[run_mailer], stoppers=[worker.stop])
     return parts, worker
 
 

@@ -241,3 +241,33 @@ async def test_a_failing_session_retries_only_its_message_later() -> None:
                                          max_attempts=3, concurrency=2)
     assert settled == 4 and [r[:2] for r in store.retries] == [("newsletter-nl-002", 1)]
     assert store.notifications["newsletter-nl-002"].status is Status.PENDING
+
+
+# -- newsletter figures: unsubscribes counted as they happen --------------------------------------
+
+async def test_a_newsletter_consent_withdrawal_counts_once_for_the_last_newsletter_sent() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from notifications_service.service_layer.commands import RecordConsentState
+
+    store = Store()
+    queued(store, 2)
+    older, last = store.notifications["newsletter-nl-000"], store.notifications["newsletter-nl-001"]
+    for n, at in ((older, datetime(2026, 11, 1, tzinfo=UTC)), (last, datetime(2026, 12, 1, tzinfo=UTC))):
+        n.member_id, n.about = "m1", f"about-{n.id}"
+        n.mark_sent(at)
+    store.contacts["m1"] = {"email": "m1@example.org", "consents": {"newsletter": True}, "contactable": True}
+
+    async def consent(version: int, granted: bool) -> None:
+        await handlers.record_consent_state(RecordConsentState("demo", "m1", version, "newsletter", granted),
+                                            FakeNotificationsUnitOfWork(store))
+
+    await consent(2, False)
+    assert store.unsubscribed_after == {last.id}, "attributed to the last newsletter sent"
+    await consent(2, False)  # a redelivery
+    await consent(3, True)
+    await consent(4, False)  # withdrawn again without a newer newsletter: that message counted already
+    assert store.unsubscribed_after == {last.id}
+    await consent(5, False)  # already withdrawn: not a new unsubscribe
+    assert store.unsubscribed_after == {last.id}
+    assert timedelta(0) < last.sent_at - older.sent_at  # type: ignore[operator]
