@@ -16,12 +16,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,15 +34,18 @@ from benchservers import servers
 
 from notifications_service.adapters.markdown import MarkdownRenderer
 from notifications_service.adapters.mongo_repository import INDEXES, MongoDeliveryQueue
-from notifications_service.adapters.newsletters import NEWSLETTER_INDEXES, MongoNewslettersUnitOfWork
+from notifications_service.adapters.newsletters import NEWSLETTER_INDEXES, MongoNewslettersUnitOfWork, figures_reader
 from notifications_service.adapters.smtp import SmtpMailer, to_mime
 from notifications_service.adapters.templates import JinjaRenderer
 from notifications_service.bootstrap import composer_for
 from notifications_service.config import NotificationsSettings
+from notifications_service.domain.model import OutgoingEmail
 from notifications_service.domain.newsletters import Content, Newsletter
+from notifications_service.domain.preferences import Category
 from notifications_service.entrypoints.mailer_worker import mailer_worker
 from notifications_service.service_layer import newsletters
 from notifications_service.service_layer.contract_mapping import to_contract
+from notifications_service.service_layer.mailer import Message
 from servicekit.devservers import free_port, wait_for_port
 from servicekit.mongo import create_client, ensure_indexes
 from servicekit.segments import AUDIENCE, AUDIENCE_INDEXES
@@ -65,29 +71,48 @@ def members(start: int, stop: int) -> tuple[list[dict[str, Any]], list[dict[str,
     return aud, contacts
 
 
-def sink_count(store: Path, prefix: str) -> tuple[int, Counter[str]]:
-    ids: Counter[str] = Counter()
-    if store.exists():
-        for line in store.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                mid = json.loads(line)["message_id"]
-                if mid.startswith(prefix):
-                    ids[mid] += 1
-    return sum(ids.values()), ids
+class SinkReader:
+    """Counts the sink's Message-IDs by reading only what its JSON-lines store gained since the
+    last call (at 100,000 messages the store is ~1 GB: re-reading it every poll would load the
+    machine more than the run it measures)."""
+
+    def __init__(self, store: Path, prefix: str) -> None:
+        self._store, self._prefix, self._offset = store, prefix, 0
+        self.ids: Counter[str] = Counter()
+
+    def poll(self) -> int:
+        if self._store.exists():
+            with self._store.open("rb") as fh:
+                fh.seek(self._offset)
+                data = fh.read()
+            end = data.rfind(b"\n") + 1  # whole lines only
+            self._offset += end
+            for line in data[:end].splitlines():
+                if line.strip():
+                    mid = json.loads(line)["message_id"]
+                    if mid.startswith(self._prefix):
+                        self.ids[mid] += 1
+        return sum(self.ids.values())
 
 
-async def wait_for_sink(store: Path, prefix: str, want: int, timeout: float) -> Counter[str]:
-    deadline = time.monotonic() + timeout
+async def wait_for_sink(reader: SinkReader, want: int, timeout: float) -> Counter[str]:
+    started = time.monotonic()
+    deadline, report = started + timeout, started + 30
     while True:
-        total, ids = sink_count(store, prefix)
+        total = reader.poll()
         if total >= want:
-            return ids
+            return reader.ids
+        if time.monotonic() > report:  # progress, so that a run cut short still tells its rate
+            report += 30
+            elapsed = time.monotonic() - started
+            print(f"progress: {total:,} in the sink after {elapsed:.0f} s ({total / elapsed:.0f}/s since the fan-out "
+                  f"ended), load average {os.getloadavg()[0]:.1f}", flush=True)
         if time.monotonic() > deadline:
             raise TimeoutError(f"{total}/{want} messages in the sink")
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(1.0)
 
 
-async def run(uri: str, n: int, batch: int, smtp_port: int, store: Path) -> None:
+async def run(uri: str, n: int, batch: int, smtp_port: int, store: Path, raw: int) -> None:
     client = create_client(uri, "bench")
     db = client[DB]
     await client.drop_database(DB)
@@ -112,49 +137,83 @@ async def run(uri: str, n: int, batch: int, smtp_port: int, store: Path) -> None
     async with uow() as u:
         await u.newsletters.add(newsletter)
         await u.commit()
-    mailer = SmtpMailer("127.0.0.1", smtp_port, settings.mail_from, timeout=30)
+    mailer = SmtpMailer("127.0.0.1", smtp_port, settings.mail_from, timeout=30, pool_size=settings.smtp_pool_size,
+                        max_messages_per_connection=settings.smtp_max_messages_per_connection)
     worker = mailer_worker(MongoDeliveryQueue(db, 60.0), mailer, uow, batch_size=settings.delivery_batch_size,
-                           max_attempts=5, poll_seconds=0.2)
+                           max_attempts=5, poll_seconds=0.2, concurrency=mailer.pool_size,
+                           settle_every=settings.delivery_settle_every, lease_seconds=60.0)
     prefix = f"<nl-{newsletter.id}-"
+    # Raw baselines, before and after ours (the machine's load drifts): the same rendered message
+    # a member gets, to the same sink.
+    brand = composer.brand(TENANT)
+    values = newsletters.message_values(newsletter, "fr", markdown, brand.name)
+    sample = composer.email(Message(tenant=TENANT, member_id="m0000001", kind="newsletter",
+                                            category=Category.NEWSLETTERS, marketing=True, cause=newsletter.id,
+                                            per_member=True, values=values), "m0000001@example.org", "fr",
+                                    "raw-sample", {**values, "first_name": "Zoé", "last_name": "Martin"})
+    before = await raw_baselines(sample, "before", min(n, raw), smtp_port, mailer.pool_size)
+    load_before_ours = os.getloadavg()[0]
     started = time.perf_counter()
     task = asyncio.create_task(worker.run())
-    result = await newsletters.fan_out(TENANT, newsletter.id, uow, composer, markdown, batch, worker.wake)
+    backpressure = newsletters.Backpressure(figures_reader(db), settings.newsletter_max_pending)
+    result = await newsletters.fan_out(TENANT, newsletter.id, uow, composer, markdown, batch, worker.wake,
+                                       backpressure=backpressure)
     fanned = time.perf_counter() - started
-    ids = await wait_for_sink(store, prefix, n, timeout=max(600, n / 5))
+    ids = await wait_for_sink(SinkReader(store, prefix), n, timeout=max(600, n / 5))
     ours = time.perf_counter() - started
     worker.stop()
     await task
     duplicates = sum(c - 1 for c in ids.values())
     assert result.queued == n and len(ids) == n, (result, len(ids))
 
-    # Raw baselines: the same rendered message (the first recipient's), to the same sink.
-    sample = await db["notifications"].find_one({"about": newsletter.id})
-    assert sample is not None
-    raw_n = min(n, 5000)
-    email = to_mime_email(sample)
-    started = time.perf_counter()
-    for i in range(raw_n):
-        del email["Message-ID"]
-        email["Message-ID"] = f"<raw-{i}@bench>"
-        await aiosmtplib.send(email, hostname="127.0.0.1", port=smtp_port, timeout=30)
-    raw_each = raw_n / (time.perf_counter() - started)
-    started = time.perf_counter()
-    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp_port, timeout=30) as smtp:
-        for i in range(raw_n):
-            del email["Message-ID"]
-            email["Message-ID"] = f"<raw-keep-{i}@bench>"
-            await smtp.send_message(email)
-    raw_keep = raw_n / (time.perf_counter() - started)
+    load_after_ours = os.getloadavg()[0]
+    after = await raw_baselines(sample, "after", min(n, raw), smtp_port, mailer.pool_size)
     rate = n / ours
     print(f"recipients: {n:,}  fan-out batches of {batch}: {result.batches}")
     print(f"ours (fan-out + delivery, concurrent): {ours:.1f} s = {rate:.0f} messages/s "
-          f"(fan-out alone done after {fanned:.1f} s = {n / fanned:.0f}/s)")
-    print(f"raw aiosmtplib.send loop (connection per message, {raw_n:,} messages): {raw_each:.0f}/s "
-          f"→ ratio {rate / raw_each:.2f}x")
-    print(f"raw loop on one persistent connection ({raw_n:,} messages): {raw_keep:.0f}/s → ratio {rate / raw_keep:.2f}x")
+          f"(fan-out alone done after {fanned:.1f} s = {n / fanned:.0f}/s); load average "
+          f"{load_before_ours:.1f} → {load_after_ours:.1f}")
+    names = ["raw aiosmtplib.send loop, connection per message", "raw loop on one persistent connection",
+             f"raw loop on {mailer.pool_size} concurrent persistent connections"]
+    for name, x, y in zip(names, before, after, strict=True):
+        mean = (x + y) / 2
+        print(f"{name} ({min(n, raw):,} messages before and after ours): {x:.0f}/s, {y:.0f}/s, mean {mean:.0f}/s "
+              f"→ ratio {rate / mean:.2f}x")
+    print(f"SMTP sessions opened by the mailer: {mailer.stats.connects} ({mailer.stats.sent:,} messages; "
+          f"{mailer.stats.discarded} discarded after an error)")
     print(f"duplicates (same Message-ID twice in the sink): {duplicates}")
+    figures = await db["newsletter_figures"].find_one({"_id": newsletter.id})
+    print(f"figures counters: {figures}")
     await client.drop_database(DB)
     await client.close()
+
+
+async def raw_baselines(sample: OutgoingEmail, tag: str, raw_n: int, smtp_port: int, pool: int
+                        ) -> tuple[float, float, float]:
+    """Messages/s of three raw aiosmtplib loops: a connection per message, one persistent
+    connection, `pool` concurrent persistent connections (each message built as the mailer does)."""
+    def copy(mid: str) -> EmailMessage:
+        return to_mime(replace(sample, message_id=mid), "Alumni <alumni@localhost>")
+
+    started = time.perf_counter()
+    for i in range(raw_n):
+        await aiosmtplib.send(copy(f"<raw-{tag}-{i}@bench>"), hostname="127.0.0.1", port=smtp_port, timeout=30)
+    each = raw_n / (time.perf_counter() - started)
+    started = time.perf_counter()
+    async with aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp_port, timeout=30) as smtp:
+        for i in range(raw_n):
+            await smtp.send_message(copy(f"<raw-keep-{tag}-{i}@bench>"))
+    keep = raw_n / (time.perf_counter() - started)
+
+    async def session(k: int, count: int) -> None:
+        async with aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp_port, timeout=30) as smtp:
+            for i in range(count):
+                await smtp.send_message(copy(f"<raw-pool-{tag}-{k}-{i}@bench>"))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(session(k, raw_n // pool) for k in range(pool)))
+    pooled = (raw_n // pool * pool) / (time.perf_counter() - started)
+    return each, keep, pooled
 
 
 def to_mime_email(doc: dict[str, Any]) -> Any:
@@ -169,6 +228,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--raw", type=int, default=5000, help="messages per raw baseline loop")
     parser.add_argument("--mongo-uri")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, servers(args.mongo_uri, None, with_nats=False) as (uri, _):
@@ -179,7 +239,7 @@ def main() -> None:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for_port(smtp_port, 30, sink)
-            asyncio.run(run(uri, args.recipients, args.batch, smtp_port, store))
+            asyncio.run(run(uri, args.recipients, args.batch, smtp_port, store, args.raw))
         finally:
             sink.terminate()
             sink.wait(10)

@@ -104,7 +104,9 @@ class NewsletterFigures(Result):
     sent: int = Field(description="Accepted by the SMTP server.")
     bounced: int = Field(description="Refused for good (hard bounce or repeated failures).")
     pending: int = Field(description="Queued, not yet sent.")
-    unsubscribed: int = Field(description="Recipients who have withdrawn their newsletter consent since.")
+    unsubscribed: int = Field(description=(
+        "Recipients whose newsletter consent was withdrawn (one-click or member area) while this was the last "
+        "newsletter sent to them: counted as it happens, once per recipient."))
 
 
 class NewsletterOut(Result):

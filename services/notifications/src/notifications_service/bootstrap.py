@@ -97,7 +97,9 @@ def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: Deliver
     bounce_policy = BouncePolicy(soft_limit=settings.soft_bounce_limit)
     worker = mailer_worker(queue, mailer, uow_factory, batch_size=settings.delivery_batch_size,
                            max_attempts=settings.delivery_max_attempts, poll_seconds=settings.delivery_poll_seconds,
-                           rate=rate, bounce_policy=bounce_policy)
+                           rate=rate, bounce_policy=bounce_policy,
+                           concurrency=getattr(mailer, "pool_size", 1), settle_every=settings.delivery_settle_every,
+                           lease_seconds=settings.delivery_lease_seconds)
     urls = RsvpUrls(RsvpLinks(settings.unsubscribe_secret.get_secret_value()), settings.public_url)
     bus = MessageBus.wire([*member_notifications.HANDLERS, check_rsvp_link], uow=fresh(uow_factory),
                           signer=composer.signer, urls=urls,
@@ -108,6 +110,14 @@ def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: Deliver
 
     def job_url(tenant: str, job_id: str) -> str:
         return f"{public_url}/console#jobs"
+
+    async def run_mailer() -> None:
+        try:
+            await worker.run()
+        finally:
+            close = getattr(mailer, "close", None)  # the SMTP pool: QUIT its idle sessions
+            if close is not None:
+                await close()
 
     # Gatherings' messages (issue 11): their unit of work adds two projections to the service's own
     # (adapters/gatherings.py); the sealer opens the ticket codes the events service sealed.
@@ -120,7 +130,7 @@ def bootstrap(uow_factory: Callable[[], NotificationsUnitOfWork], queue: Deliver
                                      uow_factory, composer, job_url, worker.wake),
                                  *gathering_handlers(cast(Callable[[], gatherings.GatheringsUnitOfWork], uow_factory),
                                                      composer, TicketFiles(), sealer, worker.wake)],
-                         workers=[worker.run], stoppers=[worker.stop])
+                         workers=[run_mailer], stoppers=[worker.stop])
     return parts, worker
 
 
@@ -134,7 +144,10 @@ def build(infra: Infrastructure) -> ServiceParts:
 
     mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.mail_from,
                         username=settings.smtp_username, password=settings.smtp_password,
-                        starttls=settings.smtp_starttls, timeout=settings.smtp_timeout)
+                        starttls=settings.smtp_starttls, timeout=settings.smtp_timeout,
+                        pool_size=settings.smtp_pool_size,
+                        max_messages_per_connection=settings.smtp_max_messages_per_connection,
+                        idle_seconds=settings.smtp_idle_seconds)
     renderer = JinjaRenderer()
     parts, worker = bootstrap(uow, MongoDeliveryQueue(infra.db, settings.delivery_lease_seconds), mailer,
                               renderer, settings, TenantRate(settings.send_rate_per_tenant))
@@ -185,10 +198,15 @@ def newsletters_parts(infra: Infrastructure, settings: NotificationsSettings, co
     async def due(now: datetime) -> list[tuple[str, str]]:
         return await due_newsletters(infra.db, now)
 
+    figures = figures_reader(infra.db)
+
     async def run_fan_out() -> None:
-        await newsletters.fan_out_due(due, uow, composer, markdown, settings.newsletter_batch_size, wake_mailer)
+        backpressure = newsletters.Backpressure(figures, settings.newsletter_max_pending,
+                                                stopping=lambda: sweep.loop.stopping)
+        await newsletters.fan_out_due(due, uow, composer, markdown, settings.newsletter_batch_size, wake_mailer,
+                                      backpressure=backpressure)
 
     sweep = Sweep("notifications", "newsletter-fan-out", run_fan_out, settings.newsletter_sweep_seconds, db=infra.db)
-    bus = MessageBus.wire(newsletters.HANDLERS, uow=fresh(uow), figures=figures_reader(infra.db),
+    bus = MessageBus.wire(newsletters.HANDLERS, uow=fresh(uow), figures=figures,
                           composer=composer, markdown=markdown, wake_fan_out=sweep.wake)
     return serve(NEWSLETTER_USE_CASES, bus), sweep

@@ -23,7 +23,15 @@ class NotificationsSettings(ServiceSettings):
     smtp_timeout: float = Field(10.0, description="Seconds per SMTP operation.")
     mail_from: str = Field("Alumni <alumni@localhost>", description="From header of outgoing email.")
     message_id_domain: str = Field("alumni.local", description="Right-hand side of Message-ID headers.")
-    delivery_batch_size: int = Field(20, ge=1, description="Emails claimed per delivery round.")
+    delivery_batch_size: int = Field(100, ge=1, le=1000, description="Emails claimed per delivery round.")
+    delivery_settle_every: int = Field(25, ge=1, description=(
+        "Sent emails recorded per transaction (one write and one outbox insert); a crash re-sends at most "
+        "two such chunks, with the same Message-IDs."))
+    smtp_pool_size: int = Field(4, ge=1, le=32, description=(
+        "Persistent SMTP sessions per tenant (emails sent concurrently per tenant)."))
+    smtp_max_messages_per_connection: int = Field(500, ge=1, description=(
+        "Messages sent over one SMTP session before it is closed and a fresh one opened."))
+    smtp_idle_seconds: float = Field(30.0, gt=0, description="An SMTP session idle this long is closed.")
     delivery_poll_seconds: float = Field(1.0, gt=0, description="Fallback polling period of the mailer.")
     delivery_lease_seconds: float = Field(60.0, gt=0, description="How long a claimed email is reserved.")
     delivery_max_attempts: int = Field(8, ge=1, description="SMTP attempts before an email is marked failed.")
@@ -51,6 +59,9 @@ class NotificationsSettings(ServiceSettings):
         '"accent_colour": "#f4f6fb"}}; a tenant not listed gets the default look.'))
     newsletter_batch_size: int = Field(200, ge=1, le=5000, description="Newsletter fan-out: recipients queued per "
                                        "transaction (a crash repeats at most one batch, which queues nothing twice).")
+    newsletter_max_pending: int = Field(1000, ge=1, description=(
+        "Newsletter fan-out: messages of one newsletter queued and not yet sent before the fan-out waits for "
+        "the mailer (keeps the delivery queue short: claims stay cheap, other mail is not stuck behind it)."))
     newsletter_sweep_seconds: float = Field(10.0, gt=0, description="How often scheduled newsletters are looked for "
                                             "(a send-now starts at once).")
 

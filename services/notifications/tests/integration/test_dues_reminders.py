@@ -41,7 +41,7 @@ class Outbox:
     def __init__(self) -> None:
         self.sent: list[OutgoingEmail] = []
 
-    async def send(self, email: OutgoingEmail) -> None:
+    async def send(self, email: OutgoingEmail, tenant: str = "") -> None:
         self.sent.append(email)
 
 
@@ -50,7 +50,7 @@ class Crash(Exception):
 
 
 class CrashingMailer:
-    async def send(self, email: OutgoingEmail) -> None:
+    async def send(self, email: OutgoingEmail, tenant: str = "") -> None:
         raise Crash
 
 

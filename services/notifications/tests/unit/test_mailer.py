@@ -282,7 +282,7 @@ async def test_smtp_refusals_are_bounces_too() -> None:
     await sent_welcome(store)
 
     class Refusing:
-        async def send(self, email: Any) -> None:
+        async def send(self, email: Any, tenant: str = "") -> None:
             raise RecipientRefused("550 no such user")
 
     uows: list[FakeNotificationsUnitOfWork] = []
@@ -296,7 +296,7 @@ async def test_smtp_refusals_are_bounces_too() -> None:
     assert any(isinstance(e.data, EmailAddressInvalidated) for u in uows for e in u.published)
 
     class Deferring:
-        async def send(self, email: Any) -> None:
+        async def send(self, email: Any, tenant: str = "") -> None:
             raise RecipientDeferred("451 mailbox full")
 
     store2 = Store()
@@ -379,7 +379,7 @@ async def test_a_withdrawal_after_queueing_stops_the_queued_marketing_email() ->
         def __init__(self) -> None:
             self.sent: list[str] = []
 
-        async def send(self, email: Any) -> None:
+        async def send(self, email: Any, tenant: str = "") -> None:
             self.sent.append(email.to + email.message_id)
 
     mailer = Recording()

@@ -36,6 +36,8 @@ class Store:
         self.preferences: dict[str, MemberPreferences] = {}
         self.addresses: dict[str, AddressHealth] = {}
         self.job_alerts: dict[str, JobAlert] = {}
+        self.bulk_settles: list[int] = []  # sizes of the chunks settled in one write
+        self.unsubscribed_after: set[str] = set()
 
     # DeliveryQueue
     async def claim(self, limit: int) -> tuple[str, list[Notification]]:
@@ -67,6 +69,9 @@ class FakeFeed:
             return False
         self.items[item.id] = item
         return True
+
+    async def add_many_if_absent(self, items: list[FeedItem]) -> set[str]:
+        return {i.id for i in items if await self.add_if_absent(i)}
 
     async def page(self, tenant: str, member_id: str, before: tuple[datetime, str] | None,
                    limit: int) -> list[FeedItem]:
@@ -100,6 +105,9 @@ class FakePreferences:
 
     async def get(self, tenant: str, member_id: str) -> MemberPreferences | None:
         return self.saved.get(f"{tenant}/{member_id}")
+
+    async def get_many(self, tenant: str, member_ids: list[str]) -> dict[str, MemberPreferences]:
+        return {m: p for m in member_ids if (p := self.saved.get(f"{tenant}/{m}")) is not None}
 
     async def save(self, prefs: MemberPreferences) -> None:
         self.saved[f"{prefs.tenant}/{prefs.id}"] = prefs
@@ -165,12 +173,33 @@ class FakeNotificationsUnitOfWork(FakeUnitOfWork):
         self.store.notifications[notification.id] = notification
         return True
 
+    async def add_many_if_absent(self, notifications: list[Notification]) -> set[str]:
+        return {n.id for n in notifications if await self.add_if_absent(n)}
+
     async def finish(self, notification: Notification, lease_token: str) -> None:
         assert lease_token == self.store.token
         self.track(notification)
 
+    async def finish_many(self, notifications: list[Notification], lease_token: str) -> list[str]:
+        self.store.bulk_settles.append(len(notifications))
+        for n in notifications:
+            await self.finish(n, lease_token)
+        return [n.id for n in notifications]
+
+    async def count_unsubscribe(self, tenant: str, member_id: str) -> str | None:
+        sent = [n for n in self.store.notifications.values() if n.member_id == member_id
+                and n.template == "newsletter" and n.status is Status.SENT and n.about and n.sent_at]
+        last = max(sent, key=lambda n: n.sent_at or NOW, default=None)
+        if last is None or last.id in self.store.unsubscribed_after:
+            return None
+        self.store.unsubscribed_after.add(last.id)
+        return last.about
+
     async def get(self, tenant: str, member_id: str) -> dict[str, object] | None:
         return self.store.contacts.get(member_id)
+
+    async def get_many(self, tenant: str, member_ids: list[str]) -> dict[str, dict[str, object]]:
+        return {m: c for m in member_ids if (c := self.store.contacts.get(m)) is not None}
 
     async def erased(self, tenant: str, member_id: str) -> bool:
         return member_id in self.store.erased
@@ -215,7 +244,7 @@ class RecordingMailer:
         self.sent: list[OutgoingEmail] = []
         self.fail_with = fail_with
 
-    async def send(self, email: OutgoingEmail) -> None:
+    async def send(self, email: OutgoingEmail, tenant: str = "") -> None:
         if self.fail_with is not None:
             raise self.fail_with
         self.sent.append(email)

@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from notifications_service.domain.bounces import AddressHealth
 from notifications_service.domain.feed import FeedItem
 from notifications_service.domain.model import Attachment, Notification, OutgoingEmail, Status
+from notifications_service.domain.newsletters import NEWSLETTER_KIND
 from notifications_service.domain.preferences import MemberPreferences, Preferences
 from notifications_service.domain.reminders import ACTIVE, IN_GRACE, MembershipView, Stage
 from servicekit.domain import AggregateRoot
@@ -26,6 +27,9 @@ DUES_MEMBERSHIPS = "dues_memberships"
 FEED = "feed"
 PREFERENCES = "preferences"
 ADDRESSES = "address_health"
+# Per-newsletter delivery counters (sent, bounced, withdrawn, unsubscribed), kept by the mailer
+# in its settling transactions: a newsletter's figures are one point read, never a scan.
+NEWSLETTER_FIGURES = "newsletter_figures"
 
 INDEXES = [
     *queue_indexes(NOTIFICATIONS),
@@ -40,6 +44,7 @@ INDEXES = [
     # The feed, newest first per member; the unread count reads the same prefix.
     IndexSpec(FEED, [("tenant", 1), ("member_id", 1), ("created_at", -1), ("_id", -1)], "feed_by_member"),
     IndexSpec(FEED, [("tenant", 1), ("_id", 1)], "feed_by_tenant_id"),
+    IndexSpec(NEWSLETTER_FIGURES, [("tenant", 1), ("_id", 1)], "newsletter_figures_by_tenant_id"),
     IndexSpec(PREFERENCES, [("tenant", 1), ("_id", 1)], "preferences_by_tenant_id"),
     IndexSpec(ADDRESSES, [("tenant", 1), ("_id", 1)], "address_health_by_tenant_id"),
     IndexSpec(ADDRESSES, [("tenant", 1), ("member_id", 1)], "address_health_by_member"),
@@ -101,6 +106,19 @@ class MongoNotificationRepository:
         self._track(notification)
         return True
 
+    async def add_many_if_absent(self, notifications: list[Notification]) -> set[str]:
+        if not notifications:
+            return set()
+        tenant = notifications[0].tenant
+        present = {d["_id"] async for d in self._col.find(
+            {"tenant": tenant, "_id": {"$in": [n.id for n in notifications]}}, {"_id": 1}, session=self._session)}
+        new = [n for n in notifications if n.id not in present]
+        if new:
+            await self._col.insert_many([to_document(n) for n in new], session=self._session)
+            for n in new:
+                self._track(n)
+        return {n.id for n in new}
+
     async def pending_about(self, tenant: str, about: str) -> list[Notification]:
         """Notifications about `about` still waiting to be sent and not claimed by a mailer."""
         now = datetime.now(UTC)
@@ -133,6 +151,61 @@ class MongoNotificationRepository:
             "failure": notification.failure, "version": notification.version}, session=self._session)
         if done:
             self._track(notification)
+            await self._count([notification])
+
+    async def finish_many(self, notifications: list[Notification], lease_token: str) -> list[str]:
+        """Settle sent notifications of one tenant in one write (the lease checked in the filter);
+        the ones still held are read first, in this transaction, so only they announce `sent`."""
+        if not notifications:
+            return []
+        tenant = notifications[0].tenant
+        ids = [n.id for n in notifications]
+        # Filtered here, not in the query: the stand-in scans the collection when a filter names a
+        # field outside the index it picked (DESIGN §9); (tenant, _id) is indexed.
+        held = {d["_id"] async for d in self._col.find({"tenant": tenant, "_id": {"$in": ids}},
+                                                        {"lease_token": 1}, session=self._session)
+                if d.get("lease_token") == lease_token}
+        mine = [n for n in notifications if n.id in held]
+        if not mine:
+            return []
+        first = mine[0]
+        assert all(n.status is first.status and n.version == first.version for n in mine), "one status"
+        await self._queue.complete([n.id for n in mine], lease_token, {
+            "notification_status": first.status.value, "sent_at": max(n.sent_at for n in mine if n.sent_at),
+            "failure": None, "version": first.version}, session=self._session)
+        for n in mine:
+            self._track(n)
+        await self._count(mine)
+        return [n.id for n in mine]
+
+    async def _count(self, settled: list[Notification]) -> None:
+        """Newsletter figures: one `$inc` per newsletter in the settling transaction."""
+        field = {Status.SENT: "sent", Status.FAILED: "bounced", Status.WITHDRAWN: "withdrawn"}
+        counts: dict[tuple[str, str, str], int] = {}
+        for n in settled:
+            if n.template == NEWSLETTER_KIND and n.about and n.status in field:
+                key = (n.tenant, n.about, field[n.status])
+                counts[key] = counts.get(key, 0) + 1
+        for (tenant, about, name), count in counts.items():
+            await self._col.database[NEWSLETTER_FIGURES].update_one(
+                {"tenant": tenant, "_id": about}, {"$inc": {name: count}}, upsert=True, session=self._session)
+
+    async def count_unsubscribe(self, tenant: str, member_id: str) -> str | None:
+        # The member's few messages by the (tenant, member_id) index, filtered here (see finish_many).
+        sent = [d async for d in self._col.find(
+            {"tenant": tenant, "member_id": member_id},
+            {"about": 1, "unsubscribed": 1, "template": 1, "notification_status": 1, "sent_at": 1},
+            session=self._session)
+            if d.get("template") == NEWSLETTER_KIND and d.get("notification_status") == "sent" and d.get("sent_at")]
+        last = max(sent, key=lambda d: d["sent_at"], default=None)
+        if last is None or not last.get("about") or last.get("unsubscribed"):
+            return None
+        await self._col.update_one({"tenant": tenant, "_id": last["_id"]}, {"$set": {"unsubscribed": True}},
+                                   session=self._session)
+        await self._col.database[NEWSLETTER_FIGURES].update_one(
+            {"tenant": tenant, "_id": last["about"]}, {"$inc": {"unsubscribed": 1}}, upsert=True,
+            session=self._session)
+        return str(last["about"])
 
 
 class MongoContactProjection:
@@ -146,6 +219,12 @@ class MongoContactProjection:
 
     async def get(self, tenant: str, member_id: str) -> dict[str, Any] | None:
         return await self._col.find_one({"_id": member_id, "tenant": tenant}, session=self._session)
+
+    async def get_many(self, tenant: str, member_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not member_ids:
+            return {}
+        return {d["_id"]: d async for d in self._col.find({"tenant": tenant, "_id": {"$in": member_ids}},
+                                                          session=self._session)}
 
     async def erased(self, tenant: str, member_id: str) -> bool:
         return await is_erased(self._col.database, tenant, member_id, self._session)
@@ -183,11 +262,24 @@ class MongoFeed:
     async def add_if_absent(self, item: FeedItem) -> bool:
         if await self._col.find_one({"tenant": item.tenant, "_id": item.id}, {"_id": 1}, session=self._session):
             return False
-        await self._col.insert_one({"_id": item.id, "tenant": item.tenant, "member_id": item.member_id,
-                                    "kind": item.kind, "category": item.category, "title": item.title,
-                                    "body": item.body, "locale": item.locale, "created_at": item.created_at,
-                                    "read_at": None}, session=self._session)
+        await self._col.insert_one(self._document(item), session=self._session)
         return True
+
+    async def add_many_if_absent(self, items: list[FeedItem]) -> set[str]:
+        if not items:
+            return set()
+        present = {d["_id"] async for d in self._col.find(
+            {"tenant": items[0].tenant, "_id": {"$in": [i.id for i in items]}}, {"_id": 1}, session=self._session)}
+        new = [i for i in items if i.id not in present]
+        if new:
+            await self._col.insert_many([self._document(i) for i in new], session=self._session)
+        return {i.id for i in new}
+
+    @staticmethod
+    def _document(item: FeedItem) -> Document:
+        return {"_id": item.id, "tenant": item.tenant, "member_id": item.member_id, "kind": item.kind,
+                "category": item.category, "title": item.title, "body": item.body, "locale": item.locale,
+                "created_at": item.created_at, "read_at": None}
 
     async def page(self, tenant: str, member_id: str, before: tuple[datetime, str] | None,
                    limit: int) -> list[FeedItem]:
@@ -223,8 +315,16 @@ class MongoPreferences:
 
     async def get(self, tenant: str, member_id: str) -> MemberPreferences | None:
         d = await self._col.find_one({"tenant": tenant, "_id": member_id}, session=self._session)
-        if d is None:
-            return None
+        return None if d is None else self._from(d)
+
+    async def get_many(self, tenant: str, member_ids: list[str]) -> dict[str, MemberPreferences]:
+        if not member_ids:
+            return {}
+        return {d["_id"]: self._from(d) async for d in self._col.find(
+            {"tenant": tenant, "_id": {"$in": member_ids}}, session=self._session)}
+
+    @staticmethod
+    def _from(d: Document) -> MemberPreferences:
         return MemberPreferences(id=d["_id"], tenant=d["tenant"], version=d.get("version", 0), member_id=d["_id"],
                                  preferences=Preferences(d.get("choices", {})), updated_at=_aware(d.get("updated_at")))
 

@@ -13,10 +13,10 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from alumni_contracts.segments import Segment
-from notifications_service.adapters.mongo_repository import CONTACTS, NOTIFICATIONS
+from notifications_service.adapters.mongo_repository import CONTACTS, NEWSLETTER_FIGURES
 from notifications_service.adapters.unit_of_work import MongoNotificationsUnitOfWork
 from notifications_service.domain.newsletters import Content, Newsletter, NewsletterStatus
-from notifications_service.service_layer.newsletters import Figures
+from notifications_service.service_layer.newsletters import Figures, FiguresReader
 from servicekit.domain import AggregateRoot, ConcurrencyConflict
 from servicekit.mongo import Document, IndexSpec
 from servicekit.outbox import OutboxWakeup
@@ -29,7 +29,6 @@ NEWSLETTER_INDEXES = [
     IndexSpec(NEWSLETTERS, [("status", 1), ("send_at", 1)], "newsletters_due"),
     IndexSpec(AUDIENCE, [("tenant", 1), ("contactable", 1), ("_id", 1)], "audience_contactable"),
 ]
-FIGURE_CHUNK = 1000
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -134,26 +133,15 @@ async def due_newsletters(db: AsyncDatabase[Document], now: datetime) -> list[tu
     return due
 
 
-def figures_reader(db: AsyncDatabase[Document]) -> Callable[[Newsletter], Any]:
+def figures_reader(db: AsyncDatabase[Document]) -> FiguresReader:
+    """A newsletter's figures: `queued` is its own counter (the fan-out's batches add to it), the
+    others the counters the mailer keeps in `newsletter_figures` as it settles (sent, bounced,
+    withdrawn) and the consent withdrawals attributed to it (unsubscribed) — one point read."""
     async def figures(newsletter: Newsletter) -> Figures:
-        notifications = db[NOTIFICATIONS]
-        about = {"tenant": newsletter.tenant, "about": newsletter.id}
-        sent = bounced = pending = 0
-        members: list[str] = []
-        async for d in notifications.find(about, {"member_id": 1, "status": 1, "notification_status": 1}):
-            members.append(d["member_id"])
-            if d.get("notification_status") == "sent":
-                sent += 1
-            elif d.get("notification_status") == "failed":
-                bounced += 1
-            elif d.get("status") == "pending":
-                pending += 1
-        unsubscribed = 0
-        for i in range(0, len(members), FIGURE_CHUNK):
-            unsubscribed += await db[AUDIENCE].count_documents({
-                "tenant": newsletter.tenant, "_id": {"$in": members[i:i + FIGURE_CHUNK]},
-                "consents.newsletter.granted": {"$ne": True}})
-        return Figures(recipients=newsletter.queued, sent=sent, bounced=bounced, pending=pending,
-                       unsubscribed=unsubscribed)
+        doc = await db[NEWSLETTER_FIGURES].find_one({"tenant": newsletter.tenant, "_id": newsletter.id}) or {}
+        sent, bounced, withdrawn = (int(doc.get(k, 0)) for k in ("sent", "bounced", "withdrawn"))
+        return Figures(recipients=newsletter.queued, sent=sent, bounced=bounced,
+                       pending=max(0, newsletter.queued - sent - bounced - withdrawn),
+                       unsubscribed=int(doc.get("unsubscribed", 0)))
 
     return figures

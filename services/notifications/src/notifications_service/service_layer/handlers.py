@@ -8,14 +8,17 @@ retry re-sends with the *same* Message-ID, which receivers can deduplicate.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from notifications_service.domain import reminders
 from notifications_service.domain.bounces import AddressHealth, BounceKind, BouncePolicy
-from notifications_service.domain.model import Notification
+from notifications_service.domain.model import Notification, Status
 from notifications_service.domain.preferences import (
     Category,
     Channel,
@@ -167,10 +170,19 @@ async def update_contact(cmd: UpdateContact, uow: NotificationsUnitOfWork) -> No
         await uow.commit()
 
 
+NEWSLETTER_PURPOSE = "newsletter"
+
+
 async def record_consent_state(cmd: RecordConsentState, uow: NotificationsUnitOfWork) -> None:
     async with uow:
-        await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version,
-                                 {f"consents.{cmd.purpose}": cmd.granted}, f"consent_versions.{cmd.purpose}")
+        withdrawing = cmd.purpose == NEWSLETTER_PURPOSE and not cmd.granted
+        before = await uow.contacts.get(cmd.tenant, cmd.member_id) if withdrawing else None
+        applied = await uow.contacts.apply(cmd.tenant, cmd.member_id, cmd.member_version,
+                                           {f"consents.{cmd.purpose}": cmd.granted}, f"consent_versions.{cmd.purpose}")
+        if applied and before is not None and (before.get("consents") or {}).get(NEWSLETTER_PURPOSE) is True:
+            # A newsletter consent withdrawn (granted before): an unsubscribe in the figures of the
+            # last newsletter sent to the member (once per message: a one-click counted it already).
+            await uow.notifications.count_unsubscribe(cmd.tenant, cmd.member_id)
         await uow.commit()
 
 
@@ -295,77 +307,171 @@ def _reminder(view: MembershipView, stage: Stage, contact: dict[str, Any]) -> Me
             if view.amount_due_minor and view.currency else ""})
 
 
+@dataclass
+class _Outcome:
+    notification: Notification
+    bounce: BounceKind | None = None
+
+
 async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callable[[], NotificationsUnitOfWork],
                       *, batch_size: int, max_attempts: int, clock: Callable[[], datetime] = utcnow,
                       stopping: Callable[[], bool] = lambda: False, rate: SendRate | None = None,
-                      bounce_policy: BouncePolicy = BouncePolicy()) -> int:
-    """One delivery round; returns how many notifications were settled (sent or failed). Once
-    `stopping` (the process is shutting down), the notifications not yet sent are given back.
-    `rate` paces each tenant's sends; a refused recipient is a hard bounce, a deferral that
-    outlives every retry a soft one (both recorded against the address in the settling
-    transaction)."""
+                      bounce_policy: BouncePolicy = BouncePolicy(), concurrency: int = 1, settle_every: int = 25,
+                      lease_seconds: float | None = None, monotonic: Callable[[], float] = time.monotonic) -> int:
+    """One delivery round; returns how many notifications were settled (sent or failed).
+
+    The claimed batch is sent `concurrency` messages at a time (the SMTP pool's size) and settled
+    in chunks of `settle_every`: the sent ones of a chunk are marked with one write and their
+    `notification_sent` events with one outbox insert, in one transaction — while the next chunk
+    is being sent. A message is marked sent only after the SMTP server accepted it; a crash in
+    between re-sends it (same Message-ID) — at most the two chunks in flight.
+
+    Once `stopping` (the process is shutting down), or once half the lease is spent (a slow,
+    rate-limited round must not let another replica claim what it is still sending), the
+    notifications not yet sent are given back. `rate` paces each tenant's sends; a refused
+    recipient is a hard bounce, a deferral that outlives every retry a soft one (both recorded
+    against the address in the settling transaction)."""
     token, due = await queue.claim(batch_size)
-    settled = 0
-    for index, notification in enumerate(due):
-        if stopping():
-            await queue.release([n.id for n in due[index:]], token)
-            break
-        assert notification.email is not None
-        bounce: BounceKind | None = None
-        if notification.email.marketing and not await _still_wanted(notification, uow_factory):
-            # Consent or preference withdrawn since it was queued (a long fan-out): the
-            # withdrawal applies to this very send, not only to the next message queued.
-            notification.mark_withdrawn("consent or preference withdrawn before sending")
-            log.info("marketing email withdrawn before sending", notification_id=notification.id)
-            await retry_transient(partial(_settle, notification, token, uow_factory, None, clock(), bounce_policy))
-            settled += 1
-            continue
-        if rate is not None:
-            await rate.wait(notification.tenant)
-        try:
-            await mailer.send(notification.email)
-        except PermanentDeliveryError as exc:
-            notification.mark_failed(str(exc))
-            bounce = BounceKind.HARD if isinstance(exc, RecipientRefused) else None
-            log.warning("email refused for good", notification_id=notification.id, error=str(exc))
-        except Exception as exc:  # noqa: BLE001 - SMTP server down, timeout: retry later
-            attempts = notification.attempts + 1
-            if attempts < max_attempts:
-                delay = backoff_delay(attempts, 1.0, 300.0)
-                log.warning("email delivery failed, will retry", notification_id=notification.id,
-                            attempts=attempts, retry_in=round(delay, 1), error=repr(exc)[:200])
-                await queue.retry_later(notification.id, token, attempts, delay, repr(exc))
-                continue
-            notification.mark_failed(f"gave up after {attempts} attempts: {exc!r}")
-            bounce = BounceKind.SOFT if isinstance(exc, RecipientDeferred) else None
-        else:
-            notification.mark_sent(clock())
-        # The delivery's events (notification_sent) are caused by the event that queued it.
-        origin = context.Origin(notification.correlation_id or context.current().correlation_id, notification.cause)
-        with bound(tenant=notification.tenant, correlation_id=origin.correlation_id,
-                   causation_id=origin.causation_id), context.handling(context.resuming(origin, notification.tenant)):
+    if not due:
+        return 0
+    started = monotonic()
+    unwanted = await _withdrawn_since_queued(due, uow_factory)
+    slots = asyncio.Semaphore(max(1, concurrency))
+    given_back: list[str] = []
+
+    def out_of_time() -> bool:
+        return lease_seconds is not None and monotonic() - started > lease_seconds / 2
+
+    async def deliver(notification: Notification) -> _Outcome | None:
+        async with slots:
+            if given_back or stopping() or out_of_time():
+                given_back.append(notification.id)
+                return None
+            assert notification.email is not None
+            if notification.id in unwanted:
+                # Consent or preference withdrawn since it was queued (a long fan-out): the
+                # withdrawal applies to this very send, not only to the next message queued.
+                notification.mark_withdrawn("consent or preference withdrawn before sending")
+                log.info("marketing email withdrawn before sending", notification_id=notification.id)
+                return _Outcome(notification)
+            if rate is not None:
+                await rate.wait(notification.tenant)
             try:
-                await retry_transient(partial(_settle, notification, token, uow_factory, bounce, clock(),
-                                              bounce_policy))
-            except Exception:
-                log.exception("notification not settled; retried when its lease expires",
-                              notification_id=notification.id)
-                continue
-        settled += 1
+                await mailer.send(notification.email, notification.tenant)
+            except PermanentDeliveryError as exc:
+                notification.mark_failed(str(exc))
+                log.warning("email refused for good", notification_id=notification.id, error=str(exc))
+                return _Outcome(notification, BounceKind.HARD if isinstance(exc, RecipientRefused) else None)
+            except Exception as exc:  # noqa: BLE001 - SMTP server down, timeout: retry later
+                attempts = notification.attempts + 1
+                if attempts < max_attempts:
+                    delay = backoff_delay(attempts, 1.0, 300.0)
+                    log.warning("email delivery failed, will retry", notification_id=notification.id,
+                                attempts=attempts, retry_in=round(delay, 1), error=repr(exc)[:200])
+                    await queue.retry_later(notification.id, token, attempts, delay, repr(exc))
+                    return None
+                notification.mark_failed(f"gave up after {attempts} attempts: {exc!r}")
+                return _Outcome(notification, BounceKind.SOFT if isinstance(exc, RecipientDeferred) else None)
+            notification.mark_sent(clock())
+            return _Outcome(notification)
+
+    settled = 0
+    settling: asyncio.Task[int] | None = None
+    chunk = max(1, settle_every)
+    try:
+        for start in range(0, len(due), chunk):
+            outcomes = await asyncio.gather(*(deliver(n) for n in due[start:start + chunk]))
+            if settling is not None:
+                settled += await settling
+            settling = asyncio.create_task(_settle_chunk([o for o in outcomes if o is not None], token,
+                                                         uow_factory, clock, bounce_policy))
+    finally:
+        if settling is not None:
+            settled += await settling
+        if given_back:
+            await queue.release(given_back, token)
     return settled
 
 
-async def _still_wanted(notification: Notification, uow_factory: Callable[[], NotificationsUnitOfWork]) -> bool:
-    assert notification.email is not None
-    try:
-        category = Category(notification.email.category)
-    except ValueError:
-        return True
+async def _withdrawn_since_queued(due: list[Notification], uow_factory: Callable[[], NotificationsUnitOfWork]
+                                  ) -> set[str]:
+    """The marketing notifications of the batch whose consent or preference was withdrawn since
+    they were queued: read at send time, one query per tenant for contacts and one for preferences."""
+    by_tenant: dict[str, list[Notification]] = {}
+    for n in due:
+        if n.email is not None and n.email.marketing:
+            by_tenant.setdefault(n.tenant, []).append(n)
+    unwanted: set[str] = set()
+    for tenant, batch in by_tenant.items():
+        members = sorted({n.member_id for n in batch})
+        async with uow_factory() as uow:
+            contacts = await uow.contacts.get_many(tenant, members)
+            prefs = await uow.preferences.get_many(tenant, members)
+        for n in batch:
+            assert n.email is not None
+            try:
+                category = Category(n.email.category)
+            except ValueError:
+                continue
+            mine = prefs.get(n.member_id)
+            message = MessageClass(n.template, category, marketing=True)
+            if Channel.EMAIL not in channels_for(message, contacts.get(n.member_id),
+                                                 mine.preferences if mine else Preferences()):
+                unwanted.add(n.id)
+    return unwanted
+
+
+async def _settle_chunk(outcomes: list[_Outcome], token: str, uow_factory: Callable[[], NotificationsUnitOfWork],
+                        clock: Callable[[], datetime], policy: BouncePolicy) -> int:
+    """Settle a chunk: the sent ones of one flow (tenant, correlation, cause — a newsletter's are
+    all one) in one transaction; the others (failed, withdrawn, bounced) one by one. A group that
+    cannot be settled together is settled one by one, so one bad notification holds back no other."""
+    groups: dict[tuple[str, str | None, str], list[Notification]] = {}
+    singles: list[_Outcome] = []
+    for outcome in outcomes:
+        n = outcome.notification
+        if n.status is Status.SENT and outcome.bounce is None:
+            groups.setdefault((n.tenant, n.correlation_id, n.cause), []).append(n)
+        else:
+            singles.append(outcome)
+    settled = 0
+    for (tenant, correlation_id, cause), group in groups.items():
+        origin = context.Origin(correlation_id or context.current().correlation_id, cause)
+        with bound(tenant=tenant, correlation_id=origin.correlation_id, causation_id=origin.causation_id), \
+                context.handling(context.resuming(origin, tenant)):
+            try:
+                settled += len(await retry_transient(partial(_settle_group, group, token, uow_factory)))
+                continue
+            except Exception:  # noqa: BLE001 - settled one by one below
+                log.warning("a chunk of sent notifications could not be settled together; one by one",
+                            count=len(group))
+        singles.extend(_Outcome(n) for n in group)
+    for outcome in singles:
+        settled += await _settle_one(outcome.notification, token, uow_factory, outcome.bounce, clock(), policy)
+    return settled
+
+
+async def _settle_group(group: list[Notification], token: str,
+                        uow_factory: Callable[[], NotificationsUnitOfWork]) -> list[str]:
     async with uow_factory() as uow:
-        contact = await uow.contacts.get(notification.tenant, notification.member_id)
-        prefs = await uow.preferences.get(notification.tenant, notification.member_id)
-    message = MessageClass(notification.template, category, marketing=True)
-    return Channel.EMAIL in channels_for(message, contact, prefs.preferences if prefs else Preferences())
+        done = await uow.notifications.finish_many(group, token)
+        await uow.commit()
+    return done
+
+
+async def _settle_one(notification: Notification, token: str, uow_factory: Callable[[], NotificationsUnitOfWork],
+                      bounce: BounceKind | None, now: datetime, policy: BouncePolicy) -> int:
+    # The delivery's events (notification_sent) are caused by the event that queued it.
+    origin = context.Origin(notification.correlation_id or context.current().correlation_id, notification.cause)
+    with bound(tenant=notification.tenant, correlation_id=origin.correlation_id,
+               causation_id=origin.causation_id), context.handling(context.resuming(origin, notification.tenant)):
+        try:
+            await retry_transient(partial(_settle, notification, token, uow_factory, bounce, now, policy))
+        except Exception:
+            log.exception("notification not settled; retried when its lease expires",
+                          notification_id=notification.id)
+            return 0
+    return 1
 
 
 async def _settle(notification: Notification, token: str, uow_factory: Callable[[], NotificationsUnitOfWork],

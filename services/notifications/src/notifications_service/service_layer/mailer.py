@@ -28,7 +28,14 @@ from urllib.parse import quote
 from notifications_service.domain.branding import Brand
 from notifications_service.domain.feed import FeedItem
 from notifications_service.domain.model import Attachment, Notification, OutgoingEmail
-from notifications_service.domain.preferences import Category, Channel, MessageClass, Preferences, channels_for
+from notifications_service.domain.preferences import (
+    Category,
+    Channel,
+    MemberPreferences,
+    MessageClass,
+    Preferences,
+    channels_for,
+)
 from notifications_service.domain.unsubscribe import UnsubscribeSigner
 from notifications_service.service_layer.ports import NotificationsUnitOfWork, Renderer
 from servicekit import context
@@ -104,35 +111,60 @@ def delivery_key(message: Message) -> str:
                                                     message.member_id if message.per_member else None)
 
 
-async def queue_message(message: Message, uow: NotificationsUnitOfWork, composer: Composer,
-                        contact: dict[str, Any] | None = None) -> Queued:
-    """Queue `message` on the channels it may use, in the caller's open unit of work (the caller
-    commits). `contact`: the projection's document if the caller read it already."""
+def _compose(message: Message, contact: dict[str, Any] | None, prefs: MemberPreferences | None,
+             composer: Composer) -> tuple[str, Notification | None, FeedItem | None]:
+    """What to write for `message` (the rules of `queue_message`): its key, the notification
+    (email) and the feed item (in-app), each None when that channel is not to be used."""
     key = delivery_key(message)
-    if contact is None:
-        contact = await uow.contacts.get(message.tenant, message.member_id)
     if message.email is not None:  # the event carries the address (a registration, projected in this transaction)
         contact = {**(contact or {}), "email": message.email,
                    "contactable": bool((contact or {}).get("contactable", True))}
-    prefs = await uow.preferences.get(message.tenant, message.member_id)
     channels = channels_for(MessageClass(message.kind, message.category, message.marketing), contact,
                             prefs.preferences if prefs else Preferences())
     if not channels:
-        return Queued(key, False, False)
+        return key, None, None
     assert contact is not None
     locale = message.locale or str(contact.get("locale") or "fr")
     values = {"first_name": contact.get("first_name", ""), "last_name": contact.get("last_name", ""),
               **message.values}
     email = composer.email(message, str(contact.get("email") or ""), locale, key, values)
-    sent_email = sent_feed = False
+    notification = item = None
     if Channel.EMAIL in channels:
         notification = Notification(
             id=key, tenant=message.tenant, member_id=message.member_id, template=message.kind, email=email,
             cause_event_id=message.cause or None, correlation_id=context.current().correlation_id, about=message.about)
-        sent_email = await uow.notifications.add_if_absent(notification)
     if Channel.IN_APP in channels:
-        sent_feed = await uow.feed.add_if_absent(FeedItem(
-            id=key, tenant=message.tenant, member_id=message.member_id, kind=message.kind,
-            category=message.category.value, title=email.subject, body=email.body_text, locale=locale,
-            created_at=utcnow()))
+        item = FeedItem(id=key, tenant=message.tenant, member_id=message.member_id, kind=message.kind,
+                        category=message.category.value, title=email.subject, body=email.body_text, locale=locale,
+                        created_at=utcnow())
+    return key, notification, item
+
+
+async def queue_message(message: Message, uow: NotificationsUnitOfWork, composer: Composer,
+                        contact: dict[str, Any] | None = None) -> Queued:
+    """Queue `message` on the channels it may use, in the caller's open unit of work (the caller
+    commits). `contact`: the projection's document if the caller read it already."""
+    if contact is None:
+        contact = await uow.contacts.get(message.tenant, message.member_id)
+    prefs = await uow.preferences.get(message.tenant, message.member_id)
+    key, notification, item = _compose(message, contact, prefs, composer)
+    sent_email = notification is not None and await uow.notifications.add_if_absent(notification)
+    sent_feed = item is not None and await uow.feed.add_if_absent(item)
     return Queued(key, sent_email, sent_feed)
+
+
+async def queue_messages(messages: list[Message], uow: NotificationsUnitOfWork, composer: Composer,
+                         contacts: dict[str, dict[str, Any]]) -> list[Queued]:
+    """Queue many messages of one tenant at once (a newsletter batch), by the same rules as
+    `queue_message`: the members' preferences in one read, the notifications and the feed items
+    each checked in one read and inserted with one bulk insert (keys already present are skipped,
+    so a resumed batch queues nothing twice). `contacts`: the projection's documents by member."""
+    if not messages:
+        return []
+    tenant = messages[0].tenant
+    assert all(m.tenant == tenant for m in messages), "one tenant per call"
+    prefs = await uow.preferences.get_many(tenant, sorted({m.member_id for m in messages}))
+    planned = [_compose(m, contacts.get(m.member_id), prefs.get(m.member_id), composer) for m in messages]
+    emails = await uow.notifications.add_many_if_absent([n for _, n, _ in planned if n is not None])
+    items = await uow.feed.add_many_if_absent([i for _, _, i in planned if i is not None])
+    return [Queued(key, n is not None and key in emails, i is not None and key in items) for key, n, i in planned]

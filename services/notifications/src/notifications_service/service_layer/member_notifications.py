@@ -212,6 +212,10 @@ async def apply_unsubscribe(cmd: ApplyUnsubscribe, uow: NotificationsUnitOfWork,
         already = not prefs.preferences.allows(Category(grant.category), Channel.EMAIL)
         prefs.unsubscribe(Category(grant.category), "one-click", _locale(grant), now)
         await uow.preferences.save(prefs)
+        if not already and grant.category == Category.NEWSLETTERS.value:
+            # The newsletter's figures: attributed to the last one sent to them, once per message
+            # (the consent withdrawal members sends back finds it already counted).
+            await uow.notifications.count_unsubscribe(grant.tenant, grant.member_id)
         await uow.commit()
     return UnsubscribeOutcome(grant.category, _locale(grant), already)
 
