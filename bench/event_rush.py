@@ -12,19 +12,29 @@ Idempotency-Key, retried with the same key on a 5xx/timeout). Then it checks and
   sent must be ahead of it (violations must be 0);
 - throughput (attempts/s over the rush), p50/p99 latency (target p99 ≤ 1 s);
 - the bare conditional update (`update_one` with `seats_left >= 1`, `$inc -1`) on the same
-  MongoDB server, same concurrency, same number of attempts: the ratio of the two.
+  MongoDB server, same concurrency, same number of attempts: the ratio of the two;
+- where the tail comes from: what each failed try answered (504 at the gateway's request timeout,
+  409 request-in-progress, 503, 429, transport errors), the latency of attempts answered at the
+  first try against retried ones, when the slowest 1 % were sent, the events service's request
+  counts by outcome and its transactions run again after a write conflict (its log), and the
+  CPU time each process used during the rush.
 
 Usage: python bench/event_rush.py [--attempts 10000] [--seats 500] [--concurrency 50] [--request-concurrency N]
+                                  [--keep-logs DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
+import shutil
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +52,7 @@ class Attempt:
     status: int = 0
     registration_id: str = ""
     retries: int = 0
+    tries: list[str] = field(default_factory=list)  # each failed try: its status (or the transport error)
 
 
 async def rush(platform: Platform, event_id: str, attempts: list[Attempt], concurrency: int) -> float:
@@ -67,8 +78,9 @@ async def rush(platform: Platform, event_id: str, attempts: list[Attempt], concu
                 try:
                     r = await client.post(f"/api/v1/events/{event_id}/registrations", json={}, headers=headers,
                                           timeout=60)
-                except httpx.HTTPError:
+                except httpx.HTTPError as exc:
                     a.retries += 1
+                    a.tries.append(type(exc).__name__)
                     await asyncio.sleep(0.2)
                     continue
                 if r.status_code in (201, 202):
@@ -81,6 +93,7 @@ async def rush(platform: Platform, event_id: str, attempts: list[Attempt], concu
                 if r.status_code < 500 and not r.json().get("type", "").endswith("request-in-progress"):
                     raise RuntimeError(f"{a.member_id}: {r.status_code} {r.text}")
                 a.retries += 1
+                a.tries.append(f"{r.status_code} {r.json().get('type', '').rsplit('/', 1)[-1]}")
                 await asyncio.sleep(0.2)
 
     done = [0]
@@ -132,6 +145,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--request-concurrency", type=int, default=None,
                         help="EVENTS_REQUEST_CONCURRENCY and GATEWAY's: requests of one kind served at once")
+    parser.add_argument("--keep-logs", type=Path, default=None, help="copy the services' logs there at the end")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         extra_env = {} if args.request_concurrency is None else {
@@ -149,7 +163,9 @@ def main() -> None:
             r.raise_for_status()
             event_id = r.json()["event_id"]
             attempts = [Attempt(f"rush-{i:05d}") for i in range(args.attempts)]
+            cpu_before = cpu_seconds(platform)
             elapsed = asyncio.run(rush(platform, event_id, attempts, args.concurrency))
+            cpu_during = {k: round(v - cpu_before.get(k, 0.0), 1) for k, v in cpu_seconds(platform).items()}
             result = check(platform, event_id, attempts, args.seats)
             latencies = [a.answered_at - a.sent_at for a in attempts]
             bare = asyncio.run(bare_conditional_update(f"mongodb://127.0.0.1:{platform.ports.mongo}/?replicaSet=secantus",
@@ -159,9 +175,60 @@ def main() -> None:
                    "seconds": round(elapsed, 1), "attempts_per_s": round(rate), "p50_ms": round(pct(latencies, 50) * 1000),
                    "p99_ms": round(pct(latencies, 99) * 1000), "max_ms": round(max(latencies) * 1000),
                    "retries": sum(a.retries for a in attempts), "bare_update_per_s": round(bare),
-                   "ratio_vs_bare": round(rate / bare, 3)}, flush=True)
+                   "ratio_vs_bare": round(rate / bare, 3), "load_average": [round(x, 1) for x in os.getloadavg()]},
+                  flush=True)
+            print({**diagnose(platform, attempts), "cpu_s_during_rush": cpu_during}, flush=True)
         finally:
             platform.stop()
+            if args.keep_logs:
+                shutil.copytree(platform.logs, args.keep_logs, dirs_exist_ok=True)
+
+
+def diagnose(platform: Platform, attempts: list[Attempt]) -> dict[str, Any]:
+    """Where the tail comes from: what the failed tries answered, the latency of attempts answered
+    at the first try against retried ones, and what the events service counted (requests by
+    outcome, transactions run again after a write conflict)."""
+    t0 = min(a.sent_at for a in attempts)
+    slowest = sorted(attempts, key=lambda a: a.answered_at - a.sent_at)[-max(1, len(attempts) // 100):]
+    first = [a.answered_at - a.sent_at for a in attempts if not a.tries]
+    retried = [a.answered_at - a.sent_at for a in attempts if a.tries]
+    out: dict[str, Any] = {
+        "failed_tries": dict(Counter(t for a in attempts for t in a.tries)),
+        "first_try": {"n": len(first), "p50_ms": round(pct(first, 50) * 1000) if first else None,
+                      "p99_ms": round(pct(first, 99) * 1000) if len(first) > 1 else None,
+                      "max_ms": round(max(first) * 1000) if first else None},
+        "retried": {"n": len(retried), "p50_ms": round(pct(retried, 50) * 1000) if len(retried) > 1 else None,
+                    "max_ms": round(max(retried) * 1000) if retried else None},
+        "over_1s": sum(1 for a in attempts if a.answered_at - a.sent_at > 1),
+        # When the slowest 1 % were sent (seconds into the rush, 5 s bins): a stall shows as one bin.
+        "slowest_sent_at_s": dict(sorted(Counter(int((a.sent_at - t0) // 5 * 5) for a in slowest).items())),
+    }
+    try:
+        text = httpx.get(platform.health_urls()["events"].replace("/health", "/metrics"), timeout=5).text
+        out["events_requests"] = {m[1]: float(m[2]) for m in re.finditer(
+            r'alumni_requests_total\{operation="cmd\.events\.register",outcome="([^"]+)"\} ([0-9.e+]+)', text)
+}
+    except (httpx.HTTPError, KeyError) as exc:
+        out["events_requests"] = repr(exc)
+    log = (platform.logs / "events.log").read_text(errors="replace") if (platform.logs / "events.log").exists() else ""
+    out["events_log"] = {"transaction_run_again": log.count("transient write conflict"),
+                         "errors": log.count("error"), "warnings": log.count("warning")}
+    return out
+
+
+def cpu_seconds(platform: Platform) -> dict[str, float]:
+    """CPU time (user + system) each process of the platform used so far (Linux /proc)."""
+    procs = {name: p.pid for name, p in platform.processes.items()}
+    procs.update({s.name: s.process.pid for s in platform.servers})
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for name, pid in procs.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            out[name] = round((int(fields[11]) + int(fields[12])) / tick, 1)
+        except (OSError, IndexError, ValueError):
+            continue
+    return out
 
 
 def check(platform: Platform, event_id: str, attempts: list[Attempt], seats: int) -> dict[str, Any]:

@@ -99,12 +99,24 @@ def event_from(doc: Document) -> Event:
                  invitations_issued_at=doc.get("invitations_issued_at"))
 
 
+SeatSnapshots = dict[tuple[str, str], Document]
+
+
+def seat_snapshot(doc: Document) -> Document:
+    """The seat fields of an event's document as this unit of work's transaction read it."""
+    return {"seats_left": doc.get("seats_left", 0), "claims": dict(doc.get("claims") or {})}
+
+
 class MongoEventRepository:
+    """`seen`: shared with the unit of work's `MongoSeatLedger`, which answers from the event
+    document this transaction already read instead of reading it again (see `MongoSeatLedger`)."""
+
     def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession,
-                 track: Callable[[AggregateRoot], None]) -> None:
+                 track: Callable[[AggregateRoot], None], seen: SeatSnapshots | None = None) -> None:
         self._col = db[EVENTS]
         self._session = session
         self._track = track
+        self._seen = {} if seen is None else seen
 
     async def add(self, event: Event) -> None:
         await self._col.insert_one({
@@ -117,6 +129,7 @@ class MongoEventRepository:
         doc = await self._col.find_one({"_id": event_id, "tenant": tenant}, session=self._session)
         if doc is None:
             return None
+        self._seen[(tenant, event_id)] = seat_snapshot(doc)
         event = event_from(doc)
         self._track(event)
         return event
@@ -156,9 +169,19 @@ async def _plain(col: AsyncCollection[Document], write: Callable[[AsyncClientSes
 
 
 class MongoSeatLedger:
-    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
+    """`seen`: the seat fields of event documents this unit of work's transaction has read (by
+    `MongoEventRepository.get`). The registration reads the event first; answering `left` and
+    "does this member hold a claim?" from that read instead of two more round trips is what
+    makes a refused attempt on a full event cheap (bench/RESULTS.md, the rush). Both answers are
+    what a re-read in the same transaction would give: the transaction never writes the seat
+    fields before asking (`take`/`release`/`resize` forget the snapshot), and the claim written
+    outside it by `claim` is not visible to it anyway."""
+
+    def __init__(self, db: AsyncDatabase[Document], session: AsyncClientSession,
+                 seen: SeatSnapshots | None = None) -> None:
         self._col = db[EVENTS]
         self._session = session
+        self._seen = {} if seen is None else seen
 
     async def claim(self, tenant: str, event_id: str, member_id: str, ticket_type_id: str, seats: int,
                     quota: bool, at: datetime) -> bool:
@@ -173,7 +196,16 @@ class MongoSeatLedger:
             where, {"$inc": change, "$set": {key: claim}}, session=own))
         if result.modified_count == 1:
             return True
-        # A retried attempt (the same member) finds the claim its first try left: it is theirs.
+        # A retried attempt (the same member, after a crash) finds the claim its first try left:
+        # it is theirs. That claim was written before this attempt could reserve its idempotency
+        # key (the first try held the key until its transaction ended), so the event document
+        # this transaction read shows it: when that read shows no claim of this member, there is
+        # none to reuse and the lookup is skipped (a full event's refused attempts, the rush's
+        # common case). A claim written since by a *concurrent* attempt of the same member under
+        # another key is not this attempt's: the one-row-per-member index refuses one of them.
+        snapshot = self._seen.get((tenant, event_id))
+        if snapshot is not None and member_id not in snapshot["claims"]:
+            return False
         doc = await _plain(self._col, lambda own: self._col.find_one(
             {"_id": event_id, "tenant": tenant, key: {"$exists": True}}, {key: 1}, session=own))
         if doc is None:
@@ -211,6 +243,7 @@ class MongoSeatLedger:
         return result.modified_count == 1
 
     async def take(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool) -> bool:
+        self._seen.pop((tenant, event_id), None)
         where: Document = {"_id": event_id, "tenant": tenant, "seats_left": {"$gte": seats}}
         change: Document = {"seats_left": -seats}
         if quota:
@@ -221,6 +254,7 @@ class MongoSeatLedger:
 
     async def release(self, tenant: str, event_id: str, ticket_type_id: str, seats: int, quota: bool,
                       member_id: str | None = None) -> None:
+        self._seen.pop((tenant, event_id), None)
         change: Document = {"seats_left": seats}
         if quota:
             change[f"type_left.{ticket_type_id}"] = seats
@@ -230,6 +264,7 @@ class MongoSeatLedger:
         await self._col.update_one({"_id": event_id, "tenant": tenant}, update, session=self._session)
 
     async def resize(self, tenant: str, event_id: str, capacity_delta: int, quota_deltas: dict[str, int]) -> bool:
+        self._seen.pop((tenant, event_id), None)
         where: Document = {"_id": event_id, "tenant": tenant}
         change: Document = {}
         if capacity_delta:
@@ -246,6 +281,9 @@ class MongoSeatLedger:
         return result.matched_count == 1
 
     async def left(self, tenant: str, event_id: str) -> int:
+        snapshot = self._seen.get((tenant, event_id))
+        if snapshot is not None:
+            return int(snapshot["seats_left"])
         doc = await self._col.find_one({"_id": event_id, "tenant": tenant}, {"seats_left": 1}, session=self._session)
         return 0 if doc is None else int(doc["seats_left"])
 

@@ -11,6 +11,7 @@ from events_service.adapters.mongo_repository import (
     MongoMembershipProjection,
     MongoRegistrationRepository,
     MongoSeatLedger,
+    SeatSnapshots,
 )
 from servicekit.mongo import Document
 from servicekit.uow import MongoUnitOfWork
@@ -26,8 +27,9 @@ class MongoEventsUnitOfWork(MongoUnitOfWork):
     invitations: MongoInvitationBatches
 
     def _open(self, db: AsyncDatabase[Document], session: AsyncClientSession) -> None:
-        self.events = MongoEventRepository(db, session, self.track)
-        self.seats = MongoSeatLedger(db, session)
+        seen: SeatSnapshots = {}  # the event documents this transaction read, shared (one read per registration)
+        self.events = MongoEventRepository(db, session, self.track, seen)
+        self.seats = MongoSeatLedger(db, session, seen)
         self.registrations = MongoRegistrationRepository(db, session, self.track)
         self.members = MongoMemberProjection(db, session)
         self.memberships = MongoMembershipProjection(db, session)
