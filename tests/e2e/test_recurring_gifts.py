@@ -107,10 +107,17 @@ async def test_monthly_gift_charged_declined_reminded_once_retried_and_receipted
         assert (rg["status"], rg["collection"], rg["charges"], rg["next_charge_on"], rg["provider"]) == (
             "active", "scheduled", 1, period.isoformat(), "local")
 
+        # The platform is shared with other e2e tests: other demo gifts may fall due on the same
+        # days, so the run's totals are at least ours and the gift itself tells what happened.
+        async def ours() -> dict[str, Any]:
+            mine = (await api.get("/api/v1/me/donations", headers=alumna)).json()
+            [found] = [x for x in mine["recurring"] if x["recurring_gift_id"] == rg_id]
+            return dict(found)
+
         # Not yet due: nothing charged. Another tenant's manager charges nothing of ours.
         r = await api.post("/api/v1/recurring-gifts/charge-due", headers=manager,
                            json={"as_of": (period - timedelta(days=1)).isoformat()})
-        assert r.status_code == 200 and r.json()["charged"] == 0, r.text
+        assert r.status_code == 200 and (await ours())["charges"] == 1, r.text
         other = {"Authorization": f"Bearer {platform.issue_token('manager', tenant='other')}"}
         r = await api.post("/api/v1/recurring-gifts/charge-due", headers=other, json={"as_of": period.isoformat()})
         assert r.status_code == 200 and r.json()["due"] == 0, r.text
@@ -121,10 +128,13 @@ async def test_monthly_gift_charged_declined_reminded_once_retried_and_receipted
 
         # The month's charge is declined (the saved card declines each period's first attempt).
         r = await api.post("/api/v1/recurring-gifts/charge-due", headers=manager, json={"as_of": period.isoformat()})
-        assert r.status_code == 200 and (r.json()["charged"], r.json()["failed"]) == (0, 1), r.text
+        assert r.status_code == 200 and r.json()["failed"] >= 1, r.text
+        assert ((await ours())["charges"], (await ours())["failures"]) == (1, 1)
         again = await api.post("/api/v1/recurring-gifts/charge-due", headers=manager,
                                json={"as_of": period.isoformat()})
-        assert again.json()["due"] == 0, "the failed period waits for its retry, never charged twice a day"
+        assert again.status_code == 200 and again.json()["failed"] == 0, again.text
+        assert ((await ours())["charges"], (await ours())["failures"]) == (1, 1), \
+            "the failed period waits for its retry, never charged twice a day"
         mine = (await api.get("/api/v1/me/donations", headers=alumna)).json()
         [rg] = [x for x in mine["recurring"] if x["recurring_gift_id"] == rg_id]
         retry = period + timedelta(days=3)
@@ -155,7 +165,7 @@ async def test_monthly_gift_charged_declined_reminded_once_retried_and_receipted
 
         # Three days later the retry succeeds: active again, the schedule kept on the period's day.
         r = await api.post("/api/v1/recurring-gifts/charge-due", headers=manager, json={"as_of": retry.isoformat()})
-        assert r.status_code == 200 and (r.json()["charged"], r.json()["failed"]) == (1, 0), r.text
+        assert r.status_code == 200 and r.json()["charged"] >= 1, r.text
         mine = (await api.get("/api/v1/me/donations", headers=alumna)).json()
         [rg] = [x for x in mine["recurring"] if x["recurring_gift_id"] == rg_id]
         assert (rg["status"], rg["collection"], rg["charges"], rg["failures"], rg["next_charge_on"]) == (

@@ -25,8 +25,8 @@ class NotificationsSettings(ServiceSettings):
     message_id_domain: str = Field("alumni.local", description="Right-hand side of Message-ID headers.")
     delivery_batch_size: int = Field(100, ge=1, le=1000, description="Emails claimed per delivery round.")
     delivery_settle_every: int = Field(25, ge=1, description=(
-        "Sent emails recorded per transaction (one write and one outbox insert); a crash re-sends at most "
-        "two such chunks, with the same Message-IDs."))
+        "Sent marketing emails recorded per transaction (one write and one outbox insert); a crash re-sends "
+        "at most two such chunks, with the same Message-IDs. Transactional emails are recorded one by one."))
     smtp_pool_size: int = Field(4, ge=1, le=32, description=(
         "Persistent SMTP sessions per tenant (emails sent concurrently per tenant)."))
     smtp_max_messages_per_connection: int = Field(500, ge=1, description=(

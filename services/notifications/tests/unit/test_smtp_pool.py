@@ -181,13 +181,13 @@ async def test_a_server_down_fails_fast_and_frees_the_slot() -> None:
 
 # -- the delivery round ---------------------------------------------------------------------------
 
-def queued(store: Store, n: int, *, prefix: str = "nl", to: str | None = None) -> None:
+def queued(store: Store, n: int, *, prefix: str = "nl", to: str | None = None, marketing: bool = True) -> None:
     for i in range(n):
         key = f"newsletter-{prefix}-{i:03d}"
         store.notifications[key] = Notification(
             id=key, tenant="demo", member_id=f"m{i}", template="newsletter",
             email=OutgoingEmail(to=to or f"m{i}@example.org", subject="S", body_text="T", locale="fr",
-                                message_id=f"<{key}@alumni.test>"),
+                                message_id=f"<{key}@alumni.test>", marketing=marketing),
             cause_event_id="nl-1", correlation_id="flow-nl-1", about="nl-1")
 
 
@@ -212,6 +212,31 @@ async def test_a_round_sends_concurrently_and_settles_in_chunks() -> None:
     assert len(events) == 60 and {e.correlationid for e in events} == {"flow-nl-1"}
     assert {e.causationid for e in events} == {"nl-1"}
     assert all(n.status is Status.SENT for n in store.notifications.values())
+
+
+async def test_transactional_messages_are_sent_one_at_a_time_each_recorded_before_the_next() -> None:
+    """A welcome or a receipt keeps the one-message crash window: never two accepted by SMTP and
+    not yet recorded."""
+    store = Store()
+    queued(store, 6, prefix="tx", marketing=False)
+    server = FakeServer()
+    server.delay = 0.001
+    pool = mailer(server, pool_size=4)
+    accepted_when_recorded: list[int] = []
+    real_settle = handlers._settle_chunk
+
+    async def settle(outcomes: Any, *args: Any) -> int:
+        accepted_when_recorded.append(len(server.accepted))
+        return await real_settle(outcomes, *args)
+
+    handlers._settle_chunk = settle  # type: ignore[assignment]
+    try:
+        settled = await handlers.deliver_due(store, pool, lambda: FakeNotificationsUnitOfWork(store), batch_size=10,
+                                             max_attempts=3, concurrency=4, settle_every=25)
+    finally:
+        handlers._settle_chunk = real_settle  # type: ignore[assignment]
+    assert settled == 6 and server.most_in_flight == 1
+    assert accepted_when_recorded == [1, 2, 3, 4, 5, 6], "each recorded before the next is sent"
 
 
 async def test_a_round_that_outlives_half_its_lease_gives_the_rest_back() -> None:

@@ -324,7 +324,8 @@ async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callabl
     in chunks of `settle_every`: the sent ones of a chunk are marked with one write and their
     `notification_sent` events with one outbox insert, in one transaction — while the next chunk
     is being sent. A message is marked sent only after the SMTP server accepted it; a crash in
-    between re-sends it (same Message-ID) — at most the two chunks in flight.
+    between re-sends it (same Message-ID) — at most the two chunks in flight for marketing
+    messages, the one message in flight for transactional ones (sent one at a time).
 
     Once `stopping` (the process is shutting down), or once half the lease is spent (a slow,
     rate-limited round must not let another replica claim what it is still sending), the
@@ -378,13 +379,25 @@ async def deliver_due(queue: DeliveryQueue, mailer: Mailer, uow_factory: Callabl
     settled = 0
     settling: asyncio.Task[int] | None = None
     chunk = max(1, settle_every)
+    # Transactional messages (welcome, receipts, tickets, reminders) keep the one-message crash
+    # window: each is sent alone and recorded before the next is sent. Marketing messages (a
+    # newsletter's 100,000) are sent concurrently and settled in pipelined chunks: a crash
+    # re-sends at most the two chunks in flight, with their Message-IDs (README, "Mailer").
+    transactional = [n for n in due if n.email is None or not n.email.marketing]
+    bulk = [n for n in due if n.email is not None and n.email.marketing]
+    plan = [([n], False) for n in transactional] + [(bulk[i:i + chunk], True) for i in range(0, len(bulk), chunk)]
     try:
-        for start in range(0, len(due), chunk):
-            outcomes = await asyncio.gather(*(deliver(n) for n in due[start:start + chunk]))
+        for group, pipelined in plan:
+            outcomes = await asyncio.gather(*(deliver(n) for n in group))
             if settling is not None:
                 settled += await settling
-            settling = asyncio.create_task(_settle_chunk([o for o in outcomes if o is not None], token,
-                                                         uow_factory, clock, bounce_policy))
+                settling = None
+            task = asyncio.create_task(_settle_chunk([o for o in outcomes if o is not None], token,
+                                                     uow_factory, clock, bounce_policy))
+            if pipelined:
+                settling = task
+            else:
+                settled += await task
     finally:
         if settling is not None:
             settled += await settling
